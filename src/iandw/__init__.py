@@ -1,0 +1,45 @@
+"""iandw: an indicator-and-warning checker.
+
+Declarative indicators over dated, sourced observations, scored ACH-style,
+with a trace behind every number.  The API:
+
+    import iandw
+    result = iandw.load(["observations"], rules="rules")   # LoadResult
+    if result.ok:
+        report = iandw.evaluate(result.case, as_of=datetime.date(2023, 10, 6))
+        print(iandw.render(report, "text"))
+
+Attributes are imported lazily so that `iandw --help` starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["Limits", "LoadResult", "Report", "evaluate", "load", "load_documents", "render"]
+
+_EXPORTS = {
+    "load": "iandw.loader",
+    "load_documents": "iandw.loader",
+    "LoadResult": "iandw.loader",
+    "Limits": "iandw.loader",
+    "evaluate": "iandw.api",
+    "Report": "iandw.model.report",
+    "render": "iandw.render",
+}
+
+if TYPE_CHECKING:
+    from iandw.api import evaluate
+    from iandw.loader import Limits, LoadResult, load, load_documents
+    from iandw.model.report import Report
+    from iandw.render import render
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'iandw' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+"""`python -m iandw`."""
+
+from iandw.cli import main
+
+main()

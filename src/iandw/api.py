@@ -1,0 +1,58 @@
+"""The Python API: evaluate a loaded case as of a date.
+
+from iandw import load, evaluate
+result = load(["observations"], rules="rules")
+report = evaluate(result.case, as_of=datetime.date(2023, 10, 6))
+print(report.level, [h.posterior for h in report.hypotheses])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from iandw.assess import assess
+from iandw.dates import date_to_day
+from iandw.diagnostics import Diagnostic
+from iandw.engine.compile import compile_indicator
+from iandw.engine.evaluate import IndicatorResult, evaluate_indicator
+from iandw.engine.match import World
+from iandw.model.case import Case, ObservationRecord
+from iandw.model.report import Report
+from iandw.report import build_report
+
+DEFAULT_MAX_MATCHES = 5
+
+
+def visible(observations: Iterable[ObservationRecord], as_of_day: int) -> list[ObservationRecord]:
+    """No hindsight: only what had been reported by the evaluation date."""
+    return [o for o in observations if o.reported_hi <= as_of_day]
+
+
+def evaluate_indicators(
+    case: Case, as_of_day: int, observations: Iterable[ObservationRecord] | None = None
+) -> dict[str, IndicatorResult]:
+    """Every indicator over the observations reported by `as_of_day`."""
+    usable = visible(case.observations if observations is None else observations, as_of_day)
+    results = {}
+    for indicator_id, indicator in sorted(case.indicators.items()):
+        compiled = compile_indicator(indicator, case.registry)
+        world = World(case.registry, case.scales, compiled.variables)
+        results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day)
+    return results
+
+
+def evaluate(
+    case: Case,
+    as_of: dt.date | None = None,
+    max_matches: int = DEFAULT_MAX_MATCHES,
+    diagnostics: Iterable[Diagnostic] = (),
+) -> Report:
+    """Evaluate every indicator and hypothesis; `as_of` defaults to today."""
+    as_of_day = date_to_day(as_of or dt.date.today())
+    results = evaluate_indicators(case, as_of_day)
+    assessments = [
+        assess(hypothesis, results, case.registry, case.tables)
+        for _, hypothesis in sorted(case.hypotheses.items())
+    ]
+    return build_report(case, results, assessments, as_of_day, max_matches, diagnostics)

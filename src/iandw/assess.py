@@ -1,0 +1,145 @@
+"""Hypotheses scored ACH-style from indicator results (SPEC §7, §13).
+
+Each indicator a hypothesis uses is read with the hypothesis's `bind` fixed;
+free variables take the strongest assignment.  A fired indicator moves the
+log-odds by c·ln(LR) (soft evidence: confidence c weights the ratio); a
+possible one moves nothing but reports what it would move; one that did not
+fire applies its absent likelihood ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from iandw.dates import Truth
+from iandw.engine.evaluate import GroupResult, IndicatorResult
+from iandw.model.documents import Hypothesis, HypothesisIndicator
+from iandw.model.registry import EntityRegistry
+from iandw.score import ScoringTables, likelihood_term, logit, posterior, sigmoid, warning_level
+
+
+@dataclass
+class IndicatorAssessment:
+    """One indicator's contribution to one hypothesis."""
+
+    indicator_id: str
+    result: IndicatorResult
+    group: GroupResult | None  # the chosen assignment; None if nothing agrees with `bind`
+    vars: dict[str, str]
+    likelihood_ratio: float
+    absent_likelihood_ratio: float
+
+    @property
+    def status(self) -> str:
+        return self.group.status if self.group else "not-fired"
+
+    @property
+    def confidence(self) -> float:
+        return self.group.confidence if self.group else 0.0
+
+    @property
+    def delta_log_odds(self) -> float:
+        truth = self.group.truth if self.group else Truth.FALSE
+        if truth == Truth.DEFINITE:
+            return self.confidence * math.log(self.likelihood_ratio)
+        if truth == Truth.POSSIBLE:
+            return 0.0
+        return math.log(self.absent_likelihood_ratio)
+
+    @property
+    def what_if_delta_log_odds(self) -> float | None:
+        if self.group is None or self.group.truth != Truth.POSSIBLE:
+            return None
+        return self.confidence * math.log(self.likelihood_ratio)
+
+
+@dataclass
+class HypothesisAssessment:
+    hypothesis: Hypothesis
+    indicators: list[IndicatorAssessment]
+    posterior: float
+    level: str
+    likelihood: str
+    sensitivity: list[tuple[str, float]]
+    shared_evidence: list[tuple[str, list[str]]]
+
+
+def choose_group(result: IndicatorResult, fixed: dict[str, str]) -> GroupResult | None:
+    """The strongest assignment agreeing with `fixed`.
+
+    Fired ones first by c, then possible ones by c′ (SPEC §13).  Among
+    assignments that did not fire, the one with the closest near miss is
+    shown (docs/semantics.md: it does not change the score, and it answers
+    "why not?" best); remaining ties go to the smallest `vars`.
+    """
+    groups = result.agreeing(fixed)
+    if not groups:
+        return None
+
+    def strength(group: GroupResult) -> tuple[float, ...]:
+        truth = group.truth
+        if truth == Truth.FALSE:
+            failed, violation = group.closeness
+            return (0.0, 0.0, -failed, -violation)
+        return (float(truth), group.confidence, 0.0, 0.0)
+
+    best = max(strength(g) for g in groups)
+    return min((g for g in groups if strength(g) == best), key=lambda g: sorted(g.vars.items()))
+
+
+def assess(
+    hypothesis: Hypothesis,
+    results: dict[str, IndicatorResult],
+    registry: EntityRegistry,
+    tables: ScoringTables,
+) -> HypothesisAssessment:
+    entries = hypothesis.entries()
+    if entries is None:
+        entries = [HypothesisIndicator(id=indicator_id) for indicator_id in sorted(results)]
+    bind = {name: registry.resolve_id(value) or value for name, value in hypothesis.bind.items()}
+    assessments = []
+    for entry in entries:
+        result = results[entry.id]
+        indicator = result.indicator.indicator
+        fixed = {name: value for name, value in bind.items() if name in indicator.vars}
+        group = choose_group(result, fixed)
+        assessments.append(
+            IndicatorAssessment(
+                indicator_id=entry.id,
+                result=result,
+                group=group,
+                vars=dict(sorted((group.vars if group else fixed).items())),
+                likelihood_ratio=entry.likelihood_ratio or indicator.likelihood_ratio,
+                absent_likelihood_ratio=entry.absent_likelihood_ratio or indicator.absent_likelihood_ratio,
+            )
+        )
+    deltas = [a.delta_log_odds for a in assessments]
+    probability = posterior(hypothesis.prior, deltas)
+    sensitivity = [
+        (a.indicator_id, sigmoid(logit(hypothesis.prior) + math.fsum(deltas[:i] + deltas[i + 1 :])))
+        for i, a in enumerate(assessments)
+        if a.delta_log_odds != 0.0
+    ]
+    return HypothesisAssessment(
+        hypothesis=hypothesis,
+        indicators=assessments,
+        posterior=probability,
+        level=warning_level(probability, tables),
+        likelihood=likelihood_term(probability),
+        sensitivity=sorted(sensitivity),
+        shared_evidence=_shared_evidence(assessments),
+    )
+
+
+def _shared_evidence(assessments: list[IndicatorAssessment]) -> list[tuple[str, list[str]]]:
+    """Observations behind the best binding of two or more fired indicators."""
+    users: dict[str, set[str]] = {}
+    for assessment in assessments:
+        if assessment.group is None or assessment.group.truth != Truth.DEFINITE:
+            continue
+        best = assessment.group.best_binding()
+        assert best is not None
+        for observation in best.observations.values():
+            users.setdefault(observation.id, set()).add(assessment.indicator_id)
+    return [(obs, sorted(ids)) for obs, ids in sorted(users.items()) if len(ids) > 1]

@@ -1,0 +1,227 @@
+"""The command line: arguments → API → renderer → exit code.
+
+Exit codes: 0 done; 1 the `--fail-on` level was reached (or a rule test
+failed); 2 bad input or usage.  Diagnostics go to stderr, one per line, as
+`path:line:column: severity: message`.  Heavy modules are imported inside
+the commands so that `iandw --help` is instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from iandw import __version__
+
+if TYPE_CHECKING:
+    from iandw.diagnostics import Diagnostic
+    from iandw.loader import Limits, LoadResult
+
+EXIT_OK, EXIT_LEVEL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+LEVELS = ("none", "watch", "warning", "alert")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _no_traceback(command: F) -> F:
+    """A user never sees a Python traceback; an internal error is one clear line."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("iandw: interrupted", err=True)
+            sys.exit(130)
+        except MemoryError:
+            click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except Exception as exc:
+            click.echo(f"iandw: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _limit_options(command: F) -> F:
+    from iandw.limits import DEFAULT_LIMITS
+
+    for name, help_text in reversed(
+        (
+            ("max_file_bytes", "largest YAML or JSON file read"),
+            ("max_record_bytes", "longest JSONL line read"),
+            ("max_depth", "deepest nesting of mappings and lists"),
+            ("max_alias_nodes", "most nodes YAML aliases may add to one document"),
+        )
+    ):
+        default = getattr(DEFAULT_LIMITS, name)
+        command = click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            type=click.IntRange(min=1),
+            default=default,
+            show_default=True,
+            help=help_text.capitalize() + ".",
+        )(command)
+    return command
+
+
+def _limits(options: dict[str, int]) -> Limits:
+    from iandw.loader import Limits
+
+    return Limits(**{k: v for k, v in options.items() if k.startswith("max_") and k != "max_matches"})
+
+
+def _load(paths: Iterable[str], rules: str, limits: Limits, lints: bool = True) -> LoadResult:
+    from iandw.loader import load
+
+    return load(list(paths) or ["observations"], rules=rules, limits=limits, lints=lints)
+
+
+def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.format(), err=True)
+
+
+def _parse_as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    from iandw.dates import DateError, parse_date
+
+    try:
+        interval = parse_date(value)
+    except DateError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    if interval.lo != interval.hi:
+        raise click.BadParameter(f"{value!r} is not a single day (write YYYY-MM-DD)", param_hint="--as-of")
+    return dt.date.fromordinal(int(interval.lo))
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+    except OSError as exc:
+        click.echo(f"{output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _plural(count: int, kind: str) -> str:
+    plural = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}.get(kind, kind + "s")
+    return f"{count} {kind if count == 1 else plural}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iandw")
+def main() -> None:
+    """iandw: check indicators and warning against dated, sourced observations."""
+
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+rules_option = click.option(
+    "--rules", default="rules", show_default=True, type=click.Path(), help="Directory of rules."
+)
+
+
+@main.command()
+@paths_argument
+@rules_option
+@click.option("--as-of", "as_of", metavar="DATE", help="Evaluation date (YYYY-MM-DD); default: today.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(LEVELS[1:]),
+    help="Exit 1 when the report's level reaches LEVEL.",
+)
+@click.option(
+    "--max-matches",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Matches and near misses shown per group (the report counts them all).",
+)
+@_limit_options
+@_no_traceback
+def evaluate(
+    paths: tuple[str, ...],
+    rules: str,
+    as_of: str | None,
+    output_format: str,
+    output: str | None,
+    fail_on: str | None,
+    max_matches: int,
+    **limits: int,
+) -> None:
+    """Evaluate every indicator and hypothesis; PATHS default to observations/."""
+    day = _parse_as_of(as_of)
+    result = _load(paths, rules, _limits(limits))
+    if not result.ok:
+        _print_diagnostics(result.errors)
+        click.echo(f"iandw: {len(result.errors)} errors; nothing was scored", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    from iandw.api import evaluate as run
+    from iandw.render import render
+
+    report = run(result.case, as_of=day, max_matches=max_matches, diagnostics=result.warnings)
+    _write(render(report, output_format), output)
+    if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on):
+        sys.exit(EXIT_LEVEL)
+
+
+@main.command()
+@paths_argument
+@rules_option
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_limit_options
+@_no_traceback
+def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: int) -> None:
+    """Report every error and warning in the inputs, then a summary."""
+    result = _load(paths, rules, _limits(limits))
+    counts = {kind: len(items) for kind, items in sorted(result.loaded.items())}
+    errors, warnings = len(result.errors), len(result.warnings)
+    if output_format == "json":
+        import json
+
+        payload = {
+            "counts": counts,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.as_dict() for d in result.diagnostics],
+        }
+        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        _print_diagnostics(result.diagnostics)
+        read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
+        click.echo(f"read {read}: {errors} errors, {warnings} warnings")
+    sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["rules", "observations", "report"]), default="rules")
+@_no_traceback
+def schema(what: str) -> None:
+    """Print the JSON Schema (draft 2020-12) of rules, observations or the report."""
+    import json
+
+    from iandw.model.schema import json_schema
+
+    click.echo(json.dumps(json_schema(what), indent=2, sort_keys=True, ensure_ascii=False))

@@ -1,0 +1,74 @@
+"""Diagnostics are values, collected and returned, never thrown through layers.
+
+Every problem a user can cause is reported as one `Diagnostic` with a file,
+a 1-based line and column, a severity and a message, so that a rule author can
+jump straight to it and so that one bad file never hides another's problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One located problem; ordering is by file, then position, then text."""
+
+    file: str
+    line: int
+    column: int
+    severity: Severity
+    message: str
+
+    def format(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Span:
+    """A position in a file: 1-based line and column."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def error(self, message: str) -> Diagnostic:
+        return Diagnostic(self.file, self.line, self.column, "error", message)
+
+    def warning(self, message: str) -> Diagnostic:
+        return Diagnostic(self.file, self.line, self.column, "warning", message)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)
+
+
+def suggest(word: str, known: Iterable[str], limit: int = 3) -> list[str]:
+    """The closest known words, for 'did you mean …' hints."""
+    return difflib.get_close_matches(word, sorted(set(known)), n=limit, cutoff=0.6)
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' or '' when nothing is close."""
+    close = suggest(word, known)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+def quoted_list(words: Iterable[str]) -> str:
+    return ", ".join(repr(w) for w in words)

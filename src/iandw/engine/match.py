@@ -1,0 +1,265 @@
+"""Does one observation meet one selection, and under which variable values?
+
+Matching is time-free (time lives in `require`).  For an observation and a
+selection it yields every assignment of the selection's variables to
+entities under which some injective choice of references meets all the
+entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
+§13 "Predicates"; docs/semantics.md explains them for analysts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from iandw.engine.compile import EntityCondition, PatternSpec, SelectionSpec
+from iandw.model.case import ObservationRecord, Reference
+from iandw.model.predicates import Predicate
+from iandw.model.registry import EntityRegistry
+from iandw.score import meets_grade
+
+Assignment = dict[str, str]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class World:
+    """What matching needs besides the observation: entities, scales, variable types."""
+
+    registry: EntityRegistry
+    scales: dict[str, tuple[str, ...]]
+    variable_types: dict[str, str | None]
+
+    def can_bind(self, variable: str, entity_id: str, assignment: Assignment) -> bool:
+        """Typed variables; distinct variables bind distinct entities."""
+        required = self.variable_types.get(variable)
+        if required is not None and self.registry.entities[entity_id].type != required:
+            return False
+        return all(bound != entity_id for name, bound in assignment.items() if name != variable)
+
+
+# --- predicates ---------------------------------------------------------------
+
+
+def _same(literal: Any, value: Any, registry: EntityRegistry) -> bool:
+    """Equality that does not confuse True with 1, and that sees two names of one entity as equal."""
+    if isinstance(literal, bool) or isinstance(value, bool):
+        return isinstance(literal, bool) and isinstance(value, bool) and literal == value
+    if literal == value:
+        return True
+    if isinstance(literal, str) and isinstance(value, str):
+        left = registry.resolve_id(literal)
+        return left is not None and left == registry.resolve_id(value)
+    return False
+
+
+def _elements(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _ordinal(value: Any, attribute: str, scales: dict[str, tuple[str, ...]], numeric: bool) -> float | None:
+    if numeric:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        return None
+    scale = scales.get(attribute, ())
+    return float(scale.index(value)) if value in scale else None
+
+
+def value_holds(predicate: Predicate, value: Any, attribute: str, world: World) -> bool:
+    """A non-variable predicate on one value (MISSING when absent)."""
+    op, operand = predicate.op, predicate.operand
+    if op == "exists":
+        return (value is not MISSING) == operand
+    if value is MISSING or value is None:
+        return False
+    registry = world.registry
+    if op == "eq":
+        options = operand if isinstance(operand, tuple) else (operand,)
+        return any(_same(option, item, registry) for option in options for item in _elements(value))
+    if op == "in":
+        return any(_same(option, item, registry) for option in operand for item in _elements(value))
+    if op == "not_in":
+        return not any(_same(option, item, registry) for option in operand for item in _elements(value))
+    if op in ("at_least", "at_most"):
+        numeric = isinstance(operand, (int, float)) and not isinstance(operand, bool)
+        bound = _ordinal(operand, attribute, world.scales, numeric)
+        if bound is None:
+            return False
+        for item in _elements(value):
+            rank = _ordinal(item, attribute, world.scales, numeric)
+            if rank is not None and (rank >= bound if op == "at_least" else rank <= bound):
+                return True
+        return False
+    if op == "contains":
+        if isinstance(value, str):
+            return isinstance(operand, str) and operand in value
+        if isinstance(value, list):
+            return any(_same(operand, item, registry) for item in value)
+        return False
+    if op == "matches":
+        return any(isinstance(item, str) and operand.search(item) for item in _elements(value))
+    raise AssertionError(f"unknown operator {op}")
+
+
+def predicate_extensions(
+    predicate: Predicate, value: Any, attribute: str, assignment: Assignment, world: World
+) -> Iterator[Assignment]:
+    """The assignments under which the predicate holds, extending `assignment`.
+
+    A `$variable` unifies with an entity the value names (SPEC §13): it
+    checks a bound variable and binds a free one, once per entity named.
+    """
+    variable = predicate.variable
+    if variable is None:
+        if value_holds(predicate, value, attribute, world):
+            yield assignment
+        return
+    if value is MISSING or value is None:
+        return
+    named: list[str] = []
+    for item in _elements(value):
+        if isinstance(item, str):
+            entity_id = world.registry.resolve_id(item)
+            if entity_id is not None and entity_id not in named:
+                named.append(entity_id)
+    bound = assignment.get(variable)
+    if bound is not None:
+        if bound in named:
+            yield assignment
+        return
+    for entity_id in sorted(named):
+        if world.can_bind(variable, entity_id, assignment):
+            yield {**assignment, variable: entity_id}
+
+
+# --- entity patterns ------------------------------------------------------------
+
+
+def _entity_extensions(
+    condition: EntityCondition | None, candidates: list[str], assignment: Assignment, world: World
+) -> Iterator[Assignment]:
+    """`entity:`/`of:` — the reference's entity (or, for `of`, a container) is the one named."""
+    if condition is None:
+        yield assignment
+        return
+    if condition.entity_id is not None:
+        if condition.entity_id in candidates:
+            yield assignment
+        return
+    variable = condition.variable
+    assert variable is not None
+    bound = assignment.get(variable)
+    if bound is not None:
+        if bound in candidates:
+            yield assignment
+        return
+    for entity_id in candidates:
+        if world.can_bind(variable, entity_id, assignment):
+            yield {**assignment, variable: entity_id}
+
+
+def pattern_extensions(
+    pattern: PatternSpec, reference: Reference, assignment: Assignment, world: World
+) -> Iterator[Assignment]:
+    """Every way one reference meets one pattern, as extended assignments."""
+    entity_id = reference.entity
+    entity = world.registry.entities[entity_id]
+    partial = [assignment]
+    if pattern.entity is not None:
+        partial = [a for p in partial for a in _entity_extensions(pattern.entity, [entity_id], p, world)]
+    if pattern.of is not None and partial:
+        containers = [entity_id, *sorted(world.registry.ancestors(entity_id))]
+        partial = [a for p in partial for a in _entity_extensions(pattern.of, containers, p, world)]
+    tests: list[tuple[Predicate, Any, str]] = []
+    if pattern.role is not None:
+        tests.append((pattern.role, reference.role if reference.role is not None else MISSING, "role"))
+    if pattern.type is not None:
+        tests.append((pattern.type, entity.type, "type"))
+    for name, predicate in pattern.attributes:
+        tests.append((predicate, entity.attributes.get(name, MISSING), name))
+    for predicate, value, attribute in tests:
+        if not partial:
+            return
+        partial = [a for p in partial for a in predicate_extensions(predicate, value, attribute, p, world)]
+    yield from partial
+
+
+def _field(observation: ObservationRecord, path: tuple[str, ...]) -> Any:
+    """`where` paths: top-level observation fields, then keys into mappings."""
+    document = observation.document
+    head, rest = path[0], path[1:]
+    if head not in type(document).model_fields:
+        return MISSING
+    value: Any = getattr(document, head)
+    for part in rest:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return MISSING
+    return MISSING if value is None else value
+
+
+def selection_assignments(
+    selection: SelectionSpec, observation: ObservationRecord, world: World
+) -> list[Assignment]:
+    """Distinct assignments under which the observation meets the selection."""
+    if selection.types and observation.type not in selection.types:
+        return []
+    if selection.min_origins is not None and len(observation.origins) < selection.min_origins:
+        return []
+    if selection.min_grade is not None and not any(
+        meets_grade(source, selection.min_grade) for source in observation.document.sources
+    ):
+        return []
+    found: list[Assignment] = []
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    for assignment in _patterns(selection.patterns, observation.refs, frozenset(), {}, world):
+        for extended in _where(selection.where, observation, assignment, world):
+            key = tuple(sorted(extended.items()))
+            if key not in seen:
+                seen.add(key)
+                found.append(extended)
+    return found
+
+
+def _patterns(
+    patterns: tuple[PatternSpec, ...],
+    refs: tuple[Reference, ...],
+    used: frozenset[int],
+    assignment: Assignment,
+    world: World,
+) -> Iterator[Assignment]:
+    """Backtracking over injective pattern → reference choices."""
+    if not patterns:
+        yield assignment
+        return
+    first, rest = patterns[0], patterns[1:]
+    for index, reference in enumerate(refs):
+        if index in used:
+            continue
+        for extended in pattern_extensions(first, reference, assignment, world):
+            yield from _patterns(rest, refs, used | {index}, extended, world)
+
+
+def _where(
+    where: tuple[tuple[tuple[str, ...], Predicate], ...],
+    observation: ObservationRecord,
+    assignment: Assignment,
+    world: World,
+) -> Iterator[Assignment]:
+    partial = [assignment]
+    for path, predicate in where:
+        value = _field(observation, path)
+        partial = [a for p in partial for a in predicate_extensions(predicate, value, path[-1], p, world)]
+        if not partial:
+            return
+    yield from partial

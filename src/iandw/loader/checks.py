@@ -1,0 +1,494 @@
+"""Cross-document checks, and the resolved `Case` they produce.
+
+Typing (iandw.loader.typed) checks each document alone; here the whole rule set
+is known, so references can be resolved and rules checked against it: ids
+unique per kind, every entity reference resolvable, no membership cycles,
+every `$variable` declared and every declared one used, `require` naming real
+selections, `at_least` only where a scale orders the attribute, hypotheses
+binding entities of the right type.  Every problem is collected, none stops
+the others from being found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from iandw.dates import DateError, parse_date
+from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list
+from iandw.loader.source import PathKey, RawDocument
+from iandw.model.case import Case, ObservationRecord, Reference
+from iandw.model.documents import (
+    BetweenRequire,
+    CountRequire,
+    Document,
+    Entity,
+    Hypothesis,
+    Indicator,
+    Observation,
+    RuleTest,
+    Scale,
+    Scoring,
+    WindowRequire,
+    duration_days,
+)
+from iandw.model.predicates import Predicate, variable_name
+from iandw.model.registry import EntityRegistry, find_cycles
+from iandw.score import ScoringTables, observation_confidence
+
+AS_OF = "as_of"
+
+
+@dataclass
+class Loaded:
+    """A typed document and where it came from."""
+
+    document: Document
+    raw: RawDocument
+
+    def span(self, *loc: Any, key: bool = False) -> Span:
+        return self.raw.span(tuple(loc), key=key)
+
+    def raw_value(self, *loc: Any) -> Any:
+        """What the user wrote at `loc`, before typing (None if absent)."""
+        node = self.raw.data
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                return None
+        return node
+
+
+def build_case(loaded: list[Loaded]) -> tuple[Case, list[Diagnostic], dict[str, list[Loaded]]]:
+    """Check everything against everything; return the resolved case.
+
+    Also returns the documents kept per kind (the first of each id), which
+    the lints need to place their warnings.
+    """
+    diagnostics: list[Diagnostic] = []
+    unique = _unique_by_kind(loaded, diagnostics)
+
+    scorings = unique.get("scoring", [])
+    for extra in scorings[1:]:
+        first = scorings[0].span()
+        diagnostics.append(
+            extra.span().error(
+                f"only one scoring document is allowed (the first is at {first.file}:{first.line})"
+            )
+        )
+    scoring = scorings[0].document if scorings else None
+    assert scoring is None or isinstance(scoring, Scoring)
+    tables = ScoringTables.from_document(scoring)
+
+    entities = unique.get("entity", [])
+    registry = EntityRegistry.build(item.document for item in entities)  # type: ignore[misc]
+    diagnostics += _check_membership(entities, registry)
+
+    scales: dict[str, tuple[str, ...]] = {}
+    for item in unique.get("scale", []):
+        assert isinstance(item.document, Scale)
+        scales[item.document.id] = tuple(item.document.values)
+    diagnostics += _check_scaled_attributes(entities, scales)
+
+    resolver = _Resolver(registry, diagnostics)
+    indicators: dict[str, Indicator] = {}
+    for item in sorted(unique.get("indicator", []), key=lambda i: i.document.id):
+        assert isinstance(item.document, Indicator)
+        _check_indicator(item, resolver, scales)
+        indicators[item.document.id] = item.document
+
+    hypotheses: dict[str, Hypothesis] = {}
+    for item in sorted(unique.get("hypothesis", []), key=lambda i: i.document.id):
+        assert isinstance(item.document, Hypothesis)
+        _check_hypothesis(item, indicators, resolver)
+        hypotheses[item.document.id] = item.document
+
+    records = []
+    for item in unique.get("observation", []):
+        assert isinstance(item.document, Observation)
+        record = compile_observation(item.document, item.raw, (), resolver, tables)
+        if record is not None:
+            records.append(record)
+    records.sort(key=lambda record: record.id)
+
+    case = Case(registry, tables, scales, indicators, hypotheses, records)
+    return case, diagnostics, unique
+
+
+def _unique_by_kind(loaded: list[Loaded], diagnostics: list[Diagnostic]) -> dict[str, list[Loaded]]:
+    """Documents per kind; a repeated id is an error and the first one stays."""
+    by_kind: dict[str, list[Loaded]] = {}
+    first_seen: dict[tuple[str, str], Loaded] = {}
+    for item in loaded:
+        kind = item.document.kind
+        identifier = getattr(item.document, "id", None)
+        if identifier is not None:
+            first = first_seen.get((kind, identifier))
+            if first is not None:
+                where = first.span()
+                diagnostics.append(
+                    item.span("id").error(
+                        f"duplicate {kind} id {identifier!r} (first defined at {where.file}:{where.line})"
+                    )
+                )
+                continue
+            first_seen[(kind, identifier)] = item
+        by_kind.setdefault(kind, []).append(item)
+    return by_kind
+
+
+class _Resolver:
+    """Entity lookups that report unresolvable references where they occur."""
+
+    def __init__(self, registry: EntityRegistry, diagnostics: list[Diagnostic]) -> None:
+        self.registry = registry
+        self.diagnostics = diagnostics
+
+    def entity(self, reference: str, span: Span) -> str | None:
+        resolution = self.registry.resolve(reference)
+        if resolution.entity_id is not None:
+            return resolution.entity_id
+        if resolution.ambiguous:
+            names = ", ".join(self.registry.describe(i) for i in resolution.ambiguous)
+            message = f"{reference!r} names {len(resolution.ambiguous)} entities: {names}; use an id"
+        else:
+            hint = ""
+            if resolution.suggestions:
+                described = " or ".join(self.registry.describe(i) for i in resolution.suggestions)
+                hint = f" (did you mean {described}?)"
+            message = f"unknown entity {reference!r}{hint}"
+        self.diagnostics.append(span.error(message))
+        return None
+
+
+# --- entities -----------------------------------------------------------------
+
+
+def _check_membership(entities: list[Loaded], registry: EntityRegistry) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    resolver = _Resolver(registry, diagnostics)
+    parents: dict[str, list[str]] = {}
+    where: dict[str, Loaded] = {}
+    for item in entities:
+        entity = item.document
+        assert isinstance(entity, Entity)
+        where[entity.id] = item
+        resolved = []
+        for index, reference in enumerate(entity.member_of):
+            parent = resolver.entity(reference, item.span("member_of", index))
+            if parent is not None:
+                resolved.append(parent)
+        parents[entity.id] = resolved
+    for cycle in find_cycles(parents):
+        start = where[cycle[0]]
+        index = parents[cycle[0]].index(cycle[1])
+        diagnostics.append(start.span("member_of", index).error("membership cycle: " + " -> ".join(cycle)))
+    registry.set_membership(parents)
+    return diagnostics
+
+
+def _check_scaled_attributes(entities: list[Loaded], scales: dict[str, tuple[str, ...]]) -> list[Diagnostic]:
+    """A value outside its attribute's scale never meets at_least/at_most: say so."""
+    diagnostics = []
+    for item in entities:
+        assert isinstance(item.document, Entity)
+        for name, value in sorted(item.document.attributes.items()):
+            if name in scales and value not in scales[name]:
+                diagnostics.append(
+                    item.span("attributes", name).warning(
+                        f"{name} {value!r} is not on the scale {name!r} "
+                        f"({quoted_list(scales[name])}), so at_least/at_most never match it"
+                    )
+                )
+    return diagnostics
+
+
+# --- indicators -----------------------------------------------------------------
+
+
+def iter_predicates(indicator: Indicator) -> Iterator[tuple[PathKey, str, Predicate]]:
+    """(location, attribute name, predicate) for every predicate in the rule."""
+    for selection_name, selection in indicator.select.items():
+        for index, pattern in enumerate(selection.entities):
+            base = ("select", selection_name, "entities", index)
+            for name in ("role", "type"):
+                predicate = getattr(pattern, name)
+                if predicate is not None:
+                    yield (*base, name), name, predicate
+            for name, predicate in sorted(pattern.attribute_predicates.items()):
+                yield (*base, name), name, predicate
+        for path, predicate in selection.where.items():
+            yield ("select", selection_name, "where", path), path.rsplit(".", 1)[-1], predicate
+
+
+def iter_entity_slots(indicator: Indicator) -> Iterator[tuple[PathKey, str]]:
+    """(location, value) of every `entity:` and `of:` in the rule."""
+    for selection_name, selection in indicator.select.items():
+        for index, pattern in enumerate(selection.entities):
+            for name in ("entity", "of"):
+                value = getattr(pattern, name)
+                if value is not None:
+                    yield ("select", selection_name, "entities", index, name), value
+
+
+def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[str, ...]]) -> None:
+    indicator = item.document
+    assert isinstance(indicator, Indicator)
+    diagnostics = resolver.diagnostics
+    declared = set(indicator.vars)
+    used: set[str] = set()
+
+    def use_variable(name: str, loc: PathKey) -> None:
+        used.add(name)
+        if name not in declared:
+            hint = did_you_mean(name, declared)
+            known = (
+                f"; declared: {quoted_list(sorted(declared))}" if declared else "; declare it under 'vars'"
+            )
+            diagnostics.append(item.span(*loc).error(f"undeclared variable '${name}'{hint}{known}"))
+
+    for loc, value in iter_entity_slots(indicator):
+        name = variable_name(value)
+        if name is not None:
+            use_variable(name, loc)
+        else:
+            resolver.entity(value, item.span(*loc))
+    for loc, attribute, predicate in iter_predicates(indicator):
+        if predicate.variable is not None:
+            use_variable(predicate.variable, loc)
+        diagnostics += _check_ordinal(item, loc, attribute, predicate, scales)
+    for name in sorted(declared - used):
+        diagnostics.append(
+            item.span("vars", name, key=True).error(f"variable '${name}' is declared but no pattern uses it")
+        )
+    if AS_OF in indicator.select:
+        diagnostics.append(
+            item.span("select", AS_OF, key=True).error(
+                "'as_of' is reserved for the evaluation date; rename this selection"
+            )
+        )
+    diagnostics += _check_require(item, indicator)
+    for index, test in enumerate(indicator.tests):
+        _check_rule_test(item, indicator, index, test, resolver)
+
+
+def _check_ordinal(
+    item: Loaded, loc: PathKey, attribute: str, predicate: Predicate, scales: dict[str, tuple[str, ...]]
+) -> list[Diagnostic]:
+    if predicate.op not in ("at_least", "at_most"):
+        return []
+    operand = predicate.operand
+    if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+        return []  # numeric comparison needs no scale
+    if attribute not in scales:
+        hint = did_you_mean(attribute, scales)
+        return [
+            item.span(*loc).error(
+                f"{predicate.op} on {attribute!r} needs a scale: add a 'kind: scale' document "
+                f"with id {attribute!r}{hint}, or compare with a number"
+            )
+        ]
+    if operand not in scales[attribute]:
+        return [
+            item.span(*loc).error(
+                f"{operand!r} is not on the scale {attribute!r}"
+                f"{did_you_mean(str(operand), scales[attribute])}; "
+                f"its values are {quoted_list(scales[attribute])}"
+            )
+        ]
+    return []
+
+
+def _check_require(item: Loaded, indicator: Indicator) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    selections = list(indicator.select)
+
+    def check_name(name: str, loc: PathKey, allow_as_of: bool = True) -> None:
+        if name in indicator.select or (allow_as_of and name == AS_OF):
+            return
+        hint = did_you_mean(name, selections + ([AS_OF] if allow_as_of else []))
+        diagnostics.append(
+            item.span(*loc).error(
+                f"unknown selection {name!r}{hint}; selections are: {quoted_list(selections)}"
+                + (" (and 'as_of')" if allow_as_of else "")
+            )
+        )
+
+    for index, requirement in enumerate(indicator.require):
+        base: PathKey = ("require", index)
+        if isinstance(requirement, CountRequire):
+            check_name(requirement.count, (*base, "count"), allow_as_of=False)
+            continue
+        if isinstance(requirement, WindowRequire):
+            names = [(requirement.first, (*base, "first")), (requirement.then, (*base, "then"))]
+        else:
+            assert isinstance(requirement, BetweenRequire)
+            names = [(name, (*base, "between", i)) for i, name in enumerate(requirement.between)]
+        for name, loc in names:
+            check_name(name, loc)
+        if names[0][0] == names[1][0]:
+            diagnostics.append(item.span(*base).error(f"{names[0][0]!r} is compared with itself"))
+        if (
+            requirement.within is not None
+            and requirement.min is not None
+            and duration_days(requirement.min) > duration_days(requirement.within)
+        ):
+            diagnostics.append(
+                item.span(*base, "min").error(
+                    f"min {requirement.min} is longer than within {requirement.within}: nothing can match"
+                )
+            )
+    return diagnostics
+
+
+def _check_rule_test(
+    item: Loaded, indicator: Indicator, index: int, test: RuleTest, resolver: _Resolver
+) -> None:
+    diagnostics = resolver.diagnostics
+    base: PathKey = ("tests", index)
+    _check_bind(item, (*base, "bind"), test.bind, [indicator], resolver)
+    as_of = parse_date(test.as_of)
+    if as_of.lo != as_of.hi:
+        diagnostics.append(item.span(*base, "as_of").error(f"as_of must be a single day, got {test.as_of!r}"))
+    ids: set[str] = set()
+    for position, observation in enumerate(test.observations):
+        loc = (*base, "observations", position)
+        if observation.id in ids:
+            diagnostics.append(
+                item.span(*loc, "id").error(f"duplicate observation id {observation.id!r} in this test")
+            )
+        ids.add(observation.id)
+        for ref_index, reference in enumerate(observation.entities):
+            resolver.entity(reference.entity, item.span(*loc, "entities", ref_index, "entity"))
+    for position, expected in enumerate(test.matches or []):
+        if expected not in ids:
+            diagnostics.append(
+                item.span(*base, "matches", position).error(
+                    f"{expected!r} is not one of this test's observations{did_you_mean(expected, ids)}"
+                )
+            )
+
+
+def _check_bind(
+    item: Loaded,
+    loc: PathKey,
+    bind: dict[str, str],
+    indicators: list[Indicator],
+    resolver: _Resolver,
+) -> None:
+    """`bind` values are entities of the type each indicator declares."""
+    diagnostics = resolver.diagnostics
+    for name, reference in sorted(bind.items()):
+        span = item.span(*loc, name)
+        entity_id = resolver.entity(reference, span)
+        declaring = [i for i in indicators if name in i.vars]
+        if not declaring:
+            diagnostics.append(
+                item.span(*loc, name, key=True).warning(
+                    f"bind key {name!r} is not a variable of "
+                    + ("its indicator" if len(indicators) == 1 else "any of its indicators")
+                )
+            )
+            continue
+        if entity_id is None:
+            continue
+        actual = resolver.registry.entities[entity_id].type
+        for indicator in declaring:
+            expected = indicator.vars[name].type
+            if expected is not None and expected != actual:
+                diagnostics.append(
+                    span.error(
+                        f"{name} = {entity_id!r} has type {actual!r}, but indicator "
+                        f"{indicator.id!r} declares {name} as {expected!r}"
+                    )
+                )
+                break
+
+
+# --- hypotheses -----------------------------------------------------------------
+
+
+def _check_hypothesis(item: Loaded, indicators: dict[str, Indicator], resolver: _Resolver) -> None:
+    hypothesis = item.document
+    assert isinstance(hypothesis, Hypothesis)
+    diagnostics = resolver.diagnostics
+    entries = hypothesis.entries()
+    used: list[Indicator] = []
+    if entries is None:
+        used = list(indicators.values())
+    else:
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            loc = (
+                ("indicators", index)
+                if isinstance(hypothesis.indicators[index], str)
+                else ("indicators", index, "id")
+            )  # type: ignore[index]
+            if entry.id in seen:
+                diagnostics.append(item.span(*loc).error(f"indicator {entry.id!r} is listed twice"))
+                continue
+            seen.add(entry.id)
+            if entry.id not in indicators:
+                diagnostics.append(
+                    item.span(*loc).error(
+                        f"unknown indicator {entry.id!r}{did_you_mean(entry.id, indicators)}"
+                    )
+                )
+                continue
+            used.append(indicators[entry.id])
+    _check_bind(item, ("bind",), hypothesis.bind, used, resolver)
+
+
+# --- observations -----------------------------------------------------------------
+
+
+def compile_observation(
+    observation: Observation,
+    raw: RawDocument,
+    prefix: PathKey,
+    resolver: _Resolver,
+    tables: ScoringTables,
+) -> ObservationRecord | None:
+    """The engine's record of an observation; None if a reference is unresolved."""
+    refs = []
+    complete = True
+    for index, reference in enumerate(observation.entities):
+        entity_id = resolver.entity(reference.entity, raw.span((*prefix, "entities", index, "entity")))
+        if entity_id is None:
+            complete = False
+        else:
+            refs.append(Reference(entity_id, reference.role))
+    try:
+        date = parse_date(observation.date, tables.qualifier_pad)
+        reported = parse_date(observation.reported, tables.qualifier_pad) if observation.reported else date
+    except DateError as exc:  # only padding can fail here: validity was checked when typed
+        resolver.diagnostics.append(raw.span((*prefix, "date")).error(str(exc)))
+        return None
+    if not complete:
+        return None
+    return ObservationRecord(
+        id=observation.id,
+        type=observation.type,
+        date=date,
+        reported_hi=reported.hi,
+        refs=tuple(refs),
+        origins=tuple(sorted({source.origin_key for source in observation.sources})),
+        confidence=observation_confidence(observation.sources, tables),
+        document=observation,
+    )
+
+
+def compile_test_observations(
+    indicator_item: Loaded, index: int, test: RuleTest, registry: EntityRegistry, tables: ScoringTables
+) -> list[ObservationRecord]:
+    """The inline observations of one rule test, resolved (already checked)."""
+    resolver = _Resolver(registry, [])
+    records = []
+    for position, observation in enumerate(test.observations):
+        prefix = ("tests", index, "observations", position)
+        record = compile_observation(observation, indicator_item.raw, prefix, resolver, tables)
+        if record is not None:
+            records.append(record)
+    return sorted(records, key=lambda record: record.id)

@@ -1,0 +1,88 @@
+"""Finding input files: sorted, hidden entries skipped, symlink loops cut."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from iandw.diagnostics import Diagnostic, Span
+
+EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read, named as the user will see it in diagnostics."""
+
+    path: str  # as given or joined from the given directory: stable, relative
+    real: str  # resolved path on disk
+
+    @property
+    def extension(self) -> str:
+        return os.path.splitext(self.path)[1].lower()
+
+
+def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
+    """Every input file under `paths`, in sorted order, each once."""
+    files: list[InputFile] = []
+    diagnostics: list[Diagnostic] = []
+    seen: set[str] = set()
+    for given in paths:
+        display = os.path.normpath(given)
+        if not os.path.exists(display):
+            kind = "broken symlink" if os.path.islink(display) else "no such file or directory"
+            diagnostics.append(Span(display).error(kind))
+            continue
+        if os.path.isdir(display):
+            for found in _walk(display, diagnostics):
+                if found.real not in seen:
+                    seen.add(found.real)
+                    files.append(found)
+            continue
+        if os.path.splitext(display)[1].lower() not in EXTENSIONS:
+            diagnostics.append(
+                Span(display).error("unsupported file type: expected " + ", ".join(EXTENSIONS))
+            )
+            continue
+        real = os.path.realpath(display)
+        if real not in seen:
+            seen.add(real)
+            files.append(InputFile(display, real))
+    return files, diagnostics
+
+
+def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
+    """Files in sorted path order; a directory already on the current path is a loop."""
+    pending: list[tuple[str, bool, frozenset[str]]] = [(top, True, frozenset())]
+    while pending:
+        path, is_directory, ancestors = pending.pop()
+        if not is_directory:
+            yield InputFile(path, os.path.realpath(path))
+            continue
+        real_directory = os.path.realpath(path)
+        if real_directory in ancestors:
+            diagnostics.append(Span(path).warning("symlink loop: this directory contains itself; skipped"))
+            continue
+        inside = ancestors | {real_directory}
+        try:
+            entries = sorted(os.scandir(path), key=lambda entry: entry.name)
+        except OSError as exc:
+            diagnostics.append(Span(path).error(f"cannot read directory: {exc.strerror or exc}"))
+            continue
+        children: list[tuple[str, bool, frozenset[str]]] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            child = os.path.join(path, entry.name)
+            try:
+                child_is_directory, child_is_file = entry.is_dir(), entry.is_file()
+            except OSError:
+                child_is_directory = child_is_file = False
+            if child_is_directory:
+                children.append((child, True, inside))
+            elif child_is_file and os.path.splitext(entry.name)[1].lower() in EXTENSIONS:
+                children.append((child, False, inside))
+            elif entry.is_symlink() and not os.path.exists(child):
+                diagnostics.append(Span(child).warning("broken symlink; skipped"))
+        pending.extend(reversed(children))

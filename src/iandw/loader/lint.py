@@ -1,0 +1,133 @@
+"""Warnings: things that are valid but probably not what the author meant.
+
+Each lint is a small function from the checked case (and where its
+documents came from) to warnings, so a new one is one more function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from iandw.diagnostics import Diagnostic, quoted_list
+from iandw.loader.checks import Loaded, iter_entity_slots
+from iandw.model.case import Case
+from iandw.model.documents import Entity, Indicator, Observation
+from iandw.model.predicates import variable_name
+
+Lint = Callable[[Case, dict[str, list[Loaded]]], Iterator[Diagnostic]]
+
+
+def selected_types_never_observed(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+    """A rule selecting a type no observation has can never fire."""
+    observed = {record.type for record in case.observations}
+    for item in loaded.get("indicator", []):
+        indicator = item.document
+        assert isinstance(indicator, Indicator)
+        for name, selection in indicator.select.items():
+            for index, word in enumerate(selection.types):
+                if word not in observed:
+                    loc = ("select", name, "type") + (
+                        (index,) if isinstance(item.raw_value("select", name, "type"), list) else ()
+                    )
+                    yield item.span(*loc).warning(
+                        f"no observation has type {word!r}, so selection {name!r} never matches"
+                    )
+
+
+def entities_no_rule_reaches(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+    """An entity that no variable, pattern or hypothesis can select is dead weight."""
+    types: set[str] = set()
+    named: set[str] = set()
+    uses_of = False
+    matches_anything = False
+    for indicator in case.indicators.values():
+        types.update(spec.type for spec in indicator.vars.values() if spec.type)
+        if any(spec.type is None for spec in indicator.vars.values()):
+            matches_anything = True
+        for _, value in iter_entity_slots(indicator):
+            if variable_name(value) is None:
+                resolved = case.registry.resolve_id(value)
+                if resolved:
+                    named.add(resolved)
+        for selection in indicator.select.values():
+            for pattern in selection.entities:
+                uses_of = uses_of or pattern.of is not None
+                if pattern.type is not None and pattern.type.op == "eq":
+                    operand = pattern.type.operand
+                    types.update(operand if isinstance(operand, tuple) else (operand,))
+                elif pattern.entity is None and pattern.of is None:
+                    matches_anything = True
+    if matches_anything:
+        return
+    for hypothesis in case.hypotheses.values():
+        named.update(filter(None, map(case.registry.resolve_id, hypothesis.bind.values())))
+
+    def reachable(entity_id: str) -> bool:
+        entity = case.registry.entities[entity_id]
+        if entity_id in named or entity.type in types:
+            return True
+        return uses_of and any(
+            case.registry.entities[a].type in types or a in named for a in case.registry.ancestors(entity_id)
+        )
+
+    for item in loaded.get("entity", []):
+        entity = item.document
+        assert isinstance(entity, Entity)
+        if not reachable(entity.id):
+            yield item.span("id").warning(
+                f"no rule can reach entity {entity.id!r}: no variable or pattern selects type "
+                f"{entity.type!r}, names it, or contains it through member_of"
+            )
+
+
+def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+    """An indicator outside every hypothesis moves no posterior."""
+    used: set[str] = set()
+    for hypothesis in case.hypotheses.values():
+        entries = hypothesis.entries()
+        if entries is None:
+            return
+        used.update(entry.id for entry in entries)
+    for item in loaded.get("indicator", []):
+        if item.document.id not in used:  # type: ignore[union-attr]
+            hint = "no hypothesis lists it" if case.hypotheses else "there are no hypotheses"
+            yield item.span("id").warning(
+                f"indicator {item.document.id!r} moves no posterior: {hint}"  # type: ignore[union-attr]
+            )
+
+
+def observations_without_sources(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+    """With no source an observation's confidence is 0: it can fire but never counts."""
+    for item in loaded.get("observation", []):
+        observation = item.document
+        assert isinstance(observation, Observation)
+        if not observation.sources:
+            yield item.span("id").warning(
+                f"observation {observation.id!r} has no sources, so its confidence is 0"
+            )
+
+
+def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+    """A variable of a type no entity has can never be bound."""
+    known = {entity.type for entity in case.registry.entities.values()}
+    for item in loaded.get("indicator", []):
+        indicator = item.document
+        assert isinstance(indicator, Indicator)
+        for name, spec in indicator.vars.items():
+            if spec.type is not None and spec.type not in known:
+                yield item.span("vars", name, "type").warning(
+                    f"no entity has type {spec.type!r} (known types: {quoted_list(sorted(known))})"
+                )
+
+
+LINTS: tuple[Lint, ...] = (
+    selected_types_never_observed,
+    entities_no_rule_reaches,
+    indicators_no_hypothesis_uses,
+    observations_without_sources,
+    variable_types_no_entity_has,
+)
+
+
+def lint(case: Case, loaded: dict[str, list[Loaded]]) -> list[Diagnostic]:
+    return [warning for check in LINTS for warning in check(case, loaded)]

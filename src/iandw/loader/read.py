@@ -1,0 +1,47 @@
+"""One input file to raw documents, by its extension."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from iandw.diagnostics import Diagnostic, Span
+from iandw.limits import Limits
+from iandw.loader.files import InputFile
+from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
+from iandw.loader.source import RawDocument
+from iandw.loader.text import decode_utf8
+from iandw.loader.yaml_reader import documents_from_yaml
+
+
+def read_file(file: InputFile, limits: Limits) -> Iterator[RawDocument | Diagnostic]:
+    """Every document of the file, and every problem, in file order."""
+    where = Span(file.path)
+    try:
+        if file.extension == ".jsonl":
+            with open(file.real, "rb") as stream:
+                yield from documents_from_jsonl(stream, file.path, limits)
+            return
+        size = os.path.getsize(file.real)
+        if size > limits.max_file_bytes:
+            yield where.error(
+                f"file is {size} bytes, larger than the limit of {limits.max_file_bytes}; "
+                "see --max-file-bytes (JSONL files are streamed and have no such limit)"
+            )
+            return
+        with open(file.real, "rb") as stream:
+            raw = stream.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        yield where.error(f"cannot read file: {exc.strerror or exc}")
+        return
+    text, problem = decode_utf8(raw, file.path)
+    if problem is not None:
+        yield problem
+        return
+    if not text.strip():
+        yield where.warning("empty file")
+        return
+    reader = documents_from_json if file.extension == ".json" else documents_from_yaml
+    documents, diagnostics = reader(text, file.path, limits)
+    yield from diagnostics
+    yield from documents

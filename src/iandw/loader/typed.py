@@ -1,0 +1,207 @@
+"""Raw parsed documents to typed models, with pydantic's errors made readable.
+
+pydantic reports what failed and where in the data; this module turns each
+of its errors into one located diagnostic in words a rule author uses
+("unknown key 'withn' (did you mean 'within'?)", "expected a list, got a
+string"), placed at the offending key or value.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from iandw.diagnostics import Diagnostic, did_you_mean, quoted_list
+from iandw.loader.source import RawDocument
+from iandw.model.documents import (
+    DOCUMENT_KINDS,
+    DURATION_PATTERN,
+    GRADE_PATTERN,
+    ID_PATTERN,
+    NAME_PATTERN,
+    Document,
+)
+
+_PATTERN_MESSAGES = {
+    ID_PATTERN: "invalid id {input!r}: use lowercase letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit",
+    NAME_PATTERN: "invalid name {input!r}: use letters, digits, '_' and '-', starting with a letter",
+    DURATION_PATTERN: "invalid duration {input!r}: write days as '84d' or weeks as '12w'",
+    GRADE_PATTERN: "invalid grade {input!r}: a reliability letter A-F then a credibility "
+    "digit 1-6, such as 'B2'",
+}
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "tuple_type": "a list",
+}
+
+
+def describe(value: Any) -> str:
+    """'a string', 'a list', … — how a value looks to a YAML author."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
+    """The typed document, or None and every problem pydantic found."""
+    data = raw.data
+    if not isinstance(data, dict):
+        return None, [raw.span().error(f"a document must be a mapping with a 'kind', got {describe(data)}")]
+    kind = data.get("kind", raw.default_kind)
+    if kind is None:
+        return None, [raw.span().error(f"missing 'kind': one of {quoted_list(DOCUMENT_KINDS)}")]
+    if not isinstance(kind, str) or kind not in DOCUMENT_KINDS:
+        hint = did_you_mean(kind, DOCUMENT_KINDS) if isinstance(kind, str) else ""
+        return None, [
+            raw.span(("kind",)).error(
+                f"unknown kind {kind!r}{hint}; kinds are: {quoted_list(DOCUMENT_KINDS)}"
+            )
+        ]
+    model = DOCUMENT_KINDS[kind]
+    if "kind" not in data:
+        data = {"kind": kind, **data}
+    try:
+        return model.model_validate(data), []  # type: ignore[return-value]
+    except ValidationError as exc:
+        return None, errors_to_diagnostics(exc, model, raw)
+
+
+def errors_to_diagnostics(exc: ValidationError, model: type[BaseModel], raw: RawDocument) -> list[Diagnostic]:
+    diagnostics = []
+    seen: set[tuple[int, int, str]] = set()
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        key_error = error["type"] == "extra_forbidden"
+        span = raw.span(loc, key=key_error)
+        message = _message(error, model, loc)
+        marker = (span.line, span.column, message)
+        if marker not in seen:
+            seen.add(marker)
+            diagnostics.append(span.error(message))
+    return sorted(diagnostics)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    for part in reversed(loc):
+        if isinstance(part, str) and not part.startswith("@"):
+            return part
+    return "value"
+
+
+def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    name = _field_name(loc)
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r}"
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(model, loc[:-1])
+        key = str(loc[-1])
+        hint = did_you_mean(key, allowed)
+        return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+    if kind in _EXPECTED:
+        return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}"
+    if kind == "string_pattern_mismatch":
+        template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
+        if template:
+            return template.format(input=value)
+    if kind == "literal_error":
+        return f"{name}: expected {ctx.get('expected', 'one of the allowed values')}, got {describe(value)}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = {
+            "greater_than": "> ",
+            "greater_than_equal": ">= ",
+            "less_than": "< ",
+            "less_than_equal": "<= ",
+        }
+        limit = next(iter(ctx.values()), "?")
+        return f"{name} must be {bound[kind]}{limit}, got {value!r}"
+    if kind in ("too_short", "too_long"):
+        return f"{name}: {error['msg'].lower()}"
+    if kind in ("string_too_short",) and name:
+        return f"{name} must not be empty"
+    return f"{name}: {error['msg']}" if not error["msg"].startswith(("a ", "an ")) else error["msg"]
+
+
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found at `loc` inside `model`."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    target = _as_model(annotation)
+    return list(target.model_fields) if target else []
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _as_model(annotation: Any) -> type[BaseModel] | None:
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [m for m in map(_as_model, typing.get_args(annotation)) if m is not None]
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def _tag_of(annotation: Any) -> str | None:
+    if typing.get_origin(annotation) is typing.Annotated:
+        for meta in typing.get_args(annotation)[1:]:
+            tag = getattr(meta, "tag", None)
+            if isinstance(tag, str):
+                return tag
+    return None
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        members = typing.get_args(annotation)
+        if isinstance(part, str) and part.startswith("@"):
+            return next((m for m in members if _tag_of(m) == part), None)
+        for member in members:
+            found = _step(member, part)
+            if found is not None:
+                return found
+        return None
+    if isinstance(part, str) and part.startswith("@"):
+        return annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return field.annotation if field else None
+    if origin in (list, tuple):
+        return typing.get_args(annotation)[0] if isinstance(part, int) else None
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    return None

@@ -1,0 +1,324 @@
+"""Safe YAML with positions, duplicate-key detection and resource limits.
+
+PyYAML's safe loader (the libyaml C parser when present) produces the event
+stream; this module builds plain data from it.  Building from events rather
+than calling `yaml.safe_load` is what lets us keep the line and column of
+every key and value, reject duplicate keys (which PyYAML silently
+overwrites), and stop alias bombs and deep nesting before they cost memory
+— all without recursion, so no input can exhaust the Python stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from iandw.diagnostics import Diagnostic, Span
+from iandw.limits import Limits
+from iandw.loader.source import PathKey, RawDocument, SourceMap
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_YAML = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_MERGE_TAG = _YAML + "merge"
+
+
+@dataclass
+class _Frame:
+    """An open mapping or sequence while its events are read."""
+
+    container: dict[Any, Any] | list[Any]
+    path: PathKey
+    anchor: str | None
+    size: int = 1
+    key: Any = None
+    has_key: bool = False
+    key_position: tuple[int, int] = (1, 1)
+    merges: list[Any] = field(default_factory=list)
+
+
+class _DocumentAbandoned(Exception):
+    """A limit was exceeded; the rest of the document is skipped."""
+
+
+def _position(mark: Any, line_offset: int) -> tuple[int, int]:
+    return mark.line + 1 + line_offset, mark.column + 1
+
+
+def parse_yaml(
+    text: str, file: str, limits: Limits, line_offset: int = 0
+) -> tuple[list[tuple[Any, SourceMap, Span]], list[Diagnostic]]:
+    """Parse every document of a YAML stream.
+
+    Returns (data, source map, start) per complete document and the problems
+    found.  A syntax error ends the stream, but documents before it are kept.
+    """
+    loader = _Loader(text)
+    documents: list[tuple[Any, SourceMap, Span]] = []
+    diagnostics: list[Diagnostic] = []
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.DocumentStartEvent):
+                start = Span(file, *_position(event.start_mark, line_offset))
+                composed = _compose_document(loader, file, limits, line_offset, diagnostics)
+                if composed is not None:
+                    data, sourcemap = composed
+                    documents.append((data, sourcemap, start))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = _position(mark, line_offset) if mark else (1 + line_offset, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        diagnostics.append(Span(file, line, column).error(f"YAML syntax error: {problem}{context}"))
+    except yaml.YAMLError as exc:
+        diagnostics.append(Span(file, 1 + line_offset, 1).error(f"YAML error: {exc}"))
+    finally:
+        loader.dispose()
+    return documents, diagnostics
+
+
+def _compose_document(
+    loader: Any, file: str, limits: Limits, line_offset: int, diagnostics: list[Diagnostic]
+) -> tuple[Any, SourceMap] | None:
+    """Read events up to DocumentEnd; None when a limit abandoned the document."""
+    sourcemap = SourceMap(file)
+    anchors: dict[str, tuple[Any, int]] = {}
+    stack: list[_Frame] = []
+    alias_nodes = 0
+    root: Any = None
+    abandoned = False
+
+    def place(value: Any, position: tuple[int, int], size: int, anchor: str | None) -> None:
+        nonlocal root
+        if anchor is not None:
+            anchors[anchor] = (value, size)
+        if not stack:
+            sourcemap.values[()] = position
+            root = value
+            return
+        frame = stack[-1]
+        frame.size += size
+        if isinstance(frame.container, list):
+            path = (*frame.path, len(frame.container))
+            sourcemap.values.setdefault(path, position)
+            frame.container.append(value)
+            return
+        if not frame.has_key:
+            _accept_key(frame, value, position, sourcemap, diagnostics)
+            return
+        key, frame.has_key = frame.key, False
+        if key is _MERGE_KEY:
+            frame.merges.append((value, position))
+            return
+        if key is _BAD_KEY:
+            return
+        sourcemap.values.setdefault((*frame.path, key), position)
+        frame.container[key] = value
+
+    while True:
+        event = loader.get_event()
+        if isinstance(event, yaml.DocumentEndEvent):
+            break
+        position = _position(event.start_mark, line_offset)
+        if abandoned:
+            continue
+        try:
+            if isinstance(event, yaml.ScalarEvent):
+                try:
+                    value = _construct_scalar(loader, event, file, position)
+                except _InvalidScalar as invalid:
+                    diagnostics.append(invalid.args[0])
+                    sourcemap.poisoned.append(_child_path(stack, position, sourcemap))
+                    value = None
+                if value is _MERGE_KEY and not _expects_key(stack):
+                    value = "<<"
+                place(value, position, 1, event.anchor)
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise _DocumentAbandoned(
+                        Span(file, *position).error(f"unknown YAML alias '*{event.anchor}'")
+                    )
+                value, size = anchors[event.anchor]
+                alias_nodes += size
+                if alias_nodes > limits.max_alias_nodes:
+                    raise _DocumentAbandoned(
+                        Span(file, *position).error(
+                            f"YAML aliases expand this document beyond {limits.max_alias_nodes} "
+                            "nodes (an alias bomb?); see --max-alias-nodes"
+                        )
+                    )
+                place(value, position, size, None)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                _check_collection_tag(event, file, position)
+                if len(stack) >= limits.max_depth:
+                    raise _DocumentAbandoned(
+                        Span(file, *position).error(
+                            f"nesting deeper than {limits.max_depth} levels; see --max-depth"
+                        )
+                    )
+                path = _child_path(stack, position, sourcemap)
+                container: dict[Any, Any] | list[Any] = (
+                    {} if isinstance(event, yaml.MappingStartEvent) else []
+                )
+                stack.append(_Frame(container, path, event.anchor))
+                sourcemap.values.setdefault(path, position)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                if frame.merges and isinstance(frame.container, dict):
+                    _apply_merges(frame, file, sourcemap, diagnostics)
+                place_position = sourcemap.values.get(frame.path, position)
+                if stack and isinstance(stack[-1].container, dict) and not stack[-1].has_key:
+                    stack[-1].has_key = True
+                    stack[-1].key = _BAD_KEY
+                    diagnostics.append(
+                        Span(file, *place_position).error("a mapping or list cannot be used as a key")
+                    )
+                    continue
+                place(frame.container, place_position, frame.size, frame.anchor)
+        except _DocumentAbandoned as abandon:
+            diagnostics.append(abandon.args[0])
+            abandoned = True
+            stack.clear()
+    if abandoned:
+        return None
+    return root, sourcemap
+
+
+def _expects_key(stack: list[_Frame]) -> bool:
+    return bool(stack) and isinstance(stack[-1].container, dict) and not stack[-1].has_key
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_MERGE_KEY = _Sentinel("<<")
+_BAD_KEY = _Sentinel("<bad key>")
+
+
+class _InvalidScalar(Exception):
+    """A scalar that cannot be accepted; its document element is dropped."""
+
+
+def _construct_scalar(loader: Any, event: Any, file: str, position: tuple[int, int]) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _MERGE_TAG:
+        return _MERGE_KEY
+    if tag not in _SCALAR_TAGS:
+        raise _InvalidScalar(
+            Span(file, *position).error(
+                f"unsupported YAML tag {_short_tag(tag)!r}: only plain data "
+                "(strings, numbers, booleans, dates, null) is allowed"
+            )
+        )
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    try:
+        return loader.construct_object(node)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        raise _InvalidScalar(
+            Span(file, *position).error(f"invalid {_short_tag(tag)} value {event.value!r}: {exc}")
+        ) from None
+
+
+def _check_collection_tag(event: Any, file: str, position: tuple[int, int]) -> None:
+    allowed = _YAML + ("map" if isinstance(event, yaml.MappingStartEvent) else "seq")
+    if event.tag not in (None, "!", allowed):
+        raise _DocumentAbandoned(
+            Span(file, *position).error(
+                f"unsupported YAML tag {_short_tag(event.tag)!r}: only plain data is allowed"
+            )
+        )
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML) :] if tag.startswith(_YAML) else tag
+
+
+def _child_path(stack: list[_Frame], position: tuple[int, int], sourcemap: SourceMap) -> PathKey:
+    if not stack:
+        return ()
+    frame = stack[-1]
+    if isinstance(frame.container, list):
+        return (*frame.path, len(frame.container))
+    if frame.has_key and frame.key not in (_MERGE_KEY, _BAD_KEY):
+        return (*frame.path, frame.key)
+    return (*frame.path, ("<key>", position))
+
+
+def _accept_key(
+    frame: _Frame,
+    key: Any,
+    position: tuple[int, int],
+    sourcemap: SourceMap,
+    diagnostics: list[Diagnostic],
+) -> None:
+    frame.has_key = True
+    frame.key = key
+    if key is _MERGE_KEY:
+        return
+    assert isinstance(frame.container, dict)
+    try:
+        duplicate = key in frame.container
+    except TypeError:
+        diagnostics.append(Span(sourcemap.file, *position).error("this key cannot be used in a mapping"))
+        frame.key = _BAD_KEY
+        return
+    if duplicate:
+        first = sourcemap.keys.get((*frame.path, key))
+        where = f" (first at line {first[0]})" if first else ""
+        diagnostics.append(Span(sourcemap.file, *position).error(f"duplicate key {key!r}{where}"))
+        frame.key = _BAD_KEY
+        return
+    sourcemap.keys[(*frame.path, key)] = position
+
+
+def _apply_merges(frame: _Frame, file: str, sourcemap: SourceMap, diagnostics: list[Diagnostic]) -> None:
+    """YAML 1.1 merge keys (`<<: *defaults`): explicit keys win over merged ones."""
+    assert isinstance(frame.container, dict)
+    for value, position in frame.merges:
+        sources = value if isinstance(value, list) else [value]
+        for source in sources:
+            if not isinstance(source, dict):
+                diagnostics.append(
+                    Span(file, *position).error("'<<' merges only mappings or lists of mappings")
+                )
+                continue
+            for key, item in source.items():
+                if key not in frame.container:
+                    frame.container[key] = item
+                    sourcemap.values.setdefault((*frame.path, key), position)
+                    sourcemap.keys.setdefault((*frame.path, key), position)
+
+
+def documents_from_yaml(text: str, file: str, limits: Limits) -> tuple[list[RawDocument], list[Diagnostic]]:
+    """Split a YAML stream into documents: each mapping, or each mapping of a list."""
+    parsed, diagnostics = parse_yaml(text, file, limits)
+    documents: list[RawDocument] = []
+    for data, sourcemap, start in parsed:
+        if data is None:
+            continue  # an empty document (a file of comments, or a trailing '---')
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                if sourcemap.is_poisoned((index,)):
+                    continue  # its unacceptable value was reported where it was read
+                item_start = sourcemap.span((index,)) or start
+                documents.append(RawDocument(item, file, item_start, (index,), sourcemap))
+        else:
+            if not sourcemap.is_poisoned(()):
+                documents.append(RawDocument(data, file, sourcemap.span(()) or start, (), sourcemap))
+    return documents, diagnostics

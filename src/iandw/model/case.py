@@ -1,0 +1,57 @@
+"""A loaded case: the checked, resolved world the engine evaluates.
+
+Documents are kept as the user wrote them (for reports); observations also
+get a lean, resolved record with their day intervals, resolved entity ids and
+confidence, so the engine never re-parses a date or re-resolves a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from iandw.dates import Day, DayInterval
+from iandw.model.documents import Hypothesis, Indicator, Observation
+from iandw.model.registry import EntityRegistry
+from iandw.score import ScoringTables
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A resolved mention of an entity in an observation."""
+
+    entity: str
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRecord:
+    """An observation as the engine sees it."""
+
+    id: str
+    type: str
+    date: DayInterval
+    reported_hi: Day  # upper bound of `reported` (default: of `date`)
+    refs: tuple[Reference, ...]
+    origins: tuple[str, ...]  # distinct origins, sorted
+    confidence: float
+    document: Observation
+
+
+@dataclass
+class Case:
+    """Everything `evaluate` needs, already checked."""
+
+    registry: EntityRegistry
+    tables: ScoringTables = field(default_factory=ScoringTables)
+    scales: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    hypotheses: dict[str, Hypothesis] = field(default_factory=dict)
+    observations: list[ObservationRecord] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "entities": len(self.registry.entities),
+            "observations": len(self.observations),
+            "indicators": len(self.indicators),
+            "hypotheses": len(self.hypotheses),
+        }

@@ -1,0 +1,425 @@
+"""The typed model of every document a user writes (SPEC §1-7, §10).
+
+Models are strict (no silent coercion of a number into a string) and reject
+unknown keys, so a typo is an error that names the allowed keys.  They check
+shape only; cross-document meaning — does this entity exist, is this
+variable declared — is checked in `iandw.loader.checks`, which knows the whole
+rule set.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from iandw.dates import DateError, parse_date
+from iandw.model.predicates import PredicateField
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+DURATION_PATTERN = r"^[0-9]+[dw]$"
+GRADE_PATTERN = r"^[A-F][1-6]$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Word = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
+Grade = Annotated[str, StringConstraints(pattern=GRADE_PATTERN)]
+Probability = Annotated[float, Field(gt=0, lt=1)]
+PositiveRatio = Annotated[float, Field(gt=0)]
+Weight = Annotated[float, Field(ge=0, le=1)]
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
+Credibility = Annotated[int, Field(ge=1, le=6)]
+
+
+def _attribute_value(value: Any) -> Any:
+    scalar = (str, int, float, bool)
+    if isinstance(value, scalar) or (
+        isinstance(value, list) and all(isinstance(item, scalar) for item in value)
+    ):
+        return value
+    raise PydanticCustomError(
+        "attribute_value", "an attribute value is a string, number, boolean or a list of them"
+    )
+
+
+AttributeValue = Annotated[
+    Any,
+    PlainValidator(_attribute_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": ["string", "number", "boolean"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+            ]
+        }
+    ),
+]
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+OneOrManyWords = Annotated[
+    list[Word],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+    ),
+]
+
+
+def duration_days(duration: str) -> int:
+    """'12w' → 84, '3d' → 3."""
+    return int(duration[:-1]) * (7 if duration.endswith("w") else 1)
+
+
+def _date_as_text(value: Any) -> Any:
+    """Accept unquoted YAML dates and years; everything else must be a string."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999:
+        return f"{value:04d}"
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "date_type",
+            'expected an EDTF date such as "2023-09-18", "2023-09" or "../2023-10-06", got {kind}',
+            {"kind": "null" if value is None else type(value).__name__},
+        )
+    return value
+
+
+def _valid_edtf(text: str) -> str:
+    try:
+        parse_date(text)
+    except DateError as exc:
+        raise PydanticCustomError("date", "{why}", {"why": str(exc)}) from None
+    return text.strip()
+
+
+EdtfDate = Annotated[
+    str,
+    BeforeValidator(_date_as_text),
+    AfterValidator(_valid_edtf),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "An EDTF date (ISO 8601-2): 2023, 2023-09, 2023-09-18, "
+            "2023-09-18/2023-09-21, ../2023-10-06, 2023-10~ …",
+        }
+    ),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- entities and observations --------------------------------------------
+
+
+class Entity(Strict):
+    """A state, group, person, organisation, weapon system, exchange …"""
+
+    kind: Literal["entity"]
+    id: Id
+    type: Word
+    name: str | None = None
+    aliases: list[str] = []
+    member_of: list[str] = []
+    attributes: dict[str, AttributeValue] = {}
+    description: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+def _reference_shorthand(value: Any) -> Any:
+    return {"entity": value} if isinstance(value, str) else value
+
+
+class EntityReference(Strict):
+    """An observation's mention of an entity, by id, name or alias."""
+
+    entity: str
+    role: str | None = None
+
+
+class Source(Strict):
+    """Where a report came from, graded on the Admiralty scale."""
+
+    name: str
+    origin: str | None = None
+    reliability: Reliability | None = None
+    credibility: Credibility | None = None
+    url: str | None = None
+    language: str | None = None
+    note: str | None = None
+
+    @property
+    def origin_key(self) -> str:
+        """Sources sharing an origin are one source for corroboration."""
+        return self.origin or self.name
+
+
+class Observation(Strict):
+    """A dated, sourced report that something happened."""
+
+    kind: Literal["observation"] = "observation"
+    id: Id
+    type: Word
+    date: EdtfDate
+    reported: EdtfDate | None = None
+    place: str | None = None
+    summary: str | None = None
+    entities: list[Annotated[EntityReference, BeforeValidator(_reference_shorthand)]] = []
+    attributes: dict[str, Any] = {}
+    sources: list[Source] = []
+    note: str | None = None
+
+
+# --- indicators --------------------------------------------------------------
+
+
+class VariableSpec(Strict):
+    type: Word | None = None
+    description: str | None = None
+
+
+class EntityPattern(BaseModel):
+    """Conditions one entity reference must meet; extra keys test attributes."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    entity: str | None = None
+    of: str | None = None
+    role: PredicateField | None = None
+    type: PredicateField | None = None
+    __pydantic_extra__: dict[str, PredicateField] = Field(init=False)  # type: ignore[assignment]
+
+    @property
+    def attribute_predicates(self) -> dict[str, Any]:
+        return dict(self.__pydantic_extra__ or {})
+
+
+class Selection(Strict):
+    """Which observations can stand for one named part of the pattern."""
+
+    type: OneOrManyWords | None = None
+    entities: list[EntityPattern] = []
+    where: dict[str, PredicateField] = {}
+    min_origins: Annotated[int, Field(ge=1)] | None = None
+    min_grade: Grade | None = None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return tuple(self.type or ())
+
+
+class WindowRequire(Strict):
+    """`then` happens between `min` and `within` days after `first`."""
+
+    first: Name
+    then: Name
+    within: Duration | None = None
+    min: Duration | None = None
+
+
+class BetweenRequire(Strict):
+    """The two happen within `within` days of each other, in either order."""
+
+    between: Annotated[list[Name], Field(min_length=2, max_length=2)]
+    within: Duration | None = None
+    min: Duration | None = None
+
+
+class CountRequire(Strict):
+    """At least k distinct observations (or origins) stand for one selection."""
+
+    count: Name
+    at_least: Annotated[int, Field(ge=1)]
+    distinct: Literal["observations", "origins"] = "observations"
+
+
+def _require_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key, tag in (
+            ("count", "@count"),
+            ("between", "@between"),
+            ("first", "@window"),
+            ("then", "@window"),
+        ):
+            if key in value:
+                return tag
+    return None
+
+
+RequireItem = Annotated[
+    Annotated[WindowRequire, Tag("@window")]
+    | Annotated[BetweenRequire, Tag("@between")]
+    | Annotated[CountRequire, Tag("@count")],
+    Discriminator(
+        _require_tag,
+        custom_error_type="require",
+        custom_error_message="a require item is {first, then[, within, min]}, "
+        "{between: [A, B], within[, min]} or {count, at_least[, distinct]}",
+    ),
+]
+
+
+class RuleTest(Strict):
+    """An expectation a rule author states about an indicator (SPEC §10)."""
+
+    name: str
+    bind: dict[Name, str] = {}
+    as_of: EdtfDate
+    observations: list[Observation] = []
+    expect: Literal["fired", "possible", "not-fired"]
+    matches: list[Id] | None = None
+
+
+class Indicator(Strict):
+    """A declarative pattern over observations."""
+
+    kind: Literal["indicator"]
+    id: Id
+    title: str
+    description: str | None = None
+    rationale: str | None = None
+    vars: dict[Name, VariableSpec] = {}
+    select: Annotated[dict[Name, Selection], Field(min_length=1)]
+    require: list[RequireItem] = []
+    likelihood_ratio: PositiveRatio
+    absent_likelihood_ratio: PositiveRatio = 1.0
+    tests: list[RuleTest] = []
+
+
+# --- hypotheses, scales, scoring ---------------------------------------------
+
+
+class HypothesisIndicator(Strict):
+    """An indicator used by a hypothesis, optionally with its own ratios."""
+
+    id: Id
+    likelihood_ratio: PositiveRatio | None = None
+    absent_likelihood_ratio: PositiveRatio | None = None
+    rationale: str | None = None
+
+
+def _indicator_entry_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "@id"
+    if isinstance(value, dict):
+        return "@entry"
+    return None
+
+
+HypothesisIndicatorEntry = Annotated[
+    Annotated[Id, Tag("@id")] | Annotated[HypothesisIndicator, Tag("@entry")],
+    Discriminator(
+        _indicator_entry_tag,
+        custom_error_type="indicator_entry",
+        custom_error_message="an indicator entry is an indicator id or {id, likelihood_ratio, ...}",
+    ),
+]
+
+
+class Hypothesis(Strict):
+    """A question the indicators bear on, scored ACH-style."""
+
+    kind: Literal["hypothesis"]
+    id: Id
+    title: str | None = None
+    statement: str
+    description: str | None = None
+    rationale: str | None = None
+    bind: dict[Name, str] = {}
+    prior: Probability = 0.5
+    indicators: list[HypothesisIndicatorEntry] | None = None
+
+    def entries(self) -> list[HypothesisIndicator] | None:
+        if self.indicators is None:
+            return None
+        return [
+            HypothesisIndicator(id=entry) if isinstance(entry, str) else entry for entry in self.indicators
+        ]
+
+
+class Scale(Strict):
+    """An ordered vocabulary, lowest first, named after the attribute it orders."""
+
+    kind: Literal["scale"]
+    id: Id
+    description: str | None = None
+    values: Annotated[list[Word], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _distinct_values(self) -> Scale:
+        if len(set(self.values)) != len(self.values):
+            raise PydanticCustomError("scale", "the values of a scale must be distinct")
+        return self
+
+
+class Levels(Strict):
+    watch: Weight = 0.20
+    warning: Weight = 0.55
+    alert: Weight = 0.80
+
+    @model_validator(mode="after")
+    def _ascending(self) -> Levels:
+        if not self.watch < self.warning < self.alert:
+            raise PydanticCustomError("levels", "levels must rise: watch < warning < alert")
+        return self
+
+
+def _credibility_keys(value: Any) -> Any:
+    """JSON has only string keys: accept "1" as 1."""
+    if isinstance(value, dict):
+        return {
+            int(k) if isinstance(k, str) and re.fullmatch(r"[1-6]", k) else k: v for k, v in value.items()
+        }
+    return value
+
+
+class Scoring(Strict):
+    """Overrides of the scoring defaults; at most one per rule set."""
+
+    kind: Literal["scoring"]
+    id: Id | None = None
+    description: str | None = None
+    reliability: dict[Reliability, Weight] = {}
+    credibility: Annotated[dict[Credibility, Weight], BeforeValidator(_credibility_keys)] = {}
+    qualifier_pad: Annotated[int, Field(ge=0, le=100)] = 1
+    levels: Levels = Levels()
+
+
+DOCUMENT_KINDS: dict[str, type[Strict]] = {
+    "entity": Entity,
+    "observation": Observation,
+    "indicator": Indicator,
+    "hypothesis": Hypothesis,
+    "scale": Scale,
+    "scoring": Scoring,
+}
+
+Document = Entity | Observation | Indicator | Hypothesis | Scale | Scoring

@@ -1,0 +1,151 @@
+"""Predicates: the small language of entity patterns and `where` clauses.
+
+A predicate is written as a literal (equality), a `$variable` (unification)
+or a one-key mapping naming an operator.  It is parsed once, here, into a
+`Predicate` value that the engine interprets; the model only checks shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+Operator = Literal["eq", "var", "in", "not_in", "at_least", "at_most", "contains", "matches", "exists"]
+OPERATORS: tuple[str, ...] = ("in", "not_in", "at_least", "at_most", "contains", "matches", "exists")
+
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """One test on a value; `operand` is the variable name for `var`."""
+
+    op: Operator
+    operand: Any
+
+    @property
+    def variable(self) -> str | None:
+        return self.operand if self.op == "var" else None
+
+    def source(self) -> Any:
+        """The predicate as the user wrote it (for reports and schemas)."""
+        if self.op == "var":
+            return "$" + self.operand
+        if self.op == "eq":
+            return list(self.operand) if isinstance(self.operand, tuple) else self.operand
+        operand = list(self.operand) if isinstance(self.operand, tuple) else self.operand
+        if self.op == "matches":
+            operand = self.operand.pattern
+        return {self.op: operand}
+
+
+def variable_name(value: Any) -> str | None:
+    """'sponsor' for '$sponsor', else None."""
+    if isinstance(value, str) and value.startswith("$") and len(value) > 1:
+        return value[1:]
+    return None
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) and value is not None
+
+
+def parse_predicate(value: Any) -> Predicate:
+    """Validate and parse what a user wrote; raises PydanticCustomError."""
+    if isinstance(value, Predicate):
+        return value
+    name = variable_name(value)
+    if name is not None:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+            raise PydanticCustomError("predicate", "invalid variable name {value!r}", {"value": value})
+        return Predicate("var", name)
+    if _is_scalar(value):
+        return Predicate("eq", value)
+    if isinstance(value, list):
+        if not value or not all(_is_scalar(item) for item in value):
+            raise PydanticCustomError(
+                "predicate", "a list predicate needs one or more plain values (any of them matches)"
+            )
+        return Predicate("eq", tuple(value))
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise PydanticCustomError(
+                "predicate",
+                "an operator predicate has exactly one key, one of: {allowed}",
+                {"allowed": ", ".join(OPERATORS)},
+            )
+        ((op, operand),) = value.items()
+        if op not in OPERATORS:
+            from iandw.diagnostics import did_you_mean
+
+            raise PydanticCustomError(
+                "predicate",
+                "unknown operator {op!r}{hint}; operators are: {allowed}",
+                {"op": op, "hint": did_you_mean(str(op), OPERATORS), "allowed": ", ".join(OPERATORS)},
+            )
+        return Predicate(op, _parse_operand(op, operand))
+    raise PydanticCustomError(
+        "predicate",
+        "expected a value, a $variable or an operator mapping, got {kind}",
+        {"kind": type(value).__name__ if value is not None else "null"},
+    )
+
+
+def _parse_operand(op: str, operand: Any) -> Any:
+    if op in ("in", "not_in"):
+        if not isinstance(operand, list) or not all(_is_scalar(item) for item in operand):
+            raise PydanticCustomError("predicate", "{op!r} takes a list of plain values", {"op": op})
+        return tuple(operand)
+    if op == "exists":
+        if not isinstance(operand, bool):
+            raise PydanticCustomError("predicate", "'exists' takes true or false")
+        return operand
+    if op == "matches":
+        if not isinstance(operand, str):
+            raise PydanticCustomError("predicate", "'matches' takes a regular expression string")
+        try:
+            return re.compile(operand)
+        except re.error as exc:
+            raise PydanticCustomError(
+                "predicate",
+                "invalid regular expression {pattern!r}: {why}",
+                {"pattern": operand, "why": str(exc)},
+            ) from None
+    if isinstance(operand, bool) or not _is_scalar(operand):
+        raise PydanticCustomError("predicate", "{op!r} takes one plain value", {"op": op})
+    return operand
+
+
+_PREDICATE_SCHEMA: dict[str, Any] = {
+    "description": "A literal (equality; a list means any of), a $variable, or one operator.",
+    "anyOf": [
+        {"type": ["string", "number", "boolean"]},
+        {"type": "array", "items": {"type": ["string", "number", "boolean"]}, "minItems": 1},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "properties": {
+                "in": {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+                "not_in": {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+                "at_least": {"type": ["string", "number"]},
+                "at_most": {"type": ["string", "number"]},
+                "contains": {"type": ["string", "number", "boolean"]},
+                "matches": {"type": "string", "format": "regex"},
+                "exists": {"type": "boolean"},
+            },
+            "additionalProperties": False,
+        },
+    ],
+}
+
+PredicateField = Annotated[
+    Predicate,
+    PlainValidator(parse_predicate),
+    PlainSerializer(lambda predicate: predicate.source()),
+    WithJsonSchema(_PREDICATE_SCHEMA),
+]

@@ -1,0 +1,140 @@
+"""Entities by id, name and alias; membership as a transitive closure.
+
+Observations name entities the way their sources do — "Abu Marzouk",
+"Moussa Abu Marzouk", "موسى أبو مرزوق" — so names are compared after
+Unicode normalisation (NFKD from the standard library's `unicodedata`):
+case folded, diacritics (combining marks) dropped, and everything that is
+not a letter or a digit (punctuation, spaces, symbols) removed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from iandw.model.documents import Entity
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(text: str) -> str:
+    """'Saleh al-Arouri' and 'SALEH AL ÁROURI' both become 'salehalarouri'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch)[0] in "LN")
+    return unicodedata.normalize("NFKC", kept.casefold())
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome of looking a reference up: one id, several, or none."""
+
+    entity_id: str | None
+    ambiguous: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass
+class EntityRegistry:
+    """All known entities, with lookup by any of their names."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    _by_name: dict[str, set[str]] = field(default_factory=dict)
+    _ancestors: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity]) -> EntityRegistry:
+        registry = cls()
+        for entity in entities:
+            registry.entities.setdefault(entity.id, entity)
+        for entity in registry.entities.values():
+            for name in (entity.id, entity.name, *entity.aliases):
+                if name:
+                    key = normalize_name(name)
+                    if key:
+                        registry._by_name.setdefault(key, set()).add(entity.id)
+        return registry
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self.entities
+
+    def resolve(self, reference: str) -> Resolution:
+        """An exact id wins; otherwise the normalised name must name one entity."""
+        if reference in self.entities:
+            return Resolution(reference)
+        ids = self._by_name.get(normalize_name(reference), set())
+        if len(ids) == 1:
+            return Resolution(next(iter(ids)))
+        if ids:
+            return Resolution(None, ambiguous=tuple(sorted(ids)))
+        return Resolution(None, suggestions=self._closest(reference))
+
+    def resolve_id(self, reference: str) -> str | None:
+        return self.resolve(reference).entity_id
+
+    def _closest(self, reference: str) -> tuple[str, ...]:
+        key = normalize_name(reference)
+        close = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.6)
+        ids: list[str] = []
+        for name in close:
+            for entity_id in sorted(self._by_name[name]):
+                if entity_id not in ids:
+                    ids.append(entity_id)
+        return tuple(ids[:3])
+
+    def describe(self, entity_id: str) -> str:
+        entity = self.entities[entity_id]
+        return f"{entity.display_name} ({entity_id})" if entity.name else entity_id
+
+    # --- membership ---------------------------------------------------------
+
+    def set_membership(self, parents: dict[str, list[str]]) -> None:
+        """Store the transitive closure of resolved `member_of` edges."""
+        closure: dict[str, frozenset[str]] = {}
+        for start in self.entities:
+            seen: set[str] = set()
+            pending = list(parents.get(start, ()))
+            while pending:
+                parent = pending.pop()
+                if parent not in seen and parent != start:
+                    seen.add(parent)
+                    pending.extend(parents.get(parent, ()))
+            closure[start] = frozenset(seen)
+        self._ancestors = closure
+
+    def ancestors(self, entity_id: str) -> frozenset[str]:
+        """Everything `entity_id` is transitively a member of (not itself)."""
+        return self._ancestors.get(entity_id, frozenset())
+
+    def is_within(self, entity_id: str, container: str) -> bool:
+        """SPEC `of`: the entity itself, or one it is transitively a member of."""
+        return entity_id == container or container in self.ancestors(entity_id)
+
+
+def find_cycles(parents: dict[str, list[str]]) -> list[list[str]]:
+    """Each membership cycle once, as a path that returns to its start."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    for root in sorted(parents):
+        if state.get(root):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(root, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            children = sorted(parents.get(node, ()))
+            if index < len(children):
+                stack.append((node, index + 1))
+                child = children[index]
+                if state.get(child) == 1:
+                    cycles.append([*path[path.index(child) :], child])
+                elif not state.get(child):
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return cycles

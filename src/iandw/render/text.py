@@ -1,0 +1,66 @@
+"""A terminal summary that can be read in ten seconds.
+
+First the overall level and each hypothesis on one line; then, per
+hypothesis, what moved it (fired indicators with their strongest evidence),
+what might (possible ones), why the rest did not, and how sensitive the
+posterior is to each indicator.
+"""
+
+from __future__ import annotations
+
+from iandw.model.report import Report
+from iandw.render.words import (
+    STATUS_LABEL,
+    contribution,
+    match_line,
+    observations_by_id,
+    percent,
+    uncertain_checks,
+    vars_text,
+    why_not,
+)
+
+
+def render_text(report: Report) -> str:
+    observations = observations_by_id(report)
+    counts = report.inputs
+    lines = [
+        f"iandw — as of {report.as_of} — level: {report.level.upper()}",
+        f"read {counts.entities} entities, {counts.observations} observations, "
+        f"{counts.indicators} indicators, {counts.hypotheses} hypotheses",
+        "",
+    ]
+    width = max((len(h.id) for h in report.hypotheses), default=0)
+    for hypothesis in report.hypotheses:
+        lines.append(
+            f"  {hypothesis.id:<{width}}  {percent(hypothesis.prior):>4} → {percent(hypothesis.posterior):>4}"
+            f"  {hypothesis.likelihood:<19}  {hypothesis.level}"
+        )
+    for hypothesis in report.hypotheses:
+        lines += ["", f"{hypothesis.id}: {hypothesis.statement}"]
+        for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
+            lines.append(
+                f"  {STATUS_LABEL[item.status]:<9} {item.id} ({vars_text(item.vars)}) {contribution(item)}"
+            )
+            if item.matches:
+                best = item.matches[0]
+                lines.append(f"            {match_line(best, observations)}")
+                uncertain = uncertain_checks(best)
+                if uncertain:
+                    lines.append(f"            uncertain: {uncertain}")
+            else:
+                reason = why_not(item, observations)
+                if reason:
+                    lines.append(f"            {reason}")
+        if hypothesis.sensitivity:
+            without = ", ".join(
+                f"{s.indicator} {percent(s.posterior_without)}" for s in hypothesis.sensitivity
+            )
+            lines.append(f"  without: {without}")
+        for shared in hypothesis.shared_evidence:
+            lines.append(
+                f"  caution: {shared.observation} supports {', '.join(shared.indicators)} (counted twice)"
+            )
+    if report.diagnostics:
+        lines += ["", f"{len(report.diagnostics)} warnings: run `iandw validate` to see them"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,63 @@
+"""Phrases shared by the human renderers, so text and markdown say the same thing."""
+
+from __future__ import annotations
+
+from iandw.model.report import HypothesisIndicator, Match, ObservationTrace, Report
+
+STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def vars_text(vars: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(vars.items()))
+
+
+def observations_by_id(report: Report) -> dict[str, ObservationTrace]:
+    return {o.id: o for o in report.observations}
+
+
+def match_line(match: Match, observations: dict[str, ObservationTrace]) -> str:
+    """'meeting: beirut-2023-09-01 (2023-09-01); attack: …'."""
+    parts = []
+    for selection, observation_id in match.observations.items():
+        trace = observations.get(observation_id)
+        date = f" ({trace.date})" if trace else ""
+        parts.append(f"{selection}: {observation_id}{date}")
+    return "; ".join(parts)
+
+
+def failed_checks(match: Match) -> str:
+    return "; ".join(f"{c.require}: {c.detail}" for c in match.checks if c.status == "false")
+
+
+def uncertain_checks(match: Match) -> str:
+    return "; ".join(f"{c.require}: {c.detail}" for c in match.checks if c.status == "possible")
+
+
+def contribution(item: HypothesisIndicator) -> str:
+    """How the indicator moved the hypothesis, in one phrase."""
+    if item.status == "fired":
+        return f"c={item.confidence:.2f} × ln LR {item.likelihood_ratio:g} = Δ {signed(item.delta_log_odds)}"
+    if item.status == "possible":
+        what_if = item.what_if_delta_log_odds or 0.0
+        return f"Δ 0 (if it fired: c′={item.confidence:.2f}, Δ {signed(what_if)})"
+    if item.delta_log_odds:
+        return f"absent LR {item.absent_likelihood_ratio:g}: Δ {signed(item.delta_log_odds)}"
+    return "Δ 0"
+
+
+def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]) -> str | None:
+    """The nearest miss, or the selection nothing matched."""
+    if item.near_misses:
+        miss = item.near_misses[0]
+        return f"nearest miss: {match_line(miss, observations)} — {failed_checks(miss)}"
+    if item.unmatched_selections:
+        return "no observation matches " + ", ".join(repr(s) for s in item.unmatched_selections)
+    return None

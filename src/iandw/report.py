@@ -1,0 +1,152 @@
+"""Engine and assessment results to the report model (SPEC §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from iandw.assess import HypothesisAssessment
+from iandw.dates import day_to_iso
+from iandw.diagnostics import Diagnostic
+from iandw.engine.evaluate import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
+from iandw.model import report as r
+from iandw.model.case import Case, ObservationRecord
+from iandw.score import highest_level, source_weight
+
+
+def build_report(
+    case: Case,
+    results: dict[str, IndicatorResult],
+    assessments: list[HypothesisAssessment],
+    as_of: int,
+    max_matches: int,
+    diagnostics: Iterable[Diagnostic] = (),
+) -> r.Report:
+    used: dict[str, ObservationRecord] = {}
+
+    def matches(bindings: list[Binding]) -> list[r.Match]:
+        shown = bindings[:max_matches]
+        for binding in shown:
+            for observation in binding.observations.values():
+                used[observation.id] = observation
+        return [_match(binding) for binding in shown]
+
+    indicators = []
+    for indicator_id in sorted(results):
+        result = results[indicator_id]
+        indicator = result.indicator.indicator
+        groups = []
+        for _, group in sorted(result.groups.items()):
+            if group.status == "not-fired":
+                continue
+            found, missed = group.matches(), group.near_misses()
+            groups.append(
+                r.Group(
+                    vars=group.vars,
+                    status=group.status,  # type: ignore[arg-type]
+                    confidence=group.confidence,
+                    matches=matches(found),
+                    match_count=len(found),
+                    near_misses=matches(missed),
+                    near_miss_count=len(missed),
+                )
+            )
+        indicators.append(
+            r.IndicatorReport(
+                id=indicator_id,
+                title=indicator.title,
+                likelihood_ratio=indicator.likelihood_ratio,
+                absent_likelihood_ratio=indicator.absent_likelihood_ratio,
+                groups=groups,
+            )
+        )
+
+    hypotheses = []
+    for assessment in sorted(assessments, key=lambda a: a.hypothesis.id):
+        entries = []
+        for item in assessment.indicators:
+            group: GroupResult | None = item.group
+            found = group.matches() if group else []
+            missed = group.near_misses() if group else []
+            entries.append(
+                r.HypothesisIndicator(
+                    id=item.indicator_id,
+                    status=item.status,  # type: ignore[arg-type]
+                    confidence=item.confidence,
+                    likelihood_ratio=item.likelihood_ratio,
+                    absent_likelihood_ratio=item.absent_likelihood_ratio,
+                    delta_log_odds=item.delta_log_odds,
+                    what_if_delta_log_odds=item.what_if_delta_log_odds,
+                    vars=item.vars,
+                    matches=matches(found),
+                    match_count=len(found),
+                    near_misses=matches(missed),
+                    near_miss_count=len(missed),
+                    unmatched_selections=item.result.unmatched(item.vars) if group is None else [],
+                )
+            )
+        hypothesis = assessment.hypothesis
+        hypotheses.append(
+            r.HypothesisReport(
+                id=hypothesis.id,
+                statement=hypothesis.statement,
+                prior=hypothesis.prior,
+                posterior=assessment.posterior,
+                likelihood=assessment.likelihood,
+                level=assessment.level,  # type: ignore[arg-type]
+                indicators=entries,
+                sensitivity=[
+                    r.Sensitivity(indicator=i, posterior_without=p) for i, p in assessment.sensitivity
+                ],
+                shared_evidence=[
+                    r.SharedEvidence(observation=o, indicators=ids) for o, ids in assessment.shared_evidence
+                ],
+            )
+        )
+
+    return r.Report(
+        as_of=day_to_iso(as_of),
+        level=highest_level(h.level for h in hypotheses),  # type: ignore[arg-type]
+        inputs=r.Inputs(**case.counts()),
+        indicators=indicators,
+        hypotheses=hypotheses,
+        observations=[_trace(used[i], case) for i in sorted(used)],
+        diagnostics=[r.DiagnosticReport(**d.as_dict()) for d in sorted(diagnostics)],  # type: ignore[arg-type]
+    )
+
+
+def _match(binding: Binding) -> r.Match:
+    return r.Match(
+        status=STATUS_OF_TRUTH[binding.truth],  # type: ignore[arg-type]
+        confidence=binding.confidence,
+        observations={name: o.id for name, o in binding.observations.items()},
+        checks=[
+            r.Check(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail)  # type: ignore[arg-type]
+            for c in binding.checks
+        ],
+    )
+
+
+def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
+    document = observation.document
+    sources = [
+        r.SourceWeight(
+            name=s.name,
+            origin=s.origin_key,
+            reliability=s.reliability or "F",
+            credibility=s.credibility or 6,
+            weight=source_weight(s, case.tables),
+            url=s.url,
+        )
+        for s in document.sources
+    ]
+    sources.sort(key=lambda s: (s.origin, -s.weight, s.name))
+    return r.ObservationTrace(
+        id=observation.id,
+        type=observation.type,
+        date=document.date,
+        reported=document.reported,
+        summary=document.summary,
+        place=document.place,
+        confidence=observation.confidence,
+        sources=sources,
+    )

@@ -1,0 +1,139 @@
+"""Confidence, posterior, ICD 203 terms and warning levels (SPEC §7).
+
+Pure functions over numbers and small records: no files, no rendering.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from iandw.model.documents import Scoring, Source
+
+DEFAULT_RELIABILITY: Mapping[str, float] = MappingProxyType(
+    {"A": 0.9, "B": 0.7, "C": 0.5, "D": 0.3, "E": 0.1, "F": 0.5}
+)
+# Admiralty credibility → weight: the STIX 2.1 Appendix A mapping.
+DEFAULT_CREDIBILITY: Mapping[int, float] = MappingProxyType({1: 0.9, 2: 0.7, 3: 0.5, 4: 0.3, 5: 0.1, 6: 0.5})
+
+# ICD 203 expressions of likelihood; each band includes its lower bound.
+LIKELIHOOD_TERMS: tuple[tuple[float, str], ...] = (
+    (0.95, "almost certain"),
+    (0.80, "very likely"),
+    (0.55, "likely"),
+    (0.45, "roughly even chance"),
+    (0.20, "unlikely"),
+    (0.05, "very unlikely"),
+    (0.0, "almost no chance"),
+)
+
+LEVELS: tuple[str, ...] = ("none", "watch", "warning", "alert")
+
+RELIABILITY_RANK = {letter: rank for rank, letter in enumerate("ABCDEF")}  # 0 is best
+
+
+@dataclass(frozen=True)
+class ScoringTables:
+    """The scoring defaults, with a rule set's `kind: scoring` overrides applied."""
+
+    reliability: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RELIABILITY))
+    credibility: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_CREDIBILITY))
+    qualifier_pad: int = 1
+    watch: float = 0.20
+    warning: float = 0.55
+    alert: float = 0.80
+
+    @classmethod
+    def from_document(cls, scoring: Scoring | None) -> ScoringTables:
+        if scoring is None:
+            return cls()
+        return cls(
+            reliability={**DEFAULT_RELIABILITY, **scoring.reliability},
+            credibility={**DEFAULT_CREDIBILITY, **scoring.credibility},
+            qualifier_pad=scoring.qualifier_pad,
+            watch=scoring.levels.watch,
+            warning=scoring.levels.warning,
+            alert=scoring.levels.alert,
+        )
+
+
+def source_weight(source: Source, tables: ScoringTables) -> float:
+    """p = R[reliability] × C[credibility]; a missing grade counts as F / 6."""
+    return tables.reliability[source.reliability or "F"] * tables.credibility[source.credibility or 6]
+
+
+def best_weight_by_origin(sources: Iterable[Source], tables: ScoringTables) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for source in sources:
+        weight = source_weight(source, tables)
+        key = source.origin_key
+        if weight > best.get(key, -1.0):
+            best[key] = weight
+    return best
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    """1 − Π(1 − p): independent origins corroborate one another."""
+    miss = 1.0
+    for weight in sorted(weights):  # sorted: the same bytes whatever the source order
+        miss *= 1.0 - weight
+    return 1.0 - miss
+
+
+def observation_confidence(sources: Iterable[Source], tables: ScoringTables) -> float:
+    """Noisy-OR over distinct origins of each origin's best source weight."""
+    return noisy_or(best_weight_by_origin(sources, tables).values())
+
+
+def product(values: Iterable[float]) -> float:
+    result = 1.0
+    for value in sorted(values):
+        result *= value
+    return result
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def posterior(prior: float, deltas: Iterable[float]) -> float:
+    """σ(logit(prior) + ΣΔ); the sum is taken in a fixed order for stable bytes."""
+    return sigmoid(logit(prior) + math.fsum(deltas))
+
+
+def likelihood_term(probability: float) -> str:
+    for lower, term in LIKELIHOOD_TERMS:
+        if probability >= lower:
+            return term
+    return LIKELIHOOD_TERMS[-1][1]
+
+
+def warning_level(probability: float, tables: ScoringTables) -> str:
+    if probability >= tables.alert:
+        return "alert"
+    if probability >= tables.warning:
+        return "warning"
+    if probability >= tables.watch:
+        return "watch"
+    return "none"
+
+
+def highest_level(levels: Iterable[str]) -> str:
+    return max(levels, key=LEVELS.index, default="none")
+
+
+def meets_grade(source: Source, minimum: str) -> bool:
+    """`min_grade: B2`: both grades at least as good, from one source; F and 6 never qualify."""
+    reliability, credibility = source.reliability, source.credibility
+    if reliability is None or credibility is None or reliability == "F" or credibility == 6:
+        return False
+    return RELIABILITY_RANK[reliability] <= RELIABILITY_RANK[minimum[0]] and credibility <= int(minimum[1])
