@@ -215,6 +215,30 @@ def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: i
     sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 
+@main.command(name="test")
+@paths_argument
+@rules_option
+@click.option(
+    "-k", "pattern", metavar="PATTERN", help="Run only tests whose 'indicator::name' contains PATTERN."
+)
+@_limit_options
+@_no_traceback
+def run_tests(paths: tuple[str, ...], rules: str, pattern: str | None, **limits: int) -> None:
+    """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
+    result = _load(paths, rules, _limits(limits), lints=False)
+    if not result.ok:
+        _print_diagnostics(result.errors)
+        sys.exit(EXIT_BAD_INPUT)
+    from iandw.ruletests import run_rule_tests
+
+    outcomes = run_rule_tests(result, pattern)
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        click.echo(outcome.format())
+    click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(EXIT_LEVEL if failed else EXIT_OK)
+
+
 @main.command()
 @click.argument("what", type=click.Choice(["rules", "observations", "report"]), default="rules")
 @_no_traceback

@@ -11,7 +11,7 @@ the others from being found.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,7 +146,12 @@ class _Resolver:
         self.registry = registry
         self.diagnostics = diagnostics
 
-    def entity(self, reference: str, span: Span) -> str | None:
+    def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
+        """The entity id, or None after reporting the problem at `where()`.
+
+        `where` is called only on failure: locating a JSON value costs a
+        re-parse, which a million valid observations must not pay.
+        """
         resolution = self.registry.resolve(reference)
         if resolution.entity_id is not None:
             return resolution.entity_id
@@ -159,7 +164,7 @@ class _Resolver:
                 described = " or ".join(self.registry.describe(i) for i in resolution.suggestions)
                 hint = f" (did you mean {described}?)"
             message = f"unknown entity {reference!r}{hint}"
-        self.diagnostics.append(span.error(message))
+        self.diagnostics.append(where().error(message))
         return None
 
 
@@ -177,7 +182,7 @@ def _check_membership(entities: list[Loaded], registry: EntityRegistry) -> list[
         where[entity.id] = item
         resolved = []
         for index, reference in enumerate(entity.member_of):
-            parent = resolver.entity(reference, item.span("member_of", index))
+            parent = resolver.entity(reference, lambda item=item, index=index: item.span("member_of", index))
             if parent is not None:
                 resolved.append(parent)
         parents[entity.id] = resolved
@@ -254,7 +259,7 @@ def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[
         if name is not None:
             use_variable(name, loc)
         else:
-            resolver.entity(value, item.span(*loc))
+            resolver.entity(value, lambda loc=loc: item.span(*loc))
     for loc, attribute, predicate in iter_predicates(indicator):
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
@@ -361,7 +366,10 @@ def _check_rule_test(
             )
         ids.add(observation.id)
         for ref_index, reference in enumerate(observation.entities):
-            resolver.entity(reference.entity, item.span(*loc, "entities", ref_index, "entity"))
+            resolver.entity(
+                reference.entity,
+                lambda loc=loc, ref_index=ref_index: item.span(*loc, "entities", ref_index, "entity"),
+            )
     for position, expected in enumerate(test.matches or []):
         if expected not in ids:
             diagnostics.append(
@@ -382,7 +390,7 @@ def _check_bind(
     diagnostics = resolver.diagnostics
     for name, reference in sorted(bind.items()):
         span = item.span(*loc, name)
-        entity_id = resolver.entity(reference, span)
+        entity_id = resolver.entity(reference, lambda span=span: span)
         declaring = [i for i in indicators if name in i.vars]
         if not declaring:
             diagnostics.append(
@@ -455,7 +463,9 @@ def compile_observation(
     refs = []
     complete = True
     for index, reference in enumerate(observation.entities):
-        entity_id = resolver.entity(reference.entity, raw.span((*prefix, "entities", index, "entity")))
+        entity_id = resolver.entity(
+            reference.entity, lambda index=index: raw.span((*prefix, "entities", index, "entity"))
+        )
         if entity_id is None:
             complete = False
         else:

@@ -1,0 +1,81 @@
+"""The report as Markdown, for briefs, tickets and wikis."""
+
+from __future__ import annotations
+
+from iandw.model.report import Report
+from iandw.render.words import (
+    STATUS_LABEL,
+    contribution,
+    match_line,
+    observations_by_id,
+    percent,
+    uncertain_checks,
+    vars_text,
+    why_not,
+)
+
+
+def _cell(text: str) -> str:
+    """Table-safe and inert: user text must not become markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report) -> str:
+    observations = observations_by_id(report)
+    counts = report.inputs
+    lines = [
+        f"# Indicator and warning report, as of {report.as_of}",
+        "",
+        f"**Level: {report.level}** — read {counts.entities} entities, {counts.observations} observations, "
+        f"{counts.indicators} indicators, {counts.hypotheses} hypotheses.",
+        "",
+        "| hypothesis | prior | posterior | likelihood (ICD 203) | level |",
+        "|---|---:|---:|---|---|",
+    ]
+    for hypothesis in report.hypotheses:
+        lines.append(
+            f"| {_cell(hypothesis.id)} | {percent(hypothesis.prior)} | {percent(hypothesis.posterior)} "
+            f"| {hypothesis.likelihood} | {hypothesis.level} |"
+        )
+    for hypothesis in report.hypotheses:
+        lines += [
+            "",
+            f"## {_cell(hypothesis.id)}",
+            "",
+            _cell(hypothesis.statement),
+            "",
+            "| indicator | vars | status | contribution | evidence or why not |",
+            "|---|---|---|---|---|",
+        ]
+        for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
+            if item.matches:
+                evidence = match_line(item.matches[0], observations)
+                uncertain = uncertain_checks(item.matches[0])
+                if uncertain:
+                    evidence += f" (uncertain: {uncertain})"
+            else:
+                evidence = why_not(item, observations) or ""
+            lines.append(
+                f"| {_cell(item.id)} | {_cell(vars_text(item.vars))} | {STATUS_LABEL[item.status]} "
+                f"| {_cell(contribution(item))} | {_cell(evidence)} |"
+            )
+        if hypothesis.sensitivity:
+            lines += ["", "Sensitivity (posterior without each indicator):", ""]
+            lines += [f"- {s.indicator}: {percent(s.posterior_without)}" for s in hypothesis.sensitivity]
+        if hypothesis.shared_evidence:
+            lines += ["", "Shared evidence (counted more than once):", ""]
+            lines += [f"- {s.observation}: {', '.join(s.indicators)}" for s in hypothesis.shared_evidence]
+    if report.observations:
+        lines += [
+            "",
+            "## Evidence",
+            "",
+            "| observation | date | confidence | summary |",
+            "|---|---|---:|---|",
+        ]
+        for trace in report.observations:
+            lines.append(
+                f"| {_cell(trace.id)} | {_cell(trace.date)} | {trace.confidence:.2f} "
+                f"| {_cell(trace.summary or '')} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,96 @@
+"""Rule tests (SPEC §10): what an indicator must and must not fire on.
+
+Each test evaluates its indicator alone over the test's inline observations
+(entities come from the loaded case), with the test's `bind` fixed and its
+`as_of`, and compares the status — and optionally the matched observation
+ids — with what the author expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iandw.api import visible
+from iandw.assess import choose_group
+from iandw.dates import Truth, parse_date
+from iandw.diagnostics import Span
+from iandw.engine.compile import compile_indicator
+from iandw.engine.evaluate import GroupResult, IndicatorResult, evaluate_indicator
+from iandw.engine.match import World
+from iandw.loader import LoadResult
+from iandw.loader.checks import compile_test_observations
+from iandw.model.documents import Indicator
+
+
+@dataclass(frozen=True)
+class RuleTestOutcome:
+    indicator_id: str
+    name: str
+    span: Span
+    expected: str
+    actual: str
+    passed: bool
+    why: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.indicator_id}::{self.name}"
+
+    def format(self) -> str:
+        return (
+            f"{self.span.file}:{self.span.line}:{self.span.column}: failed: {self.label}: "
+            f"expected {self.expected}, got {self.actual}{': ' + self.why if self.why else ''}"
+        )
+
+
+def run_rule_tests(result: LoadResult, pattern: str | None = None) -> list[RuleTestOutcome]:
+    """Every matching test of every indicator, in file order."""
+    case = result.case
+    outcomes = []
+    for item in result.loaded.get("indicator", []):
+        indicator = item.document
+        assert isinstance(indicator, Indicator)
+        compiled = compile_indicator(indicator, case.registry)
+        world = World(case.registry, case.scales, compiled.variables)
+        for index, test in enumerate(indicator.tests):
+            if pattern and pattern.lower() not in f"{indicator.id}::{test.name}".lower():
+                continue
+            as_of = int(parse_date(test.as_of).lo)
+            records = compile_test_observations(item, index, test, case.registry, case.tables)
+            evaluation = evaluate_indicator(compiled, visible(records, as_of), world, as_of)
+            fixed = {name: case.registry.resolve_id(value) or value for name, value in test.bind.items()}
+            group = choose_group(evaluation, {k: v for k, v in fixed.items() if k in indicator.vars})
+            actual = group.status if group else "not-fired"
+            passed, why = actual == test.expect, ""
+            best = group.best_binding() if group else None
+            if passed and test.matches is not None and actual != "not-fired":
+                got = sorted(best.observation_ids()) if best else []
+                if got != sorted(test.matches):
+                    passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
+            elif not passed:
+                why = _explain(evaluation, group, fixed)
+            outcomes.append(
+                RuleTestOutcome(
+                    indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
+                )
+            )
+    return outcomes
+
+
+def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict[str, str]) -> str:
+    """The binding that fired, the nearest miss, or the selection nothing met."""
+    if group is not None:
+        best = group.best_binding()
+        if best is not None:
+            shown = ", ".join(f"{name}={o.id}" for name, o in best.observations.items())
+            vars_shown = ", ".join(f"{k}={v}" for k, v in sorted(group.vars.items()))
+            return f"{group.status} on {shown} ({vars_shown})"
+        misses = group.near_misses()
+        if misses:
+            failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
+            shown = ", ".join(f"{name}={o.id}" for name, o in misses[0].observations.items())
+            return f"nearest miss {shown}: {failed}"
+    unmatched = evaluation.unmatched(fixed)
+    if unmatched:
+        return "no observation matches " + ", ".join(repr(s) for s in unmatched)
+    return "no binding meets every selection together"
