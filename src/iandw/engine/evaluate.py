@@ -10,6 +10,7 @@ assignment to decide fired / possible / not fired per assignment.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -218,20 +219,43 @@ def _window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> CheckRe
     return CheckResult(window.text, truth, describe_gap(window, gap), distance)
 
 
-def _days(value: float) -> str:
-    return ".." if value in (float("inf"), float("-inf")) else str(int(value))
+def _amount(low: float, high: float) -> str:
+    """'205 days', '20–51 days', 'at least 1 day', 'any number of days'."""
+    if low == high:
+        return f"{int(low)} day" + ("" if low == 1 else "s")
+    if math.isinf(high):
+        return (
+            "any number of days"
+            if math.isinf(low)
+            else f"at least {int(low)} day" + ("" if low == 1 else "s")
+        )
+    return f"{int(low)}–{int(high)} days"
+
+
+def _band(low: float, high: float) -> str:
+    if math.isinf(high):
+        return f"at least {int(low)} days"
+    return f"{int(low)}..{int(high)} days"
 
 
 def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
-    """'gap 36 days (window 0..84)', 'gap 20..51 days (window 0..84)'."""
+    """'meeting 205 days before attack (window 0..84 days)'."""
     low, high = gap
-    shown = _days(low) if low == high else f"{_days(low)}..{_days(high)}"
-    band = f"{_days(window.low)}..{_days(window.high)}"
-    if window.absolute:
-        band = f"|gap| {band}"
     first = "as of" if window.first == AS_OF else window.first
     then = "as of" if window.then == AS_OF else window.then
-    return f"gap {shown} days from {first} to {then} (window {band})"
+    if low >= 0:
+        relation = f"{first} {_amount(low, high)} before {then}"
+    elif high <= 0:
+        relation = f"{first} {_amount(-high, -low)} after {then}"
+    else:
+        shown = "unbounded" if math.isinf(low) and math.isinf(high) else f"{_days(low)}..{_days(high)}"
+        relation = f"{first} and {then} in either order (gap {shown} days)"
+    band = _band(window.low, window.high)
+    return f"{relation} (window {'|gap| ' if window.absolute else ''}{band})"
+
+
+def _days(value: float) -> str:
+    return ".." if math.isinf(value) else str(int(value))
 
 
 def _apply_counts(counts: tuple[CountSpec, ...], group: GroupResult) -> None:

@@ -54,7 +54,7 @@ def render_markdown(report: Report) -> str:
                 if uncertain:
                     evidence += f" (uncertain: {uncertain})"
             else:
-                evidence = why_not(item, observations) or ""
+                evidence = "; ".join(why_not(item, observations))
             lines.append(
                 f"| {_cell(item.id)} | {_cell(vars_text(item.vars))} | {STATUS_LABEL[item.status]} "
                 f"| {_cell(contribution(item))} | {_cell(evidence)} |"

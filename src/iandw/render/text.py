@@ -49,9 +49,7 @@ def render_text(report: Report) -> str:
                 if uncertain:
                     lines.append(f"            uncertain: {uncertain}")
             else:
-                reason = why_not(item, observations)
-                if reason:
-                    lines.append(f"            {reason}")
+                lines += [f"            {reason}" for reason in why_not(item, observations)]
         if hypothesis.sensitivity:
             without = ", ".join(
                 f"{s.indicator} {percent(s.posterior_without)}" for s in hypothesis.sensitivity
@@ -59,7 +57,8 @@ def render_text(report: Report) -> str:
             lines.append(f"  without: {without}")
         for shared in hypothesis.shared_evidence:
             lines.append(
-                f"  caution: {shared.observation} supports {', '.join(shared.indicators)} (counted twice)"
+                f"  caution: {shared.observation} is counted {len(shared.indicators)} times, "
+                f"by {', '.join(shared.indicators)}"
             )
     if report.diagnostics:
         lines += ["", f"{len(report.diagnostics)} warnings: run `iandw validate` to see them"]

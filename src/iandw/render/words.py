@@ -34,11 +34,11 @@ def match_line(match: Match, observations: dict[str, ObservationTrace]) -> str:
 
 
 def failed_checks(match: Match) -> str:
-    return "; ".join(f"{c.require}: {c.detail}" for c in match.checks if c.status == "false")
+    return "; ".join(c.detail for c in match.checks if c.status == "false")
 
 
 def uncertain_checks(match: Match) -> str:
-    return "; ".join(f"{c.require}: {c.detail}" for c in match.checks if c.status == "possible")
+    return "; ".join(c.detail for c in match.checks if c.status == "possible")
 
 
 def contribution(item: HypothesisIndicator) -> str:
@@ -53,11 +53,18 @@ def contribution(item: HypothesisIndicator) -> str:
     return "Δ 0"
 
 
-def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]) -> str | None:
-    """The nearest miss, or the selection nothing matched."""
+def why_not(
+    item: HypothesisIndicator, observations: dict[str, ObservationTrace], limit: int = 3
+) -> list[str]:
+    """The nearest misses, or the selections nothing matched."""
     if item.near_misses:
-        miss = item.near_misses[0]
-        return f"nearest miss: {match_line(miss, observations)} — {failed_checks(miss)}"
+        lines = [
+            f"near miss: {match_line(miss, observations)} — {failed_checks(miss)}"
+            for miss in item.near_misses[:limit]
+        ]
+        if item.near_miss_count > limit:
+            lines.append(f"… and {item.near_miss_count - limit} more near misses")
+        return lines
     if item.unmatched_selections:
-        return "no observation matches " + ", ".join(repr(s) for s in item.unmatched_selections)
-    return None
+        return ["no observation matches " + ", ".join(repr(s) for s in item.unmatched_selections)]
+    return []
