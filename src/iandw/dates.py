@@ -16,7 +16,9 @@ because it costs a noticeable fraction of start-up.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -82,7 +84,9 @@ def single_day(value: dt.date) -> DayInterval:
 
 # --- parsing ---------------------------------------------------------------
 
-_PLAIN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_DAY = r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%]?)"
+_PLAIN_DATE = re.compile(_DAY)
+_PLAIN_INTERVAL = re.compile(rf"(?:{_DAY}|(\.\.)?)/(?:{_DAY}|(\.\.)?)")
 
 
 def parse_date(text: str, pad: int = 1) -> DayInterval:
@@ -92,27 +96,54 @@ def parse_date(text: str, pad: int = 1) -> DayInterval:
 
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, pad: int) -> DayInterval:
-    plain = _PLAIN.fullmatch(text)
-    if plain and (plain.group(2) is None or 1 <= int(plain.group(2)) <= 12):
-        return _plain_interval(text, *plain.groups())
+    """Common forms directly, the rest through `edtf` (tests keep both paths equal)."""
+    single = _PLAIN_DATE.fullmatch(text)
+    if single and _plain_month_ok(single.group(2)):
+        return _plain_bounds(text, *single.groups(), pad=pad, strict=False)
+    interval = _PLAIN_INTERVAL.fullmatch(text)
+    if interval and (interval.group(1) or interval.group(6)) and all(
+        _plain_month_ok(interval.group(i)) for i in (2, 7)
+    ):
+        lower = interval.groups()[0:4]
+        upper = interval.groups()[5:9]
+        lo_strict = _plain_bounds(text, *lower, pad=pad, strict=True).lo if lower[0] else UNBOUNDED_LOW
+        hi_strict = _plain_bounds(text, *upper, pad=pad, strict=True).hi if upper[0] else UNBOUNDED_HIGH
+        if lo_strict > hi_strict:
+            raise DateError(
+                f"reversed interval {text!r}: it starts {day_to_iso(lo_strict)} "
+                f"after it ends {day_to_iso(hi_strict)}"
+            )
+        lo = _plain_bounds(text, *lower, pad=pad, strict=False).lo if lower[0] else UNBOUNDED_LOW
+        hi = _plain_bounds(text, *upper, pad=pad, strict=False).hi if upper[0] else UNBOUNDED_HIGH
+        return DayInterval(lo, hi)
     return _edtf_interval(text, pad)
 
 
-def _plain_interval(text: str, year: str, month: str | None, day: str | None) -> DayInterval:
+def _plain_month_ok(month: str | None) -> bool:
+    """Months 13-41 are EDTF seasons and quarters: leave those to `edtf`."""
+    return month is None or 1 <= int(month) <= 12
+
+
+def _plain_bounds(
+    text: str, year: str, month: str | None, day: str | None, qualifier: str, pad: int, strict: bool
+) -> DayInterval:
     y = int(year)
     if y < 1:
         raise DateError(f"invalid date {text!r}: years before 0001 are not supported")
     if month is None:
-        return DayInterval(dt.date(y, 1, 1).toordinal(), dt.date(y, 12, 31).toordinal())
-    m = int(month)
-    if day is None:
-        last = calendar.monthrange(y, m)[1]
-        return DayInterval(dt.date(y, m, 1).toordinal(), dt.date(y, m, last).toordinal())
-    try:
-        exact = dt.date(y, m, int(day)).toordinal()
-    except ValueError:
-        raise DateError(f"invalid date {text!r}: day {day} does not exist in {year}-{month}") from None
-    return DayInterval(exact, exact)
+        lo, hi, unit = dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
+    elif day is None:
+        m = int(month)
+        lo, hi, unit = dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1]), "month"
+    else:
+        try:
+            lo = hi = dt.date(y, int(month), int(day))
+        except ValueError:
+            raise DateError(f"invalid date {text!r}: day {day} does not exist in {year}-{month}") from None
+        unit = "day"
+    if qualifier and pad and not strict:
+        lo, hi = _shift(lo, unit, -pad), _end_of(_shift(hi, unit, pad), unit)
+    return DayInterval(lo.toordinal(), hi.toordinal())
 
 
 def _edtf_interval(text: str, pad: int) -> DayInterval:
@@ -122,7 +153,10 @@ def _edtf_interval(text: str, pad: int) -> DayInterval:
     if not text:
         raise DateError("empty date")
     try:
-        parsed = parse_edtf(text)
+        # edtf prints a debugging line to stdout when a grammar branch fails;
+        # it must not leak into a report written to stdout.
+        with contextlib.redirect_stdout(io.StringIO()):
+            parsed = parse_edtf(text)
     except EDTFParseException:
         raise DateError(f"invalid EDTF date {text!r}") from None
     except Exception as exc:  # the parser raises plain errors on some inputs
@@ -178,7 +212,10 @@ def _precision(section: Any) -> str:
 
 def _shift(value: dt.date, unit: str, amount: int) -> dt.date:
     if unit == "day":
-        return value + dt.timedelta(days=amount)
+        try:
+            return value + dt.timedelta(days=amount)
+        except OverflowError:
+            raise DateError(f"date {value.isoformat()} padded beyond the years 0001-9999") from None
     months = amount * {"month": 1, "season": 3, "year": 12}[unit]
     index = value.year * 12 + (value.month - 1) + months
     year, month = divmod(index, 12)

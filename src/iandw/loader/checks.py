@@ -160,8 +160,9 @@ class _Resolver:
             message = f"{reference!r} names {len(resolution.ambiguous)} entities: {names}; use an id"
         else:
             hint = ""
-            if resolution.suggestions:
-                described = " or ".join(self.registry.describe(i) for i in resolution.suggestions)
+            suggestions = self.registry.closest(reference)
+            if suggestions:
+                described = " or ".join(self.registry.describe(i) for i in suggestions)
                 hint = f" (did you mean {described}?)"
             message = f"unknown entity {reference!r}{hint}"
         self.diagnostics.append(where().error(message))

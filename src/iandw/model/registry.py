@@ -32,7 +32,6 @@ class Resolution:
 
     entity_id: str | None
     ambiguous: tuple[str, ...] = ()
-    suggestions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -66,14 +65,13 @@ class EntityRegistry:
         ids = self._by_name.get(normalize_name(reference), set())
         if len(ids) == 1:
             return Resolution(next(iter(ids)))
-        if ids:
-            return Resolution(None, ambiguous=tuple(sorted(ids)))
-        return Resolution(None, suggestions=self._closest(reference))
+        return Resolution(None, ambiguous=tuple(sorted(ids)))
 
     def resolve_id(self, reference: str) -> str | None:
         return self.resolve(reference).entity_id
 
-    def _closest(self, reference: str) -> tuple[str, ...]:
+    def closest(self, reference: str) -> tuple[str, ...]:
+        """Up to three entities whose names are closest, for 'did you mean'."""
         key = normalize_name(reference)
         close = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.6)
         ids: list[str] = []

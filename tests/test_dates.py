@@ -1,0 +1,105 @@
+"""EDTF to day intervals: the fast path for common forms agrees with `edtf`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from iandw.dates import DateError, DayInterval, _edtf_interval, _parse_cached, parse_date
+
+
+def day(iso: str) -> int:
+    return dt.date.fromisoformat(iso).toordinal()
+
+
+def both(text: str, pad: int) -> tuple[object, object]:
+    """The fast path's and the edtf package's answers (or 'error')."""
+    try:
+        fast: object = _parse_cached.__wrapped__(text, pad)
+    except DateError:
+        fast = "error"
+    try:
+        reference: object = _edtf_interval(text, pad)
+    except DateError:
+        reference = "error"
+    return fast, reference
+
+
+years = st.integers(min_value=1, max_value=9999).map(lambda y: f"{y:04d}")
+months = st.integers(min_value=0, max_value=14).map(lambda m: f"{m:02d}")
+days = st.integers(min_value=0, max_value=32).map(lambda d: f"{d:02d}")
+qualifiers = st.sampled_from(["", "", "?", "~", "%"])
+
+
+@st.composite
+def single_dates(draw: st.DrawFn) -> str:
+    text = draw(years)
+    if draw(st.booleans()):
+        text += "-" + draw(months)
+        if draw(st.booleans()):
+            text += "-" + draw(days)
+    return text + draw(qualifiers)
+
+
+ends = st.one_of(single_dates(), st.just(".."), st.just(""))
+date_texts = st.one_of(single_dates(), st.tuples(ends, ends).map("/".join))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(date_texts, st.integers(min_value=0, max_value=2))
+@example("2023-10-05~/2023-10-04", 1)
+@example("9999-12~", 1)
+@example("2023-02-29", 1)
+@example("/2023-10", 1)
+def test_fast_path_agrees_with_edtf(text: str, pad: int) -> None:
+    fast, reference = both(text, pad)
+    assert fast == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("2023", "2023-01-01", "2023-12-31"),
+        ("2023-09", "2023-09-01", "2023-09-30"),
+        ("2024-02", "2024-02-01", "2024-02-29"),
+        ("2023-09-18/2023-09-21", "2023-09-18", "2023-09-21"),
+        ("2023-10~", "2023-09-01", "2023-11-30"),
+        ("2023-10-07?", "2023-10-06", "2023-10-08"),
+        ("2023-10%", "2023-09-01", "2023-11-30"),
+        ("2023~", "2022-01-01", "2024-12-31"),
+        ("2023-XX", "2023-01-01", "2023-12-31"),
+        ("202X", "2020-01-01", "2029-12-31"),
+        ("2023-09~/2023-10", "2023-08-01", "2023-10-31"),
+    ],
+)
+def test_bounds_by_hand(text: str, lo: str, hi: str) -> None:
+    assert parse_date(text) == DayInterval(day(lo), day(hi))
+
+
+def test_open_and_unknown_ends_are_unbounded() -> None:
+    assert parse_date("../2023-10-06") == DayInterval(float("-inf"), day("2023-10-06"))
+    assert parse_date("2021/..") == DayInterval(day("2021-01-01"), float("inf"))
+    assert parse_date("/2023-10") == DayInterval(float("-inf"), day("2023-10-31"))
+
+
+def test_qualifier_pad_is_configurable() -> None:
+    assert parse_date("2023-10-07?", pad=3) == DayInterval(day("2023-10-04"), day("2023-10-10"))
+    assert parse_date("2023-10-07?", pad=0) == DayInterval(day("2023-10-07"), day("2023-10-07"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2023-02-30", "does not exist"),
+        ("2023-10-06/2023-10-01", "reversed interval"),
+        ("2023-10-05~/2023-10-04", "reversed interval"),
+        ("next tuesday", "invalid EDTF date"),
+        ("", "empty date"),
+    ],
+)
+def test_invalid_dates(text: str, message: str) -> None:
+    with pytest.raises(DateError, match=message):
+        parse_date(text)
