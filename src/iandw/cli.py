@@ -211,7 +211,7 @@ def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: i
     else:
         _print_diagnostics(result.diagnostics)
         read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
-        click.echo(f"read {read}: {errors} errors, {warnings} warnings")
+        click.echo(f"read {read}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
-from iandw.loader.checks import Loaded, build_case
+from iandw.loader.checks import Broken, Loaded, build_case
 from iandw.loader.files import find_files
 from iandw.loader.lint import lint
 from iandw.loader.read import read_file
@@ -86,12 +86,15 @@ def load_documents(
 
 def _check(raws: list[RawDocument], diagnostics: list[Diagnostic], lints: bool) -> LoadResult:
     loaded: list[Loaded] = []
+    broken = Broken()
     for raw in raws:
         document, problems = type_document(raw)
         diagnostics.extend(problems)
         if document is not None:
             loaded.append(Loaded(document, raw))
-    case, problems, unique = build_case(loaded)
+        else:
+            broken.add(raw)
+    case, problems, unique = build_case(loaded, broken)
     diagnostics.extend(problems)
     if lints:
         diagnostics.extend(lint(case, unique))

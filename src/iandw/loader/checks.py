@@ -12,7 +12,7 @@ the others from being found.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.dates import DateError, parse_date
@@ -34,7 +34,7 @@ from iandw.model.documents import (
     duration_days,
 )
 from iandw.model.predicates import Predicate, variable_name
-from iandw.model.registry import EntityRegistry, find_cycles
+from iandw.model.registry import EntityRegistry, find_cycles, normalize_name
 from iandw.score import ScoringTables, observation_confidence
 
 AS_OF = "as_of"
@@ -61,7 +61,33 @@ class Loaded:
         return node
 
 
-def build_case(loaded: list[Loaded]) -> tuple[Case, list[Diagnostic], dict[str, list[Loaded]]]:
+@dataclass
+class Broken:
+    """Documents that failed typing, so references to them are not reported again.
+
+    An entity with a typo in one key would otherwise make every observation
+    naming it an "unknown entity": one mistake, many errors.
+    """
+
+    names: set[str] = field(default_factory=set)
+    ids: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, raw: RawDocument) -> None:
+        data = raw.data
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            return
+        kind = data.get("kind", raw.default_kind)
+        self.ids.add((str(kind), data["id"]))
+        if kind == "entity":
+            aliases = data.get("aliases")
+            for name in [data["id"], data.get("name"), *(aliases if isinstance(aliases, list) else [])]:
+                if isinstance(name, str):
+                    self.names.add(normalize_name(name))
+
+
+def build_case(
+    loaded: list[Loaded], broken: Broken | None = None
+) -> tuple[Case, list[Diagnostic], dict[str, list[Loaded]]]:
     """Check everything against everything; return the resolved case.
 
     Also returns the documents kept per kind (the first of each id), which
@@ -82,9 +108,10 @@ def build_case(loaded: list[Loaded]) -> tuple[Case, list[Diagnostic], dict[str, 
     assert scoring is None or isinstance(scoring, Scoring)
     tables = ScoringTables.from_document(scoring)
 
+    broken = broken or Broken()
     entities = unique.get("entity", [])
     registry = EntityRegistry.build(item.document for item in entities)  # type: ignore[misc]
-    diagnostics += _check_membership(entities, registry)
+    diagnostics += _check_membership(entities, registry, broken)
 
     scales: dict[str, tuple[str, ...]] = {}
     for item in unique.get("scale", []):
@@ -92,7 +119,7 @@ def build_case(loaded: list[Loaded]) -> tuple[Case, list[Diagnostic], dict[str, 
         scales[item.document.id] = tuple(item.document.values)
     diagnostics += _check_scaled_attributes(entities, scales)
 
-    resolver = _Resolver(registry, diagnostics)
+    resolver = _Resolver(registry, diagnostics, broken)
     indicators: dict[str, Indicator] = {}
     for item in sorted(unique.get("indicator", []), key=lambda i: i.document.id):
         assert isinstance(item.document, Indicator)
@@ -102,7 +129,7 @@ def build_case(loaded: list[Loaded]) -> tuple[Case, list[Diagnostic], dict[str, 
     hypotheses: dict[str, Hypothesis] = {}
     for item in sorted(unique.get("hypothesis", []), key=lambda i: i.document.id):
         assert isinstance(item.document, Hypothesis)
-        _check_hypothesis(item, indicators, resolver)
+        _check_hypothesis(item, indicators, resolver, broken)
         hypotheses[item.document.id] = item.document
 
     records = []
@@ -142,9 +169,12 @@ def _unique_by_kind(loaded: list[Loaded], diagnostics: list[Diagnostic]) -> dict
 class _Resolver:
     """Entity lookups that report unresolvable references where they occur."""
 
-    def __init__(self, registry: EntityRegistry, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self, registry: EntityRegistry, diagnostics: list[Diagnostic], broken: Broken | None = None
+    ) -> None:
         self.registry = registry
         self.diagnostics = diagnostics
+        self.broken = broken or Broken()
 
     def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
         """The entity id, or None after reporting the problem at `where()`.
@@ -155,6 +185,8 @@ class _Resolver:
         resolution = self.registry.resolve(reference)
         if resolution.entity_id is not None:
             return resolution.entity_id
+        if not resolution.ambiguous and normalize_name(reference) in self.broken.names:
+            return None  # the entity's own error is already reported
         if resolution.ambiguous:
             names = ", ".join(self.registry.describe(i) for i in resolution.ambiguous)
             message = f"{reference!r} names {len(resolution.ambiguous)} entities: {names}; use an id"
@@ -172,9 +204,9 @@ class _Resolver:
 # --- entities -----------------------------------------------------------------
 
 
-def _check_membership(entities: list[Loaded], registry: EntityRegistry) -> list[Diagnostic]:
+def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: Broken) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
-    resolver = _Resolver(registry, diagnostics)
+    resolver = _Resolver(registry, diagnostics, broken)
     parents: dict[str, list[str]] = {}
     where: dict[str, Loaded] = {}
     for item in entities:
@@ -419,7 +451,9 @@ def _check_bind(
 # --- hypotheses -----------------------------------------------------------------
 
 
-def _check_hypothesis(item: Loaded, indicators: dict[str, Indicator], resolver: _Resolver) -> None:
+def _check_hypothesis(
+    item: Loaded, indicators: dict[str, Indicator], resolver: _Resolver, broken: Broken
+) -> None:
     hypothesis = item.document
     assert isinstance(hypothesis, Hypothesis)
     diagnostics = resolver.diagnostics
@@ -440,6 +474,8 @@ def _check_hypothesis(item: Loaded, indicators: dict[str, Indicator], resolver: 
                 continue
             seen.add(entry.id)
             if entry.id not in indicators:
+                if ("indicator", entry.id) in broken.ids:
+                    continue  # its own error is already reported
                 diagnostics.append(
                     item.span(*loc).error(
                         f"unknown indicator {entry.id!r}{did_you_mean(entry.id, indicators)}"

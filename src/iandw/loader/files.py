@@ -35,7 +35,7 @@ def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
             diagnostics.append(Span(display).error(kind))
             continue
         if os.path.isdir(display):
-            for found in _walk(display, diagnostics):
+            for found in sorted(_walk(display, diagnostics), key=lambda f: f.path):
                 if found.real not in seen:
                     seen.add(found.real)
                     files.append(found)
@@ -53,7 +53,7 @@ def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
 
 
 def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
-    """Files in sorted path order; a directory already on the current path is a loop."""
+    """Every file under `top`; a directory already on the current path is a loop."""
     pending: list[tuple[str, bool, frozenset[str]]] = [(top, True, frozenset())]
     while pending:
         path, is_directory, ancestors = pending.pop()

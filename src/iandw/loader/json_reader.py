@@ -50,8 +50,17 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+# Characters JSON allows in strings but YAML refuses or reads as line breaks;
+# replaced one-for-one before re-reading, so positions are unchanged.
+_YAML_UNSAFE = {code: "?" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF]}
+
+
+def _as_yaml(text: str) -> str:
+    return text.translate(_YAML_UNSAFE)
+
+
 def _sourcemap_for(text: str, file: str, limits: Limits, line_offset: int) -> SourceMap | None:
-    documents, _ = parse_yaml(text, file, limits, line_offset)
+    documents, _ = parse_yaml(_as_yaml(text), file, limits, line_offset, label="JSON")
     return documents[0][1] if documents else None
 
 
@@ -59,7 +68,7 @@ def _located_problems(
     text: str, file: str, limits: Limits, line_offset: int, fallback: Span, message: str
 ) -> list[Diagnostic]:
     """Re-read a failing JSON text with the YAML reader to find where it fails."""
-    _, diagnostics = parse_yaml(text, file, limits, line_offset)
+    _, diagnostics = parse_yaml(_as_yaml(text), file, limits, line_offset, label="JSON")
     return diagnostics or [fallback.error(message)]
 
 
@@ -123,8 +132,10 @@ def documents_from_json(text: str, file: str, limits: Limits) -> tuple[list[RawD
 
 def documents_from_jsonl(stream: BinaryIO, file: str, limits: Limits) -> Iterator[RawDocument | Diagnostic]:
     """One observation per line; bad lines are reported and the rest kept."""
+    empty = True
     for number, raw in _bounded_lines(stream, limits.max_record_bytes):
         if raw is None:
+            empty = False
             yield Span(file, number, 1).error(
                 f"record longer than {limits.max_record_bytes} bytes; see --max-record-bytes"
             )
@@ -135,6 +146,7 @@ def documents_from_jsonl(stream: BinaryIO, file: str, limits: Limits) -> Iterato
             continue
         if not text.strip():
             continue
+        empty = False
         value, diagnostics = parse_json_text(text, file, limits, line_offset=number - 1)
         if diagnostics:
             yield from diagnostics
@@ -149,6 +161,8 @@ def documents_from_jsonl(stream: BinaryIO, file: str, limits: Limits) -> Iterato
             lazy_sourcemap=lambda text=text, number=number: _sourcemap_for(text, file, limits, number - 1),
             default_kind="observation",
         )
+    if empty:
+        yield Span(file).warning("empty file")
 
 
 def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:

@@ -43,5 +43,7 @@ def read_file(file: InputFile, limits: Limits) -> Iterator[RawDocument | Diagnos
         return
     reader = documents_from_json if file.extension == ".json" else documents_from_yaml
     documents, diagnostics = reader(text, file.path, limits)
+    if not documents and not diagnostics:
+        yield where.warning("no documents in this file (only comments?)")
     yield from diagnostics
     yield from documents

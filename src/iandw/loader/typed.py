@@ -95,8 +95,10 @@ def errors_to_diagnostics(exc: ValidationError, model: type[BaseModel], raw: Raw
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
         key_error = error["type"] == "extra_forbidden"
+        if loc and loc[-1] == "[key]":  # a mapping key failed, not its value
+            loc, key_error = loc[:-1], True
         span = raw.span(loc, key=key_error)
-        message = _message(error, model, loc)
+        message = _message(error, model, loc, key_error and error["type"] != "extra_forbidden")
         marker = (span.line, span.column, message)
         if marker not in seen:
             seen.add(marker)
@@ -111,11 +113,11 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return "value"
 
 
-def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: bool = False) -> str:
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
-    name = _field_name(loc)
+    name = f"{_field_name(loc[:-1])} key {loc[-1]!r}" if is_key else _field_name(loc)
     if kind == "missing":
         return f"missing required key {loc[-1]!r}"
     if kind == "extra_forbidden":
@@ -139,7 +141,10 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
             "less_than_equal": "<= ",
         }
         limit = next(iter(ctx.values()), "?")
-        return f"{name} must be {bound[kind]}{limit}, got {value!r}"
+        shown = f"{limit:g}" if isinstance(limit, float) else limit
+        return f"{name} must be {bound[kind]}{shown}, got {value!r}"
+    if kind == "finite_number":
+        return f"{name} must be a finite number, got {value!r}"
     if kind in ("too_short", "too_long"):
         return f"{name}: {error['msg'].lower()}"
     if kind in ("string_too_short",) and name:

@@ -52,12 +52,14 @@ def _position(mark: Any, line_offset: int) -> tuple[int, int]:
 
 
 def parse_yaml(
-    text: str, file: str, limits: Limits, line_offset: int = 0
+    text: str, file: str, limits: Limits, line_offset: int = 0, label: str = "YAML"
 ) -> tuple[list[tuple[Any, SourceMap, Span]], list[Diagnostic]]:
     """Parse every document of a YAML stream.
 
     Returns (data, source map, start) per complete document and the problems
     found.  A syntax error ends the stream, but documents before it are kept.
+    `label` names the language in messages (JSON is re-read with this reader
+    to locate its problems).
     """
     loader = _Loader(text)
     documents: list[tuple[Any, SourceMap, Span]] = []
@@ -74,16 +76,66 @@ def parse_yaml(
                     data, sourcemap = composed
                     documents.append((data, sourcemap, start))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = _position(mark, line_offset) if mark else (1 + line_offset, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        diagnostics.append(Span(file, line, column).error(f"YAML syntax error: {problem}{context}"))
+        problem = _syntax_error(exc, text, file, line_offset, label)
+        if not (_DEPTH_PROBLEM in str(exc.problem) and any(_DEPTH_MESSAGE in d.message for d in diagnostics)):
+            diagnostics.append(problem)
+    except yaml.reader.ReaderError as exc:
+        line, column = _text_position(text, exc.position)
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        diagnostics.append(
+            Span(file, line + line_offset, column).error(
+                f"{label} error: character U+{character:04X} is not allowed (a control character?)"
+            )
+        )
     except yaml.YAMLError as exc:
-        diagnostics.append(Span(file, 1 + line_offset, 1).error(f"YAML error: {exc}"))
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        diagnostics.append(Span(file, 1 + line_offset, 1).error(f"{label} error: {first_line}"))
     finally:
         loader.dispose()
     return documents, diagnostics
+
+
+_DEPTH_PROBLEM = "exceeded maximum nesting depth"
+_DEPTH_MESSAGE = "nesting deeper than"
+
+
+def _text_position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, clamped to the text."""
+    offset = max(0, min(offset, len(text)))
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _mark_position(mark: Any, text: str, line_offset: int) -> tuple[int, int]:
+    """A mark's position, moved back inside the text when libyaml points past its end."""
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    line, column = mark.line + 1, mark.column + 1
+    if line > len(lines):
+        line, column = max(1, len(lines)), len(lines[-1]) + 1 if lines else 1
+    return line + line_offset, column
+
+
+def _syntax_error(
+    exc: yaml.MarkedYAMLError, text: str, file: str, line_offset: int, label: str
+) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = _mark_position(mark, text, line_offset) if mark else (1 + line_offset, 1)
+    problem = exc.problem or exc.context or f"invalid {label}"
+    if _DEPTH_PROBLEM in problem:
+        return Span(file, line, column).error(
+            f"{_DEPTH_MESSAGE} the {label} parser allows (1000 flow levels); see docs/limits.md"
+        )
+    context = ""
+    if exc.context and exc.problem:
+        context = f" ({exc.context}"
+        if exc.context_mark is not None and exc.context_mark is not exc.problem_mark:
+            context_line, context_column = _mark_position(exc.context_mark, text, line_offset)
+            if (context_line, context_column) != (line, column):
+                context += f" that starts at line {context_line}, column {context_column}"
+        context += ")"
+    return Span(file, line, column).error(f"{label} syntax error: {problem}{context}")
 
 
 def _compose_document(
@@ -144,9 +196,14 @@ def _compose_document(
                 place(value, position, 1, event.anchor)
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
-                    raise _DocumentAbandoned(
-                        Span(file, *position).error(f"unknown YAML alias '*{event.anchor}'")
+                    diagnostics.append(
+                        Span(file, *position).error(
+                            f"unknown YAML alias '*{event.anchor}' (an alias must follow its anchor)"
+                        )
                     )
+                    sourcemap.poisoned.append(_child_path(stack, position, sourcemap))
+                    place(None, position, 1, None)
+                    continue
                 value, size = anchors[event.anchor]
                 alias_nodes += size
                 if alias_nodes > limits.max_alias_nodes:
@@ -158,11 +215,15 @@ def _compose_document(
                     )
                 place(value, position, size, None)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                _check_collection_tag(event, file, position)
+                try:
+                    _check_collection_tag(event, file, position)
+                except _InvalidScalar as invalid:
+                    diagnostics.append(invalid.args[0])
+                    sourcemap.poisoned.append(_child_path(stack, position, sourcemap))
                 if len(stack) >= limits.max_depth:
                     raise _DocumentAbandoned(
                         Span(file, *position).error(
-                            f"nesting deeper than {limits.max_depth} levels; see --max-depth"
+                            f"{_DEPTH_MESSAGE} {limits.max_depth} levels; see --max-depth"
                         )
                     )
                 path = _child_path(stack, position, sourcemap)
@@ -210,7 +271,7 @@ _BAD_KEY = _Sentinel("<bad key>")
 
 
 class _InvalidScalar(Exception):
-    """A scalar that cannot be accepted; its document element is dropped."""
+    """A value (scalar or tagged collection) that cannot be accepted; its document element is dropped."""
 
 
 def _construct_scalar(loader: Any, event: Any, file: str, position: tuple[int, int]) -> Any:
@@ -230,6 +291,8 @@ def _construct_scalar(loader: Any, event: Any, file: str, position: tuple[int, i
     try:
         return loader.construct_object(node)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        if event.tag is None:
+            return event.value  # looked like a date or number but is not one: keep the text
         raise _InvalidScalar(
             Span(file, *position).error(f"invalid {_short_tag(tag)} value {event.value!r}: {exc}")
         ) from None
@@ -238,7 +301,7 @@ def _construct_scalar(loader: Any, event: Any, file: str, position: tuple[int, i
 def _check_collection_tag(event: Any, file: str, position: tuple[int, int]) -> None:
     allowed = _YAML + ("map" if isinstance(event, yaml.MappingStartEvent) else "seq")
     if event.tag not in (None, "!", allowed):
-        raise _DocumentAbandoned(
+        raise _InvalidScalar(
             Span(file, *position).error(
                 f"unsupported YAML tag {_short_tag(event.tag)!r}: only plain data is allowed"
             )

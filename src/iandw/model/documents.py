@@ -24,6 +24,7 @@ from pydantic import (
     StringConstraints,
     Tag,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -131,7 +132,7 @@ EdtfDate = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 # --- entities and observations --------------------------------------------
@@ -209,7 +210,7 @@ class VariableSpec(Strict):
 class EntityPattern(BaseModel):
     """Conditions one entity reference must meet; extra keys test attributes."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
 
     entity: str | None = None
     of: str | None = None
@@ -373,11 +374,17 @@ class Scale(Strict):
     description: str | None = None
     values: Annotated[list[Word], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _distinct_values(self) -> Scale:
-        if len(set(self.values)) != len(self.values):
-            raise PydanticCustomError("scale", "the values of a scale must be distinct")
-        return self
+    @field_validator("values")
+    @classmethod
+    def _distinct_values(cls, values: list[str]) -> list[str]:
+        repeated = sorted({value for value in values if values.count(value) > 1})
+        if repeated:
+            raise PydanticCustomError(
+                "scale",
+                "the values of a scale must be distinct; repeated: {repeated}",
+                {"repeated": ", ".join(repeated)},
+            )
+        return values
 
 
 class Levels(Strict):

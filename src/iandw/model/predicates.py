@@ -61,7 +61,7 @@ def parse_predicate(value: Any) -> Predicate:
     name = variable_name(value)
     if name is not None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
-            raise PydanticCustomError("predicate", "invalid variable name {value!r}", {"value": value})
+            raise PydanticCustomError("predicate", "invalid variable name '{value}'", {"value": value})
         return Predicate("var", name)
     if _is_scalar(value):
         return Predicate("eq", value)
@@ -84,7 +84,7 @@ def parse_predicate(value: Any) -> Predicate:
 
             raise PydanticCustomError(
                 "predicate",
-                "unknown operator {op!r}{hint}; operators are: {allowed}",
+                "unknown operator '{op}'{hint}; operators are: {allowed}",
                 {"op": op, "hint": did_you_mean(str(op), OPERATORS), "allowed": ", ".join(OPERATORS)},
             )
         return Predicate(op, _parse_operand(op, operand))
@@ -98,7 +98,7 @@ def parse_predicate(value: Any) -> Predicate:
 def _parse_operand(op: str, operand: Any) -> Any:
     if op in ("in", "not_in"):
         if not isinstance(operand, list) or not all(_is_scalar(item) for item in operand):
-            raise PydanticCustomError("predicate", "{op!r} takes a list of plain values", {"op": op})
+            raise PydanticCustomError("predicate", "'{op}' takes a list of plain values", {"op": op})
         return tuple(operand)
     if op == "exists":
         if not isinstance(operand, bool):
@@ -112,11 +112,11 @@ def _parse_operand(op: str, operand: Any) -> Any:
         except re.error as exc:
             raise PydanticCustomError(
                 "predicate",
-                "invalid regular expression {pattern!r}: {why}",
+                "invalid regular expression '{pattern}': {why}",
                 {"pattern": operand, "why": str(exc)},
             ) from None
     if isinstance(operand, bool) or not _is_scalar(operand):
-        raise PydanticCustomError("predicate", "{op!r} takes one plain value", {"op": op})
+        raise PydanticCustomError("predicate", "'{op}' takes one plain value", {"op": op})
     return operand
 
 

@@ -1,0 +1,418 @@
+"""Typing and cross-document checks of rules (SPEC §6, §7, §11, §13).
+
+Positions are counted by hand in the inputs (1-based line and column).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from iandw.loader import LoadResult, load
+
+ENTITIES = textwrap.dedent(
+    """\
+    kind: entity
+    id: russia
+    type: state
+    ---
+    kind: entity
+    id: hamas
+    type: armed-group
+    """
+)
+
+
+def load_rules(tmp_tree, monkeypatch, rules: str, observations: str = "") -> LoadResult:
+    root = tmp_tree({"rules/rules.yaml": rules, "obs/o.yaml": observations or "# none\n"})
+    monkeypatch.chdir(root)
+    return load(["obs"], rules="rules")
+
+
+def errors(result: LoadResult) -> list[tuple[str, int, int, str]]:
+    return [(d.file, d.line, d.column, d.message) for d in result.errors]
+
+
+def assert_errors(result: LoadResult, expected: list[tuple[int, int, str]], file="rules/rules.yaml"):
+    got = errors(result)
+    assert [(g[0], g[1], g[2]) for g in got] == [(file, e[0], e[1]) for e in expected], got
+    for (*_, message), (*_, fragment) in zip(got, expected, strict=True):
+        assert fragment in message, (message, fragment)
+
+
+REQUIRE_SHAPES = ENTITIES + textwrap.dedent(
+    """\
+    ---
+    kind: indicator
+    id: shapes
+    title: Require items of every shape, each wrong
+    select:
+      meeting: {type: meeting}
+      attack: {type: attack}
+    require:
+      - {first: meeting, then: attack, withn: 12w}
+      - {count: meeting, at_least: 0}
+      - {between: [meeting], within: 3x}
+      - {foo: bar}
+    likelihood_ratio: 2
+    """
+)
+
+
+def test_require_items_are_typed(tmp_tree, monkeypatch):
+    result = load_rules(tmp_tree, monkeypatch, REQUIRE_SHAPES)
+    assert_errors(
+        result,
+        [
+            # "  - {first: meeting, then: attack, " is 35 characters; a key error is at the key
+            (16, 36, "unknown key 'withn' (did you mean 'within'"),
+            # "  - {count: meeting, at_least: " is 31 characters
+            (17, 32, "at_least must be >= 1, got 0"),
+            # "  - {between: " is 14 characters
+            (18, 15, "between: list should have at least 2 items"),
+            # "  - {between: [meeting], within: " is 33 characters
+            (18, 34, "invalid duration '3x': write days as '84d' or weeks as '12w'"),
+            (19, 5, "a require item is {first, then[, within, min]}, {between: [A, B], within[, min]}"),
+        ],
+    )
+
+
+CROSS_CHECKS = ENTITIES + textwrap.dedent(
+    """\
+    ---
+    kind: indicator
+    id: checks
+    title: Cross-document checks of a well-typed indicator
+    vars:
+      sponsor: {type: state}
+    select:
+      meeting:
+        type: meeting
+        entities: [{of: $sponsor}]
+      as_of: {type: attack}
+    require:
+      - {first: meeting, then: meeting}
+      - {first: meeting, then: as_of, within: 1d, min: 2d}
+    likelihood_ratio: 2
+    tests:
+      - name: wrong in every way
+        bind: {sponsor: hamas}
+        as_of: 2023-10
+        observations:
+          - {id: t1, type: meeting, date: 2023, entities: [Hamaz]}
+          - {id: t1, type: meeting, date: 2023}
+        expect: fired
+        matches: [t2]
+    ---
+    kind: hypothesis
+    id: h1
+    statement: Checks of a hypothesis
+    bind: {sponsor: hamas, stranger: russia}
+    indicators: [checks, chekcs, checks]
+    """
+)
+
+
+def test_cross_document_checks_of_indicators_tests_and_hypotheses(tmp_tree, monkeypatch):
+    result = load_rules(tmp_tree, monkeypatch, CROSS_CHECKS)
+    type_error = (
+        "sponsor = 'hamas' has type 'armed-group', but indicator 'checks' declares sponsor as 'state'"
+    )
+    assert_errors(
+        result,
+        [
+            (18, 3, "'as_of' is reserved for the evaluation date; rename this selection"),
+            (20, 5, "'meeting' is compared with itself"),
+            # "  - {first: meeting, then: as_of, within: 1d, min: " is 51 characters
+            (21, 52, "min 2d is longer than within 1d: nothing can match"),
+            # "    bind: {sponsor: " is 20 characters
+            (25, 21, type_error),
+            (26, 12, "as_of must be a single day, got '2023-10'"),
+            # "      - {id: t1, type: meeting, date: 2023, entities: [" is 55 characters
+            (28, 56, "unknown entity 'Hamaz' (did you mean hamas?)"),
+            (29, 14, "duplicate observation id 't1' in this test"),
+            (31, 15, "'t2' is not one of this test's observations"),
+            # "bind: {sponsor: " is 16 characters
+            (36, 17, type_error),
+            # "indicators: [checks, " is 21 characters
+            (37, 22, "unknown indicator 'chekcs' (did you mean 'checks'?)"),
+            (37, 30, "indicator 'checks' is listed twice"),
+        ],
+    )
+    warnings = [(d.line, d.column, d.message) for d in result.warnings]
+    # "bind: {sponsor: hamas, " is 23 characters
+    assert (36, 24, "bind key 'stranger' is not a variable of its indicator") in warnings
+
+
+def test_scoring_documents(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: scoring
+        qualifier_pad: 2
+        ---
+        kind: scoring
+        id: second
+        levels: {watch: 0.5, warning: 0.4}
+        ---
+        kind: scoring
+        id: third
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(
+        result,
+        [
+            # "levels: " is 8 characters
+            (6, 9, "levels must rise: watch < warning < alert"),
+            (8, 1, "only one scoring document is allowed (the first is at rules/rules.yaml:1)"),
+        ],
+    )
+
+
+def test_scoring_weights_are_typed(tmp_tree, monkeypatch):
+    rules = "kind: scoring\nreliability: {A: 1.5}\nqualifier_pad: -1\n"
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(
+        result,
+        [
+            # "reliability: {A: " is 17 characters
+            (2, 18, "A must be <= 1"),
+            (3, 16, "qualifier_pad must be >= 0, got -1"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "rules, line, column",
+    [
+        # "credibility: {" is 14 characters
+        ("kind: scoring\ncredibility: {7: 0.5}\n", 2, 15),
+        # "reliability: {" is 14 characters
+        ("kind: scoring\nreliability: {G: 0.5}\n", 2, 15),
+        (
+            "kind: indicator\nid: i\ntitle: t\nvars:\n  1bad: {type: state}\nselect: {m: {type: x}}\n"
+            "likelihood_ratio: 2\n",
+            5,
+            3,
+        ),
+    ],
+    ids=["credibility-key", "reliability-key", "variable-name"],
+)
+def test_key_problems_are_placed_at_the_key(tmp_tree, monkeypatch, rules, line, column):
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    ((_, got_line, got_column, message),) = errors(result)
+    assert (got_line, got_column) == (line, column)
+    assert "[key]" not in message
+
+
+def test_entity_attribute_off_its_scale_is_a_warning(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: scale
+        id: rank
+        values: [member, leader]
+        ---
+        kind: entity
+        id: x
+        type: person
+        attributes: {rank: general}
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert result.errors == []
+    warnings = [(d.line, d.column, d.message) for d in result.warnings]
+    # "attributes: {rank: " is 19 characters
+    assert (
+        8,
+        20,
+        "rank 'general' is not on the scale 'rank' ('member', 'leader'), so at_least/at_most never match it",
+    ) in warnings
+
+
+def test_variable_of_a_type_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: typo-type
+        title: A variable type with a typo
+        vars:
+          group: {type: armed-gruop}
+        select:
+          attack:
+            type: attack
+            entities: [{of: $group}]
+        likelihood_ratio: 2
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert result.errors == []
+    warnings = [(d.line, d.column, d.message) for d in result.warnings]
+    # "  group: {type: " is 16 characters
+    assert (13, 17, "no entity has type 'armed-gruop' (known types: 'armed-group', 'state')") in warnings
+
+
+def test_nan_likelihood_ratio_is_an_error(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: nan
+        title: Not a number
+        select: {m: {type: meeting}}
+        likelihood_ratio: .nan
+        ---
+        kind: hypothesis
+        id: h
+        statement: s
+        prior: .nan
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(
+        result,
+        [(5, 19, "likelihood_ratio must be a finite number"), (10, 8, "prior must be a finite number")],
+    )
+
+
+def test_infinite_likelihood_ratio_is_an_error(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: inf
+        title: Infinitely diagnostic
+        select: {m: {type: meeting}}
+        likelihood_ratio: .inf
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(result, [(5, 19, "likelihood_ratio")])
+
+
+def test_prior_bounds_are_exclusive(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: hypothesis
+        id: zero
+        statement: s
+        prior: 0
+        ---
+        kind: hypothesis
+        id: one
+        statement: s
+        prior: 1
+        ---
+        kind: hypothesis
+        id: text
+        statement: s
+        prior: high
+        ---
+        kind: hypothesis
+        id: fine
+        statement: s
+        prior: 0.999
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(
+        result,
+        [
+            (4, 8, "prior must be > 0"),
+            (9, 8, "prior must be < 1"),
+            (14, 8, "prior: expected a number, got the string 'high'"),
+        ],
+    )
+    assert [item.document.id for item in result.loaded["hypothesis"]] == ["fine"]
+
+
+def test_hypothesis_likelihood_ratio_override_must_be_positive(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: hypothesis
+        id: h
+        statement: s
+        indicators: [{id: a, likelihood_ratio: -1}, 5]
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(
+        result,
+        [
+            # "indicators: [{id: a, likelihood_ratio: " is 39 characters
+            (4, 40, "likelihood_ratio must be > 0"),
+            # "indicators: [{id: a, likelihood_ratio: -1}, " is 44 characters
+            (4, 45, "an indicator entry is an indicator id or {id, likelihood_ratio, ...}"),
+        ],
+    )
+
+
+# --- predicates ---------------------------------------------------------------------
+
+PREDICATE_RULE = textwrap.dedent(
+    """\
+    kind: entity
+    id: russia
+    type: state
+    ---
+    kind: indicator
+    id: preds
+    title: A predicate that cannot be read
+    vars:
+      sponsor: {type: state}
+    select:
+      meeting:
+        type: meeting
+        entities:
+          - {{of: $sponsor, {predicate}}}
+    likelihood_ratio: 2
+    """
+)
+
+BAD_PREDICATES = [
+    # "      - {of: $sponsor, level: " is 30 characters
+    pytest.param("level: {at_leest: x}", 31, "unknown operator 'at_leest'", id="unknown-operator"),
+    pytest.param("level: {in: x}", 31, "'in' takes a list of plain values", id="in-not-a-list"),
+    # "      - {of: $sponsor, tag: " is 28 characters
+    pytest.param('tag: {matches: "[unclosed"}', 29, "invalid regular expression '[unclosed'", id="bad-regex"),
+    pytest.param("who: $1bad", 29, "invalid variable name '$1bad'", id="bad-variable"),
+    pytest.param("level: {at_least: [a]}", 31, "'at_least' takes one plain value", id="list-operand"),
+]
+
+
+@pytest.mark.parametrize("predicate, column, fragment", BAD_PREDICATES)
+def test_bad_predicate_is_located(tmp_tree, monkeypatch, predicate, column, fragment):
+    rules = PREDICATE_RULE.replace("{{of: $sponsor, {predicate}}}", "{of: $sponsor, " + predicate + "}")
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert [(d.line, d.column) for d in result.errors] == [(14, column)]
+
+
+@pytest.mark.parametrize("predicate, column, fragment", BAD_PREDICATES)
+def test_bad_predicate_message_names_the_culprit(tmp_tree, monkeypatch, predicate, column, fragment):
+    rules = PREDICATE_RULE.replace("{{of: $sponsor, {predicate}}}", "{of: $sponsor, " + predicate + "}")
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    (diagnostic,) = result.errors
+    assert "!r}" not in diagnostic.message
+    assert fragment in diagnostic.message
+
+
+def test_at_least_with_a_number_needs_no_scale(tmp_tree, monkeypatch):
+    rules = PREDICATE_RULE.replace("{{of: $sponsor, {predicate}}}", "{of: $sponsor, age: {at_least: 50}}")
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert result.errors == []
+
+
+# --- scales ---------------------------------------------------------------------------
+
+
+def test_repeated_scale_value_is_located(tmp_tree, monkeypatch):
+    rules = "kind: scale\nid: level\nvalues: [low, high, low]\n"
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    ((_, line, _, message),) = errors(result)
+    assert line == 3
+    assert not message.startswith("value:")
+
+
+def test_empty_scale_is_an_error(tmp_tree, monkeypatch):
+    rules = "kind: scale\nid: level\nvalues: []\n"
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert_errors(result, [(3, 9, "values")])

@@ -1,0 +1,575 @@
+"""The position-keeping YAML reader: syntax errors, safety, limits (SPEC §2, §11).
+
+Positions are counted by hand in the inputs (1-based line and column).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from iandw.limits import Limits
+from iandw.loader import LoadResult, load
+
+
+def load_tree(tmp_tree, monkeypatch, files: dict, limits: Limits | None = None) -> LoadResult:
+    root = tmp_tree({"rules/.keep": "", **files})
+    monkeypatch.chdir(root)
+    if limits is None:
+        return load(["obs"], rules="rules")
+    return load(["obs"], rules="rules", limits=limits)
+
+
+def errors(result: LoadResult) -> list[tuple[str, int, int, str]]:
+    return [(d.file, d.line, d.column, d.message) for d in result.errors]
+
+
+def positions(result: LoadResult) -> list[tuple[str, int, int]]:
+    return [(d.file, d.line, d.column) for d in result.errors]
+
+
+def ids(result: LoadResult, kind: str = "observation") -> list[str]:
+    return [item.document.id for item in result.loaded.get(kind, [])]
+
+
+def good(id: str) -> str:
+    return f"kind: observation\nid: {id}\ntype: meeting\ndate: 2023\nsources: [{{name: x}}]\n"
+
+
+# --- syntax errors ------------------------------------------------------------------
+
+SYNTAX_ERRORS = [
+    pytest.param(
+        textwrap.dedent(
+            """\
+            kind: observation
+            id: a
+            type: meeting
+             date: 2023
+            """
+        ),
+        # the indented key continues the scalar 'meeting'; its ':' is the error
+        4,
+        6,
+        "mapping values are not allowed",
+        id="bad-indentation",
+    ),
+    pytest.param(
+        textwrap.dedent(
+            """\
+            kind: observation
+            id: a
+            type: meeting
+            date: 2023
+            entities: [russia, hamas
+            sources: []
+            """
+        ),
+        # the flow sequence may go on over lines: it fails at the ':' of line 6
+        6,
+        8,
+        "did not find expected ',' or ']'",
+        id="unclosed-bracket",
+    ),
+    pytest.param(
+        "kind: observation\nid: a\ntype: meeting\n\tdate: 2023\n",
+        4,
+        1,
+        "tab",
+        id="tab-indentation",
+    ),
+    pytest.param(
+        "kind: observation\nsources:\n\t- name: x\n",
+        3,
+        1,
+        "found character that cannot start any token",
+        id="tab-before-item",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, line, column, fragment", SYNTAX_ERRORS)
+def test_yaml_syntax_errors_are_located(tmp_tree, monkeypatch, text, line, column, fragment):
+    result = load_tree(tmp_tree, monkeypatch, {"obs/bad.yaml": text, "obs/good.yaml": good("fine")})
+    assert positions(result) == [("obs/bad.yaml", line, column)], errors(result)
+    message = result.errors[0].message
+    assert message.startswith("YAML syntax error: ")
+    assert fragment in message
+    assert ids(result) == ["fine"]  # another file is not affected
+
+
+def test_unclosed_quote_points_at_its_start(tmp_tree, monkeypatch):
+    text = 'kind: observation\nid: a\nsummary: "abc\ntype: meeting\n'
+    result = load_tree(tmp_tree, monkeypatch, {"obs/q.yaml": text})
+    (diagnostic,) = result.errors
+    assert (diagnostic.line, diagnostic.column) == (3, 10) or "line 3" in diagnostic.message
+
+
+def test_documents_before_a_syntax_error_are_kept(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        kind: observation
+        id: before
+        type: meeting
+        date: 2023
+        sources: [{name: x}]
+        ---
+        kind: observation
+        id: broken
+        type: [meeting
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/multi.yaml": text})
+    # libyaml reports the unclosed flow sequence at the end of the stream, past
+    # the last line; it is placed at the end of the last line instead (9:15)
+    assert positions(result) == [("obs/multi.yaml", 9, 15)]
+    assert ids(result) == ["before"]
+
+
+# --- duplicate keys --------------------------------------------------------------------
+
+
+def test_duplicate_keys_at_every_level(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        kind: observation
+        id: a
+        type: meeting
+        date: 2023
+        sources:
+          - {name: x, name: y}
+          - name: z
+            name: w
+        attributes:
+          a: 1
+          b: 2
+          a: 3
+        type: visit
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/dup.yaml": text})
+    assert errors(result) == [
+        # "  - {name: x, " is 14 characters
+        ("obs/dup.yaml", 6, 15, "duplicate key 'name' (first at line 6)"),
+        ("obs/dup.yaml", 8, 5, "duplicate key 'name' (first at line 7)"),
+        ("obs/dup.yaml", 12, 3, "duplicate key 'a' (first at line 10)"),
+        ("obs/dup.yaml", 13, 1, "duplicate key 'type' (first at line 3)"),
+    ]
+
+
+def test_a_collection_as_a_key_is_an_error(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        kind: observation
+        id: a
+        type: meeting
+        date: 2023
+        sources: [{name: x}]
+        attributes:
+          ? [a, b]
+          : 1
+          {c: d}: 2
+          ok: 3
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/keys.yaml": text})
+    assert errors(result) == [
+        ("obs/keys.yaml", 7, 5, "a mapping or list cannot be used as a key"),
+        ("obs/keys.yaml", 9, 3, "a mapping or list cannot be used as a key"),
+    ]
+
+
+# --- unsafe tags -------------------------------------------------------------------------
+
+
+def test_unsafe_tags_are_rejected_and_not_executed(tmp_tree, monkeypatch, tmp_path, capfd):
+    marker = tmp_path / "pwned"
+    text = textwrap.dedent(
+        f"""\
+        kind: observation
+        id: a
+        type: meeting
+        date: 2023
+        summary: !!python/object/apply:os.system ["echo hi"]
+        ---
+        kind: observation
+        id: b
+        type: meeting
+        date: 2023
+        note: !!python/object/apply:os.mkdir ["{marker}"]
+        ---
+        kind: observation
+        id: c
+        type: meeting
+        date: 2023
+        note: !!python/name:os.system
+        ---
+        !!python/object:collections.OrderedDict
+        kind: observation
+        ---
+        kind: observation
+        id: d
+        type: meeting
+        date: 2023
+        note: !custom x
+        ---
+        kind: observation
+        id: fine
+        type: meeting
+        date: 2023
+        sources: [{{name: x}}]
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/unsafe.yaml": text})
+    assert errors(result) == [
+        # "summary: " is 9 characters: the tagged sequence starts at 10
+        (
+            "obs/unsafe.yaml",
+            5,
+            10,
+            "unsupported YAML tag '!!python/object/apply:os.system': only plain data is allowed",
+        ),
+        (
+            "obs/unsafe.yaml",
+            11,
+            7,
+            "unsupported YAML tag '!!python/object/apply:os.mkdir': only plain data is allowed",
+        ),
+        (
+            "obs/unsafe.yaml",
+            17,
+            7,
+            "unsupported YAML tag '!!python/name:os.system': only plain data "
+            "(strings, numbers, booleans, dates, null) is allowed",
+        ),
+        (
+            "obs/unsafe.yaml",
+            19,
+            1,
+            "unsupported YAML tag '!!python/object:collections.OrderedDict': only plain data is allowed",
+        ),
+        (
+            "obs/unsafe.yaml",
+            26,
+            7,
+            "unsupported YAML tag '!custom': only plain data "
+            "(strings, numbers, booleans, dates, null) is allowed",
+        ),
+    ]
+    assert not marker.exists()
+    assert "hi" not in capfd.readouterr().out.splitlines()
+    assert ids(result) == ["fine"]
+
+
+@pytest.mark.parametrize(
+    "value, line, column, tag",
+    [
+        ("attributes: !!set {a, b}", 6, 13, "!!set"),
+        ("attributes: !!omap [a: 1]", 6, 13, "!!omap"),
+        ("summary: !!binary aGVsbG8=", 6, 10, "!!binary"),
+    ],
+)
+def test_non_plain_standard_tags_are_rejected(tmp_tree, monkeypatch, value, line, column, tag):
+    result = load_tree(tmp_tree, monkeypatch, {"obs/tags.yaml": good("a") + value + "\n"})
+    ((file, got_line, got_column, message),) = errors(result)
+    assert (file, got_line, got_column) == ("obs/tags.yaml", line, column)
+    assert f"unsupported YAML tag '{tag}'" in message
+
+
+def test_plain_standard_tags_are_accepted(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        kind: observation
+        id: !!str 2023
+        type: !!str meeting
+        date: !!timestamp 2023-03-16
+        summary: !!str 42
+        sources: !!seq [!!map {name: x, credibility: !!int "2"}]
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/tags.yaml": text})
+    assert result.errors == []
+    (record,) = result.case.observations
+    assert (record.id, record.document.date, record.document.summary) == ("2023", "2023-03-16", "42")
+    assert record.document.sources[0].credibility == 2
+
+
+def test_unsafe_tag_in_a_list_item_drops_only_that_item(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        - {kind: observation, id: a, type: meeting, date: 2023, sources: [{name: x}]}
+        - {kind: observation, id: b, type: meeting, date: 2023, summary: !!python/name:os.system }
+        - {kind: observation, id: c, type: meeting, date: 2023, sources: [{name: x}]}
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/list.yaml": text})
+    # "- {kind: observation, id: b, type: meeting, date: 2023, summary: " is 65 characters
+    assert positions(result) == [("obs/list.yaml", 2, 66)]
+    assert ids(result) == ["a", "c"]
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ('sources: !!python/object/apply:os.system ["echo hi"]', "unsupported YAML tag"),
+        ("sources: *undefined", "unknown YAML alias '*undefined'"),
+    ],
+    ids=["tagged-collection", "undefined-alias"],
+)
+def test_bad_list_item_does_not_drop_its_neighbours(tmp_tree, monkeypatch, value, message):
+    text = (
+        "- {kind: observation, id: a, type: meeting, date: 2023, sources: [{name: x}]}\n"
+        "- {kind: observation, id: b, type: meeting, date: 2023, " + value + "}\n"
+        "- {kind: observation, id: c, type: meeting, date: 2023, sources: [{name: x}]}\n"
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/list.yaml": text})
+    # "- {kind: observation, id: b, type: meeting, date: 2023, sources: " is 65 characters
+    ((file, line, column, got),) = errors(result)
+    assert (file, line, column) == ("obs/list.yaml", 2, 66)
+    assert message in got
+    assert ids(result) == ["a", "c"]
+
+
+# --- aliases and alias bombs ------------------------------------------------------------------
+
+BOMB = textwrap.dedent(
+    """\
+    kind: observation
+    id: bomb
+    type: meeting
+    date: 2023
+    a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+    f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+    g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+    h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+    i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+    """
+)
+
+
+def test_billion_laughs_is_rejected_quickly(tmp_tree, monkeypatch):
+    started = time.perf_counter()
+    result = load_tree(tmp_tree, monkeypatch, {"obs/bomb.yaml": BOMB, "obs/fine.yaml": good("fine")})
+    assert time.perf_counter() - started < 5
+    # a: 10 nodes, b: 91, c: 820, d: 7381, e: 66430; the aliases of b..e add 74718 nodes,
+    # so the first *e of line 10 (after "f: &f [", 7 characters) passes 100000
+    assert errors(result) == [
+        (
+            "obs/bomb.yaml",
+            10,
+            8,
+            "YAML aliases expand this document beyond 100000 nodes (an alias bomb?); see --max-alias-nodes",
+        )
+    ]
+    assert ids(result) == ["fine"]
+
+
+def test_alias_limit_is_configurable(tmp_tree, monkeypatch):
+    result = load_tree(tmp_tree, monkeypatch, {"obs/bomb.yaml": BOMB}, Limits(max_alias_nodes=50))
+    # the first *a adds 10 nodes; the sixth on line 6 passes 50: "b: &b [*a, *a, *a, *a, *a, " is 27
+    assert positions(result) == [("obs/bomb.yaml", 6, 28)]
+
+
+def test_ordinary_anchors_and_aliases_work(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        - kind: observation
+          id: first
+          type: meeting
+          date: 2023
+          sources: &sources [{name: TASS, reliability: B, credibility: 2}]
+        - kind: observation
+          id: second
+          type: meeting
+          date: 2023
+          sources: *sources
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/aliases.yaml": text})
+    assert result.errors == []
+    second = next(record for record in result.case.observations if record.id == "second")
+    assert second.document.sources[0].name == "TASS"
+
+
+# --- nesting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, text, line, column",
+    [
+        # root mapping = level 1, so the 64th '[' opens level 65; "attributes: " is 12 characters
+        ("deep.yaml", "kind: observation\nid: deep\nattributes: " + "[" * 100 + "]" * 100 + "\n", 3, 76),
+        # '{"deep": ' is 9 characters
+        ("deep.json", '{"deep": ' + "[" * 100 + "]" * 100 + "}\n", 1, 73),
+    ],
+)
+def test_nesting_beyond_the_limit_is_located(tmp_tree, monkeypatch, name, text, line, column):
+    result = load_tree(tmp_tree, monkeypatch, {f"obs/{name}": text})
+    assert errors(result) == [(f"obs/{name}", line, column, "nesting deeper than 64 levels; see --max-depth")]
+
+
+def test_nesting_limit_in_jsonl_keeps_the_other_lines(tmp_tree, monkeypatch):
+    line = '{"id": "a", "type": "meeting", "date": "2023", "sources": [{"name": "x"}]}\n'
+    deep = '{"deep": ' + "[" * 100 + "]" * 100 + "}\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/feed.jsonl": line + deep + line.replace('"a"', '"b"')})
+    assert errors(result) == [("obs/feed.jsonl", 2, 73, "nesting deeper than 64 levels; see --max-depth")]
+    assert ids(result) == ["a", "b"]
+
+
+DEEP_20000 = [
+    pytest.param(
+        "deep.yaml", "kind: observation\nid: deep\nx: " + "[" * 20000 + "]" * 20000 + "\n", 3, id="yaml-seq"
+    ),
+    pytest.param(
+        "deep.yaml",
+        "kind: observation\nid: deep\nx: " + "{a: " * 20000 + "}" * 20000 + "\n",
+        3,
+        id="yaml-map",
+    ),
+    pytest.param("deep.json", "[" * 20000 + "]" * 20000 + "\n", 1, id="json"),
+    pytest.param(
+        "deep.jsonl",
+        '{"id": "a", "type": "m", "date": "2023"}\n' + '{"x": ' + "[" * 20000 + "]" * 20000 + "}\n",
+        2,
+        id="jsonl",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, text, line", DEEP_20000)
+def test_20000_deep_nesting_is_rejected_without_a_crash(tmp_tree, monkeypatch, name, text, line):
+    started = time.perf_counter()
+    result = load_tree(tmp_tree, monkeypatch, {f"obs/{name}": text, "obs/fine.yaml": good("fine")})
+    assert time.perf_counter() - started < 10
+    assert result.errors, "not rejected"
+    for file, got_line, _, message in errors(result):
+        assert (file, got_line) == (f"obs/{name}", line)
+        assert "nesting" in message
+    assert "fine" in ids(result)
+
+
+DEPTH_LIMIT = "nesting deeper than 64 levels; see --max-depth"
+PARSER_LIMIT = "nesting deeper than the YAML parser allows (1000 flow levels); see docs/limits.md"
+
+
+@pytest.mark.parametrize(
+    "text, column, message",
+    [
+        # libyaml's scanner looks ahead through bare '[' before emitting any event,
+        # so its own limit (1000 flow levels) is hit first: "x: " is 3 characters,
+        # the 1000th '[' is at column 3 + 1000
+        ("kind: observation\nx: " + "[" * 20000 + "]" * 20000 + "\n", 3 + 1000, PARSER_LIMIT),
+        # the 64th "{a: " starts at 3 + 63 * 4 + 1
+        ("kind: observation\nx: " + "{a: " * 20000 + "}" * 20000 + "\n", 3 + 63 * 4 + 1, DEPTH_LIMIT),
+    ],
+    ids=["yaml-seq", "yaml-map"],
+)
+def test_20000_deep_nesting_is_one_error_at_the_limit(tmp_tree, monkeypatch, text, column, message):
+    result = load_tree(tmp_tree, monkeypatch, {"obs/deep.yaml": text})
+    assert errors(result) == [("obs/deep.yaml", 2, column, message)]
+
+
+# --- merge keys ------------------------------------------------------------------------------
+
+
+def test_yaml_merge_keys(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        - &base
+          kind: observation
+          type: meeting
+          date: 2023-03-16
+          sources: [{name: TASS}]
+          id: base-obs
+        - <<: *base
+          id: second
+          date: 2023-03-17
+        - id: third
+          <<: [*base]
+          summary: merged from a list
+        - <<: *base
+          id: fourth
+          bogus: 1
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/merge.yaml": text})
+    assert positions(result) == [("obs/merge.yaml", 15, 3)]
+    assert "unknown key 'bogus'" in result.errors[0].message
+    records = {record.id: record for record in result.case.observations}
+    assert sorted(records) == ["base-obs", "second", "third"]
+    assert records["second"].document.date == "2023-03-17"  # explicit keys win
+    assert records["second"].document.type == "meeting"  # the rest is merged
+    assert records["third"].document.summary == "merged from a list"  # explicit key before '<<'
+    assert records["third"].document.sources[0].name == "TASS"
+
+
+def test_problem_in_merged_values_is_placed_at_the_merge(tmp_tree, monkeypatch):
+    text = textwrap.dedent(
+        """\
+        - &bad {kind: observation, type: meeting, date: 2023, entities: [nobody], id: bad-base}
+        - {<<: *bad, id: derived}
+        """
+    )
+    root = tmp_tree({"rules/e.yaml": "kind: entity\nid: nobody-else\ntype: state\n", "obs/merge.yaml": text})
+    monkeypatch.chdir(root)
+    result = load(["obs"], rules="rules")
+    assert errors(result) == [
+        # "- &bad {kind: observation, type: meeting, date: 2023, entities: [" is 65 characters
+        ("obs/merge.yaml", 1, 66, "unknown entity 'nobody' (did you mean nobody-else?)"),
+        # "- {<<: " is 7 characters: the merged value comes from the alias
+        ("obs/merge.yaml", 2, 8, "unknown entity 'nobody' (did you mean nobody-else?)"),
+    ]
+
+
+def test_merge_of_a_scalar_is_an_error(tmp_tree, monkeypatch):
+    text = "kind: observation\nid: a\ntype: meeting\ndate: 2023\n<<: just text\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/merge.yaml": text})
+    assert errors(result) == [("obs/merge.yaml", 5, 5, "'<<' merges only mappings or lists of mappings")]
+
+
+# --- characters YAML cannot read ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, line, column",
+    [
+        ("kind: observation\nid: n\x00x\n", 2, 6),
+        # "summary: it" is 11 characters; U+0092 is what cp1252's apostrophe becomes in Latin-1
+        ("kind: observation\nid: a\ntype: meeting\ndate: 2023\nsummary: it\u0092s\n", 5, 12),
+    ],
+    ids=["nul", "c1-control"],
+)
+def test_control_character_in_yaml_is_located(tmp_tree, monkeypatch, text, line, column):
+    result = load_tree(tmp_tree, monkeypatch, {"obs/ctl.yaml": text})
+    ((file, got_line, got_column, message),) = errors(result)
+    assert "\n" not in message
+    assert (file, got_line, got_column) == ("obs/ctl.yaml", line, column)
+
+
+@pytest.mark.parametrize("name", ["c1.json", "c1.jsonl"])
+def test_json_with_c1_character_keeps_positions(tmp_tree, monkeypatch, name):
+    if name.endswith(".jsonl"):
+        text = '{"id": "a", "type": "meeting", "date": "2023", "summary": "it\u0092s", "bogus": 1}\n'
+        where = (1, 67)  # 12 + 19 + 16 + 19 characters before "bogus"
+    else:
+        text = (
+            '{\n  "id": "a",\n  "type": "meeting",\n  "date": "2023",\n'
+            '  "summary": "it\u0092s",\n  "bogus": 1\n}\n'
+        )
+        where = (6, 3)
+    result = load_tree(tmp_tree, monkeypatch, {f"obs/{name}": text})
+    assert positions(result) == [(f"obs/{name}", *where)]
+
+
+def test_non_utf8_file_is_never_parsed_as_yaml(tmp_tree, monkeypatch):
+    text = b"kind: observation\nid: \xff\xfe\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/bin.yaml": text})
+    assert errors(result) == [
+        ("obs/bin.yaml", 2, 5, "not UTF-8: byte 0xff cannot be decoded (save the file as UTF-8)")
+    ]

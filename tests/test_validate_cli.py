@@ -1,0 +1,796 @@
+"""`iandw validate` (and `iandw schema`) end to end, through the command line.
+
+Every expected position below was counted by hand in the input text: lines
+and columns are 1-based, a column points at the offending key (unknown or
+duplicate keys) or value (everything else), and a document-level problem
+(a missing key) points at the document's first line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from iandw.cli import main
+from iandw.loader import load
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+DIAGNOSTIC = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<severity>error|warning): (?P<message>.*)$"
+)
+
+
+def parse_diagnostics(stderr: str) -> list[tuple[str, int, int, str, str]]:
+    """Every stderr line must be one diagnostic; returns them as tuples."""
+    found = []
+    for text in stderr.splitlines():
+        match = DIAGNOSTIC.match(text)
+        assert match, f"not a diagnostic line: {text!r}"
+        found.append(
+            (
+                match["file"],
+                int(match["line"]),
+                int(match["column"]),
+                match["severity"],
+                match["message"],
+            )
+        )
+    return found
+
+
+def validate(root: str, monkeypatch: pytest.MonkeyPatch, *args: str):
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["validate", *args])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def assert_reported(diagnostics, expected) -> None:
+    """Each (file, line, column, severity, fragment) is reported exactly there."""
+    missing = []
+    for file, line, column, severity, fragment in expected:
+        if not any(d[:4] == (file, line, column, severity) and fragment in d[4] for d in diagnostics):
+            missing.append((file, line, column, severity, fragment))
+    shown = "\n".join(":".join(map(str, d)) for d in diagnostics)
+    assert not missing, f"not reported: {missing}\nreported:\n{shown}"
+
+
+# --- 1. a tree full of mistakes ------------------------------------------------
+
+BAD_ENTITIES = """\
+kind: entity
+id: russia
+type: state
+name: Russia
+---
+kind: entity
+id: hamas
+type: armed-group
+name: Hamas
+---
+kind: entity
+id: saleh-al-arouri
+type: person
+name: Saleh al-Arouri
+aliases: [Saleh al-Aruri]
+member_of: [hamas]
+attributes: {rank: senior-leader}
+---
+kind: entity
+id: sergey-lavrov
+type: person
+name: Sergey Lavrov
+member_of: [russia]
+attributes: {level: minister}
+---
+kind: entitty
+id: iran
+---
+kind: entity
+id: Iran_State
+type: state
+---
+kind: entity
+id: qods-force
+type: armed-group
+nmae: Quds Force
+---
+kind: entity
+id: cell-a
+type: armed-group
+member_of: [cell-b]
+---
+kind: entity
+id: cell-b
+type: armed-group
+member_of: [cell-a]
+"""
+
+BAD_HYPOTHESES = """\
+kind: scale
+id: level
+values: [official, deputy-minister, minister]
+---
+kind: hypothesis
+id: bad-prior
+statement: A prior must lie strictly between 0 and 1.
+prior: 1.5
+---
+kind: hypothesis
+id: russia-supports-hamas
+statement: Russia supports Hamas.
+bind: {sponsor: russia, group: hamas}
+prior: 0.1
+indicators: [meeting-before-attack]
+"""
+
+BAD_INDICATORS = """\
+kind: indicator
+id: meeting-before-attack
+title: A sponsor official met the group shortly before its attack
+vars:
+  sponsor: {type: state}
+  group: {type: armed-group}
+  spare: {type: state}
+select:
+  meeting:
+    type: meeting
+    entities:
+      - {of: $sponsor, level: {at_least: deputy-ministr}}
+      - {of: $grop}
+  attack:
+    type: attack
+    entities:
+      - {of: $group, role: perpetrator, rank: {at_least: leader}}
+require:
+  - {first: meeting, then: atack, within: 12w}
+likelihood_ratio: 2
+---
+kind: indicator
+id: zero-lr
+title: A likelihood ratio must be positive
+select:
+  talk: {type: meeting}
+likelihood_ratio: 0
+"""
+
+BAD_OBSERVATIONS_2023 = """\
+kind: observation
+id: moscow-talks
+type: meeting
+date: 2023-03-16
+entities:
+  - {entity: Sergey Lavrov}
+  - {entity: saleh al-aruri}
+sources: [{name: TASS}]
+---
+kind: observation
+id: impossible-day
+type: meeting
+date: 2023-02-30
+---
+kind: observation
+id: reversed
+type: meeting
+date: 2023-10-06/2023-10-01
+---
+kind: observation
+id: bad-edtf
+type: meeting
+date: 2023-13
+---
+kind: observation
+id: unresolved
+type: attack
+date: 2023-10-07
+entities:
+  - {entity: Hamaz, role: perpetrator}
+sources: [{name: Reuters}]
+---
+kind: observation
+id: dup-key
+type: attack
+date: 2023-10-07
+type: meeting
+sources: [{name: AP}]
+"""
+
+BAD_OBSERVATIONS_2024 = """\
+kind: observation
+id: moscow-talks
+type: meeting
+date: 2023-03-17
+---
+kind: observation
+id: wrong-type
+type: meeting
+date: 2023-03-18
+entities: Hamas
+---
+kind: observation
+id: missing-date
+type: meeting
+---
+kind: observation
+id: attack-2023-10-07
+type: attack
+date: 2023-10-07
+entities:
+  - {entity: hamas, role: perpetrator}
+sources: [{name: Reuters}]
+"""
+
+BAD_TREE = {
+    "rules/entities.yaml": BAD_ENTITIES,
+    "rules/hypotheses.yaml": BAD_HYPOTHESES,
+    "rules/indicators.yaml": BAD_INDICATORS,
+    "observations/2023.yaml": BAD_OBSERVATIONS_2023,
+    "observations/2024.yaml": BAD_OBSERVATIONS_2024,
+}
+
+E = "error"
+BAD_TREE_ERRORS = [
+    # 2023-02-30 (unquoted): the value on line 13, after "date: "
+    ("observations/2023.yaml", 13, 7, E, "'2023-02-30'"),
+    ("observations/2023.yaml", 18, 7, E, "reversed interval '2023-10-06/2023-10-01'"),
+    ("observations/2023.yaml", 23, 7, E, "invalid EDTF date '2023-13'"),
+    # "  - {entity: " is 13 characters
+    ("observations/2023.yaml", 30, 14, E, "unknown entity 'Hamaz' (did you mean Hamas (hamas)?)"),
+    ("observations/2023.yaml", 37, 1, E, "duplicate key 'type' (first at line 35)"),
+    (
+        "observations/2024.yaml",
+        2,
+        5,
+        E,
+        "duplicate observation id 'moscow-talks' (first defined at observations/2023.yaml:1)",
+    ),
+    ("observations/2024.yaml", 10, 11, E, "entities: expected a list, got the string 'Hamas'"),
+    ("observations/2024.yaml", 12, 1, E, "missing required key 'date'"),
+    ("rules/entities.yaml", 26, 7, E, "unknown kind 'entitty' (did you mean 'entity'?)"),
+    ("rules/entities.yaml", 30, 5, E, "invalid id 'Iran_State'"),
+    ("rules/entities.yaml", 36, 1, E, "unknown key 'nmae' (did you mean 'name'?)"),
+    ("rules/entities.yaml", 41, 13, E, "membership cycle: cell-a -> cell-b -> cell-a"),
+    ("rules/hypotheses.yaml", 8, 8, E, "prior must be < 1"),
+    ("rules/indicators.yaml", 7, 3, E, "variable '$spare' is declared but no pattern uses it"),
+    # "      - {of: $sponsor, level: " is 30 characters
+    (
+        "rules/indicators.yaml",
+        12,
+        31,
+        E,
+        "'deputy-ministr' is not on the scale 'level' (did you mean 'deputy-minister'",
+    ),
+    ("rules/indicators.yaml", 13, 14, E, "undeclared variable '$grop' (did you mean 'group'?)"),
+    # "      - {of: $group, role: perpetrator, rank: " is 46 characters
+    ("rules/indicators.yaml", 17, 47, E, "at_least on 'rank' needs a scale"),
+    ("rules/indicators.yaml", 19, 28, E, "unknown selection 'atack' (did you mean 'attack'?)"),
+    ("rules/indicators.yaml", 27, 19, E, "likelihood_ratio must be > 0"),
+]
+
+
+def test_validate_lists_every_mistake_at_its_position(tmp_tree, monkeypatch):
+    root = tmp_tree(BAD_TREE)
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 2
+    diagnostics = parse_diagnostics(result.stderr)
+    assert_reported(diagnostics, BAD_TREE_ERRORS)
+    errors = [d for d in diagnostics if d[3] == "error"]
+    assert len(errors) == len(BAD_TREE_ERRORS), "\n".join(map(str, errors))
+    # diagnostics come sorted by file, then position
+    assert diagnostics == sorted(diagnostics, key=lambda d: (d[0], d[1], d[2]))
+    # the valid documents of the same files are still read
+    assert result.stdout == (
+        "read 6 entities, 1 hypothesis, 1 indicator, 4 observations, 1 scale: 19 errors, 0 warnings\n"
+    )
+
+
+def test_valid_documents_next_to_bad_ones_are_loaded(tmp_tree, monkeypatch):
+    root = tmp_tree(BAD_TREE)
+    monkeypatch.chdir(root)
+    result = load(["observations"], rules="rules")
+    assert not result.ok
+    assert sorted(result.case.registry.entities) == [
+        "cell-a",
+        "cell-b",
+        "hamas",
+        "russia",
+        "saleh-al-arouri",
+        "sergey-lavrov",
+    ]
+    # 'unresolved' is read but cannot be compiled; the duplicate stays out
+    assert sorted(item.document.id for item in result.loaded["observation"]) == [
+        "attack-2023-10-07",
+        "dup-key",
+        "moscow-talks",
+        "unresolved",
+    ]
+    assert sorted(record.id for record in result.case.observations) == [
+        "attack-2023-10-07",
+        "dup-key",
+        "moscow-talks",
+    ]
+    # the first moscow-talks (2023.yaml) is the one kept
+    talks = next(r for r in result.case.observations if r.id == "moscow-talks")
+    assert talks.document.date == "2023-03-16"
+    assert {ref.entity for ref in talks.refs} == {"sergey-lavrov", "saleh-al-arouri"}
+    assert list(result.case.indicators) == ["meeting-before-attack"]
+    assert list(result.case.hypotheses) == ["russia-supports-hamas"]
+
+
+def test_validate_format_json_gives_the_same_diagnostics(tmp_tree, monkeypatch):
+    root = tmp_tree(BAD_TREE)
+    text = validate(root, monkeypatch, "observations", "--rules", "rules")
+    as_json = validate(root, monkeypatch, "observations", "--rules", "rules", "--format", "json")
+    assert as_json.exit_code == 2
+    payload = json.loads(as_json.stdout)
+    assert as_json.stderr == ""
+    expected = [
+        {"file": f, "line": line, "column": column, "severity": s, "message": m}
+        for f, line, column, s, m in parse_diagnostics(text.stderr)
+    ]
+    assert payload["diagnostics"] == expected
+    assert payload["errors"] == 19
+    assert payload["warnings"] == 0
+    assert payload["counts"] == {
+        "entity": 6,
+        "hypothesis": 1,
+        "indicator": 1,
+        "observation": 4,
+        "scale": 1,
+    }
+
+
+def test_validate_format_json_on_a_clean_tree(tmp_tree, monkeypatch):
+    root = tmp_tree(CLEAN_TREE)
+    result = validate(root, monkeypatch, "observations", "--rules", "rules", "--format", "json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload == {
+        "counts": {
+            "entity": 3,
+            "hypothesis": 1,
+            "indicator": 1,
+            "observation": 2,
+            "scale": 1,
+            "scoring": 1,
+        },
+        "diagnostics": [],
+        "errors": 0,
+        "warnings": 0,
+    }
+
+
+# --- 2. a clean tree ---------------------------------------------------------
+
+CLEAN_RULES = """\
+kind: entity
+id: russia
+type: state
+name: Russia
+---
+kind: entity
+id: hamas
+type: armed-group
+name: Hamas
+---
+kind: entity
+id: sergey-lavrov
+type: person
+name: Sergey Lavrov
+member_of: [russia]
+attributes: {level: minister}
+---
+kind: scale
+id: level
+values: [official, deputy-minister, minister]
+---
+kind: scoring
+qualifier_pad: 1
+levels: {watch: 0.2, warning: 0.55, alert: 0.8}
+---
+kind: indicator
+id: meeting-before-attack
+title: A sponsor official met the group shortly before its attack
+vars:
+  sponsor: {type: state}
+  group: {type: armed-group}
+select:
+  meeting:
+    type: meeting
+    entities:
+      - {of: $sponsor, type: person, level: {at_least: deputy-minister}}
+      - {of: $group}
+  attack:
+    type: attack
+    entities:
+      - {of: $group, role: perpetrator}
+require:
+  - {first: meeting, then: attack, within: 12w}
+likelihood_ratio: 2
+---
+kind: hypothesis
+id: russia-supports-hamas
+statement: Russia supports Hamas.
+bind: {sponsor: russia, group: hamas}
+prior: 0.1
+"""
+
+CLEAN_OBSERVATIONS = """\
+kind: observation
+id: moscow-talks
+type: meeting
+date: 2023-08-16
+entities: [Sergey Lavrov, hamas]
+sources: [{name: TASS, reliability: B, credibility: 2}]
+---
+kind: observation
+id: october-attack
+type: attack
+date: 2023-10-07
+entities: [{entity: Hamas, role: perpetrator}]
+sources: [{name: Reuters, reliability: A, credibility: 1}]
+"""
+
+CLEAN_TREE = {"rules/world.yaml": CLEAN_RULES, "observations/2023.yaml": CLEAN_OBSERVATIONS}
+
+
+def test_validate_clean_tree_exits_0_with_counts_per_kind(tmp_tree, monkeypatch):
+    root = tmp_tree(CLEAN_TREE)
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == (
+        "read 3 entities, 1 hypothesis, 1 indicator, 2 observations, 1 scale, 1 scoring: "
+        "0 errors, 0 warnings\n"
+    )
+
+
+def test_validate_defaults_to_observations_and_rules(tmp_tree, monkeypatch):
+    root = tmp_tree(CLEAN_TREE)
+    result = validate(root, monkeypatch)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("read 3 entities, 1 hypothesis, 1 indicator, 2 observations")
+
+
+def test_validate_summary_uses_singular_for_one(tmp_tree, monkeypatch):
+    root = tmp_tree(
+        {
+            "rules/one.yaml": """\
+kind: entity
+id: russia
+type: state
+""",
+            "observations/one.yaml": """\
+kind: observation
+id: only
+type: meeting
+date: 2023
+entities: [russia]
+sources: [{name: TASS}]
+""",
+        }
+    )
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0
+    # the entity is reachable by no rule: one warning
+    assert result.stdout == "read 1 entity, 1 observation: 0 errors, 1 warning\n"
+
+
+def test_validate_missing_path_is_an_error(tmp_tree, monkeypatch):
+    root = tmp_tree({"rules/.keep.yaml": ""})
+    result = validate(root, monkeypatch, "nowhere", "--rules", "rules")
+    assert result.exit_code == 2
+    assert parse_diagnostics(result.stderr) == [("nowhere", 1, 1, "error", "no such file or directory")]
+
+
+def test_validate_warnings_only_exits_0(tmp_tree, monkeypatch):
+    root = tmp_tree({"observations/empty.yaml": "", "rules/.keep": ""})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0
+    assert parse_diagnostics(result.stderr) == [("observations/empty.yaml", 1, 1, "warning", "empty file")]
+    assert result.stdout == "read nothing: 0 errors, 1 warning\n"
+
+
+# --- 3. lint warnings --------------------------------------------------------
+
+LINT_RULES = """\
+kind: entity
+id: russia
+type: state
+---
+kind: entity
+id: hamas
+type: armed-group
+---
+kind: entity
+id: tass
+type: news-agency
+---
+kind: indicator
+id: meeting-before-attack
+title: Sponsor met the group before its attack
+vars:
+  sponsor: {type: state}
+  group: {type: armed-group}
+select:
+  meeting:
+    type: [meeting, visit]
+    entities:
+      - {of: $sponsor}
+      - {of: $group}
+  attack:
+    type: attack
+    entities:
+      - {of: $group, role: perpetrator}
+require:
+  - {first: meeting, then: attack, within: 12w}
+likelihood_ratio: 2
+---
+kind: indicator
+id: orphan
+title: No hypothesis lists this one
+select:
+  talk:
+    type: meeting
+    entities: [{entity: russia}]
+likelihood_ratio: 1.5
+---
+kind: hypothesis
+id: russia-supports-hamas
+statement: Russia supports Hamas.
+bind: {sponsor: russia, group: hamas}
+indicators: [meeting-before-attack]
+"""
+
+LINT_OBSERVATIONS = """\
+kind: observation
+id: talks
+type: meeting
+date: 2023-03-16
+entities: [russia, hamas]
+sources: [{name: TASS, reliability: B, credibility: 2}]
+---
+kind: observation
+id: attack
+type: attack
+date: 2023-10-07
+entities: [{entity: hamas, role: perpetrator}]
+"""
+
+
+def test_validate_lint_warnings(tmp_tree, monkeypatch):
+    root = tmp_tree({"rules/rules.yaml": LINT_RULES, "observations/obs.yaml": LINT_OBSERVATIONS})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
+    W = "warning"
+    expected = [
+        # the id value of the observation without sources
+        ("observations/obs.yaml", 9, 5, W, "observation 'attack' has no sources"),
+        # the id value of an entity whose type no variable or pattern selects
+        ("rules/rules.yaml", 10, 5, W, "no rule can reach entity 'tass'"),
+        # "    type: [meeting, " is 20 characters: 'visit' starts at 21
+        (
+            "rules/rules.yaml",
+            21,
+            21,
+            W,
+            "no observation has type 'visit', so selection 'meeting' never matches",
+        ),
+        ("rules/rules.yaml", 34, 5, W, "indicator 'orphan' moves no posterior: no hypothesis lists it"),
+    ]
+    diagnostics = parse_diagnostics(result.stderr)
+    assert_reported(diagnostics, expected)
+    assert len(diagnostics) == len(expected), diagnostics
+    assert result.stdout == (
+        "read 3 entities, 1 hypothesis, 2 indicators, 2 observations: 0 errors, 4 warnings\n"
+    )
+
+
+def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypatch):
+    rules = LINT_RULES.replace("indicators: [meeting-before-attack]\n", "")
+    root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert "moves no posterior" not in result.stderr
+
+
+# --- 7. schemas ------------------------------------------------------------------
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+SPEC_INDICATOR = """\
+kind: indicator
+id: leadership-meeting-before-attack
+title: Sponsor officials met the group's leadership shortly before its attack
+vars:
+  sponsor: {type: state}
+  group: {type: armed-group}
+select:
+  meeting:
+    type: meeting
+    entities:
+      - {of: $sponsor, level: {at_least: deputy-minister}}
+      - {of: $group}
+  attack:
+    type: attack
+    entities:
+      - {of: $group, role: perpetrator}
+require:
+  - {first: meeting, then: attack, within: 12w}
+likelihood_ratio: 3
+absent_likelihood_ratio: 1
+tests:
+  - name: fires five weeks before the attack
+    bind: {sponsor: russia, group: hamas}
+    as_of: "2023-10-08"
+    observations:
+      - kind: observation
+        id: test-meeting
+        type: meeting
+        date: "2023-09-01"
+        entities: [{entity: sergey-lavrov}, {entity: saleh-al-arouri}]
+        sources: [{name: fixture, reliability: B, credibility: 2}]
+    expect: fired
+"""
+
+
+def schema_of(what: str | None) -> dict:
+    result = CliRunner().invoke(main, ["schema", *([what] if what else [])])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("what", ["rules", "observations", "report"])
+def test_schema_is_draft_2020_12(what):
+    schema = schema_of(what)
+    assert schema["$schema"] == DRAFT_2020_12
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_schema_defaults_to_rules():
+    assert schema_of(None) == schema_of("rules")
+
+
+def test_shipped_style_rules_validate_against_the_rules_schema():
+    validator = jsonschema.Draft202012Validator(schema_of("rules"))
+    indicator = yaml.safe_load(SPEC_INDICATOR)
+    assert list(validator.iter_errors(indicator)) == []
+    assert list(validator.iter_errors([indicator])) == []  # a list of documents
+    scale = {"kind": "scale", "id": "level", "values": ["official", "minister"]}
+    hypothesis = {
+        "kind": "hypothesis",
+        "id": "russia-supported-hamas",
+        "statement": "Russia supported Hamas.",
+        "bind": {"sponsor": "russia", "group": "hamas"},
+        "prior": 0.1,
+        "indicators": ["leadership-meeting-before-attack", {"id": "x", "likelihood_ratio": 1.5}],
+    }
+    for document in (scale, hypothesis):
+        assert list(validator.iter_errors(document)) == [], document
+    # a typo is caught by the schema too
+    typo = dict(indicator, likelyhood_ratio=3)
+    assert list(validator.iter_errors(typo)) != []
+
+
+def test_the_shipped_rules_validate_against_the_rules_schema():
+    validator = jsonschema.Draft202012Validator(schema_of("rules"))
+    rules = os.path.join(ROOT, "rules")
+    if not os.path.isdir(rules):
+        pytest.skip("no shipped rules/")
+    checked = 0
+    for directory, _, names in os.walk(rules):
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml")):
+                with open(os.path.join(directory, name), encoding="utf-8") as stream:
+                    for document in yaml.safe_load_all(stream):
+                        if document is None:
+                            continue
+                        plain = json.loads(json.dumps(document, default=str))
+                        errors = [e.message for e in validator.iter_errors(plain)]
+                        assert errors == [], (name, document.get("id"), errors[:1])
+                        checked += 1
+    assert checked > 0
+
+
+def test_observation_schema_accepts_a_kindless_observation():
+    validator = jsonschema.Draft202012Validator(schema_of("observations"))
+    assert list(validator.iter_errors({"id": "a", "type": "meeting", "date": "2023"})) == []
+    assert list(validator.iter_errors({"id": "a", "type": "meeting", "date": "2023", "bogus": 1})) != []
+
+
+# --- no traceback, ever ----------------------------------------------------------------
+
+
+def run_module(root: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    return subprocess.run(
+        [sys.executable, "-m", "iandw", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+HOSTILE_TREE = {
+    "rules/.keep.yaml": "",
+    "observations/bomb.yaml": textwrap.dedent(
+        """\
+        a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+        e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+        f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+        g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+        h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+        i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+        """
+    ),
+    "observations/deep.json": "[" * 20000 + "]" * 20000 + "\n",
+    "observations/deep.yaml": "deep: " + "{a: " * 20000 + "}" * 20000 + "\n",
+    "observations/unsafe.yaml": (
+        'kind: observation\nid: x\nsummary: !!python/object/apply:os.system ["echo hi"]\n'
+    ),
+    "observations/latin1.yaml": b"kind: observation\nid: caf\xe9\n",
+    "observations/syntax.yaml": "kind: [observation\n",
+    "observations/fine.yaml": (
+        "kind: observation\nid: fine\ntype: meeting\ndate: 2023\nsources: [{name: x}]\n"
+    ),
+}
+
+
+def test_hostile_inputs_never_give_a_traceback(tmp_tree):
+    root = tmp_tree(HOSTILE_TREE)
+    completed = run_module(root, "validate", "observations", "--rules", "rules")
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "internal error" not in completed.stderr
+    assert "hi" not in completed.stdout.splitlines()  # os.system("echo hi") was not run
+    files = {d[0] for d in parse_diagnostics(completed.stderr) if d[3] == "error"}
+    assert files == {
+        "observations/bomb.yaml",
+        "observations/deep.json",
+        "observations/deep.yaml",
+        "observations/unsafe.yaml",
+        "observations/latin1.yaml",
+        "observations/syntax.yaml",
+    }
+    assert completed.stdout.startswith("read 1 observation:")
+
+
+def test_control_character_gives_one_located_diagnostic_line(tmp_tree, monkeypatch):
+    root = tmp_tree({"rules/.keep": "", "observations/nul.yaml": "kind: observation\nid: n\x00x\n"})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 2
+    # "id: n" is 5 characters: the NUL is at line 2, column 6
+    ((file, line, column, severity, _),) = parse_diagnostics(result.stderr)
+    assert (file, line, column, severity) == ("observations/nul.yaml", 2, 6, "error")
+
+
+def test_limit_options_are_checked(tmp_tree, monkeypatch):
+    root = tmp_tree(CLEAN_TREE)
+    result = validate(root, monkeypatch, "--max-depth", "0")
+    assert result.exit_code == 2
+    assert "--max-depth" in result.stderr
+
+
+def test_limit_options_are_applied(tmp_tree, monkeypatch):
+    root = tmp_tree(CLEAN_TREE)
+    result = validate(root, monkeypatch, "observations", "--rules", "rules", "--max-depth", "2")
+    assert result.exit_code == 2
+    # CLEAN_OBSERVATIONS line 6: "sources: [" is 10 characters; the source mapping is level 3
+    assert "observations/2023.yaml:6:11: error: nesting deeper than 2 levels; see --max-depth" in (
+        result.stderr.splitlines()
+    )
