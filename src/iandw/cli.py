@@ -9,7 +9,6 @@ the commands so that `iandw --help` is instant.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,37 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from iandw import __version__
+from iandw.cli_support import EXIT_BAD_INPUT, EXIT_LEVEL, EXIT_OK, no_traceback, print_diagnostics
+from iandw.importers.cli import import_command
 
 if TYPE_CHECKING:
-    from iandw.diagnostics import Diagnostic
     from iandw.loader import Limits, LoadResult
 
-EXIT_OK, EXIT_LEVEL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 LEVELS = ("none", "watch", "warning", "alert")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _no_traceback(command: F) -> F:
-    """A user never sees a Python traceback; an internal error is one clear line."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            click.echo("iandw: interrupted", err=True)
-            sys.exit(130)
-        except MemoryError:
-            click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except Exception as exc:
-            click.echo(f"iandw: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _limit_options(command: F) -> F:
@@ -83,11 +60,6 @@ def _load(paths: Iterable[str], rules: str, limits: Limits, lints: bool = True) 
     from iandw.loader import load
 
     return load(list(paths) or ["observations"], rules=rules, limits=limits, lints=lints)
-
-
-def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
-        click.echo(diagnostic.format(), err=True)
 
 
 def _parse_as_of(value: str | None) -> dt.date:
@@ -158,7 +130,7 @@ rules_option = click.option(
     help="Matches and near misses shown per group (the report counts them all).",
 )
 @_limit_options
-@_no_traceback
+@no_traceback
 def evaluate(
     paths: tuple[str, ...],
     rules: str,
@@ -173,7 +145,7 @@ def evaluate(
     day = _parse_as_of(as_of)
     result = _load(paths, rules, _limits(limits))
     if not result.ok:
-        _print_diagnostics(result.errors)
+        print_diagnostics(result.errors)
         click.echo(f"iandw: {len(result.errors)} errors; nothing was scored", err=True)
         sys.exit(EXIT_BAD_INPUT)
     from iandw.api import evaluate as run
@@ -192,7 +164,7 @@ def evaluate(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @_limit_options
-@_no_traceback
+@no_traceback
 def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: int) -> None:
     """Report every error and warning in the inputs, then a summary."""
     result = _load(paths, rules, _limits(limits))
@@ -209,7 +181,7 @@ def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: i
         }
         click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        _print_diagnostics(result.diagnostics)
+        print_diagnostics(result.diagnostics)
         read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
         click.echo(f"read {read}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
@@ -222,12 +194,12 @@ def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: i
     "-k", "pattern", metavar="PATTERN", help="Run only tests whose 'indicator::name' contains PATTERN."
 )
 @_limit_options
-@_no_traceback
+@no_traceback
 def run_tests(paths: tuple[str, ...], rules: str, pattern: str | None, **limits: int) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
     result = _load(paths, rules, _limits(limits), lints=False)
     if not result.ok:
-        _print_diagnostics(result.errors)
+        print_diagnostics(result.errors)
         sys.exit(EXIT_BAD_INPUT)
     from iandw.ruletests import run_rule_tests
 
@@ -241,7 +213,7 @@ def run_tests(paths: tuple[str, ...], rules: str, pattern: str | None, **limits:
 
 @main.command()
 @click.argument("what", type=click.Choice(["rules", "observations", "report"]), default="rules")
-@_no_traceback
+@no_traceback
 def schema(what: str) -> None:
     """Print the JSON Schema (draft 2020-12) of rules, observations or the report."""
     import json
@@ -249,3 +221,6 @@ def schema(what: str) -> None:
     from iandw.model.schema import json_schema
 
     click.echo(json.dumps(json_schema(what), indent=2, sort_keys=True, ensure_ascii=False))
+
+
+main.add_command(import_command)

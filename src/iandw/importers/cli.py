@@ -1,0 +1,204 @@
+"""`iandw import gdelt|acled|stix FILE… -o OUT.jsonl`: other people's event data as observations.
+
+iandw.cli registers `import_command` with `main.add_command`.  Heavy modules
+are imported inside the command so that `iandw --help` stays instant.
+
+Exit codes: 0 done (bad rows, if any, were reported and skipped); 2 bad input
+or usage: an unreadable input or mapping, or with `--strict` any bad row —
+and then nothing is written; 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from iandw.cli_support import EXIT_BAD_INPUT, no_traceback, print_diagnostics
+from iandw.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from iandw.importers.entities import EntityBook
+    from iandw.importers.mapping import Mapping
+    from iandw.importers.run import Importer
+    from iandw.model.documents import Credibility, Reliability
+    from iandw.model.registry import EntityRegistry
+
+PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a noticeable time
+SOURCES = ("gdelt", "acled", "stix")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.command(name="import")
+@click.argument("source", type=click.Choice(SOURCES))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Observations file to write (JSON Lines).",
+)
+@click.option(
+    "--entities-out",
+    type=click.Path(dir_okay=False),
+    help="Entities file to write (YAML); default: OUTPUT with the extension .entities.yaml.",
+)
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False),
+    help="Mapping file merged over the shipped one (see docs/import.md).",
+)
+@click.option(
+    "--rules",
+    default="rules",
+    show_default=True,
+    type=click.Path(),
+    help="Rules whose entities imported actors resolve to (skipped if missing).",
+)
+@click.option(
+    "--known",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Files or directories whose entities imported actors resolve to (repeatable); "
+    "default: observations/ if it exists.",
+)
+@click.option(
+    "--grade",
+    metavar="GRADE",
+    help="Admiralty grade of every imported source, such as D4; default: the mapping's.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 2, nothing written) if any row is bad.")
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_file_bytes,
+    show_default=True,
+    help="Largest STIX bundle or mapping file read.",
+)
+@click.option(
+    "--max-record-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_record_bytes,
+    show_default=True,
+    help="Longest GDELT or ACLED line or field read.",
+)
+@no_traceback
+def import_command(
+    source: str,
+    files: Sequence[str],
+    output: str,
+    entities_out: str | None,
+    mapping_path: str | None,
+    rules: str,
+    known: Sequence[str],
+    grade: str | None,
+    strict: bool,
+    max_file_bytes: int,
+    max_record_bytes: int,
+) -> None:
+    """Import GDELT 2.0 events, ACLED events or STIX 2.1 bundles as observations."""
+    from iandw.importers.entities import EntityBook
+    from iandw.importers.mapping import MappingError, grade_parts, load_mapping
+    from iandw.importers.run import run_import
+    from iandw.importers.writer import ImportOutput, default_entities_path
+    from iandw.model.documents import GRADE_PATTERN
+
+    if grade is not None and not re.fullmatch(GRADE_PATTERN, grade):
+        raise click.BadParameter(
+            f"{grade!r} is not a grade: a reliability letter A-F then a credibility digit 1-6, such as D4",
+            param_hint="--grade",
+        )
+    limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes)
+    entities_path = entities_out or default_entities_path(output)
+    try:
+        mapping = load_mapping(source, mapping_path, limits.max_file_bytes)
+    except MappingError as exc:
+        print_diagnostics(exc.diagnostics)
+        sys.exit(EXIT_BAD_INPUT)
+    book = EntityBook(_registry(rules, known, (output, entities_path)))
+    importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits)
+    total = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
+    try:
+        with ImportOutput(output, entities_path) as out, _progress(total) as advance:
+            summary = run_import(importer, files, book, out, lambda d: print_diagnostics([d]), advance)
+            failed = summary.unreadable > 0 or (strict and bool(summary.skipped))
+            if not failed:
+                out.commit()
+    except OSError as exc:
+        click.echo(f"{exc.filename or output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    for line in summary.lines(output, entities_path, committed=not failed):
+        click.echo(line)
+    if failed:
+        click.echo("iandw import: nothing was written", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _importer(
+    source: str, mapping: Mapping, book: EntityBook, grade: tuple[Reliability, Credibility], limits: Limits
+) -> Importer:
+    from iandw.importers.mapping import AcledMapping, GdeltMapping, StixMapping
+
+    if isinstance(mapping, GdeltMapping):
+        from iandw.importers.gdelt import GdeltImporter
+
+        return GdeltImporter(mapping, book, grade, limits.max_record_bytes)
+    if isinstance(mapping, AcledMapping):
+        from iandw.importers.acled import AcledImporter
+
+        return AcledImporter(mapping, book, grade, limits.max_record_bytes)
+    assert isinstance(mapping, StixMapping), source
+    from iandw.importers.stix import StixImporter
+
+    return StixImporter(mapping, book, grade, limits)
+
+
+def _registry(rules: str, known: Sequence[str], outputs: Sequence[str]) -> EntityRegistry:
+    """The entities of the rule set and known observations, which imported actors resolve to.
+
+    The import's own earlier outputs are left out: they are about to be rewritten.
+    """
+    from iandw.loader import load
+    from iandw.model.documents import Entity
+    from iandw.model.registry import EntityRegistry
+
+    paths = list(known) or (["observations"] if os.path.isdir("observations") else [])
+    rules_path = rules if os.path.isdir(rules) else None
+    if not paths and rules_path is None:
+        return EntityRegistry()
+    result = load(paths, rules=rules_path, lints=False)
+    if result.errors:
+        click.echo(
+            f"iandw import: warning: {len(result.errors)} errors in the rules and known entities "
+            "(run iandw validate); their valid entities are used",
+            err=True,
+        )
+    rewritten = {os.path.realpath(path) for path in outputs}
+    entities = [
+        item.document
+        for item in result.loaded.get("entity", [])
+        if isinstance(item.document, Entity) and os.path.realpath(item.raw.file) not in rewritten
+    ]
+    return EntityRegistry.build(entities)
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long inputs, only when a person is watching."""
+    if total < PROGRESS_MIN_BYTES or not stderr_is_terminal():
+        yield lambda _: None
+        return
+    with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+        yield bar.update

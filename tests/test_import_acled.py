@@ -1,0 +1,280 @@
+"""`iandw import acled` on hand-written rows with ACLED's 31-column header (tests/data/acled)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from iandw.importers.cli import import_command
+from iandw.loader import load
+from worlds import ROOT
+
+DATA = Path(ROOT) / "tests" / "data" / "acled"
+EVENTS = str(DATA / "events.csv")
+BAD = str(DATA / "bad.csv")
+
+
+def invoke(cwd: Path, *args: str) -> Result:
+    """Run `iandw import` in `cwd`, so that no rules/ or observations/ of the repository leak in."""
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(import_command, list(args), catch_exceptions=False)
+
+
+def read(path: Path) -> dict[str, dict[str, Any]]:
+    return {o["id"]: o for o in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+
+
+def entities(path: Path) -> dict[str, dict[str, Any]]:
+    return {e["id"]: e for e in yaml.safe_load_all(path.read_text(encoding="utf-8")) if e}
+
+
+def graded(*names: str, note: str) -> list[dict[str, Any]]:
+    return [{"name": n, "origin": n, "reliability": "B", "credibility": 3, "note": note} for n in names]
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> Path:
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "acled.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    return tmp_path
+
+
+def test_every_row_becomes_an_observation(imported: Path) -> None:
+    assert list(read(imported / "acled.jsonl")) == [
+        "acled-syr9001",
+        "acled-pse9002",
+        "acled-lbn9003",
+        "acled-irq9004",
+        "acled-yem9005",
+    ]
+
+
+def test_time_precision_gives_a_day_a_week_or_a_month(imported: Path) -> None:
+    observations = read(imported / "acled.jsonl")
+    dates = {key: (o["date"], o.get("reported")) for key, o in observations.items()}
+    assert dates == {
+        "acled-syr9001": ("2023-09-04", "2023-09-11"),  # precision 1: the day; timestamp 11:20 UTC
+        "acled-pse9002": ("2023-09-04/2023-09-10", "2023-09-14"),  # 2: the week around 2023-09-07
+        "acled-lbn9003": ("2023-09", "2023-09-25"),  # 3: the month
+        "acled-irq9004": ("2023-10-04", "2023-10-10"),  # "04 October 2023", as the website exports
+        "acled-yem9005": ("2023-09-20", "2023-09-27"),
+    }
+
+
+def test_an_air_strike(imported: Path) -> None:
+    strike = read(imported / "acled.jsonl")["acled-syr9001"]
+    assert strike == {
+        "id": "acled-syr9001",
+        "type": "attack",
+        "date": "2023-09-04",
+        "reported": "2023-09-11",
+        "place": "Jisr al-Shughur, Idlib, Syria",
+        "summary": "Invented for iandw tests: an air strike hit a market, killing 3 civilians.",
+        "entities": [
+            {"entity": "military-forces-of-russia-2000", "role": "perpetrator"},
+            {"entity": "civilians-syria", "role": "target"},
+        ],
+        "attributes": {
+            "event_id_cnty": "SYR9001",
+            "time_precision": 1,
+            "disorder_type": "Political violence",
+            "event_type": "Explosions/Remote violence",
+            "sub_event_type": "Air/drone strike",
+            "interaction": "78",
+            "civilian_targeting": "Civilian targeting",
+            "iso": 760,
+            "region": "Middle East",
+            "country": "Syria",
+            "admin1": "Idlib",
+            "admin2": "Jisr al-Shughur",
+            "location": "Jisr al-Shughur",
+            "latitude": 35.8126,
+            "longitude": 36.3192,
+            "geo_precision": 1,
+            "source_scale": "National-International",
+            "fatalities": 3,
+            "means": "air-strike",
+        },
+        "sources": graded(
+            "Syrian Observatory for Human Rights",
+            "Step News Agency",
+            note="coded by ACLED; source scale: National-International",
+        ),
+    }
+
+
+def test_associated_actors_take_their_sides_role(imported: Path) -> None:
+    battle = read(imported / "acled.jsonl")["acled-pse9002"]
+    assert (battle["type"], battle["entities"]) == (
+        "fight",
+        [
+            {"entity": "military-forces-of-israel-2022", "role": "combatant"},
+            {"entity": "hamas-movement", "role": "combatant"},
+            {"entity": "al-quds-brigades", "role": "combatant"},
+            {"entity": "palestinian-islamic-jihad", "role": "combatant"},
+        ],
+    )
+    assert battle["sources"] == graded(
+        "Times of Israel", "Al Jazeera", "WAFA", note="coded by ACLED; source scale: International"
+    )
+    protest = read(imported / "acled.jsonl")["acled-lbn9003"]
+    assert protest["entities"] == [
+        {"entity": "protesters-lebanon", "role": "protester"},
+        {"entity": "labour-group-lebanon", "role": "protester"},
+    ]
+    assert protest["summary"].endswith(
+        'protested, "peacefully", some day in September.\nA second line of notes.'
+    )
+
+
+def test_sources_are_split_deduplicated_or_acled_itself(imported: Path) -> None:
+    observations = read(imported / "acled.jsonl")
+    assert [s["name"] for s in observations["acled-yem9005"]["sources"]] == ["Yemen Monitor"]
+    assert [s["name"] for s in observations["acled-irq9004"]["sources"]] == ["ACLED"]
+
+
+def test_inter_codes_and_labels_give_entity_types(imported: Path) -> None:
+    made = entities(imported / "acled.entities.yaml")
+    assert made["military-forces-of-israel-2022"] == {
+        "kind": "entity",
+        "id": "military-forces-of-israel-2022",
+        "type": "armed-force",
+        "name": "Military Forces of Israel (2022-)",
+        "member_of": ["israel"],
+        "attributes": {"acled_inter": 1, "acled_inter_label": "State forces"},
+    }
+    assert made["israel"] == {"kind": "entity", "id": "israel", "type": "state", "name": "Israel"}
+    assert made["government-of-iraq-2022"]["member_of"] == ["iraq"]
+    assert (
+        made["military-forces-of-russia-2000"]["type"],
+        made["military-forces-of-russia-2000"]["member_of"],
+    ) == (
+        "external-force",
+        ["russia"],
+    )
+    assert made["ansar-allah"]["attributes"] == {
+        "acled_inter": 2,
+        "acled_inter_label": "Rebel group",
+    }  # a label
+    assert made["al-quds-brigades"] == {
+        "kind": "entity",
+        "id": "al-quds-brigades",
+        "type": "group",
+        "name": "Al-Quds Brigades",
+    }
+    assert list(made) == sorted(made)
+
+
+def test_the_output_validates(imported: Path) -> None:
+    assert load([str(imported)], rules=None).errors == []
+
+
+def test_actors_join_the_rule_sets_entities(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "entities.yaml").write_text(
+        "kind: entity\nid: israel\ntype: state\nname: Israel\n---\n"
+        "kind: entity\nid: hamas\ntype: armed-group\nname: Hamas\n---\n"
+        "kind: entity\nid: pij\ntype: armed-group\nname: Palestinian Islamic Jihad\naliases: [PIJ]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "mapping.yaml").write_text("entities:\n  Hamas Movement: Hamas\n", encoding="utf-8")
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "acled.jsonl", "--mapping", "mapping.yaml")
+    assert result.exit_code == 0, result.output
+    battle = read(tmp_path / "acled.jsonl")["acled-pse9002"]
+    assert [r["entity"] for r in battle["entities"]] == [
+        "military-forces-of-israel-2022",
+        "hamas",
+        "al-quds-brigades",
+        "pij",
+    ]
+    made = entities(tmp_path / "acled.entities.yaml")
+    assert "israel" not in made and "hamas" not in made
+    assert made["military-forces-of-israel-2022"]["member_of"] == ["israel"]
+    assert (
+        load(
+            [str(tmp_path / "acled.jsonl"), str(tmp_path / "acled.entities.yaml")],
+            rules=str(tmp_path / "rules"),
+        ).errors
+        == []
+    )
+
+
+def test_week_interval_is_configurable(tmp_path: Path) -> None:
+    (tmp_path / "mapping.yaml").write_text("week: {before: 0, after: 6}\n", encoding="utf-8")
+    assert invoke(tmp_path, "acled", EVENTS, "-o", "acled.jsonl", "--mapping", "mapping.yaml").exit_code == 0
+    assert read(tmp_path / "acled.jsonl")["acled-pse9002"]["date"] == "2023-09-07/2023-09-13"
+
+
+def test_bad_rows_are_located_and_skipped(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "acled", BAD, "-o", "acled.jsonl")
+    assert result.exit_code == 0, result.output
+    assert list(read(tmp_path / "acled.jsonl")) == ["acled-syr9106"]
+    assert result.stderr.splitlines() == [
+        f"{BAD}:2:1: error: event_date '2023-02-30' is not a date (2023-09-04 or 04 September 2023)",
+        f"{BAD}:3:1: error: no rule maps event_type 'Skirmishes' or sub_event_type 'Skirmish' "
+        "(see --mapping)",
+        f"{BAD}:4:1: error: expected 31 fields as in the header, got 10",
+        f"{BAD}:5:1: error: time_precision '4' is not 1, 2 or 3",
+        f"{BAD}:6:1: error: inter2 '9' is not an ACLED actor type (see --mapping)",
+        f"{BAD}:8:1: error: fatalities 'many' is not a number",
+        f"{BAD}:9:1: error: duplicate observation id 'acled-syr9106' (first at {BAD}:7)",
+    ]
+    assert result.stdout.splitlines() == [
+        "read 8 rows from 1 file",
+        "wrote 1 observation to acled.jsonl",
+        "wrote 3 new entities to acled.entities.yaml; 0 known entities referenced",
+        "skipped 7 rows: bad date (1), bad number (1), bad time precision (1), duplicate id (1), "
+        "unknown inter code (1), unmapped event type (1), wrong number of fields (1)",
+    ]
+    # Entities only the skipped rows needed are not written.
+    assert sorted(entities(tmp_path / "acled.entities.yaml")) == [
+        "hayat-tahrir-al-sham",
+        "military-forces-of-syria-2000",
+        "syria",
+    ]
+
+
+def test_strict_fails_and_writes_nothing(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "acled", BAD, "-o", "acled.jsonl", "--strict")
+    assert result.exit_code == 2
+    assert "did not write 1 observation to acled.jsonl" in result.stdout
+    assert result.stderr.splitlines()[-1] == "iandw import: nothing was written"
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_file_that_is_not_an_acled_export(tmp_path: Path) -> None:
+    (tmp_path / "other.csv").write_text("id,date\n1,2023-01-01\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    result = invoke(tmp_path, "acled", "other.csv", "empty.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "other.csv:1:1: error: not an ACLED export: the header has no event_id_cnty, event_date, "
+        "time_precision, event_type, sub_event_type, actor1, inter1, actor2, inter2, source",
+        "empty.csv:1:1: error: empty file: an ACLED export starts with its header row",
+        "iandw import: nothing was written",
+    ]
+
+
+def test_malformed_quoting_is_reported_and_reading_goes_on(tmp_path: Path) -> None:
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = lines[0] + lines[1].replace('civilians.",3', 'civilians."x,3') + lines[2]
+    (tmp_path / "quoting.csv").write_text(broken, encoding="utf-8")
+    result = invoke(tmp_path, "acled", "quoting.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("quoting.csv:2:1: error: malformed row: ")
+    assert list(read(tmp_path / "acled.jsonl")) == ["acled-pse9002"]
+
+
+def test_a_state_organ_pattern_must_name_the_state(tmp_path: Path) -> None:
+    (tmp_path / "mapping.yaml").write_text("state_organ_pattern: '^Forces of (.+) \\('\n", encoding="utf-8")
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "acled.jsonl", "--mapping", "mapping.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mapping.yaml:1:22: error: state_organ_pattern: ")
+    assert "group named state" in result.stderr

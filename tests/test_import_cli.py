@@ -1,0 +1,144 @@
+"""The `iandw import` command: outputs, registry, progress, and usage errors (any source)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from iandw.importers import cli
+from iandw.importers.cli import import_command
+from iandw.importers.entities import slugify
+from iandw.importers.writer import default_entities_path
+from iandw.loader import load
+from worlds import ROOT
+
+EVENTS = str(Path(ROOT) / "tests" / "data" / "acled" / "events.csv")
+
+
+def invoke(cwd: Path, *args: str) -> Result:
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(import_command, list(args), catch_exceptions=False)
+
+
+def entity_ids(path: Path) -> list[str]:
+    return [e["id"] for e in yaml.safe_load_all(path.read_text(encoding="utf-8")) if e]
+
+
+def test_entities_go_next_to_the_observations_by_default(tmp_path: Path) -> None:
+    assert default_entities_path("out/acled.jsonl") == "out/acled.entities.yaml"
+    assert default_entities_path("out/acled") == "out/acled.entities.yaml"
+    assert invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "people.yaml").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "people.yaml"]
+
+
+def test_no_new_entities_still_writes_a_valid_entities_file(tmp_path: Path) -> None:
+    assert invoke(tmp_path, "acled", EVENTS, "-o", "first.jsonl").exit_code == 0
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "obs/second.jsonl", "--known", "first.entities.yaml")
+    assert result.exit_code == 2  # obs/ does not exist
+    assert result.stderr.splitlines() == [
+        "obs/second.jsonl:1:1: error: cannot write: No such file or directory"
+    ]
+    (tmp_path / "obs").mkdir()
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "obs/second.jsonl", "--known", "first.entities.yaml")
+    assert result.exit_code == 0
+    assert "wrote 0 new entities to obs/second.entities.yaml; 16 known entities referenced" in result.stdout
+    assert entity_ids(tmp_path / "obs" / "second.entities.yaml") == []
+    assert load([str(tmp_path / "obs"), str(tmp_path / "first.entities.yaml")], rules=None).errors == []
+
+
+def test_reimporting_into_observations_rewrites_its_own_entities(tmp_path: Path) -> None:
+    """observations/ is known by default, but the outputs being rewritten are not."""
+    (tmp_path / "observations").mkdir()
+    for _ in range(2):
+        result = invoke(tmp_path, "acled", EVENTS, "-o", "observations/acled.jsonl")
+        assert result.exit_code == 0, result.output
+        assert "wrote 16 new entities" in result.stdout
+    assert load([str(tmp_path / "observations")], rules=None).errors == []
+
+
+def test_rules_and_known_entities_are_resolved(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "state.yaml").write_text("kind: entity\nid: syria\ntype: state\nname: Syria\n")
+    (tmp_path / "observations").mkdir()
+    (tmp_path / "observations" / "people.yaml").write_text(
+        "kind: entity\nid: russia\ntype: state\nname: Russian Federation\naliases: [Russia]\n"
+    )
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "acled.jsonl")
+    assert "; 1 known entity referenced" in result.stdout  # russia; no row names Syria itself
+    made = {e["id"]: e for e in yaml.safe_load_all((tmp_path / "acled.entities.yaml").read_text()) if e}
+    assert "russia" not in made
+    assert made["military-forces-of-russia-2000"]["member_of"] == ["russia"]
+    other_rules = invoke(tmp_path, "acled", EVENTS, "-o", "b.jsonl", "--rules", "nowhere", "--known", "rules")
+    assert "russia" in entity_ids(tmp_path / "b.entities.yaml")
+    assert other_rules.exit_code == 0
+
+
+def test_an_ambiguous_name_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "twins.yaml").write_text(
+        "kind: entity\nid: israel-a\ntype: state\nname: Israel\n---\n"
+        "kind: entity\nid: israel-b\ntype: state\naliases: [Israel]\n"
+    )
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "acled.jsonl")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"{EVENTS}:3:1: warning: 'Israel' names 2 known entities (israel-a, israel-b); "
+        "a new entity was made: map it in --mapping 'entities' to choose"
+    ]
+    assert "israel" in entity_ids(tmp_path / "acled.entities.yaml")
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
+    assert "importing" not in invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl").stderr
+    monkeypatch.setattr(cli, "stderr_is_terminal", lambda: True)
+    assert "importing" in invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl").stderr
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--grade", "G7")
+    assert result.exit_code == 2
+    assert "'G7' is not a grade" in result.stderr
+    assert invoke(tmp_path, "acled", EVENTS).exit_code == 2  # no -o
+    assert invoke(tmp_path, "geojson", EVENTS, "-o", "a.jsonl").exit_code == 2
+    assert invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--known", "nowhere").exit_code == 2
+    assert not list(tmp_path.iterdir())
+
+
+def test_csv_field_limit_is_restored(tmp_path: Path) -> None:
+    before = csv.field_size_limit()
+    assert invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--max-record-bytes", "5000").exit_code == 0
+    assert csv.field_size_limit() == before
+
+
+def test_a_field_over_the_limit_is_reported_and_reading_goes_on(tmp_path: Path) -> None:
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    long_notes = lines[1].replace(
+        "killing 3 civilians.", "killing 3 civilians.\n" + "a line of words\n" * 100
+    )
+    (tmp_path / "long.csv").write_text(lines[0] + long_notes + lines[2], encoding="utf-8")
+    result = invoke(tmp_path, "acled", "long.csv", "-o", "a.jsonl", "--max-record-bytes", "1000")
+    assert result.exit_code == 0
+    errors = result.stderr.splitlines()
+    assert errors[0] == "long.csv:60:1: error: malformed row: field larger than field limit (1000)"
+    # What follows an oversized field cannot be trusted: each row of it is reported, none dropped silently.
+    skipped = int(result.stdout.split("skipped ")[1].split()[0])
+    assert len(errors) == skipped > 1
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Military Forces of Syria (2000-)", "military-forces-of-syria-2000"),
+        ("Sāleh al-Arūri", "saleh-al-aruri"),
+        ("حماس", ""),
+        ("  --APT 1--  ", "apt-1"),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert slugify(name) == slug

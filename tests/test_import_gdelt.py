@@ -1,0 +1,321 @@
+"""`iandw import gdelt` on the real GDELT 2.0 export slot in shared/data, and on broken rows."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from iandw.api import evaluate
+from iandw.importers.cli import import_command
+from iandw.loader import load
+from worlds import SHARED_DATA
+
+GDELT = os.path.join(SHARED_DATA, "gdelt", "20150218230000.export.CSV")
+needs_data = pytest.mark.skipif(not os.path.exists(GDELT), reason="shared/data is not present")
+
+# The documented CAMEO mapping (docs/import.md), restated independently of the shipped YAML.
+ROOT_TYPES = {
+    "01": "statement",
+    "02": "appeal",
+    "03": "intent-to-cooperate",
+    "04": "meeting",
+    "05": "cooperation",
+    "06": "cooperation",
+    "07": "aid",
+    "08": "concession",
+    "09": "investigation",
+    "10": "demand",
+    "11": "disapproval",
+    "12": "rejection",
+    "13": "threat",
+    "14": "protest",
+    "15": "force-posture",
+    "16": "reduced-relations",
+    "17": "coercion",
+    "18": "attack",
+    "19": "fight",
+    "20": "attack",
+}
+SPECIFIC_TYPES = {"036": "meeting", "042": "visit", "043": "visit"}
+
+INDICATOR = """\
+kind: indicator
+id: meeting-then-attack
+title: Two states met, then one of them attacked or fought within two weeks
+vars:
+  attacker: {type: state}
+  partner: {type: state}
+select:
+  meeting:
+    type: [meeting, visit]
+    entities:
+      - {of: $attacker}
+      - {of: $partner}
+  attack:
+    type: [attack, fight]
+    entities:
+      - {of: $attacker, role: perpetrator}
+require:
+  - {first: meeting, then: attack, within: 2w}
+likelihood_ratio: 2
+"""
+
+
+def expected_type(code: str) -> str:
+    return SPECIFIC_TYPES.get(code[:3]) or ROOT_TYPES[code[:2]]
+
+
+def invoke(cwd: Path, *args: str) -> Result:
+    """Run `iandw import` in `cwd`, so that no rules/ or observations/ of the repository leak in."""
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(import_command, list(args), catch_exceptions=False)
+
+
+def observations(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real export imported into out/gdelt.jsonl (+ out/gdelt.entities.yaml)."""
+    if not os.path.exists(GDELT):
+        pytest.skip("shared/data is not present")
+    work = tmp_path_factory.mktemp("gdelt")
+    (work / "out").mkdir()
+    result = invoke(work, "gdelt", GDELT, "-o", "out/gdelt.jsonl")
+    assert result.exit_code == 0, result.output
+    return work / "out"
+
+
+@needs_data
+def test_one_observation_per_row_with_the_types_of_the_event_codes(imported: Path) -> None:
+    with open(GDELT, encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE))
+    written = observations(imported / "gdelt.jsonl")
+    assert [o["id"] for o in written] == [f"gdelt-{row[0]}" for row in rows]
+    assert Counter(o["type"] for o in written) == Counter(expected_type(row[26]) for row in rows)
+    counts = Counter(o["type"] for o in written)
+    assert (len(written), counts["visit"], counts["meeting"], counts["attack"], counts["fight"]) == (
+        2271,
+        374,
+        314,
+        57,
+        203,
+    )
+
+
+@needs_data
+def test_sqldate_is_the_date_and_dateadded_the_reported_day(imported: Path) -> None:
+    first = observations(imported / "gdelt.jsonl")[0]
+    assert (first["id"], first["date"], first["reported"]) == ("gdelt-410412347", "2014-02-18", "2015-02-18")
+    assert first["type"] == "visit"  # 043 host a visit: Actor2 (GOV) is the visitor
+    assert first["entities"] == [{"entity": "government", "role": "visitor"}]
+    assert first["sources"] == [
+        {
+            "name": "dailymaverick.co.za",
+            "origin": "dailymaverick.co.za",
+            "url": "http://www.dailymaverick.co.za/article/2015-02-19-sona2015-jamming-state-security-agency-"
+            "steps-forward-blames-low-ranking-operator/",
+            "reliability": "D",
+            "credibility": 4,
+            "note": "machine-coded by GDELT",
+        }
+    ]
+    assert first["attributes"]["cameo_event_code"] == "043"
+    assert first["attributes"]["goldstein"] == 2.8
+
+
+@needs_data
+def test_sources_without_a_url_keep_their_text(imported: Path) -> None:
+    texts = {o["sources"][0]["name"] for o in observations(imported / "gdelt.jsonl")}
+    assert "Al-Sharq al-Awsat website, London/BBC Monitoring/(c) BBC" in texts
+
+
+@needs_data
+def test_actor_codes_become_states_and_their_organs(imported: Path) -> None:
+    entities = {
+        e["id"]: e for e in yaml.safe_load_all((imported / "gdelt.entities.yaml").read_text("utf-8")) if e
+    }
+    assert entities["united-states"] == {
+        "kind": "entity",
+        "id": "united-states",
+        "type": "state",
+        "name": "United States",
+        "attributes": {"cameo_country": "USA"},
+    }
+    government = entities["united-states-government"]
+    assert (government["type"], government["member_of"]) == ("government-body", ["united-states"])
+    assert government["attributes"]["cameo_code"] == "USAGOV"
+    assert entities["al-qaeda"]["attributes"] == {"cameo_known_group": "ALQ"}
+    assert list(entities) == sorted(entities)
+
+
+@needs_data
+def test_the_output_validates(imported: Path) -> None:
+    result = load([str(imported)], rules=None)
+    assert result.errors == []
+    assert len(result.case.observations) == 2271
+
+
+@needs_data
+def test_an_indicator_over_imported_meetings_and_attacks_evaluates(imported: Path, tmp_path: Path) -> None:
+    (tmp_path / "indicator.yaml").write_text(INDICATOR, encoding="utf-8")
+    result = load([str(imported)], rules=str(tmp_path))
+    assert result.errors == []
+    report = evaluate(result.case, as_of=dt.date(2015, 2, 19))
+    groups = {(g.vars["attacker"], g.vars["partner"]): g.status for g in report.indicators[0].groups}
+    assert groups[("israel", "occupied-palestinian-territory")] == "fired"
+    assert len(groups) > 10
+    # GDELT added every event on 2015-02-18: as of the day before, nothing was known.
+    before = evaluate(result.case, as_of=dt.date(2015, 2, 17))
+    assert before.indicators[0].groups == []
+
+
+@needs_data
+def test_output_is_deterministic(imported: Path, tmp_path: Path) -> None:
+    assert invoke(tmp_path, "gdelt", GDELT, "-o", "again.jsonl").exit_code == 0
+    assert (tmp_path / "again.jsonl").read_bytes() == (imported / "gdelt.jsonl").read_bytes()
+    assert (tmp_path / "again.entities.yaml").read_bytes() == (imported / "gdelt.entities.yaml").read_bytes()
+
+
+@needs_data
+def test_actors_resolve_to_the_rule_sets_entities(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "states.yaml").write_text(
+        "kind: entity\nid: russia\ntype: state\nname: Russian Federation\naliases: [Russia]\n---\n"
+        "kind: entity\nid: usa\ntype: state\nname: United States of America\naliases: [United States]\n",
+        encoding="utf-8",
+    )
+    result = invoke(tmp_path, "gdelt", GDELT, "-o", "gdelt.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "2 known entities referenced" in result.stdout
+    written = observations(tmp_path / "gdelt.jsonl")
+    referenced = {r["entity"] for o in written for r in o["entities"]}
+    assert {"russia", "usa"} <= referenced
+    new = {e["id"]: e for e in yaml.safe_load_all((tmp_path / "gdelt.entities.yaml").read_text("utf-8")) if e}
+    assert "united-states" not in new and "russia" not in new
+    assert new["united-states-government"]["member_of"] == ["usa"]
+    loaded = load(
+        [str(tmp_path / "gdelt.jsonl"), str(tmp_path / "gdelt.entities.yaml")], rules=str(tmp_path / "rules")
+    )
+    assert loaded.errors == []
+
+
+@needs_data
+def test_mapping_and_grade_overrides(tmp_path: Path) -> None:
+    (tmp_path / "mapping.yaml").write_text(
+        "# visits are diplomatic visits here; telephone calls are not meetings\n"
+        "event_codes:\n"
+        '  "042": {type: diplomatic-visit, roles: [guest, host]}\n'
+        '  "041": {type: phone-call}\n',
+        encoding="utf-8",
+    )
+    result = invoke(
+        tmp_path, "gdelt", GDELT, "-o", "gdelt.jsonl", "--mapping", "mapping.yaml", "--grade", "F6"
+    )
+    assert result.exit_code == 0, result.output
+    written = observations(tmp_path / "gdelt.jsonl")
+    counts = Counter(o["type"] for o in written)
+    assert (counts["diplomatic-visit"], counts["visit"], counts["phone-call"], counts["meeting"]) == (
+        199,
+        175,
+        4,
+        310,
+    )
+    assert {(s["reliability"], s["credibility"]) for o in written for s in o["sources"]} == {("F", 6)}
+
+
+def row(**values: str) -> str:
+    """A GDELT 2.0 row: 61 tab-separated fields, a visit of USA to RUS unless changed."""
+    fields = [""] * 61
+    fields[0], fields[1], fields[59], fields[60] = (
+        "1",
+        "20230301",
+        "20230302101500",
+        "https://www.example.org/a",
+    )
+    fields[5], fields[7], fields[15], fields[17] = "USA", "USA", "RUS", "RUS"
+    fields[26], fields[27], fields[28], fields[29] = "042", "042", "04", "1"
+    for name, value in values.items():
+        fields[int(name.removeprefix("c"))] = value
+    return "\t".join(fields) + "\n"
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.CSV"
+    with open(path, "wb") as stream:
+        stream.write(row().encode())  # line 1: good
+        stream.write(row(c0="2", c1="20230230").encode())  # 2: no such day
+        stream.write(row(c0="3", c26="4x").encode())  # 3: not a CAMEO code
+        stream.write(row(c0="4", c30="high").encode())  # 4: GoldsteinScale not a number
+        stream.write(b"5\t20230301\ttoo few columns\n")  # 5
+        stream.write(row(c0="6", c6="caf\xe9").encode("latin-1"))  # 6: not UTF-8
+        stream.write(row(c0="7", c60="https://example.org/" + "x" * 5000).encode())  # 7: too long
+        stream.write(row(c0="1").encode())  # 8: the id of line 1 again
+        stream.write(row(c0="9", c30="nan").encode())  # 9: NaN is not a number JSON can hold
+        stream.write(row(c0="10", c26="2222").encode())  # 10: no rule for root 22
+        stream.write(row(c0="11", c1="20230303").encode())  # 11: good
+    return path
+
+
+def test_bad_rows_are_located_and_skipped(broken: Path, tmp_path: Path) -> None:
+    result = invoke(tmp_path, "gdelt", str(broken), "-o", "out.jsonl", "--max-record-bytes", "4096")
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in observations(tmp_path / "out.jsonl")] == ["gdelt-1", "gdelt-11"]
+    name = str(broken)
+    located = [line.removeprefix(name + ":").split(":", 2) for line in result.stderr.splitlines()]
+    assert [(int(line), message) for line, _, message in located] == [
+        (2, " error: SQLDATE '20230230' is not a date (YYYYMMDD)"),
+        (3, " error: EventCode '4x' is not a CAMEO code"),
+        (4, " error: GoldsteinScale 'high' is not a number"),
+        (5, " error: expected 61 tab-separated columns (a GDELT 2.0 export row), got 3"),
+        (6, " error: unreadable row: bytes that are not UTF-8 (save the file as UTF-8)"),
+        (7, " error: unreadable row: line longer than 4096 characters"),
+        (8, f" error: duplicate observation id 'gdelt-1' (first at {name}:1)"),
+        (9, " error: GoldsteinScale 'nan' is not a number"),
+        (10, " error: no rule maps EventCode '2222' (see --mapping)"),
+    ]
+    # A bad field is pointed at: its column is where its text starts.
+    lines = broken.read_bytes().decode("utf-8", errors="replace").splitlines()
+    columns = {int(line): int(column) for line, column, _ in located}
+    for line, text in ((2, "20230230"), (3, "4x\t"), (4, "high"), (9, "nan"), (10, "2222")):
+        assert lines[line - 1][columns[line] - 1 :].startswith(text)
+    assert "skipped 9 rows: bad date (1), bad event code (1), bad number (2)" in result.stdout
+
+
+def test_strict_fails_and_writes_nothing(broken: Path, tmp_path: Path) -> None:
+    result = invoke(tmp_path, "gdelt", str(broken), "-o", "out.jsonl", "--strict")
+    assert result.exit_code == 2
+    assert "nothing was written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.CSV"]
+
+
+def test_a_bad_mapping_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "mapping.yaml").write_text('event_codes:\n  "04": {typo: x}\n')
+    (tmp_path / "in.CSV").write_text(row(), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "in.CSV", "-o", "out.jsonl", "--mapping", "mapping.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mapping.yaml:2:10: error: unknown key 'typo' (did you mean 'type'?)")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_an_unquoted_code_in_a_mapping_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "mapping.yaml").write_text("event_codes:\n  036: {type: meeting}\n")
+    (tmp_path / "in.CSV").write_text(row(), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "in.CSV", "-o", "out.jsonl", "--mapping", "mapping.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        'mapping.yaml:2:3: error: key 30 was read as a number: quote codes and names, such as "036"'
+    ]
+    assert not (tmp_path / "out.jsonl").exists()

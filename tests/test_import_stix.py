@@ -1,0 +1,313 @@
+"""`iandw import stix` on the OASIS STIX 2.1 example bundles in shared/data, and on broken ones."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from iandw.api import evaluate
+from iandw.importers.cli import import_command
+from iandw.importers.stix import credibility
+from iandw.loader import load
+from worlds import SHARED_DATA
+
+STIX = os.path.join(SHARED_DATA, "stix")
+BUNDLES = (
+    sorted(os.path.join(STIX, name) for name in os.listdir(STIX) if name.endswith(".json"))
+    if os.path.isdir(STIX)
+    else []
+)
+needs_data = pytest.mark.skipif(not BUNDLES, reason="shared/data is not present")
+
+SIGHTING = "sighting--8356e820-8080-4692-aa91-ecbe94006833"
+OBSERVED = "observed-data--cf8eaa41-6f4c-482e-89b9-9cd2d6a83cb1"
+BRAN_FLAKES = "campaign--e5268b6e-4931-42f1-b379-87f48eb41b1e"
+OMEGA = "campaign--b549a58c-afd9-4847-85c3-5be13d56d3cc"
+APT1_REPORT = "report--e33ffe07-2f4c-48d8-b0af-ee2619d765cf"
+APT1_ATTRIBUTION = "relationship--8668d82a-1c97-4bea-a367-e391b025e00e"
+
+
+def invoke(cwd: Path, *args: str) -> Result:
+    """Run `iandw import` in `cwd`, so that no rules/ or observations/ of the repository leak in."""
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(import_command, list(args), catch_exceptions=False)
+
+
+def read(path: Path) -> dict[str, dict[str, Any]]:
+    return {o["id"]: o for o in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+
+
+def entities(path: Path) -> dict[str, dict[str, Any]]:
+    return {e["id"]: e for e in yaml.safe_load_all(path.read_text(encoding="utf-8")) if e}
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not BUNDLES:
+        pytest.skip("shared/data is not present")
+    work = tmp_path_factory.mktemp("stix")
+    result = invoke(work, "stix", *BUNDLES, "-o", "stix.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "read 117 objects from 5 files",
+        "wrote 49 observations to stix.jsonl",
+        "wrote 63 new entities to stix.entities.yaml; 0 known entities referenced",
+        "skipped 0 objects",
+        "68 objects not observations: entity (58), relationship folded into an observation (10)",
+    ]
+    return work
+
+
+@needs_data
+def test_sightings_and_observed_data_keep_their_intervals_and_entities(imported: Path) -> None:
+    observations = read(imported / "stix.jsonl")
+    sighting = observations[SIGHTING]
+    assert (sighting["type"], sighting["date"], sighting["reported"]) == (
+        "sighting",
+        "2017-02-27",
+        "2017-02-28",
+    )
+    assert sighting["entities"] == [
+        {"entity": "malicious-url", "role": "sighted"},
+        {"entity": "beta-cyber-intelligence-company", "role": "observer"},
+    ]
+    assert sighting["sources"] == [
+        {
+            "name": "Beta Cyber Intelligence Company",
+            "origin": "Beta Cyber Intelligence Company",
+            "reliability": "C",
+            "credibility": 3,
+        }
+    ]
+    observed = observations[OBSERVED]
+    assert (observed["type"], observed["date"], observed["reported"]) == (
+        "observed-data",
+        "2017-02-27",
+        "2017-02-28",
+    )
+    assert observed["entities"] == [{"entity": "resume-pdf", "role": "observed"}]
+
+
+@needs_data
+def test_campaigns_are_open_intervals_with_their_relationships_folded_in(imported: Path) -> None:
+    observations = read(imported / "stix.jsonl")
+    campaign = observations[BRAN_FLAKES]
+    assert (campaign["date"], campaign["reported"], campaign["summary"]) == (
+        "2016-01-08/..",
+        "2016-08-08",
+        "Operation Bran Flakes",
+    )
+    assert campaign["entities"] == [
+        {"entity": "operation-bran-flakes", "role": "campaign"},
+        {"entity": "fake-bpp-branistan-peoples-party", "role": "responsible"},
+        {"entity": "apt-bpp", "role": "responsible"},
+        {"entity": "branistan-peoples-party", "role": "target"},
+        {"entity": "content-spoofing", "role": "used"},
+    ]
+    # No first_seen: it happened at some time up to when it was recorded.
+    assert observations[OMEGA]["date"] == "../2014-09-09"
+    assert observations[OMEGA]["entities"][1] == {"entity": "test-name", "role": "ioc"}
+
+
+@needs_data
+def test_a_report_dates_what_it_contains(imported: Path) -> None:
+    observations = read(imported / "stix.jsonl")
+    report = observations[APT1_REPORT]
+    assert (report["type"], report["date"], report["reported"]) == ("report", "2013-02-19", "2013-02-19")
+    attribution = observations[APT1_ATTRIBUTION]  # created 2015-05-15, in the report published 2013-02-19
+    assert attribution == {
+        "id": APT1_ATTRIBUTION,
+        "type": "attribution",
+        "date": "../2013-02-19",
+        "reported": "2013-02-19",
+        "summary": "APT1 attributed-to Unit 61398",
+        "entities": [
+            {"entity": "apt1", "role": "attributed"},
+            {"entity": "unit-61398", "role": "responsible"},
+        ],
+        "attributes": {
+            "stix_id": APT1_ATTRIBUTION,
+            "stix_type": "relationship",
+            "relationship_type": "attributed-to",
+        },
+        "sources": [
+            {
+                "name": "STIX bundle--cf20f99b-3ed2-4a9f-b4f1-d660a7fc8241",
+                "origin": "bundle--cf20f99b-3ed2-4a9f-b4f1-d660a7fc8241",
+                "note": "no created_by_ref",
+                "reliability": "C",
+                "credibility": 3,
+            }
+        ],
+    }
+    assert observations["intrusion-set--da1065ce-972c-4605-8755-9cd1074e3b5a"]["date"] == "2006-06-01/.."
+
+
+@needs_data
+def test_stix_objects_become_entities(imported: Path) -> None:
+    made = entities(imported / "stix.entities.yaml")
+    apt1 = made["apt1"]
+    assert (apt1["type"], apt1["aliases"]) == (
+        "intrusion-set",
+        ["Comment Crew", "Comment Group", "Shady Rat"],
+    )
+    assert apt1["attributes"]["stix_id"] == "intrusion-set--da1065ce-972c-4605-8755-9cd1074e3b5a"
+    assert made["jackwang"]["type"] == "person"  # identity_class individual
+    assert made["oscorp-industries"]["type"] == "organisation"
+    assert made["malicious-url"]["type"] == "ioc"
+    assert made["resume-pdf"]["type"] == "file"  # a cyber observable
+    assert made["resume-pdf"]["attributes"]["hashes_md5"] == "1717b7fff97d37a1e1a0029d83492de1"
+    assert made["content-spoofing"]["attributes"]["external_ids"] == ["CAPEC-148"]
+    # Two objects named DOTA/dota: the second gets its STIX id's first digits.
+    assert (made["dota"]["type"], made["dota-0e9d20d9"]["type"]) == ("threat-actor", "person")
+
+
+@needs_data
+def test_the_output_validates_and_evaluates(imported: Path, tmp_path: Path) -> None:
+    (tmp_path / "attribution.yaml").write_text(
+        "kind: indicator\nid: attributed-campaign\ntitle: A campaign attributed to an intrusion set\n"
+        "vars: {actor: {type: intrusion-set}}\n"
+        "select:\n  campaign: {type: campaign, entities: [{entity: $actor, role: responsible}]}\n"
+        "likelihood_ratio: 2\n",
+        encoding="utf-8",
+    )
+    result = load([str(imported)], rules=str(tmp_path))
+    assert result.errors == []
+    report = evaluate(result.case, as_of=dt.date(2016, 12, 31))
+    assert [(g.vars, g.status) for g in report.indicators[0].groups] == [({"actor": "apt-bpp"}, "fired")]
+
+
+@pytest.mark.parametrize(
+    ("confidence", "expected"),
+    [(0, 5), (19, 5), (20, 4), (50, 3), (79, 2), (80, 1), (100, 1), (101, None), (True, None)],
+)
+def test_stix_confidence_is_admiralty_credibility(confidence: Any, expected: int | None) -> None:
+    assert credibility(confidence) == expected
+
+
+def bundle(*objects: dict[str, Any]) -> str:
+    return json.dumps(
+        {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000", "objects": list(objects)},
+        indent=1,
+    )
+
+
+def sdo(kind: str, number: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "spec_version": "2.1",
+        "id": f"{kind}--00000000-0000-4000-8000-{number:012d}",
+        "created": "2023-01-02T03:04:05Z",
+        "modified": "2023-01-02T03:04:05Z",
+        **fields,
+    }
+
+
+def test_relationship_times_confidence_versions_and_revocations(tmp_path: Path) -> None:
+    producer = sdo("identity", 1, name="Example CERT", identity_class="organization")
+    actor = sdo("threat-actor", 2, name="Example Actor", created_by_ref=producer["id"])
+    victim = sdo("identity", 3, name="Example Victim", identity_class="organization")
+    targets = sdo(
+        "relationship",
+        4,
+        relationship_type="targets",
+        source_ref=actor["id"],
+        target_ref=victim["id"],
+        start_time="2022-12-30T23:00:00-02:00",
+        stop_time="2023-01-01T10:00:00Z",
+        confidence=85,
+        created_by_ref=producer["id"],
+    )
+    old = {
+        **sdo("relationship", 5, relationship_type="uses", source_ref=actor["id"], target_ref=victim["id"])
+    }
+    new = {**old, "modified": "2023-02-01T00:00:00.5Z", "relationship_type": "related-to"}
+    revoked = sdo("campaign", 6, name="Withdrawn", revoked=True)
+    (tmp_path / "bundle.json").write_text(
+        bundle(producer, actor, victim, targets, new, old, revoked), encoding="utf-8"
+    )
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    observations = read(tmp_path / "out.jsonl")
+    assert list(observations) == [targets["id"], new["id"]]
+    relationship = observations[targets["id"]]
+    assert (relationship["type"], relationship["date"], relationship["reported"]) == (
+        "targeting",
+        "2022-12-31/2023-01-01",  # 23:00 at UTC-2 is the next day in UTC
+        "2023-01-02",
+    )
+    assert relationship["sources"] == [
+        {
+            "name": "Example CERT",
+            "origin": "Example CERT",
+            "reliability": "C",
+            "credibility": 1,
+            "note": "STIX confidence 85",
+        }
+    ]
+    assert observations[new["id"]]["type"] == "related"  # the newer version wins
+    assert "5 objects not observations: entity (3), older version (1), revoked (1)" in result.stdout
+
+
+def test_bad_objects_are_located_and_skipped(tmp_path: Path) -> None:
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    reversed_campaign = sdo(
+        "campaign", 2, name="Backwards", first_seen="2023-05-01T00:00:00Z", last_seen="2023-04-01T00:00:00Z"
+    )
+    dangling = sdo(
+        "relationship",
+        3,
+        relationship_type="uses",
+        source_ref=actor["id"],
+        target_ref="tool--00000000-0000-4000-8000-000000000099",
+    )
+    bad_time = sdo("sighting", 4, sighting_of_ref=actor["id"], first_seen="yesterday")
+    (tmp_path / "bundle.json").write_text(
+        bundle(actor, reversed_campaign, dangling, bad_time, "not an object"), encoding="utf-8"
+    )
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    located = [line.split(":", 3) for line in result.stderr.splitlines()]
+    assert [message for *_, message in located] == [
+        " error: last_seen is before first_seen",
+        " error: target_ref 'tool--00000000-0000-4000-8000-000000000099' is not in the bundle",
+        " error: first_seen 'yesterday' is not a STIX timestamp",
+        " error: a STIX object needs a string 'id' and 'type'",
+    ]
+    # Each is placed at the value at fault.
+    lines = (tmp_path / "bundle.json").read_text(encoding="utf-8").splitlines()
+    found = [lines[int(line) - 1][int(column) - 1 :] for _, line, column, _ in located]
+    assert found == [
+        '"2023-04-01T00:00:00Z"',
+        '"tool--00000000-0000-4000-8000-000000000099"',
+        '"yesterday"',
+        '"not an object"',
+    ]
+    assert read(tmp_path / "out.jsonl") == {}
+    assert (
+        "skipped 4 objects: bad object (1), bad timestamp (1), dangling reference (1), reversed interval (1)"
+        in result.stdout
+    )
+
+
+def test_files_that_are_not_bundles(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"type": "bundle",\n "objects": [}', encoding="utf-8")
+    (tmp_path / "object.json").write_text(json.dumps(sdo("campaign", 1, name="Alone")), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "broken.json", "object.json", "missing.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "broken.json:2:14: error: not JSON: Expecting value: line 2 column 14 (char 32)",
+        "object.json:1:1: error: not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}",
+        "missing.json:1:1: error: cannot read: No such file or directory",
+        "iandw import: nothing was written",
+    ]
+    assert not (tmp_path / "out.jsonl").exists()
