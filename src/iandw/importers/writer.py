@@ -94,6 +94,7 @@ def _temporary_beside(path: str) -> IO[str]:
     """A new hidden file in the target's directory (hidden: `iandw validate` skips it)."""
     directory, name = os.path.split(os.path.abspath(path))
     try:
+        os.makedirs(directory, exist_ok=True)  # `-o out/events.jsonl` into a new directory
         return open(
             os.path.join(directory, f".{name}.{os.getpid()}.tmp"), "x", encoding="utf-8", newline="\n"
         )
