@@ -16,7 +16,7 @@ from iandw.dates import Truth
 from iandw.engine.evaluate import GroupResult, IndicatorResult
 from iandw.model.documents import Hypothesis, HypothesisIndicator
 from iandw.model.registry import EntityRegistry
-from iandw.score import ScoringTables, likelihood_term, logit, posterior, sigmoid, warning_level
+from iandw.score import ScoringTables, likelihood_term, posterior, warning_level
 
 
 @dataclass
@@ -117,7 +117,7 @@ def assess(
     deltas = [a.delta_log_odds for a in assessments]
     probability = posterior(hypothesis.prior, deltas)
     sensitivity = [
-        (a.indicator_id, sigmoid(logit(hypothesis.prior) + math.fsum(deltas[:i] + deltas[i + 1 :])))
+        (a.indicator_id, posterior(hypothesis.prior, deltas[:i] + deltas[i + 1 :]))
         for i, a in enumerate(assessments)
         if a.delta_log_odds != 0.0
     ]

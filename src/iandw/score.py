@@ -106,8 +106,14 @@ def sigmoid(x: float) -> float:
 
 
 def posterior(prior: float, deltas: Iterable[float]) -> float:
-    """σ(logit(prior) + ΣΔ); the sum is taken in a fixed order for stable bytes."""
-    return sigmoid(logit(prior) + math.fsum(deltas))
+    """σ(logit(prior) + ΣΔ), with ΣΔ summed exactly (so in any order).
+
+    With no net evidence the posterior is the prior itself: the round trip
+    through log-odds would otherwise move 0.45 to 0.44999999999999996 and
+    across an ICD 203 band edge.
+    """
+    total = math.fsum(deltas)
+    return prior if total == 0.0 else sigmoid(logit(prior) + total)
 
 
 def likelihood_term(probability: float) -> str:

@@ -1,0 +1,237 @@
+"""Bindings: unification across selections, distinct variables, distinct references (SPEC §6, §13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worlds import entity, observation, run, source
+
+ENTITIES = [
+    {"kind": "scale", "id": "level", "values": ["official", "deputy-minister", "minister"]},
+    entity("russia", "state", name="Russian Federation"),
+    entity("iran", "state", name="Islamic Republic of Iran"),
+    entity("russia-mfa", "ministry", member_of=["russia"]),
+    entity("lavrov", "person", member_of=["russia-mfa"], attributes={"level": "minister"}),
+    entity("bogdanov", "person", member_of=["russia-mfa"], attributes={"level": "deputy-minister"}),
+    entity("araghchi", "person", member_of=["iran"], attributes={"level": "deputy-minister"}),
+    entity("hamas", "armed-group", name="Hamas"),
+    entity("pij", "armed-group", name="Palestinian Islamic Jihad"),
+    entity("marzouk", "person", member_of=["hamas"], aliases=["Abu Marzouk"]),
+]
+
+MEETING_BEFORE_ATTACK = {
+    "kind": "indicator",
+    "id": "meeting-before-attack",
+    "title": "t",
+    "vars": {"sponsor": {"type": "state"}, "group": {"type": "armed-group"}},
+    "select": {
+        "meeting": {
+            "type": "meeting",
+            "entities": [
+                {"of": "$sponsor", "level": {"at_least": "deputy-minister"}},
+                {"of": "$group"},
+            ],
+        },
+        "attack": {"type": "attack", "entities": [{"of": "$group", "role": "perpetrator"}]},
+    },
+    "require": [{"first": "meeting", "then": "attack", "within": "12w"}],
+    "likelihood_ratio": 3,
+}
+
+
+def groups(documents: list[dict[str, Any]], indicator_id: str) -> dict[tuple, str]:
+    """{sorted vars items: status} for every listed (fired or possible) group."""
+    report = run(documents)
+    (indicator,) = [i for i in report.indicators if i.id == indicator_id]
+    return {tuple(sorted(g.vars.items())): g.status for g in indicator.groups}
+
+
+def attack(id: str, group: str, date: str = "2023-10-07") -> dict[str, Any]:
+    return observation(id, "attack", date, [{"entity": group, "role": "perpetrator"}], [source("s", "A1")])
+
+
+def test_the_group_variable_unifies_across_selections():
+    meeting = observation("m1", "meeting", "2023-09-01", ["bogdanov", "Abu Marzouk"], [source("s", "B2")])
+    # the only attack is by another group: no binding (group would be hamas in one, pij in the other)
+    documents = [*ENTITIES, MEETING_BEFORE_ATTACK, meeting, attack("a-pij", "pij")]
+    assert groups(documents, "meeting-before-attack") == {}
+    # an attack by the same group completes the binding
+    documents.append(attack("a-hamas", "hamas"))
+    assert groups(documents, "meeting-before-attack") == {
+        (("group", "hamas"), ("sponsor", "russia")): "fired"
+    }
+
+
+def test_a_meeting_of_two_officials_of_one_state_is_not_a_meeting_between_two_states():
+    indicator = {
+        "kind": "indicator",
+        "id": "two-states",
+        "title": "t",
+        "vars": {"a": {"type": "state"}, "b": {"type": "state"}},
+        "select": {"m": {"type": "meeting", "entities": [{"of": "$a"}, {"of": "$b"}]}},
+        "likelihood_ratio": 2,
+    }
+    same_state = observation("m1", "meeting", "2023-09-01", ["lavrov", "bogdanov"])
+    # a = b = russia would need one entity for two distinct variables
+    assert groups([*ENTITIES, indicator, same_state], "two-states") == {}
+    two_states = observation("m2", "meeting", "2023-09-01", ["lavrov", "araghchi"])
+    assert groups([*ENTITIES, indicator, same_state, two_states], "two-states") == {
+        (("a", "iran"), ("b", "russia")): "fired",
+        (("a", "russia"), ("b", "iran")): "fired",
+    }
+
+
+def test_distinct_variables_bind_distinct_entities_across_selections():
+    """`$a` in one selection and `$b` in another may not both be russia."""
+    indicator = {
+        "kind": "indicator",
+        "id": "two-visits",
+        "title": "t",
+        "vars": {"a": {"type": "state"}, "b": {"type": "state"}},
+        "select": {
+            "first": {"type": "visit", "entities": [{"of": "$a"}]},
+            "second": {"type": "visit", "entities": [{"of": "$b"}]},
+        },
+        "likelihood_ratio": 2,
+    }
+    v1 = observation("v1", "visit", "2023-09-01", ["lavrov"])
+    v2 = observation("v2", "visit", "2023-09-02", ["bogdanov"])
+    assert groups([*ENTITIES, indicator, v1, v2], "two-visits") == {}
+    v3 = observation("v3", "visit", "2023-09-03", ["araghchi"])
+    assert groups([*ENTITIES, indicator, v1, v2, v3], "two-visits") == {
+        (("a", "iran"), ("b", "russia")): "fired",
+        (("a", "russia"), ("b", "iran")): "fired",
+    }
+
+
+def test_the_selections_of_one_binding_are_distinct_observations():
+    indicator = {
+        "kind": "indicator",
+        "id": "two-meetings",
+        "title": "t",
+        "select": {
+            "first": {"type": "meeting", "entities": [{"of": "russia"}]},
+            "second": {"type": "meeting", "entities": [{"of": "russia"}]},
+        },
+        "likelihood_ratio": 2,
+    }
+    m1 = observation("m1", "meeting", "2023-09-01", ["lavrov"])
+    assert groups([*ENTITIES, indicator, m1], "two-meetings") == {}
+    m2 = observation("m2", "meeting", "2023-09-05", ["bogdanov"])
+    report = run([*ENTITIES, indicator, m1, m2])
+    (group,) = report.indicators[0].groups
+    pairs = sorted((m.observations["first"], m.observations["second"]) for m in group.matches)
+    assert pairs == [("m1", "m2"), ("m2", "m1")]
+
+
+def test_the_patterns_of_one_selection_are_met_by_distinct_references():
+    indicator = {
+        "kind": "indicator",
+        "id": "two-russians",
+        "title": "t",
+        "select": {"m": {"type": "meeting", "entities": [{"of": "russia"}, {"of": "russia"}]}},
+        "likelihood_ratio": 2,
+    }
+    alone = observation("m1", "meeting", "2023-09-01", ["lavrov"])
+    assert groups([*ENTITIES, indicator, alone], "two-russians") == {}
+    pair = observation("m2", "meeting", "2023-09-01", ["lavrov", "bogdanov"])
+    report = run([*ENTITIES, indicator, alone, pair])
+    (group,) = report.indicators[0].groups
+    assert [m.observations["m"] for m in group.matches] == ["m2"]
+
+
+def test_one_reference_of_a_dual_member_cannot_meet_both_the_sponsor_and_the_group_pattern():
+    dual = entity("double-agent", "person", member_of=["russia", "hamas"], attributes={"level": "minister"})
+    alone = observation("m1", "meeting", "2023-09-01", ["double-agent"])
+    documents = [*ENTITIES, dual, MEETING_BEFORE_ATTACK, alone, attack("a1", "hamas")]
+    assert groups(documents, "meeting-before-attack") == {}
+    # with a second reference to the group, the two patterns are met by distinct references
+    with_group = observation("m2", "meeting", "2023-09-01", ["double-agent", "marzouk"])
+    assert groups([*documents, with_group], "meeting-before-attack") == {
+        (("group", "hamas"), ("sponsor", "russia")): "fired"
+    }
+
+
+def test_a_meeting_of_a_state_official_below_the_level_does_not_count():
+    junior = entity("junior", "person", member_of=["russia-mfa"], attributes={"level": "official"})
+    meeting = observation("m1", "meeting", "2023-09-01", ["junior", "hamas"])
+    documents = [*ENTITIES, junior, MEETING_BEFORE_ATTACK, meeting, attack("a1", "hamas")]
+    assert groups(documents, "meeting-before-attack") == {}
+
+
+def test_an_attribute_naming_an_entity_unifies_with_a_variable():
+    indicator = {
+        "kind": "indicator",
+        "id": "weapons-displayed",
+        "title": "t",
+        "vars": {"sponsor": {"type": "state"}, "group": {"type": "armed-group"}},
+        "select": {
+            "display": {
+                "type": "display",
+                "entities": [{"of": "$group"}, {"type": "weapon", "made_in": "$sponsor"}],
+            }
+        },
+        "likelihood_ratio": 2,
+    }
+    documents = [
+        *ENTITIES,
+        entity("kornet", "weapon", attributes={"made_in": "Russian Federation"}),  # by name
+        entity("fajr-5", "weapon", attributes={"made_in": ["iran"]}),  # by id, in a list
+        entity("homemade", "weapon", attributes={"made_in": "nowhere in particular"}),
+        indicator,
+        observation("d1", "display", "2023-10-08", ["hamas", "kornet"]),
+        observation("d2", "display", "2023-10-09", ["pij", "fajr-5"]),
+        observation("d3", "display", "2023-10-09", ["pij", "homemade"]),
+    ]
+    assert groups(documents, "weapons-displayed") == {
+        (("group", "hamas"), ("sponsor", "russia")): "fired",
+        (("group", "pij"), ("sponsor", "iran")): "fired",
+    }
+
+
+def test_a_where_value_naming_an_entity_unifies_with_a_variable_bound_elsewhere():
+    indicator = {
+        "kind": "indicator",
+        "id": "funded",
+        "title": "t",
+        "vars": {"sponsor": {"type": "state"}, "group": {"type": "armed-group"}},
+        "select": {
+            "transfer": {
+                "type": "transfer",
+                "entities": [{"of": "$group", "role": "recipient"}],
+                "where": {"attributes.payer": "$sponsor"},
+            },
+            "statement": {"type": "statement", "entities": [{"of": "$sponsor"}]},
+        },
+        "likelihood_ratio": 2,
+    }
+    documents = [
+        *ENTITIES,
+        indicator,
+        observation(
+            "t1",
+            "transfer",
+            "2023-05-01",
+            [{"entity": "hamas", "role": "recipient"}],
+            attributes={"payer": "Islamic Republic of Iran"},
+        ),
+        observation("s-russia", "statement", "2023-05-02", ["lavrov"]),
+    ]
+    # the payer is iran; the only statement is Russia's: sponsor cannot be both
+    assert groups(documents, "funded") == {}
+    documents.append(observation("s-iran", "statement", "2023-05-03", ["araghchi"]))
+    assert groups(documents, "funded") == {(("group", "hamas"), ("sponsor", "iran")): "fired"}
+
+
+def test_a_variable_type_restricts_what_it_binds():
+    indicator = {
+        "kind": "indicator",
+        "id": "typed",
+        "title": "t",
+        "vars": {"org": {"type": "ministry"}},
+        "select": {"m": {"type": "meeting", "entities": [{"of": "$org"}]}},
+        "likelihood_ratio": 2,
+    }
+    documents = [*ENTITIES, indicator, observation("m1", "meeting", "2023-09-01", ["lavrov"])]
+    # lavrov → russia-mfa (ministry) → russia (state): only the ministry has the declared type
+    assert groups(documents, "typed") == {(("org", "russia-mfa"),): "fired"}

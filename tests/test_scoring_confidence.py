@@ -1,0 +1,174 @@
+"""Source weights, observation and binding confidence (SPEC §5, §7).
+
+R = {A .9, B .7, C .5, D .3, E .1, F .5}; C = {1 .9, 2 .7, 3 .5, 4 .3, 5 .1, 6 .5}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from worlds import entity, observation, run, source
+
+PROBE = {
+    "kind": "indicator",
+    "id": "probe",
+    "title": "t",
+    "vars": {"who": {}},
+    "select": {"e": {"type": "report", "entities": [{"entity": "$who"}]}},
+    "likelihood_ratio": 2,
+}
+
+
+def confidences(
+    source_lists: dict[str, list[dict[str, Any]]], extra: list[dict[str, Any]] = ()
+) -> dict[str, float]:
+    documents: list[dict[str, Any]] = [entity("x", "thing"), PROBE, *extra]
+    for id, sources in source_lists.items():
+        documents.append(observation(id, "report", "2023-01-01", ["x"], sources))
+    report = run(documents)
+    traced = {o.id: o.confidence for o in report.observations}
+    (group,) = report.indicators[0].groups
+    matched = {m.observations["e"]: m.confidence for m in group.matches}
+    assert traced.keys() == matched.keys() == source_lists.keys()
+    for id in traced:  # one selection: the binding's confidence is the observation's
+        assert matched[id] == pytest.approx(traced[id], abs=1e-12)
+    return traced
+
+
+@pytest.mark.parametrize(
+    ("grade", "weight"),
+    [
+        ("A1", 0.9 * 0.9),
+        ("B2", 0.7 * 0.7),
+        ("C3", 0.5 * 0.5),
+        ("D4", 0.3 * 0.3),
+        ("E5", 0.1 * 0.1),
+        ("F6", 0.5 * 0.5),
+        ("A6", 0.9 * 0.5),
+        ("F1", 0.5 * 0.9),
+        ("B5", 0.7 * 0.1),
+        ("E2", 0.1 * 0.7),
+    ],
+)
+def test_single_source_weight(grade, weight):
+    assert confidences({"o": [source("s", grade)]})["o"] == pytest.approx(weight, abs=1e-12)
+
+
+def test_missing_grades_count_as_f_and_6():
+    found = confidences(
+        {
+            "ungraded": [source("s")],
+            "reliability-only": [{"name": "s", "reliability": "A"}],
+            "credibility-only": [{"name": "s", "credibility": 1}],
+        }
+    )
+    assert found == pytest.approx(
+        {
+            "ungraded": 0.5 * 0.5,  # F / 6
+            "reliability-only": 0.9 * 0.5,  # A / 6
+            "credibility-only": 0.5 * 0.9,  # F / 1
+        },
+        abs=1e-12,
+    )
+
+
+def test_noisy_or_over_origins():
+    found = confidences(
+        {
+            # one origin, two sources: counts once, with its best weight
+            "one-origin": [
+                source("Al-Aqsa TV", "B2", origin="hamas"),
+                source("Telegram", "C3", origin="hamas"),
+            ],
+            "one-origin-reversed": [
+                source("Telegram", "C3", origin="hamas"),
+                source("Al-Aqsa TV", "B2", origin="hamas"),
+            ],
+            "same-name": [source("Reuters", "E5"), source("Reuters", "A1")],
+            # two origins: 1 − (1 − .49)(1 − .25)
+            "two-origins": [source("Reuters", "B2"), source("AP", "C3")],
+            # three origins
+            "three-origins": [source("a", "A1"), source("b", "B2"), source("c", "C3")],
+            # origin x has B2 and A1 (best .81), origin y has C3
+            "mixed": [source("x1", "B2", origin="x"), source("x2", "A1", origin="x"), source("y", "C3")],
+            # an ungraded source of a second origin still adds F/6
+            "with-ungraded": [source("Reuters", "B2"), source("blog")],
+            "no-sources": [],
+        }
+    )
+    expected = {
+        "one-origin": 0.49,
+        "one-origin-reversed": 0.49,
+        "same-name": 0.81,
+        "two-origins": 1 - (1 - 0.49) * (1 - 0.25),  # 0.6175
+        "three-origins": 1 - (1 - 0.81) * (1 - 0.49) * (1 - 0.25),
+        "mixed": 1 - (1 - 0.81) * (1 - 0.25),  # 0.8575
+        "with-ungraded": 1 - (1 - 0.49) * (1 - 0.25),
+        "no-sources": 0.0,  # an empty product of misses is 1
+    }
+    assert found == pytest.approx(expected, abs=1e-12)
+
+
+def test_scoring_document_overrides_the_tables():
+    scoring = {"kind": "scoring", "reliability": {"B": 0.8}, "credibility": {2: 0.6, 6: 0.0}}
+    found = confidences(
+        {
+            "b2": [source("s", "B2")],
+            "c3": [source("s", "C3")],
+            "ungraded": [source("s")],
+            "two": [source("s", "B2"), source("t", "C3")],
+        },
+        extra=[scoring],
+    )
+    assert found == pytest.approx(
+        {
+            "b2": 0.8 * 0.6,
+            "c3": 0.5 * 0.5,  # untouched defaults
+            "ungraded": 0.5 * 0.0,  # F / 6 with C[6] = 0
+            "two": 1 - (1 - 0.48) * (1 - 0.25),
+        },
+        abs=1e-12,
+    )
+
+
+def test_binding_confidence_is_the_product_of_its_observations():
+    indicator = {
+        "kind": "indicator",
+        "id": "pair",
+        "title": "t",
+        "select": {"a": {"type": "a"}, "b": {"type": "b"}, "c": {"type": "c"}},
+        "likelihood_ratio": 2,
+    }
+    documents = [
+        indicator,
+        observation("a1", "a", "2023-01-01", [], [source("s", "B2"), source("t", "C3")]),  # 0.6175
+        observation("b1", "b", "2023-01-02", [], [source("s", "A1")]),  # 0.81
+        observation("c1", "c", "2023-01-03", [], [source("s")]),  # 0.25
+    ]
+    (group,) = run(documents).indicators[0].groups
+    (match,) = group.matches
+    expected = (1 - 0.51 * 0.75) * 0.81 * 0.25
+    assert match.confidence == pytest.approx(expected, abs=1e-12)
+    assert group.confidence == pytest.approx(expected, abs=1e-12)
+
+
+def test_indicator_confidence_is_the_best_definite_binding():
+    indicator = {
+        "kind": "indicator",
+        "id": "one",
+        "title": "t",
+        "select": {"e": {"type": "report"}},
+        "likelihood_ratio": 2,
+    }
+    documents = [
+        indicator,
+        observation("weak", "report", "2023-01-01", [], [source("s", "D4")]),  # 0.09
+        observation("strong", "report", "2023-01-01", [], [source("s", "B1")]),  # 0.63
+        observation("middle", "report", "2023-01-01", [], [source("s", "C2")]),  # 0.35
+    ]
+    (group,) = run(documents).indicators[0].groups
+    assert group.confidence == pytest.approx(0.7 * 0.9, abs=1e-12)
+    # matches best first
+    assert [m.observations["e"] for m in group.matches] == ["strong", "middle", "weak"]
