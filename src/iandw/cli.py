@@ -62,7 +62,7 @@ def _load(paths: Iterable[str], rules: str, limits: Limits, lints: bool = True) 
     return load(list(paths) or ["observations"], rules=rules, limits=limits, lints=lints)
 
 
-def _parse_as_of(value: str | None) -> dt.date:
+def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     if value is None:
         return dt.date.today()
     from iandw.dates import DateError, parse_date
@@ -70,9 +70,9 @@ def _parse_as_of(value: str | None) -> dt.date:
     try:
         interval = parse_date(value)
     except DateError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
     if interval.lo != interval.hi:
-        raise click.BadParameter(f"{value!r} is not a single day (write YYYY-MM-DD)", param_hint="--as-of")
+        raise click.BadParameter(f"{value!r} is not a single day (write YYYY-MM-DD)", param_hint=option)
     return dt.date.fromordinal(int(interval.lo))
 
 
@@ -185,6 +185,54 @@ def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: i
         read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
         click.echo(f"read {read}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
+
+
+TIMELINE_FORMATS = ("text", "csv", "json")
+
+
+@main.command()
+@paths_argument
+@rules_option
+@click.option("--from", "start", required=True, metavar="DATE", help="First evaluation date (YYYY-MM-DD).")
+@click.option("--to", "end", metavar="DATE", help="Last evaluation date; default: today.")
+@click.option("--step", default="1w", show_default=True, help="Time between evaluations: Nd or Nw.")
+@click.option(
+    "--format", "output_format", type=click.Choice(TIMELINE_FORMATS), default="text", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@_limit_options
+@no_traceback
+def timeline(
+    paths: tuple[str, ...],
+    rules: str,
+    start: str,
+    end: str | None,
+    step: str,
+    output_format: str,
+    output: str | None,
+    **limits: int,
+) -> None:
+    """Replay the case: each hypothesis as of every step, with only what was reported by then."""
+    import re
+
+    first = _parse_as_of(start, "--from")
+    last = _parse_as_of(end, "--to")
+    if last < first:
+        raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
+    if not re.fullmatch(r"[1-9][0-9]*[dw]", step):
+        raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
+    result = _load(paths, rules, _limits(limits))
+    if not result.ok:
+        print_diagnostics(result.errors)
+        click.echo(f"iandw: {len(result.errors)} errors; nothing was evaluated", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    from iandw.model.documents import duration_days
+    from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
+    from iandw.timeline import compute_timeline
+
+    computed = compute_timeline(result.case, first, last, duration_days(step))
+    renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
+    _write(renderer[output_format](computed), output)
 
 
 @main.command(name="test")

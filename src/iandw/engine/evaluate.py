@@ -33,6 +33,7 @@ STATUS_OF_TRUTH = {Truth.DEFINITE: "fired", Truth.POSSIBLE: "possible", Truth.FA
 CHECK_STATUS = {Truth.DEFINITE: "definite", Truth.POSSIBLE: "possible", Truth.FALSE: "false"}
 
 VarsKey = tuple[tuple[str, str], ...]
+Candidates = dict[str, list[tuple[ObservationRecord, Assignment]]]  # per selection
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class GroupResult:
 class IndicatorResult:
     indicator: CompiledIndicator
     groups: dict[VarsKey, GroupResult]
-    candidates: dict[str, list[tuple[ObservationRecord, Assignment]]]
+    candidates: Candidates
 
     def agreeing(self, fixed: Assignment) -> list[GroupResult]:
         """Groups whose assignment agrees with the fixed variables."""
@@ -139,6 +140,32 @@ def vars_key(assignment: Assignment) -> VarsKey:
     return tuple(sorted(assignment.items()))
 
 
+def match_candidates(
+    compiled: CompiledIndicator, observations: Iterable[ObservationRecord], world: World
+) -> Candidates:
+    """Per selection, the observations that meet it and under which variable values.
+
+    Matching does not depend on the evaluation date, so a timeline computes
+    this once and re-joins only what each date can see.
+    """
+    observations = list(observations)
+    return {
+        selection.name: [
+            (observation, assignment)
+            for observation in observations
+            for assignment in selection_assignments(selection, observation, world)
+        ]
+        for selection in compiled.selections
+    }
+
+
+def visible_candidates(candidates: Candidates, as_of: int) -> Candidates:
+    """No hindsight: only candidates reported by `as_of`."""
+    return {
+        name: [(o, a) for o, a in found if o.reported_hi <= as_of] for name, found in candidates.items()
+    }
+
+
 def evaluate_indicator(
     compiled: CompiledIndicator,
     observations: Iterable[ObservationRecord],
@@ -146,14 +173,11 @@ def evaluate_indicator(
     as_of: int,
 ) -> IndicatorResult:
     """Every binding of the indicator over the observations, grouped by assignment."""
-    observations = list(observations)
-    candidates: dict[str, list[tuple[ObservationRecord, Assignment]]] = {}
-    for selection in compiled.selections:
-        candidates[selection.name] = [
-            (observation, assignment)
-            for observation in observations
-            for assignment in selection_assignments(selection, observation, world)
-        ]
+    return evaluate_candidates(compiled, match_candidates(compiled, observations, world), as_of)
+
+
+def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_of: int) -> IndicatorResult:
+    """Join, check and group already matched candidates as of one date."""
     bindings = _join(compiled, candidates)
     as_of_interval = DayInterval(as_of, as_of)
     groups: dict[VarsKey, GroupResult] = {}
@@ -168,9 +192,7 @@ def evaluate_indicator(
     return IndicatorResult(compiled, groups, candidates)
 
 
-def _join(
-    compiled: CompiledIndicator, candidates: dict[str, list[tuple[ObservationRecord, Assignment]]]
-) -> list[Binding]:
+def _join(compiled: CompiledIndicator, candidates: Candidates) -> list[Binding]:
     """Hash-join the selections on their shared variables."""
     partial: list[tuple[dict[str, ObservationRecord], Assignment]] = [({}, {})]
     bound: set[str] = set()

@@ -1,0 +1,38 @@
+"""A backtest: each hypothesis's posterior as of successive dates, and when it crossed each level."""
+
+from __future__ import annotations
+
+from iandw.model.report import Level, ReportModel
+
+
+class TimelinePoint(ReportModel):
+    date: str
+    posterior: float
+    likelihood: str
+    level: Level
+
+
+class Crossing(ReportModel):
+    """The first date a level was reached, and the report that tipped it."""
+
+    level: Level
+    date: str
+    posterior: float
+    observation: str | None  # None: reached by the passage of time (an as_of window), not a report
+    summary: str | None
+    reported: str | None
+
+
+class HypothesisTimeline(ReportModel):
+    id: str
+    statement: str
+    prior: float
+    points: list[TimelinePoint]
+    crossings: list[Crossing]
+
+
+class Timeline(ReportModel):
+    start: str
+    end: str
+    step_days: int
+    hypotheses: list[HypothesisTimeline]

@@ -1,0 +1,65 @@
+"""A timeline for people (text) and programs (csv, json)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from iandw.model.timeline import Crossing, Timeline
+from iandw.render.words import percent
+
+
+def render_timeline_json(timeline: Timeline) -> str:
+    return json.dumps(timeline.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_timeline_csv(timeline: Timeline) -> str:
+    """One row per date and hypothesis (tidy data for a spreadsheet or a plot)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "hypothesis", "posterior", "likelihood", "level"])
+    for hypothesis in timeline.hypotheses:
+        for point in hypothesis.points:
+            writer.writerow([point.date, hypothesis.id, repr(point.posterior), point.likelihood, point.level])
+    return out.getvalue()
+
+
+def crossing_reason(crossing: Crossing, start: str) -> str:
+    """Why the level was reached: the report that tipped it, or that nothing did."""
+    if crossing.observation:
+        summary = f": {crossing.summary}" if crossing.summary else ""
+        return f"tipped by {crossing.observation} (reported {crossing.reported}){summary}"
+    if crossing.date == start:
+        return "already there at the start (the prior and what was reported before)"
+    return "reached as time passed (a window measured from the evaluation date)"
+
+
+def render_timeline_text(timeline: Timeline) -> str:
+    points = len(timeline.hypotheses[0].points) if timeline.hypotheses else 0
+    lines = [
+        f"iandw timeline — {timeline.start} to {timeline.end}, every {timeline.step_days} days "
+        f"({points} evaluations, each with only what was reported by then)",
+    ]
+    for hypothesis in timeline.hypotheses:
+        first, last = hypothesis.points[0], hypothesis.points[-1]
+        lines += [
+            "",
+            f"{hypothesis.id}: prior {percent(hypothesis.prior)}; {percent(first.posterior)} ({first.level}) "
+            f"on {first.date} → {percent(last.posterior)} ({last.level}) on {last.date}",
+        ]
+        if not hypothesis.crossings:
+            lines.append("  never reached watch")
+        for crossing in hypothesis.crossings:
+            lines.append(
+                f"  {crossing.level:<7} first on {crossing.date} at {percent(crossing.posterior)}: "
+                f"{crossing_reason(crossing, timeline.start)}"
+            )
+        changes = [
+            f"{point.date} {percent(point.posterior)}"
+            for before, point in zip(hypothesis.points, hypothesis.points[1:], strict=False)
+            if abs(point.posterior - before.posterior) >= 0.005
+        ]
+        if changes:
+            lines.append("  moved: " + ", ".join(changes))
+    return "\n".join(lines) + "\n"

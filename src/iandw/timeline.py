@@ -1,0 +1,179 @@
+"""Backtesting: what the indicators said at each date, with only what was reported by then.
+
+Matching an observation against a selection does not depend on the date, so
+it is done once for the whole period; each step re-joins only the candidates
+reported by that date, and an indicator whose inputs did not change since the
+previous step (and that does not look at `as_of`) keeps its previous result.
+When a hypothesis first reaches a level, the reports that became visible in
+that step are replayed in the order they were reported to find the one that
+tipped it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from iandw.assess import HypothesisAssessment, assess
+from iandw.dates import date_to_day, day_to_iso
+from iandw.engine.compile import AS_OF, CompiledIndicator, compile_indicator
+from iandw.engine.evaluate import Candidates, IndicatorResult, evaluate_candidates, match_candidates
+from iandw.engine.match import World
+from iandw.model.case import Case, ObservationRecord
+from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
+from iandw.score import LEVELS
+
+
+@dataclass
+class _Prepared:
+    """One indicator's candidates for the whole period, matched once."""
+
+    compiled: CompiledIndicator
+    candidates: Candidates
+    uses_as_of: bool
+
+
+class Backtest:
+    """Evaluates a case as of any date, reusing matching across dates."""
+
+    def __init__(self, case: Case, until_day: int) -> None:
+        self.case = case
+        observations = [o for o in case.observations if o.reported_hi <= until_day]
+        self.observations = sorted(observations, key=lambda o: (o.reported_hi, o.id))
+        self.prepared: dict[str, _Prepared] = {}
+        for indicator_id, indicator in sorted(case.indicators.items()):
+            compiled = compile_indicator(indicator, case.registry)
+            world = World(case.registry, case.scales, compiled.variables)
+            uses_as_of = any(AS_OF in (w.first, w.then) for w in compiled.windows)
+            self.prepared[indicator_id] = _Prepared(
+                compiled, match_candidates(compiled, self.observations, world), uses_as_of
+            )
+
+    def results(self, as_of: int, visible: frozenset[str]) -> dict[str, IndicatorResult]:
+        """Every indicator as of `as_of`, over the observations whose ids are `visible`."""
+        results = {}
+        for indicator_id, prepared in self.prepared.items():
+            candidates = {
+                name: [(o, a) for o, a in found if o.id in visible]
+                for name, found in prepared.candidates.items()
+            }
+            results[indicator_id] = evaluate_candidates(prepared.compiled, candidates, as_of)
+        return results
+
+    def assessments(self, results: dict[str, IndicatorResult]) -> dict[str, HypothesisAssessment]:
+        return {
+            hypothesis_id: assess(hypothesis, results, self.case.registry, self.case.tables)
+            for hypothesis_id, hypothesis in sorted(self.case.hypotheses.items())
+        }
+
+    def visible_by(self, day: int) -> list[ObservationRecord]:
+        return [o for o in self.observations if o.reported_hi <= day]
+
+
+def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
+    """Every `step` days from start, and the end itself."""
+    first, last = date_to_day(start), date_to_day(end)
+    days = list(range(first, last + 1, step))
+    if days[-1] != last:
+        days.append(last)
+    return days
+
+
+def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) -> Timeline:
+    """Each hypothesis's posterior and level at each step, and its first crossing of each level."""
+    days = step_days(start, end, step)
+    backtest = Backtest(case, days[-1])
+    series: dict[str, list[TimelinePoint]] = {h: [] for h in case.hypotheses}
+    crossings: dict[str, list[Crossing]] = {h: [] for h in case.hypotheses}
+    reached: dict[str, set[str]] = {h: {"none"} for h in case.hypotheses}
+    previous_visible: frozenset[str] = frozenset()
+    previous_results: dict[str, IndicatorResult] | None = None
+    for day in days:
+        visible = frozenset(o.id for o in backtest.visible_by(day))
+        if previous_results is not None and visible == previous_visible and not _time_sensitive(backtest):
+            results = previous_results
+        else:
+            results = backtest.results(day, visible)
+        assessments = backtest.assessments(results)
+        for hypothesis_id, assessment in assessments.items():
+            series[hypothesis_id].append(
+                TimelinePoint(
+                    date=day_to_iso(day),
+                    posterior=assessment.posterior,
+                    likelihood=assessment.likelihood,
+                    level=assessment.level,  # type: ignore[arg-type]
+                )
+            )
+            for level in LEVELS[1 : LEVELS.index(assessment.level) + 1]:
+                if level not in reached[hypothesis_id]:
+                    reached[hypothesis_id].add(level)
+                    tipped = _tipping_report(backtest, hypothesis_id, level, day, previous_visible, visible)
+                    crossings[hypothesis_id].append(
+                        Crossing(
+                            level=level,  # type: ignore[arg-type]
+                            date=day_to_iso(day),
+                            posterior=assessment.posterior,
+                            observation=tipped.id if tipped else None,
+                            summary=tipped.document.summary if tipped else None,
+                            reported=day_to_iso(tipped.reported_hi) if tipped else None,
+                        )
+                    )
+        previous_visible, previous_results = visible, results
+    hypotheses = [
+        HypothesisTimeline(
+            id=hypothesis_id,
+            statement=hypothesis.statement,
+            prior=hypothesis.prior,
+            points=series[hypothesis_id],
+            crossings=crossings[hypothesis_id],
+        )
+        for hypothesis_id, hypothesis in sorted(case.hypotheses.items())
+    ]
+    return Timeline(
+        start=day_to_iso(days[0]), end=day_to_iso(days[-1]), step_days=step, hypotheses=hypotheses
+    )
+
+
+def _time_sensitive(backtest: Backtest) -> bool:
+    return any(prepared.uses_as_of for prepared in backtest.prepared.values())
+
+
+def _level_at(backtest: Backtest, hypothesis_id: str, day: int, visible: frozenset[str]) -> str:
+    hypothesis = backtest.case.hypotheses[hypothesis_id]
+    results = backtest.results(day, visible)
+    return assess(hypothesis, results, backtest.case.registry, backtest.case.tables).level
+
+
+def _tipping_report(
+    backtest: Backtest,
+    hypothesis_id: str,
+    level: str,
+    day: int,
+    previous_visible: frozenset[str],
+    visible: frozenset[str],
+) -> ObservationRecord | None:
+    """The report that tipped the hypothesis to `level` in this step, if a report did.
+
+    The reports that became visible in the step are added in the order they
+    were made; a binary search finds a prefix that reaches the level while the
+    one before it does not (the first such prefix when each report can only
+    raise the level).  None when the level is reached without them: by the
+    prior alone, or by time passing through an `as_of` window.
+    """
+    rank = LEVELS.index(level)
+    new = [o for o in backtest.observations if o.id in visible and o.id not in previous_visible]
+
+    def reaches(count: int) -> bool:
+        subset = previous_visible | {o.id for o in new[:count]}
+        return LEVELS.index(_level_at(backtest, hypothesis_id, day, subset)) >= rank
+
+    if not new or reaches(0):
+        return None
+    low, high = 0, len(new)  # reaches(high) holds, reaches(low) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if reaches(middle):
+            high = middle
+        else:
+            low = middle
+    return new[high - 1]
