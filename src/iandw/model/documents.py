@@ -145,9 +145,9 @@ class Entity(Strict):
     id: Id
     type: Word
     name: str | None = None
-    aliases: list[str] = []
-    member_of: list[str] = []
-    attributes: dict[str, AttributeValue] = {}
+    aliases: list[str] = Field(default_factory=list)
+    member_of: list[str] = Field(default_factory=list)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     description: str | None = None
 
     @property
@@ -164,6 +164,9 @@ class EntityReference(Strict):
 
     entity: str
     role: str | None = None
+
+
+ReferenceItem = Annotated[EntityReference, BeforeValidator(_reference_shorthand)]
 
 
 class Source(Strict):
@@ -193,9 +196,9 @@ class Observation(Strict):
     reported: EdtfDate | None = None
     place: str | None = None
     summary: str | None = None
-    entities: list[Annotated[EntityReference, BeforeValidator(_reference_shorthand)]] = []
-    attributes: dict[str, Any] = {}
-    sources: list[Source] = []
+    entities: list[ReferenceItem] = Field(default_factory=list)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    sources: list[Source] = Field(default_factory=list)
     note: str | None = None
 
 
@@ -227,8 +230,8 @@ class Selection(Strict):
     """Which observations can stand for one named part of the pattern."""
 
     type: OneOrManyWords | None = None
-    entities: list[EntityPattern] = []
-    where: dict[str, PredicateField] = {}
+    entities: list[EntityPattern] = Field(default_factory=list)
+    where: dict[str, PredicateField] = Field(default_factory=dict)
     min_origins: Annotated[int, Field(ge=1)] | None = None
     min_grade: Grade | None = None
 
@@ -292,9 +295,9 @@ class RuleTest(Strict):
     """An expectation a rule author states about an indicator (SPEC §10)."""
 
     name: str
-    bind: dict[Name, str] = {}
+    bind: dict[Name, str] = Field(default_factory=dict)
     as_of: EdtfDate
-    observations: list[Observation] = []
+    observations: list[Observation] = Field(default_factory=list)
     expect: Literal["fired", "possible", "not-fired"]
     matches: list[Id] | None = None
 
@@ -307,12 +310,12 @@ class Indicator(Strict):
     title: str
     description: str | None = None
     rationale: str | None = None
-    vars: dict[Name, VariableSpec] = {}
+    vars: dict[Name, VariableSpec] = Field(default_factory=dict)
     select: Annotated[dict[Name, Selection], Field(min_length=1)]
-    require: list[RequireItem] = []
+    require: list[RequireItem] = Field(default_factory=list)
     likelihood_ratio: PositiveRatio
     absent_likelihood_ratio: PositiveRatio = 1.0
-    tests: list[RuleTest] = []
+    tests: list[RuleTest] = Field(default_factory=list)
 
 
 # --- hypotheses, scales, scoring ---------------------------------------------
@@ -354,7 +357,7 @@ class Hypothesis(Strict):
     statement: str
     description: str | None = None
     rationale: str | None = None
-    bind: dict[Name, str] = {}
+    bind: dict[Name, str] = Field(default_factory=dict)
     prior: Probability = 0.5
     indicators: list[HypothesisIndicatorEntry] | None = None
 
@@ -414,8 +417,10 @@ class Scoring(Strict):
     kind: Literal["scoring"]
     id: Id | None = None
     description: str | None = None
-    reliability: dict[Reliability, Weight] = {}
-    credibility: Annotated[dict[Credibility, Weight], BeforeValidator(_credibility_keys)] = {}
+    reliability: dict[Reliability, Weight] = Field(default_factory=dict)
+    credibility: Annotated[dict[Credibility, Weight], BeforeValidator(_credibility_keys)] = Field(
+        default_factory=dict
+    )
     qualifier_pad: Annotated[int, Field(ge=0, le=100)] = 1
     levels: Levels = Levels()
 
