@@ -1,4 +1,9 @@
-"""Engine and assessment results to the report model (SPEC §8)."""
+"""Engine and assessment results to the report model (SPEC §8).
+
+The results are the engine's own, already typed, so the many small report
+objects are built with `model_construct` (no re-validation); the JSON Schema
+test checks the assembled report instead.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,7 @@ def build_report(
 ) -> r.Report:
     used: dict[str, ObservationRecord] = {}
 
-    def matches(bindings: list[Binding]) -> list[r.Match]:
-        shown = bindings[:max_matches]
+    def matches(shown: list[Binding]) -> list[r.Match]:
         for binding in shown:
             for observation in binding.observations.values():
                 used[observation.id] = observation
@@ -38,20 +42,19 @@ def build_report(
         for _, group in sorted(result.groups.items()):
             if group.status == "not-fired":
                 continue
-            found, missed = group.matches(), group.near_misses()
             groups.append(
-                r.Group(
+                r.Group.model_construct(
                     vars=group.vars,
                     status=group.status,  # type: ignore[arg-type]
                     confidence=group.confidence,
-                    matches=matches(found),
-                    match_count=len(found),
-                    near_misses=matches(missed),
-                    near_miss_count=len(missed),
+                    matches=matches(group.top_matches(max_matches)),
+                    match_count=group.match_count,
+                    near_misses=matches(group.top_near_misses(max_matches)),
+                    near_miss_count=group.near_miss_count,
                 )
             )
         indicators.append(
-            r.IndicatorReport(
+            r.IndicatorReport.model_construct(
                 id=indicator_id,
                 title=indicator.title,
                 likelihood_ratio=indicator.likelihood_ratio,
@@ -65,10 +68,8 @@ def build_report(
         entries = []
         for item in assessment.indicators:
             group: GroupResult | None = item.group
-            found = group.matches() if group else []
-            missed = group.near_misses() if group else []
             entries.append(
-                r.HypothesisIndicator(
+                r.HypothesisIndicator.model_construct(
                     id=item.indicator_id,
                     status=item.status,  # type: ignore[arg-type]
                     confidence=item.confidence,
@@ -77,10 +78,10 @@ def build_report(
                     delta_log_odds=item.delta_log_odds,
                     what_if_delta_log_odds=item.what_if_delta_log_odds,
                     vars=item.vars,
-                    matches=matches(found),
-                    match_count=len(found),
-                    near_misses=matches(missed),
-                    near_miss_count=len(missed),
+                    matches=matches(group.top_matches(max_matches) if group else []),
+                    match_count=group.match_count if group else 0,
+                    near_misses=matches(group.top_near_misses(max_matches) if group else []),
+                    near_miss_count=group.near_miss_count if group else 0,
                     unmatched_selections=item.result.unmatched(item.vars) if group is None else [],
                 )
             )
@@ -95,10 +96,12 @@ def build_report(
                 level=assessment.level,  # type: ignore[arg-type]
                 indicators=entries,
                 sensitivity=[
-                    r.Sensitivity(indicator=i, posterior_without=p) for i, p in assessment.sensitivity
+                    r.Sensitivity.model_construct(indicator=i, posterior_without=p)
+                    for i, p in assessment.sensitivity
                 ],
                 shared_evidence=[
-                    r.SharedEvidence(observation=o, indicators=ids) for o, ids in assessment.shared_evidence
+                    r.SharedEvidence.model_construct(observation=o, indicators=ids)
+                    for o, ids in assessment.shared_evidence
                 ],
             )
         )
@@ -115,12 +118,12 @@ def build_report(
 
 
 def _match(binding: Binding) -> r.Match:
-    return r.Match(
+    return r.Match.model_construct(
         status=STATUS_OF_TRUTH[binding.truth],  # type: ignore[arg-type]
         confidence=binding.confidence,
         observations={name: o.id for name, o in binding.observations.items()},
         checks=[
-            r.Check(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail)  # type: ignore[arg-type]
+            r.Check.model_construct(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail)  # type: ignore[arg-type]
             for c in binding.checks
         ],
     )
@@ -129,7 +132,7 @@ def _match(binding: Binding) -> r.Match:
 def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
     document = observation.document
     sources = [
-        r.SourceWeight(
+        r.SourceWeight.model_construct(
             name=s.name,
             origin=s.origin_key,
             reliability=s.reliability or "F",
@@ -140,7 +143,7 @@ def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
         for s in document.sources
     ]
     sources.sort(key=lambda s: (s.origin, -s.weight, s.name))
-    return r.ObservationTrace(
+    return r.ObservationTrace.model_construct(
         id=observation.id,
         type=observation.type,
         date=document.date,

@@ -85,7 +85,7 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
             shown = ", ".join(f"{name}={o.id}" for name, o in best.observations.items())
             vars_shown = ", ".join(f"{k}={v}" for k, v in sorted(group.vars.items()))
             return f"{group.status} on {shown} ({vars_shown})"
-        misses = group.near_misses()
+        misses = group.top_near_misses(1)
         if misses:
             failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
             shown = ", ".join(f"{name}={o.id}" for name, o in misses[0].observations.items())

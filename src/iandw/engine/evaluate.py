@@ -11,6 +11,7 @@ assignment to decide fired / possible / not fired per assignment.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from iandw.dates import (
 )
 from iandw.engine.compile import AS_OF, CompiledIndicator, CountSpec, WindowSpec
 from iandw.engine.match import Assignment, World, selection_assignments
-from iandw.model.case import ObservationRecord
+from iandw.model.case import ObservationRecord, Reference
 from iandw.score import product
 
 STATUS_OF_TRUTH = {Truth.DEFINITE: "fired", Truth.POSSIBLE: "possible", Truth.FALSE: "not-fired"}
@@ -69,9 +70,74 @@ class Binding:
         return tuple(self.observations[name].id for name in sorted(self.observations))
 
 
+NO_NEAR_MISS = (1 << 30, math.inf)
+
+
+class GroupResult(ABC):
+    """The indicator for one variable assignment.
+
+    Two implementations: `EnumeratedGroup` holds every binding (simple, the
+    reference); `iandw.engine.bandjoin.BandJoinGroup` computes the same
+    answers from sorted date arrays without enumerating bindings, for large
+    groups.
+    """
+
+    vars: Assignment
+
+    @property
+    @abstractmethod
+    def truth(self) -> Truth: ...
+
+    @property
+    @abstractmethod
+    def match_count(self) -> int:
+        """Bindings that hold or may hold."""
+
+    @property
+    @abstractmethod
+    def near_miss_count(self) -> int:
+        """Bindings some check rules out."""
+
+    @abstractmethod
+    def top_matches(self, limit: int | None = None) -> list[Binding]:
+        """The best matches: definite first, then by confidence."""
+
+    @abstractmethod
+    def top_near_misses(self, limit: int | None = None) -> list[Binding]:
+        """The closest near misses: fewest failed checks, then smallest violation, then confidence."""
+
+    @property
+    def status(self) -> str:
+        return STATUS_OF_TRUTH[self.truth]
+
+    @property
+    def confidence(self) -> float:
+        """c for fired, c′ for possible, 0 for not fired (SPEC §13)."""
+        best = self.best_binding()
+        return 0.0 if best is None else best.confidence
+
+    def best_binding(self) -> Binding | None:
+        found = self.top_matches(1)
+        return found[0] if found else None
+
+    @property
+    def closeness(self) -> tuple[int, float]:
+        """(failed checks, violation) of the nearest miss, for choosing what to show."""
+        misses = self.top_near_misses(1)
+        return (misses[0].failed, misses[0].violation) if misses else NO_NEAR_MISS
+
+
+def match_order(binding: Binding) -> tuple[int, float, tuple[str, ...]]:
+    return (-binding.truth, -binding.confidence, binding.observation_ids())
+
+
+def near_miss_order(binding: Binding) -> tuple[int, float, float, tuple[str, ...]]:
+    return (binding.failed, binding.violation, -binding.confidence, binding.observation_ids())
+
+
 @dataclass
-class GroupResult:
-    """The indicator for one variable assignment."""
+class EnumeratedGroup(GroupResult):
+    """A group whose bindings were all enumerated."""
 
     vars: Assignment
     bindings: list[Binding]
@@ -81,36 +147,20 @@ class GroupResult:
         return max((b.truth for b in self.bindings), default=Truth.FALSE)
 
     @property
-    def status(self) -> str:
-        return STATUS_OF_TRUTH[self.truth]
-
-    def best_confidence(self, truth: Truth) -> float:
-        return max((b.confidence for b in self.bindings if b.truth == truth), default=0.0)
+    def match_count(self) -> int:
+        return sum(1 for b in self.bindings if b.truth != Truth.FALSE)
 
     @property
-    def confidence(self) -> float:
-        """c for fired, c′ for possible, 0 for not fired (SPEC §13)."""
-        truth = self.truth
-        return 0.0 if truth == Truth.FALSE else self.best_confidence(truth)
+    def near_miss_count(self) -> int:
+        return sum(1 for b in self.bindings if b.truth == Truth.FALSE)
 
-    def matches(self) -> list[Binding]:
-        """Bindings that hold or may hold, best first."""
-        found = [b for b in self.bindings if b.truth != Truth.FALSE]
-        return sorted(found, key=lambda b: (-b.truth, -b.confidence, b.observation_ids()))
+    def top_matches(self, limit: int | None = None) -> list[Binding]:
+        found = sorted((b for b in self.bindings if b.truth != Truth.FALSE), key=match_order)
+        return found[:limit]
 
-    def near_misses(self) -> list[Binding]:
-        """Bindings some check rules out, closest first."""
-        missed = [b for b in self.bindings if b.truth == Truth.FALSE]
-        return sorted(missed, key=lambda b: (b.failed, b.violation, -b.confidence, b.observation_ids()))
-
-    def best_binding(self) -> Binding | None:
-        found = self.matches()
-        return found[0] if found else None
-
-    @property
-    def closeness(self) -> tuple[int, float]:
-        misses = self.near_misses()
-        return (misses[0].failed, misses[0].violation) if misses else (1 << 30, float("inf"))
+    def top_near_misses(self, limit: int | None = None) -> list[Binding]:
+        missed = sorted((b for b in self.bindings if b.truth == Truth.FALSE), key=near_miss_order)
+        return missed[:limit]
 
 
 @dataclass
@@ -148,22 +198,29 @@ def match_candidates(
     Matching does not depend on the evaluation date, so a timeline computes
     this once and re-joins only what each date can see.
     """
-    observations = list(observations)
-    return {
-        selection.name: [
+    by_type: dict[str, list[ObservationRecord]] = defaultdict(list)
+    every = list(observations)
+    for observation in every:
+        by_type[observation.type].append(observation)
+    candidates: Candidates = {}
+    for selection in compiled.selections:
+        pool = (
+            sorted((o for t in selection.types for o in by_type.get(t, ())), key=lambda o: o.id)
+            if selection.types
+            else every
+        )
+        cache: dict[tuple[Reference, ...], list[Assignment]] = {}
+        candidates[selection.name] = [
             (observation, assignment)
-            for observation in observations
-            for assignment in selection_assignments(selection, observation, world)
+            for observation in pool
+            for assignment in selection_assignments(selection, observation, world, cache)
         ]
-        for selection in compiled.selections
-    }
+    return candidates
 
 
 def visible_candidates(candidates: Candidates, as_of: int) -> Candidates:
     """No hindsight: only candidates reported by `as_of`."""
-    return {
-        name: [(o, a) for o, a in found if o.reported_hi <= as_of] for name, found in candidates.items()
-    }
+    return {name: [(o, a) for o, a in found if o.reported_hi <= as_of] for name, found in candidates.items()}
 
 
 def evaluate_indicator(
@@ -176,45 +233,83 @@ def evaluate_indicator(
     return evaluate_candidates(compiled, match_candidates(compiled, observations, world), as_of)
 
 
+Members = dict[str, list[ObservationRecord]]  # per selection, the observations of one group
+
+
 def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_of: int) -> IndicatorResult:
-    """Join, check and group already matched candidates as of one date."""
-    bindings = _join(compiled, candidates)
+    """Partition, join, check and group already matched candidates as of one date.
+
+    Candidates are first partitioned by variable assignment, so observations
+    are only ever paired within one group.  A large group of an indicator
+    shaped for it is evaluated by a band join on sorted dates instead of by
+    enumerating its bindings (iandw.engine.bandjoin).
+    """
+    from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_group, star_plan
+
     as_of_interval = DayInterval(as_of, as_of)
+    plan = star_plan(compiled)
     groups: dict[VarsKey, GroupResult] = {}
-    for binding in bindings:
-        binding.checks = [_window(window, binding, as_of_interval) for window in compiled.windows]
-        binding.truth = min((c.truth for c in binding.checks), default=Truth.DEFINITE)
-        key = vars_key(binding.assignment)
-        groups.setdefault(key, GroupResult(dict(binding.assignment), [])).bindings.append(binding)
-    if compiled.counts:
-        for group in groups.values():
-            _apply_counts(compiled.counts, group)
+    for assignment, members in partition(compiled, candidates):
+        size = math.prod(len(found) for found in members.values())
+        if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
+            groups[vars_key(assignment)] = band_join_group(
+                plan, compiled, assignment, members, as_of_interval
+            )
+        else:
+            groups[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
     return IndicatorResult(compiled, groups, candidates)
 
 
-def _join(compiled: CompiledIndicator, candidates: Candidates) -> list[Binding]:
-    """Hash-join the selections on their shared variables."""
-    partial: list[tuple[dict[str, ObservationRecord], Assignment]] = [({}, {})]
+def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple[Assignment, Members]]:
+    """Every full variable assignment with, per selection, the observations agreeing with it.
+
+    A hash join of the selections' distinct sub-assignments on their shared
+    variables: observations never meet observations of another assignment.
+    """
+    partial: list[tuple[Assignment, Members]] = [({}, {})]
     bound: set[str] = set()
     for selection in compiled.selections:
         shared = tuple(sorted(selection.variables & bound))
-        index: dict[tuple[str, ...], list[tuple[ObservationRecord, Assignment]]] = defaultdict(list)
+        buckets: dict[tuple[tuple[str, str], ...], list[ObservationRecord]] = {}
         for observation, assignment in candidates[selection.name]:
-            index[tuple(assignment[v] for v in shared)].append((observation, assignment))
+            buckets.setdefault(vars_key(assignment), []).append(observation)
+        index: dict[tuple[str, ...], list[tuple[Assignment, list[ObservationRecord]]]] = defaultdict(list)
+        for key, found in buckets.items():
+            extra = dict(key)
+            index[tuple(extra[v] for v in shared)].append((extra, found))
         joined = []
-        for chosen, assignment in partial:
-            used_ids = {o.id for o in chosen.values()}
-            for observation, extra in index.get(tuple(assignment[v] for v in shared), ()):
-                if observation.id in used_ids:
-                    continue  # the selections of one binding are distinct observations
-                if not _distinct(assignment, extra):
-                    continue
-                joined.append(({**chosen, selection.name: observation}, {**assignment, **extra}))
+        for assignment, members in partial:
+            for extra, found in index.get(tuple(assignment[v] for v in shared), ()):
+                if _distinct(assignment, extra):
+                    joined.append(({**assignment, **extra}, {**members, selection.name: found}))
         partial = joined
         bound |= selection.variables
         if not partial:
             break
-    return [Binding(chosen, assignment) for chosen, assignment in partial]
+    return partial
+
+
+def enumerate_group(
+    compiled: CompiledIndicator, assignment: Assignment, members: Members, as_of: DayInterval
+) -> EnumeratedGroup:
+    """Every binding of one group: distinct observations, one per selection, each checked."""
+    group = EnumeratedGroup(dict(assignment), [])
+    chosen_sets: list[dict[str, ObservationRecord]] = [{}]
+    for selection in compiled.selections:
+        chosen_sets = [
+            {**chosen, selection.name: observation}
+            for chosen in chosen_sets
+            for observation in members[selection.name]
+            if all(observation.id != other.id for other in chosen.values())
+        ]
+    for chosen in chosen_sets:
+        binding = Binding(chosen, group.vars)
+        binding.checks = [check_window(window, binding, as_of) for window in compiled.windows]
+        binding.truth = min((c.truth for c in binding.checks), default=Truth.DEFINITE)
+        group.bindings.append(binding)
+    if compiled.counts:
+        _apply_counts(compiled.counts, group)
+    return group
 
 
 def _distinct(assignment: Assignment, extra: Assignment) -> bool:
@@ -230,7 +325,7 @@ def _interval(binding: Binding, name: str, as_of: DayInterval) -> DayInterval:
     return as_of if name == AS_OF else binding.observations[name].date
 
 
-def _window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> CheckResult:
+def check_window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> CheckResult:
     gap = gap_range(_interval(binding, window.first, as_of), _interval(binding, window.then, as_of))
     if window.absolute:
         truth = truth_abs_within(gap, window.low, window.high)
@@ -280,7 +375,7 @@ def _days(value: float) -> str:
     return ".." if math.isinf(value) else str(int(value))
 
 
-def _apply_counts(counts: tuple[CountSpec, ...], group: GroupResult) -> None:
+def _apply_counts(counts: tuple[CountSpec, ...], group: EnumeratedGroup) -> None:
     """`count` items: over the bindings that meet every other check (SPEC §6, §13)."""
     definite = [b for b in group.bindings if b.truth == Truth.DEFINITE]
     eligible = [b for b in group.bindings if b.truth != Truth.FALSE]

@@ -209,9 +209,17 @@ def _field(observation: ObservationRecord, path: tuple[str, ...]) -> Any:
 
 
 def selection_assignments(
-    selection: SelectionSpec, observation: ObservationRecord, world: World
+    selection: SelectionSpec,
+    observation: ObservationRecord,
+    world: World,
+    pattern_cache: dict[tuple[Reference, ...], list[Assignment]] | None = None,
 ) -> list[Assignment]:
-    """Distinct assignments under which the observation meets the selection."""
+    """Distinct assignments under which the observation meets the selection.
+
+    The entity patterns depend only on the observation's references, which
+    repeat across many observations (the same official meets the same
+    leader); `pattern_cache` keeps their outcome per reference tuple.
+    """
     if selection.types and observation.type not in selection.types:
         return []
     if selection.min_origins is not None and len(observation.origins) < selection.min_origins:
@@ -220,14 +228,31 @@ def selection_assignments(
         meets_grade(source, selection.min_grade) for source in observation.document.sources
     ):
         return []
+    if pattern_cache is not None and observation.refs in pattern_cache:
+        by_patterns = pattern_cache[observation.refs]
+    else:
+        by_patterns = _distinct_assignments(
+            _patterns(selection.patterns, observation.refs, frozenset(), {}, world)
+        )
+        if pattern_cache is not None:
+            pattern_cache[observation.refs] = by_patterns
+    if not selection.where:
+        return by_patterns
+    return _distinct_assignments(
+        extended
+        for assignment in by_patterns
+        for extended in _where(selection.where, observation, assignment, world)
+    )
+
+
+def _distinct_assignments(assignments: Iterator[Assignment]) -> list[Assignment]:
     found: list[Assignment] = []
     seen: set[tuple[tuple[str, str], ...]] = set()
-    for assignment in _patterns(selection.patterns, observation.refs, frozenset(), {}, world):
-        for extended in _where(selection.where, observation, assignment, world):
-            key = tuple(sorted(extended.items()))
-            if key not in seen:
-                seen.add(key)
-                found.append(extended)
+    for assignment in assignments:
+        key = tuple(sorted(assignment.items()))
+        if key not in seen:
+            seen.add(key)
+            found.append(assignment)
     return found
 
 

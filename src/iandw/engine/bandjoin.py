@@ -1,0 +1,478 @@
+"""Large groups without enumerating their bindings: a band join on sorted dates.
+
+Most indicators are *stars*: one hub selection (the attack) and spoke
+selections (the meeting, the financing), each tied to the hub by at most one
+window, with no `count`, no `as_of` window and selections of disjoint types.
+A group's bindings are then every hub observation with every choice of spoke
+observations, and a binding's status is decided spoke by spoke: the spoke
+observations that may fall in a hub observation's window form, among those
+of one interval width sorted by date, one contiguous range.  Binary search
+counts them and a sparse table gives their best confidence, for all hub
+observations at once (numpy), in O(n log n) rather than O(n²).  Matches and
+near misses are then enumerated only for the few hub observations that can
+reach the top of the list.
+
+Among bindings of equal status and confidence (or of equal closeness), which
+ones fill the first `--max-matches` places is deterministic but may differ
+from the enumerating path's choice; every count, status and confidence is
+the same (tests/test_bandjoin.py checks it against `enumerate_group`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from iandw.dates import DayInterval, Truth
+from iandw.engine.compile import AS_OF, CompiledIndicator
+from iandw.engine.evaluate import (
+    NO_NEAR_MISS,
+    Assignment,
+    Binding,
+    GroupResult,
+    Members,
+    check_window,
+    match_order,
+    near_miss_order,
+)
+from iandw.model.case import ObservationRecord
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BAND_JOIN_MIN_BINDINGS = 4096  # below this, enumerating is faster than numpy's overhead
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class StarPlan:
+    """The hub, the spokes, and each spoke's band: spoke date − hub date ∈ [low, high]."""
+
+    hub: str
+    spokes: tuple[str, ...]
+    bands: tuple[tuple[float, float], ...]
+
+
+def star_plan(compiled: CompiledIndicator) -> StarPlan | None:
+    """The star shape of an indicator, or None when it needs enumeration."""
+    selections = compiled.selections
+    if compiled.counts or len(selections) < 2:
+        return None
+    types = [selection.types for selection in selections]
+    if any(not t for t in types) or any(a & b for a, b in itertools.combinations(types, 2)):
+        return None  # observations of two selections could coincide
+    windows = compiled.windows
+    if any(AS_OF in (w.first, w.then) or (w.absolute and w.low > 0) for w in windows):
+        return None
+    names = [selection.name for selection in selections]
+    hubs = [name for name in names if all(name in (w.first, w.then) for w in windows)]
+    if not hubs:
+        return None
+    hub = hubs[0]
+    spokes = tuple(name for name in names if name != hub)
+    bands = []
+    for spoke in spokes:
+        tied = [w for w in windows if spoke in (w.first, w.then)]
+        if len(tied) > 1:
+            return None
+        if not tied:
+            bands.append((-INF, INF))
+        elif tied[0].absolute:
+            bands.append((-tied[0].high, tied[0].high))
+        elif tied[0].first == hub:
+            bands.append((tied[0].low, tied[0].high))
+        else:
+            bands.append((-tied[0].high, -tied[0].low))
+    return StarPlan(hub, spokes, tuple(bands))
+
+
+def band_join_group(
+    plan: StarPlan, compiled: CompiledIndicator, assignment: Assignment, members: Members, as_of: DayInterval
+) -> BandJoinGroup:
+    return BandJoinGroup(dict(assignment), plan, compiled, members, as_of)
+
+
+# --- arrays -------------------------------------------------------------------
+
+
+@dataclass
+class _Side:
+    """One selection's observations in a group, in a fixed order (date, then id)."""
+
+    records: list[ObservationRecord]
+    lo: np.ndarray
+    hi: np.ndarray
+    conf: np.ndarray
+
+    @classmethod
+    def of(cls, records: list[ObservationRecord]) -> _Side:
+        import numpy as np
+
+        ordered = sorted(records, key=lambda r: (r.date.lo, r.date.hi, r.id))
+        return cls(
+            ordered,
+            np.array([r.date.lo for r in ordered], dtype=float),
+            np.array([r.date.hi for r in ordered], dtype=float),
+            np.array([r.confidence for r in ordered], dtype=float),
+        )
+
+
+@dataclass
+class _WidthClass:
+    """Spoke observations of one interval shape, sorted by the date that bounds them.
+
+    `kind` is "finite" (lo and hi known; key lo, all of one width), "left"
+    (open start; key hi), "right" (open end; key lo) or "all" (both open).
+    """
+
+    kind: str
+    width: float
+    members: np.ndarray  # indices into the side
+    keys: np.ndarray
+    table: np.ndarray  # sparse table of confidences: table[k, i] = max of members[i : i + 2**k]
+
+
+def _width_classes(side: _Side) -> list[_WidthClass]:
+    import numpy as np
+
+    left, right = np.isinf(side.lo), np.isinf(side.hi)
+    width = np.where(left | right, 0.0, side.hi - side.lo)
+    classes = []
+    for kind, in_kind in (
+        ("finite", ~left & ~right),
+        ("left", left & ~right),
+        ("right", ~left & right),
+        ("all", left & right),
+    ):
+        for shape_width in np.unique(width[in_kind]):
+            chosen = np.flatnonzero(in_kind & (width == shape_width))
+            keys = side.hi[chosen] if kind == "left" else side.lo[chosen]
+            order = np.lexsort((chosen, keys))
+            chosen, keys = chosen[order], keys[order]
+            table = _sparse_table(side.conf[chosen])
+            classes.append(_WidthClass(kind, float(shape_width), chosen, keys, table))
+    return classes
+
+
+def _sparse_table(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    size = len(values)
+    levels = max(1, size.bit_length())
+    table = np.full((levels, size), -1.0)
+    table[0] = values
+    for k in range(1, levels):
+        span = 1 << (k - 1)
+        table[k, : size - span] = np.maximum(table[k - 1, : size - span], table[k - 1, span:])
+    return table
+
+
+def _range_max(table: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """max(values[start:end]) per query; -1 for an empty range."""
+    import numpy as np
+
+    length = end - start
+    result = np.full(len(start), -1.0)
+    some = length > 0
+    if not some.any():
+        return result
+    k = np.floor(np.log2(length[some])).astype(np.int64)
+    left = table[k, start[some]]
+    right = table[k, end[some] - (1 << k)]
+    result[some] = np.maximum(left, right)
+    return result
+
+
+@dataclass
+class _SpokeStats:
+    """Per hub observation: how many spoke observations may/must fit, the best of them, the nearest miss."""
+
+    possible: np.ndarray  # count with status possible or definite
+    definite: np.ndarray
+    best_possible: np.ndarray  # best confidence among them (-1: none)
+    best_definite: np.ndarray
+    nearest_miss: np.ndarray  # smallest violation among those that cannot fit (inf: none)
+
+
+def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeStats:
+    """For every hub observation at once: the spoke observations in its window, by class."""
+    import numpy as np
+
+    low, high = band
+    count = len(hub.records)
+    stats = _SpokeStats(
+        possible=np.zeros(count, dtype=np.int64),
+        definite=np.zeros(count, dtype=np.int64),
+        best_possible=np.full(count, -1.0),
+        best_definite=np.full(count, -1.0),
+        nearest_miss=np.full(count, INF),
+    )
+    with np.errstate(invalid="ignore"):
+        # bounds on the spoke date that keep spoke − hub in [low, high]; an
+        # infinite band side makes the bound infinite whatever the hub date
+        some_low = hub.lo + low if low > -INF else np.full(count, -INF)
+        all_low = hub.hi + low if low > -INF else np.full(count, -INF)
+        some_high = hub.hi + high if high < INF else np.full(count, INF)
+        all_high = hub.lo + high if high < INF else np.full(count, INF)
+    for cls in _width_classes(spoke):
+        size = len(cls.keys)
+        zeros, everything = np.zeros(count, dtype=np.int64), np.full(count, size, dtype=np.int64)
+        if cls.kind == "finite":  # spoke hi = lo + width
+            p_start = np.searchsorted(cls.keys, some_low - cls.width, "left")
+            p_end = np.searchsorted(cls.keys, some_high, "right")
+            d_start = np.searchsorted(cls.keys, all_low, "left")
+            d_end = np.searchsorted(cls.keys, all_high - cls.width, "right")
+        elif cls.kind == "left":  # open start: only its end (the key) can be too early
+            p_start, p_end = np.searchsorted(cls.keys, some_low, "left"), everything
+            d_start = zeros
+            d_end = np.searchsorted(cls.keys, all_high, "right") if low == -INF else zeros
+        elif cls.kind == "right":  # open end: only its start (the key) can be too late
+            p_start, p_end = zeros, np.searchsorted(cls.keys, some_high, "right")
+            d_start = np.searchsorted(cls.keys, all_low, "left") if high == INF else everything
+            d_end = everything
+        else:
+            p_start, p_end = zeros, everything
+            d_start, d_end = (zeros, everything) if (low, high) == (-INF, INF) else (zeros, zeros)
+        p_end, d_end = np.maximum(p_end, p_start), np.maximum(d_end, d_start)
+        stats.possible += p_end - p_start
+        stats.definite += d_end - d_start
+        stats.best_possible = np.maximum(stats.best_possible, _range_max(cls.table, p_start, p_end))
+        stats.best_definite = np.maximum(stats.best_definite, _range_max(cls.table, d_start, d_end))
+        for neighbour, exists in ((p_start - 1, p_start > 0), (p_end, p_end < size)):
+            if not exists.any():
+                continue
+            chosen = cls.members[np.clip(neighbour, 0, size - 1)]
+            distance = _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high)
+            stats.nearest_miss = np.minimum(stats.nearest_miss, np.where(exists, distance, INF))
+    return stats
+
+
+def _violation(s_lo: Any, s_hi: Any, h_lo: Any, h_hi: Any, low: float, high: float) -> Any:
+    """Days by which the nearest possible gap (spoke − hub) misses [low, high]; 0 inside."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        return np.maximum(0.0, np.maximum(low - (s_hi - h_lo), (s_lo - h_hi) - high))
+
+
+def _pair_status(s_lo: Any, s_hi: Any, h_lo: float, h_hi: float, low: float, high: float) -> Any:
+    """Truth of spoke − hub ∈ [low, high] for every spoke observation (SPEC §3)."""
+    import numpy as np
+
+    gap_low, gap_high = s_lo - h_hi, s_hi - h_lo
+    status = np.full(len(s_lo), int(Truth.POSSIBLE), dtype=np.int64)
+    status[(gap_low >= low) & (gap_high <= high)] = int(Truth.DEFINITE)
+    status[(gap_high < low) | (gap_low > high)] = int(Truth.FALSE)
+    return status
+
+
+# --- the group ------------------------------------------------------------------
+
+
+@dataclass
+class BandJoinGroup(GroupResult):
+    """A group evaluated by band join; matches and near misses found on demand."""
+
+    vars: Assignment
+    plan: StarPlan
+    compiled: CompiledIndicator
+    members: Members
+    as_of: DayInterval
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        self.hub = _Side.of(self.members[self.plan.hub])
+        self.spokes = [_Side.of(self.members[name]) for name in self.plan.spokes]
+        stats = [
+            _spoke_stats(self.hub, side, band)
+            for side, band in zip(self.spokes, self.plan.bands, strict=True)
+        ]
+        self.stats = stats
+        self.possible_per_hub = np.prod([s.possible for s in stats], axis=0)
+        self.definite_per_hub = np.prod([s.definite for s in stats], axis=0)
+        self.best_definite = self.hub.conf * np.prod([np.maximum(s.best_definite, 0) for s in stats], axis=0)
+        self.best_possible = self.hub.conf * np.prod([np.maximum(s.best_possible, 0) for s in stats], axis=0)
+        total = len(self.hub.records) * math.prod(len(side.records) for side in self.spokes)
+        self._match_count = int(self.possible_per_hub.sum())
+        self._definite_count = int(self.definite_per_hub.sum())
+        self._near_miss_count = total - self._match_count
+        self.closest_failed, self.closest_violation = self._closest_per_hub()
+
+    # counts and status
+
+    @property
+    def truth(self) -> Truth:
+        if self._definite_count:
+            return Truth.DEFINITE
+        return Truth.POSSIBLE if self._match_count else Truth.FALSE
+
+    @property
+    def match_count(self) -> int:
+        return self._match_count
+
+    @property
+    def near_miss_count(self) -> int:
+        return self._near_miss_count
+
+    @property
+    def closeness(self) -> tuple[int, float]:
+        import numpy as np
+
+        some = np.flatnonzero(np.isfinite(self.closest_violation))
+        if not len(some):
+            return NO_NEAR_MISS
+        first = some[np.lexsort((self.closest_violation[some], self.closest_failed[some]))[0]]
+        return int(self.closest_failed[first]), float(self.closest_violation[first])
+
+    def _closest_per_hub(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per hub observation, the (failed checks, violation) of its nearest miss (inf: none).
+
+        Spokes with nothing in the window must fail; if all have something,
+        the nearest miss fails exactly one spoke, the one missing by least.
+        """
+        import numpy as np
+
+        empty = np.array([s.possible == 0 for s in self.stats])
+        misses = np.array([s.nearest_miss for s in self.stats])
+        must_fail = empty.sum(axis=0)
+        forced = np.where(empty, misses, 0.0).sum(axis=0)
+        failed = np.where(must_fail > 0, must_fail, 1)
+        violation = np.where(must_fail > 0, forced, misses.min(axis=0))
+        return failed, violation
+
+    # matches and near misses, enumerated for few hub observations
+
+    def top_matches(self, limit: int | None = None) -> list[Binding]:
+        key = f"matches:{limit}"
+        if key not in self._cache:
+            found = self._top(self.definite_per_hub > 0, self.best_definite, limit, definite=True)
+            if limit is None or len(found) < limit:
+                exactly_possible = self.possible_per_hub > self.definite_per_hub
+                more = None if limit is None else limit - len(found)
+                found += self._top(exactly_possible, self.best_possible, more, definite=False)
+            self._cache[key] = sorted(found, key=match_order)
+        return list(self._cache[key])
+
+    def _top(
+        self, eligible: np.ndarray, bound: np.ndarray, limit: int | None, definite: bool
+    ) -> list[Binding]:
+        """The best bindings of one status, visiting hub observations from the most promising."""
+        import numpy as np
+
+        hubs = np.flatnonzero(eligible)
+        hubs = hubs[np.lexsort((hubs, -bound[hubs]))]
+        best: list[tuple[float, tuple[int, ...]]] = []
+        for hub in hubs:
+            if limit is not None and len(best) >= limit and bound[hub] <= best[limit - 1][0]:
+                break  # no binding of this or any later hub observation can do better
+            best += self._hub_matches(int(hub), limit, definite)
+            best.sort(key=lambda item: (-item[0], item[1]))
+            best = best[:limit] if limit is not None else best
+        return [self._binding(choice) for _, choice in best]
+
+    def _hub_matches(
+        self, hub: int, limit: int | None, definite: bool
+    ) -> list[tuple[float, tuple[int, ...]]]:
+        """Bindings of one hub observation with status definite (or exactly possible), best first."""
+        options = []
+        for side, band in zip(self.spokes, self.plan.bands, strict=True):
+            status = self._statuses(hub, side, band)
+            sure = _best_by_confidence(side, status == int(Truth.DEFINITE), limit)
+            maybe = [] if definite else _best_by_confidence(side, status == int(Truth.POSSIBLE), limit)
+            options.append([(index, True) for index in sure] + [(index, False) for index in maybe])
+        found = []
+        for combination in itertools.product(*options):
+            if not definite and all(is_sure for _, is_sure in combination):
+                continue  # all definite: counted among the definite bindings
+            chosen = (hub, *(index for index, _ in combination))
+            found.append((self._confidence(chosen), chosen))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return found[:limit] if limit is not None else found
+
+    def top_near_misses(self, limit: int | None = None) -> list[Binding]:
+        key = f"near:{limit}"
+        if key not in self._cache:
+            self._cache[key] = self._near_misses(limit)
+        return list(self._cache[key])
+
+    def _near_misses(self, limit: int | None) -> list[Binding]:
+        """Visit hub observations from the closest possible miss; stop when none can do better.
+
+        A hub observation's closest miss is known exactly; its confidence is
+        bounded by the hub's confidence times the best of each spoke.
+        """
+        import numpy as np
+
+        hubs = np.flatnonzero(np.isfinite(self.closest_violation))
+        ceiling = self.hub.conf * math.prod(float(side.conf.max()) for side in self.spokes)
+        hubs = hubs[
+            np.lexsort((hubs, -ceiling[hubs], self.closest_violation[hubs], self.closest_failed[hubs]))
+        ]
+        best: list[tuple[tuple[int, float, float], tuple[int, ...]]] = []
+        for hub in hubs:
+            bound = (int(self.closest_failed[hub]), float(self.closest_violation[hub]), -float(ceiling[hub]))
+            if limit is not None and len(best) >= limit and bound >= best[limit - 1][0]:
+                break
+            best += self._hub_near_misses(int(hub), limit)
+            best.sort()
+            best = best[:limit] if limit is not None else best
+        return sorted((self._binding(choice) for _, choice in best), key=near_miss_order)
+
+    def _hub_near_misses(
+        self, hub: int, limit: int | None
+    ) -> list[tuple[tuple[int, float, float], tuple[int, ...]]]:
+        """Bindings of one hub observation that some window rules out, closest first."""
+        import numpy as np
+
+        options = []
+        for side, band in zip(self.spokes, self.plan.bands, strict=True):
+            status = self._statuses(hub, side, band)
+            fits = _best_by_confidence(side, status != int(Truth.FALSE), limit)
+            distance = _violation(side.lo, side.hi, self.hub.lo[hub], self.hub.hi[hub], *band)
+            missing = np.flatnonzero(status == int(Truth.FALSE))
+            missing = missing[np.lexsort((missing, -side.conf[missing], distance[missing]))][:limit]
+            options.append([(int(i), 0.0) for i in fits] + [(int(i), float(distance[i])) for i in missing])
+        found = []
+        for combination in itertools.product(*options):
+            failed = sum(1 for _, miss in combination if miss > 0)  # a ruled-out pair misses by > 0 days
+            if failed == 0:
+                continue
+            chosen = (hub, *(index for index, _ in combination))
+            violation = sum(miss for _, miss in combination)
+            found.append(((failed, violation, -self._confidence(chosen)), chosen))
+        found.sort()
+        return found[:limit] if limit is not None else found
+
+    # helpers
+
+    def _statuses(self, hub: int, side: _Side, band: tuple[float, float]) -> np.ndarray:
+        return _pair_status(side.lo, side.hi, float(self.hub.lo[hub]), float(self.hub.hi[hub]), *band)
+
+    def _confidence(self, chosen: tuple[int, ...]) -> float:
+        confidences = [float(self.hub.conf[chosen[0]])]
+        confidences += [float(side.conf[index]) for side, index in zip(self.spokes, chosen[1:], strict=True)]
+        return math.prod(sorted(confidences))
+
+    def _binding(self, chosen: tuple[int, ...]) -> Binding:
+        records = {self.plan.hub: self.hub.records[chosen[0]]}
+        for name, side, index in zip(self.plan.spokes, self.spokes, chosen[1:], strict=True):
+            records[name] = side.records[index]
+        ordered = {selection.name: records[selection.name] for selection in self.compiled.selections}
+        binding = Binding(ordered, self.vars)
+        binding.checks = [check_window(window, binding, self.as_of) for window in self.compiled.windows]
+        binding.truth = min((check.truth for check in binding.checks), default=Truth.DEFINITE)
+        return binding
+
+
+def _best_by_confidence(side: _Side, mask: Any, limit: int | None) -> list[int]:
+    """Indices of the most confident observations where `mask` holds (ties: earlier first)."""
+    import numpy as np
+
+    chosen = np.flatnonzero(mask)
+    chosen = chosen[np.lexsort((chosen, -side.conf[chosen]))]
+    return [int(i) for i in (chosen[:limit] if limit is not None else chosen)]
