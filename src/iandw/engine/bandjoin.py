@@ -42,7 +42,7 @@ from iandw.model.case import ObservationRecord
 if TYPE_CHECKING:
     import numpy as np
 
-BAND_JOIN_MIN_BINDINGS = 4096  # below this, enumerating is faster than numpy's overhead
+BAND_JOIN_MIN_BINDINGS = 50  # below this, enumerating is faster than numpy's per-group overhead
 
 INF = math.inf
 
@@ -106,41 +106,51 @@ class _Side:
     lo: np.ndarray
     hi: np.ndarray
     conf: np.ndarray
+    confidences: list[float]  # the same as Python floats: indexing numpy one at a time is slow
 
     @classmethod
     def of(cls, records: list[ObservationRecord]) -> _Side:
         import numpy as np
 
         ordered = sorted(records, key=lambda r: (r.date.lo, r.date.hi, r.id))
+        confidences = [r.confidence for r in ordered]
         return cls(
             ordered,
             np.array([r.date.lo for r in ordered], dtype=float),
             np.array([r.date.hi for r in ordered], dtype=float),
-            np.array([r.confidence for r in ordered], dtype=float),
+            np.array(confidences, dtype=float),
+            confidences,
         )
 
 
+# Spoke observations are split into segments of one interval shape — a fixed
+# width (a day: 0, a 31-day month: 30 …), an open start, an open end, or
+# both — each sorted by the one date that bounds it.  Within a segment, the
+# observations that may (or must) fall in a hub observation's window are one
+# contiguous range.  Segments are laid end to end in one array, each shifted
+# by its own offset, so one vectorised search answers every segment for every
+# hub observation.
+_SEGMENT = 1e8  # larger than any span of days (year 9999 is day 3.65e6)
+_HALF = _SEGMENT / 4
+
+
 @dataclass
-class _WidthClass:
-    """Spoke observations of one interval shape, sorted by the date that bounds them.
-
-    `kind` is "finite" (lo and hi known; key lo, all of one width), "left"
-    (open start; key hi), "right" (open end; key lo) or "all" (both open).
-    """
-
-    kind: str
-    width: float
-    members: np.ndarray  # indices into the side
-    keys: np.ndarray
-    table: np.ndarray  # sparse table of confidences: table[k, i] = max of members[i : i + 2**k]
+class _Segments:
+    kinds: list[str]  # per segment: "finite", "left" (open start), "right" (open end), "all"
+    widths: np.ndarray  # per segment: hi − lo of its (finite) observations
+    bounds: np.ndarray  # per segment: [first, last) positions in `members`
+    members: np.ndarray  # side indices, segment by segment, each sorted by its key
+    keys: np.ndarray  # the sorting key plus the segment's offset
+    table: np.ndarray  # sparse table of confidences along `members`
 
 
-def _width_classes(side: _Side) -> list[_WidthClass]:
+def _segments(side: _Side) -> _Segments:
     import numpy as np
 
     left, right = np.isinf(side.lo), np.isinf(side.hi)
     width = np.where(left | right, 0.0, side.hi - side.lo)
-    classes = []
+    kinds, widths, members, keys, bounds = [], [], [], [], []
+    position = 0
     for kind, in_kind in (
         ("finite", ~left & ~right),
         ("left", left & ~right),
@@ -149,12 +159,25 @@ def _width_classes(side: _Side) -> list[_WidthClass]:
     ):
         for shape_width in np.unique(width[in_kind]):
             chosen = np.flatnonzero(in_kind & (width == shape_width))
-            keys = side.hi[chosen] if kind == "left" else side.lo[chosen]
-            order = np.lexsort((chosen, keys))
-            chosen, keys = chosen[order], keys[order]
-            table = _sparse_table(side.conf[chosen])
-            classes.append(_WidthClass(kind, float(shape_width), chosen, keys, table))
-    return classes
+            key = side.hi[chosen] if kind == "left" else side.lo[chosen]
+            key = np.where(np.isfinite(key), key, 0.0)
+            order = np.lexsort((chosen, key))
+            offset = len(kinds) * _SEGMENT
+            kinds.append(kind)
+            widths.append(float(shape_width))
+            members.append(chosen[order])
+            keys.append(key[order] + offset)
+            bounds.append((position, position + len(chosen)))
+            position += len(chosen)
+    every = np.concatenate(members)
+    return _Segments(
+        kinds,
+        np.array(widths),
+        np.array(bounds, dtype=np.int64),
+        every,
+        np.concatenate(keys),
+        _sparse_table(side.conf[every]),
+    )
 
 
 def _sparse_table(values: np.ndarray) -> np.ndarray:
@@ -198,55 +221,58 @@ class _SpokeStats:
 
 
 def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeStats:
-    """For every hub observation at once: the spoke observations in its window, by class."""
+    """For every hub observation at once: the spoke observations in its window, segment by segment."""
     import numpy as np
 
     low, high = band
     count = len(hub.records)
+    segments = _segments(spoke)
+    # bounds on the spoke date that keep spoke − hub in [low, high]; an
+    # infinite band side makes the bound infinite whatever the hub date
+    some_low = hub.lo + low if low > -INF else np.full(count, -INF)
+    all_low = hub.hi + low if low > -INF else np.full(count, -INF)
+    some_high = hub.hi + high if high < INF else np.full(count, INF)
+    all_high = hub.lo + high if high < INF else np.full(count, INF)
+    never = (np.full(count, INF), np.full(count, -INF))
+    ranges = []  # per segment: (possible from, possible to, definite from, definite to), on its key
+    for kind, width in zip(segments.kinds, segments.widths, strict=True):
+        if kind == "finite":  # spoke hi = lo + width
+            ranges.append((some_low - width, some_high, all_low, all_high - width))
+        elif kind == "left":  # open start, keyed by its end: only that can be too early
+            definite = (np.full(count, -INF), all_high) if low == -INF else never
+            ranges.append((some_low, np.full(count, INF), *definite))
+        elif kind == "right":  # open end, keyed by its start: only that can be too late
+            definite = (all_low, np.full(count, INF)) if high == INF else never
+            ranges.append((np.full(count, -INF), some_high, *definite))
+        else:
+            definite = (np.full(count, -INF), np.full(count, INF)) if (low, high) == (-INF, INF) else never
+            ranges.append((np.full(count, -INF), np.full(count, INF), *definite))
+    offsets = (np.arange(len(ranges)) * _SEGMENT)[:, None]
+    p_from, p_to, d_from, d_to = (
+        np.clip(np.array([r[i] for r in ranges]), -_HALF, _HALF) + offsets for i in range(4)
+    )
+    p_start = np.searchsorted(segments.keys, p_from, "left")
+    p_end = np.maximum(np.searchsorted(segments.keys, p_to, "right"), p_start)
+    d_start = np.searchsorted(segments.keys, d_from, "left")
+    d_end = np.maximum(np.searchsorted(segments.keys, d_to, "right"), d_start)
     stats = _SpokeStats(
-        possible=np.zeros(count, dtype=np.int64),
-        definite=np.zeros(count, dtype=np.int64),
-        best_possible=np.full(count, -1.0),
-        best_definite=np.full(count, -1.0),
+        possible=(p_end - p_start).sum(axis=0),
+        definite=(d_end - d_start).sum(axis=0),
+        best_possible=_range_max(segments.table, p_start.ravel(), p_end.ravel())
+        .reshape(p_start.shape)
+        .max(axis=0),
+        best_definite=_range_max(segments.table, d_start.ravel(), d_end.ravel())
+        .reshape(d_start.shape)
+        .max(axis=0),
         nearest_miss=np.full(count, INF),
     )
-    with np.errstate(invalid="ignore"):
-        # bounds on the spoke date that keep spoke − hub in [low, high]; an
-        # infinite band side makes the bound infinite whatever the hub date
-        some_low = hub.lo + low if low > -INF else np.full(count, -INF)
-        all_low = hub.hi + low if low > -INF else np.full(count, -INF)
-        some_high = hub.hi + high if high < INF else np.full(count, INF)
-        all_high = hub.lo + high if high < INF else np.full(count, INF)
-    for cls in _width_classes(spoke):
-        size = len(cls.keys)
-        zeros, everything = np.zeros(count, dtype=np.int64), np.full(count, size, dtype=np.int64)
-        if cls.kind == "finite":  # spoke hi = lo + width
-            p_start = np.searchsorted(cls.keys, some_low - cls.width, "left")
-            p_end = np.searchsorted(cls.keys, some_high, "right")
-            d_start = np.searchsorted(cls.keys, all_low, "left")
-            d_end = np.searchsorted(cls.keys, all_high - cls.width, "right")
-        elif cls.kind == "left":  # open start: only its end (the key) can be too early
-            p_start, p_end = np.searchsorted(cls.keys, some_low, "left"), everything
-            d_start = zeros
-            d_end = np.searchsorted(cls.keys, all_high, "right") if low == -INF else zeros
-        elif cls.kind == "right":  # open end: only its start (the key) can be too late
-            p_start, p_end = zeros, np.searchsorted(cls.keys, some_high, "right")
-            d_start = np.searchsorted(cls.keys, all_low, "left") if high == INF else everything
-            d_end = everything
-        else:
-            p_start, p_end = zeros, everything
-            d_start, d_end = (zeros, everything) if (low, high) == (-INF, INF) else (zeros, zeros)
-        p_end, d_end = np.maximum(p_end, p_start), np.maximum(d_end, d_start)
-        stats.possible += p_end - p_start
-        stats.definite += d_end - d_start
-        stats.best_possible = np.maximum(stats.best_possible, _range_max(cls.table, p_start, p_end))
-        stats.best_definite = np.maximum(stats.best_definite, _range_max(cls.table, d_start, d_end))
-        for neighbour, exists in ((p_start - 1, p_start > 0), (p_end, p_end < size)):
-            if not exists.any():
-                continue
-            chosen = cls.members[np.clip(neighbour, 0, size - 1)]
-            distance = _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high)
-            stats.nearest_miss = np.minimum(stats.nearest_miss, np.where(exists, distance, INF))
+    first, last = segments.bounds[:, :1], segments.bounds[:, 1:]
+    for neighbour, exists in ((p_start - 1, p_start > first), (p_end, p_end < last)):
+        if not exists.any():
+            continue
+        chosen = segments.members[np.clip(neighbour, 0, len(segments.members) - 1)]
+        distance = _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high)
+        stats.nearest_miss = np.minimum(stats.nearest_miss, np.where(exists, distance, INF).min(axis=0))
     return stats
 
 
@@ -454,8 +480,8 @@ class BandJoinGroup(GroupResult):
         return _pair_status(side.lo, side.hi, float(self.hub.lo[hub]), float(self.hub.hi[hub]), *band)
 
     def _confidence(self, chosen: tuple[int, ...]) -> float:
-        confidences = [float(self.hub.conf[chosen[0]])]
-        confidences += [float(side.conf[index]) for side, index in zip(self.spokes, chosen[1:], strict=True)]
+        confidences = [self.hub.confidences[chosen[0]]]
+        confidences += [side.confidences[index] for side, index in zip(self.spokes, chosen[1:], strict=True)]
         return math.prod(sorted(confidences))
 
     def _binding(self, chosen: tuple[int, ...]) -> Binding:

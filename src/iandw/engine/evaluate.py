@@ -10,10 +10,11 @@ assignment to decide fired / possible / not fired per assignment.
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from iandw.dates import (
@@ -41,8 +42,12 @@ Candidates = dict[str, list[tuple[ObservationRecord, Assignment]]]  # per select
 class CheckResult:
     require: str
     truth: Truth
-    detail: str
     distance: float  # how far outside the requirement (0 when it can hold)
+    explain: Callable[[], str]  # the detail, written only if a report shows this check
+
+    @property
+    def detail(self) -> str:
+        return self.explain()
 
 
 @dataclass
@@ -333,7 +338,7 @@ def check_window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> Ch
     else:
         truth = truth_within(gap, window.low, window.high)
         distance = distance_outside(gap, window.low, window.high)
-    return CheckResult(window.text, truth, describe_gap(window, gap), distance)
+    return CheckResult(window.text, truth, distance, functools.partial(describe_gap, window, gap))
 
 
 def _amount(low: float, high: float) -> str:
@@ -401,4 +406,4 @@ def _count(spec: CountSpec, definite: list[Binding], eligible: list[Binding]) ->
     else:
         truth = Truth.FALSE
     detail = f"{sure} definite, {maybe} possible distinct {unit} for {spec.selection} (need {spec.at_least})"
-    return CheckResult(spec.text, truth, detail, float(max(0, spec.at_least - maybe)))
+    return CheckResult(spec.text, truth, float(max(0, spec.at_least - maybe)), lambda: detail)

@@ -10,7 +10,7 @@ entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.engine.compile import EntityCondition, PatternSpec, SelectionSpec
@@ -37,6 +37,10 @@ class World:
     registry: EntityRegistry
     scales: dict[str, tuple[str, ...]]
     variable_types: dict[str, str | None]
+    # (pattern, reference) → the variable values under which the reference
+    # meets the pattern on its own; entities and roles repeat across
+    # observations far more than whole observations do
+    local: dict[tuple[PatternSpec, Reference], list[Assignment]] = field(default_factory=dict, compare=False)
 
     def can_bind(self, variable: str, entity_id: str, assignment: Assignment) -> bool:
         """Typed variables; distinct variables bind distinct entities."""
@@ -271,8 +275,37 @@ def _patterns(
     for index, reference in enumerate(refs):
         if index in used:
             continue
-        for extended in pattern_extensions(first, reference, assignment, world):
+        for extended in _merged(first, reference, assignment, world):
             yield from _patterns(rest, refs, used | {index}, extended, world)
+
+
+def _merged(
+    pattern: PatternSpec, reference: Reference, assignment: Assignment, world: World
+) -> Iterator[Assignment]:
+    """`pattern_extensions`, from the pattern's own (cached) outcome for this reference.
+
+    The outcome on an empty assignment lists every way the reference can
+    meet the pattern; joining it with `assignment` keeps the options that
+    agree with the variables already bound and bind new variables to
+    entities not yet taken — exactly what extending `assignment` would do.
+    """
+    key = (pattern, reference)
+    options = world.local.get(key)
+    if options is None:
+        options = world.local[key] = list(pattern_extensions(pattern, reference, {}, world))
+    taken = set(assignment.values())
+    for option in options:
+        extended = dict(assignment)
+        for variable, entity_id in option.items():
+            bound = assignment.get(variable)
+            if bound is None:
+                if entity_id in taken:
+                    break
+                extended[variable] = entity_id
+            elif bound != entity_id:
+                break
+        else:
+            yield extended
 
 
 def _where(
