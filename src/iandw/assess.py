@@ -42,7 +42,7 @@ class IndicatorAssessment:
     def delta_log_odds(self) -> float:
         truth = self.group.truth if self.group else Truth.FALSE
         if truth == Truth.DEFINITE:
-            return self.confidence * math.log(self.likelihood_ratio)
+            return self.confidence * math.log(self.likelihood_ratio) + 0.0  # + 0.0: never -0.0
         if truth == Truth.POSSIBLE:
             return 0.0
         return math.log(self.absent_likelihood_ratio)

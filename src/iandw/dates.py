@@ -101,8 +101,10 @@ def _parse_cached(text: str, pad: int) -> DayInterval:
     if single and _plain_month_ok(single.group(2)):
         return _plain_bounds(text, *single.groups(), pad=pad, strict=False)
     interval = _PLAIN_INTERVAL.fullmatch(text)
-    if interval and (interval.group(1) or interval.group(6)) and all(
-        _plain_month_ok(interval.group(i)) for i in (2, 7)
+    if (
+        interval
+        and (interval.group(1) or interval.group(6))
+        and all(_plain_month_ok(interval.group(i)) for i in (2, 7))
     ):
         lower = interval.groups()[0:4]
         upper = interval.groups()[5:9]
@@ -183,7 +185,10 @@ def _section_bounds(text: str, section: Any, pad: int, strict: bool) -> tuple[Da
         lo = _struct_to_date(section.lower_strict())
         hi = _struct_to_date(section.upper_strict())
     except (ValueError, OverflowError, TypeError, AttributeError):
-        raise DateError(f"invalid date {text!r}: outside the years 0001-9999") from None
+        raise DateError(
+            f"unsupported date {text!r}: outside the years 0001-9999, or unspecified digits "
+            "in a month or day, which the edtf package cannot bound"
+        ) from None
     if strict or not _is_qualified(section) or pad == 0:
         return lo.toordinal(), hi.toordinal()
     unit = _precision(section)

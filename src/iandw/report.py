@@ -1,9 +1,4 @@
-"""Engine and assessment results to the report model (SPEC §8).
-
-The results are the engine's own, already typed, so the many small report
-objects are built with `model_construct` (no re-validation); the JSON Schema
-test checks the assembled report instead.
-"""
+"""Engine and assessment results to the report model (SPEC §8)."""
 
 from __future__ import annotations
 
@@ -43,7 +38,7 @@ def build_report(
             if group.status == "not-fired":
                 continue
             groups.append(
-                r.Group.model_construct(
+                r.Group(
                     vars=group.vars,
                     status=group.status,  # type: ignore[arg-type]
                     confidence=group.confidence,
@@ -54,7 +49,7 @@ def build_report(
                 )
             )
         indicators.append(
-            r.IndicatorReport.model_construct(
+            r.IndicatorReport(
                 id=indicator_id,
                 title=indicator.title,
                 likelihood_ratio=indicator.likelihood_ratio,
@@ -69,7 +64,7 @@ def build_report(
         for item in assessment.indicators:
             group: GroupResult | None = item.group
             entries.append(
-                r.HypothesisIndicator.model_construct(
+                r.HypothesisIndicator(
                     id=item.indicator_id,
                     status=item.status,  # type: ignore[arg-type]
                     confidence=item.confidence,
@@ -96,12 +91,10 @@ def build_report(
                 level=assessment.level,  # type: ignore[arg-type]
                 indicators=entries,
                 sensitivity=[
-                    r.Sensitivity.model_construct(indicator=i, posterior_without=p)
-                    for i, p in assessment.sensitivity
+                    r.Sensitivity(indicator=i, posterior_without=p) for i, p in assessment.sensitivity
                 ],
                 shared_evidence=[
-                    r.SharedEvidence.model_construct(observation=o, indicators=ids)
-                    for o, ids in assessment.shared_evidence
+                    r.SharedEvidence(observation=o, indicators=ids) for o, ids in assessment.shared_evidence
                 ],
             )
         )
@@ -118,12 +111,12 @@ def build_report(
 
 
 def _match(binding: Binding) -> r.Match:
-    return r.Match.model_construct(
+    return r.Match(
         status=STATUS_OF_TRUTH[binding.truth],  # type: ignore[arg-type]
         confidence=binding.confidence,
         observations={name: o.id for name, o in binding.observations.items()},
         checks=[
-            r.Check.model_construct(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail)  # type: ignore[arg-type]
+            r.Check(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail)  # type: ignore[arg-type]
             for c in binding.checks
         ],
     )
@@ -132,18 +125,18 @@ def _match(binding: Binding) -> r.Match:
 def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
     document = observation.document
     sources = [
-        r.SourceWeight.model_construct(
+        r.SourceWeight(
             name=s.name,
             origin=s.origin_key,
             reliability=s.reliability or "F",
             credibility=s.credibility or 6,
-            weight=source_weight(s, case.tables),
+            weight=source_weight(s.reliability, s.credibility, case.tables),
             url=s.url,
         )
         for s in document.sources
     ]
-    sources.sort(key=lambda s: (s.origin, -s.weight, s.name))
-    return r.ObservationTrace.model_construct(
+    sources.sort(key=lambda s: (s.origin, -s.weight, s.name, s.reliability, s.credibility, s.url or ""))
+    return r.ObservationTrace(
         id=observation.id,
         type=observation.type,
         date=document.date,

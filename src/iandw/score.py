@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from iandw.model.documents import Scoring, Source
+from iandw.model.documents import Scoring
 
 DEFAULT_RELIABILITY: Mapping[str, float] = MappingProxyType(
     {"A": 0.9, "B": 0.7, "C": 0.5, "D": 0.3, "E": 0.1, "F": 0.5}
@@ -59,18 +59,20 @@ class ScoringTables:
         )
 
 
-def source_weight(source: Source, tables: ScoringTables) -> float:
+def source_weight(reliability: str | None, credibility: int | None, tables: ScoringTables) -> float:
     """p = R[reliability] × C[credibility]; a missing grade counts as F / 6."""
-    return tables.reliability[source.reliability or "F"] * tables.credibility[source.credibility or 6]
+    return tables.reliability[reliability or "F"] * tables.credibility[credibility or 6]
 
 
-def best_weight_by_origin(sources: Iterable[Source], tables: ScoringTables) -> dict[str, float]:
+def best_weight_by_origin(
+    sources: Iterable[tuple[str, str | None, int | None]], tables: ScoringTables
+) -> dict[str, float]:
+    """For (origin, reliability, credibility) triples: each origin's best weight."""
     best: dict[str, float] = {}
-    for source in sources:
-        weight = source_weight(source, tables)
-        key = source.origin_key
-        if weight > best.get(key, -1.0):
-            best[key] = weight
+    for origin, reliability, credibility in sources:
+        weight = source_weight(reliability, credibility, tables)
+        if weight > best.get(origin, -1.0):
+            best[origin] = weight
     return best
 
 
@@ -82,7 +84,9 @@ def noisy_or(weights: Iterable[float]) -> float:
     return 1.0 - miss
 
 
-def observation_confidence(sources: Iterable[Source], tables: ScoringTables) -> float:
+def observation_confidence(
+    sources: Iterable[tuple[str, str | None, int | None]], tables: ScoringTables
+) -> float:
     """Noisy-OR over distinct origins of each origin's best source weight."""
     return noisy_or(best_weight_by_origin(sources, tables).values())
 
@@ -137,9 +141,8 @@ def highest_level(levels: Iterable[str]) -> str:
     return max(levels, key=LEVELS.index, default="none")
 
 
-def meets_grade(source: Source, minimum: str) -> bool:
+def meets_grade(reliability: str | None, credibility: int | None, minimum: str) -> bool:
     """`min_grade: B2`: both grades at least as good, from one source; F and 6 never qualify."""
-    reliability, credibility = source.reliability, source.credibility
     if reliability is None or credibility is None or reliability == "F" or credibility == 6:
         return False
     return RELIABILITY_RANK[reliability] <= RELIABILITY_RANK[minimum[0]] and credibility <= int(minimum[1])

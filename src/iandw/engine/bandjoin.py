@@ -98,6 +98,10 @@ def band_join_group(
 # --- arrays -------------------------------------------------------------------
 
 
+def _by_date(record: ObservationRecord) -> tuple[float, float, str]:
+    return record.date.lo, record.date.hi, record.id
+
+
 @dataclass
 class _Side:
     """One selection's observations in a group, in a fixed order (date, then id)."""
@@ -112,7 +116,7 @@ class _Side:
     def of(cls, records: list[ObservationRecord]) -> _Side:
         import numpy as np
 
-        ordered = sorted(records, key=lambda r: (r.date.lo, r.date.hi, r.id))
+        ordered = sorted(records, key=_by_date)
         confidences = [r.confidence for r in ordered]
         return cls(
             ordered,
@@ -458,7 +462,8 @@ class BandJoinGroup(GroupResult):
         options = []
         for side, band in zip(self.spokes, self.plan.bands, strict=True):
             status = self._statuses(hub, side, band)
-            fits = _best_by_confidence(side, status != int(Truth.FALSE), limit)
+            alone = len(self.spokes) == 1  # then the one spoke must be the one that misses
+            fits = [] if alone else _best_by_confidence(side, status != int(Truth.FALSE), limit)
             distance = _violation(side.lo, side.hi, self.hub.lo[hub], self.hub.hi[hub], *band)
             missing = np.flatnonzero(status == int(Truth.FALSE))
             missing = missing[np.lexsort((missing, -side.conf[missing], distance[missing]))][:limit]

@@ -9,7 +9,7 @@ entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,10 +37,18 @@ class World:
     registry: EntityRegistry
     scales: dict[str, tuple[str, ...]]
     variable_types: dict[str, str | None]
-    # (pattern, reference) → the variable values under which the reference
-    # meets the pattern on its own; entities and roles repeat across
-    # observations far more than whole observations do
-    local: dict[tuple[PatternSpec, Reference], list[Assignment]] = field(default_factory=dict, compare=False)
+    # the variable values under which one reference meets one pattern on its
+    # own; entities and roles repeat across observations far more than whole
+    # observations do
+    local: dict[tuple[int, str, str | None], list[Assignment]] = field(default_factory=dict, compare=False)
+
+    def options(self, pattern: PatternSpec, reference: Reference) -> list[Assignment]:
+        """`pattern_extensions` from an empty assignment, remembered per (pattern, entity, role)."""
+        key = (id(pattern), reference.entity, reference.role)
+        found = self.local.get(key)
+        if found is None:
+            found = self.local[key] = list(pattern_extensions(pattern, reference, {}, self))
+        return found
 
     def can_bind(self, variable: str, entity_id: str, assignment: Assignment) -> bool:
         """Typed variables; distinct variables bind distinct entities."""
@@ -229,15 +237,14 @@ def selection_assignments(
     if selection.min_origins is not None and len(observation.origins) < selection.min_origins:
         return []
     if selection.min_grade is not None and not any(
-        meets_grade(source, selection.min_grade) for source in observation.document.sources
+        meets_grade(reliability, credibility, selection.min_grade)
+        for reliability, credibility in observation.grades
     ):
         return []
     if pattern_cache is not None and observation.refs in pattern_cache:
         by_patterns = pattern_cache[observation.refs]
     else:
-        by_patterns = _distinct_assignments(
-            _patterns(selection.patterns, observation.refs, frozenset(), {}, world)
-        )
+        by_patterns = _distinct_assignments(_patterns(selection.patterns, observation.refs, world))
         if pattern_cache is not None:
             pattern_cache[observation.refs] = by_patterns
     if not selection.where:
@@ -249,7 +256,7 @@ def selection_assignments(
     )
 
 
-def _distinct_assignments(assignments: Iterator[Assignment]) -> list[Assignment]:
+def _distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
     found: list[Assignment] = []
     seen: set[tuple[tuple[str, str], ...]] = set()
     for assignment in assignments:
@@ -261,51 +268,43 @@ def _distinct_assignments(assignments: Iterator[Assignment]) -> list[Assignment]
 
 
 def _patterns(
-    patterns: tuple[PatternSpec, ...],
-    refs: tuple[Reference, ...],
-    used: frozenset[int],
-    assignment: Assignment,
-    world: World,
-) -> Iterator[Assignment]:
-    """Backtracking over injective pattern → reference choices."""
-    if not patterns:
-        yield assignment
-        return
-    first, rest = patterns[0], patterns[1:]
-    for index, reference in enumerate(refs):
-        if index in used:
-            continue
-        for extended in _merged(first, reference, assignment, world):
-            yield from _patterns(rest, refs, used | {index}, extended, world)
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
+) -> list[Assignment]:
+    """Every assignment under which distinct references meet the patterns (one each)."""
+    partial: list[tuple[Assignment, frozenset[int]]] = [({}, frozenset())]
+    for pattern in patterns:
+        extended: list[tuple[Assignment, frozenset[int]]] = []
+        for assignment, used in partial:
+            taken = set(assignment.values())
+            for index, reference in enumerate(refs):
+                if index in used:
+                    continue
+                for option in world.options(pattern, reference):
+                    merged = _merge(assignment, option, taken)
+                    if merged is not None:
+                        extended.append((merged, used | {index}))
+        partial = extended
+        if not partial:
+            return []
+    return [assignment for assignment, _ in partial]
 
 
-def _merged(
-    pattern: PatternSpec, reference: Reference, assignment: Assignment, world: World
-) -> Iterator[Assignment]:
-    """`pattern_extensions`, from the pattern's own (cached) outcome for this reference.
+def _merge(assignment: Assignment, option: Assignment, taken: set[str]) -> Assignment | None:
+    """`assignment` extended by a pattern's own option, if they agree.
 
-    The outcome on an empty assignment lists every way the reference can
-    meet the pattern; joining it with `assignment` keeps the options that
-    agree with the variables already bound and bind new variables to
-    entities not yet taken — exactly what extending `assignment` would do.
+    Variables already bound must keep their entity; new ones must take
+    entities no other variable has (distinct variables, distinct entities).
     """
-    key = (pattern, reference)
-    options = world.local.get(key)
-    if options is None:
-        options = world.local[key] = list(pattern_extensions(pattern, reference, {}, world))
-    taken = set(assignment.values())
-    for option in options:
-        extended = dict(assignment)
-        for variable, entity_id in option.items():
-            bound = assignment.get(variable)
-            if bound is None:
-                if entity_id in taken:
-                    break
-                extended[variable] = entity_id
-            elif bound != entity_id:
-                break
-        else:
-            yield extended
+    merged = dict(assignment)
+    for variable, entity_id in option.items():
+        bound = assignment.get(variable)
+        if bound is None:
+            if entity_id in taken:
+                return None
+            merged[variable] = entity_id
+        elif bound != entity_id:
+            return None
+    return merged
 
 
 def _where(

@@ -11,6 +11,7 @@ user must fix, and valid documents are never dropped because another is bad.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,24 +19,32 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import Broken, Loaded, build_case
+from iandw.loader.fast import plain_observation
 from iandw.loader.files import find_files
+from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
+from iandw.loader.observations import ObservationInput
 from iandw.loader.read import read_file
 from iandw.loader.source import RawDocument
 from iandw.loader.typed import type_document
 from iandw.model.case import Case
-from iandw.model.registry import EntityRegistry
+from iandw.model.documents import Observation
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "LoadResult", "load", "load_documents"]
 
 
 @dataclass
 class LoadResult:
-    """The case and every diagnostic, sorted by file and position."""
+    """The case and every diagnostic, sorted by file and position.
+
+    `loaded` keeps, per kind, the documents that were kept (the first of each
+    id) with where they came from; observations are kept reduced
+    (`ObservationInput`), their full documents read again on demand.
+    """
 
     case: Case
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    loaded: dict[str, list[Loaded]] = field(default_factory=dict)
+    loaded: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -49,6 +58,10 @@ class LoadResult:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
+    def counts(self) -> dict[str, int]:
+        """Documents read per kind."""
+        return {kind: len(items) for kind, items in sorted(self.loaded.items())}
+
 
 def load(
     paths: Iterable[str] = ("observations",),
@@ -56,17 +69,17 @@ def load(
     limits: Limits = DEFAULT_LIMITS,
     lints: bool = True,
 ) -> LoadResult:
-    """Read, type and check every document under `paths` and `rules`."""
-    all_paths = list(paths) + ([rules] if rules else [])
-    files, diagnostics = find_files(all_paths)
-    raws: list[RawDocument] = []
+    """Read, type and check every document under `paths` and `rules`.
+
+    Documents are typed as they are read, so a large JSONL file is never
+    held in memory as parsed JSON.
+    """
+    files, diagnostics = find_files(list(paths) + ([rules] if rules else []))
+    collector = _Collector(diagnostics)
     for file in files:
         for item in read_file(file, limits):
-            if isinstance(item, Diagnostic):
-                diagnostics.append(item)
-            else:
-                raws.append(item)
-    return _check(raws, diagnostics, lints)
+            collector.add(item)
+    return collector.finish(lints)
 
 
 def load_documents(
@@ -77,29 +90,52 @@ def load_documents(
     Diagnostics name `name` and the document's position in the sequence as
     its line, since there is no file.
     """
-    raws = [
-        RawDocument(dict(document), name, Span(name, index + 1, 1))
-        for index, document in enumerate(documents)
-    ]
-    return _check(raws, [], lints)
+    collector = _Collector([])
+    for index, document in enumerate(documents):
+        collector.add(RawDocument(dict(document), name, Span(name, index + 1, 1)))
+    return collector.finish(lints)
 
 
-def _check(raws: list[RawDocument], diagnostics: list[Diagnostic], lints: bool) -> LoadResult:
-    loaded: list[Loaded] = []
-    broken = Broken()
-    for raw in raws:
-        document, problems = type_document(raw)
-        diagnostics.extend(problems)
-        if document is not None:
-            loaded.append(Loaded(document, raw))
+class _Collector:
+    """Types each document as it arrives; checks everything together at the end."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        self.loaded: list[Loaded | ObservationInput] = []
+        self.broken = Broken()
+
+    def add(self, item: RawDocument | Diagnostic) -> None:
+        if isinstance(item, Diagnostic):
+            self.diagnostics.append(item)
+            return
+        line = item.origin  # a JSONL line: keep where it is, not what it says
+        if line is not None and isinstance(item.data, dict):
+            plain = plain_observation(item.data, line.span, functools.partial(_reload, line))
+            if plain is not None:
+                self.loaded.append(plain)
+                return
+        document, problems = type_document(item)
+        self.diagnostics.extend(problems)
+        if document is None:
+            self.broken.add(item)
+        elif isinstance(document, Observation):
+            if line is None:
+                self.loaded.append(ObservationInput.of(document, item.span, None))
+            else:
+                self.loaded.append(ObservationInput.of(document, line.span, functools.partial(_reload, line)))
         else:
-            broken.add(raw)
-    case, problems, unique = build_case(loaded, broken)
-    diagnostics.extend(problems)
-    if lints:
-        diagnostics.extend(lint(case, unique))
-    return LoadResult(case, sorted(set(diagnostics)), unique)
+            self.loaded.append(Loaded(document, item))
+
+    def finish(self, lints: bool) -> LoadResult:
+        case, problems, unique = build_case(self.loaded, self.broken)
+        self.diagnostics.extend(problems)
+        if lints:
+            self.diagnostics.extend(lint(case, unique))
+        return LoadResult(case, sorted(set(self.diagnostics)), unique)
 
 
-def empty_case() -> Case:
-    return Case(EntityRegistry())
+def _reload(line: JsonlLine) -> Observation:
+    """The model of a JSONL observation, typed again from its line (it was valid)."""
+    document, _ = type_document(line.raw())
+    assert isinstance(document, Observation)
+    return document

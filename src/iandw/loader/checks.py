@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from iandw.dates import DateError, parse_date
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list
+from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument
 from iandw.model.case import Case, ObservationRecord, Reference
 from iandw.model.documents import (
@@ -26,7 +28,6 @@ from iandw.model.documents import (
     Entity,
     Hypothesis,
     Indicator,
-    Observation,
     RuleTest,
     Scale,
     Scoring,
@@ -86,8 +87,8 @@ class Broken:
 
 
 def build_case(
-    loaded: list[Loaded], broken: Broken | None = None
-) -> tuple[Case, list[Diagnostic], dict[str, list[Loaded]]]:
+    loaded: list[Loaded | ObservationInput], broken: Broken | None = None
+) -> tuple[Case, list[Diagnostic], dict[str, list[Any]]]:
     """Check everything against everything; return the resolved case.
 
     Also returns the documents kept per kind (the first of each id), which
@@ -133,9 +134,9 @@ def build_case(
         hypotheses[item.document.id] = item.document
 
     records = []
-    for item in unique.get("observation", []):
-        assert isinstance(item.document, Observation)
-        record = compile_observation(item.document, item.raw, (), resolver, tables)
+    for observation in unique.get("observation", []):
+        assert isinstance(observation, ObservationInput)
+        record = compile_observation(observation, resolver, tables)
         if record is not None:
             records.append(record)
     records.sort(key=lambda record: record.id)
@@ -144,13 +145,17 @@ def build_case(
     return case, diagnostics, unique
 
 
-def _unique_by_kind(loaded: list[Loaded], diagnostics: list[Diagnostic]) -> dict[str, list[Loaded]]:
+def _unique_by_kind(
+    loaded: list[Loaded | ObservationInput], diagnostics: list[Diagnostic]
+) -> dict[str, list[Any]]:
     """Documents per kind; a repeated id is an error and the first one stays."""
-    by_kind: dict[str, list[Loaded]] = {}
-    first_seen: dict[tuple[str, str], Loaded] = {}
+    by_kind: dict[str, list[Any]] = {}
+    first_seen: dict[tuple[str, str], Loaded | ObservationInput] = {}
     for item in loaded:
-        kind = item.document.kind
-        identifier = getattr(item.document, "id", None)
+        if isinstance(item, ObservationInput):
+            kind, identifier = "observation", item.id
+        else:
+            kind, identifier = item.document.kind, getattr(item.document, "id", None)
         if identifier is not None:
             first = first_seen.get((kind, identifier))
             if first is not None:
@@ -490,28 +495,24 @@ def _check_hypothesis(
 
 
 def compile_observation(
-    observation: Observation,
-    raw: RawDocument,
-    prefix: PathKey,
-    resolver: _Resolver,
-    tables: ScoringTables,
+    observation: ObservationInput, resolver: _Resolver, tables: ScoringTables
 ) -> ObservationRecord | None:
     """The engine's record of an observation; None if a reference is unresolved."""
     refs = []
     complete = True
-    for index, reference in enumerate(observation.entities):
+    for index, (reference, role) in enumerate(observation.refs):
         entity_id = resolver.entity(
-            reference.entity, lambda index=index: raw.span((*prefix, "entities", index, "entity"))
+            reference, lambda index=index: observation.locate(("entities", index, "entity"))
         )
         if entity_id is None:
             complete = False
         else:
-            refs.append(Reference(entity_id, reference.role))
+            refs.append(_reference(entity_id, role))
     try:
         date = parse_date(observation.date, tables.qualifier_pad)
         reported = parse_date(observation.reported, tables.qualifier_pad) if observation.reported else date
     except DateError as exc:  # only padding can fail here: validity was checked when typed
-        resolver.diagnostics.append(raw.span((*prefix, "date")).error(str(exc)))
+        resolver.diagnostics.append(observation.locate(("date",)).error(str(exc)))
         return None
     if not complete:
         return None
@@ -521,10 +522,17 @@ def compile_observation(
         date=date,
         reported_hi=reported.hi,
         refs=tuple(refs),
-        origins=tuple(sorted({source.origin_key for source in observation.sources})),
+        origins=tuple(sorted({origin for origin, _, _ in observation.sources})),
+        grades=tuple((reliability, credibility) for _, reliability, credibility in observation.sources),
         confidence=observation_confidence(observation.sources, tables),
-        document=observation,
+        source=observation.reload,
     )
+
+
+@cache
+def _reference(entity_id: str, role: str | None) -> Reference:
+    """One shared Reference per (entity, role): a million observations repeat a few thousand."""
+    return Reference(entity_id, role)
 
 
 def compile_test_observations(
@@ -535,7 +543,10 @@ def compile_test_observations(
     records = []
     for position, observation in enumerate(test.observations):
         prefix = ("tests", index, "observations", position)
-        record = compile_observation(observation, indicator_item.raw, prefix, resolver, tables)
+        reduced = ObservationInput.of(
+            observation, lambda loc, prefix=prefix: indicator_item.raw.span(prefix + loc), None
+        )
+        record = compile_observation(reduced, resolver, tables)
         if record is not None:
             records.append(record)
     return sorted(records, key=lambda record: record.id)

@@ -10,12 +10,14 @@ single enormous line costs at most `max_record_bytes` of memory.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
-from iandw.loader.source import RawDocument, SourceMap
+from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import decode_utf8
 from iandw.loader.yaml_reader import parse_yaml
 
@@ -31,6 +33,27 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
         raise _DuplicateKey(duplicate)
     return result
+
+
+_KEY_TOKEN = re.compile(r'"\s*:')
+
+
+def _key_tokens(text: str) -> int:
+    """An upper bound on the keys written: every key is a '"' then ':' (string content can only add)."""
+    return len(_KEY_TOKEN.findall(text))
+
+
+def _key_count(value: Any) -> int:
+    """Keys in the parsed value; fewer than written means a key was repeated."""
+    count, stack = 0, [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += len(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
 
 
 def _could_exceed_depth(text: str, limits: Limits) -> bool:
@@ -78,7 +101,9 @@ def parse_json_text(
     """One JSON value, or the located problems that prevent reading it."""
     start = Span(file, 1 + line_offset, 1)
     try:
-        value = json.loads(text, object_pairs_hook=_reject_duplicates)
+        value = json.loads(text)
+        if _key_tokens(text) != _key_count(value):  # maybe a duplicate: look closely
+            value = json.loads(text, object_pairs_hook=_reject_duplicates)
     except _DuplicateKey as exc:
         return None, _located_problems(
             text, file, limits, line_offset, start, f"duplicate key {exc.args[0]!r}"
@@ -130,10 +155,45 @@ def documents_from_json(text: str, file: str, limits: Limits) -> tuple[list[RawD
     return documents, []
 
 
-def documents_from_jsonl(stream: BinaryIO, file: str, limits: Limits) -> Iterator[RawDocument | Diagnostic]:
+@dataclass(frozen=True, slots=True)
+class JsonlLine:
+    """Where one JSONL record is, so it can be read again instead of kept."""
+
+    real: str
+    file: str
+    number: int
+    offset: int
+    limits: Limits
+
+    def raw(self) -> RawDocument:
+        with open(self.real, "rb") as stream:
+            stream.seek(self.offset)
+            line = stream.readline(self.limits.max_record_bytes + 1)
+        text = line.decode("utf-8-sig" if self.offset == 0 else "utf-8")
+        value, _ = parse_json_text(text, self.file, self.limits, line_offset=self.number - 1)
+        return _line_document(value, text, self, self.limits)
+
+    def span(self, loc: PathKey) -> Span:
+        return self.raw().span(loc)
+
+
+def _line_document(value: Any, text: str, line: JsonlLine, limits: Limits) -> RawDocument:
+    return RawDocument(
+        value,
+        line.file,
+        Span(line.file, line.number, 1),
+        lazy_sourcemap=lambda: _sourcemap_for(text, line.file, limits, line.number - 1),
+        default_kind="observation",
+        origin=line,
+    )
+
+
+def documents_from_jsonl(
+    stream: BinaryIO, file: str, real: str, limits: Limits
+) -> Iterator[RawDocument | Diagnostic]:
     """One observation per line; bad lines are reported and the rest kept."""
     empty = True
-    for number, raw in _bounded_lines(stream, limits.max_record_bytes):
+    for number, offset, raw in _bounded_lines(stream, limits.max_record_bytes):
         if raw is None:
             empty = False
             yield Span(file, number, 1).error(
@@ -154,30 +214,27 @@ def documents_from_jsonl(stream: BinaryIO, file: str, limits: Limits) -> Iterato
         if not isinstance(value, dict):
             yield Span(file, number, 1).error("a JSONL line must hold one JSON object")
             continue
-        yield RawDocument(
-            value,
-            file,
-            Span(file, number, 1),
-            lazy_sourcemap=lambda text=text, number=number: _sourcemap_for(text, file, limits, number - 1),
-            default_kind="observation",
-        )
+        yield _line_document(value, text, JsonlLine(real, file, number, offset, limits), limits)
     if empty:
         yield Span(file).warning("empty file")
 
 
-def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) per line; None in place of a line over the limit."""
-    number = 0
+def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, int, bytes | None]]:
+    """(line number, byte offset, bytes) per line; None in place of a line over the limit."""
+    number = offset = 0
     while True:
         line = stream.readline(limit + 1)
         if not line:
             return
         number += 1
+        start = offset
+        offset += len(line)
         if len(line) > limit and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):  # drain the rest of the long line
                 line = stream.readline(1024 * 1024)
-            yield number, None
+                offset += len(line)
+            yield number, start, None
             continue
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
-        yield number, line
+        yield number, start, line

@@ -7,17 +7,19 @@ documents came from) to warnings, so a new one is one more function.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from iandw.diagnostics import Diagnostic, quoted_list
-from iandw.loader.checks import Loaded, iter_entity_slots
+from iandw.loader.checks import iter_entity_slots
+from iandw.loader.observations import ObservationInput
 from iandw.model.case import Case
-from iandw.model.documents import Entity, Indicator, Observation
+from iandw.model.documents import Entity, Indicator
 from iandw.model.predicates import variable_name
 
-Lint = Callable[[Case, dict[str, list[Loaded]]], Iterator[Diagnostic]]
+Lint = Callable[[Case, dict[str, list[Any]]], Iterator[Diagnostic]]
 
 
-def selected_types_never_observed(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+def selected_types_never_observed(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
     """A rule selecting a type no observation has can never fire."""
     observed = {record.type for record in case.observations}
     for item in loaded.get("indicator", []):
@@ -34,7 +36,7 @@ def selected_types_never_observed(case: Case, loaded: dict[str, list[Loaded]]) -
                     )
 
 
-def entities_no_rule_reaches(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+def entities_no_rule_reaches(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
     """An entity that no variable, pattern or hypothesis can select is dead weight."""
     types: set[str] = set()
     named: set[str] = set()
@@ -80,7 +82,7 @@ def entities_no_rule_reaches(case: Case, loaded: dict[str, list[Loaded]]) -> Ite
             )
 
 
-def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
     """An indicator outside every hypothesis moves no posterior."""
     used: set[str] = set()
     for hypothesis in case.hypotheses.values():
@@ -96,18 +98,17 @@ def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Loaded]]) -
             )
 
 
-def observations_without_sources(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+def observations_without_sources(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
     """With no source an observation's confidence is 0: it can fire but never counts."""
-    for item in loaded.get("observation", []):
-        observation = item.document
-        assert isinstance(observation, Observation)
+    for observation in loaded.get("observation", []):
+        assert isinstance(observation, ObservationInput)
         if not observation.sources:
-            yield item.span("id").warning(
+            yield observation.span("id").warning(
                 f"observation {observation.id!r} has no sources, so its confidence is 0"
             )
 
 
-def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Loaded]]) -> Iterator[Diagnostic]:
+def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
     """A variable of a type no entity has can never be bound."""
     known = {entity.type for entity in case.registry.entities.values()}
     for item in loaded.get("indicator", []):
@@ -129,5 +130,5 @@ LINTS: tuple[Lint, ...] = (
 )
 
 
-def lint(case: Case, loaded: dict[str, list[Loaded]]) -> list[Diagnostic]:
+def lint(case: Case, loaded: dict[str, list[Any]]) -> list[Diagnostic]:
     return [warning for check in LINTS for warning in check(case, loaded)]

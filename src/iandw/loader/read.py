@@ -20,7 +20,7 @@ def read_file(file: InputFile, limits: Limits) -> Iterator[RawDocument | Diagnos
     try:
         if file.extension == ".jsonl":
             with open(file.real, "rb") as stream:
-                yield from documents_from_jsonl(stream, file.path, limits)
+                yield from documents_from_jsonl(stream, file.path, file.real, limits)
             return
         size = os.path.getsize(file.real)
         if size > limits.max_file_bytes:

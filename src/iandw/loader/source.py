@@ -57,6 +57,7 @@ class RawDocument:
     sourcemap: SourceMap | None = None
     lazy_sourcemap: Callable[[], SourceMap | None] | None = None
     default_kind: str | None = None
+    origin: Any = None  # a JsonlLine: how to read this document again
 
     def span(self, loc: PathKey = (), key: bool = False) -> Span:
         """The position of a path inside this document (tags in `loc` are skipped)."""

@@ -7,6 +7,7 @@ confidence, so the engine never re-parses a date or re-resolves a name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from iandw.dates import Day, DayInterval
@@ -25,7 +26,7 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class ObservationRecord:
-    """An observation as the engine sees it."""
+    """An observation as the engine sees it: lean, with the full document on demand."""
 
     id: str
     type: str
@@ -33,8 +34,14 @@ class ObservationRecord:
     reported_hi: Day  # upper bound of `reported` (default: of `date`)
     refs: tuple[Reference, ...]
     origins: tuple[str, ...]  # distinct origins, sorted
+    grades: tuple[tuple[str | None, int | None], ...]  # (reliability, credibility) per source
     confidence: float
-    document: Observation
+    source: Observation | Callable[[], Observation]  # the model, or how to read it again
+
+    @property
+    def document(self) -> Observation:
+        """The observation as written (re-read from its file for JSONL inputs)."""
+        return self.source if isinstance(self.source, Observation) else self.source()
 
 
 @dataclass

@@ -1,0 +1,65 @@
+"""Observations kept lean between typing and resolution.
+
+A million imported observations must not each keep their parsed JSON, their
+source text and their pydantic model in memory until every entity is known.
+Once typed, an observation is reduced to what resolution and scoring need;
+its model and the position of any of its values are recovered on demand —
+from the model itself for YAML and JSON files, by re-reading its line for
+JSONL files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from iandw.diagnostics import Span
+from iandw.loader.source import PathKey
+from iandw.model.documents import Observation
+
+SourceGrade = tuple[str, str | None, int | None]  # (origin, reliability, credibility)
+
+
+@dataclass(slots=True)
+class ObservationInput:
+    """A typed observation, reduced; `document` and `span` recover the rest."""
+
+    id: str
+    type: str
+    date: str
+    reported: str | None
+    refs: tuple[tuple[str, str | None], ...]  # (reference as written, role)
+    sources: tuple[SourceGrade, ...]
+    locate: Callable[[PathKey], Span]
+    _document: Observation | Callable[[], Observation]
+
+    @classmethod
+    def of(
+        cls, model: Observation, locate: Callable[[PathKey], Span], reload: Callable[[], Observation] | None
+    ) -> ObservationInput:
+        """From a typed model; with `reload`, the model itself is not kept."""
+        intern = sys.intern
+        return cls(
+            id=model.id,
+            type=intern(model.type),
+            date=intern(model.date),
+            reported=intern(model.reported) if model.reported else None,
+            refs=tuple((intern(r.entity), intern(r.role) if r.role else None) for r in model.entities),
+            sources=tuple((intern(s.origin_key), s.reliability, s.credibility) for s in model.sources),
+            locate=locate,
+            _document=model if reload is None else reload,
+        )
+
+    @property
+    def document(self) -> Observation:
+        return self._document if isinstance(self._document, Observation) else self._document()
+
+    @property
+    def reload(self) -> Observation | Callable[[], Observation]:
+        """The model, or how to get it back (what an ObservationRecord keeps)."""
+        return self._document
+
+    def span(self, *loc: Any, key: bool = False) -> Span:
+        return self.locate(tuple(loc))
