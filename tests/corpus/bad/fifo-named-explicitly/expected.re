@@ -1,0 +1,1 @@
+observations/pipe\.yaml:1:1: error: .+

@@ -1,0 +1,1 @@
+rules/bad\.yaml:9:38: error: level: unknown operator .*

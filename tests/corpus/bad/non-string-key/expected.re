@@ -1,0 +1,1 @@
+observations/bad\.yaml:4:1: error: (?!None: ).*key.*
