@@ -1,0 +1,1449 @@
+"""Property-test your own indicators: hypothesis strategies and invariant checks.
+
+A rule author's hand-written `tests:` show that an indicator fires on the
+cases they thought of.  This module checks the cases nobody thought of:
+`worlds_for` generates small worlds of observations aimed at a rule set's
+selections, and the `assert_*` helpers check that the engine's promises
+(SPEC §12, as corrected in docs/testing.md) hold on each of them::
+
+    from hypothesis import given, settings
+    from iandw.testing import assert_invariants, read_documents, worlds_for
+
+    RULES = read_documents("rules", "observations/entities")
+
+    @settings(max_examples=50, deadline=None)
+    @given(worlds_for(RULES))
+    def test_my_rules_keep_the_invariants(world):
+        assert_invariants(RULES, world.documents, world.as_of)
+
+Documents are plain mappings, exactly as a YAML file holds them, so a test
+can build or tweak them freely.  Everything here is deterministic given its
+arguments (random choices take a `random.Random` or a seed), so hypothesis
+can shrink a failure to a minimal world.  docs/testing.md has a complete
+example and the list of invariants as tested.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import json
+import math
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.strategies import SearchStrategy
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "iandw.testing needs the 'hypothesis' package, a test dependency of iandw: "
+        "pip install 'iandw[test]' (or pip install hypothesis)"
+    ) from exc
+
+from iandw.dates import DateError, day_to_iso, parse_date
+from iandw.model.registry import normalize_name
+from iandw.model.report import Report
+
+__all__ = [
+    "DEFAULT_DATE_KINDS",
+    "DEFAULT_START",
+    "SHIFTABLE_DATE_KINDS",
+    "DateKind",
+    "InvalidDocuments",
+    "World",
+    "assert_deterministic",
+    "assert_invariants",
+    "assert_monotone",
+    "assert_narrowing_safe",
+    "assert_neutral_indicators",
+    "assert_no_hindsight",
+    "assert_permutation_invariant",
+    "assert_same_origin_source_neutral",
+    "assert_shift_invariant",
+    "assert_widening_safe",
+    "edtf_dates",
+    "entities",
+    "evaluate_documents",
+    "is_no_better_source",
+    "observations",
+    "posterior_of",
+    "read_documents",
+    "shift_date",
+    "sources",
+    "status_of",
+    "worlds_for",
+]
+
+Document: TypeAlias = Mapping[str, Any]
+Documents: TypeAlias = Sequence[Mapping[str, Any]]
+AsOf: TypeAlias = "dt.date | str"
+Rng: TypeAlias = "random.Random | int | None"
+
+DEFAULT_START = dt.date(2023, 9, 1)
+"""Where generated dates start unless told otherwise."""
+
+STATUS_RANK = {"not-fired": 0, "possible": 1, "fired": 2}
+_COMPARE_MATCHES = 100_000  # compare whole traces, not the first five matches
+
+
+class InvalidDocuments(ValueError):
+    """The documents do not load: the message lists the errors, as `iandw validate` would."""
+
+
+# --- reading and evaluating documents ------------------------------------------
+
+
+def read_documents(*paths: str) -> list[dict[str, Any]]:
+    """Every document under `paths` (files or directories) as plain mappings.
+
+    Read exactly as `iandw evaluate` reads them (safe YAML, JSON, JSONL, sorted
+    order); `.json`/`.jsonl` documents get their default `kind: observation`.
+    """
+    from iandw.diagnostics import Diagnostic
+    from iandw.limits import DEFAULT_LIMITS
+    from iandw.loader.files import find_files
+    from iandw.loader.read import read_file
+
+    files, problems = find_files(list(paths))
+    documents: list[dict[str, Any]] = []
+    for file in files:
+        for item in read_file(file, DEFAULT_LIMITS):
+            if isinstance(item, Diagnostic):
+                if item.severity == "error":
+                    problems.append(item)
+                continue
+            data = dict(item.data)
+            if "kind" not in data and item.default_kind:
+                data["kind"] = item.default_kind
+            documents.append(data)
+    if problems:
+        raise InvalidDocuments("\n".join(p.format() for p in problems))
+    return documents
+
+
+def _as_of_date(as_of: AsOf) -> dt.date:
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    return dt.date.fromisoformat(str(as_of))
+
+
+def evaluate_documents(documents: Iterable[Document], as_of: AsOf, *, max_matches: int = 5) -> Report:
+    """Load in-memory documents and evaluate them as of a day.
+
+    Raises `InvalidDocuments` (with every error) rather than evaluating a
+    case that `iandw evaluate` would refuse.
+    """
+    from iandw.api import evaluate
+    from iandw.loader import load_documents
+
+    result = load_documents([dict(d) for d in documents])
+    if not result.ok:
+        shown = [d.format() for d in result.errors]
+        raise InvalidDocuments(f"{len(shown)} errors:\n" + "\n".join(shown[:20]))
+    return evaluate(result.case, as_of=_as_of_date(as_of), max_matches=max_matches)
+
+
+def status_of(report: Report, indicator: str, **vars: str) -> str:
+    """The strongest status of `indicator` over the assignments agreeing with `vars`.
+
+    `status_of(report, "meeting-before-attack", group="hamas")` is what a
+    hypothesis binding `group: hamas` would see: "fired", "possible" or
+    "not-fired".  Values are entity ids.
+    """
+    for item in report.indicators:
+        if item.id == indicator:
+            agreeing = [g for g in item.groups if all(g.vars.get(k) == v for k, v in vars.items())]
+            return max((g.status for g in agreeing), key=STATUS_RANK.__getitem__, default="not-fired")
+    raise KeyError(f"no indicator {indicator!r} in the report")
+
+
+def posterior_of(report: Report, hypothesis: str) -> float:
+    """The posterior of one hypothesis."""
+    for item in report.hypotheses:
+        if item.id == hypothesis:
+            return item.posterior
+    raise KeyError(f"no hypothesis {hypothesis!r} in the report")
+
+
+# --- strategies -------------------------------------------------------------------
+
+DateKind = Literal["day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open"]
+DEFAULT_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "month")
+SHIFTABLE_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "open")
+
+
+def edtf_dates(
+    start: dt.date = DEFAULT_START, days: int = 42, kinds: Sequence[DateKind] = DEFAULT_DATE_KINDS
+) -> SearchStrategy[str]:
+    """EDTF strings anchored on a day in [start, start + days).
+
+    Kinds: `day` (2023-10-07), `days` (2023-10-01/2023-10-05, inside the
+    window), `qualified` (2023-10-07?, ~ or %), `month` (2023-10),
+    `qualified-month` (2023-10~), `unspecified` (2023-10-XX), `year` (2023)
+    and `open` (../2023-10-07 or 2023-10-07/..).  Month, year and qualified
+    dates extend past the window by what they denote; `open` ones are
+    unbounded on one side.  Only `day`, `days`, `qualified` and `open` can be
+    shifted by any number of days (see `shift_date`).
+    """
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    unknown = sorted(set(kinds) - set(_DATE_KINDS))
+    if unknown or not kinds:
+        raise ValueError(f"unknown date kinds {unknown}; kinds are {sorted(_DATE_KINDS)}")
+    return _call(_draw_date, start, days, tuple(kinds))
+
+
+_DATE_KINDS = ("day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open")
+
+
+def _pick(draw: Callable[..., Any], choices: Sequence[Any]) -> Any:
+    """One of `choices`, by index: cheaper than a new `sampled_from` per draw, and shrinks to the first."""
+    return choices[draw(st.integers(0, len(choices) - 1))]
+
+
+@st.composite
+def _call(draw: Callable[..., Any], function: Callable[..., Any], *args: Any) -> Any:
+    """One composite for every strategy here: decorating per call is slow in hypothesis."""
+    return function(draw, *args)
+
+
+def _draw_date(draw: Callable[..., Any], start: dt.date, days: int, kinds: tuple[str, ...]) -> str:
+    # one draw for the whole date: fewer draws make generation faster; zero is a plain first day
+    code = draw(st.integers(0, len(kinds) * days * 10 * 3 - 1))
+    code, kind_index = divmod(code, len(kinds))
+    code, offset = divmod(code, days)
+    code, width = divmod(code, 10)
+    variant = code
+    kind = kinds[kind_index]
+    day = start + dt.timedelta(days=offset)
+    text = day.isoformat()
+    if kind == "days":
+        end = min(day + dt.timedelta(days=width + 1), start + dt.timedelta(days=days - 1))
+        return f"{text}/{end.isoformat()}"
+    if kind in ("qualified", "qualified-month"):
+        return (text if kind == "qualified" else text[:7]) + "?~%"[variant]
+    if kind == "month":
+        return text[:7]
+    if kind == "unspecified":
+        return text[:7] + "-XX"
+    if kind == "year":
+        return text[:4]
+    if kind == "open":
+        return f"../{text}" if variant else f"{text}/.."
+    return text
+
+
+def sources(
+    names: Sequence[str] = ("wire", "ministry", "blog", "embassy"),
+    origins: Sequence[str] = ("agency", "ministry", "group"),
+    graded: bool | None = None,
+) -> SearchStrategy[dict[str, Any]]:
+    """Source mappings with Admiralty grades, sometimes missing, and shared origins.
+
+    Names and origins come from small pools so that circular reporting
+    (two sources, one origin) is common.  `graded=True` always gives both
+    grades, `False` never, `None` sometimes.
+    """
+
+    return _call(_draw_source, tuple(names), tuple(origins), graded)
+
+
+def _draw_source(
+    draw: Callable[..., Any], names: tuple[str, ...], origins: tuple[str, ...], graded: bool | None
+) -> dict[str, Any]:
+    # one draw for the whole source (see _draw_date); zero is the first name, no origin, no grade
+    reliabilities: tuple[str | None, ...] = (None, *"ABCDEF") if graded is None else tuple("ABCDEF")
+    credibilities: tuple[int | None, ...] = (None, 1, 2, 3, 4, 5, 6) if graded is None else (1, 2, 3, 4, 5, 6)
+    if graded is False:
+        reliabilities, credibilities = (None,), (None,)
+    sizes = (len(names), len(origins) + 1, len(reliabilities), len(credibilities), 6)
+    code = draw(st.integers(0, math.prod(sizes) - 1))
+    digits = []
+    for size in sizes:
+        code, digit = divmod(code, size)
+        digits.append(digit)
+    name, origin, reliability, credibility, url = digits
+    result: dict[str, Any] = {"name": names[name]}
+    if origin:
+        result["origin"] = origins[origin - 1]
+    if reliabilities[reliability] is not None:
+        result["reliability"] = reliabilities[reliability]
+    if credibilities[credibility] is not None:
+        result["credibility"] = credibilities[credibility]
+    if url >= 4:
+        result["url"] = f"https://example.org/{names[name]}/{url - 4}"
+    return result
+
+
+def entities(
+    types: Sequence[str] = ("state", "armed-group", "person"),
+    *,
+    ids: SearchStrategy[str] | None = None,
+    member_of: Sequence[str] = (),
+    attributes: Mapping[str, SearchStrategy[Any]] | None = None,
+) -> SearchStrategy[dict[str, Any]]:
+    """Entity mappings of the given types.
+
+    `member_of` is the pool a new entity may join (pass only entities that
+    exist, and build a chain in order, to keep membership acyclic);
+    `attributes` maps attribute names to strategies for their values, each
+    attribute present or absent.
+    """
+    id_strategy = ids if ids is not None else st.integers(0, 999).map(lambda n: f"entity-{n}")
+
+    @st.composite
+    def build(draw: Callable[..., Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "kind": "entity",
+            "id": draw(id_strategy),
+            "type": _pick(draw, list(types)),
+        }
+        if member_of:
+            parents = draw(st.lists(st.sampled_from(list(member_of)), max_size=2, unique=True))
+            if parents:
+                result["member_of"] = parents
+        values = {}
+        for name, strategy in sorted((attributes or {}).items()):
+            if draw(st.booleans()):
+                values[name] = draw(strategy)
+        if values:
+            result["attributes"] = values
+        return result
+
+    return build()
+
+
+def observations(
+    entity_ids: Sequence[str],
+    types: Sequence[str],
+    *,
+    ids: SearchStrategy[str] | None = None,
+    dates: SearchStrategy[str] | None = None,
+    reported: SearchStrategy[str] | None = None,
+    roles: Sequence[str | None] = (None, "host", "perpetrator"),
+    places: Sequence[str | None] = (None,),
+    attributes: SearchStrategy[dict[str, Any]] | None = None,
+    max_references: int = 3,
+    max_sources: int = 3,
+    source_strategy: SearchStrategy[dict[str, Any]] | None = None,
+) -> SearchStrategy[dict[str, Any]]:
+    """Observation mappings referring to `entity_ids`, of one of `types`.
+
+    An entity may be referred to twice (patterns must then use distinct
+    references); `reported` is drawn when a strategy is given, and then
+    sometimes omitted.  For a list, make ids unique:
+    `st.lists(observations(...), unique_by=lambda o: o["id"])`.
+    """
+    if not entity_ids or not types:
+        raise ValueError("observations need at least one entity id and one type")
+    id_strategy = ids if ids is not None else st.integers(0, 999).map(lambda n: f"obs-{n}")
+    date_strategy = dates if dates is not None else edtf_dates()
+    source_items = source_strategy if source_strategy is not None else sources()
+
+    @st.composite
+    def build(draw: Callable[..., Any]) -> dict[str, Any]:
+        refs = draw(st.lists(st.sampled_from(list(entity_ids)), min_size=1, max_size=max_references))
+        result: dict[str, Any] = {
+            "kind": "observation",
+            "id": draw(id_strategy),
+            "type": _pick(draw, list(types)),
+            "date": draw(date_strategy),
+            "entities": [_reference(ref, _pick(draw, list(roles))) for ref in refs],
+            "sources": draw(st.lists(source_items, max_size=max_sources)),
+        }
+        if reported is not None and draw(st.booleans()):
+            result["reported"] = draw(reported)
+        place = _pick(draw, list(places))
+        if place is not None:
+            result["place"] = place
+        if attributes is not None:
+            values = draw(attributes)
+            if values:
+                result["attributes"] = values
+        return result
+
+    return build()
+
+
+def _reference(entity_id: str, role: str | None) -> dict[str, Any]:
+    return {"entity": entity_id} if role is None else {"entity": entity_id, "role": role}
+
+
+@dataclass(frozen=True)
+class World:
+    """Observations (and any entities made up for them) as of one day."""
+
+    observations: tuple[dict[str, Any], ...]
+    as_of: dt.date
+    entities: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        """Entities then observations: what to add to the rule documents."""
+        return [*self.entities, *self.observations]
+
+
+@dataclass
+class _Indicator:
+    variables: dict[str, str | None]
+    selections: list[dict[str, Any]]
+
+
+@dataclass
+class _Vocabulary:
+    """What a rule set selects on: the words a world must use to be matched."""
+
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → document
+    scales: dict[str, list[Any]] = field(default_factory=dict)
+    types: list[str] = field(default_factory=list)  # observation types selected
+    entity_types: list[str] = field(default_factory=list)  # entity types variables and patterns need
+    roles: list[str] = field(default_factory=list)
+    entity_attributes: dict[str, list[Any]] = field(default_factory=dict)
+    indicators: list[_Indicator] = field(default_factory=list)
+    _fitting: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+
+    def fitting(self, index: int) -> list[dict[str, str]]:
+        """Assignments of indicator `index` over the rules' own entities that its patterns can meet."""
+        if index not in self._fitting:
+            self._fitting[index] = _Scenario(self, self.entities).search(self.indicators[index])
+        return self._fitting[index]
+
+    @classmethod
+    def of(cls, rules: Documents) -> _Vocabulary:
+        vocabulary = cls()
+        for document in rules:
+            kind = document.get("kind")
+            if kind == "entity" and isinstance(document.get("id"), str):
+                vocabulary.entities[document["id"]] = dict(document)
+            elif kind == "scale" and isinstance(document.get("values"), list):
+                vocabulary.scales[str(document.get("id"))] = list(document["values"])
+        for document in rules:
+            if document.get("kind") == "indicator":
+                vocabulary._add_indicator(document)
+        for words in (vocabulary.types, vocabulary.entity_types, vocabulary.roles):
+            words[:] = sorted(set(words))
+        return vocabulary
+
+    def _add_indicator(self, indicator: Mapping[str, Any]) -> None:
+        variables = {
+            str(name): spec.get("type") if isinstance(spec, Mapping) else None
+            for name, spec in (indicator.get("vars") or {}).items()
+        }
+        self.entity_types.extend(t for t in variables.values() if isinstance(t, str))
+        selections = [dict(s) for s in (indicator.get("select") or {}).values() if isinstance(s, Mapping)]
+        self.indicators.append(_Indicator(variables, selections))
+        for selection in selections:
+            self.types.extend(_words(selection.get("type")))
+            for pattern in selection.get("entities") or []:
+                if not isinstance(pattern, Mapping):
+                    continue
+                for key, predicate in pattern.items():
+                    if key in ("entity", "of"):
+                        continue
+                    values = self.candidates(predicate, key, {})
+                    if key == "role":
+                        self.roles.extend(v for v in values if isinstance(v, str))
+                    elif key == "type":
+                        self.entity_types.extend(v for v in values if isinstance(v, str))
+                    else:
+                        self.entity_attributes.setdefault(key, []).extend(values)
+
+    def candidates(self, predicate: Any, attribute: str, assignment: Mapping[str, str]) -> list[Any]:
+        """Values that meet (or nearly meet) a predicate, to aim generated data at it."""
+        scale = self.scales.get(attribute.rsplit(".", 1)[-1], [])
+        if isinstance(predicate, str) and predicate.startswith("$"):
+            bound = assignment.get(predicate[1:])
+            return [bound] if bound else list(self.entities)  # a value naming an entity unifies
+        if isinstance(predicate, list):
+            return list(predicate)
+        if not isinstance(predicate, Mapping):
+            return [] if predicate is None else [predicate]
+        if len(predicate) != 1:
+            return []
+        ((op, operand),) = predicate.items()
+        if op in ("in", "not_in") and isinstance(operand, list):
+            return [*operand, "other"]
+        if op == "exists":
+            return ["present"] if operand is True else []
+        if op in ("at_least", "at_most"):
+            if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+                return [operand - 1, operand, operand + 1]
+            return list(scale)
+        if op == "contains":
+            return [operand, [operand, "other"], f"{operand}-and-more"]
+        if op == "matches" and isinstance(operand, str):
+            literal = re.sub(r"[\\^$.*+?()\[\]{}|]", "", operand)
+            return [literal] if literal else []
+        return []
+
+
+class _Scenario:
+    """One indicator's selections, each met by one aimed observation under one assignment."""
+
+    def __init__(self, vocabulary: _Vocabulary, known: Mapping[str, Mapping[str, Any]]) -> None:
+        self.vocabulary = vocabulary
+        self.known = known
+        self.names = {normalize_name(e): e for e in known}
+        for entity_id, document in known.items():
+            for name in (document.get("name"), *(document.get("aliases") or [])):
+                if isinstance(name, str) and normalize_name(name):
+                    self.names.setdefault(normalize_name(name), entity_id)
+        self.ancestors = {e: self._closure(e) for e in known}
+
+    def resolve(self, reference: Any) -> str | None:
+        if not isinstance(reference, str):
+            return None
+        return reference if reference in self.known else self.names.get(normalize_name(reference))
+
+    def _closure(self, start: str) -> set[str]:
+        seen: set[str] = set()
+        pending = list(self.known[start].get("member_of") or [])
+        while pending:
+            parent = self.resolve(pending.pop())
+            if parent is not None and parent not in seen and parent != start:
+                seen.add(parent)
+                pending.extend(self.known[parent].get("member_of") or [])
+        return seen
+
+    def assignment(self, draw: Callable[..., Any], index: int) -> dict[str, str]:
+        """Variable values of the declared types, preferably ones every pattern can meet."""
+        fitting = self.vocabulary.fitting(index)
+        if fitting and draw(st.integers(0, 4)) > 0:
+            return dict(_pick(draw, fitting))
+        chosen: dict[str, str] = {}
+        for name, wanted in sorted(self.vocabulary.indicators[index].variables.items()):
+            usable = [
+                e
+                for e in sorted(self.known)
+                if (wanted is None or self.known[e].get("type") == wanted) and e not in chosen.values()
+            ]
+            if usable:
+                chosen[name] = _pick(draw, usable)
+        return chosen
+
+    def search(self, indicator: _Indicator, limit: int = 200) -> list[dict[str, str]]:
+        """Up to `limit` assignments under which every pattern has a fitting entity (backtracking)."""
+        patterns = [
+            (p, _pattern_variables(p))
+            for selection in indicator.selections
+            for p in selection.get("entities") or []
+            if isinstance(p, Mapping)
+        ]
+        names = sorted(indicator.variables)
+        found: list[dict[str, str]] = []
+
+        def extend(position: int, assignment: dict[str, str]) -> None:
+            if len(found) >= limit:
+                return
+            if position == len(names):
+                found.append(dict(assignment))
+                return
+            name, wanted = names[position], indicator.variables[names[position]]
+            for entity_id in sorted(self.known):
+                if entity_id in assignment.values():
+                    continue
+                if wanted is not None and self.known[entity_id].get("type") != wanted:
+                    continue
+                assignment[name] = entity_id
+                ready = [p for p, used in patterns if name in used and used <= assignment.keys()]
+                if all(self._candidates(p, assignment, fit=True) for p in ready):
+                    extend(position + 1, assignment)
+                del assignment[name]
+
+        if all(self._candidates(p, {}, fit=True) for p, used in patterns if not used):
+            extend(0, {})
+        return found
+
+    def _candidates(self, pattern: Mapping[str, Any], assignment: Mapping[str, str], fit: bool) -> list[str]:
+        candidates = sorted(self.known)
+        for key in ("entity", "of"):
+            value = pattern.get(key)
+            if value is None:
+                continue
+            target = (
+                assignment.get(value[1:])
+                if isinstance(value, str) and value.startswith("$")
+                else self.resolve(value)
+            )
+            if target is None:
+                continue
+            if key == "entity":
+                candidates = [e for e in candidates if e == target]
+            else:
+                candidates = [e for e in candidates if e == target or target in self.ancestors[e]]
+        if fit:
+            candidates = [e for e in candidates if self._fits(pattern, e, assignment)]
+        return candidates
+
+    def references(
+        self, draw: Callable[..., Any], selection: Mapping[str, Any], assignment: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """One reference per entity pattern, chosen to meet it when the rules allow."""
+        pool = sorted(self.known)
+        refs = []
+        for pattern in selection.get("entities") or []:
+            if not isinstance(pattern, Mapping):
+                continue
+            fitting = self._candidates(pattern, assignment, fit=True)
+            candidates = fitting or self._candidates(pattern, assignment, fit=False) or pool
+            entity_id = _pick(draw, candidates)
+            roles = [
+                v
+                for v in self.vocabulary.candidates(pattern.get("role"), "role", assignment)
+                if isinstance(v, str)
+            ]
+            role = _pick(draw, roles) if roles and draw(st.integers(0, 4)) > 0 else None
+            refs.append(_reference(entity_id, role))
+        return refs
+
+    def _fits(self, pattern: Mapping[str, Any], entity_id: str, assignment: Mapping[str, str]) -> bool:
+        entity = self.known[entity_id]
+        for key, predicate in pattern.items():
+            if key in ("entity", "of", "role"):
+                continue
+            value = entity.get("type") if key == "type" else (entity.get("attributes") or {}).get(key)
+            if not self._plausible(predicate, value, key, assignment):
+                return False
+        return True
+
+    def _plausible(self, predicate: Any, value: Any, attribute: str, assignment: Mapping[str, str]) -> bool:
+        """A rough predicate check, only to aim: the engine is the judge."""
+        if isinstance(predicate, Mapping) and len(predicate) == 1:
+            ((op, operand),) = predicate.items()
+            if op == "exists":
+                return (value is not None) == bool(operand)
+            if value is None:
+                return False
+            values = value if isinstance(value, list) else [value]
+            scale = self.vocabulary.scales.get(attribute, [])
+            if op in ("at_least", "at_most") and operand in scale:
+                ranks = [scale.index(v) for v in values if v in scale]
+                bound = scale.index(operand)
+                return any(r >= bound if op == "at_least" else r <= bound for r in ranks)
+            if op == "in" and isinstance(operand, list):
+                return any(v in operand for v in values)
+            if op == "not_in" and isinstance(operand, list):
+                return not any(v in operand for v in values)
+            return True
+        if value is None:
+            return False
+        values = value if isinstance(value, list) else [value]
+        wanted = self.vocabulary.candidates(predicate, attribute, assignment)
+        if isinstance(predicate, str) and predicate.startswith("$"):
+            return any(self.resolve(v) in wanted for v in values if isinstance(v, str))
+        return any(v in wanted for v in values)
+
+
+def worlds_for(
+    rules: Documents,
+    *,
+    as_of: dt.date | None = None,
+    start: dt.date | None = None,
+    days: int = 42,
+    min_observations: int = 0,
+    max_observations: int = 6,
+    max_new_entities: int = 2,
+    dates: SearchStrategy[str] | None = None,
+    source_strategy: SearchStrategy[dict[str, Any]] | None = None,
+    id_prefix: str = "w-",
+) -> SearchStrategy[World]:
+    """Small worlds of observations a rule set can match, and miss.
+
+    A world is mostly scenarios: an indicator of the rules, an assignment
+    of its variables to entities of the declared types, and one observation
+    aimed at each of its selections (a type it selects, for each entity
+    pattern a reference to the entity it names, the variable's entity or a
+    member of it, one whose attributes fit, a role it asks for, the `where`
+    values it tests).  The rest is noise.  Dates are drawn independently,
+    so windows hold, may hold or fail.  New entities of the types the
+    variables need are sometimes made up (in `World.entities`), members of
+    the rules' entities.  Dates come from `dates` (default:
+    `edtf_dates(start, days)`), sources from `source_strategy` (default:
+    `sources()`, plus the independent origins and grade that a selection's
+    `min_origins`/`min_grade` ask for); `as_of` is drawn in the second half
+    of the window unless given, and some observations are reported after
+    it.  Observation ids are `{id_prefix}0`, `{id_prefix}1` …
+    """
+    vocabulary = _Vocabulary.of(rules)
+    if as_of is not None and start is None:
+        start = as_of - dt.timedelta(days=max(1, days - 7))
+    window_start = start or DEFAULT_START
+    date_strategy = dates if dates is not None else edtf_dates(window_start, days)
+    config = _WorldConfig(
+        vocabulary,
+        as_of,
+        window_start,
+        days,
+        min_observations,
+        max_observations,
+        max_new_entities,
+        date_strategy,
+        source_strategy if source_strategy is not None else sources(),
+        id_prefix,
+    )
+    return _call(_draw_world, config)
+
+
+@dataclass(frozen=True)
+class _WorldConfig:
+    vocabulary: _Vocabulary
+    as_of: dt.date | None
+    start: dt.date
+    days: int
+    min_observations: int
+    max_observations: int
+    max_new_entities: int
+    dates: SearchStrategy[str]
+    sources: SearchStrategy[dict[str, Any]]
+    id_prefix: str
+
+
+def _draw_world(draw: Callable[..., Any], config: _WorldConfig) -> World:
+    vocabulary = config.vocabulary
+    types = vocabulary.types or ["event"]
+    roles: list[str | None] = [None, *vocabulary.roles]
+    known = dict(vocabulary.entities)
+    new_entities = _draw_new_entities(draw, vocabulary, known, config.max_new_entities)
+    if not known:
+        new_entities.append({"kind": "entity", "id": "gen-0", "type": "thing"})
+        known["gen-0"] = new_entities[-1]
+    scenario = _Scenario(vocabulary, known)
+    pool = sorted(known)
+    count = draw(st.integers(config.min_observations, config.max_observations))
+    made: list[dict[str, Any]] = []
+    while len(made) < count:
+        if vocabulary.indicators and draw(st.integers(0, 3)) > 0:
+            index = draw(st.integers(0, len(vocabulary.indicators) - 1))
+            assignment = scenario.assignment(draw, index)
+            for selection in vocabulary.indicators[index].selections:
+                if len(made) < count:
+                    made.append(_aimed(draw, scenario, selection, assignment, types))
+        else:
+            made.append({"type": _pick(draw, [*types, "noise"]), "entities": []})
+    if config.as_of is not None:
+        as_of = config.as_of
+    else:
+        as_of = config.start + dt.timedelta(days=draw(st.integers(config.days // 2, config.days)))
+    known_by = (as_of - config.start).days
+    for index, document in enumerate(made):
+        document.update(kind="observation", id=f"{config.id_prefix}{index}", date=draw(config.dates))
+        if not document["entities"] or draw(st.integers(0, 3)) == 0:
+            document["entities"].append(_reference(_pick(draw, pool), _pick(draw, roles)))
+        drawn = [draw(config.sources) for _ in range(_pick(draw, (1, 2, 0, 1, 3)))]
+        document["sources"] = [*document.get("sources", []), *drawn]
+        when = draw(st.integers(0, 9))
+        try:
+            known_by_default = parse_date(document["date"]).hi <= as_of.toordinal()
+        except DateError:
+            known_by_default = False
+        if when == 9:  # some are reported too late for as_of
+            document["reported"] = (as_of + dt.timedelta(days=draw(st.integers(1, 7)))).isoformat()
+        elif when >= 5 or not known_by_default:  # others by as_of; the rest keep the default
+            offset = draw(st.integers(min(0, known_by), known_by))
+            document["reported"] = (config.start + dt.timedelta(days=offset)).isoformat()
+    ordered = [{key: d[key] for key in sorted(d, key=_key_order)} for d in made]
+    return World(tuple(ordered), as_of, tuple(new_entities))
+
+
+_KEY_ORDER = ("kind", "id", "type", "date", "reported", "place", "entities", "attributes", "sources")
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    """Keys in the order a person writes them, so a shrunk world reads well."""
+    return (_KEY_ORDER.index(key) if key in _KEY_ORDER else len(_KEY_ORDER), key)
+
+
+def _aimed(
+    draw: Callable[..., Any],
+    scenario: _Scenario,
+    selection: Mapping[str, Any],
+    assignment: Mapping[str, str],
+    types: Sequence[str],
+) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "type": _pick(draw, _words(selection.get("type")) or list(types)),
+        "entities": scenario.references(draw, selection, assignment),
+    }
+    for path, predicate in sorted((selection.get("where") or {}).items()):
+        values = scenario.vocabulary.candidates(predicate, str(path), assignment)
+        if values and draw(st.integers(0, 4)) > 0:
+            _set_path(document, str(path), _pick(draw, values))
+    # enough independent origins, and a source of the grade asked for, most of the time
+    wanted_origins = selection.get("min_origins")
+    if isinstance(wanted_origins, int) and draw(st.integers(0, 3)) > 0:
+        document["sources"] = [
+            {"name": f"aimed-{i}", "reliability": "B", "credibility": 2} for i in range(wanted_origins)
+        ]
+    grade = selection.get("min_grade")
+    if isinstance(grade, str) and re.fullmatch(r"[A-E][1-5]", grade) and draw(st.integers(0, 3)) > 0:
+        document.setdefault("sources", []).append(
+            {"name": "aimed-grade", "reliability": grade[0], "credibility": int(grade[1])}
+        )
+    return document
+
+
+def _draw_new_entities(
+    draw: Callable[..., Any], vocabulary: _Vocabulary, known: dict[str, dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
+    wanted = vocabulary.entity_types or sorted({str(e.get("type")) for e in known.values()})
+    if not wanted or limit <= 0:
+        return []
+    made: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(0, limit))):
+        entity_id = f"gen-{index}"
+        while entity_id in known:
+            entity_id += "x"
+        document: dict[str, Any] = {"kind": "entity", "id": entity_id, "type": _pick(draw, wanted)}
+        parents = sorted(known)
+        if parents and draw(st.booleans()):
+            document["member_of"] = [_pick(draw, parents)]
+        attributes = {}
+        for name, values in sorted(vocabulary.entity_attributes.items()):
+            usable = [v for v in values if _plain_attribute(v)]
+            if usable and draw(st.booleans()):
+                attributes[name] = _pick(draw, usable)
+        if attributes:
+            document["attributes"] = attributes
+        known[entity_id] = document
+        made.append(document)
+    return made
+
+
+def _pattern_variables(pattern: Mapping[str, Any]) -> set[str]:
+    found = set()
+    for value in pattern.values():
+        if isinstance(value, str) and value.startswith("$"):
+            found.add(value[1:])
+    return found
+
+
+def _plain_attribute(value: Any) -> bool:
+    scalar = (str, int, float, bool)
+    return isinstance(value, scalar) or (
+        isinstance(value, list) and all(isinstance(v, scalar) for v in value)
+    )
+
+
+def _words(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
+    """`attributes.channel` → document["attributes"]["channel"] = value."""
+    parts = path.split(".")
+    if parts[0] in ("id", "type", "date", "reported", "kind", "entities", "sources"):
+        return  # generated data never overrides what makes an observation
+    node = document
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    if len(parts) == 1 and not isinstance(value, str):
+        return  # place, summary, note are strings
+    node[parts[-1]] = value
+
+
+# --- transformations ----------------------------------------------------------------
+
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})([?~%]?)")
+
+
+def _date_text(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:04d}"
+    return str(value).strip()
+
+
+def shift_date(text: Any, days: int) -> str | None:
+    """The EDTF date moved by `days`, or None if it cannot be moved exactly.
+
+    Days, intervals of days, qualified days and open ends move; a month,
+    year or unspecified digit does not (a month is not a fixed number of
+    days: "2023-09" moved by five days is not an EDTF date).
+    """
+    parts = _date_text(text).split("/")
+    if len(parts) > 2:
+        return None
+    moved = []
+    for part in parts:
+        if part in ("..", "") and len(parts) == 2:
+            moved.append(part)
+            continue
+        match = _DAY.fullmatch(part)
+        if not match:
+            return None
+        year, month, day, qualifier = match.groups()
+        try:
+            value = dt.date(int(year), int(month), int(day)) + dt.timedelta(days=days)
+        except (ValueError, OverflowError):
+            return None
+        moved.append(value.isoformat() + qualifier)
+    return "/".join(moved)
+
+
+def _observation_documents(documents: Documents) -> list[int]:
+    return [i for i, d in enumerate(documents) if d.get("kind", "observation") == "observation"]
+
+
+def _pad(rules: Documents) -> int:
+    for document in rules:
+        if document.get("kind") == "scoring":
+            return int(document.get("qualifier_pad", 1))
+    return 1
+
+
+def _interval(text: Any, pad: int) -> tuple[float, float]:
+    interval = parse_date(_date_text(text), pad)
+    return interval.lo, interval.hi
+
+
+def _day_text(lo: float, hi: float) -> str:
+    return day_to_iso(lo) if lo == hi else f"{day_to_iso(lo)}/{day_to_iso(hi)}"
+
+
+def _rng(value: Rng) -> random.Random:
+    return value if isinstance(value, random.Random) else random.Random(value or 0)
+
+
+def _window_items(rules: Documents) -> list[tuple[int, int]]:
+    found = []
+    for i, document in enumerate(rules):
+        if document.get("kind") == "indicator":
+            for j, item in enumerate(document.get("require") or []):
+                if isinstance(item, Mapping) and "count" not in item:
+                    found.append((i, j))
+    return found
+
+
+def _days_of(duration: Any) -> int:
+    text = str(duration)
+    return int(text[:-1]) * (7 if text.endswith("w") else 1)
+
+
+# --- comparing reports ------------------------------------------------------------
+
+
+def _evaluate(documents: Documents, as_of: AsOf) -> Report:
+    return evaluate_documents(documents, as_of, max_matches=_COMPARE_MATCHES)
+
+
+def _json(report: Report) -> str:
+    from iandw.render import render
+
+    return render(report, "json")
+
+
+def _canonical(report: Report, drop: Sequence[str] = ()) -> Any:
+    """The JSON report as data, without the fields `drop` names (dotted, `*` for lists)."""
+    data = json.loads(_json(report))
+    for path in drop:
+        _drop(data, path.split("."))
+    return data
+
+
+def _drop(node: Any, parts: list[str]) -> None:
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        for item in node if isinstance(node, list) and rest else []:
+            _drop(item, rest)
+        return
+    if not isinstance(node, dict) or head not in node:
+        return
+    if rest:
+        _drop(node[head], rest)
+    else:
+        del node[head]
+
+
+def _difference(left: Any, right: Any, path: str = "$") -> str | None:
+    """Where two JSON values first differ, for a readable failure."""
+    if type(left) is not type(right):
+        return f"{path}: {left!r} != {right!r}"
+    if isinstance(left, dict):
+        for key in sorted(set(left) | set(right)):
+            if key not in left or key not in right:
+                return f"{path}.{key}: present on one side only"
+            found = _difference(left[key], right[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(left, list):
+        for index, (a, b) in enumerate(zip(left, right, strict=False)):
+            found = _difference(a, b, f"{path}[{index}]")
+            if found:
+                return found
+        if len(left) != len(right):
+            return f"{path}: {len(left)} items != {len(right)} items"
+        return None
+    return None if left == right else f"{path}: {left!r} != {right!r}"
+
+
+def _assert_same_bytes(before: str, after: str, what: str) -> None:
+    if before == after:
+        return
+    try:
+        left, right = json.loads(before), json.loads(after)
+    except ValueError:
+        raise AssertionError(f"{what} changed the report's bytes") from None
+    _assert_same(left, right, what)
+    raise AssertionError(f"{what} changed the report's bytes (the same data, written differently)")
+
+
+def _assert_same(before: Any, after: Any, what: str) -> None:
+    found = _difference(before, after)
+    if found:
+        raise AssertionError(f"{what} changed the report: {found}")
+
+
+def _statuses(report: Report) -> dict[tuple[str, tuple[tuple[str, str], ...]], str]:
+    """(indicator, assignment) → status; absent assignments did not fire."""
+    return {
+        (item.id, tuple(sorted(group.vars.items()))): group.status
+        for item in report.indicators
+        for group in item.groups
+    }
+
+
+def _posteriors(report: Report) -> dict[str, float]:
+    return {h.id: h.posterior for h in report.hypotheses}
+
+
+# --- the invariants ---------------------------------------------------------------
+
+
+def assert_permutation_invariant(
+    rules: Documents, observations: Documents, as_of: AsOf, rng: Rng = None
+) -> None:
+    """Invariant 1: shuffling documents (files), observations and their sources changes no byte."""
+    generator = _rng(rng)
+    baseline = _json(_evaluate([*rules, *observations], as_of))
+    shuffled = [copy.deepcopy(dict(d)) for d in [*rules, *observations]]
+    generator.shuffle(shuffled)
+    for document in shuffled:
+        if document.get("kind", "observation") == "observation" and isinstance(document.get("sources"), list):
+            generator.shuffle(document["sources"])
+    _assert_same_bytes(baseline, _json(_evaluate(shuffled, as_of)), "permuting documents and sources")
+
+
+def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsOf, days: int) -> None:
+    """Invariant 2: moving every date and as_of by `days` changes nothing but the dates shown.
+
+    Raises ValueError when a date cannot be moved exactly (months, years,
+    unspecified digits: see `shift_date`).
+    """
+    moved = []
+    for original in observations:
+        document: dict[str, Any] = dict(original)
+        if document.get("kind", "observation") == "observation":
+            for key in ("date", "reported"):
+                if document.get(key) is not None:
+                    shifted = shift_date(document[key], days)
+                    if shifted is None:
+                        raise ValueError(f"{document.get('id')}: {key} {document[key]!r} cannot be shifted")
+                    document[key] = shifted
+        moved.append(document)
+    new_as_of = _as_of_date(as_of) + dt.timedelta(days=days)
+    drop = ("as_of", "observations.*.date", "observations.*.reported")
+    before = _canonical(_evaluate([*rules, *observations], as_of), drop)
+    after = _canonical(_evaluate([*rules, *moved], new_as_of), drop)
+    _assert_same(before, after, f"shifting every date by {days} days")
+
+
+def _monotone_preconditions(rules: Documents) -> list[str]:
+    problems = []
+    for document in rules:
+        if document.get("kind") == "indicator":
+            if float(document.get("likelihood_ratio", 1)) < 1:
+                problems.append(f"indicator {document.get('id')} has a likelihood_ratio below 1")
+            if float(document.get("absent_likelihood_ratio", 1)) != 1:
+                problems.append(f"indicator {document.get('id')} has an absent_likelihood_ratio other than 1")
+        if document.get("kind") == "hypothesis":
+            for entry in document.get("indicators") or []:
+                if isinstance(entry, Mapping):
+                    if float(entry.get("likelihood_ratio") or 1) < 1:
+                        problems.append(f"hypothesis {document.get('id')} lowers a likelihood_ratio below 1")
+                    if float(entry.get("absent_likelihood_ratio") or 1) != 1:
+                        problems.append(f"hypothesis {document.get('id')} sets an absent_likelihood_ratio")
+    return problems
+
+
+def assert_monotone(rules: Documents, observations: Documents, as_of: AsOf, extra: Document) -> None:
+    """Invariant 3: with every LR ≥ 1 and absent LR = 1, adding `extra` lowers no posterior.
+
+    Also checks the stronger fact behind it: no indicator's status for any
+    assignment drops.  Raises ValueError if the rules do not meet the
+    precondition.
+    """
+    problems = _monotone_preconditions(rules)
+    if problems:
+        raise ValueError("assert_monotone needs LR ≥ 1 and absent LR = 1: " + "; ".join(problems))
+    before = _evaluate([*rules, *observations], as_of)
+    after = _evaluate([*rules, *observations, extra], as_of)
+    _assert_not_lowered(before, after, f"adding observation {extra.get('id')!r}")
+    for hypothesis, posterior in _posteriors(before).items():
+        if _posteriors(after)[hypothesis] < posterior:
+            raise AssertionError(
+                f"adding observation {extra.get('id')!r} lowered the posterior of {hypothesis} "
+                f"from {posterior!r} to {_posteriors(after)[hypothesis]!r}"
+            )
+
+
+def _assert_not_lowered(before: Report, after: Report, what: str) -> None:
+    old, new = _statuses(before), _statuses(after)
+    for key, status in sorted(old.items()):
+        if STATUS_RANK[new.get(key, "not-fired")] < STATUS_RANK[status]:
+            raise AssertionError(
+                f"{what} turned {key[0]} {dict(key[1])} from {status} into {new.get(key, 'not-fired')}"
+            )
+
+
+def assert_widening_safe(
+    rules: Documents, observations: Documents, as_of: AsOf, days: int | None = 7, rng: Rng = None
+) -> None:
+    """Invariant 4: widening `within` windows never turns fired into not fired.
+
+    Every window's `within` grows by `days` and its `min` shrinks by as much
+    (`days=None` removes both bounds); with `rng`, each window is widened by
+    a random amount up to `days`, or left alone.  The check is the stronger
+    one that holds: no status of any assignment drops.
+    """
+    generator = _rng(rng) if rng is not None else None
+    widened = [copy.deepcopy(dict(d)) for d in rules]
+    for i, j in _window_items(rules):
+        item = widened[i]["require"][j]
+        amount = days
+        if generator is not None and days is not None:
+            if generator.random() < 0.3:
+                continue
+            amount = generator.randint(0, days)
+        if amount is None:
+            item.pop("within", None)
+            item.pop("min", None)
+            continue
+        if "within" in item:
+            item["within"] = f"{_days_of(item['within']) + amount}d"
+        if "min" in item:
+            low = _days_of(item["min"]) - amount
+            if low > 0:
+                item["min"] = f"{low}d"
+            else:
+                del item["min"]
+    before = _evaluate([*rules, *observations], as_of)
+    after = _evaluate([*widened, *observations], as_of)
+    _assert_not_lowered(before, after, "widening windows")
+
+
+def assert_narrowing_safe(
+    rules: Documents,
+    observations: Documents,
+    as_of: AsOf,
+    narrowed: Mapping[str, str] | None = None,
+    rng: Rng = None,
+) -> None:
+    """Invariant 5: narrowing uncertain dates inside their bounds, `reported` fixed, resolves only "possible".
+
+    `narrowed` maps observation ids to new dates (each must lie inside the
+    old one's interval); by default every multi-day date is narrowed to a
+    random sub-interval.  Fired stays fired and not fired stays not fired,
+    for every assignment of every indicator.
+    """
+    pad = _pad(rules)
+    generator = _rng(rng)
+    changed: list[dict[str, Any]] = []
+    for original in observations:
+        document: dict[str, Any] = dict(original)
+        if document.get("kind", "observation") == "observation":
+            lo, hi = _interval(document["date"], pad)
+            if narrowed is not None:
+                new = narrowed.get(str(document.get("id")))
+            else:
+                new = _random_narrowing(lo, hi, generator, _as_of_date(as_of).toordinal())
+            if new is not None:
+                new_lo, new_hi = _interval(new, pad)
+                if not lo <= new_lo <= new_hi <= hi:
+                    raise ValueError(f"{document.get('id')}: {new!r} is not inside {document['date']!r}")
+                document["reported"] = document.get("reported") or _date_text(document["date"])
+                document["date"] = new
+        changed.append(document)
+    before = _statuses(_evaluate([*rules, *observations], as_of))
+    after = _statuses(_evaluate([*rules, *changed], as_of))
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key, "not-fired"), after.get(key, "not-fired")
+        if old != new and old != "possible":
+            raise AssertionError(f"narrowing dates turned {key[0]} {dict(key[1])} from {old} into {new}")
+
+
+def _random_narrowing(lo: float, hi: float, generator: random.Random, anchor: int) -> str | None:
+    if lo == hi:
+        return None
+    low = int(lo) if math.isfinite(lo) else int(min(hi, anchor)) - 60
+    high = int(hi) if math.isfinite(hi) else max(low, anchor) + 60
+    a = generator.randint(low, high)
+    b = generator.randint(a, min(high, a + generator.choice((0, 0, 1, 3, 10))))
+    return _day_text(a, b)
+
+
+def _weight(source: Mapping[str, Any], tables: Any) -> float:
+    return float(tables.reliability[source.get("reliability") or "F"]) * float(
+        tables.credibility[source.get("credibility") or 6]
+    )
+
+
+def _rank(source: Mapping[str, Any]) -> tuple[int, int]:
+    """Admiralty order, best 0; F and 6 (cannot be judged) rank lowest, as for min_grade."""
+    return "ABCDEF".index(source.get("reliability") or "F"), int(source.get("credibility") or 6) - 1
+
+
+def _origin(source: Mapping[str, Any]) -> str:
+    return str(source.get("origin") or source.get("name"))
+
+
+def is_no_better_source(new: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: Any) -> bool:
+    """The corrected reading of invariant 6's "no better grade" (docs/testing.md).
+
+    The origin is already present; one source of that origin grades at
+    least as well on both scales (F and 6 lowest); and the new source's
+    weight is no higher than that origin's best.
+    """
+    same = [s for s in existing if _origin(s) == _origin(new)]
+    if not same:
+        return False
+    dominated = any(_rank(s)[0] <= _rank(new)[0] and _rank(s)[1] <= _rank(new)[1] for s in same)
+    return dominated and _weight(new, tables) <= max(_weight(s, tables) for s in same)
+
+
+def _tables(rules: Documents) -> Any:
+    from iandw.model.documents import Scoring
+    from iandw.score import ScoringTables
+
+    for document in rules:
+        if document.get("kind") == "scoring":
+            return ScoringTables.from_document(Scoring.model_validate(dict(document)))
+    return ScoringTables()
+
+
+def assert_same_origin_source_neutral(
+    rules: Documents,
+    observations: Documents,
+    as_of: AsOf,
+    added: Mapping[str, Mapping[str, Any]] | None = None,
+    rng: Rng = None,
+) -> None:
+    """Invariant 6 (corrected): a source adding no new origin and no better grade changes nothing.
+
+    `added` maps observation ids to a source to append (each must pass
+    `is_no_better_source`); by default each sourced observation gets a
+    renamed copy of one of its sources, downgraded at random while that
+    keeps its weight.  The report may only differ in the sources it lists.
+    """
+    tables = _tables(rules)
+    generator = _rng(rng)
+    changed = []
+    for original in observations:
+        document: dict[str, Any] = copy.deepcopy(dict(original))
+        existing = document.get("sources") or []
+        if document.get("kind", "observation") == "observation" and existing:
+            if added is not None:
+                new = added.get(str(document.get("id")))
+            else:
+                new = _downgraded_copy(generator.choice(existing), existing, tables, generator)
+            if new is not None:
+                if not is_no_better_source(new, existing, tables):
+                    raise ValueError(f"{document.get('id')}: {dict(new)} adds an origin or a better grade")
+                document["sources"] = [*existing, dict(new)]
+        changed.append(document)
+    drop = ("observations.*.sources",)
+    before = _canonical(_evaluate([*rules, *observations], as_of), drop)
+    after = _canonical(_evaluate([*rules, *changed], as_of), drop)
+    _assert_same(before, after, "adding same-origin sources with no better grade")
+
+
+def _downgraded_copy(
+    source: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: Any, generator: random.Random
+) -> dict[str, Any]:
+    new: dict[str, Any] = {"name": f"{source.get('name')} (echo)", "origin": _origin(source)}
+    reliability, credibility = _rank(source)
+    new["reliability"] = "ABCDEF"[generator.randint(reliability, 5)]
+    new["credibility"] = generator.randint(credibility, 5) + 1
+    if not is_no_better_source(new, existing, tables):
+        new["reliability"], new["credibility"] = source.get("reliability"), source.get("credibility")
+        new = {k: v for k, v in new.items() if v is not None}
+    return new
+
+
+def assert_no_hindsight(
+    rules: Documents, observations: Documents, as_of: AsOf, late: Documents | None = None
+) -> None:
+    """Invariant 7 (as corrected): observations reported after as_of change nothing but the count read.
+
+    `late` are extra observations whose `reported` upper bound is after
+    as_of; by default, a copy of every observation reported the next day.
+    `inputs.observations` counts what was read, so it is the one field
+    allowed to change.
+    """
+    day = _as_of_date(as_of)
+    pad = _pad(rules)
+    if late is None:
+        late = [
+            {**dict(d), "id": f"{d.get('id')}-late", "reported": (day + dt.timedelta(days=1)).isoformat()}
+            for d in observations
+            if d.get("kind", "observation") == "observation"
+        ]
+    for document in late:
+        reported = document.get("reported") or document.get("date")
+        if _interval(reported, pad)[1] <= day.toordinal():
+            raise ValueError(f"{document.get('id')} is reported by {day}: it is not late")
+    drop = ("inputs.observations",)
+    before = _canonical(_evaluate([*rules, *observations], as_of), drop)
+    after = _canonical(_evaluate([*rules, *observations, *late], as_of), drop)
+    _assert_same(before, after, "observations reported after as_of")
+
+
+def _entries(hypothesis: Mapping[str, Any], rules: Documents) -> list[Any]:
+    entries = hypothesis.get("indicators")
+    if entries is None:
+        return sorted(d["id"] for d in rules if d.get("kind") == "indicator")
+    return list(entries)
+
+
+def _entry_id(entry: Any) -> str:
+    return entry if isinstance(entry, str) else str(entry.get("id"))
+
+
+def _without(rules: Documents, hypothesis_id: str, indicator_id: str) -> list[dict[str, Any]]:
+    changed = []
+    for original in rules:
+        document: dict[str, Any] = dict(original)
+        if document.get("kind") == "hypothesis" and document.get("id") == hypothesis_id:
+            document["indicators"] = [e for e in _entries(document, rules) if _entry_id(e) != indicator_id]
+        changed.append(document)
+    return changed
+
+
+def assert_neutral_indicators(rules: Documents, observations: Documents, as_of: AsOf) -> None:
+    """Invariant 8 (corrected): a neutral indicator changes no posterior.
+
+    Neutral means: both ratios 1 (LR and absent LR, after the hypothesis's
+    overrides), or fired or possible with confidence 0.  Each such
+    indicator is dropped from its hypothesis and the posterior must not
+    move; then every indicator in turn is made neutral by setting both
+    ratios to 1, and must change no posterior against its removal.
+    """
+    documents = [*rules, *observations]
+    report = _evaluate(documents, as_of)
+    for hypothesis in report.hypotheses:
+        for entry in hypothesis.indicators:
+            ratios_one = entry.likelihood_ratio == 1 and entry.absent_likelihood_ratio == 1
+            weightless = entry.status != "not-fired" and entry.confidence == 0
+            if ratios_one or weightless:
+                without = _evaluate([*_without(rules, hypothesis.id, entry.id), *observations], as_of)
+                if posterior_of(without, hypothesis.id) != hypothesis.posterior:
+                    raise AssertionError(
+                        f"{entry.id} ({entry.status}, confidence {entry.confidence}, LR "
+                        f"{entry.likelihood_ratio}/{entry.absent_likelihood_ratio}) moved {hypothesis.id} "
+                        f"from {posterior_of(without, hypothesis.id)!r} to {hypothesis.posterior!r}"
+                    )
+    for document in rules:
+        if document.get("kind") != "indicator":
+            continue
+        indicator_id = document.get("id")
+        neutral: list[dict[str, Any]] = []
+        for original in rules:
+            other: dict[str, Any] = copy.deepcopy(dict(original))
+            if other.get("kind") == "indicator" and other.get("id") == indicator_id:
+                other["likelihood_ratio"], other["absent_likelihood_ratio"] = 1, 1
+            if other.get("kind") == "hypothesis":
+                for entry in other.get("indicators") or []:
+                    if isinstance(entry, dict) and entry.get("id") == indicator_id:
+                        entry.pop("likelihood_ratio", None)
+                        entry.pop("absent_likelihood_ratio", None)
+            neutral.append(other)
+        with_neutral: dict[str, float] = _posteriors(_evaluate([*neutral, *observations], as_of))
+        removed = list(neutral)
+        for hypothesis_document in [d for d in neutral if d.get("kind") == "hypothesis"]:
+            removed = _without(removed, str(hypothesis_document.get("id")), str(indicator_id))
+        without_it = _posteriors(_evaluate([*removed, *observations], as_of))
+        if with_neutral != without_it:
+            raise AssertionError(
+                f"{indicator_id} with LR = 1 and absent LR = 1 changed posteriors: "
+                f"{with_neutral} vs {without_it}"
+            )
+
+
+@functools.lru_cache(maxsize=1)
+def _report_validator() -> Any:
+    import jsonschema  # type: ignore[import-untyped]
+
+    from iandw.model.schema import json_schema
+
+    return jsonschema.Draft202012Validator(json_schema("report"))
+
+
+def assert_deterministic(rules: Documents, observations: Documents, as_of: AsOf) -> None:
+    """Invariant 9: two runs give the same bytes, and the JSON validates against `iandw schema report`."""
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("assert_deterministic needs jsonschema: pip install 'iandw[test]'") from exc
+    first = _json(_evaluate([copy.deepcopy(dict(d)) for d in [*rules, *observations]], as_of))
+    second = _json(_evaluate([copy.deepcopy(dict(d)) for d in [*rules, *observations]], as_of))
+    _assert_same_bytes(first, second, "running again")
+    validator = _report_validator()
+    errors = sorted(validator.iter_errors(json.loads(first)), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path)
+        raise AssertionError(f"the JSON report does not match its schema at {where}: {errors[0].message}")
+
+
+def assert_invariants(
+    rules: Documents, observations: Documents, as_of: AsOf, rng: Rng = None, max_removals: int = 8
+) -> None:
+    """Every invariant that can be checked on one world, with deterministic variations.
+
+    Permutation, a shift of a year and a day (when every date can move
+    exactly), monotonicity by removing up to `max_removals` observations
+    one at a time (when the rules have LR ≥ 1 and absent LR = 1),
+    widening, narrowing, same-origin sources, hindsight, neutral indicators
+    and determinism.  Raises AssertionError naming the first that fails.
+    """
+    generator = _rng(rng)
+    day = _as_of_date(as_of)
+    assert_deterministic(rules, observations, day)
+    assert_permutation_invariant(rules, observations, day, generator)
+    movable = all(
+        shift_date(d[key], 1) is not None
+        for d in observations
+        if d.get("kind", "observation") == "observation"
+        for key in ("date", "reported")
+        if d.get(key) is not None
+    )
+    if movable:
+        assert_shift_invariant(rules, observations, day, 366)
+    if not _monotone_preconditions(rules):
+        indices = _observation_documents(observations)
+        for index in generator.sample(indices, min(max_removals, len(indices))):
+            rest = [d for i, d in enumerate(observations) if i != index]
+            assert_monotone(rules, rest, day, observations[index])
+    assert_widening_safe(rules, observations, day, days=7)
+    assert_widening_safe(rules, observations, day, days=None)
+    assert_narrowing_safe(rules, observations, day, rng=generator)
+    assert_same_origin_source_neutral(rules, observations, day, rng=generator)
+    assert_no_hindsight(rules, observations, day)
+    assert_neutral_indicators(rules, observations, day)

@@ -1,0 +1,216 @@
+"""`iandw test`: the rule author's loop (SPEC §10).
+
+A passing test is silent; a failing one prints `file:line:column: failed:
+indicator::name: expected X, got Y: why` pointing at the test in the rule
+file, with the near miss or the binding that fired; then `N passed, N
+failed`.  Exit 0 when all pass, 1 on a failure, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from iandw.cli import main
+from iandw.loader import load
+from iandw.ruletests import run_rule_tests
+
+ENTITIES = """\
+- {kind: entity, id: iran, type: state}
+- {kind: entity, id: hamas, type: armed-group}
+- {kind: entity, id: amir, type: person, member_of: [iran]}
+- {kind: entity, id: saleh, type: person, member_of: [hamas]}
+"""
+
+MEETING = """\
+      - {id: t-meeting, type: meeting, date: 2023-09-01, entities: [amir, saleh],
+         sources: [{name: t, reliability: B, credibility: 2}]}
+"""
+ATTACK = """\
+      - {id: t-attack, type: attack, date: 2023-10-07,
+         entities: [{entity: hamas, role: perpetrator}], sources: [{name: t, reliability: A, credibility: 1}]}
+"""
+
+
+def indicator(within: str = "12w") -> str:
+    """A meeting-then-attack indicator with four tests, the second and third of which expect a miss."""
+    return f"""\
+kind: indicator
+id: meeting-before-attack
+title: Sponsor officials met the group shortly before its attack
+vars:
+  sponsor: {{type: state}}
+  group: {{type: armed-group}}
+select:
+  meeting:
+    type: meeting
+    entities:
+      - {{of: $sponsor}}
+      - {{of: $group}}
+  attack:
+    type: attack
+    entities:
+      - {{of: $group, role: perpetrator}}
+require:
+  - {{first: meeting, then: attack, within: {within}}}
+likelihood_ratio: 3
+tests:
+  - name: fires five weeks before the attack
+    bind: {{sponsor: iran, group: hamas}}
+    as_of: 2023-10-08
+    observations:
+{MEETING}{ATTACK}    expect: fired
+    matches: [t-attack, t-meeting]
+  - name: does not fire a year too early
+    bind: {{sponsor: iran, group: hamas}}
+    as_of: 2023-10-08
+    observations:
+      - {{id: t-old, type: meeting, date: 2022-09-01, entities: [amir, saleh]}}
+{ATTACK}    expect: not-fired
+  - name: cannot use what was reported after as_of
+    bind: {{sponsor: iran, group: hamas}}
+    as_of: 2023-10-06
+    observations:
+{MEETING}{ATTACK}    expect: not-fired
+  - name: possible when the meeting is only known by month
+    bind: {{sponsor: iran, group: hamas}}
+    as_of: 2023-10-08
+    observations:
+      - {{id: t-month, type: meeting, date: 2023-07, entities: [amir, saleh]}}
+{ATTACK}    expect: possible
+"""
+
+
+@pytest.fixture
+def project(tmp_tree: Callable[[dict[str, str]], str]) -> Callable[[str], str]:
+    """A rules/ and observations/ tree; returns its root."""
+
+    def make(rule: str) -> str:
+        return tmp_tree(
+            {
+                "observations/entities.yaml": ENTITIES,
+                "rules/meeting-before-attack.yaml": rule,
+            }
+        )
+
+    return make
+
+
+def run(root: str, *arguments: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main,
+        ["test", os.path.join(root, "observations"), "--rules", os.path.join(root, "rules"), *arguments],
+    )
+    return result.exit_code, result.output
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing `needle`."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_passing_tests_print_only_the_summary(project: Callable[[str], str]) -> None:
+    code, output = run(project(indicator()))
+    assert (code, output) == (0, "4 passed, 0 failed\n")
+
+
+def test_a_broken_rule_points_at_the_failing_test_with_a_why(project: Callable[[str], str]) -> None:
+    """A two-week window cannot see a meeting five weeks earlier: the near miss says by how much."""
+    rule = indicator(within="2w")
+    root = project(rule)
+    code, output = run(root)
+    assert code == 1
+    lines = output.splitlines()
+    assert lines[-1] == "2 passed, 2 failed"  # the month-precision test can no longer be possible either
+    (failure,) = [line for line in lines if "five weeks" in line]
+    path = os.path.join(root, "rules", "meeting-before-attack.yaml")
+    match = re.fullmatch(r"(.+):(\d+):(\d+): failed: (.+?): expected fired, got not-fired: (.+)", failure)
+    assert match, failure
+    assert os.path.normpath(match[1]) == os.path.normpath(path)
+    assert int(match[2]) == line_of(rule, "name: fires five weeks before the attack")
+    assert match[4] == "meeting-before-attack::fires five weeks before the attack"
+    why = match[5]
+    assert "nearest miss" in why and "t-meeting" in why and "t-attack" in why
+    assert re.search(r"\b36 days\b", why) and "0..14" in why  # the gap, and the window it missed
+
+
+def test_an_unexpected_fire_names_the_binding_that_fired(project: Callable[[str], str]) -> None:
+    """With no window at all the year-old meeting fires: the why names the binding and variables."""
+    rule = indicator().replace(
+        "  - {first: meeting, then: attack, within: 12w}", "  - {first: meeting, then: attack}"
+    )
+    code, output = run(project(rule))
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "year too early" in line]
+    assert ":" + str(line_of(rule, "name: does not fire a year too early")) + ":" in failure
+    assert "expected not-fired, got fired: fired on meeting=t-old, attack=t-attack" in failure
+    assert "group=hamas, sponsor=iran" in failure
+
+
+def test_expected_matches_are_checked(project: Callable[[str], str]) -> None:
+    rule = indicator().replace("matches: [t-attack, t-meeting]", "matches: [t-meeting]")
+    code, output = run(project(rule))
+    assert code == 1
+    assert "matched ['t-attack', 't-meeting'], expected ['t-meeting']" in output
+
+
+def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> None:
+    rule = indicator().replace("role: perpetrator}]", "role: victim}]")  # the test data, not the rule
+    code, output = run(project(rule))
+    assert code == 1
+    assert "no observation matches 'attack'" in output
+
+
+@pytest.mark.parametrize(
+    ("pattern", "summary"),
+    [
+        ("year too early", "1 passed, 0 failed"),
+        ("MEETING-BEFORE-ATTACK::", "4 passed, 0 failed"),  # case-insensitive, on indicator::name
+        ("possible", "1 passed, 0 failed"),
+        ("no such test", "0 passed, 0 failed"),
+    ],
+)
+def test_k_selects_tests_by_indicator_and_name(
+    project: Callable[[str], str], pattern: str, summary: str
+) -> None:
+    code, output = run(project(indicator()), "-k", pattern)
+    assert (code, output.splitlines()[-1]) == (0, summary)
+
+
+def test_k_hides_failures_it_does_not_select(project: Callable[[str], str]) -> None:
+    root = project(indicator(within="2w"))
+    assert run(root, "-k", "five weeks")[0] == 1
+    assert run(root, "-k", "year too early") == (0, "1 passed, 0 failed\n")
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (("entities: [amir, saleh],\n", "entities: [amir, salah],\n"), "unknown entity 'salah'"),
+        (("expect: possible", "expect: maybe"), "expect"),
+        (("as_of: 2023-10-06", "as_of: 2023-10"), "as_of must be a single day"),
+        (("kind: indicator", "kind: indicator\n  bad: [unclosed"), ""),
+    ],
+)
+def test_bad_input_exits_2_with_located_errors(
+    project: Callable[[str], str], breakage: tuple[str, str], message: str
+) -> None:
+    rule = indicator().replace(*breakage, 1)
+    assert rule != indicator()
+    code, output = run(project(rule))
+    assert code == 2
+    assert "passed" not in output
+    assert re.search(r"meeting-before-attack\.yaml:\d+:\d+: error: ", output), output
+    assert message in output
+
+
+def test_the_shipped_rules_pass_their_own_tests() -> None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = load([os.path.join(root, "observations")], rules=os.path.join(root, "rules"), lints=False)
+    assert result.ok
+    outcomes = run_rule_tests(result)
+    assert outcomes and all(o.passed for o in outcomes), [o.format() for o in outcomes if not o.passed]

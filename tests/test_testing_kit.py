@@ -1,0 +1,461 @@
+"""The public property-testing kit, `iandw.testing`.
+
+Its strategies must produce valid documents aimed at a rule set, its helpers
+must pass on a correct engine and fail on a broken one (checked by planting
+bugs with monkeypatch), and the complete example in docs/testing.md must run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import iandw.score
+import iandw.testing
+from iandw.dates import parse_date
+from iandw.loader import load_documents
+from iandw.model.report import Report
+from iandw.testing import (
+    DEFAULT_START,
+    InvalidDocuments,
+    assert_deterministic,
+    assert_invariants,
+    assert_monotone,
+    assert_narrowing_safe,
+    assert_neutral_indicators,
+    assert_no_hindsight,
+    assert_permutation_invariant,
+    assert_same_origin_source_neutral,
+    assert_shift_invariant,
+    assert_widening_safe,
+    edtf_dates,
+    entities,
+    evaluate_documents,
+    is_no_better_source,
+    observations,
+    posterior_of,
+    read_documents,
+    shift_date,
+    sources,
+    status_of,
+    worlds_for,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+RULES: list[dict[str, Any]] = [
+    {"kind": "entity", "id": "e0", "type": "state"},
+    {"kind": "entity", "id": "e1", "type": "group"},
+    {
+        "kind": "indicator",
+        "id": "i0",
+        "title": "meeting then strike within a week",
+        "vars": {"a": {"type": "state"}, "b": {"type": "group"}},
+        "select": {
+            "s0": {"type": "meet", "entities": [{"of": "$a"}, {"of": "$b"}]},
+            "s1": {"type": "strike", "entities": [{"of": "$b"}]},
+        },
+        "require": [{"first": "s0", "then": "s1", "within": "1w"}],
+        "likelihood_ratio": 3,
+    },
+    {"kind": "hypothesis", "id": "h0", "statement": "e0 backs e1", "bind": {"a": "e0"}, "prior": 0.2},
+]
+MEETING = {
+    "kind": "observation",
+    "id": "o1",
+    "type": "meet",
+    "date": "2023-09-25",
+    "entities": ["e0", "e1"],
+    "sources": [
+        {"name": "wire", "origin": "agency", "reliability": "B", "credibility": 2},
+        {"name": "blog", "origin": "group", "reliability": "D", "credibility": 4},
+    ],
+}
+STRIKE = {
+    "kind": "observation",
+    "id": "o2",
+    "type": "strike",
+    "date": "2023-09-28/2023-10-04",
+    "entities": [{"entity": "e1", "role": "perp"}],
+    "sources": [{"name": "tv", "reliability": "A", "credibility": 1}],
+}
+WORLD = [MEETING, STRIKE]
+AS_OF = "2023-10-05"
+
+
+# --- the documented example ---------------------------------------------------------
+
+
+def test_the_complete_example_in_docs_runs(tmp_path: Any) -> None:
+    """Saved as a user would save it, imported, and each of its tests run."""
+    with open(os.path.join(ROOT, "docs", "testing.md"), encoding="utf-8") as stream:
+        text = stream.read()
+    match = re.search(r"<!-- the test suite runs this example.*?-->\n```python\n(.*?)```", text, re.S)
+    assert match, "docs/testing.md lost its complete example"
+    path = tmp_path / "test_my_indicator.py"
+    path.write_text(match[1], encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("test_my_indicator", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    # The example's own @settings inherit from the profile active when it is imported: make its
+    # runs reproducible, and skip shrinking (costly for assert_invariants) should the known bug show.
+    settings.register_profile(
+        "docs-example", derandomize=True, database=None, phases=(Phase.explicit, Phase.generate)
+    )
+    active = getattr(settings, "_current_profile", None) or "default"
+    settings.load_profile("docs-example")
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        settings.load_profile(active)
+    tests = [name for name in vars(module) if name.startswith("test_")]
+    assert len(tests) == 3
+    for name in tests:
+        getattr(module, name)()
+
+
+# --- strategies -------------------------------------------------------------------
+
+
+ALL_KINDS = ("day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open")
+
+
+@QUICK
+@given(edtf_dates(DEFAULT_START, 30, kinds=ALL_KINDS))
+def test_edtf_dates_parse_and_are_anchored_in_the_window(text: str) -> None:
+    interval = parse_date(text)
+    start, end = DEFAULT_START.toordinal(), DEFAULT_START.toordinal() + 29
+    if re.fullmatch(r"[\d-]{10}(/[\d-]{10})?", text):  # days and intervals of days stay inside
+        assert start <= interval.lo <= interval.hi <= end
+    else:  # the rest denote more, around a day of the window
+        assert interval.lo <= end and interval.hi >= start
+
+
+def test_edtf_dates_reject_unknown_kinds() -> None:
+    with pytest.raises(ValueError, match="unknown date kinds"):
+        edtf_dates(kinds=("fortnight",))  # type: ignore[arg-type]
+
+
+@QUICK
+@given(
+    st.lists(entities(ids=st.sampled_from(["a", "b", "c", "d"])), min_size=1, unique_by=lambda e: e["id"]),
+    st.data(),
+)
+def test_entities_sources_and_observations_load(made: list[dict[str, Any]], data: st.DataObject) -> None:
+    ids = [e["id"] for e in made]
+    observed = data.draw(
+        st.lists(
+            observations(
+                ids, ["meeting", "attack"], reported=edtf_dates(kinds=("day",)), places=[None, "Gaza"]
+            ),
+            unique_by=lambda o: o["id"],
+            max_size=4,
+        )
+    )
+    result = load_documents([*made, *observed])
+    assert result.ok, [d.format() for d in result.errors]
+
+
+@QUICK
+@given(sources(graded=True))
+def test_graded_sources_have_both_grades(source: dict[str, Any]) -> None:
+    assert source["reliability"] in "ABCDEF" and 1 <= source["credibility"] <= 6
+
+
+def test_worlds_for_the_shipped_rules_load_fire_and_miss() -> None:
+    """Aimed worlds are valid, and reach every outcome on a real rule set."""
+    rules = read_documents(os.path.join(ROOT, "rules"), os.path.join(ROOT, "observations", "entities"))
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(worlds_for(rules, min_observations=2))
+    def collect(world: Any) -> None:
+        assert all(o["id"].startswith("w-") for o in world.observations)
+        report = evaluate_documents([*rules, *world.documents], world.as_of)
+        seen.update(g.status for i in report.indicators for g in i.groups)
+        seen["late"] += any(
+            parse_date(o.get("reported") or o["date"]).hi > world.as_of.toordinal()
+            for o in world.observations
+        )
+
+    collect()
+    assert seen["fired"] and seen["possible"] and seen["late"], seen
+
+
+@QUICK
+@given(worlds_for(RULES, as_of=dt.date(2023, 10, 5), max_new_entities=3, id_prefix="x"))
+def test_worlds_keep_the_given_as_of_and_made_up_entities_are_valid(world: Any) -> None:
+    assert world.as_of == dt.date(2023, 10, 5)
+    result = load_documents([*RULES, *world.documents])
+    assert result.ok, [d.format() for d in result.errors]
+    assert {e["type"] for e in world.entities} <= {"state", "group"}
+
+
+# --- small helpers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "moved"),
+    [
+        ("2023-09-30", 1, "2023-10-01"),
+        ("2024-02-28?", 1, "2024-02-29?"),
+        ("2023-12-30/2024-01-02", 3, "2024-01-02/2024-01-05"),
+        ("../2023-10-06", -6, "../2023-09-30"),
+        ("2021-01-01/..", 365, "2022-01-01/.."),
+        (dt.date(2023, 3, 16), 0, "2023-03-16"),
+        ("2023-09", 5, None),
+        ("2023", 1, None),
+        ("2023-10-XX", 1, None),
+    ],
+)
+def test_shift_date(text: Any, days: int, moved: str | None) -> None:
+    assert shift_date(text, days) == moved
+
+
+def test_status_and_posterior_readers() -> None:
+    report = evaluate_documents([*RULES, *WORLD], AS_OF)
+    assert status_of(report, "i0") == "possible"  # the strike is 3 to 9 days after the meeting
+    assert status_of(report, "i0", a="e0", b="e1") == "possible"
+    assert status_of(report, "i0", a="e1") == "not-fired"
+    assert posterior_of(report, "h0") == 0.2
+    with pytest.raises(KeyError):
+        status_of(report, "nope")
+    with pytest.raises(KeyError):
+        posterior_of(report, "nope")
+
+
+def test_invalid_documents_list_every_error() -> None:
+    broken = [{**MEETING, "entities": ["e9"]}, {**STRIKE, "date": "2023-02-30"}]
+    with pytest.raises(InvalidDocuments) as raised:
+        evaluate_documents([*RULES, *broken], AS_OF)
+    assert "unknown entity 'e9'" in str(raised.value) and "2023-02-30" in str(raised.value)
+
+
+def test_read_documents_reads_like_the_cli(tmp_tree: Callable[[dict[str, str]], str]) -> None:
+    root = tmp_tree(
+        {
+            "rules/a.yaml": "kind: entity\nid: e0\ntype: state\n---\nkind: entity\nid: e1\ntype: group\n",
+            "obs/b.jsonl": json.dumps({"id": "o1", "type": "meet", "date": "2023-09-25", "entities": ["e0"]})
+            + "\n",
+            "obs/README.md": "ignored",
+        }
+    )
+    documents = read_documents(os.path.join(root, "rules"), os.path.join(root, "obs"))
+    assert [(d["kind"], d["id"]) for d in documents] == [
+        ("entity", "e0"),
+        ("entity", "e1"),
+        ("observation", "o1"),
+    ]
+    with pytest.raises(InvalidDocuments, match="no such file"):
+        read_documents(os.path.join(root, "missing"))
+
+
+def test_no_better_source() -> None:
+    existing = [{"name": "wire", "origin": "agency", "reliability": "E", "credibility": 5}]
+    tables = iandw.score.ScoringTables()
+    assert is_no_better_source(
+        {"name": "x", "origin": "agency", "reliability": "E", "credibility": 5}, existing, tables
+    )
+    assert not is_no_better_source({"name": "x", "origin": "agency"}, existing, tables)  # F6 weighs more
+    assert not is_no_better_source(
+        {"name": "x", "origin": "other", "reliability": "E", "credibility": 6}, existing, tables
+    )
+    strong = [{"name": "w", "reliability": "A", "credibility": 6}]
+    assert not is_no_better_source(
+        {"name": "w", "reliability": "B", "credibility": 3}, strong, tables
+    )  # meets B3
+
+
+def test_the_kit_needs_hypothesis_and_says_so() -> None:
+    code = "import sys; sys.modules['hypothesis'] = None; import iandw.testing"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "ImportError: iandw.testing needs the 'hypothesis' package" in done.stderr
+    assert "pip install 'iandw[test]'" in done.stderr
+
+
+# --- the assertions pass on the engine, fail on planted bugs, refuse bad preconditions ---
+
+
+EXTRA = {**STRIKE, "id": "o3", "date": "2023-09-27"}  # a definite strike: the indicator fires
+
+
+def test_every_assertion_passes_on_a_small_world() -> None:
+    assert_invariants(RULES, WORLD, AS_OF)
+    assert_monotone(RULES, WORLD, AS_OF, EXTRA)
+    assert_shift_invariant(RULES, WORLD, AS_OF, -400)
+    assert_narrowing_safe(RULES, WORLD, AS_OF, narrowed={"o2": "2023-10-01"})
+
+
+def test_assert_invariants_passes_on_the_shipped_case() -> None:
+    rules = read_documents(os.path.join(ROOT, "rules"))
+    shipped = read_documents(os.path.join(ROOT, "observations"))
+    assert_invariants(rules, shipped, "2023-10-06", max_removals=4)
+
+
+def _first_swap(check: Callable[[int], None]) -> None:
+    """Run a randomised check with seeds until one shuffle exposes the planted bug."""
+    for seed in range(20):
+        check(seed)
+
+
+# Planted bugs are wrappers around the kit's evaluation that corrupt the report the way a broken
+# engine would, keyed on the inputs the invariant says must not matter.  They test the helpers'
+# logic without depending on engine internals (which test_invariants.py tests for real).
+
+Evaluate = Callable[[Any, Any], Report]
+
+
+def _shift_posteriors(report: Report, by: float) -> Report:
+    hypotheses = [h.model_copy(update={"posterior": h.posterior + by}) for h in report.hypotheses]
+    return report.model_copy(update={"hypotheses": hypotheses})
+
+
+def _observation_count(documents: Any) -> int:
+    return sum(1 for d in documents if d.get("kind") == "observation")
+
+
+def _no_groups(report: Report) -> Report:
+    indicators = [i.model_copy(update={"groups": []}) for i in report.indicators]
+    return report.model_copy(update={"indicators": indicators})
+
+
+_counter = itertools.count()
+PLANTED: dict[str, tuple[Callable[[Evaluate], Evaluate], Callable[[], None]]] = {
+    "1 the order of documents matters": (
+        lambda run: (
+            lambda docs, as_of: (
+                run(docs, as_of).model_copy(update={"level": "alert"})
+                if docs[0].get("kind") != "entity"
+                else run(docs, as_of)
+            )
+        ),
+        lambda: _first_swap(lambda seed: assert_permutation_invariant(RULES, WORLD, AS_OF, rng=seed)),
+    ),
+    "2 the calendar matters": (
+        lambda run: lambda docs, as_of: _shift_posteriors(run(docs, as_of), 0.01 * (str(as_of) > "2024")),
+        lambda: assert_shift_invariant(RULES, WORLD, AS_OF, 400),
+    ),
+    "3 more evidence, lower posterior": (
+        lambda run: lambda docs, as_of: _shift_posteriors(run(docs, as_of), -0.01 * _observation_count(docs)),
+        lambda: assert_monotone(RULES, WORLD, AS_OF, {**MEETING, "id": "o5", "type": "rumour"}),
+    ),
+    "4 wide windows never hold": (
+        lambda run: (
+            lambda docs, as_of: _no_groups(run(docs, as_of)) if "8d" in json.dumps(docs) else run(docs, as_of)
+        ),
+        lambda: assert_widening_safe(RULES, [MEETING, EXTRA], AS_OF, days=1),
+    ),
+    "5 exact dates never fire": (
+        lambda run: (
+            lambda docs, as_of: (
+                _no_groups(run(docs, as_of))
+                if any(d.get("date") == "2023-09-27" for d in docs)
+                else run(docs, as_of)
+            )
+        ),
+        lambda: assert_narrowing_safe(
+            RULES, [MEETING, {**EXTRA, "date": "2023-09-26/2023-09-27"}], AS_OF, narrowed={"o3": "2023-09-27"}
+        ),
+    ),
+    "6 every source counts": (
+        lambda run: (
+            lambda docs, as_of: _shift_posteriors(
+                run(docs, as_of), 0.001 * sum(len(d.get("sources", [])) for d in docs)
+            )
+        ),
+        lambda: assert_same_origin_source_neutral(RULES, WORLD, AS_OF),
+    ),
+    "7 hindsight": (
+        lambda run: lambda docs, as_of: _shift_posteriors(run(docs, as_of), 0.001 * _observation_count(docs)),
+        lambda: assert_no_hindsight(RULES, [MEETING], AS_OF, late=[{**STRIKE, "reported": "2023-10-06"}]),
+    ),
+    "8 every indicator nudges the posterior": (
+        lambda run: (
+            lambda docs, as_of: _shift_posteriors(
+                run(docs, as_of),
+                0.001 * sum(len(d.get("indicators", [1])) for d in docs if d["kind"] == "hypothesis"),
+            )
+        ),
+        lambda: assert_neutral_indicators(RULES, [], AS_OF),
+    ),
+    "9a output changes between runs": (
+        lambda run: lambda docs, as_of: _shift_posteriors(run(docs, as_of), 1e-9 * next(_counter)),
+        lambda: assert_deterministic(RULES, WORLD, AS_OF),
+    ),
+    "9b output does not match the schema": (
+        lambda run: lambda docs, as_of: run(docs, as_of).model_copy(update={"level": "severe"}),
+        lambda: assert_deterministic(RULES, WORLD, AS_OF),
+    ),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(PLANTED))
+def test_each_assertion_catches_a_planted_bug(bug: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    plant, check = PLANTED[bug]
+    check()  # passes on the real engine
+    monkeypatch.setattr(iandw.testing, "_evaluate", plant(iandw.testing._evaluate))
+    with pytest.raises(AssertionError):
+        check()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: assert_monotone(
+                [*RULES[:2], {**RULES[2], "likelihood_ratio": 0.5}, RULES[3]], WORLD, AS_OF, EXTRA
+            ),
+            "likelihood_ratio below 1",
+        ),
+        (
+            lambda: assert_monotone(
+                [*RULES[:2], {**RULES[2], "absent_likelihood_ratio": 2}, RULES[3]], WORLD, AS_OF, EXTRA
+            ),
+            "absent_likelihood_ratio",
+        ),
+        (
+            lambda: assert_shift_invariant(RULES, [{**MEETING, "date": "2023-09"}], AS_OF, 3),
+            "cannot be shifted",
+        ),
+        (lambda: assert_narrowing_safe(RULES, WORLD, AS_OF, narrowed={"o2": "2023-10-10"}), "not inside"),
+        (lambda: assert_no_hindsight(RULES, WORLD, AS_OF, late=[{**EXTRA, "id": "o9"}]), "not late"),
+        (
+            lambda: assert_same_origin_source_neutral(RULES, WORLD, AS_OF, added={"o1": {"name": "new"}}),
+            "adds an origin",
+        ),
+    ],
+)
+def test_assertions_refuse_what_their_invariant_does_not_cover(
+    call: Callable[[], None], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_monotone_helper_sees_status_drops_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drop in any assignment's status is reported even when no posterior can show it."""
+    run = iandw.testing._evaluate
+    monkeypatch.setattr(
+        iandw.testing,
+        "_evaluate",
+        lambda docs, as_of: (
+            _no_groups(run(docs, as_of)) if _observation_count(docs) > 2 else run(docs, as_of)
+        ),
+    )
+    with pytest.raises(AssertionError, match="turned i0"):
+        assert_monotone([r for r in RULES if r["kind"] != "hypothesis"], [MEETING, EXTRA], AS_OF, STRIKE)
