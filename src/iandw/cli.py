@@ -112,7 +112,7 @@ rules_option = click.option(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "json", "html"]),
     default="text",
     show_default=True,
 )
@@ -168,7 +168,7 @@ def evaluate(
 def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: int) -> None:
     """Report every error and warning in the inputs, then a summary."""
     result = _load(paths, rules, _limits(limits))
-    counts = {kind: len(items) for kind, items in sorted(result.loaded.items())}
+    counts = result.counts()
     errors, warnings = len(result.errors), len(result.warnings)
     if output_format == "json":
         import json
@@ -187,7 +187,7 @@ def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: i
     sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 
-TIMELINE_FORMATS = ("text", "csv", "json")
+TIMELINE_FORMATS = ("text", "csv", "json", "html", "png", "svg")
 
 
 @main.command()
@@ -221,6 +221,8 @@ def timeline(
         raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
     if not re.fullmatch(r"[1-9][0-9]*[dw]", step):
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
+    if output_format == "png" and output is None:
+        raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
     result = _load(paths, rules, _limits(limits))
     if not result.ok:
         print_diagnostics(result.errors)
@@ -231,8 +233,30 @@ def timeline(
     from iandw.timeline import compute_timeline
 
     computed = compute_timeline(result.case, first, last, duration_days(step))
-    renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
-    _write(renderer[output_format](computed), output)
+    if output_format == "html":
+        from iandw.api import evaluate as run
+        from iandw.render.html import render_html
+
+        report = run(result.case, as_of=last, diagnostics=result.warnings)
+        _write(render_html(report, timeline=computed, tables=result.case.tables), output)
+    elif output_format in ("png", "svg"):
+        from iandw.render.charts import posterior_chart
+
+        title = f"Posterior over time, {computed.start} to {computed.end} (every {computed.step_days} days)"
+        png = output_format == "png"
+        image = posterior_chart(computed, result.case.tables, "png" if png else "svg", title=title)
+        if not png or output is None:
+            _write(image.decode("utf-8"), output)
+        else:
+            try:
+                with open(output, "wb") as stream:
+                    stream.write(image)
+            except OSError as exc:
+                click.echo(f"{output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+    else:
+        renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
+        _write(renderer[output_format](computed), output)
 
 
 @main.command(name="test")

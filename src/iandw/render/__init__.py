@@ -1,4 +1,4 @@
-"""Renderers: the same report for programs (json) and for people (text, markdown).
+"""Renderers: the same report for programs (json) and for people (text, markdown, html).
 
 Each renderer is a pure function from the report model to a string.
 """
@@ -7,9 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import click
+
 from iandw.model.report import Report
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "html")
+
+
+class MissingExtraError(click.ClickException, ImportError):
+    """Charts need matplotlib, an optional extra: say how to install it, exit 2, no traceback.
+
+    A ClickException so the command line prints one line and exits 2 however
+    deep it is raised; an ImportError so API callers can catch it as one.
+    """
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__("html, png and svg output need matplotlib: pip install 'iandw[html]'")
 
 
 def render(report: Report, format: str = "text") -> str:
@@ -29,4 +44,8 @@ def _renderer(format: str) -> Callable[[Report], str]:
         from iandw.render.text import render_text
 
         return render_text
+    if format == "html":
+        from iandw.render.html import render_html
+
+        return render_html
     raise ValueError(f"unknown format {format!r}; formats are: {', '.join(FORMATS)}")

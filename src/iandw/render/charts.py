@@ -1,0 +1,555 @@
+"""Charts of a report and a timeline, drawn with matplotlib into deterministic SVG or PNG.
+
+Matplotlib is the optional `html` extra, imported only when a chart is drawn
+so that text output stays fast.  Every figure has a fixed size, a fixed SVG
+hash salt (per chart, so the ids of several inline SVGs do not collide), no
+date in its metadata and no mathtext: user text is drawn as it was written
+and the same inputs give the same bytes.  Figures use the Agg canvas
+directly, never pyplot, so no GUI backend or global figure state is touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from iandw.dates import Day, DayInterval, day_to_iso, parse_date
+from iandw.model.report import Report
+from iandw.model.timeline import Crossing, Timeline
+from iandw.render import MissingExtraError
+from iandw.render.words import percent
+from iandw.score import ScoringTables
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+    from matplotlib.typing import RcKeyType
+
+ImageFormat = Literal["svg", "png"]
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+LEVEL_COLOUR = {"none": "#9ca3af", "watch": "#eab308", "warning": "#f97316", "alert": "#dc2626"}
+LEVEL_MARKER = {"watch": "^", "warning": "s", "alert": "D"}
+STATUS_COLOUR = {"fired": "#D55E00", "possible": "#E69F00"}
+OBSERVATION_COLOUR = "#0072B2"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+LABEL_CHARS = 44  # longer row labels are cut (the page shows them in full)
+MAX_OBSERVATION_ROWS = 60
+MAX_WINDOW_ROWS = 40
+
+_RC: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",  # text stays text: selectable, searchable, escaped by matplotlib
+    "text.parse_math": False,  # a '$' in user text is a dollar, not TeX
+    "text.usetex": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "font.size": 8,
+    "axes.edgecolor": "#9ca3af",
+    "axes.linewidth": 0.6,
+    "xtick.color": "#374151",
+    "ytick.color": "#374151",
+    "path.simplify": False,
+}
+
+
+# --- data the charts (and the page around them) share ---------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fired or possible match drawn as the band from its first to its last observation."""
+
+    indicator: str
+    vars: dict[str, str]
+    status: str
+    observations: tuple[str, ...]
+    span: DayInterval
+
+
+def observation_days(report: Report, pad: int = 1) -> dict[str, DayInterval]:
+    """The day interval of every observation in the trace (the pad is the scoring's qualifier pad)."""
+    return {trace.id: parse_date(trace.date, pad) for trace in report.observations}
+
+
+def evidence_windows(report: Report, days: dict[str, DayInterval]) -> list[Window]:
+    """Every fired or possible match of the report, once, ordered by when it starts."""
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    windows = []
+    for indicator in report.indicators:
+        for group in indicator.groups:
+            for match in group.matches:
+                if match.status == "not-fired":
+                    continue
+                ids = tuple(match.observations.values())
+                key = (indicator.id, tuple(sorted(ids)))
+                if key in seen or not all(i in days for i in ids):
+                    continue
+                seen.add(key)
+                span = DayInterval(min(days[i].lo for i in ids), max(days[i].hi for i in ids))
+                windows.append(Window(indicator.id, dict(group.vars), match.status, ids, span))
+    windows.sort(key=lambda w: (w.span.lo, w.span.hi, w.indicator, w.observations))
+    return windows
+
+
+# --- the time axis --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    lo: float  # days shown, padded
+    hi: float
+    first: float  # days of data: ticks stay within them, away from the breaks
+    last: float
+    x_lo: float  # axis fraction
+    x_hi: float
+
+
+class _TimeAxis:
+    """Days → x in [0, 1]; long empty stretches are squeezed into marked breaks.
+
+    Evidence often spans decades (a 2001 attack, 2015 designations, 2023
+    meetings); on a linear axis the recent weeks that matter would be a few
+    pixels wide.  Clusters of dates separated by more than a fifth of the span
+    (and at least two years) each get a linear segment, sized mostly by how
+    many dates they hold and partly by their length.
+    """
+
+    GAP_WIDTH = 0.035
+
+    def __init__(self, days: Iterable[Day], breaks: bool = True) -> None:
+        finite = sorted({d for d in days if math.isfinite(d)}) or [0.0]
+        span = finite[-1] - finite[0]
+        clusters: list[list[float]] = [[finite[0]]]
+        for day in finite[1:]:
+            if breaks and day - clusters[-1][-1] > max(730.0, 0.2 * span):
+                clusters.append([])
+            clusters[-1].append(day)
+        pads = [max(15.0, 0.04 * (c[-1] - c[0])) for c in clusters]
+        total_days = sum(c[-1] - c[0] + 2 * pad for c, pad in zip(clusters, pads, strict=True))
+        room = 1.0 - self.GAP_WIDTH * (len(clusters) - 1)
+        x = 0.0
+        self.segments: list[_Segment] = []
+        for cluster, pad in zip(clusters, pads, strict=True):
+            share = 0.3 * (cluster[-1] - cluster[0] + 2 * pad) / total_days + 0.7 * len(cluster) / len(finite)
+            self.segments.append(
+                _Segment(cluster[0] - pad, cluster[-1] + pad, cluster[0], cluster[-1], x, x + room * share)
+            )
+            x += room * share + self.GAP_WIDTH
+        self._days = [d for s in self.segments for d in (s.lo, s.hi)]
+        self._xs = [x for s in self.segments for x in (s.x_lo, s.x_hi)]
+
+    def x(self, day: Day) -> float:
+        """Piecewise-linear position; days beyond the ends (and open ends) go to the edge."""
+        if day <= self._days[0]:
+            return 0.0
+        if day >= self._days[-1]:
+            return 1.0
+        i = bisect_right(self._days, day) - 1
+        d0, d1, x0, x1 = self._days[i], self._days[i + 1], self._xs[i], self._xs[i + 1]
+        return x0 + (x1 - x0) * (day - d0) / (d1 - d0)
+
+    def ticks(self, width_inches: float) -> tuple[list[float], list[str]]:
+        """Month or year ticks per segment, as many as fit without overlapping."""
+        positions: list[float] = []
+        labels: list[str] = []
+        for segment in self.segments:
+            capacity = max(1, int((segment.x_hi - segment.x_lo) * width_inches / 0.6))
+            first, last = (
+                (segment.lo, segment.hi) if len(self.segments) == 1 else (segment.first, segment.last)
+            )
+            days, names = _calendar_ticks(first, last, capacity)
+            positions += [self.x(d) for d in days]
+            labels += names
+        return positions, labels
+
+    def breaks(self) -> list[tuple[float, float]]:
+        return [(a.x_hi, b.x_lo) for a, b in zip(self.segments, self.segments[1:], strict=False)]
+
+
+def _calendar_ticks(lo: float, hi: float, capacity: int) -> tuple[list[float], list[str]]:
+    """Firsts of months every 1, 2, 3, 6 months or 1, 2, 5 … years; a lone date when none fits."""
+    first = dt.date.fromordinal(max(1, math.ceil(lo)))
+    last = dt.date.fromordinal(max(1, math.floor(hi)))
+    start = first.year * 12 + first.month - 1 + (first.day > 1)
+    end = last.year * 12 + last.month - 1
+    for step in (1, 2, 3, 6, 12, 24, 60, 120, 240, 600):
+        months = [m for m in range(start, end + 1) if m % step == 0]
+        if months and len(months) <= capacity:
+            break
+    else:
+        middle = (lo + hi) / 2
+        return [middle], [day_to_iso(middle)]
+    days = [float(dt.date(m // 12, m % 12 + 1, 1).toordinal()) for m in months]
+    if step >= 12:
+        return days, [str(m // 12) for m in months]
+    labels = [
+        f"{MONTHS[m % 12]}\n{m // 12}" if i == 0 or m % 12 == 0 else MONTHS[m % 12]
+        for i, m in enumerate(months)
+    ]
+    return days, labels
+
+
+# --- figures --------------------------------------------------------------------------
+
+
+@contextmanager
+def _figure(width: float, height: float, salt: str) -> Iterator[Figure]:
+    """A standalone Agg figure under fixed settings (the salt keeps ids unique per chart)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtraError() from None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context():  # restores the caller's settings afterwards
+        matplotlib.rcParams.update(_RC)
+        matplotlib.rcParams["svg.hashsalt"] = f"iandw-{salt}"
+        figure = Figure(figsize=(width, height), dpi=100)
+        FigureCanvasAgg(figure)
+        yield figure
+
+
+def _save(figure: Figure, format: ImageFormat) -> bytes:
+    out = io.BytesIO()
+    if format == "svg":
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    else:
+        figure.savefig(out, format="png", dpi=150, metadata={"Software": None})
+    return out.getvalue()
+
+
+def inline_svg(svg: bytes) -> str:
+    """The <svg> element alone: the XML prolog and DOCTYPE do not belong inside HTML."""
+    text = svg.decode("utf-8")
+    return text[text.index("<svg") :].rstrip() + "\n"
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def _left_margin(labels: Sequence[str], width: float) -> float:
+    longest = max((len(_short(label)) for label in labels), default=8)
+    return min(0.45, (0.3 + 0.06 * longest) / width)
+
+
+def _percent_formatter(span: float) -> FuncFormatter:
+    from matplotlib.ticker import FuncFormatter
+
+    decimals = 0 if span >= 0.05 else 1 if span >= 0.005 else 2
+    return FuncFormatter(lambda value, _: f"{value * 100:.{decimals}f}%")
+
+
+def sensitivity_chart(
+    prior: float, posterior: float, without: Sequence[tuple[str, float]], salt: str
+) -> bytes:
+    """Posterior without each indicator against the posterior: what the judgement rests on."""
+    rows = sorted(without, key=lambda item: (-abs(posterior - item[1]), item[0]))
+    width = 7.5
+    height = 0.75 + 0.28 * len(rows)
+    with _figure(width, height, salt) as figure:
+        left = _left_margin([name for name, _ in rows], width)
+        axes = figure.add_axes((left, 0.45 / height, 0.96 - left, 1 - 0.75 / height))
+        values = [prior, posterior, *(p for _, p in rows)]
+        lo, hi = min(values), max(values)
+        pad = max(0.01, 0.12 * (hi - lo))
+        axes.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))
+        axes.set_ylim(len(rows) - 0.4, -0.6)
+        axes.xaxis.set_major_formatter(_percent_formatter(hi - lo))
+        axes.axvline(prior, color="#6b7280", linestyle=(0, (3, 2)), linewidth=1)
+        axes.axvline(posterior, color="#111827", linewidth=1.4)
+        top = axes.get_xaxis_transform()
+        prior_side, posterior_side = ("right", "left") if prior <= posterior else ("left", "right")
+        axes.text(
+            prior,
+            1.01,
+            f" prior {percent(prior)} ",
+            transform=top,
+            ha=prior_side,
+            va="bottom",
+            color="#6b7280",
+        )
+        axes.text(
+            posterior,
+            1.01,
+            f" posterior {percent(posterior)} ",
+            transform=top,
+            ha=posterior_side,
+            va="bottom",
+            fontweight="bold",
+        )
+        for y, (_, value) in enumerate(rows):
+            colour = "#D55E00" if value < posterior else "#0072B2"
+            axes.annotate(
+                "",
+                xy=(posterior, y),
+                xytext=(value, y),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": colour,
+                    "linewidth": 1.2,
+                    "shrinkA": 3,
+                    "shrinkB": 0,
+                },
+            )
+            axes.plot([value], [y], marker="o", markersize=5, color=colour)
+            away = -1 if value < posterior else 1
+            axes.annotate(
+                percent(value),
+                (value, y),
+                xytext=(6 * away, 0),
+                textcoords="offset points",
+                ha="right" if away < 0 else "left",
+                va="center",
+                fontsize=7,
+                color="#374151",
+            )
+        axes.set_yticks(range(len(rows)), [_short(name) for name, _ in rows])
+        axes.tick_params(axis="y", length=0)
+        axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right", "left"):
+            axes.spines[side].set_visible(False)
+        return _save(figure, "svg")
+
+
+def evidence_chart(report: Report, days: dict[str, DayInterval], windows: Sequence[Window]) -> bytes:
+    """Observations as points or bars over their date intervals, then the indicator windows."""
+    traces = sorted(report.observations, key=lambda t: (days[t.id].lo, days[t.id].hi, t.id))
+    in_windows = {i for w in windows for i in w.observations}
+    first = [t for t in traces if t.id in in_windows] + [t for t in traces if t.id not in in_windows]
+    shown = {t.id for t in first[:MAX_OBSERVATION_ROWS]}  # the evidence of the windows first
+    observations = [t for t in traces if t.id in shown]
+    bands = list(windows[:MAX_WINDOW_ROWS])
+    time = _TimeAxis(
+        [d for t in observations for d in (days[t.id].lo, days[t.id].hi)]
+        + [d for w in bands for d in (w.span.lo, w.span.hi)]
+        + [float(parse_date(report.as_of).lo)]
+    )
+    labels = [t.id for t in observations] + [f"#{n} {w.indicator}" for n, w in enumerate(bands, 1)]
+    rows = len(labels)
+    width, height = 10.5, 0.95 + 0.22 * max(rows, 1)
+    with _figure(width, height, "evidence") as figure:
+        left = _left_margin(labels, width)
+        axes = figure.add_axes((left, 0.55 / height, 0.985 - left, 1 - 0.85 / height))
+        axes.set_xlim(0, 1)
+        axes.set_ylim(rows - 0.5, -0.7)
+        for gap in time.breaks():
+            axes.axvspan(*gap, color="#f3f4f6", linewidth=0)
+            axes.text(
+                sum(gap) / 2,
+                0,
+                "//",
+                transform=axes.get_xaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#6b7280",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0},
+            )
+        for y, trace in enumerate(observations):
+            _draw_interval(axes, time, days[trace.id], y, OBSERVATION_COLOUR, height=0.5)
+        if observations and bands:
+            axes.axhline(len(observations) - 0.5, color="#9ca3af", linewidth=0.6)
+        for offset, window in enumerate(bands):
+            y = len(observations) + offset
+            colour = STATUS_COLOUR.get(window.status, "#9ca3af")
+            _draw_interval(axes, time, window.span, y, colour, height=0.62, hatch=window.status == "possible")
+            for observation in window.observations:
+                _draw_interval(axes, time, days[observation], y, "#111827", height=0.2)
+        as_of = time.x(float(parse_date(report.as_of).lo))
+        axes.axvline(as_of, color="#111827", linestyle=(0, (2, 2)), linewidth=0.9)
+        axes.text(
+            as_of,
+            1.005,
+            f"as of {report.as_of}",
+            transform=axes.get_xaxis_transform(),
+            ha="right" if as_of > 0.9 else "left" if as_of < 0.1 else "center",
+            va="bottom",
+            fontsize=7,
+        )
+        positions, names = time.ticks(width * (0.985 - left))
+        axes.set_xticks(positions, names)
+        axes.set_yticks(range(rows), [_short(label) for label in labels])
+        for tick in axes.get_yticklabels()[len(observations) :]:
+            tick.set_fontstyle("italic")
+        left_out = [
+            f"{len(shown)} of {len(traces)} observations" if len(shown) < len(traces) else "",
+            f"{len(bands)} of {len(windows)} windows" if len(bands) < len(windows) else "",
+        ]
+        if any(left_out):
+            note = " and ".join(part for part in left_out if part) + " drawn (the page lists them all)"
+            axes.text(0, 1.005, note, transform=axes.transAxes, ha="left", va="bottom", fontsize=7)
+        axes.tick_params(axis="y", length=0)
+        axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right", "left"):
+            axes.spines[side].set_visible(False)
+        return _save(figure, "svg")
+
+
+def _draw_interval(
+    axes: Axes, time: _TimeAxis, span: DayInterval, y: float, colour: str, height: float, hatch: bool = False
+) -> None:
+    """A point for one day, a bar for a range; an open end runs to the edge with an arrow."""
+    if span.lo == span.hi:
+        axes.plot(
+            [time.x(span.lo)],
+            [y],
+            marker="o",
+            markersize=4.5 if height > 0.3 else 3,
+            color=colour,
+            clip_on=False,
+        )
+        return
+    x0, x1 = time.x(span.lo), time.x(span.hi + 1)
+    if x1 - x0 < 0.004:  # a short range on a long axis: still visibly a range
+        middle = (x0 + x1) / 2
+        x0, x1 = middle - 0.002, middle + 0.002
+    open_ends = not math.isfinite(span.lo) or not math.isfinite(span.hi)
+    axes.barh(
+        y,
+        x1 - x0,
+        left=x0,
+        height=height,
+        color=colour,
+        alpha=0.35 if open_ends else 0.75,
+        hatch="////" if hatch else None,
+        edgecolor=colour,
+        linewidth=0.6,
+    )
+    if not math.isfinite(span.lo):
+        axes.plot([0.0], [y], marker="<", markersize=6, color=colour, clip_on=False)
+    if not math.isfinite(span.hi):
+        axes.plot([1.0], [y], marker=">", markersize=6, color=colour, clip_on=False)
+
+
+def posterior_chart(
+    timeline: Timeline, tables: ScoringTables, format: ImageFormat = "svg", title: str | None = None
+) -> bytes:
+    """Each hypothesis's posterior over time, on bands of the warning levels, with first crossings."""
+    time = _TimeAxis((parse_date(p.date).lo for h in timeline.hypotheses for p in h.points), breaks=False)
+    legend_rows = math.ceil((len(timeline.hypotheses) + len(LEVEL_MARKER)) / 2)
+    width, height = 10.5, 4.2 + 0.2 * legend_rows + (0.3 if title else 0)
+    with _figure(width, height, "posterior") as figure:
+        bottom = (0.75 + 0.2 * legend_rows) / height
+        top = 1 - ((0.55 if title else 0.25) / height)
+        axes = figure.add_axes((0.07, bottom, 0.83, top - bottom))
+        if title:
+            figure.suptitle(title, fontsize=10, y=1 - 0.12 / height, va="top")
+        thresholds = [
+            ("none", 0.0),
+            ("watch", tables.watch),
+            ("warning", tables.warning),
+            ("alert", tables.alert),
+        ]
+        for (level, lo), (_, hi) in zip(thresholds, [*thresholds[1:], ("", 1.0)], strict=True):
+            axes.axhspan(lo, hi, color=LEVEL_COLOUR[level], alpha=0.08, linewidth=0)
+            if level != "none":
+                axes.axhline(lo, color=LEVEL_COLOUR[level], linestyle=(0, (4, 2)), linewidth=0.9)
+                axes.text(
+                    1.005,
+                    lo,
+                    f"{level} ≥ {percent(lo)}",
+                    transform=axes.get_yaxis_transform(),
+                    va="center",
+                    ha="left",
+                    color=LEVEL_COLOUR[level],
+                    fontsize=7.5,
+                )
+        labelled: dict[str, int] = {}  # date → labels already there, to stack rather than overlap
+        for index, hypothesis in enumerate(timeline.hypotheses):
+            colour = PALETTE[index % len(PALETTE)]
+            xs = [time.x(parse_date(p.date).lo) for p in hypothesis.points]
+            ys = [p.posterior for p in hypothesis.points]
+            axes.step(xs, ys, where="post", color=colour, linewidth=1.6, label=_short(hypothesis.id))
+            axes.plot(xs[-1:], ys[-1:], marker="o", markersize=3.5, color=colour)
+            axes.annotate(
+                percent(ys[-1]),
+                (xs[-1], ys[-1]),
+                xytext=(5, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=colour,
+            )
+            for date, crossings in _by_date(hypothesis.crossings):
+                highest = crossings[-1]
+                x = time.x(parse_date(date).lo)
+                axes.plot(
+                    [x],
+                    [highest.posterior],
+                    marker=LEVEL_MARKER[highest.level],
+                    markersize=7,
+                    color=LEVEL_COLOUR[highest.level],
+                    markeredgecolor="#111827",
+                    markeredgewidth=0.7,
+                    clip_on=False,
+                    zorder=5,
+                    linestyle="none",
+                )
+                if date == timeline.start:  # already there at the start: the marker says it
+                    continue
+                stacked = labelled.get(date, 0)
+                labelled[date] = stacked + 1
+                axes.annotate(
+                    f"{highest.level} {date}",
+                    (x, highest.posterior),
+                    xytext=(-4, 6 + 10 * stacked),
+                    textcoords="offset points",
+                    ha="right",
+                    fontsize=7,
+                    color="#111827",
+                    zorder=6,
+                )
+        axes.set_xlim(0, 1)
+        axes.set_ylim(0, 1)
+        axes.yaxis.set_major_formatter(_percent_formatter(1.0))
+        axes.set_ylabel("posterior")
+        positions, names = time.ticks(width * 0.83)
+        axes.set_xticks(positions, names)
+        axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        if timeline.hypotheses:
+            from matplotlib.lines import Line2D
+
+            handles, _ = axes.get_legend_handles_labels()
+            handles += [
+                Line2D(
+                    [],
+                    [],
+                    marker=LEVEL_MARKER[level],
+                    color=LEVEL_COLOUR[level],
+                    markeredgecolor="#111827",
+                    linestyle="none",
+                    label=f"{level} first reached",
+                )
+                for level in LEVEL_MARKER
+            ]
+            axes.legend(
+                handles=handles,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.1 - 0.02 * legend_rows),
+                ncol=2,
+                frameon=False,
+                fontsize=8,
+            )
+        return _save(figure, format)
+
+
+def _by_date(crossings: Sequence[Crossing]) -> list[tuple[str, list[Crossing]]]:
+    """Levels first reached on one date share one marker (the highest of them)."""
+    grouped: dict[str, list[Crossing]] = {}
+    for crossing in crossings:
+        grouped.setdefault(crossing.date, []).append(crossing)
+    return list(grouped.items())

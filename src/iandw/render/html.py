@@ -1,0 +1,207 @@
+"""The report as one self-contained HTML page, for a browser, a brief or an archive.
+
+A Jinja2 template with autoescaping renders the report model: every string
+from an observation file is untrusted and reaches the page only escaped.  The
+CSS is inline and the charts are matplotlib SVG inline, so the page needs no
+network and no other file; it has no script, and its Content-Security-Policy
+forbids any as a second line of defence.  This module turns the model into
+the few derived values the template shows (date wording, confidence
+arithmetic, safe links, charts); the wording itself lives in the templates
+and in words.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from iandw import __version__
+from iandw.dates import DayInterval, day_to_iso
+from iandw.model.report import (
+    HypothesisIndicator,
+    HypothesisReport,
+    Match,
+    ObservationTrace,
+    Report,
+    SourceWeight,
+)
+from iandw.model.timeline import Timeline
+from iandw.render import charts
+from iandw.render.timeline import crossing_reason
+from iandw.render.words import (
+    STATUS_LABEL,
+    contribution,
+    failed_checks,
+    percent,
+    uncertain_checks,
+    vars_text,
+)
+from iandw.score import ScoringTables
+
+
+@dataclass(frozen=True)
+class SourceView:
+    source: SourceWeight
+    href: str | None  # only http(s): a javascript: or data: URL never becomes a link
+    counted: bool  # the best of its origin; the others repeat it (circular reporting)
+
+
+@dataclass(frozen=True)
+class ObservationView:
+    trace: ObservationTrace
+    when: str
+    arithmetic: str
+    sources: list[SourceView]
+    used_by: list[tuple[str, str]]  # (indicator, "match" | "near miss")
+
+
+@dataclass(frozen=True)
+class HypothesisView:
+    hypothesis: HypothesisReport
+    indicators: list[HypothesisIndicator]  # strongest effect first
+    sensitivity_svg: Markup | None
+
+
+def render_html(report: Report, timeline: Timeline | None = None, tables: ScoringTables | None = None) -> str:
+    """The page; a timeline adds the posterior over time.
+
+    `tables` are the case's scoring tables: the page states their level
+    thresholds only when given (a custom `kind: scoring` may move them), and
+    draws qualified dates with their pad (default 1).
+    """
+    levels = tables
+    tables = tables or ScoringTables()
+    days = charts.observation_days(report, tables.qualifier_pad)
+    windows = charts.evidence_windows(report, days)
+    evidence_svg = (
+        Markup(charts.inline_svg(charts.evidence_chart(report, days, windows)))
+        if report.observations
+        else None
+    )
+    posterior_svg = (
+        Markup(charts.inline_svg(charts.posterior_chart(timeline, tables))) if timeline is not None else None
+    )
+    used_by = _used_by(report)
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            version=__version__,
+            hypotheses=[_hypothesis_view(h, index) for index, h in enumerate(report.hypotheses)],
+            observations=[
+                _observation_view(t, days[t.id], used_by.get(t.id, [])) for t in report.observations
+            ],
+            observation_dates={t.id: t.date for t in report.observations},
+            windows=windows,
+            evidence_svg=evidence_svg,
+            timeline=timeline,
+            posterior_svg=posterior_svg,
+            levels=levels,
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("iandw.render", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(
+        percent=percent,
+        vars_text=vars_text,
+        status_label=STATUS_LABEL.__getitem__,
+        contribution=contribution,
+        failed_checks=failed_checks,
+        uncertain_checks=uncertain_checks,
+        width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
+    )
+    environment.globals["crossing_reason"] = crossing_reason
+    return environment
+
+
+def _hypothesis_view(hypothesis: HypothesisReport, index: int) -> HypothesisView:
+    svg = None
+    if hypothesis.sensitivity:
+        without = [(s.indicator, s.posterior_without) for s in hypothesis.sensitivity]
+        chart = charts.sensitivity_chart(hypothesis.prior, hypothesis.posterior, without, salt=f"s{index}")
+        svg = Markup(charts.inline_svg(chart))
+    ordered = sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id))
+    return HypothesisView(hypothesis, ordered, svg)
+
+
+def _observation_view(
+    trace: ObservationTrace, days: DayInterval, used_by: list[tuple[str, str]]
+) -> ObservationView:
+    best: dict[str, float] = {}
+    sources = []
+    for source in trace.sources:  # sorted by origin, best first
+        counted = source.origin not in best
+        best.setdefault(source.origin, source.weight)
+        sources.append(SourceView(source, safe_href(source.url), counted))
+    return ObservationView(trace, when(days), confidence_arithmetic(best, trace.confidence), sources, used_by)
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None (shown as text, not linked)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def when(days: DayInterval) -> str:
+    """An uncertain date in words: the days it may denote."""
+    lo, hi = day_to_iso(days.lo), day_to_iso(days.hi)
+    if math.isfinite(days.lo) and math.isfinite(days.hi):
+        return lo if lo == hi else f"any day from {lo} to {hi}"
+    if math.isfinite(days.hi):
+        return f"any day up to {hi} (open start)"
+    if math.isfinite(days.lo):
+        return f"any day from {lo} (open end)"
+    return "unknown"
+
+
+def confidence_arithmetic(best_by_origin: dict[str, float], confidence: float) -> str:
+    """1 − Π(1 − best p of each origin), with the numbers."""
+    if not best_by_origin:
+        return "no source"
+    if len(best_by_origin) == 1:
+        return f"one origin: {confidence:.2f}"
+    factors = " × ".join(f"(1 − {p:.2f})" for p in sorted(best_by_origin.values(), reverse=True))
+    return f"{len(best_by_origin)} independent origins: 1 − {factors} = {confidence:.2f}"
+
+
+def _used_by(report: Report) -> dict[str, list[tuple[str, str]]]:
+    """For each observation, the indicators whose shown matches or near misses use it."""
+    found: dict[str, set[tuple[str, str]]] = {}
+
+    def note(indicator: str, matches: list[Match], kind: str) -> None:
+        for match in matches:
+            for observation in match.observations.values():
+                found.setdefault(observation, set()).add((indicator, kind))
+
+    for indicator in report.indicators:
+        for group in indicator.groups:
+            note(indicator.id, group.matches, "match")
+            note(indicator.id, group.near_misses, "near miss")
+    for hypothesis in report.hypotheses:
+        for item in hypothesis.indicators:
+            note(item.id, item.matches, "match")
+            note(item.id, item.near_misses, "near miss")
+    return {observation: sorted(uses) for observation, uses in found.items()}

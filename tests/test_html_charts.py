@@ -1,0 +1,135 @@
+"""Charts: a time axis that keeps recent detail readable, escaped labels, stable bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from iandw.api import evaluate
+from iandw.dates import parse_date
+from iandw.loader import load
+from iandw.model.report import Report
+from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
+from iandw.render.charts import (
+    _TimeAxis,
+    evidence_chart,
+    evidence_windows,
+    inline_svg,
+    observation_days,
+    posterior_chart,
+    sensitivity_chart,
+)
+from iandw.score import ScoringTables
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ("<script>alert(1)</script>", "a & b </text><script>x</script>", "$\\frac{1}{$ costs $5", "]]>")
+
+
+def day(iso: str) -> float:
+    return float(dt.date.fromisoformat(iso).toordinal())
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    os.chdir(ROOT)
+    return evaluate(load(["observations"], rules="rules").case, as_of=dt.date(2024, 1, 1))
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    """Parse as XML (it must be well formed) and return every text, failing on any script."""
+    root = ET.fromstring(svg)
+    tags = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
+    assert not tags & {"script", "foreignObject", "a", "image"}
+    assert not [a for e in root.iter() for a in e.attrib if a.lower().startswith("on")]
+    return ["".join(element.itertext()) for element in root.iter() if element.tag.endswith("}text")]
+
+
+def test_long_empty_stretches_become_breaks_and_recent_detail_keeps_its_room() -> None:
+    days = [day("2001-06-01"), day("2015-09-01"), *(day(f"2023-{m:02d}-01") for m in range(1, 13))]
+    axis = _TimeAxis(days)
+    assert len(axis.segments) == 3 and len(axis.breaks()) == 2
+    xs = [axis.x(d) for d in sorted(days)]
+    assert xs == sorted(xs) and xs[0] > 0 and xs[-1] < 1
+    recent = axis.segments[-1]
+    assert recent.x_hi - recent.x_lo > 0.6  # 2023 holds most dates, so most of the width
+    assert axis.x(-math.inf) == 0.0 and axis.x(math.inf) == 1.0  # open ends run to the edges
+    positions, labels = axis.ticks(10)
+    assert positions == sorted(positions) and all(0 <= p <= 1 for p in positions)
+    assert labels[:3] == ["Jun\n2001", "Sep\n2015", "Jan\n2023"]  # one tick per lone date
+
+
+def test_a_short_span_has_no_breaks_and_month_ticks() -> None:
+    axis = _TimeAxis([day("2023-01-01"), day("2023-12-31")], breaks=False)
+    assert len(axis.segments) == 1 and not axis.breaks()
+    _, labels = axis.ticks(9)
+    assert labels[0] == "Jan\n2023" and "Jul" in labels
+
+
+def test_windows_span_their_observations(report: Report) -> None:
+    days = observation_days(report)
+    windows = evidence_windows(report, days)
+    assert windows and {w.status for w in windows} <= {"fired", "possible"}
+    for window in windows:
+        for observation in window.observations:
+            assert window.span.lo <= days[observation].lo and days[observation].hi <= window.span.hi
+    assert days["wagner-trained-hamas-claim"].lo == -math.inf  # drawn to the edge, with an arrow
+    texts = svg_texts(evidence_chart(report, days, windows))
+    assert "as of 2024-01-01" in texts and "beirut-meeting-2023-09-01" in texts
+
+
+def test_user_text_in_chart_labels_is_escaped_text() -> None:
+    svg = sensitivity_chart(0.2, 0.3, [(label, 0.25) for label in HOSTILE], salt="t")
+    texts = svg_texts(svg)
+    for label in HOSTILE:
+        assert label in texts  # drawn as written: no markup, no TeX
+    assert b"<script" not in svg
+
+
+def test_the_posterior_chart_draws_levels_and_crossings() -> None:
+    points = [
+        TimelinePoint(date=date, posterior=p, likelihood="", level=level)  # type: ignore[arg-type]
+        for date, p, level in (("2023-01-01", 0.1, "none"), ("2023-02-01", 0.6, "warning"))
+    ]
+    crossing = Crossing(
+        level="warning", date="2023-02-01", posterior=0.6, observation="x", summary=None, reported=None
+    )
+    hostile = HypothesisTimeline(id=HOSTILE[1], statement="", prior=0.1, points=points, crossings=[crossing])
+    timeline = Timeline(start="2023-01-01", end="2023-02-01", step_days=31, hypotheses=[hostile])
+    tables = ScoringTables(watch=0.3, warning=0.5, alert=0.9)
+    texts = svg_texts(posterior_chart(timeline, tables, "svg"))
+    assert HOSTILE[1] in texts
+    assert {"watch ≥ 30%", "warning ≥ 50%", "alert ≥ 90%", "warning 2023-02-01"} <= set(texts)
+    assert posterior_chart(timeline, tables, "png").startswith(b"\x89PNG")
+
+
+def test_charts_are_byte_identical_and_inline_without_prolog() -> None:
+    first = sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="x")
+    assert first == sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="x")
+    assert first != sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="y")  # ids differ per chart
+    inline = inline_svg(first)
+    assert inline.startswith("<svg") and "<?xml" not in inline and "DOCTYPE" not in inline
+    assert b"<dc:date>" not in first
+
+
+def test_dates_are_parsed_with_the_scoring_pad(report: Report) -> None:
+    assert observation_days(report, pad=2) == {t.id: parse_date(t.date, 2) for t in report.observations}
+
+
+def test_a_crowded_evidence_chart_says_what_it_left_out(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iandw.render import charts
+
+    monkeypatch.setattr(charts, "MAX_OBSERVATION_ROWS", 5)
+    monkeypatch.setattr(charts, "MAX_WINDOW_ROWS", 3)
+    days = observation_days(report)
+    windows = evidence_windows(report, days)
+    texts = svg_texts(evidence_chart(report, days, windows))
+    note = f"5 of {len(report.observations)} observations and 3 of {len(windows)} windows drawn"
+    assert any(text.startswith(note) for text in texts)
+    assert sum(1 for text in texts if text.startswith("#")) == 3

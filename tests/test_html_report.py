@@ -1,0 +1,228 @@
+"""The HTML report: one self-contained page, user text inert, the same bytes every time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iandw.api import evaluate
+from iandw.cli import main
+from iandw.loader import LoadResult, load
+from iandw.model.report import Report
+from iandw.render import render
+from iandw.render.html import render_html, safe_href
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2024-01-01"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+PAYLOADS = ("<script>document.title='PWNED'</script>", "<img src=x onerror=alert(1)>")
+
+
+class Page(HTMLParser):
+    """What a browser would build from the markup: elements, attributes, text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+
+@pytest.fixture(scope="module")
+def seed() -> LoadResult:
+    os.chdir(ROOT)
+    return load(["observations"], rules="rules")
+
+
+@pytest.fixture(scope="module")
+def report(seed: LoadResult) -> Report:
+    return evaluate(seed.case, as_of=dt.date.fromisoformat(AS_OF), diagnostics=seed.warnings)
+
+
+@pytest.fixture(scope="module")
+def html(report: Report) -> str:
+    return render(report, "html")
+
+
+def test_the_page_is_self_contained_and_forbids_scripts(html: str) -> None:
+    page = Page(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert {"content": CSP, "http-equiv": "Content-Security-Policy"} in page.all("meta")
+    assert not [tag for tag, _ in page.tags if tag in ("script", "link", "iframe", "object", "embed", "img")]
+    assert not [attrs for _, attrs in page.tags if any(name.startswith("on") for name in attrs)]
+    assert "@import" not in html and "url(http" not in html
+    for attrs in page.all("a"):
+        href = attrs["href"] or ""
+        assert href.startswith("#") or (href.startswith("https://") and attrs["rel"] == "noopener noreferrer")
+
+
+def test_the_level_and_hypotheses_come_first(report: Report, html: str) -> None:
+    page = Page(html)
+    assert page.all("title") and f"as of {AS_OF}: {report.level}" in html
+    summary, details = html.index('id="hypotheses"'), html.index('id="details"')
+    for hypothesis in report.hypotheses:
+        row = html.index(f'href="#hyp-{hypothesis.id}"', summary)
+        assert summary < row < details
+        for text in (
+            hypothesis.likelihood,
+            f"{hypothesis.posterior * 100:.0f}%",
+            f"{hypothesis.prior * 100:.0f}%",
+        ):
+            assert text in html[row:details]
+    banner = html[: html.index("<nav>")]
+    assert report.level.upper() in banner and "iran-supported-hamas</a>: very likely (86%)" in banner
+
+
+def test_every_part_of_the_trace_is_shown(report: Report, html: str) -> None:
+    text = Page(html).content
+    for hypothesis in report.hypotheses:
+        assert f'id="hyp-{hypothesis.id}"' in html and hypothesis.statement in text
+    sensitive = sum(1 for h in report.hypotheses if h.sensitivity)
+    assert html.count("<svg") == sensitive + 1  # a sensitivity chart each, and the evidence timeline
+    for indicator in report.indicators:
+        assert f'id="ind-{indicator.id}"' in html and indicator.title in text
+        for group in indicator.groups:
+            for match in group.matches + group.near_misses:
+                assert all(check.detail in text for check in match.checks)
+    for trace in report.observations:
+        assert f'id="obs-{trace.id}"' in html and (trace.summary or "") in text
+        assert all(source.name in text for source in trace.sources)
+    assert "any day from 2023-09-16 to 2023-09-30" in text  # a range stays a range
+    assert "any day up to 2023-10-06 (open start)" in text
+    assert "2 independent origins: 1 − (1 − " in text  # the confidence arithmetic
+    assert '<a href="https://home.treasury.gov/news/press-releases/jy0701" rel="noopener noreferrer">' in html
+
+
+def _hostile(report: Report) -> Report:
+    """The seed report with every free-text field an observation file controls set to markup."""
+    script, img = PAYLOADS
+    traces = [
+        trace.model_copy(
+            update={
+                "summary": f"{script} {img}",
+                "place": img,
+                "sources": [
+                    source.model_copy(update={"name": f"{img}{script}", "url": "javascript:alert(1)"})
+                    for source in trace.sources
+                ],
+            }
+        )
+        for trace in report.observations
+    ]
+    hypotheses = [h.model_copy(update={"statement": script + ' "quoted" & done'}) for h in report.hypotheses]
+    return report.model_copy(update={"observations": traces, "hypotheses": hypotheses})
+
+
+def test_untrusted_text_is_shown_as_text_never_as_markup(report: Report) -> None:
+    html = render_html(_hostile(report))
+    page = Page(html)
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert not [tag for tag, _ in page.tags if tag in ("script", "img")]
+    assert not [attrs for _, attrs in page.tags if any(name.startswith("on") for name in attrs)]
+    assert not [a for a in page.all("a") if "javascript" in (a.get("href") or "").lower()]
+    for payload in PAYLOADS:
+        assert payload in page.content  # visible, as the text it is
+    assert "javascript:alert(1)" in page.content and "not linked" in page.content
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("https://example.org/a?b=1&c=2", "https://example.org/a?b=1&c=2"),
+        ("HTTP://example.org", "HTTP://example.org"),
+        ("javascript:alert(1)", None),
+        (" javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("//example.org/x", None),
+        ("http:alert(1)", None),
+        ("http://[::1", None),
+        (None, None),
+    ],
+)
+def test_only_absolute_http_urls_become_links(url: str | None, href: str | None) -> None:
+    assert safe_href(url) == href
+
+
+def test_same_inputs_give_the_same_bytes_across_processes(tmp_path: Path) -> None:
+    args = ["evaluate", "--as-of", AS_OF, "--format", "html", "-o"]
+    os.chdir(ROOT)
+    here = CliRunner().invoke(main, [*args, str(tmp_path / "here.html")])
+    assert here.exit_code == 0, here.output
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "iandw", *args, str(tmp_path / "there.html")], check=True, env=env)
+    assert (tmp_path / "here.html").read_bytes() == (tmp_path / "there.html").read_bytes()
+
+
+def test_timeline_html_adds_the_posterior_over_time(tmp_path: Path) -> None:
+    os.chdir(ROOT)
+    out = tmp_path / "timeline.html"
+    args = ["timeline", "--from", "2023-01-01", "--to", "2023-12-31", "--step", "4w", "--format", "html"]
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    text = Page(html).content
+    assert "as of 2023-12-31" in text  # the report as of the timeline's last date
+    assert 'id="over-time"' in html and "Posterior over time" in text
+    assert "tipped by hamas-attack-2023-10-07" in text
+    assert html.count("<svg") >= 2 and "alert ≥ 80%" in text  # thresholds drawn on the chart
+    assert "Levels: none < 20% ≤ watch < 55% ≤ warning < 80% ≤ alert." in text  # the case's own thresholds
+
+
+def test_timeline_images(tmp_path: Path) -> None:
+    os.chdir(ROOT)
+    args = ["timeline", "--from", "2023-06-01", "--to", "2023-11-30", "--step", "4w"]
+    svg = CliRunner().invoke(main, [*args, "--format", "svg"])
+    assert svg.exit_code == 0 and "<svg" in svg.output and "russia-supported-hamas" in svg.output
+    png = tmp_path / "posterior.png"
+    result = CliRunner().invoke(main, [*args, "--format", "png", "-o", str(png)])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    no_file = CliRunner().invoke(main, [*args, "--format", "png"])
+    assert no_file.exit_code == 2 and "-o FILE" in no_file.output
+
+
+def test_without_matplotlib_the_user_is_told_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    os.chdir(ROOT)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = CliRunner().invoke(main, ["evaluate", "--as-of", AS_OF, "--format", "html"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'iandw[html]'" in lines[0]
+
+
+def test_an_empty_case_still_renders() -> None:
+    empty = Report.model_validate(
+        {
+            "as_of": AS_OF,
+            "level": "none",
+            "inputs": {"entities": 0, "observations": 0, "indicators": 0, "hypotheses": 0},
+            "indicators": [],
+            "hypotheses": [],
+            "observations": [],
+            "diagnostics": [],
+        }
+    )
+    html = render_html(empty)
+    assert "No hypotheses: the level is <strong>none</strong>." in html and "<svg" not in html
