@@ -548,13 +548,6 @@ def test_world_is_valid_and_scores(tmp_path: Path) -> None:
 # --- cost of valid input ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documents_from_json sets `document.start = document.span()`, which computes the lazy "
-    "source map: every valid .json file is re-read by the Python-level YAML reader (measured: a 1 MiB "
-    "array of 9,290 observations takes 11 s and 126 MiB vs 5 s and 78 MiB as JSONL; ~10 of 12 s in "
-    "_sourcemap_for), so a .json file far below --max-file-bytes can take minutes",
-)
 def test_valid_json_is_not_reread_for_positions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """json_reader's promise: positions are computed only when a diagnostic needs them."""
     from iandw.loader import json_reader, load

@@ -233,11 +233,7 @@ def load_in(root: Path, limits: Limits | None = None) -> LoadResult:
 # here).  The fuzz tests step around them so that they keep finding new
 # problems; once a bug is fixed its corpus case XPASSes (a failure), and its
 # entry here goes too.
-KNOWN_BUGS: dict[str, Callable[[str], bool]] = {
-    # User text (operator names, regexes, mapping keys) interpolated unquoted:
-    # a newline in it splits the message.
-    "newline-in-user-text": lambda message: "\n" in message,
-}
+KNOWN_BUGS: dict[str, Callable[[str], bool]] = {}
 
 
 def known_bug(message: str) -> str | None:

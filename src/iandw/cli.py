@@ -99,9 +99,11 @@ def main() -> None:
     """iandw: check indicators and warning against dated, sourced observations."""
 
 
-paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+# readable=False: a missing or unreadable path is reported by the loader as a
+# located diagnostic, with every other input still checked
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(readable=False))
 rules_option = click.option(
-    "--rules", default="rules", show_default=True, type=click.Path(), help="Directory of rules."
+    "--rules", default="rules", show_default=True, type=click.Path(readable=False), help="Directory of rules."
 )
 
 
@@ -146,7 +148,7 @@ def evaluate(
     result = _load(paths, rules, _limits(limits))
     if not result.ok:
         print_diagnostics(result.errors)
-        click.echo(f"iandw: {len(result.errors)} errors; nothing was scored", err=True)
+        click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was scored", err=True)
         sys.exit(EXIT_BAD_INPUT)
     from iandw.api import evaluate as run
     from iandw.render import render
@@ -226,7 +228,7 @@ def timeline(
     result = _load(paths, rules, _limits(limits))
     if not result.ok:
         print_diagnostics(result.errors)
-        click.echo(f"iandw: {len(result.errors)} errors; nothing was evaluated", err=True)
+        click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was evaluated", err=True)
         sys.exit(EXIT_BAD_INPUT)
     from iandw.model.documents import duration_days
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text

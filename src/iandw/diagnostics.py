@@ -26,7 +26,8 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        """`path:line:column: severity: message`, always one line."""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {one_line(self.message)}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -51,6 +52,14 @@ class Span:
 
     def warning(self, message: str) -> Diagnostic:
         return Diagnostic(self.file, self.line, self.column, "warning", message)
+
+
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def one_line(text: str) -> str:
+    """Control characters (a newline in a user's key, say) written as escapes."""
+    return text.translate(_CONTROL)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

@@ -40,6 +40,9 @@ def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
                     seen.add(found.real)
                     files.append(found)
             continue
+        if not os.path.isfile(display):
+            diagnostics.append(Span(display).error("not a regular file (a pipe or a device?)"))
+            continue
         if os.path.splitext(display)[1].lower() not in EXTENSIONS:
             diagnostics.append(
                 Span(display).error("unsupported file type: expected " + ", ".join(EXTENSIONS))
@@ -85,4 +88,6 @@ def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
                 children.append((child, False, inside))
             elif entry.is_symlink() and not os.path.exists(child):
                 diagnostics.append(Span(child).warning("broken symlink; skipped"))
+            elif os.path.splitext(entry.name)[1].lower() in EXTENSIONS:
+                diagnostics.append(Span(child).warning("not a regular file (a pipe or a device?); skipped"))
         pending.extend(reversed(children))

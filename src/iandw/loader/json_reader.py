@@ -109,7 +109,8 @@ def parse_json_text(
             text, file, limits, line_offset, start, f"duplicate key {exc.args[0]!r}"
         )
     except json.JSONDecodeError as exc:
-        return None, [Span(file, exc.lineno + line_offset, exc.colno).error(f"JSON syntax error: {exc.msg}")]
+        message = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        return None, [Span(file, exc.lineno + line_offset, exc.colno).error(f"JSON syntax error: {message}")]
     except RecursionError:
         return None, _located_problems(
             text,
@@ -117,7 +118,7 @@ def parse_json_text(
             limits,
             line_offset,
             start,
-            f"nesting deeper than {limits.max_depth} levels; see --max-depth",
+            "nesting deeper than the JSON parser allows (about 990 levels); see docs/limits.md",
         )
     if _could_exceed_depth(text, limits) and _depth(value) > limits.max_depth:
         return None, _located_problems(
@@ -150,7 +151,6 @@ def documents_from_json(text: str, file: str, limits: Limits) -> tuple[list[RawD
         document = RawDocument(
             item, file, Span(file), prefix, lazy_sourcemap=shared_sourcemap, default_kind="observation"
         )
-        document.start = document.span()
         documents.append(document)
     return documents, []
 

@@ -10,6 +10,8 @@ overwrites), and stop alias bombs and deep nesting before they cost memory
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,6 +337,15 @@ def _accept_key(
     if key is _MERGE_KEY:
         return
     assert isinstance(frame.container, dict)
+    if key is None or isinstance(key, (bool, float, dt.date)):
+        shown = "null" if key is None else repr(key).lower() if isinstance(key, bool) else str(key)
+        diagnostics.append(
+            Span(sourcemap.file, *position).error(
+                f"a mapping key must be text or a whole number, got {shown}; quote it if you meant the text"
+            )
+        )
+        frame.key = _BAD_KEY
+        return
     try:
         duplicate = key in frame.container
     except TypeError:
@@ -368,9 +379,30 @@ def _apply_merges(frame: _Frame, file: str, sourcemap: SourceMap, diagnostics: l
                     sourcemap.keys.setdefault((*frame.path, key), position)
 
 
+_DOCUMENT_MARKER = re.compile(r"---(?:[ \t\r]|$)")
+
+
+def _document_chunks(text: str) -> list[tuple[int, str]]:
+    """The stream cut before each '---' line, with the line each piece starts at.
+
+    A '---' at the start of a line always begins a document (YAML forbids it
+    inside content), so each piece parses alone: a syntax error or a parser
+    limit in one document does not take the following documents with it.
+    """
+    lines = text.split("\n")
+    starts = [0] + [number for number, line in enumerate(lines) if number and _DOCUMENT_MARKER.match(line)]
+    ends = [*starts[1:], len(lines)]
+    return [(start, "\n".join(lines[start:end])) for start, end in zip(starts, ends, strict=True)]
+
+
 def documents_from_yaml(text: str, file: str, limits: Limits) -> tuple[list[RawDocument], list[Diagnostic]]:
     """Split a YAML stream into documents: each mapping, or each mapping of a list."""
-    parsed, diagnostics = parse_yaml(text, file, limits)
+    parsed: list[tuple[Any, SourceMap, Span]] = []
+    diagnostics: list[Diagnostic] = []
+    for line_offset, chunk in _document_chunks(text):
+        found, problems = parse_yaml(chunk, file, limits, line_offset)
+        parsed += found
+        diagnostics += problems
     documents: list[RawDocument] = []
     for data, sourcemap, start in parsed:
         if data is None:
