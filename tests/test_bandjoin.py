@@ -141,7 +141,7 @@ def assert_same(reference: Any, fast: Any, limit: int) -> None:
         assert (shown.truth, shown.failed, shown.violation) == (real.truth, real.failed, real.violation)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from([1, 3, 5]))
 @example(
     (

@@ -222,6 +222,8 @@ class _SpokeStats:
     best_possible: np.ndarray  # best confidence among them (-1: none)
     best_definite: np.ndarray
     nearest_miss: np.ndarray  # smallest violation among those that cannot fit (inf: none)
+    segments: _Segments
+    ranges: np.ndarray  # [p_start, p_end, d_start, d_end] × segment × hub, positions in segments.members
 
 
 def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeStats:
@@ -269,6 +271,8 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
         .reshape(d_start.shape)
         .max(axis=0),
         nearest_miss=np.full(count, INF),
+        segments=segments,
+        ranges=np.stack([p_start, p_end, d_start, d_end]),
     )
     first, last = segments.bounds[:, :1], segments.bounds[:, 1:]
     for neighbour, exists in ((p_start - 1, p_start > first), (p_end, p_end < last)):
@@ -410,11 +414,11 @@ class BandJoinGroup(GroupResult):
     ) -> list[tuple[float, tuple[int, ...]]]:
         """Bindings of one hub observation with status definite (or exactly possible), best first."""
         options = []
-        for side, band in zip(self.spokes, self.plan.bands, strict=True):
-            status = self._statuses(hub, side, band)
-            sure = _best_by_confidence(side, status == int(Truth.DEFINITE), limit)
-            maybe = [] if definite else _best_by_confidence(side, status == int(Truth.POSSIBLE), limit)
-            options.append([(index, True) for index in sure] + [(index, False) for index in maybe])
+        for stats, side in zip(self.stats, self.spokes, strict=True):
+            sure, maybe = _in_window(stats, hub)
+            best_sure = _most_confident(side, sure, limit)
+            best_maybe = [] if definite else _most_confident(side, maybe, limit)
+            options.append([(index, True) for index in best_sure] + [(index, False) for index in best_maybe])
         found = []
         for combination in itertools.product(*options):
             if not definite and all(is_sure for _, is_sure in combination):
@@ -460,14 +464,17 @@ class BandJoinGroup(GroupResult):
         import numpy as np
 
         options = []
-        for side, band in zip(self.spokes, self.plan.bands, strict=True):
-            status = self._statuses(hub, side, band)
+        for stats, side, band in zip(self.stats, self.spokes, self.plan.bands, strict=True):
             alone = len(self.spokes) == 1  # then the one spoke must be the one that misses
-            fits = [] if alone else _best_by_confidence(side, status != int(Truth.FALSE), limit)
-            distance = _violation(side.lo, side.hi, self.hub.lo[hub], self.hub.hi[hub], *band)
-            missing = np.flatnonzero(status == int(Truth.FALSE))
-            missing = missing[np.lexsort((missing, -side.conf[missing], distance[missing]))][:limit]
-            options.append([(int(i), 0.0) for i in fits] + [(int(i), float(distance[i])) for i in missing])
+            fits = [] if alone else _most_confident(side, np.concatenate(_in_window(stats, hub)), limit)
+            missing = _nearest_outside(stats, hub, limit)
+            distance = _violation(
+                side.lo[missing], side.hi[missing], self.hub.lo[hub], self.hub.hi[hub], *band
+            )
+            order = np.lexsort((missing, -side.conf[missing], distance))[:limit]
+            options.append(
+                [(int(i), 0.0) for i in fits] + [(int(missing[j]), float(distance[j])) for j in order]
+            )
         found = []
         for combination in itertools.product(*options):
             failed = sum(1 for _, miss in combination if miss > 0)  # a ruled-out pair misses by > 0 days
@@ -480,9 +487,6 @@ class BandJoinGroup(GroupResult):
         return found[:limit] if limit is not None else found
 
     # helpers
-
-    def _statuses(self, hub: int, side: _Side, band: tuple[float, float]) -> np.ndarray:
-        return _pair_status(side.lo, side.hi, float(self.hub.lo[hub]), float(self.hub.hi[hub]), *band)
 
     def _confidence(self, chosen: tuple[int, ...]) -> float:
         confidences = [self.hub.confidences[chosen[0]]]
@@ -500,10 +504,51 @@ class BandJoinGroup(GroupResult):
         return binding
 
 
-def _best_by_confidence(side: _Side, mask: Any, limit: int | None) -> list[int]:
-    """Indices of the most confident observations where `mask` holds (ties: earlier first)."""
+def _in_window(stats: _SpokeStats, hub: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spoke observations that must (definite) and that only may (possible) fit one hub's window."""
     import numpy as np
 
-    chosen = np.flatnonzero(mask)
-    chosen = chosen[np.lexsort((chosen, -side.conf[chosen]))]
-    return [int(i) for i in (chosen[:limit] if limit is not None else chosen)]
+    p_start, p_end, d_start, d_end = stats.ranges[:, :, hub]
+    members = stats.segments.members
+    sure, maybe = [], []
+    for segment in range(len(p_start)):
+        # the definite range lies inside the possible one (an empty one may be placed anywhere)
+        low = min(max(d_start[segment], p_start[segment]), p_end[segment])
+        high = min(max(d_end[segment], low), p_end[segment])
+        sure.append(members[low:high])
+        maybe.append(members[p_start[segment] : low])
+        maybe.append(members[high : p_end[segment]])
+    return np.concatenate(sure), np.concatenate(maybe)
+
+
+def _nearest_outside(stats: _SpokeStats, hub: int, limit: int | None) -> np.ndarray:
+    """Spoke observations just outside one hub's window: per segment, the `limit` nearest on each side.
+
+    Within a segment the miss grows with the distance from the window, so
+    these hold the nearest misses; observations tied with the last one kept
+    (same date) are kept too, so confidence can break the tie.
+    """
+    import numpy as np
+
+    p_start, p_end = stats.ranges[0, :, hub], stats.ranges[1, :, hub]
+    segments = stats.segments
+    chosen = []
+    for segment, (first, last) in enumerate(segments.bounds):
+        keys = segments.keys
+        if p_start[segment] > first:
+            start = first if limit is None else max(first, p_start[segment] - limit)
+            start = int(np.searchsorted(keys[first:last], keys[start], "left")) + first
+            chosen.append(segments.members[start : p_start[segment]])
+        if p_end[segment] < last:
+            end = last if limit is None else min(last, p_end[segment] + limit)
+            end = int(np.searchsorted(keys[first:last], keys[end - 1], "right")) + first
+            chosen.append(segments.members[p_end[segment] : end])
+    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def _most_confident(side: _Side, indices: np.ndarray, limit: int | None) -> list[int]:
+    """The most confident of `indices` (ties: earlier first)."""
+    import numpy as np
+
+    ordered = indices[np.lexsort((indices, -side.conf[indices]))]
+    return [int(i) for i in (ordered[:limit] if limit is not None else ordered)]
