@@ -20,6 +20,7 @@ from iandw.engine.match import World
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
 from iandw.report import build_report
+from iandw.runtime import paused_gc
 
 DEFAULT_MAX_MATCHES = 5
 
@@ -50,9 +51,10 @@ def evaluate(
 ) -> Report:
     """Evaluate every indicator and hypothesis; `as_of` defaults to today."""
     as_of_day = date_to_day(as_of or dt.date.today())
-    results = evaluate_indicators(case, as_of_day)
-    assessments = [
-        assess(hypothesis, results, case.registry, case.tables)
-        for _, hypothesis in sorted(case.hypotheses.items())
-    ]
-    return build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
+    with paused_gc():
+        results = evaluate_indicators(case, as_of_day)
+        assessments = [
+            assess(hypothesis, results, case.registry, case.tables)
+            for _, hypothesis in sorted(case.hypotheses.items())
+        ]
+        return build_report(case, results, assessments, as_of_day, max_matches, diagnostics)

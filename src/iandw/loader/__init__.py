@@ -29,6 +29,7 @@ from iandw.loader.source import RawDocument
 from iandw.loader.typed import type_document
 from iandw.model.case import Case
 from iandw.model.documents import Observation
+from iandw.runtime import paused_gc
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "LoadResult", "load", "load_documents"]
 
@@ -76,10 +77,11 @@ def load(
     """
     files, diagnostics = find_files(list(paths) + ([rules] if rules else []))
     collector = _Collector(diagnostics)
-    for file in files:
-        for item in read_file(file, limits):
-            collector.add(item)
-    return collector.finish(lints)
+    with paused_gc():
+        for file in files:
+            for item in read_file(file, limits):
+                collector.add(item)
+        return collector.finish(lints)
 
 
 def load_documents(
