@@ -98,13 +98,9 @@ def band_join_group(
 # --- arrays -------------------------------------------------------------------
 
 
-def _by_date(record: ObservationRecord) -> tuple[float, float, str]:
-    return record.date.lo, record.date.hi, record.id
-
-
 @dataclass
 class _Side:
-    """One selection's observations in a group, in a fixed order (date, then id)."""
+    """One selection's observations in a group, sorted by date (ties in the order given: by id)."""
 
     records: list[ObservationRecord]
     lo: np.ndarray
@@ -116,15 +112,12 @@ class _Side:
     def of(cls, records: list[ObservationRecord]) -> _Side:
         import numpy as np
 
-        ordered = sorted(records, key=_by_date)
+        lo = np.array([r.date.lo for r in records], dtype=float)
+        hi = np.array([r.date.hi for r in records], dtype=float)
+        order = np.lexsort((hi, lo))  # stable: records come in id order, which breaks ties
+        ordered = [records[i] for i in order]
         confidences = [r.confidence for r in ordered]
-        return cls(
-            ordered,
-            np.array([r.date.lo for r in ordered], dtype=float),
-            np.array([r.date.hi for r in ordered], dtype=float),
-            np.array(confidences, dtype=float),
-            confidences,
-        )
+        return cls(ordered, lo[order], hi[order], np.array(confidences, dtype=float), confidences)
 
 
 # Spoke observations are split into segments of one interval shape — a fixed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from iandw.dates import Day, DayInterval
 from iandw.model.documents import Hypothesis, Indicator, Observation
@@ -16,9 +17,11 @@ from iandw.model.registry import EntityRegistry
 from iandw.score import ScoringTables
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A resolved mention of an entity in an observation."""
+class Reference(NamedTuple):
+    """A resolved mention of an entity in an observation.
+
+    A tuple, because millions are hashed as dictionary keys while matching.
+    """
 
     entity: str
     role: str | None
