@@ -215,6 +215,7 @@ class _SpokeStats:
     best_possible: np.ndarray  # best confidence among them (-1: none)
     best_definite: np.ndarray
     nearest_miss: np.ndarray  # smallest violation among those that cannot fit (inf: none)
+    nearest_miss_best: np.ndarray  # the best confidence among those missing by exactly that
     segments: _Segments
     ranges: np.ndarray  # [p_start, p_end, d_start, d_end] × segment × hub, positions in segments.members
 
@@ -264,16 +265,37 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
         .reshape(d_start.shape)
         .max(axis=0),
         nearest_miss=np.full(count, INF),
+        nearest_miss_best=np.full(count, -1.0),
         segments=segments,
         ranges=np.stack([p_start, p_end, d_start, d_end]),
     )
+    # the nearest misses: just before and just after each segment's window, with
+    # every observation of the same date (the same miss) for the best confidence
     first, last = segments.bounds[:, :1], segments.bounds[:, 1:]
-    for neighbour, exists in ((p_start - 1, p_start > first), (p_end, p_end < last)):
+    top = len(segments.members) - 1
+    sides = []
+    before = np.clip(p_start - 1, 0, top)
+    ties = np.searchsorted(segments.keys, segments.keys[before], "left")
+    sides.append((before, p_start > first, ties, p_start))
+    after = np.clip(p_end, 0, top)
+    ties = np.searchsorted(segments.keys, segments.keys[after], "right")
+    sides.append((after, p_end < last, p_end, ties))
+    for neighbour, exists, tie_from, tie_to in sides:
         if not exists.any():
             continue
-        chosen = segments.members[np.clip(neighbour, 0, len(segments.members) - 1)]
-        distance = _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high)
-        stats.nearest_miss = np.minimum(stats.nearest_miss, np.where(exists, distance, INF).min(axis=0))
+        chosen = segments.members[neighbour]
+        distance = np.where(
+            exists, _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high), INF
+        )
+        best = _range_max(
+            segments.table, np.where(exists, tie_from, 0).ravel(), np.where(exists, tie_to, 0).ravel()
+        )
+        best = best.reshape(distance.shape)
+        nearest = np.minimum(stats.nearest_miss, distance.min(axis=0))
+        at_nearest = np.where(distance == nearest, best, -1.0).max(axis=0)
+        kept = np.where(stats.nearest_miss == nearest, stats.nearest_miss_best, -1.0)
+        stats.nearest_miss_best = np.maximum(kept, at_nearest)
+        stats.nearest_miss = nearest
     return stats
 
 
@@ -328,7 +350,7 @@ class BandJoinGroup(GroupResult):
         self._match_count = int(self.possible_per_hub.sum())
         self._definite_count = int(self.definite_per_hub.sum())
         self._near_miss_count = total - self._match_count
-        self.closest_failed, self.closest_violation = self._closest_per_hub()
+        self.closest_failed, self.closest_violation, self.closest_confidence = self._closest_per_hub()
 
     # counts and status
 
@@ -356,21 +378,32 @@ class BandJoinGroup(GroupResult):
         first = some[np.lexsort((self.closest_violation[some], self.closest_failed[some]))[0]]
         return int(self.closest_failed[first]), float(self.closest_violation[first])
 
-    def _closest_per_hub(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per hub observation, the (failed checks, violation) of its nearest miss (inf: none).
+    def _closest_per_hub(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per hub observation, its nearest miss: (failed checks, violation, confidence); inf: none.
 
         Spokes with nothing in the window must fail; if all have something,
-        the nearest miss fails exactly one spoke, the one missing by least.
+        the nearest miss fails exactly one spoke, the one missing by least
+        (the most confident such miss), the other spokes taking their most
+        confident fitting observation.
         """
         import numpy as np
 
         empty = np.array([s.possible == 0 for s in self.stats])
         misses = np.array([s.nearest_miss for s in self.stats])
+        miss_best = np.array([np.maximum(s.nearest_miss_best, 0.0) for s in self.stats])
+        fit_best = np.array([np.maximum(s.best_possible, 0.0) for s in self.stats])
         must_fail = empty.sum(axis=0)
-        forced = np.where(empty, misses, 0.0).sum(axis=0)
+        forced_violation = np.where(empty, misses, 0.0).sum(axis=0)
+        forced_confidence = np.where(empty, miss_best, fit_best).prod(axis=0)
+        # otherwise: fail the spoke that misses by least, keep the others' best fit
+        nearest = misses.min(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            others = fit_best.prod(axis=0) / np.where(fit_best > 0, fit_best, 1.0)
+        one_confidence = np.where(misses == nearest, miss_best * others, -1.0).max(axis=0)
         failed = np.where(must_fail > 0, must_fail, 1)
-        violation = np.where(must_fail > 0, forced, misses.min(axis=0))
-        return failed, violation
+        violation = np.where(must_fail > 0, forced_violation, nearest)
+        confidence = self.hub.conf * np.where(must_fail > 0, forced_confidence, one_confidence)
+        return failed, violation, confidence
 
     # matches and near misses, enumerated for few hub observations
 
@@ -428,21 +461,20 @@ class BandJoinGroup(GroupResult):
         return list(self._cache[key])
 
     def _near_misses(self, limit: int | None) -> list[Binding]:
-        """Visit hub observations from the closest possible miss; stop when none can do better.
+        """Visit hub observations from the closest miss; stop when none can do better.
 
-        A hub observation's closest miss is known exactly; its confidence is
-        bounded by the hub's confidence times the best of each spoke.
+        Each hub observation's own nearest miss — failed checks, violation and
+        confidence — is known exactly, so the visit stops after the hub
+        observations whose best miss can still enter the list.
         """
         import numpy as np
 
         hubs = np.flatnonzero(np.isfinite(self.closest_violation))
-        ceiling = self.hub.conf * math.prod(float(side.conf.max()) for side in self.spokes)
-        hubs = hubs[
-            np.lexsort((hubs, -ceiling[hubs], self.closest_violation[hubs], self.closest_failed[hubs]))
-        ]
+        key = (self.closest_failed, self.closest_violation, -self.closest_confidence)
+        hubs = hubs[np.lexsort((hubs, key[2][hubs], key[1][hubs], key[0][hubs]))]
         best: list[tuple[tuple[int, float, float], tuple[int, ...]]] = []
         for hub in hubs:
-            bound = (int(self.closest_failed[hub]), float(self.closest_violation[hub]), -float(ceiling[hub]))
+            bound = (int(key[0][hub]), float(key[1][hub]), float(key[2][hub]))
             if limit is not None and len(best) >= limit and bound >= best[limit - 1][0]:
                 break
             best += self._hub_near_misses(int(hub), limit)
