@@ -529,21 +529,29 @@ class BandJoinGroup(GroupResult):
         return binding
 
 
+def _ranges(members: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """members[starts[i]:ends[i]] for every i, concatenated (without a Python loop)."""
+    import numpy as np
+
+    lengths = np.maximum(ends - starts, 0)
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=members.dtype)
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return members[np.arange(total) + offsets]
+
+
 def _in_window(stats: _SpokeStats, hub: int) -> tuple[np.ndarray, np.ndarray]:
     """Spoke observations that must (definite) and that only may (possible) fit one hub's window."""
     import numpy as np
 
     p_start, p_end, d_start, d_end = stats.ranges[:, :, hub]
+    # the definite range lies inside the possible one (an empty one may be placed anywhere)
+    low = np.minimum(np.maximum(d_start, p_start), p_end)
+    high = np.minimum(np.maximum(d_end, low), p_end)
     members = stats.segments.members
-    sure, maybe = [], []
-    for segment in range(len(p_start)):
-        # the definite range lies inside the possible one (an empty one may be placed anywhere)
-        low = min(max(d_start[segment], p_start[segment]), p_end[segment])
-        high = min(max(d_end[segment], low), p_end[segment])
-        sure.append(members[low:high])
-        maybe.append(members[p_start[segment] : low])
-        maybe.append(members[high : p_end[segment]])
-    return np.concatenate(sure), np.concatenate(maybe)
+    maybe = np.concatenate([_ranges(members, p_start, low), _ranges(members, high, p_end)])
+    return _ranges(members, low, high), maybe
 
 
 def _nearest_outside(stats: _SpokeStats, hub: int, limit: int | None) -> np.ndarray:
@@ -557,18 +565,22 @@ def _nearest_outside(stats: _SpokeStats, hub: int, limit: int | None) -> np.ndar
 
     p_start, p_end = stats.ranges[0, :, hub], stats.ranges[1, :, hub]
     segments = stats.segments
-    chosen = []
-    for segment, (first, last) in enumerate(segments.bounds):
-        keys = segments.keys
-        if p_start[segment] > first:
-            start = first if limit is None else max(first, p_start[segment] - limit)
-            start = int(np.searchsorted(keys[first:last], keys[start], "left")) + first
-            chosen.append(segments.members[start : p_start[segment]])
-        if p_end[segment] < last:
-            end = last if limit is None else min(last, p_end[segment] + limit)
-            end = int(np.searchsorted(keys[first:last], keys[end - 1], "right")) + first
-            chosen.append(segments.members[p_end[segment] : end])
-    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    first, last = segments.bounds[:, 0], segments.bounds[:, 1]
+    reach = (last - first) if limit is None else limit
+    # keys are unique to their segment (each is offset), so a search in all of them stays inside
+    start = np.maximum(first, p_start - reach)
+    start = np.where(
+        p_start > first,
+        np.searchsorted(segments.keys, segments.keys[np.minimum(start, last - 1)], "left"),
+        p_start,
+    )
+    end = np.minimum(last, p_end + reach)
+    end = np.where(
+        p_end < last,
+        np.searchsorted(segments.keys, segments.keys[np.maximum(end - 1, first)], "right"),
+        p_end,
+    )
+    return np.concatenate([_ranges(segments.members, start, p_start), _ranges(segments.members, p_end, end)])
 
 
 def _most_confident(side: _Side, indices: np.ndarray, limit: int | None) -> list[int]:
