@@ -204,13 +204,13 @@ def test_json_list_of_documents(tmp_tree, monkeypatch):
 def test_json_syntax_error_is_located(tmp_tree, monkeypatch):
     text = '{\n  "id": "a",\n  "type": "meeting"\n  "date": "2023"\n}\n'
     result = load_tree(tmp_tree, monkeypatch, {"obs/broken.json": text})
-    assert_exactly(result, [("obs/broken.json", 4, 3, "JSON syntax error: Expecting ',' delimiter")])
+    assert_exactly(result, [("obs/broken.json", 4, 3, "JSON syntax error: expected `,` or `}`")])
 
 
 def test_json_duplicate_key_is_located(tmp_tree, monkeypatch):
     text = '{\n  "id": "a",\n  "type": "meeting",\n  "id": "b",\n  "date": "2023"\n}\n'
     result = load_tree(tmp_tree, monkeypatch, {"obs/dup.json": text})
-    assert_exactly(result, [("obs/dup.json", 4, 3, "duplicate key 'id' (first at line 2)")])
+    assert_exactly(result, [("obs/dup.json", 4, 3, "duplicate key 'id'")])
 
 
 JSONL = (
@@ -232,14 +232,14 @@ def test_jsonl_bad_lines_are_reported_at_their_line_and_the_others_kept(tmp_tree
         result,
         [
             # '{"id": "b", "type": "meeting" ' is 30 characters
-            ("obs/feed.jsonl", 2, 31, "JSON syntax error: Expecting ',' delimiter"),
+            ("obs/feed.jsonl", 2, 31, "JSON syntax error: expected `,` or `}`"),
             # '{"id": "c", "type": "meeting", "date": "2023", "sources": ' is 58 characters
             ("obs/feed.jsonl", 3, 59, "sources: expected a list, got a mapping"),
             ("obs/feed.jsonl", 6, 1, "a JSONL line must hold one JSON object"),
             # '{"id": "e", "type": "meeting", "date": ' is 39 characters
             ("obs/feed.jsonl", 7, 40, "date: reversed interval '2023-10-06/2023-10-01'"),
             # '{"id": "f", "type": "meeting", "date": "2023", ' is 47 characters
-            ("obs/feed.jsonl", 8, 48, "duplicate key 'id' (first at line 8)"),
+            ("obs/feed.jsonl", 8, 48, "duplicate key 'id'"),
         ],
     )
     assert ids(result) == ["a", "d", "h"]  # the blank line 4 is skipped but counted

@@ -1,19 +1,22 @@
 """JSON and JSON Lines, fast on the happy path, located on the unhappy one.
 
-The standard `json` parser reads values; positions are only needed when
-something is wrong, so a document's source map is computed on demand by
-reading the same text with the position-keeping YAML reader (JSON is, for
-this purpose, YAML).  JSONL is streamed line by line with a bounded read, so a
-single enormous line costs at most `max_record_bytes` of memory.
+jiter (the JSON parser behind pydantic) reads values, and itself reports
+syntax errors, duplicate keys and runaway nesting with their line and
+column.  The positions of valid values are only needed when a later check
+fails, so a document's source map is computed on demand by reading the same
+text with the position-keeping YAML reader (JSON is, for this purpose,
+YAML).  JSONL is streamed line by line with a bounded read, so a single
+enormous line costs at most `max_record_bytes` of memory.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
+
+import jiter
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
@@ -21,43 +24,12 @@ from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import decode_utf8
 from iandw.loader.yaml_reader import parse_yaml
 
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise _DuplicateKey(duplicate)
-    return result
+JITER_DEPTH = 200  # jiter's own nesting limit
+_JITER_ERROR = re.compile(r"(?P<what>.*) at line (?P<line>\d+) column (?P<column>\d+)$", re.DOTALL)
 
 
-_KEY_TOKEN = re.compile(r'"\s*:')
-
-
-def _key_tokens(text: str) -> int:
-    """An upper bound on the keys written: every key is a '"' then ':' (string content can only add)."""
-    return len(_KEY_TOKEN.findall(text))
-
-
-def _key_count(value: Any) -> int:
-    """Keys in the parsed value; fewer than written means a key was repeated."""
-    count, stack = 0, [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            count += len(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return count
-
-
-def _could_exceed_depth(text: str, limits: Limits) -> bool:
-    return text.count("[") + text.count("{") > limits.max_depth
+def _could_exceed_depth(raw: bytes, limits: Limits) -> bool:
+    return raw.count(b"[") + raw.count(b"{") > limits.max_depth
 
 
 def _depth(value: Any) -> int:
@@ -87,61 +59,68 @@ def _sourcemap_for(text: str, file: str, limits: Limits, line_offset: int) -> So
     return documents[0][1] if documents else None
 
 
-def _located_problems(
-    text: str, file: str, limits: Limits, line_offset: int, fallback: Span, message: str
-) -> list[Diagnostic]:
-    """Re-read a failing JSON text with the YAML reader to find where it fails."""
-    _, diagnostics = parse_yaml(_as_yaml(text), file, limits, line_offset, label="JSON")
-    return diagnostics or [fallback.error(message)]
+def _jiter_problem(exc: ValueError, text: str, file: str, line_offset: int) -> Diagnostic:
+    """jiter's 'what at line L column C' as a located diagnostic in our words."""
+    found = _JITER_ERROR.match(str(exc))
+    if found is None:
+        return Span(file, 1 + line_offset, 1).error(f"JSON syntax error: {exc}")
+    line, column = int(found["line"]), max(1, int(found["column"]))
+    what = found["what"]
+    duplicate = re.fullmatch(r'Detected duplicate key "(.*)"', what, re.DOTALL)
+    if duplicate:
+        # jiter points past the key; point at its opening quote
+        lines = text.split("\n")
+        written = lines[line - 1] if 0 < line <= len(lines) else ""
+        start = written.rfind(f'"{duplicate.group(1)}"', 0, column + 1)
+        column = start + 1 if start >= 0 else column
+        return Span(file, line + line_offset, column).error(f"duplicate key {duplicate.group(1)!r}")
+    span = Span(file, line + line_offset, column)
+    if what.startswith("recursion limit exceeded"):
+        return span.error(
+            f"nesting deeper than the JSON parser allows ({JITER_DEPTH} levels); see docs/limits.md"
+        )
+    return span.error(f"JSON syntax error: {what}")
 
 
-def parse_json_text(
-    text: str, file: str, limits: Limits, line_offset: int = 0
+def parse_json_bytes(
+    raw: bytes, file: str, limits: Limits, line_offset: int = 0
 ) -> tuple[Any, list[Diagnostic]]:
     """One JSON value, or the located problems that prevent reading it."""
-    start = Span(file, 1 + line_offset, 1)
     try:
-        value = json.loads(text)
-        if _key_tokens(text) != _key_count(value):  # maybe a duplicate: look closely
-            value = json.loads(text, object_pairs_hook=_reject_duplicates)
-    except _DuplicateKey as exc:
-        return None, _located_problems(
-            text, file, limits, line_offset, start, f"duplicate key {exc.args[0]!r}"
-        )
-    except json.JSONDecodeError as exc:
-        message = exc.msg.removesuffix(" at")  # "Invalid control character at"
-        return None, [Span(file, exc.lineno + line_offset, exc.colno).error(f"JSON syntax error: {message}")]
-    except RecursionError:
-        return None, _located_problems(
-            text,
-            file,
-            limits,
-            line_offset,
-            start,
-            "nesting deeper than the JSON parser allows (about 990 levels); see docs/limits.md",
-        )
-    if _could_exceed_depth(text, limits) and _depth(value) > limits.max_depth:
-        return None, _located_problems(
-            text,
-            file,
-            limits,
-            line_offset,
-            start,
-            f"nesting deeper than {limits.max_depth} levels; see --max-depth",
-        )
+        value = jiter.from_json(raw, catch_duplicate_keys=True, allow_inf_nan=False)
+    except ValueError as exc:
+        text, problem = decode_utf8(raw, file, line_offset)
+        if problem is not None:
+            return None, [problem]
+        reported = _jiter_problem(exc, text, file, line_offset)
+        if "nesting deeper" in reported.message:  # iandw's own limit may be lower: find it
+            return None, _too_deep(text, file, limits, line_offset) or [reported]
+        return None, [reported]
+    if _could_exceed_depth(raw, limits) and _depth(value) > limits.max_depth:
+        text, _ = decode_utf8(raw, file, line_offset)
+        message = f"nesting deeper than {limits.max_depth} levels; see --max-depth"
+        return None, _too_deep(text, file, limits, line_offset) or [
+            Span(file, 1 + line_offset, 1).error(message)
+        ]
     return value, []
 
 
-def documents_from_json(text: str, file: str, limits: Limits) -> tuple[list[RawDocument], list[Diagnostic]]:
+def _too_deep(text: str, file: str, limits: Limits, line_offset: int) -> list[Diagnostic]:
+    """Where the text first nests deeper than allowed, found by the YAML reader's depth count."""
+    _, located = parse_yaml(_as_yaml(text), file, limits, line_offset, label="JSON")
+    return [d for d in located if "nesting deeper" in d.message][:1]
+
+
+def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[RawDocument], list[Diagnostic]]:
     """A `.json` file holds one document or a list of documents."""
-    value, diagnostics = parse_json_text(text, file, limits)
+    value, diagnostics = parse_json_bytes(raw, file, limits)
     if diagnostics:
         return [], diagnostics
     state: dict[str, SourceMap | None] = {}
 
     def shared_sourcemap() -> SourceMap | None:
         if "map" not in state:
-            state["map"] = _sourcemap_for(text, file, limits, 0)
+            state["map"] = _sourcemap_for(raw.decode("utf-8"), file, limits, 0)
         return state["map"]
 
     items = value if isinstance(value, list) else [value]
@@ -169,20 +148,20 @@ class JsonlLine:
         with open(self.real, "rb") as stream:
             stream.seek(self.offset)
             line = stream.readline(self.limits.max_record_bytes + 1)
-        text = line.decode("utf-8-sig" if self.offset == 0 else "utf-8")
-        value, _ = parse_json_text(text, self.file, self.limits, line_offset=self.number - 1)
-        return _line_document(value, text, self, self.limits)
+        line = line.removeprefix(_BOM) if self.offset == 0 else line
+        value, _ = parse_json_bytes(line, self.file, self.limits, line_offset=self.number - 1)
+        return _line_document(value, line, self, self.limits)
 
     def span(self, loc: PathKey) -> Span:
         return self.raw().span(loc)
 
 
-def _line_document(value: Any, text: str, line: JsonlLine, limits: Limits) -> RawDocument:
+def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> RawDocument:
     return RawDocument(
         value,
         line.file,
         Span(line.file, line.number, 1),
-        lazy_sourcemap=lambda: _sourcemap_for(text, line.file, limits, line.number - 1),
+        lazy_sourcemap=lambda: _sourcemap_for(raw.decode("utf-8"), line.file, limits, line.number - 1),
         default_kind="observation",
         origin=line,
     )
@@ -200,23 +179,22 @@ def documents_from_jsonl(
                 f"record longer than {limits.max_record_bytes} bytes; see --max-record-bytes"
             )
             continue
-        text, problem = decode_utf8(raw, file, line_offset=number - 1)
-        if problem is not None:
-            yield problem
-            continue
-        if not text.strip():
+        if not raw.strip():
             continue
         empty = False
-        value, diagnostics = parse_json_text(text, file, limits, line_offset=number - 1)
+        value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
         if diagnostics:
             yield from diagnostics
             continue
         if not isinstance(value, dict):
             yield Span(file, number, 1).error("a JSONL line must hold one JSON object")
             continue
-        yield _line_document(value, text, JsonlLine(real, file, number, offset, limits), limits)
+        yield _line_document(value, raw, JsonlLine(real, file, number, offset, limits), limits)
     if empty:
         yield Span(file).warning("empty file")
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, int, bytes | None]]:
@@ -235,6 +213,6 @@ def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, int, byt
                 offset += len(line)
             yield number, start, None
             continue
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
+        if number == 1:
+            line = line.removeprefix(_BOM)
         yield number, start, line

@@ -34,15 +34,18 @@ def read_file(file: InputFile, limits: Limits) -> Iterator[RawDocument | Diagnos
     except OSError as exc:
         yield where.error(f"cannot read file: {exc.strerror or exc}")
         return
-    text, problem = decode_utf8(raw, file.path)
-    if problem is not None:
-        yield problem
-        return
-    if not text.strip():
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    if not raw.strip():
         yield where.warning("empty file")
         return
-    reader = documents_from_json if file.extension == ".json" else documents_from_yaml
-    documents, diagnostics = reader(text, file.path, limits)
+    if file.extension == ".json":
+        documents, diagnostics = documents_from_json(raw, file.path, limits)
+    else:
+        text, problem = decode_utf8(raw, file.path)
+        if problem is not None:
+            yield problem
+            return
+        documents, diagnostics = documents_from_yaml(text, file.path, limits)
     if not documents and not diagnostics:
         yield where.warning("no documents in this file (only comments?)")
     yield from diagnostics
