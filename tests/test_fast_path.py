@@ -78,8 +78,14 @@ top_level = [
 @st.composite
 def observations(draw: st.DrawFn) -> dict[str, Any]:
     document = draw(valid)
-    where = draw(st.sampled_from(["none", "field", "extra", "reference", "source", "date"]))
-    if where == "field":
+    where = draw(st.sampled_from(["none", "field", "extra", "reference", "source", "date", "drop"]))
+    if where == "drop":
+        document.pop(draw(st.sampled_from(["id", "type", "date"])))
+        if document.get("sources"):
+            document["sources"][0].pop("name", None)
+        if document.get("entities") and isinstance(document["entities"][0], dict):
+            document["entities"][0].pop("entity", None)
+    elif where == "field":
         document[draw(st.sampled_from(top_level))] = draw(anything)
     elif where == "extra":
         document[draw(st.sampled_from(["extra", "Date", "sources "]))] = draw(anything)
