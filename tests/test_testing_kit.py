@@ -181,7 +181,15 @@ def test_worlds_for_the_shipped_rules_load_fire_and_miss() -> None:
     rules = read_documents(os.path.join(ROOT, "rules"), os.path.join(ROOT, "observations", "entities"))
     seen: Counter[str] = Counter()
 
-    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    # Derandomized: the assertion is about coverage over a sample, so the
+    # sample must be the same on every run or CI flakes on an unlucky draw.
+    @settings(
+        max_examples=100,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(worlds_for(rules, min_observations=2))
     def collect(world: Any) -> None:
         assert all(o["id"].startswith("w-") for o in world.observations)
