@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -226,3 +227,17 @@ def test_an_empty_case_still_renders() -> None:
     )
     html = render_html(empty)
     assert "No hypotheses: the level is <strong>none</strong>." in html and "<svg" not in html
+
+
+def test_evaluate_html_states_the_cases_own_levels(tmp_path: Path) -> None:
+    """A `kind: scoring` that moves the levels moves them on the page too."""
+    os.chdir(ROOT)
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "scoring.yaml").write_text("kind: scoring\nlevels: {watch: 0.3, warning: 0.6, alert: 0.9}\n")
+    out = tmp_path / "report.html"
+    args = ["evaluate", "--rules", str(rules), "--as-of", AS_OF, "--format", "html", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    text = Page(out.read_text(encoding="utf-8")).content
+    assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text

@@ -154,7 +154,12 @@ def evaluate(
     from iandw.render import render
 
     report = run(result.case, as_of=day, max_matches=max_matches, diagnostics=result.warnings)
-    _write(render(report, output_format), output)
+    if output_format == "html":  # the page states the case's own level thresholds
+        from iandw.render.html import render_html
+
+        _write(render_html(report, tables=result.case.tables), output)
+    else:
+        _write(render(report, output_format), output)
     if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on):
         sys.exit(EXIT_LEVEL)
 
