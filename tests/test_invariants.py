@@ -5,7 +5,7 @@ with the public `iandw.testing.worlds_for`, and each property is checked with
 the public `assert_*` helper a user would call, so these tests also prove the
 kit.  Where an invariant is false as the SPEC words it, the test checks the
 corrected statement and a `test_spec_invariant_*_as_written` test pins the
-counterexample; docs/testing.md ("Invariants as tested") gives the argument.
+counterexample; docs/semantics.md ("The invariants, as tested") gives the argument.
 """
 
 from __future__ import annotations
