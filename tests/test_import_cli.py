@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from iandw.importers import cli
+from iandw import cli_support
 from iandw.importers.cli import import_command
 from iandw.importers.entities import slugify
 from iandw.importers.writer import default_entities_path
@@ -88,9 +88,9 @@ def test_an_ambiguous_name_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(cli_support, "PROGRESS_MIN_BYTES", 0)
     assert "importing" not in invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl").stderr
-    monkeypatch.setattr(cli, "stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_support, "stderr_is_terminal", lambda: True)
     assert "importing" in invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl").stderr
 
 

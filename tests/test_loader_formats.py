@@ -516,3 +516,25 @@ def test_diagnostics_are_sorted_and_unique(tmp_tree, monkeypatch):
     assert result.diagnostics == sorted(set(result.diagnostics))
     assert all(isinstance(d, Diagnostic) for d in result.diagnostics)
     assert [d.file for d in result.errors] == ["obs/a.yaml"] * 3 + ["obs/b.yaml"] * 3
+
+
+def test_progress_reports_bytes_read_up_to_the_total(tmp_path, monkeypatch):
+    """Long JSONL files report progress within the file, every 4096 lines, and end at the total."""
+    monkeypatch.chdir(tmp_path)
+    os.mkdir("obs")
+    os.mkdir("rules")
+    with open("rules/world.yaml", "w", encoding="utf-8") as stream:
+        stream.write("kind: entity\nid: hamas\ntype: group\n")
+    line = '{"id": "o%05d", "type": "attack", "date": "2023-10-07", "entities": ["hamas"]}\n'
+    with open("obs/big.jsonl", "w", encoding="utf-8") as stream:
+        stream.writelines(line % number for number in range(10_000))
+    total = os.path.getsize("obs/big.jsonl") + os.path.getsize("rules/world.yaml")
+    calls: list[tuple[int, int]] = []
+    result = load(["obs"], rules="rules", progress=lambda done, whole: calls.append((done, whole)))
+    assert result.ok and len(result.case.observations) == 10_000
+    assert {whole for _, whole in calls} == {total}
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == total
+    # lines 4096 and 8192 start at these offsets (every line is as long as the first)
+    width = len(line % 0)
+    assert 4095 * width in done and 8191 * width in done

@@ -794,3 +794,15 @@ def test_limit_options_are_applied(tmp_tree, monkeypatch):
     assert "observations/2023.yaml:6:11: error: nesting deeper than 2 levels; see --max-depth" in (
         result.stderr.splitlines()
     )
+
+
+def test_progress_bar_only_on_a_terminal(tmp_tree, monkeypatch):
+    from iandw import cli_support
+
+    root = tmp_tree(CLEAN_TREE)
+    monkeypatch.setattr(cli_support, "PROGRESS_MIN_BYTES", 0)
+    assert "reading" not in validate(root, monkeypatch).stderr  # a pipe, a log: no bar
+    monkeypatch.setattr(cli_support, "stderr_is_terminal", lambda: True)
+    result = validate(root, monkeypatch)
+    assert result.exit_code == 0 and "reading" in result.stderr
+    assert result.stdout.startswith("read 3 entities")  # the bar is on stderr only

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from iandw import __version__
-from iandw.cli_support import EXIT_BAD_INPUT, EXIT_LEVEL, EXIT_OK, no_traceback, print_diagnostics
+from iandw.cli_support import EXIT_BAD_INPUT, EXIT_LEVEL, EXIT_OK, Progress, no_traceback, print_diagnostics
 from iandw.importers.cli import import_command
 
 if TYPE_CHECKING:
@@ -59,7 +59,10 @@ def _limits(options: dict[str, int]) -> Limits:
 def _load(paths: Iterable[str], rules: str, limits: Limits, lints: bool = True) -> LoadResult:
     from iandw.loader import load
 
-    return load(list(paths) or ["observations"], rules=rules, limits=limits, lints=lints)
+    with Progress("reading") as progress:
+        return load(
+            list(paths) or ["observations"], rules=rules, limits=limits, lints=lints, progress=progress.update
+        )
 
 
 def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from iandw.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_LEVEL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a noticeable time
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,3 +49,41 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     """One line per problem on stderr: `path:line:column: severity: message`."""
     for diagnostic in diagnostics:
         click.echo(diagnostic.format(), err=True)
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+class Progress:
+    """A progress bar on stderr for long work, shown only when a person is watching.
+
+    Call `update(done, total)` (in bytes) as work proceeds; the bar appears
+    at the first call whose total is worth a bar, and never in a pipe or a
+    log, where it would only be noise.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.done = 0
+        self._bar: Any = None
+        self._decided = False
+
+    def update(self, done: int, total: int) -> None:
+        if not self._decided:
+            self._decided = True
+            if total >= PROGRESS_MIN_BYTES and stderr_is_terminal():
+                self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(kind, error, trace)

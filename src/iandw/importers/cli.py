@@ -10,16 +10,15 @@ and then nothing is written; 3 an internal error.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from iandw.cli_support import EXIT_BAD_INPUT, no_traceback, print_diagnostics
+from iandw.cli_support import EXIT_BAD_INPUT, Progress, no_traceback, print_diagnostics
 from iandw.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from iandw.model.documents import Credibility, Reliability
     from iandw.model.registry import EntityRegistry
 
-PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a noticeable time
 SOURCES = ("gdelt", "acled", "stix")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -127,8 +125,15 @@ def import_command(
     importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits)
     total = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
     try:
-        with ImportOutput(output, entities_path) as out, _progress(total) as advance:
-            summary = run_import(importer, files, book, out, lambda d: print_diagnostics([d]), advance)
+        with ImportOutput(output, entities_path) as out, Progress("importing") as progress:
+            summary = run_import(
+                importer,
+                files,
+                book,
+                out,
+                lambda d: print_diagnostics([d]),
+                lambda read: progress.update(progress.done + read, total),
+            )
             failed = summary.unreadable > 0 or (strict and bool(summary.skipped))
             if not failed:
                 out.commit()
@@ -188,17 +193,3 @@ def _registry(rules: str, known: Sequence[str], outputs: Sequence[str]) -> Entit
         if isinstance(item.document, Entity) and os.path.realpath(item.raw.file) not in rewritten
     ]
     return EntityRegistry.build(entities)
-
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
-
-
-@contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for long inputs, only when a person is watching."""
-    if total < PROGRESS_MIN_BYTES or not stderr_is_terminal():
-        yield lambda _: None
-        return
-    with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-        yield bar.update

@@ -12,7 +12,8 @@ user must fix, and valid documents are never dropped because another is bad.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import Broken, Loaded, build_case
 from iandw.loader.fast import plain_observation
-from iandw.loader.files import find_files
+from iandw.loader.files import InputFile, find_files
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
@@ -69,19 +70,39 @@ def load(
     rules: str | None = "rules",
     limits: Limits = DEFAULT_LIMITS,
     lints: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LoadResult:
     """Read, type and check every document under `paths` and `rules`.
 
     Documents are typed as they are read, so a large JSONL file is never
-    held in memory as parsed JSON.
+    held in memory as parsed JSON.  `progress`, if given, is called now and
+    then with (bytes read, total bytes).
     """
     files, diagnostics = find_files(list(paths) + ([rules] if rules else []))
     collector = _Collector(diagnostics)
+    sizes = [_size(file) for file in files]
+    total, done = sum(sizes), 0
     with paused_gc():
-        for file in files:
+        for file, size in zip(files, sizes, strict=True):
             for item in read_file(file, limits):
                 collector.add(item)
+                line = item.origin if isinstance(item, RawDocument) else None
+                if progress is not None and line is not None and line.number % PROGRESS_EVERY_LINES == 0:
+                    progress(done + line.offset, total)
+            done += size
+            if progress is not None:
+                progress(done, total)
         return collector.finish(lints)
+
+
+PROGRESS_EVERY_LINES = 4096  # JSONL lines between two progress reports within a file
+
+
+def _size(file: InputFile) -> int:
+    try:
+        return os.path.getsize(file.real)
+    except OSError:
+        return 0  # reported as unreadable when read
 
 
 def load_documents(
