@@ -40,8 +40,10 @@ class LoadResult:
     """The case and every diagnostic, sorted by file and position.
 
     `loaded` keeps, per kind, the documents that were kept (the first of each
-    id) with where they came from; observations are kept reduced
-    (`ObservationInput`), their full documents read again on demand.
+    id) with where they came from.  Observations are kept lean: as the
+    engine's `ObservationRecord`, or as an `ObservationInput` when a
+    reference did not resolve; either reads its full document again on
+    demand (`.document`).
     """
 
     case: Case
@@ -151,9 +153,16 @@ class _Collector:
 
     def finish(self, lints: bool) -> LoadResult:
         case, problems, unique = build_case(self.loaded, self.broken)
+        self.loaded.clear()
         self.diagnostics.extend(problems)
         if lints:
             self.diagnostics.extend(lint(case, unique))
+        # Keep each observation once: as the engine's record where it compiled
+        # (the input is then garbage: a third of the memory of a large case),
+        # as the reduced input where a reference did not resolve.
+        if "observation" in unique:
+            records = {record.id: record for record in case.observations}
+            unique["observation"] = [records.get(item.id, item) for item in unique["observation"]]
         return LoadResult(case, sorted(set(self.diagnostics)), unique)
 
 
