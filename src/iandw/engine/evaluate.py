@@ -27,7 +27,7 @@ from iandw.dates import (
     truth_within,
 )
 from iandw.engine.compile import AS_OF, CompiledIndicator, CountSpec, WindowSpec
-from iandw.engine.match import Assignment, World, selection_assignments
+from iandw.engine.match import Assignment, World, distinct_assignments, selection_assignments
 from iandw.model.case import ObservationRecord, Reference
 from iandw.score import product
 
@@ -172,7 +172,9 @@ class EnumeratedGroup(GroupResult):
 class IndicatorResult:
     indicator: CompiledIndicator
     groups: dict[VarsKey, GroupResult]
-    candidates: Candidates
+    # per selection, the distinct assignments some observation meets it under:
+    # enough to say why not, without keeping every candidate (millions at scale)
+    selected: dict[str, list[Assignment]]
 
     def agreeing(self, fixed: Assignment) -> list[GroupResult]:
         """Groups whose assignment agrees with the fixed variables."""
@@ -186,8 +188,8 @@ class IndicatorResult:
         """Selections no observation meets under the fixed variables (a "why not")."""
         return [
             name
-            for name, found in self.candidates.items()
-            if not any(all(a.get(k, v) == v for k, v in fixed.items()) for _, a in found)
+            for name, found in self.selected.items()
+            if not any(all(a.get(k, v) == v for k, v in fixed.items()) for a in found)
         ]
 
 
@@ -262,7 +264,13 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
             )
         else:
             groups[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
-    return IndicatorResult(compiled, groups, candidates)
+    # matching shares one assignment among observations with the same references:
+    # identity drops nearly every repeat before the keys are built
+    selected = {
+        name: distinct_assignments({id(a): a for _, a in found}.values())
+        for name, found in candidates.items()
+    }
+    return IndicatorResult(compiled, groups, selected)
 
 
 def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple[Assignment, Members]]:

@@ -244,19 +244,20 @@ def selection_assignments(
     if pattern_cache is not None and observation.refs in pattern_cache:
         by_patterns = pattern_cache[observation.refs]
     else:
-        by_patterns = _distinct_assignments(_patterns(selection.patterns, observation.refs, world))
+        by_patterns = distinct_assignments(_patterns(selection.patterns, observation.refs, world))
         if pattern_cache is not None:
             pattern_cache[observation.refs] = by_patterns
     if not selection.where:
         return by_patterns
-    return _distinct_assignments(
+    return distinct_assignments(
         extended
         for assignment in by_patterns
         for extended in _where(selection.where, observation, assignment, world)
     )
 
 
-def _distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
+def distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
+    """Each assignment once, in the order first met."""
     found: list[Assignment] = []
     seen: set[tuple[tuple[str, str], ...]] = set()
     for assignment in assignments:
