@@ -138,7 +138,6 @@ class _Segments:
     bounds: np.ndarray  # per segment: [first, last) positions in `members`
     members: np.ndarray  # side indices, segment by segment, each sorted by its key
     keys: np.ndarray  # the sorting key plus the segment's offset
-    table: np.ndarray  # sparse table of confidences along `members`
 
 
 def _segments(side: _Side) -> _Segments:
@@ -173,7 +172,6 @@ def _segments(side: _Side) -> _Segments:
         np.array(bounds, dtype=np.int64),
         every,
         np.concatenate(keys),
-        _sparse_table(side.conf[every]),
     )
 
 
@@ -227,6 +225,9 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
     low, high = band
     count = len(hub.records)
     segments = _segments(spoke)
+    # confidences along `members`, for range maxima; only needed here (log n
+    # rows of n floats per group: not worth keeping for the report)
+    table = _sparse_table(spoke.conf[segments.members])
     # bounds on the spoke date that keep spoke − hub in [low, high]; an
     # infinite band side makes the bound infinite whatever the hub date
     some_low = hub.lo + low if low > -INF else np.full(count, -INF)
@@ -258,12 +259,8 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
     stats = _SpokeStats(
         possible=(p_end - p_start).sum(axis=0),
         definite=(d_end - d_start).sum(axis=0),
-        best_possible=_range_max(segments.table, p_start.ravel(), p_end.ravel())
-        .reshape(p_start.shape)
-        .max(axis=0),
-        best_definite=_range_max(segments.table, d_start.ravel(), d_end.ravel())
-        .reshape(d_start.shape)
-        .max(axis=0),
+        best_possible=_range_max(table, p_start.ravel(), p_end.ravel()).reshape(p_start.shape).max(axis=0),
+        best_definite=_range_max(table, d_start.ravel(), d_end.ravel()).reshape(d_start.shape).max(axis=0),
         nearest_miss=np.full(count, INF),
         nearest_miss_best=np.full(count, -1.0),
         segments=segments,
@@ -287,9 +284,7 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
         distance = np.where(
             exists, _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high), INF
         )
-        best = _range_max(
-            segments.table, np.where(exists, tie_from, 0).ravel(), np.where(exists, tie_to, 0).ravel()
-        )
+        best = _range_max(table, np.where(exists, tie_from, 0).ravel(), np.where(exists, tie_to, 0).ravel())
         best = best.reshape(distance.shape)
         nearest = np.minimum(stats.nearest_miss, distance.min(axis=0))
         at_nearest = np.where(distance == nearest, best, -1.0).max(axis=0)
