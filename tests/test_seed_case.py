@@ -132,3 +132,14 @@ def test_iran_support_is_more_likely_than_russian_support(report: Report) -> Non
     russia = hypothesis(report, "russia-supported-hamas")
     assert iran.posterior > russia.posterior
     assert russia.posterior > russia.prior  # the circumstantial evidence points the article's way
+
+
+def test_evaluate_reports_progress_per_indicator_then_the_report(report: Report) -> None:
+    """Eight indicators, then the hypotheses and the report: nine steps, and the same report."""
+    loaded = load([os.path.join(ROOT, "observations")], rules=os.path.join(ROOT, "rules"))
+    calls: list[tuple[int, int]] = []
+    with_progress = evaluate(
+        loaded.case, as_of=AS_OF, progress=lambda done, steps: calls.append((done, steps))
+    )
+    assert calls == [(done, 9) for done in range(1, 10)]
+    assert with_progress == report

@@ -806,3 +806,18 @@ def test_progress_bar_only_on_a_terminal(tmp_tree, monkeypatch):
     result = validate(root, monkeypatch)
     assert result.exit_code == 0 and "reading" in result.stderr
     assert result.stdout.startswith("read 3 entities")  # the bar is on stderr only
+
+
+def test_evaluate_shows_evaluating_only_after_a_reading_bar(tmp_tree, monkeypatch):
+    from iandw import cli_support
+
+    root = tmp_tree(CLEAN_TREE)
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(cli_support, "stderr_is_terminal", lambda: True)
+    args = ["evaluate", "--as-of", "2024-01-01"]
+    small = CliRunner().invoke(main, args)  # a few hundred bytes: no bar at all
+    assert small.exit_code == 0 and "reading" not in small.stderr and "evaluating" not in small.stderr
+    monkeypatch.setattr(cli_support, "PROGRESS_MIN_BYTES", 0)
+    shown = CliRunner().invoke(main, args)
+    assert shown.exit_code == 0 and "reading" in shown.stderr and "evaluating" in shown.stderr
+    assert shown.stdout == small.stdout  # the report itself is untouched

@@ -9,7 +9,7 @@ print(report.level, [h.posterior for h in report.hypotheses])
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from iandw.assess import assess
 from iandw.dates import date_to_day
@@ -31,15 +31,23 @@ def visible(observations: Iterable[ObservationRecord], as_of_day: int) -> list[O
 
 
 def evaluate_indicators(
-    case: Case, as_of_day: int, observations: Iterable[ObservationRecord] | None = None
+    case: Case,
+    as_of_day: int,
+    observations: Iterable[ObservationRecord] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, IndicatorResult]:
-    """Every indicator over the observations reported by `as_of_day`."""
+    """Every indicator over the observations reported by `as_of_day`.
+
+    `progress`, if given, is called with the number of indicators done.
+    """
     usable = visible(case.observations if observations is None else observations, as_of_day)
     results = {}
     for indicator_id, indicator in sorted(case.indicators.items()):
         compiled = compile_indicator(indicator, case.registry)
         world = World(case.registry, case.scales, compiled.variables)
         results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day)
+        if progress is not None:
+            progress(len(results))
     return results
 
 
@@ -48,13 +56,26 @@ def evaluate(
     as_of: dt.date | None = None,
     max_matches: int = DEFAULT_MAX_MATCHES,
     diagnostics: Iterable[Diagnostic] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Evaluate every indicator and hypothesis; `as_of` defaults to today."""
+    """Evaluate every indicator and hypothesis; `as_of` defaults to today.
+
+    `progress`, if given, is called with (steps done, steps): one step per
+    indicator, and one for the hypotheses and the report.
+    """
     as_of_day = date_to_day(as_of or dt.date.today())
+    steps = len(case.indicators) + 1
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, steps)
+
     with paused_gc():
-        results = evaluate_indicators(case, as_of_day)
+        results = evaluate_indicators(case, as_of_day, progress=step)
         assessments = [
             assess(hypothesis, results, case.registry, case.tables)
             for _, hypothesis in sorted(case.hypotheses.items())
         ]
-        return build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
+        report = build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
+    step(steps)
+    return report

@@ -9,6 +9,7 @@ the commands so that `iandw --help` is instant.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -56,10 +57,12 @@ def _limits(options: dict[str, int]) -> Limits:
     return Limits(**{k: v for k, v in options.items() if k.startswith("max_") and k != "max_matches"})
 
 
-def _load(paths: Iterable[str], rules: str, limits: Limits, lints: bool = True) -> LoadResult:
+def _load(
+    paths: Iterable[str], rules: str, limits: Limits, lints: bool = True, reading: Progress | None = None
+) -> LoadResult:
     from iandw.loader import load
 
-    with Progress("reading") as progress:
+    with reading or Progress("reading") as progress:
         return load(
             list(paths) or ["observations"], rules=rules, limits=limits, lints=lints, progress=progress.update
         )
@@ -148,7 +151,8 @@ def evaluate(
 ) -> None:
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
-    result = _load(paths, rules, _limits(limits))
+    reading = Progress("reading")
+    result = _load(paths, rules, _limits(limits), reading=reading)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was scored", err=True)
@@ -156,7 +160,15 @@ def evaluate(
     from iandw.api import evaluate as run
     from iandw.render import render
 
-    report = run(result.case, as_of=day, max_matches=max_matches, diagnostics=result.warnings)
+    # evaluating takes about as long as reading: a bar whenever reading had one
+    with Progress("evaluating", min_total=0 if reading.shown else math.inf) as evaluating:
+        report = run(
+            result.case,
+            as_of=day,
+            max_matches=max_matches,
+            diagnostics=result.warnings,
+            progress=evaluating.update,
+        )
     if output_format == "html":  # the page states the case's own level thresholds
         from iandw.render.html import render_html
 

@@ -58,21 +58,28 @@ def stderr_is_terminal() -> bool:
 class Progress:
     """A progress bar on stderr for long work, shown only when a person is watching.
 
-    Call `update(done, total)` (in bytes) as work proceeds; the bar appears
-    at the first call whose total is worth a bar, and never in a pipe or a
-    log, where it would only be noise.
+    Call `update(done, total)` as work proceeds; the bar appears at the
+    first call whose total is worth a bar (`min_total`, by default
+    PROGRESS_MIN_BYTES), and never in a pipe or a log, where it would only
+    be noise.
     """
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, min_total: float | None = None) -> None:
         self.label = label
+        self.min_total = min_total
         self.done = 0
         self._bar: Any = None
         self._decided = False
 
+    @property
+    def shown(self) -> bool:
+        return self._bar is not None
+
     def update(self, done: int, total: int) -> None:
         if not self._decided:
             self._decided = True
-            if total >= PROGRESS_MIN_BYTES and stderr_is_terminal():
+            worth = total >= (PROGRESS_MIN_BYTES if self.min_total is None else self.min_total)
+            if worth and stderr_is_terminal():
                 self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
                 self._bar.__enter__()
         if self._bar is not None:
