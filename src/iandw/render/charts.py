@@ -218,6 +218,15 @@ def _figure(width: float, height: float, salt: str) -> Iterator[Figure]:
         yield figure
 
 
+def _plain_rows(axes: Axes) -> None:
+    """The look of the horizontal charts: light vertical grid behind, no frame but the base."""
+    axes.tick_params(axis="y", length=0)
+    axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
+    axes.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+
+
 def _save(figure: Figure, format: ImageFormat) -> bytes:
     out = io.BytesIO()
     if format == "svg":
@@ -314,11 +323,7 @@ def sensitivity_chart(
                 color="#374151",
             )
         axes.set_yticks(range(len(rows)), [_short(name) for name, _ in rows])
-        axes.tick_params(axis="y", length=0)
-        axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
-        axes.set_axisbelow(True)
-        for side in ("top", "right", "left"):
-            axes.spines[side].set_visible(False)
+        _plain_rows(axes)
         return _save(figure, "svg")
 
 
@@ -389,11 +394,7 @@ def evidence_chart(report: Report, days: dict[str, DayInterval], windows: Sequen
         if any(left_out):
             note = " and ".join(part for part in left_out if part) + " drawn (the page lists them all)"
             axes.text(0, 1.005, note, transform=axes.transAxes, ha="left", va="bottom", fontsize=7)
-        axes.tick_params(axis="y", length=0)
-        axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
-        axes.set_axisbelow(True)
-        for side in ("top", "right", "left"):
-            axes.spines[side].set_visible(False)
+        _plain_rows(axes)
         return _save(figure, "svg")
 
 
