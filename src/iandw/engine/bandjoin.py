@@ -20,12 +20,13 @@ the same (tests/test_bandjoin.py checks it against `enumerate_group`).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from iandw.dates import DayInterval, Truth
+from iandw.dates import DayInterval, Truth, distance_outside, gap_range
 from iandw.engine.compile import AS_OF, CompiledIndicator
 from iandw.engine.evaluate import (
     NO_NEAR_MISS,
@@ -421,24 +422,25 @@ class BandJoinGroup(GroupResult):
 
         hubs = np.flatnonzero(eligible)
         hubs = hubs[np.lexsort((hubs, -bound[hubs]))]
+        views = self._spoke_lists()
         best: list[tuple[float, tuple[int, ...]]] = []
-        for hub in hubs:
+        for hub in hubs.tolist():
             if limit is not None and len(best) >= limit and bound[hub] <= best[limit - 1][0]:
                 break  # no binding of this or any later hub observation can do better
-            best += self._hub_matches(int(hub), limit, definite)
+            best += self._hub_matches(views, hub, limit, definite)
             best.sort(key=lambda item: (-item[0], item[1]))
             best = best[:limit] if limit is not None else best
         return [self._binding(choice) for _, choice in best]
 
     def _hub_matches(
-        self, hub: int, limit: int | None, definite: bool
+        self, views: list[_SpokeLists], hub: int, limit: int | None, definite: bool
     ) -> list[tuple[float, tuple[int, ...]]]:
         """Bindings of one hub observation with status definite (or exactly possible), best first."""
         options = []
-        for stats, side in zip(self.stats, self.spokes, strict=True):
-            sure, maybe = _in_window(stats, hub)
-            best_sure = _most_confident(side, sure, limit)
-            best_maybe = [] if definite else _most_confident(side, maybe, limit)
+        for view in views:
+            sure, maybe = view.in_window(hub)
+            best_sure = view.most_confident(sure, limit)
+            best_maybe = [] if definite else view.most_confident(maybe, limit)
             options.append([(index, True) for index in best_sure] + [(index, False) for index in best_maybe])
         found = []
         for combination in itertools.product(*options):
@@ -467,34 +469,33 @@ class BandJoinGroup(GroupResult):
         hubs = np.flatnonzero(np.isfinite(self.closest_violation))
         key = (self.closest_failed, self.closest_violation, -self.closest_confidence)
         hubs = hubs[np.lexsort((hubs, key[2][hubs], key[1][hubs], key[0][hubs]))]
+        views = self._spoke_lists()
         best: list[tuple[tuple[int, float, float], tuple[int, ...]]] = []
-        for hub in hubs:
+        for hub in hubs.tolist():
             bound = (int(key[0][hub]), float(key[1][hub]), float(key[2][hub]))
             if limit is not None and len(best) >= limit and bound >= best[limit - 1][0]:
                 break
-            best += self._hub_near_misses(int(hub), limit)
+            best += self._hub_near_misses(views, hub, limit)
             best.sort()
             best = best[:limit] if limit is not None else best
         return sorted((self._binding(choice) for _, choice in best), key=near_miss_order)
 
     def _hub_near_misses(
-        self, hub: int, limit: int | None
+        self, views: list[_SpokeLists], hub: int, limit: int | None
     ) -> list[tuple[tuple[int, float, float], tuple[int, ...]]]:
         """Bindings of one hub observation that some window rules out, closest first."""
-        import numpy as np
-
+        hub_date = self.hub.records[hub].date
         options = []
-        for stats, side, band in zip(self.stats, self.spokes, self.plan.bands, strict=True):
-            alone = len(self.spokes) == 1  # then the one spoke must be the one that misses
-            fits = [] if alone else _most_confident(side, np.concatenate(_in_window(stats, hub)), limit)
-            missing = _nearest_outside(stats, hub, limit)
-            distance = _violation(
-                side.lo[missing], side.hi[missing], self.hub.lo[hub], self.hub.hi[hub], *band
-            )
-            order = np.lexsort((missing, -side.conf[missing], distance))[:limit]
-            options.append(
-                [(int(i), 0.0) for i in fits] + [(int(missing[j]), float(distance[j])) for j in order]
-            )
+        for view, (low, high) in zip(views, self.plan.bands, strict=True):
+            alone = len(views) == 1  # then the one spoke must be the one that misses
+            sure, maybe = ([], []) if alone else view.in_window(hub)
+            fits = view.most_confident(sure + maybe, limit)
+            records, confidences = view.side.records, view.side.confidences
+            misses = sorted(
+                (float(distance_outside(gap_range(hub_date, records[i].date), low, high)), -confidences[i], i)
+                for i in view.nearest_outside(hub, limit)
+            )[:limit]
+            options.append([(i, 0.0) for i in fits] + [(i, distance) for distance, _, i in misses])
         found = []
         for combination in itertools.product(*options):
             failed = sum(1 for _, miss in combination if miss > 0)  # a ruled-out pair misses by > 0 days
@@ -507,6 +508,9 @@ class BandJoinGroup(GroupResult):
         return found[:limit] if limit is not None else found
 
     # helpers
+
+    def _spoke_lists(self) -> list[_SpokeLists]:
+        return [_SpokeLists(stats, side) for stats, side in zip(self.stats, self.spokes, strict=True)]
 
     def _confidence(self, chosen: tuple[int, ...]) -> float:
         confidences = [self.hub.confidences[chosen[0]]]
@@ -524,63 +528,58 @@ class BandJoinGroup(GroupResult):
         return binding
 
 
-def _ranges(members: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """members[starts[i]:ends[i]] for every i, concatenated (without a Python loop)."""
-    import numpy as np
+class _SpokeLists:
+    """One spoke of a group as Python lists, for visiting a few hub observations.
 
-    lengths = np.maximum(ends - starts, 0)
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=members.dtype)
-    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return members[np.arange(total) + offsets]
-
-
-def _in_window(stats: _SpokeStats, hub: int) -> tuple[np.ndarray, np.ndarray]:
-    """Spoke observations that must (definite) and that only may (possible) fit one hub's window."""
-    import numpy as np
-
-    p_start, p_end, d_start, d_end = stats.ranges[:, :, hub]
-    # the definite range lies inside the possible one (an empty one may be placed anywhere)
-    low = np.minimum(np.maximum(d_start, p_start), p_end)
-    high = np.minimum(np.maximum(d_end, low), p_end)
-    members = stats.segments.members
-    maybe = np.concatenate([_ranges(members, p_start, low), _ranges(members, high, p_end)])
-    return _ranges(members, low, high), maybe
-
-
-def _nearest_outside(stats: _SpokeStats, hub: int, limit: int | None) -> np.ndarray:
-    """Spoke observations just outside one hub's window: per segment, the `limit` nearest on each side.
-
-    Within a segment the miss grows with the distance from the window, so
-    these hold the nearest misses; observations tied with the last one kept
-    (same date) are kept too, so confidence can break the tie.
+    The report visits a handful of hub observations per group; numpy's cost
+    per call dominates on arrays of a few dozen items, so each visit works on
+    plain lists, built once per listing and dropped after it.
     """
-    import numpy as np
 
-    p_start, p_end = stats.ranges[0, :, hub], stats.ranges[1, :, hub]
-    segments = stats.segments
-    first, last = segments.bounds[:, 0], segments.bounds[:, 1]
-    reach = (last - first) if limit is None else limit
-    # keys are unique to their segment (each is offset), so a search in all of them stays inside
-    start = np.maximum(first, p_start - reach)
-    start = np.where(
-        p_start > first,
-        np.searchsorted(segments.keys, segments.keys[np.minimum(start, last - 1)], "left"),
-        p_start,
-    )
-    end = np.minimum(last, p_end + reach)
-    end = np.where(
-        p_end < last,
-        np.searchsorted(segments.keys, segments.keys[np.maximum(end - 1, first)], "right"),
-        p_end,
-    )
-    return np.concatenate([_ranges(segments.members, start, p_start), _ranges(segments.members, p_end, end)])
+    def __init__(self, stats: _SpokeStats, side: _Side) -> None:
+        segments = stats.segments
+        self.side = side
+        self.ranges = stats.ranges
+        self.members: list[int] = segments.members.tolist()
+        self.keys: list[float] = segments.keys.tolist()
+        self.bounds: list[tuple[int, int]] = [tuple(b) for b in segments.bounds.tolist()]
 
+    def in_window(self, hub: int) -> tuple[list[int], list[int]]:
+        """Spoke observations that must (definite) and that only may (possible) fit one hub's window."""
+        members = self.members
+        sure: list[int] = []
+        maybe: list[int] = []
+        for p_start, p_end, d_start, d_end in zip(*self.ranges[:, :, hub].tolist(), strict=True):
+            # the definite range lies inside the possible one (an empty one may be placed anywhere)
+            low = min(max(d_start, p_start), p_end)
+            high = min(max(d_end, low), p_end)
+            sure += members[low:high]
+            maybe += members[p_start:low]
+            maybe += members[high:p_end]
+        return sure, maybe
 
-def _most_confident(side: _Side, indices: np.ndarray, limit: int | None) -> list[int]:
-    """The most confident of `indices` (ties: earlier first)."""
-    import numpy as np
+    def nearest_outside(self, hub: int, limit: int | None) -> list[int]:
+        """Spoke observations just outside one hub's window: per segment, the `limit` nearest on each side.
 
-    ordered = indices[np.lexsort((indices, -side.conf[indices]))]
-    return [int(i) for i in (ordered[:limit] if limit is not None else ordered)]
+        Within a segment the miss grows with the distance from the window, so
+        these hold the nearest misses; observations tied with the last one kept
+        (same date) are kept too, so confidence can break the tie.
+        """
+        members, keys = self.members, self.keys
+        found: list[int] = []
+        p_starts, p_ends = self.ranges[:2, :, hub].tolist()
+        for (first, last), p_start, p_end in zip(self.bounds, p_starts, p_ends, strict=True):
+            reach = (last - first) if limit is None else limit
+            if p_start > first:
+                start = bisect.bisect_left(keys, keys[max(first, p_start - reach)], first, last)
+                found += members[start:p_start]
+            if p_end < last:
+                end = bisect.bisect_right(keys, keys[min(last, p_end + reach) - 1], first, last)
+                found += members[p_end:end]
+        return found
+
+    def most_confident(self, indices: list[int], limit: int | None) -> list[int]:
+        """The most confident of `indices` (ties: earlier first)."""
+        confidences = self.side.confidences
+        ordered = sorted(indices, key=lambda i: (-confidences[i], i))
+        return ordered[:limit] if limit is not None else ordered
