@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import Broken, Loaded, build_case
-from iandw.loader.fast import plain_observation
+from iandw.loader.fast import PlainFields, plain_fields
 from iandw.loader.files import InputFile, find_files
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
+from iandw.loader.parallel import PlainLine, chunk_bounds, parts_for, read_jsonl_in_parts
 from iandw.loader.read import read_file
 from iandw.loader.source import RawDocument
 from iandw.loader.typed import type_document
@@ -76,12 +77,15 @@ def load(
     limits: Limits = DEFAULT_LIMITS,
     lints: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> LoadResult:
     """Read, type and check every document under `paths` and `rules`.
 
     Documents are typed as they are read, so a large JSONL file is never
     held in memory as parsed JSON.  `progress`, if given, is called now and
-    then with (bytes read, total bytes).
+    then with (bytes read, total bytes).  A large JSONL file is read by up
+    to `workers` processes (default: one per core; 1: this process alone),
+    with the same result (iandw.loader.parallel).
     """
     files, diagnostics = find_files(list(paths) + ([rules] if rules else []))
     collector = _Collector(diagnostics)
@@ -89,16 +93,32 @@ def load(
     total, done = sum(sizes), 0
     with paused_gc():
         for file, size in zip(files, sizes, strict=True):
-            for item in read_file(file, limits):
+            for item in _read(file, size, limits, workers):
                 collector.add(item)
-                if progress is not None and isinstance(item, RawDocument) and item.origin is not None:
-                    line = item.origin  # a JSONL line: report every so many
-                    if line.number % PROGRESS_EVERY_LINES == 0:
+                if progress is not None:
+                    line = _line_of(item)  # a JSONL line: report every so many
+                    if line is not None and line.number % PROGRESS_EVERY_LINES == 0:
                         progress(done + line.offset, total)
             done += size
             if progress is not None:
                 progress(done, total)
         return collector.finish(lints)
+
+
+def _read(
+    file: InputFile, size: int, limits: Limits, workers: int | None
+) -> Iterator[RawDocument | Diagnostic | PlainLine]:
+    parts = parts_for(size, workers) if file.extension == ".jsonl" else 1
+    ranges = chunk_bounds(file.real, size, parts) if parts > 1 else []
+    if len(ranges) > 1:
+        return read_jsonl_in_parts(file.real, file.path, ranges, limits)
+    return read_file(file, limits)
+
+
+def _line_of(item: RawDocument | Diagnostic | PlainLine) -> JsonlLine | None:
+    if isinstance(item, PlainLine):
+        return item.line
+    return item.origin if isinstance(item, RawDocument) else None
 
 
 def _size(file: InputFile) -> int:
@@ -130,15 +150,18 @@ class _Collector:
         self.loaded: list[Loaded | ObservationInput] = []
         self.broken = Broken()
 
-    def add(self, item: RawDocument | Diagnostic) -> None:
+    def add(self, item: RawDocument | Diagnostic | PlainLine) -> None:
         if isinstance(item, Diagnostic):
             self.diagnostics.append(item)
             return
+        if isinstance(item, PlainLine):
+            self._add_plain(item.fields, item.line)
+            return
         line = item.origin  # a JSONL line: keep where it is, not what it says
         if line is not None and isinstance(item.data, dict):
-            plain = plain_observation(item.data, line.span, functools.partial(_reload, line))
-            if plain is not None:
-                self.loaded.append(plain)
+            fields = plain_fields(item.data)
+            if fields is not None:
+                self._add_plain(fields, line)
                 return
         document, problems = type_document(item)
         self.diagnostics.extend(problems)
@@ -151,6 +174,9 @@ class _Collector:
                 self.loaded.append(ObservationInput.of(document, line.span, functools.partial(_reload, line)))
         else:
             self.loaded.append(Loaded(document, item))
+
+    def _add_plain(self, fields: PlainFields, line: JsonlLine) -> None:
+        self.loaded.append(ObservationInput(*fields, line.span, functools.partial(_reload, line)))
 
     def finish(self, lints: bool) -> LoadResult:
         case, problems, unique = build_case(self.loaded, self.broken)

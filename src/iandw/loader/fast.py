@@ -7,8 +7,8 @@ known keys, strings where strings belong, a grade where a grade belongs.
 For those, pydantic validates a plain-typed dictionary entirely in its Rust
 core (`PlainObservation` below: strict, no unknown keys, no custom
 validators), the dates are checked, and the reduced observation is built
-directly.  Anything else — an unknown key, a number where a string belongs,
-an invalid date — returns None and takes the ordinary path through the
+directly (`PlainFields`).  Anything else — an unknown key, a number where a
+string belongs, an invalid date — returns None and takes the ordinary path through the
 `Observation` model, which reports it; so this path decides nothing a user
 could see except speed.  tests/test_fast_path.py checks on random documents
 that whatever it accepts, the model accepts with the same result.
@@ -17,17 +17,14 @@ that whatever it accepts, the model accepts with the same result.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, Required
+from typing import Annotated, Any, Literal, NamedTuple, Required
 
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from iandw.dates import DateError, parse_date
-from iandw.diagnostics import Span
-from iandw.loader.observations import ObservationInput
-from iandw.loader.source import PathKey
-from iandw.model.documents import ID_PATTERN, Observation
+from iandw.loader.observations import SourceGrade
+from iandw.model.documents import ID_PATTERN
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
@@ -69,9 +66,18 @@ class PlainObservation(TypedDict, total=False):
 _PLAIN = TypeAdapter(PlainObservation)
 
 
-def plain_observation(
-    data: dict[str, Any], locate: Callable[[PathKey], Span], reload: Callable[[], Observation]
-) -> ObservationInput | None:
+class PlainFields(NamedTuple):
+    """What an `ObservationInput` keeps of a plain observation: plain data, cheap to send to a process."""
+
+    id: str
+    type: str
+    date: str
+    reported: str | None
+    refs: tuple[tuple[str, str | None], ...]
+    sources: tuple[SourceGrade, ...]
+
+
+def plain_fields(data: dict[str, Any]) -> PlainFields | None:
     """The reduced observation, or None when the `Observation` model must judge it."""
     try:
         plain = _PLAIN.validate_python(data)
@@ -86,7 +92,7 @@ def plain_observation(
     except DateError:
         return None
     intern = sys.intern
-    refs = []
+    refs: list[tuple[str, str | None]] = []
     for reference in plain.get("entities", ()):
         if isinstance(reference, str):
             refs.append((intern(reference), None))
@@ -97,13 +103,5 @@ def plain_observation(
         (intern(source.get("origin") or source["name"]), source.get("reliability"), source.get("credibility"))
         for source in plain.get("sources", ())
     )
-    return ObservationInput(
-        id=plain["id"],
-        type=intern(plain["type"]),
-        date=intern(date),
-        reported=intern(reported) if reported else None,
-        refs=tuple(refs),
-        sources=sources,
-        locate=locate,
-        _document=reload,
-    )
+    reported = intern(reported) if reported else None
+    return PlainFields(plain["id"], intern(plain["type"]), intern(date), reported, tuple(refs), sources)

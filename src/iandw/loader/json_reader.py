@@ -172,47 +172,62 @@ def documents_from_jsonl(
 ) -> Iterator[RawDocument | Diagnostic]:
     """One observation per line; bad lines are reported and the rest kept."""
     empty = True
-    for number, offset, raw in _bounded_lines(stream, limits.max_record_bytes):
-        if raw is None:
-            empty = False
-            yield Span(file, number, 1).error(
-                f"record longer than {limits.max_record_bytes} bytes; see --max-record-bytes"
-            )
-            continue
-        if not raw.strip():
-            continue
-        empty = False
-        value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
-        if diagnostics:
-            yield from diagnostics
-            continue
-        if not isinstance(value, dict):
-            yield Span(file, number, 1).error("a JSONL line must hold one JSON object")
-            continue
-        yield _line_document(value, raw, JsonlLine(real, file, number, offset, limits), limits)
+    for number, offset, raw in bounded_lines(stream, limits.max_record_bytes):
+        items = jsonl_line_items(raw, JsonlLine(real, file, number, offset, limits))
+        empty = empty and raw is not None and not items
+        yield from items
     if empty:
         yield Span(file).warning("empty file")
+
+
+def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic]:
+    """The document on one JSONL line, or its problems; nothing for a blank line.
+
+    `raw` is None for a line longer than the limit (see `bounded_lines`).
+    """
+    file, number, limits = line.file, line.number, line.limits
+    if raw is None:
+        return [
+            Span(file, number, 1).error(
+                f"record longer than {limits.max_record_bytes} bytes; see --max-record-bytes"
+            )
+        ]
+    if not raw.strip():
+        return []
+    raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next
+    value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
+    if diagnostics:
+        return list(diagnostics)
+    if not isinstance(value, dict):
+        return [Span(file, number, 1).error("a JSONL line must hold one JSON object")]
+    return [_line_document(value, raw, line, limits)]
 
 
 _BOM = b"\xef\xbb\xbf"
 
 
-def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, int, bytes | None]]:
-    """(line number, byte offset, bytes) per line; None in place of a line over the limit."""
-    number = offset = 0
-    while True:
+def bounded_lines(
+    stream: BinaryIO, limit: int, start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, int, bytes | None]]:
+    """(line number, byte offset, bytes) per line; None in place of a line over the limit.
+
+    The stream is at byte `start`, a line start; reading stops at byte `end`
+    (another line start), and lines are numbered from 1 within that range.
+    """
+    number, offset = 0, start
+    while end is None or offset < end:
         line = stream.readline(limit + 1)
         if not line:
             return
         number += 1
-        start = offset
+        first = offset
         offset += len(line)
         if len(line) > limit and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):  # drain the rest of the long line
                 line = stream.readline(1024 * 1024)
                 offset += len(line)
-            yield number, start, None
+            yield number, first, None
             continue
-        if number == 1:
+        if first == 0:
             line = line.removeprefix(_BOM)
-        yield number, start, line
+        yield number, first, line

@@ -1,0 +1,170 @@
+"""Large JSONL files read on every core, with the result of reading them on one.
+
+Parsing and typing a JSONL line costs tens of microseconds of Python; a
+million lines are most of a large run.  A large file is cut into byte
+ranges at line starts.  The first range is read in this process as usual
+while forked workers read the others, each sending back, per line and in
+order, either the reduced fields of a plain observation (`PlainFields`,
+plain data: cheap to send) or the line's position, for this process to read
+again.  Everything that is not a plain observation — an entity, a line with
+an error, a blank line's absence — is thus decided by the ordinary code path,
+in this process, with the same diagnostics; the workers only save time.
+
+A worker that fails for any reason (no fork on this platform, killed,
+out of memory) costs nothing but time: its range is read here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from iandw.diagnostics import Diagnostic, Span
+from iandw.limits import Limits, MiB
+from iandw.loader.fast import PlainFields, plain_fields
+from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items
+from iandw.loader.source import RawDocument
+
+CHUNK_MIN_BYTES = 8 * MiB  # about 1 s of reading: less would not pay for a worker
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def chunk_bounds(real: str, size: int, parts: int) -> list[tuple[int, int]]:
+    """About `parts` byte ranges of the file, each starting at a line start."""
+    starts = [0]
+    with open(real, "rb") as stream:
+        for part in range(1, parts):
+            stream.seek(max(size * part // parts - 1, starts[-1]))
+            stream.readline()  # to the end of the line that straddles the cut
+            if stream.tell() >= size:
+                break
+            if stream.tell() > starts[-1]:
+                starts.append(stream.tell())
+    return list(zip(starts, [*starts[1:], size], strict=True))
+
+
+def parts_for(size: int, workers: int | None) -> int:
+    """How many ranges to read a file of `size` bytes in."""
+    cores = available_cores() if workers is None else workers
+    return max(1, min(cores, size // CHUNK_MIN_BYTES))
+
+
+# Per line of a range, in order: the line's number (within the range) and
+# offset, followed by the fields of a plain observation if it holds one;
+# just (number, offset) for a line this process must read itself.  Plain
+# tuples: a NamedTuple pickles several times slower.
+Entry = tuple[Any, ...]
+
+
+@dataclass
+class Chunk:
+    """What a worker found in one range."""
+
+    lines: int
+    entries: list[Entry]
+
+
+def read_chunk(real: str, file: str, start: int, end: int, limits: Limits) -> Chunk:
+    """Run in a worker: the plain observations of one range, and where everything else is."""
+    entries: list[Entry] = []
+    lines = 0
+    with open(real, "rb") as stream:
+        stream.seek(start)
+        for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
+            lines = number
+            if raw is not None and not raw.strip():
+                continue  # blank: nothing to report
+            fields = None
+            if raw is not None:
+                items = jsonl_line_items(raw, JsonlLine(real, file, number, offset, limits))
+                document = items[0]
+                if isinstance(document, RawDocument) and isinstance(document.data, dict):
+                    fields = plain_fields(document.data)
+            entries.append((number, offset) if fields is None else (number, offset, *fields))
+    return Chunk(lines, entries)
+
+
+class PlainLine(NamedTuple):
+    """A plain observation a worker typed: its fields, and where its line is."""
+
+    fields: PlainFields
+    line: JsonlLine
+
+
+def read_jsonl_in_parts(
+    real: str, file: str, ranges: list[tuple[int, int]], limits: Limits
+) -> Iterator[RawDocument | Diagnostic | PlainLine]:
+    """What `documents_from_jsonl` yields for the whole file, with plain observations typed by workers."""
+    workers = Workers(real, file, ranges[1:], limits)
+    try:
+        base = 0
+        found = False
+        for (start, end), chunk in zip(ranges, itertools.chain([None], workers.results()), strict=True):
+            if chunk is None:  # the first range, or a worker that failed
+                number = 0
+                with open(real, "rb") as stream:
+                    stream.seek(start)
+                    for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
+                        items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits))
+                        found = found or bool(items)
+                        yield from items
+                base += number
+                continue
+            for entry in chunk.entries:
+                line = JsonlLine(real, file, base + entry[0], entry[1], limits)
+                if len(entry) > 2:
+                    yield PlainLine(PlainFields(*entry[2:]), line)
+                else:
+                    yield from _reread(line)
+            found = found or bool(chunk.entries)
+            base += chunk.lines
+        if not found:
+            yield Span(file).warning("empty file")
+    finally:
+        workers.close()
+
+
+def _reread(line: JsonlLine) -> list[RawDocument | Diagnostic]:
+    """The items of one line, read again at its offset, as the sequential reader gives them."""
+    with open(line.real, "rb") as stream:
+        stream.seek(line.offset)
+        _, _, raw = next(bounded_lines(stream, line.limits.max_record_bytes, line.offset))
+    return jsonl_line_items(raw, line)
+
+
+class Workers:
+    """Forked workers reading ranges of one file; results in range order, None for a failed one."""
+
+    def __init__(self, real: str, file: str, ranges: list[tuple[int, int]], limits: Limits) -> None:
+        self.ranges = ranges
+        self.futures: list[Future[Chunk] | None] = [None] * len(ranges)
+        self.pool: ProcessPoolExecutor | None = None
+        try:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=len(ranges), mp_context=context)
+            self.futures = [self.pool.submit(read_chunk, real, file, s, e, limits) for s, e in ranges]
+        except (ValueError, OSError, RuntimeError):  # no fork here, or no processes left
+            pass
+
+    def results(self) -> Iterator[Chunk | None]:
+        for future in self.futures:
+            try:
+                yield None if future is None else future.result()
+            except Exception:  # a worker that failed: its range is read here instead
+                yield None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)

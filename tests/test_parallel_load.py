@@ -1,0 +1,163 @@
+"""Reading a JSONL file in parts, on worker processes, gives exactly what reading it whole gives."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from iandw.limits import Limits
+from iandw.loader import LoadResult, load, parallel
+
+ENTITIES = [
+    {"kind": "entity", "id": "iran", "type": "state"},
+    {"kind": "entity", "id": "hamas", "type": "group", "aliases": ["Harakat"]},
+]
+
+
+def plain(number: int) -> str:
+    return json.dumps(
+        {
+            "id": f"obs-{number:04d}",
+            "type": "meeting",
+            "date": ["2023-09-01", "2023-09", "../2023-10-06"][number % 3],
+            "entities": ["iran", {"entity": "Harakat", "role": "host"}],
+            "sources": [{"name": "Reuters", "origin": "reuters", "reliability": "B", "credibility": 2}],
+        }
+    )
+
+
+# Every kind of line the sequential reader treats differently.
+SPECIAL_LINES = {
+    "blank": "",
+    "spaces": "   ",
+    "entity": json.dumps({"kind": "entity", "id": "iraq", "type": "state"}),
+    "not typed plainly": json.dumps(
+        {"id": "odd-{n}", "type": "visit", "date": 2023, "entities": ["iran"]}
+    ),  # a bare year: the model path
+    "unknown key": json.dumps({"id": "bad-{n}", "type": "visit", "date": "2023", "wher": "x"}),
+    "unresolved": json.dumps({"id": "lost-{n}", "type": "visit", "date": "2023", "entities": ["nobody"]}),
+    "duplicate id": json.dumps({"id": "obs-0000", "type": "visit", "date": "2023"}),
+    "duplicate key": '{"id": "dup-{n}", "type": "visit", "type": "meeting", "date": "2023"}',
+    "syntax": '{"id": "broken-{n}", "type": ',
+    "not an object": "[1, 2, 3]",
+    "too long": json.dumps({"id": "long-{n}", "type": "visit", "date": "2023", "summary": "x" * 400}),
+    "bad date": json.dumps({"id": "date-{n}", "type": "visit", "date": "2023-02-30"}),
+}
+LIMITS = Limits(max_record_bytes=300)
+
+
+def write_case(tmp: Path, lines: list[str], bom: bool, final_newline: bool) -> Path:
+    folder = tmp / "observations"
+    folder.mkdir(exist_ok=True)
+    (folder / "entities.jsonl").write_text("\n".join(json.dumps(e) for e in ENTITIES) + "\n")
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    (folder / "observations.jsonl").write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    return folder
+
+
+def outcome(result: LoadResult) -> tuple[Any, ...]:
+    """Everything a user or the engine can see of a load, with the lines kept for re-reading."""
+    observations = [
+        (o.id, o.type, o.date, o.reported_hi, o.refs, o.origins, o.grades, o.confidence, o.document)
+        for o in result.case.observations
+    ]
+    kept = [(item.id, type(item).__name__) for item in result.loaded.get("observation", [])]
+    return [d.format() for d in result.diagnostics], observations, kept
+
+
+def load_both(folder: Path, parts: int, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    whole = load([str(folder)], rules=None, limits=LIMITS, workers=1)
+    monkeypatch.setattr(parallel, "CHUNK_MIN_BYTES", 1)  # split even a small file
+    in_parts = load([str(folder)], rules=None, limits=LIMITS, workers=parts)
+    return outcome(whole), outcome(in_parts)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kinds=st.lists(st.sampled_from(["plain", *SPECIAL_LINES]), min_size=1, max_size=40),
+    parts=st.integers(2, 5),
+    bom=st.booleans(),
+    final_newline=st.booleans(),
+)
+def test_reading_in_parts_changes_nothing(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    kinds: list[str],
+    parts: int,
+    bom: bool,
+    final_newline: bool,
+) -> None:
+    lines = [
+        plain(n) if kind == "plain" else SPECIAL_LINES[kind].replace("{n}", str(n))
+        for n, kind in enumerate(kinds)
+    ]
+    folder = write_case(tmp_path_factory.mktemp("case"), lines, bom, final_newline)
+    whole, in_parts = load_both(folder, parts, monkeypatch)
+    assert in_parts == whole
+
+
+def test_a_large_file_is_read_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [plain(n) for n in range(300)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
+    folder = write_case(tmp_path, lines, bom=False, final_newline=True)
+    read: list[tuple[int, int]] = []
+    original = parallel.Workers.results
+
+    def counted(self: parallel.Workers) -> Any:
+        for chunk in original(self):
+            assert chunk is not None, "a worker failed"
+            read.append((chunk.lines, len(chunk.entries)))
+            yield chunk
+
+    monkeypatch.setattr(parallel.Workers, "results", counted)
+    whole, in_parts = load_both(folder, 3, monkeypatch)
+    assert in_parts == whole
+    # of each file, the first of three parts is read here, the others by workers
+    assert sum(lines for lines, _ in read) > 150
+    # the line with a syntax error is the last: read again here, and located there
+    errors = [d for d in whole[0] if ": error: " in d]
+    assert len(errors) == 1 and errors[0].startswith(f"{folder / 'observations.jsonl'}:301:")
+
+
+def failing_worker(*args: Any) -> Any:
+    raise MemoryError("a worker ran out of memory")
+
+
+def test_a_failed_worker_costs_only_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [plain(n) for n in range(50)] + [SPECIAL_LINES["unknown key"].replace("{n}", "1")]
+    folder = write_case(tmp_path, lines, bom=True, final_newline=False)
+    monkeypatch.setattr(parallel, "read_chunk", failing_worker)
+    whole, in_parts = load_both(folder, 4, monkeypatch)
+    assert in_parts == whole
+    assert len(whole[1]) == 50
+
+
+def test_an_all_blank_file_is_still_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = write_case(tmp_path, ["  "] * 40, bom=False, final_newline=True)
+    whole, in_parts = load_both(folder, 3, monkeypatch)
+    assert in_parts == whole
+    assert f"{folder / 'observations.jsonl'}:1:1: warning: empty file" in whole[0]
+
+
+@given(
+    text=st.lists(st.sampled_from(["", "a", "bb", "x" * 40]), max_size=30).map("\n".join),
+    parts=st.integers(1, 6),
+)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+def test_parts_start_at_line_starts_and_cover_the_file(
+    tmp_path_factory: pytest.TempPathFactory, text: str, parts: int
+) -> None:
+    path = tmp_path_factory.mktemp("bounds") / "f.jsonl"
+    data = text.encode()
+    path.write_bytes(data)
+    ranges = parallel.chunk_bounds(str(path), len(data), parts)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert len(ranges) <= parts
+    for (start, end), (next_start, _) in itertools.pairwise(ranges):
+        assert start < end == next_start
+        assert data[next_start - 1 : next_start] == b"\n"
