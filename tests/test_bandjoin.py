@@ -209,3 +209,42 @@ def test_definite_when_the_whole_interval_fits() -> None:
     ((reference, fast),) = both_paths(documents, "2023-06-01")
     assert fast.truth == Truth.DEFINITE == reference.truth
     assert fast.confidence == pytest.approx(0.81 * 0.49)
+
+
+def test_groups_that_share_a_hub_list_share_its_sorted_side() -> None:
+    """Two sponsors of one group: both groups hold the group's attacks, sorted once, and each agrees."""
+    documents: list[dict[str, Any]] = [
+        entity("g1", "group"),
+        entity("s1", "state"),
+        entity("s2", "state"),
+        {
+            "kind": "indicator",
+            "id": "star",
+            "title": "star",
+            "vars": {"sponsor": {"type": "state"}, "group": {"type": "group"}},
+            "select": {
+                "hub": {"type": "alpha", "entities": [{"of": "$group"}]},
+                "spoke1": {"type": "beta", "entities": [{"entity": "$sponsor"}, {"of": "$group"}]},
+            },
+            "require": [{"first": "spoke1", "then": "hub", "within": "10d"}],
+            "likelihood_ratio": 2,
+        },
+    ]
+    for n in range(12):  # attacks every 7 days; meetings of each sponsor every 5 and 9 days
+        documents.append(observation(f"hub-{n}", "alpha", (BASE + dt.timedelta(7 * n)).isoformat(), ["g1"]))
+    for sponsor, step in (("s1", 5), ("s2", 9)):
+        for n in range(10):
+            day = (BASE + dt.timedelta(step * n)).isoformat()
+            documents.append(observation(f"{sponsor}-{n}", "beta", day, [sponsor, "g1"], [source("s", "B2")]))
+    case = checked(documents).case
+    compiled = compile_indicator(case.indicators["star"], case.registry)
+    plan = star_plan(compiled)
+    assert plan is not None
+    world = World(case.registry, case.scales, compiled.variables)
+    as_of = DayInterval(BASE.toordinal() + 400, BASE.toordinal() + 400)
+    groups = partition(compiled, match_candidates(compiled, case.observations, world))
+    sides: dict[int, Any] = {}
+    joined = [band_join_group(plan, compiled, a, members, as_of, sides) for a, members in groups]
+    assert len(joined) == 2 and joined[0].hub is joined[1].hub
+    for (assignment, members), fast in zip(groups, joined, strict=True):
+        assert_same(enumerate_group(compiled, assignment, members, as_of), fast, 5)

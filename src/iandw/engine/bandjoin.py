@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range
@@ -90,10 +90,21 @@ def star_plan(compiled: CompiledIndicator) -> StarPlan | None:
     return StarPlan(hub, spokes, tuple(bands))
 
 
+# Sorted sides already built for an indicator's groups, by the identity of their
+# member list: groups that share a variable value share its list (every
+# (sponsor, group) pair of one armed group holds the same list of its attacks).
+SideCache = dict[int, tuple[list[ObservationRecord], "_Side"]]
+
+
 def band_join_group(
-    plan: StarPlan, compiled: CompiledIndicator, assignment: Assignment, members: Members, as_of: DayInterval
+    plan: StarPlan,
+    compiled: CompiledIndicator,
+    assignment: Assignment,
+    members: Members,
+    as_of: DayInterval,
+    sides: SideCache | None = None,
 ) -> BandJoinGroup:
-    return BandJoinGroup(dict(assignment), plan, compiled, members, as_of)
+    return BandJoinGroup(dict(assignment), plan, compiled, members, as_of, {} if sides is None else sides)
 
 
 # --- arrays -------------------------------------------------------------------
@@ -303,17 +314,6 @@ def _violation(s_lo: Any, s_hi: Any, h_lo: Any, h_hi: Any, low: float, high: flo
         return np.maximum(0.0, np.maximum(low - (s_hi - h_lo), (s_lo - h_hi) - high))
 
 
-def _pair_status(s_lo: Any, s_hi: Any, h_lo: float, h_hi: float, low: float, high: float) -> Any:
-    """Truth of spoke − hub ∈ [low, high] for every spoke observation (SPEC §3)."""
-    import numpy as np
-
-    gap_low, gap_high = s_lo - h_hi, s_hi - h_lo
-    status = np.full(len(s_lo), int(Truth.POSSIBLE), dtype=np.int64)
-    status[(gap_low >= low) & (gap_high <= high)] = int(Truth.DEFINITE)
-    status[(gap_high < low) | (gap_low > high)] = int(Truth.FALSE)
-    return status
-
-
 # --- the group ------------------------------------------------------------------
 
 
@@ -326,13 +326,21 @@ class BandJoinGroup(GroupResult):
     compiled: CompiledIndicator
     members: Members
     as_of: DayInterval
+    sides: InitVar[SideCache]
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, sides: SideCache) -> None:
         import numpy as np
 
-        self.hub = _Side.of(self.members[self.plan.hub])
-        self.spokes = [_Side.of(self.members[name]) for name in self.plan.spokes]
+        def side(name: str) -> _Side:
+            records = self.members[name]
+            known = sides.get(id(records))
+            if known is None or known[0] is not records:
+                known = sides[id(records)] = (records, _Side.of(records))
+            return known[1]
+
+        self.hub = side(self.plan.hub)
+        self.spokes = [side(name) for name in self.plan.spokes]
         stats = [
             _spoke_stats(self.hub, side, band)
             for side, band in zip(self.spokes, self.plan.bands, strict=True)

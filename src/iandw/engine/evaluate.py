@@ -251,16 +251,17 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
     shaped for it is evaluated by a band join on sorted dates instead of by
     enumerating its bindings (iandw.engine.bandjoin).
     """
-    from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_group, star_plan
+    from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, SideCache, band_join_group, star_plan
 
     as_of_interval = DayInterval(as_of, as_of)
     plan = star_plan(compiled)
     groups: dict[VarsKey, GroupResult] = {}
+    sides: SideCache = {}
     for assignment, members in partition(compiled, candidates):
         size = math.prod(len(found) for found in members.values())
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
             groups[vars_key(assignment)] = band_join_group(
-                plan, compiled, assignment, members, as_of_interval
+                plan, compiled, assignment, members, as_of_interval, sides
             )
         else:
             groups[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
