@@ -21,6 +21,7 @@ the same (tests/test_bandjoin.py checks it against `enumerate_group`).
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import math
 from dataclasses import InitVar, dataclass, field
@@ -119,6 +120,19 @@ class _Side:
     hi: np.ndarray
     conf: np.ndarray
     confidences: list[float]  # the same as Python floats: indexing numpy one at a time is slow
+    _rank: list[int] | None = None
+
+    @property
+    def rank(self) -> list[int]:
+        """Each observation's place by confidence, highest first (ties: earlier first): a sort key."""
+        if self._rank is None:
+            import numpy as np
+
+            order = np.lexsort((np.arange(len(self.conf)), -self.conf))
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            self._rank = rank.tolist()
+        return self._rank
 
     @classmethod
     def of(cls, records: list[ObservationRecord]) -> _Side:
@@ -588,6 +602,6 @@ class _SpokeLists:
 
     def most_confident(self, indices: list[int], limit: int | None) -> list[int]:
         """The most confident of `indices` (ties: earlier first)."""
-        confidences = self.side.confidences
-        ordered = sorted(indices, key=lambda i: (-confidences[i], i))
-        return ordered[:limit] if limit is not None else ordered
+        if limit is None:
+            return sorted(indices, key=self.side.rank.__getitem__)
+        return heapq.nsmallest(limit, indices, key=self.side.rank.__getitem__)

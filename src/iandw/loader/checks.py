@@ -180,6 +180,7 @@ class _Resolver:
         self.registry = registry
         self.diagnostics = diagnostics
         self.broken = broken or Broken()
+        self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
 
     def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
         """The entity id, or None after reporting the problem at `where()`.
@@ -187,8 +188,12 @@ class _Resolver:
         `where` is called only on failure: locating a JSON value costs a
         re-parse, which a million valid observations must not pay.
         """
+        known = self.resolved.get(reference)
+        if known is not None:
+            return known
         resolution = self.registry.resolve(reference)
         if resolution.entity_id is not None:
+            self.resolved[reference] = resolution.entity_id
             return resolution.entity_id
         if not resolution.ambiguous and normalize_name(reference) in self.broken.names:
             return None  # the entity's own error is already reported

@@ -19,15 +19,17 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
 from iandw.loader.fast import PlainFields, plain_fields
 from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items
 from iandw.loader.source import RawDocument
+
+if TYPE_CHECKING:  # imported when a file is large enough: processes cost start-up time
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 CHUNK_MIN_BYTES = 8 * MiB  # about 1 s of reading: less would not pay for a worker
 
@@ -151,6 +153,7 @@ class Workers:
         self.pool: ProcessPoolExecutor | None = None
         try:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=len(ranges), mp_context=context)
