@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from iandw.dates import DayInterval, Truth
+from iandw.engine import bandjoin
 from iandw.engine.bandjoin import band_join_group, star_plan
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import enumerate_group, match_candidates, partition
@@ -106,6 +107,17 @@ def worlds(draw: st.DrawFn) -> tuple[list[dict[str, Any]], str]:
 
 
 def both_paths(documents: list[dict[str, Any]], as_of_text: str) -> list[tuple[Any, Any]]:
+    """(enumerated, band-joined) per group; band-joined with every shape in a segment of its own,
+    with the rare ones pooled (as run), and with all of them pooled (pair by pair)."""
+    pairs = []
+    for pool_below in (1, bandjoin.POOL_BELOW, 10**9):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(bandjoin, "POOL_BELOW", pool_below)
+            pairs += _both_paths(documents, as_of_text)
+    return pairs
+
+
+def _both_paths(documents: list[dict[str, Any]], as_of_text: str) -> list[tuple[Any, Any]]:
     case = checked(documents).case
     compiled = compile_indicator(case.indicators["star"], case.registry)
     plan = star_plan(compiled)
@@ -206,9 +218,9 @@ def test_definite_when_the_whole_interval_fits() -> None:
         # January: gap 2023-02-10 − 2023-01-31 = 10 .. 2023-02-10 − 2023-01-01 = 40
         observation("spoke1-0", "beta", "2023-01", ["g1"], [source("s", "B2")]),
     ]
-    ((reference, fast),) = both_paths(documents, "2023-06-01")
-    assert fast.truth == Truth.DEFINITE == reference.truth
-    assert fast.confidence == pytest.approx(0.81 * 0.49)
+    for reference, fast in both_paths(documents, "2023-06-01"):
+        assert fast.truth == Truth.DEFINITE == reference.truth
+        assert fast.confidence == pytest.approx(0.81 * 0.49)
 
 
 def test_groups_that_share_a_hub_list_share_its_sorted_side() -> None:

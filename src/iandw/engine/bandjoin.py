@@ -27,7 +27,7 @@ import math
 from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from iandw.dates import DayInterval, Truth, distance_outside, gap_range
+from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
 from iandw.engine.compile import AS_OF, CompiledIndicator
 from iandw.engine.evaluate import (
     NO_NEAR_MISS,
@@ -152,9 +152,11 @@ class _Side:
 # observations that may (or must) fall in a hub observation's window are one
 # contiguous range.  Segments are laid end to end in one array, each shifted
 # by its own offset, so one vectorised search answers every segment for every
-# hub observation.
+# hub observation.  Shapes too rare to pay for a segment of their own (a
+# handful of intervals of one odd length) are pooled and compared pair by pair.
 _SEGMENT = 1e8  # larger than any span of days (year 9999 is day 3.65e6)
 _HALF = _SEGMENT / 4
+POOL_BELOW = 4  # a shape with fewer observations than this goes to the pool
 
 
 @dataclass
@@ -164,6 +166,7 @@ class _Segments:
     bounds: np.ndarray  # per segment: [first, last) positions in `members`
     members: np.ndarray  # side indices, segment by segment, each sorted by its key
     keys: np.ndarray  # the sorting key plus the segment's offset
+    pool: np.ndarray  # side indices of the rare shapes, in side order
 
 
 def _segments(side: _Side) -> _Segments:
@@ -171,7 +174,7 @@ def _segments(side: _Side) -> _Segments:
 
     left, right = np.isinf(side.lo), np.isinf(side.hi)
     width = np.where(left | right, 0.0, side.hi - side.lo)
-    kinds, widths, members, keys, bounds = [], [], [], [], []
+    kinds, widths, members, keys, bounds, pooled = [], [], [], [], [], []
     position = 0
     for kind, in_kind in (
         ("finite", ~left & ~right),
@@ -181,6 +184,9 @@ def _segments(side: _Side) -> _Segments:
     ):
         for shape_width in np.unique(width[in_kind]):
             chosen = np.flatnonzero(in_kind & (width == shape_width))
+            if len(chosen) < POOL_BELOW:
+                pooled.append(chosen)
+                continue
             key = side.hi[chosen] if kind == "left" else side.lo[chosen]
             key = np.where(np.isfinite(key), key, 0.0)
             order = np.lexsort((chosen, key))
@@ -191,13 +197,14 @@ def _segments(side: _Side) -> _Segments:
             keys.append(key[order] + offset)
             bounds.append((position, position + len(chosen)))
             position += len(chosen)
-    every = np.concatenate(members)
+    none = np.zeros(0, dtype=np.int64)
     return _Segments(
         kinds,
         np.array(widths),
-        np.array(bounds, dtype=np.int64),
-        every,
-        np.concatenate(keys),
+        np.array(bounds, dtype=np.int64).reshape(-1, 2),
+        np.concatenate(members) if members else none,
+        np.concatenate(keys) if keys else np.zeros(0),
+        np.sort(np.concatenate(pooled)) if pooled else none,
     )
 
 
@@ -276,7 +283,8 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
             ranges.append((np.full(count, -INF), np.full(count, INF), *definite))
     offsets = (np.arange(len(ranges)) * _SEGMENT)[:, None]
     p_from, p_to, d_from, d_to = (
-        np.clip(np.array([r[i] for r in ranges]), -_HALF, _HALF) + offsets for i in range(4)
+        np.clip(np.array([r[i] for r in ranges]).reshape(-1, count), -_HALF, _HALF) + offsets
+        for i in range(4)
     )
     p_start = np.searchsorted(segments.keys, p_from, "left")
     p_end = np.maximum(np.searchsorted(segments.keys, p_to, "right"), p_start)
@@ -285,8 +293,12 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
     stats = _SpokeStats(
         possible=(p_end - p_start).sum(axis=0),
         definite=(d_end - d_start).sum(axis=0),
-        best_possible=_range_max(table, p_start.ravel(), p_end.ravel()).reshape(p_start.shape).max(axis=0),
-        best_definite=_range_max(table, d_start.ravel(), d_end.ravel()).reshape(d_start.shape).max(axis=0),
+        best_possible=_range_max(table, p_start.ravel(), p_end.ravel())
+        .reshape(p_start.shape)
+        .max(axis=0, initial=-1.0),
+        best_definite=_range_max(table, d_start.ravel(), d_end.ravel())
+        .reshape(d_start.shape)
+        .max(axis=0, initial=-1.0),
         nearest_miss=np.full(count, INF),
         nearest_miss_best=np.full(count, -1.0),
         segments=segments,
@@ -295,7 +307,7 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
     # the nearest misses: just before and just after each segment's window, with
     # every observation of the same date (the same miss) for the best confidence
     first, last = segments.bounds[:, :1], segments.bounds[:, 1:]
-    top = len(segments.members) - 1
+    top = max(len(segments.members) - 1, 0)
     sides = []
     before = np.clip(p_start - 1, 0, top)
     ties = np.searchsorted(segments.keys, segments.keys[before], "left")
@@ -311,13 +323,40 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
             exists, _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high), INF
         )
         best = _range_max(table, np.where(exists, tie_from, 0).ravel(), np.where(exists, tie_to, 0).ravel())
-        best = best.reshape(distance.shape)
-        nearest = np.minimum(stats.nearest_miss, distance.min(axis=0))
-        at_nearest = np.where(distance == nearest, best, -1.0).max(axis=0)
-        kept = np.where(stats.nearest_miss == nearest, stats.nearest_miss_best, -1.0)
-        stats.nearest_miss_best = np.maximum(kept, at_nearest)
-        stats.nearest_miss = nearest
+        _add_misses(stats, distance, best.reshape(distance.shape))
+    if len(segments.pool):
+        _add_pool(stats, hub, spoke, segments.pool, band)
     return stats
+
+
+def _add_misses(stats: _SpokeStats, distance: np.ndarray, best: np.ndarray) -> None:
+    """Fold candidate misses (rows of distances per hub, with their best confidence) into the nearest."""
+    import numpy as np
+
+    nearest = np.minimum(stats.nearest_miss, distance.min(axis=0))
+    at_nearest = np.where(distance == nearest, best, -1.0).max(axis=0)
+    kept = np.where(stats.nearest_miss == nearest, stats.nearest_miss_best, -1.0)
+    stats.nearest_miss_best = np.maximum(kept, at_nearest)
+    stats.nearest_miss = nearest
+
+
+def _add_pool(
+    stats: _SpokeStats, hub: _Side, spoke: _Side, pool: np.ndarray, band: tuple[float, float]
+) -> None:
+    """The pooled spoke observations, pair by pair with every hub observation (pool × hub arrays)."""
+    import numpy as np
+
+    low, high = band
+    s_lo, s_hi, conf = spoke.lo[pool][:, None], spoke.hi[pool][:, None], spoke.conf[pool][:, None]
+    gap_low, gap_high = s_lo - hub.hi, s_hi - hub.lo  # spoke − hub, at its lowest and highest
+    possible = (gap_high >= low) & (gap_low <= high)
+    definite = (gap_low >= low) & (gap_high <= high)
+    stats.possible = stats.possible + possible.sum(axis=0)
+    stats.definite = stats.definite + definite.sum(axis=0)
+    stats.best_possible = np.maximum(stats.best_possible, np.where(possible, conf, -1.0).max(axis=0))
+    stats.best_definite = np.maximum(stats.best_definite, np.where(definite, conf, -1.0).max(axis=0))
+    distance = np.where(possible, INF, _violation(s_lo, s_hi, hub.lo, hub.hi, low, high))
+    _add_misses(stats, distance, np.where(possible, -1.0, np.broadcast_to(conf, distance.shape)))
 
 
 def _violation(s_lo: Any, s_hi: Any, h_lo: Any, h_hi: Any, low: float, high: float) -> Any:
@@ -532,7 +571,10 @@ class BandJoinGroup(GroupResult):
     # helpers
 
     def _spoke_lists(self) -> list[_SpokeLists]:
-        return [_SpokeLists(stats, side) for stats, side in zip(self.stats, self.spokes, strict=True)]
+        return [
+            _SpokeLists(stats, side, self.hub, band)
+            for stats, side, band in zip(self.stats, self.spokes, self.plan.bands, strict=True)
+        ]
 
     def _confidence(self, chosen: tuple[int, ...]) -> float:
         confidences = [self.hub.confidences[chosen[0]]]
@@ -558,19 +600,27 @@ class _SpokeLists:
     plain lists, built once per listing and dropped after it.
     """
 
-    def __init__(self, stats: _SpokeStats, side: _Side) -> None:
+    def __init__(self, stats: _SpokeStats, side: _Side, hub: _Side, band: tuple[float, float]) -> None:
         segments = stats.segments
-        self.side = side
+        self.side, self.hub, self.band = side, hub, band
         self.ranges = stats.ranges
         self.members: list[int] = segments.members.tolist()
         self.keys: list[float] = segments.keys.tolist()
         self.bounds: list[tuple[int, int]] = [tuple(b) for b in segments.bounds.tolist()]
+        self.pool: list[int] = segments.pool.tolist()
+
+    def _pooled(self, hub: int) -> tuple[list[int], list[int], list[int]]:
+        """The pooled spoke observations that must, that only may, and that cannot fit one hub's window."""
+        hub_date, records = self.hub.records[hub].date, self.side.records
+        found: dict[Truth, list[int]] = {Truth.DEFINITE: [], Truth.POSSIBLE: [], Truth.FALSE: []}
+        for index in self.pool:
+            found[truth_within(gap_range(hub_date, records[index].date), *self.band)].append(index)
+        return found[Truth.DEFINITE], found[Truth.POSSIBLE], found[Truth.FALSE]
 
     def in_window(self, hub: int) -> tuple[list[int], list[int]]:
         """Spoke observations that must (definite) and that only may (possible) fit one hub's window."""
         members = self.members
-        sure: list[int] = []
-        maybe: list[int] = []
+        sure, maybe, _ = self._pooled(hub)
         for p_start, p_end, d_start, d_end in zip(*self.ranges[:, :, hub].tolist(), strict=True):
             # the definite range lies inside the possible one (an empty one may be placed anywhere)
             low = min(max(d_start, p_start), p_end)
@@ -588,7 +638,7 @@ class _SpokeLists:
         (same date) are kept too, so confidence can break the tie.
         """
         members, keys = self.members, self.keys
-        found: list[int] = []
+        found = self._pooled(hub)[2]  # all of them: they are few
         p_starts, p_ends = self.ranges[:2, :, hub].tolist()
         for (first, last), p_start, p_end in zip(self.bounds, p_starts, p_ends, strict=True):
             reach = (last - first) if limit is None else limit
