@@ -272,18 +272,19 @@ def _patterns(
     patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
 ) -> list[Assignment]:
     """Every assignment under which distinct references meet the patterns (one each)."""
-    partial: list[tuple[Assignment, frozenset[int]]] = [({}, frozenset())]
+    partial: list[tuple[Assignment, int]] = [({}, 0)]  # with the references used, as bits
     for pattern in patterns:
-        extended: list[tuple[Assignment, frozenset[int]]] = []
+        extended: list[tuple[Assignment, int]] = []
         for assignment, used in partial:
             taken = set(assignment.values())
             for index, reference in enumerate(refs):
-                if index in used:
+                if used >> index & 1:
                     continue
                 for option in world.options(pattern, reference):
-                    merged = _merge(assignment, option, taken)
+                    # an option alone is already a valid assignment (pattern_extensions)
+                    merged = _merge(assignment, option, taken) if assignment else dict(option)
                     if merged is not None:
-                        extended.append((merged, used | {index}))
+                        extended.append((merged, used | 1 << index))
         partial = extended
         if not partial:
             return []
