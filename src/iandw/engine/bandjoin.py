@@ -607,20 +607,26 @@ class _SpokeLists:
         self.members: list[int] = segments.members.tolist()
         self.keys: list[float] = segments.keys.tolist()
         self.bounds: list[tuple[int, int]] = [tuple(b) for b in segments.bounds.tolist()]
-        self.pool: list[int] = segments.pool.tolist()
+        self.pool: list[tuple[int, DayInterval]] = [(i, side.records[i].date) for i in segments.pool.tolist()]
+        self._pooled_for: tuple[int, dict[Truth, list[int]]] | None = None
 
-    def _pooled(self, hub: int) -> tuple[list[int], list[int], list[int]]:
-        """The pooled spoke observations that must, that only may, and that cannot fit one hub's window."""
-        hub_date, records = self.hub.records[hub].date, self.side.records
-        found: dict[Truth, list[int]] = {Truth.DEFINITE: [], Truth.POSSIBLE: [], Truth.FALSE: []}
-        for index in self.pool:
-            found[truth_within(gap_range(hub_date, records[index].date), *self.band)].append(index)
-        return found[Truth.DEFINITE], found[Truth.POSSIBLE], found[Truth.FALSE]
+    def _pooled(self, hub: int) -> dict[Truth, list[int]]:
+        """The pooled spoke observations by the status of their pair with one hub observation.
+
+        Kept for the last hub: a visit asks for those in the window, then for those outside.
+        """
+        if self._pooled_for is None or self._pooled_for[0] != hub:
+            hub_date, (low, high) = self.hub.records[hub].date, self.band
+            found: dict[Truth, list[int]] = {Truth.DEFINITE: [], Truth.POSSIBLE: [], Truth.FALSE: []}
+            for index, date in self.pool:
+                found[truth_within(gap_range(hub_date, date), low, high)].append(index)
+            self._pooled_for = (hub, found)
+        return self._pooled_for[1]
 
     def in_window(self, hub: int) -> tuple[list[int], list[int]]:
         """Spoke observations that must (definite) and that only may (possible) fit one hub's window."""
-        members = self.members
-        sure, maybe, _ = self._pooled(hub)
+        members, pooled = self.members, self._pooled(hub)
+        sure, maybe = list(pooled[Truth.DEFINITE]), list(pooled[Truth.POSSIBLE])
         for p_start, p_end, d_start, d_end in zip(*self.ranges[:, :, hub].tolist(), strict=True):
             # the definite range lies inside the possible one (an empty one may be placed anywhere)
             low = min(max(d_start, p_start), p_end)
@@ -638,7 +644,7 @@ class _SpokeLists:
         (same date) are kept too, so confidence can break the tie.
         """
         members, keys = self.members, self.keys
-        found = self._pooled(hub)[2]  # all of them: they are few
+        found = list(self._pooled(hub)[Truth.FALSE])  # all of them: they are few
         p_starts, p_ends = self.ranges[:2, :, hub].tolist()
         for (first, last), p_start, p_end in zip(self.bounds, p_starts, p_ends, strict=True):
             reach = (last - first) if limit is None else limit
