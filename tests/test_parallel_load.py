@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import iandw.loader.read
 from iandw.limits import Limits
 from iandw.loader import LoadResult, load, parallel
 
@@ -144,18 +145,51 @@ def test_an_all_blank_file_is_still_empty(tmp_path: Path, monkeypatch: pytest.Mo
     assert f"{folder / 'observations.jsonl'}:1:1: warning: empty file" in whole[0]
 
 
+def failing_pool(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("daemonic processes are not allowed to have children")
+
+
+def test_no_workers_to_be_had_costs_only_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a daemonic process (or without fork) no worker starts: the file is read here."""
+    import concurrent.futures
+
+    lines = [plain(n) for n in range(60)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
+    folder = write_case(tmp_path, lines, bom=False, final_newline=True)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", failing_pool)
+    whole, in_parts = load_both(folder, 3, monkeypatch)
+    assert in_parts == whole
+
+
+def test_a_read_error_midway_is_a_diagnostic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = write_case(tmp_path, [plain(n) for n in range(60)], bom=False, final_newline=True)
+
+    def broken(*args: Any) -> Any:
+        yield from ()
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(parallel, "CHUNK_MIN_BYTES", 1)
+    monkeypatch.setattr(iandw.loader.read, "read_jsonl_in_parts", broken)
+    result = load([str(folder)], rules=None, limits=LIMITS, workers=2)
+    assert f"{folder / 'observations.jsonl'}:1:1: error: cannot read file: Input/output error" in [
+        d.format() for d in result.diagnostics
+    ]
+
+
 @given(
     text=st.lists(st.sampled_from(["", "a", "bb", "x" * 40]), max_size=30).map("\n".join),
     parts=st.integers(1, 6),
+    scan=st.sampled_from([1, 3, parallel.SCAN_BYTES]),
 )
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 def test_parts_start_at_line_starts_and_cover_the_file(
-    tmp_path_factory: pytest.TempPathFactory, text: str, parts: int
+    tmp_path_factory: pytest.TempPathFactory, text: str, parts: int, scan: int
 ) -> None:
     path = tmp_path_factory.mktemp("bounds") / "f.jsonl"
     data = text.encode()
     path.write_bytes(data)
-    ranges = parallel.chunk_bounds(str(path), len(data), parts)
+    with pytest.MonkeyPatch.context() as patch, path.open("rb") as stream:
+        patch.setattr(parallel, "SCAN_BYTES", scan)  # a line longer than one read
+        ranges = parallel.chunk_bounds(stream, len(data), parts)
     assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
     assert len(ranges) <= parts
     for (start, end), (next_start, _) in itertools.pairwise(ranges):

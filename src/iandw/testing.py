@@ -112,7 +112,7 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
     files, problems = find_files(list(paths))
     documents: list[dict[str, Any]] = []
     for file in files:
-        for item in read_file(file, DEFAULT_LIMITS):
+        for item in read_file(file, DEFAULT_LIMITS, workers=1):  # raw documents, not reduced ones
             if isinstance(item, Diagnostic):
                 if item.severity == "error":
                     problems.append(item)

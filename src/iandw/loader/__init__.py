@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from iandw.loader.files import InputFile, find_files
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
-from iandw.loader.parallel import PlainLine, chunk_bounds, parts_for, read_jsonl_in_parts
+from iandw.loader.parallel import PlainLine
 from iandw.loader.read import read_file
 from iandw.loader.source import RawDocument
 from iandw.loader.typed import type_document
@@ -93,7 +93,7 @@ def load(
     total, done = sum(sizes), 0
     with paused_gc():
         for file, size in zip(files, sizes, strict=True):
-            for item in _read(file, size, limits, workers):
+            for item in read_file(file, limits, workers):
                 collector.add(item)
                 if progress is not None:
                     line = _line_of(item)  # a JSONL line: report every so many
@@ -103,16 +103,6 @@ def load(
             if progress is not None:
                 progress(done, total)
         return collector.finish(lints)
-
-
-def _read(
-    file: InputFile, size: int, limits: Limits, workers: int | None
-) -> Iterator[RawDocument | Diagnostic | PlainLine]:
-    parts = parts_for(size, workers) if file.extension == ".jsonl" else 1
-    ranges = chunk_bounds(file.real, size, parts) if parts > 1 else []
-    if len(ranges) > 1:
-        return read_jsonl_in_parts(file.real, file.path, ranges, limits)
-    return read_file(file, limits)
 
 
 def _line_of(item: RawDocument | Diagnostic | PlainLine) -> JsonlLine | None:

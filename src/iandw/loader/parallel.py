@@ -20,7 +20,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
@@ -41,18 +41,30 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def chunk_bounds(real: str, size: int, parts: int) -> list[tuple[int, int]]:
+def chunk_bounds(stream: BinaryIO, size: int, parts: int) -> list[tuple[int, int]]:
     """About `parts` byte ranges of the file, each starting at a line start."""
     starts = [0]
-    with open(real, "rb") as stream:
-        for part in range(1, parts):
-            stream.seek(max(size * part // parts - 1, starts[-1]))
-            stream.readline()  # to the end of the line that straddles the cut
-            if stream.tell() >= size:
-                break
-            if stream.tell() > starts[-1]:
-                starts.append(stream.tell())
+    for part in range(1, parts):
+        start = _next_line_start(stream, max(size * part // parts - 1, starts[-1]))
+        if start is None or start >= size:
+            break
+        if start > starts[-1]:
+            starts.append(start)
     return list(zip(starts, [*starts[1:], size], strict=True))
+
+
+SCAN_BYTES = 1 << 16  # read this much at a time looking for a line's end: one line may be huge
+
+
+def _next_line_start(stream: BinaryIO, position: int) -> int | None:
+    """Where the line after the one holding byte `position` starts; None at the end of the file."""
+    stream.seek(position)
+    while block := stream.read(SCAN_BYTES):
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return position + newline + 1
+        position += len(block)
+    return None
 
 
 def parts_for(size: int, workers: int | None) -> int:
@@ -104,9 +116,13 @@ class PlainLine(NamedTuple):
 
 
 def read_jsonl_in_parts(
-    real: str, file: str, ranges: list[tuple[int, int]], limits: Limits
+    stream: BinaryIO, real: str, file: str, ranges: list[tuple[int, int]], limits: Limits
 ) -> Iterator[RawDocument | Diagnostic | PlainLine]:
-    """What `documents_from_jsonl` yields for the whole file, with plain observations typed by workers."""
+    """What `documents_from_jsonl` yields for the whole file, with plain observations typed by workers.
+
+    `stream` is the open file: the first range, a failed worker's range and
+    the lines a worker left to this process are read through it.
+    """
     workers = Workers(real, file, ranges[1:], limits)
     try:
         base = 0
@@ -114,12 +130,11 @@ def read_jsonl_in_parts(
         for (start, end), chunk in zip(ranges, itertools.chain([None], workers.results()), strict=True):
             if chunk is None:  # the first range, or a worker that failed
                 number = 0
-                with open(real, "rb") as stream:
-                    stream.seek(start)
-                    for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
-                        items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits))
-                        found = found or bool(items)
-                        yield from items
+                stream.seek(start)
+                for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
+                    items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits))
+                    found = found or bool(items)
+                    yield from items
                 base += number
                 continue
             for entry in chunk.entries:
@@ -127,21 +142,15 @@ def read_jsonl_in_parts(
                 if len(entry) > 2:
                     yield PlainLine(PlainFields(*entry[2:]), line)
                 else:
-                    yield from _reread(line)
+                    stream.seek(line.offset)
+                    _, _, raw = next(bounded_lines(stream, limits.max_record_bytes, line.offset))
+                    yield from jsonl_line_items(raw, line)
             found = found or bool(chunk.entries)
             base += chunk.lines
         if not found:
             yield Span(file).warning("empty file")
     finally:
         workers.close()
-
-
-def _reread(line: JsonlLine) -> list[RawDocument | Diagnostic]:
-    """The items of one line, read again at its offset, as the sequential reader gives them."""
-    with open(line.real, "rb") as stream:
-        stream.seek(line.offset)
-        _, _, raw = next(bounded_lines(stream, line.limits.max_record_bytes, line.offset))
-    return jsonl_line_items(raw, line)
 
 
 class Workers:
@@ -158,8 +167,8 @@ class Workers:
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=len(ranges), mp_context=context)
             self.futures = [self.pool.submit(read_chunk, real, file, s, e, limits) for s, e in ranges]
-        except (ValueError, OSError, RuntimeError):  # no fork here, or no processes left
-            pass
+        except Exception:  # no fork here, no processes left, a daemonic process …: read here
+            self.futures = [None] * len(ranges)
 
     def results(self) -> Iterator[Chunk | None]:
         for future in self.futures:

@@ -9,18 +9,32 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
 from iandw.loader.files import InputFile
 from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
+from iandw.loader.parallel import PlainLine, chunk_bounds, parts_for, read_jsonl_in_parts
 from iandw.loader.source import RawDocument
 from iandw.loader.text import decode_utf8
 from iandw.loader.yaml_reader import documents_from_yaml
 
 
-def read_file(file: InputFile, limits: Limits) -> Iterator[RawDocument | Diagnostic]:
-    """Every document of the file, and every problem, in file order."""
+def read_file(
+    file: InputFile, limits: Limits, workers: int | None = None
+) -> Iterator[RawDocument | Diagnostic | PlainLine]:
+    """Every document of the file, and every problem, in file order.
+
+    A large JSONL file is read by up to `workers` processes (default: one per
+    core), with the same result (iandw.loader.parallel).
+    """
     where = Span(file.path)
     try:
         if file.extension == ".jsonl":
             with open(file.real, "rb") as stream:
-                yield from documents_from_jsonl(stream, file.path, file.real, limits)
+                size = os.fstat(stream.fileno()).st_size
+                parts = parts_for(size, workers)
+                ranges = chunk_bounds(stream, size, parts) if parts > 1 else []
+                if len(ranges) > 1:
+                    yield from read_jsonl_in_parts(stream, file.real, file.path, ranges, limits)
+                else:
+                    stream.seek(0)
+                    yield from documents_from_jsonl(stream, file.path, file.real, limits)
             return
         size = os.path.getsize(file.real)
         if size > limits.max_file_bytes:
