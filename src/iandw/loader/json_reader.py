@@ -12,7 +12,7 @@ enormous line costs at most `max_record_bytes` of memory.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -171,13 +171,31 @@ def documents_from_jsonl(
     stream: BinaryIO, file: str, real: str, limits: Limits
 ) -> Iterator[RawDocument | Diagnostic]:
     """One observation per line; bad lines are reported and the rest kept."""
-    empty = True
-    for number, offset, raw in bounded_lines(stream, limits.max_record_bytes):
-        items = jsonl_line_items(raw, JsonlLine(real, file, number, offset, limits))
-        empty = empty and raw is not None and not items
-        yield from items
-    if empty:
+    _, found = yield from jsonl_range(stream, file, real, limits)
+    if not found:
         yield Span(file).warning("empty file")
+
+
+def jsonl_range(
+    stream: BinaryIO,
+    file: str,
+    real: str,
+    limits: Limits,
+    start: int = 0,
+    end: int | None = None,
+    base: int = 0,
+) -> Generator[RawDocument | Diagnostic, None, tuple[int, bool]]:
+    """The items of the lines from byte `start` to `end`, numbered after line `base`.
+
+    Returns how many lines there were, and whether any held something (a
+    document or a problem).
+    """
+    number, found = 0, False
+    for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
+        items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits))
+        found = found or bool(items)
+        yield from items
+    return number, found
 
 
 def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
 from iandw.loader.fast import PlainFields, plain_fields
-from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items
+from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items, jsonl_range
 from iandw.loader.source import RawDocument
 
 if TYPE_CHECKING:  # imported when a file is large enough: processes cost start-up time
@@ -129,13 +129,10 @@ def read_jsonl_in_parts(
         found = False
         for (start, end), chunk in zip(ranges, itertools.chain([None], workers.results()), strict=True):
             if chunk is None:  # the first range, or a worker that failed
-                number = 0
                 stream.seek(start)
-                for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
-                    items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits))
-                    found = found or bool(items)
-                    yield from items
-                base += number
+                lines, found_here = yield from jsonl_range(stream, file, real, limits, start, end, base)
+                base += lines
+                found = found or found_here
                 continue
             for entry in chunk.entries:
                 line = JsonlLine(real, file, base + entry[0], entry[1], limits)
@@ -157,8 +154,7 @@ class Workers:
     """Forked workers reading ranges of one file; results in range order, None for a failed one."""
 
     def __init__(self, real: str, file: str, ranges: list[tuple[int, int]], limits: Limits) -> None:
-        self.ranges = ranges
-        self.futures: list[Future[Chunk] | None] = [None] * len(ranges)
+        self.futures: list[Future[Chunk] | None] = [None] * len(ranges)  # None: read here
         self.pool: ProcessPoolExecutor | None = None
         try:
             import multiprocessing
@@ -167,8 +163,8 @@ class Workers:
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=len(ranges), mp_context=context)
             self.futures = [self.pool.submit(read_chunk, real, file, s, e, limits) for s, e in ranges]
-        except Exception:  # no fork here, no processes left, a daemonic process …: read here
-            self.futures = [None] * len(ranges)
+        except Exception:  # no fork here, no processes left, a daemonic process …: all read here
+            pass
 
     def results(self) -> Iterator[Chunk | None]:
         for future in self.futures:
