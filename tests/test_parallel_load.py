@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,17 +73,22 @@ def outcome(result: LoadResult) -> tuple[Any, ...]:
     return [d.format() for d in result.diagnostics], observations, kept
 
 
-def load_both(folder: Path, parts: int, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+def load_both(
+    folder: Path, processes: int, monkeypatch: pytest.MonkeyPatch, per_process: int = 1
+) -> tuple[Any, Any]:
+    """Loaded on one process, and on `processes` with `per_process` ranges each."""
     whole = load([str(folder)], rules=None, limits=LIMITS, workers=1)
     monkeypatch.setattr(parallel, "CHUNK_MIN_BYTES", 1)  # split even a small file
-    in_parts = load([str(folder)], rules=None, limits=LIMITS, workers=parts)
+    monkeypatch.setattr(parallel, "RANGES_PER_PROCESS", per_process)
+    in_parts = load([str(folder)], rules=None, limits=LIMITS, workers=processes)
     return outcome(whole), outcome(in_parts)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     kinds=st.lists(st.sampled_from(["plain", *SPECIAL_LINES]), min_size=1, max_size=40),
-    parts=st.integers(2, 5),
+    processes=st.integers(2, 4),
+    per_process=st.sampled_from([1, 3]),
     bom=st.booleans(),
     final_newline=st.booleans(),
 )
@@ -90,7 +96,8 @@ def test_reading_in_parts_changes_nothing(
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
     kinds: list[str],
-    parts: int,
+    processes: int,
+    per_process: int,
     bom: bool,
     final_newline: bool,
 ) -> None:
@@ -99,30 +106,74 @@ def test_reading_in_parts_changes_nothing(
         for n, kind in enumerate(kinds)
     ]
     folder = write_case(tmp_path_factory.mktemp("case"), lines, bom, final_newline)
-    whole, in_parts = load_both(folder, parts, monkeypatch)
+    whole, in_parts = load_both(folder, processes, monkeypatch, per_process)
     assert in_parts == whole
 
 
 def test_a_large_file_is_read_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = [plain(n) for n in range(300)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
     folder = write_case(tmp_path, lines, bom=False, final_newline=True)
-    read: list[tuple[int, int]] = []
+    per_file: list[list[int]] = []
     original = parallel.Workers.results
 
     def counted(self: parallel.Workers) -> Any:
+        wait_until_started(self.futures)  # so that none is left to this process
+        per_file.append([])
         for chunk in original(self):
             assert chunk is not None, "a worker failed"
-            read.append((chunk.lines, len(chunk.entries)))
+            per_file[-1].append(chunk.lines)
             yield chunk
 
     monkeypatch.setattr(parallel.Workers, "results", counted)
     whole, in_parts = load_both(folder, 3, monkeypatch)
     assert in_parts == whole
-    # of each file, the first of three parts is read here, the others by workers
-    assert sum(lines for lines, _ in read) > 150
+    # three ranges of observations (two of the two-line entities): the first read here,
+    # the others by the workers
+    entities, observations = per_file
+    assert len(entities) == 1 and len(observations) == 2 and sum(observations) > 150
     # the line with a syntax error is the last: read again here, and located there
     errors = [d for d in whole[0] if ": error: " in d]
     assert len(errors) == 1 and errors[0].startswith(f"{folder / 'observations.jsonl'}:301:")
+
+
+def wait_until_started(futures: list[Any]) -> None:
+    for future in futures:
+        while not (future.running() or future.done()):
+            time.sleep(0.01)
+
+
+def slow_worker(*args: Any) -> Any:
+    time.sleep(0.5)
+    return READ_CHUNK(*args)
+
+
+READ_CHUNK = parallel.read_chunk
+
+
+def test_ranges_no_worker_started_are_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process reads on from the front while a slow worker reads from the back."""
+    lines = [plain(n) for n in range(200)] + [SPECIAL_LINES["unknown key"].replace("{n}", "1")]
+    folder = write_case(tmp_path, lines, bom=False, final_newline=True)
+    per_file: list[list[int]] = []
+    original = parallel.Workers.results
+
+    def counted(self: parallel.Workers) -> Any:
+        wait_until_started(self.futures[-1:])  # the worker has taken the last range
+        per_file.append([])
+        for chunk in original(self):
+            per_file[-1].append(0 if chunk is None else chunk.lines)
+            yield chunk
+
+    monkeypatch.setattr(parallel.Workers, "results", counted)
+    monkeypatch.setattr(parallel, "read_chunk", slow_worker)
+    whole, in_parts = load_both(folder, 2, monkeypatch, per_process=10)
+    assert in_parts == whole
+    # 20 ranges: the first is read here and not counted; of the 19 others, the one
+    # worker reads the last and perhaps one or two more before this process gets there
+    by_workers = per_file[-1]
+    assert len(by_workers) == 19
+    assert 1 <= sum(1 for lines in by_workers if lines) <= 3
+    assert by_workers[-1] > 0
 
 
 def failing_worker(*args: Any) -> Any:

@@ -2,16 +2,19 @@
 
 Parsing and typing a JSONL line costs tens of microseconds of Python; a
 million lines are most of a large run.  A large file is cut into byte
-ranges at line starts.  The first range is read in this process as usual
-while forked workers read the others, each sending back, per line and in
-order, either the reduced fields of a plain observation (`PlainFields`,
-plain data: cheap to send) or the line's position, for this process to read
-again.  Everything that is not a plain observation — an entity, a line with
-an error, a blank line's absence — is thus decided by the ordinary code path,
+ranges at line starts, many more than there are cores.  This process reads
+them from the front, in order, while forked workers take them from the
+back; each worker sends back, per line and in order, either the reduced
+fields of a plain observation (`PlainFields`, plain data: cheap to send) or
+the line's position, for this process to read again.  When this process
+comes to a range no worker has started, it reads that range itself; so all
+end together however fast each is, and no one waits long for another.
+Everything that is not a plain observation — an entity, a line with an
+error, a blank line's absence — is thus decided by the ordinary code path,
 in this process, with the same diagnostics; the workers only save time.
 
 A worker that fails for any reason (no fork on this platform, killed,
-out of memory) costs nothing but time: its range is read here.
+out of memory) costs nothing but time: its ranges are read here.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from iandw.loader.source import RawDocument
 if TYPE_CHECKING:  # imported when a file is large enough: processes cost start-up time
     from concurrent.futures import Future, ProcessPoolExecutor
 
-CHUNK_MIN_BYTES = 8 * MiB  # about 1 s of reading: less would not pay for a worker
+CHUNK_MIN_BYTES = 4 * MiB  # about half a second of reading: smaller ranges would not pay for their messages
+RANGES_PER_PROCESS = 16  # enough that this process and the workers end within a range of each other
 
 
 def available_cores() -> int:
@@ -67,10 +71,17 @@ def _next_line_start(stream: BinaryIO, position: int) -> int | None:
     return None
 
 
-def parts_for(size: int, workers: int | None) -> int:
-    """How many ranges to read a file of `size` bytes in."""
-    cores = available_cores() if workers is None else workers
-    return max(1, min(cores, size // CHUNK_MIN_BYTES))
+def split_for(size: int, workers: int | None) -> tuple[int, int]:
+    """How many ranges to cut a file of `size` bytes into, and how many worker processes read them.
+
+    `workers` counts the processes that read, this one included (default:
+    one per core); (1, 0) means reading the file here alone.
+    """
+    processes = available_cores() if workers is None else workers
+    ranges = min(processes * RANGES_PER_PROCESS, size // CHUNK_MIN_BYTES)
+    if processes < 2 or ranges < 2:
+        return 1, 0
+    return ranges, min(processes - 1, ranges - 1)
 
 
 # Per line of a range, in order: the line's number (within the range) and
@@ -116,19 +127,19 @@ class PlainLine(NamedTuple):
 
 
 def read_jsonl_in_parts(
-    stream: BinaryIO, real: str, file: str, ranges: list[tuple[int, int]], limits: Limits
+    stream: BinaryIO, real: str, file: str, ranges: list[tuple[int, int]], processes: int, limits: Limits
 ) -> Iterator[RawDocument | Diagnostic | PlainLine]:
     """What `documents_from_jsonl` yields for the whole file, with plain observations typed by workers.
 
-    `stream` is the open file: the first range, a failed worker's range and
-    the lines a worker left to this process are read through it.
+    `stream` is the open file: the ranges no worker read and the lines a
+    worker left to this process are read through it.
     """
-    workers = Workers(real, file, ranges[1:], limits)
+    workers = Workers(real, file, ranges[1:], processes, limits)
     try:
         base = 0
         found = False
         for (start, end), chunk in zip(ranges, itertools.chain([None], workers.results()), strict=True):
-            if chunk is None:  # the first range, or a worker that failed
+            if chunk is None:  # the first range, one no worker started, or a worker's that failed
                 stream.seek(start)
                 lines, found_here = yield from jsonl_range(stream, file, real, limits, start, end, base)
                 base += lines
@@ -151,9 +162,15 @@ def read_jsonl_in_parts(
 
 
 class Workers:
-    """Forked workers reading ranges of one file; results in range order, None for a failed one."""
+    """Forked workers reading ranges of one file from its end.
 
-    def __init__(self, real: str, file: str, ranges: list[tuple[int, int]], limits: Limits) -> None:
+    The results come in range order: a range's chunk, or None for this
+    process to read it (no worker started it, or its worker failed).
+    """
+
+    def __init__(
+        self, real: str, file: str, ranges: list[tuple[int, int]], processes: int, limits: Limits
+    ) -> None:
         self.futures: list[Future[Chunk] | None] = [None] * len(ranges)  # None: read here
         self.pool: ProcessPoolExecutor | None = None
         try:
@@ -161,15 +178,20 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(max_workers=len(ranges), mp_context=context)
-            self.futures = [self.pool.submit(read_chunk, real, file, s, e, limits) for s, e in ranges]
+            self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+            pool = self.pool
+            backwards = [pool.submit(read_chunk, real, file, s, e, limits) for s, e in reversed(ranges)]
+            self.futures = backwards[::-1]
         except Exception:  # no fork here, no processes left, a daemonic process …: all read here
             pass
 
     def results(self) -> Iterator[Chunk | None]:
         for future in self.futures:
+            if future is None or future.cancel():  # not started: quicker to read it here than to wait
+                yield None
+                continue
             try:
-                yield None if future is None else future.result()
+                yield future.result()
             except Exception:  # a worker that failed: its range is read here instead
                 yield None
 

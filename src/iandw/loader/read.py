@@ -9,7 +9,7 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
 from iandw.loader.files import InputFile
 from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
-from iandw.loader.parallel import PlainLine, chunk_bounds, parts_for, read_jsonl_in_parts
+from iandw.loader.parallel import PlainLine, chunk_bounds, read_jsonl_in_parts, split_for
 from iandw.loader.source import RawDocument
 from iandw.loader.text import decode_utf8
 from iandw.loader.yaml_reader import documents_from_yaml
@@ -28,10 +28,10 @@ def read_file(
         if file.extension == ".jsonl":
             with open(file.real, "rb") as stream:
                 size = os.fstat(stream.fileno()).st_size
-                parts = parts_for(size, workers)
+                parts, processes = split_for(size, workers)
                 ranges = chunk_bounds(stream, size, parts) if parts > 1 else []
                 if len(ranges) > 1:
-                    yield from read_jsonl_in_parts(stream, file.real, file.path, ranges, limits)
+                    yield from read_jsonl_in_parts(stream, file.real, file.path, ranges, processes, limits)
                 else:
                     stream.seek(0)
                     yield from documents_from_jsonl(stream, file.path, file.real, limits)
