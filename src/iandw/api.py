@@ -15,7 +15,7 @@ from iandw.assess import assess
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import IndicatorResult, evaluate_indicator
+from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type
 from iandw.engine.match import World
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
@@ -41,11 +41,12 @@ def evaluate_indicators(
     `progress`, if given, is called with the number of indicators done.
     """
     usable = visible(case.observations if observations is None else observations, as_of_day)
+    by_type = observations_by_type(usable)
     results = {}
     for indicator_id, indicator in sorted(case.indicators.items()):
         compiled = compile_indicator(indicator, case.registry)
         world = World(case.registry, case.scales, compiled.variables)
-        results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day)
+        results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day, by_type)
         if progress is not None:
             progress(len(results))
     return results
