@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # imported when a file is large enough: processes cost start-
     from concurrent.futures import Future, ProcessPoolExecutor
 
 CHUNK_MIN_BYTES = 4 * MiB  # about half a second of reading: smaller ranges would not pay for their messages
-RANGES_PER_PROCESS = 16  # enough that this process and the workers end within a range of each other
+RANGES_PER_PROCESS = 32  # small ranges: this process waits at most for the two a worker holds
 
 
 def available_cores() -> int:
