@@ -137,8 +137,10 @@ def test_a_large_file_is_read_by_workers(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def wait_until_started(futures: list[Any]) -> None:
+    deadline = time.monotonic() + 60
     for future in futures:
         while not (future.running() or future.done()):
+            assert time.monotonic() < deadline, "no worker started"
             time.sleep(0.01)
 
 
@@ -169,11 +171,11 @@ def test_ranges_no_worker_started_are_read_here(tmp_path: Path, monkeypatch: pyt
     whole, in_parts = load_both(folder, 2, monkeypatch, per_process=10)
     assert in_parts == whole
     # 20 ranges: the first is read here and not counted; of the 19 others, the one
-    # worker reads the last and perhaps one or two more before this process gets there
+    # worker reads the last (and perhaps a few more before this process gets there)
     by_workers = per_file[-1]
     assert len(by_workers) == 19
-    assert 1 <= sum(1 for lines in by_workers if lines) <= 3
     assert by_workers[-1] > 0
+    assert by_workers[0] == 0, "this process read none of the others"
 
 
 def failing_worker(*args: Any) -> Any:
@@ -187,6 +189,21 @@ def test_a_failed_worker_costs_only_time(tmp_path: Path, monkeypatch: pytest.Mon
     whole, in_parts = load_both(folder, 4, monkeypatch)
     assert in_parts == whole
     assert len(whole[1]) == 50
+
+
+def test_a_failed_worker_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its exception is not raised here: a traceback would tie the pool and its results into a cycle."""
+    import gc
+
+    folder = write_case(tmp_path, [plain(n) for n in range(50)], bom=False, final_newline=True)
+    monkeypatch.setattr(parallel, "read_chunk", failing_worker)
+    gc.collect()
+    gc.disable()  # so that only reference counting frees anything
+    try:
+        load_both(folder, 3, monkeypatch)
+        assert not [o for o in gc.get_objects() if isinstance(o, parallel.Workers)]
+    finally:
+        gc.enable()
 
 
 def test_an_all_blank_file_is_still_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

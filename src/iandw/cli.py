@@ -19,6 +19,7 @@ import click
 from iandw import __version__
 from iandw.cli_support import EXIT_BAD_INPUT, EXIT_LEVEL, EXIT_OK, Progress, no_traceback, print_diagnostics
 from iandw.importers.cli import import_command
+from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
     from iandw.loader import Limits, LoadResult
@@ -62,7 +63,7 @@ def _load(
 ) -> LoadResult:
     from iandw.loader import load
 
-    with reading or Progress("reading") as progress:
+    with paused_gc(freeze=True), reading or Progress("reading") as progress:
         return load(
             list(paths) or ["observations"], rules=rules, limits=limits, lints=lints, progress=progress.update
         )
@@ -161,7 +162,10 @@ def evaluate(
     from iandw.render import render
 
     # evaluating takes about as long as reading: a bar whenever reading had one
-    with Progress("evaluating", min_total=0 if reading.shown else math.inf) as evaluating:
+    with (
+        paused_gc(freeze=True),
+        Progress("evaluating", min_total=0 if reading.shown else math.inf) as evaluating,
+    ):
         report = run(
             result.case,
             as_of=day,

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from iandw.assess import HypothesisAssessment, assess
 from iandw.dates import date_to_day, day_to_iso
 from iandw.engine.compile import AS_OF, CompiledIndicator, compile_indicator
-from iandw.engine.evaluate import Candidates, IndicatorResult, evaluate_candidates, match_candidates
+from iandw.engine.evaluate import (
+    Candidates,
+    IndicatorResult,
+    evaluate_candidates,
+    match_candidates,
+    observations_by_type,
+)
 from iandw.engine.match import World
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
@@ -40,13 +46,14 @@ class Backtest:
         self.case = case
         observations = [o for o in case.observations if o.reported_hi <= until_day]
         self.observations = sorted(observations, key=lambda o: (o.reported_hi, o.id))
+        by_type = observations_by_type(self.observations)
         self.prepared: dict[str, _Prepared] = {}
         for indicator_id, indicator in sorted(case.indicators.items()):
             compiled = compile_indicator(indicator, case.registry)
             world = World(case.registry, case.scales, compiled.variables)
             uses_as_of = any(AS_OF in (w.first, w.then) for w in compiled.windows)
             self.prepared[indicator_id] = _Prepared(
-                compiled, match_candidates(compiled, self.observations, world), uses_as_of
+                compiled, match_candidates(compiled, self.observations, world, by_type), uses_as_of
             )
 
     def results(self, as_of: int, visible: frozenset[str]) -> dict[str, IndicatorResult]:

@@ -180,7 +180,9 @@ class Workers:
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
             pool = self.pool
-            backwards = [pool.submit(read_chunk, real, file, s, e, limits) for s, e in reversed(ranges)]
+            backwards: list[Future[Chunk] | None] = [
+                pool.submit(read_chunk, real, file, s, e, limits) for s, e in reversed(ranges)
+            ]
             self.futures = backwards[::-1]
         except Exception:  # no fork here, no processes left, a daemonic process …: all read here
             pass
@@ -189,11 +191,10 @@ class Workers:
         for future in self.futures:
             if future is None or future.cancel():  # not started: quicker to read it here than to wait
                 yield None
-                continue
-            try:
+            elif future.exception() is not None:  # a worker that failed: its range is read here instead
+                yield None  # (asked for, not raised: a raised one would tie this frame into a cycle)
+            else:
                 yield future.result()
-            except Exception:  # a worker that failed: its range is read here instead
-                yield None
 
     def close(self) -> None:
         if self.pool is not None:
