@@ -110,30 +110,24 @@ def test_reading_in_parts_changes_nothing(
     assert in_parts == whole
 
 
-def test_a_large_file_is_read_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = [plain(n) for n in range(300)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
-    folder = write_case(tmp_path, lines, bom=False, final_newline=True)
+def record_worker_lines(monkeypatch: pytest.MonkeyPatch, all_started: bool) -> list[list[int]]:
+    """Per file read in parts, per range after the first: the lines a worker read (0: read here).
+
+    Results are taken once every range has started (`all_started`: none is
+    left to this process), or once the last has, which workers take first.
+    """
     per_file: list[list[int]] = []
     original = parallel.Workers.results
 
-    def counted(self: parallel.Workers) -> Any:
-        wait_until_started(self.futures)  # so that none is left to this process
+    def recorded(self: parallel.Workers) -> Any:
+        wait_until_started(self.futures if all_started else self.futures[-1:])
         per_file.append([])
         for chunk in original(self):
-            assert chunk is not None, "a worker failed"
-            per_file[-1].append(chunk.lines)
+            per_file[-1].append(0 if chunk is None else chunk.lines)
             yield chunk
 
-    monkeypatch.setattr(parallel.Workers, "results", counted)
-    whole, in_parts = load_both(folder, 3, monkeypatch)
-    assert in_parts == whole
-    # three ranges of observations (two of the two-line entities): the first read here,
-    # the others by the workers
-    entities, observations = per_file
-    assert len(entities) == 1 and len(observations) == 2 and sum(observations) > 150
-    # the line with a syntax error is the last: read again here, and located there
-    errors = [d for d in whole[0] if ": error: " in d]
-    assert len(errors) == 1 and errors[0].startswith(f"{folder / 'observations.jsonl'}:301:")
+    monkeypatch.setattr(parallel.Workers, "results", recorded)
+    return per_file
 
 
 def wait_until_started(futures: list[Any]) -> None:
@@ -142,6 +136,23 @@ def wait_until_started(futures: list[Any]) -> None:
         while not (future.running() or future.done()):
             assert time.monotonic() < deadline, "no worker started"
             time.sleep(0.01)
+
+
+def test_a_large_file_is_read_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [plain(n) for n in range(300)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
+    folder = write_case(tmp_path, lines, bom=False, final_newline=True)
+    per_file = record_worker_lines(monkeypatch, all_started=True)
+    whole, in_parts = load_both(folder, 3, monkeypatch)
+    assert in_parts == whole
+    # three ranges of observations (two of the two-line entities): the first read here,
+    # the others by the workers
+    entities, observations = per_file
+    assert len(entities) == 1 and len(observations) == 2
+    assert all(observations), "a worker failed"
+    assert sum(observations) > 150
+    # the line with a syntax error is the last: read again here, and located there
+    errors = [d for d in whole[0] if ": error: " in d]
+    assert len(errors) == 1 and errors[0].startswith(f"{folder / 'observations.jsonl'}:301:")
 
 
 def slow_worker(*args: Any) -> Any:
@@ -156,17 +167,7 @@ def test_ranges_no_worker_started_are_read_here(tmp_path: Path, monkeypatch: pyt
     """This process reads on from the front while a slow worker reads from the back."""
     lines = [plain(n) for n in range(200)] + [SPECIAL_LINES["unknown key"].replace("{n}", "1")]
     folder = write_case(tmp_path, lines, bom=False, final_newline=True)
-    per_file: list[list[int]] = []
-    original = parallel.Workers.results
-
-    def counted(self: parallel.Workers) -> Any:
-        wait_until_started(self.futures[-1:])  # the worker has taken the last range
-        per_file.append([])
-        for chunk in original(self):
-            per_file[-1].append(0 if chunk is None else chunk.lines)
-            yield chunk
-
-    monkeypatch.setattr(parallel.Workers, "results", counted)
+    per_file = record_worker_lines(monkeypatch, all_started=False)
     monkeypatch.setattr(parallel, "read_chunk", slow_worker)
     whole, in_parts = load_both(folder, 2, monkeypatch, per_process=10)
     assert in_parts == whole
@@ -175,7 +176,7 @@ def test_ranges_no_worker_started_are_read_here(tmp_path: Path, monkeypatch: pyt
     by_workers = per_file[-1]
     assert len(by_workers) == 19
     assert by_workers[-1] > 0
-    assert by_workers[0] == 0, "this process read none of the others"
+    assert by_workers[0] == 0, "this process read the second range itself"
 
 
 def failing_worker(*args: Any) -> Any:

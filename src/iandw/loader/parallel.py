@@ -72,7 +72,7 @@ def _next_line_start(stream: BinaryIO, position: int) -> int | None:
 
 
 def split_for(size: int, workers: int | None) -> tuple[int, int]:
-    """How many ranges to cut a file of `size` bytes into, and how many worker processes read them.
+    """How many ranges to cut a file of `size` bytes into, and how many forked workers read them.
 
     `workers` counts the processes that read, this one included (default:
     one per core); (1, 0) means reading the file here alone.
@@ -127,14 +127,14 @@ class PlainLine(NamedTuple):
 
 
 def read_jsonl_in_parts(
-    stream: BinaryIO, real: str, file: str, ranges: list[tuple[int, int]], processes: int, limits: Limits
+    stream: BinaryIO, real: str, file: str, ranges: list[tuple[int, int]], pool_size: int, limits: Limits
 ) -> Iterator[RawDocument | Diagnostic | PlainLine]:
     """What `documents_from_jsonl` yields for the whole file, with plain observations typed by workers.
 
     `stream` is the open file: the ranges no worker read and the lines a
     worker left to this process are read through it.
     """
-    workers = Workers(real, file, ranges[1:], processes, limits)
+    workers = Workers(real, file, ranges[1:], pool_size, limits)
     try:
         base = 0
         found = False
@@ -169,7 +169,7 @@ class Workers:
     """
 
     def __init__(
-        self, real: str, file: str, ranges: list[tuple[int, int]], processes: int, limits: Limits
+        self, real: str, file: str, ranges: list[tuple[int, int]], pool_size: int, limits: Limits
     ) -> None:
         self.futures: list[Future[Chunk] | None] = [None] * len(ranges)  # None: read here
         self.pool: ProcessPoolExecutor | None = None
@@ -178,8 +178,7 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
-            pool = self.pool
+            pool = self.pool = ProcessPoolExecutor(max_workers=pool_size, mp_context=context)
             backwards: list[Future[Chunk] | None] = [
                 pool.submit(read_chunk, real, file, s, e, limits) for s, e in reversed(ranges)
             ]

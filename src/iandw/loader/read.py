@@ -28,10 +28,10 @@ def read_file(
         if file.extension == ".jsonl":
             with open(file.real, "rb") as stream:
                 size = os.fstat(stream.fileno()).st_size
-                parts, processes = split_for(size, workers)
+                parts, pool_size = split_for(size, workers)
                 ranges = chunk_bounds(stream, size, parts) if parts > 1 else []
                 if len(ranges) > 1:
-                    yield from read_jsonl_in_parts(stream, file.real, file.path, ranges, processes, limits)
+                    yield from read_jsonl_in_parts(stream, file.real, file.path, ranges, pool_size, limits)
                 else:
                     stream.seek(0)
                     yield from documents_from_jsonl(stream, file.path, file.real, limits)
