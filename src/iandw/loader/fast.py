@@ -10,8 +10,9 @@ validators), the dates are checked, and the reduced observation is built
 directly (`PlainFields`).  Anything else — an unknown key, a number where a
 string belongs, an invalid date — returns None and takes the ordinary path
 through the `Observation` model, which reports it; so this path decides
-nothing a user could see except speed.  tests/test_fast_path.py checks on random documents
-that whatever it accepts, the model accepts with the same result.
+nothing a user could see except speed.  tests/test_fast_path.py checks on
+random documents that whatever it accepts, the model accepts with the same
+result.
 """
 
 from __future__ import annotations
