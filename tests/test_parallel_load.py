@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import iandw.loader.read
+from iandw.both_ends import BothEnds
 from iandw.limits import Limits
 from iandw.loader import LoadResult, load, parallel
 
@@ -110,38 +111,40 @@ def test_reading_in_parts_changes_nothing(
     assert in_parts == whole
 
 
-def record_worker_lines(monkeypatch: pytest.MonkeyPatch, all_started: bool) -> list[list[int]]:
+def record_worker_lines(monkeypatch: pytest.MonkeyPatch, all_taken: bool) -> list[list[int]]:
     """Per file read in parts, per range after the first: the lines a worker read (0: read here).
 
-    Results are taken once every range has started (`all_started`: none is
-    left to this process), or once the last has, which workers take first.
+    Results are taken once workers have taken every range (`all_taken`:
+    none is left to this process), or once they have taken the last, which
+    they take first.
     """
     per_file: list[list[int]] = []
-    original = parallel.Workers.results
+    original = BothEnds.results
 
-    def recorded(self: parallel.Workers) -> Any:
-        wait_until_started(self.futures if all_started else self.futures[-1:])
+    def recorded(self: BothEnds[Any]) -> Any:
+        wait_until_taken(self, 1 if all_taken else self.count - 1)
         per_file.append([])
-        for chunk in original(self):
-            per_file[-1].append(0 if chunk is None else chunk.lines)
+        for index, chunk in enumerate(original(self)):
+            if index:  # the first range is always read here
+                per_file[-1].append(0 if chunk is None else chunk.lines)
             yield chunk
 
-    monkeypatch.setattr(parallel.Workers, "results", recorded)
+    monkeypatch.setattr(BothEnds, "results", recorded)
     return per_file
 
 
-def wait_until_started(futures: list[Any]) -> None:
+def wait_until_taken(shared: BothEnds[Any], first: int) -> None:
+    """Until workers have taken every task from `first` on."""
     deadline = time.monotonic() + 60
-    for future in futures:
-        while not (future.running() or future.done()):
-            assert time.monotonic() < deadline, "no worker started"
-            time.sleep(0.01)
+    while shared.back.value >= first:
+        assert time.monotonic() < deadline, "no worker took the tasks"
+        time.sleep(0.01)
 
 
 def test_a_large_file_is_read_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = [plain(n) for n in range(300)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
     folder = write_case(tmp_path, lines, bom=False, final_newline=True)
-    per_file = record_worker_lines(monkeypatch, all_started=True)
+    per_file = record_worker_lines(monkeypatch, all_taken=True)
     whole, in_parts = load_both(folder, 3, monkeypatch)
     assert in_parts == whole
     # three ranges of observations (two of the two-line entities): the first read here,
@@ -167,7 +170,7 @@ def test_ranges_no_worker_started_are_read_here(tmp_path: Path, monkeypatch: pyt
     """This process reads on from the front while a slow worker reads from the back."""
     lines = [plain(n) for n in range(200)] + [SPECIAL_LINES["unknown key"].replace("{n}", "1")]
     folder = write_case(tmp_path, lines, bom=False, final_newline=True)
-    per_file = record_worker_lines(monkeypatch, all_started=False)
+    per_file = record_worker_lines(monkeypatch, all_taken=False)
     monkeypatch.setattr(parallel, "read_chunk", slow_worker)
     whole, in_parts = load_both(folder, 2, monkeypatch, per_process=10)
     assert in_parts == whole
@@ -202,7 +205,7 @@ def test_a_failed_worker_leaves_nothing_behind(tmp_path: Path, monkeypatch: pyte
     gc.disable()  # so that only reference counting frees anything
     try:
         load_both(folder, 3, monkeypatch)
-        assert not [o for o in gc.get_objects() if isinstance(o, parallel.Workers)]
+        assert not [o for o in gc.get_objects() if isinstance(o, BothEnds)]
     finally:
         gc.enable()
 
@@ -214,17 +217,17 @@ def test_an_all_blank_file_is_still_empty(tmp_path: Path, monkeypatch: pytest.Mo
     assert f"{folder / 'observations.jsonl'}:1:1: warning: empty file" in whole[0]
 
 
-def failing_pool(*args: Any, **kwargs: Any) -> Any:
+def failing_start(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("daemonic processes are not allowed to have children")
 
 
 def test_no_workers_to_be_had_costs_only_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """In a daemonic process (or without fork) no worker starts: the file is read here."""
-    import concurrent.futures
+    import multiprocessing.process
 
     lines = [plain(n) for n in range(60)] + [SPECIAL_LINES["syntax"].replace("{n}", "1")]
     folder = write_case(tmp_path, lines, bom=False, final_newline=True)
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", failing_pool)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", failing_start)
     whole, in_parts = load_both(folder, 3, monkeypatch)
     assert in_parts == whole
 

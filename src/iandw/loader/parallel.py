@@ -19,30 +19,20 @@ out of memory) costs nothing but time: its ranges are read here.
 
 from __future__ import annotations
 
-import itertools
-import os
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
+from iandw.both_ends import BothEnds, available_cores
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
 from iandw.loader.fast import PlainFields, plain_fields
 from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items, jsonl_range
 from iandw.loader.source import RawDocument
 
-if TYPE_CHECKING:  # imported when a file is large enough: processes cost start-up time
-    from concurrent.futures import Future, ProcessPoolExecutor
-
 CHUNK_MIN_BYTES = 4 * MiB  # about half a second of reading: smaller ranges would not pay for their messages
 RANGES_PER_PROCESS = 32  # small ranges: this process waits at most for the two a worker holds
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def chunk_bounds(stream: BinaryIO, size: int, parts: int) -> list[tuple[int, int]]:
@@ -134,11 +124,11 @@ def read_jsonl_in_parts(
     `stream` is the open file: the ranges no worker read and the lines a
     worker left to this process are read through it.
     """
-    workers = Workers(real, file, ranges[1:], pool_size, limits)
-    try:
+    read_range = functools.partial(_read_range, real, file, ranges, limits)
+    with BothEnds(read_range, len(ranges), pool_size) as workers:
         base = 0
         found = False
-        for (start, end), chunk in zip(ranges, itertools.chain([None], workers.results()), strict=True):
+        for (start, end), chunk in zip(ranges, workers.results(), strict=True):
             if chunk is None:  # the first range, one no worker started, or a worker's that failed
                 stream.seek(start)
                 lines, found_here = yield from jsonl_range(stream, file, real, limits, start, end, base)
@@ -157,44 +147,8 @@ def read_jsonl_in_parts(
             base += chunk.lines
         if not found:
             yield Span(file).warning("empty file")
-    finally:
-        workers.close()
 
 
-class Workers:
-    """Forked workers reading ranges of one file from its end.
-
-    The results come in range order: a range's chunk, or None for this
-    process to read it (no worker started it, or its worker failed).
-    """
-
-    def __init__(
-        self, real: str, file: str, ranges: list[tuple[int, int]], pool_size: int, limits: Limits
-    ) -> None:
-        self.futures: list[Future[Chunk] | None] = [None] * len(ranges)  # None: read here
-        self.pool: ProcessPoolExecutor | None = None
-        try:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            context = multiprocessing.get_context("fork")
-            pool = self.pool = ProcessPoolExecutor(max_workers=pool_size, mp_context=context)
-            backwards: list[Future[Chunk] | None] = [
-                pool.submit(read_chunk, real, file, s, e, limits) for s, e in reversed(ranges)
-            ]
-            self.futures = backwards[::-1]
-        except Exception:  # no fork here, no processes left, a daemonic process …: all read here
-            pass
-
-    def results(self) -> Iterator[Chunk | None]:
-        for future in self.futures:
-            if future is None or future.cancel():  # not started: quicker to read it here than to wait
-                yield None
-            elif future.exception() is not None:  # a worker that failed: its range is read here instead
-                yield None  # (asked for, not raised: a raised one would tie this frame into a cycle)
-            else:
-                yield future.result()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+def _read_range(real: str, file: str, ranges: list[tuple[int, int]], limits: Limits, index: int) -> Chunk:
+    start, end = ranges[index]
+    return read_chunk(real, file, start, end, limits)
