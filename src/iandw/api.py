@@ -8,15 +8,20 @@ print(report.level, [h.posterior for h in report.hypotheses])
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable
+import functools
+import operator
+from collections.abc import Callable, Iterable, Sequence
 
-from iandw.assess import assess
+from iandw.assess import assess, fixed_variables
+from iandw.both_ends import BothEnds, available_cores
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
-from iandw.engine.compile import compile_indicator
+from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type
 from iandw.engine.match import World
+from iandw.engine.summary import pack, summarize, unpack
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
 from iandw.report import build_report
@@ -52,17 +57,90 @@ def evaluate_indicators(
     return results
 
 
+PARALLEL_MIN_OBSERVATIONS = 50_000  # fewer: a worker's start-up would cost more than it saves
+
+
+def summarized_indicators(
+    case: Case,
+    as_of_day: int,
+    keep: int,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> dict[str, IndicatorResult]:
+    """Every indicator, summarized for the report (iandw.engine.summary).
+
+    A large case's indicators are shared with up to `workers` processes
+    (this one included; default: one per core), the costliest first, each
+    sending back its summary (iandw.both_ends); the result is the same.
+    """
+    usable = visible(case.observations, as_of_day)
+    by_type = observations_by_type(usable)
+    fixed = fixed_per_indicator(case)
+    compiled = sorted(
+        (compile_indicator(indicator, case.registry) for indicator in case.indicators.values()),
+        key=lambda c: (-matching_cost(c, by_type), c.id),
+    )
+
+    def summary(index: int) -> IndicatorResult:
+        indicator = compiled[index]
+        world = World(case.registry, case.scales, indicator.variables)
+        result = evaluate_indicator(indicator, usable, world, as_of_day, by_type)
+        return summarize(result, fixed[indicator.id], keep)
+
+    processes = available_cores() if workers is None else workers
+    pool_size = processes - 1 if len(usable) >= PARALLEL_MIN_OBSERVATIONS else 0
+    observation = functools.partial(record_by_id, usable)
+    results: dict[str, IndicatorResult] = {}
+    with BothEnds(lambda index: pack(summary(index)), len(compiled), pool_size) as shared:
+        for index, packed in enumerate(shared.results()):
+            indicator = compiled[index]
+            if packed is None:  # no worker started it, or its worker failed
+                results[indicator.id] = summary(index)
+            else:
+                results[indicator.id] = unpack(packed, indicator, observation)
+            if progress is not None:
+                progress(len(results))
+    return results
+
+
+def fixed_per_indicator(case: Case) -> dict[str, list[dict[str, str]]]:
+    """Per indicator, the variables each hypothesis using it fixes."""
+    fixed: dict[str, list[dict[str, str]]] = {indicator_id: [] for indicator_id in case.indicators}
+    for hypothesis in case.hypotheses.values():
+        for entry, assignment in fixed_variables(hypothesis, case.indicators, case.registry):
+            fixed[entry.id].append(assignment)
+    return fixed
+
+
+def matching_cost(indicator: CompiledIndicator, by_type: dict[str, list[ObservationRecord]]) -> int:
+    """A rough cost: the observations its selections look at."""
+    return sum(len(by_type.get(kind, ())) for selection in indicator.selections for kind in selection.types)
+
+
+def record_by_id(observations: Sequence[ObservationRecord], observation_id: str) -> ObservationRecord:
+    """The observation of that id in `observations`, which are sorted by id (a case's are)."""
+    found = observations[bisect.bisect_left(observations, observation_id, key=_record_id)]
+    assert found.id == observation_id
+    return found
+
+
+_record_id = operator.attrgetter("id")
+
+
 def evaluate(
     case: Case,
     as_of: dt.date | None = None,
     max_matches: int = DEFAULT_MAX_MATCHES,
     diagnostics: Iterable[Diagnostic] = (),
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Evaluate every indicator and hypothesis; `as_of` defaults to today.
 
     `progress`, if given, is called with (steps done, steps): one step per
-    indicator, and one for the hypotheses and the report.
+    indicator, and one for the hypotheses and the report.  A large case is
+    evaluated by up to `workers` processes (default: one per core; 1: this
+    process alone), with the same report.
     """
     as_of_day = date_to_day(as_of or dt.date.today())
     steps = len(case.indicators) + 1
@@ -72,7 +150,7 @@ def evaluate(
             progress(done, steps)
 
     with paused_gc():
-        results = evaluate_indicators(case, as_of_day, progress=step)
+        results = summarized_indicators(case, as_of_day, max_matches, step, workers)
         assessments = [
             assess(hypothesis, results, case.registry, case.tables)
             for _, hypothesis in sorted(case.hypotheses.items())

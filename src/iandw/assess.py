@@ -10,11 +10,12 @@ fire applies its absent likelihood ratio.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from iandw.dates import Truth
 from iandw.engine.evaluate import GroupResult, IndicatorResult
-from iandw.model.documents import Hypothesis, HypothesisIndicator
+from iandw.model.documents import Hypothesis, HypothesisIndicator, Indicator
 from iandw.model.registry import EntityRegistry
 from iandw.score import ScoringTables, likelihood_term, posterior, warning_level
 
@@ -88,21 +89,31 @@ def choose_group(result: IndicatorResult, fixed: dict[str, str]) -> GroupResult 
     return min((g for g in groups if strength(g) == best), key=lambda g: sorted(g.vars.items()))
 
 
+def fixed_variables(
+    hypothesis: Hypothesis, indicators: Mapping[str, Indicator], registry: EntityRegistry
+) -> list[tuple[HypothesisIndicator, dict[str, str]]]:
+    """Each indicator the hypothesis uses, with the variables its `bind` fixes there (entity ids)."""
+    entries = hypothesis.entries()
+    if entries is None:
+        entries = [HypothesisIndicator(id=indicator_id) for indicator_id in sorted(indicators)]
+    bind = {name: registry.resolve_id(value) or value for name, value in hypothesis.bind.items()}
+    return [
+        (entry, {name: value for name, value in bind.items() if name in indicators[entry.id].vars})
+        for entry in entries
+    ]
+
+
 def assess(
     hypothesis: Hypothesis,
     results: dict[str, IndicatorResult],
     registry: EntityRegistry,
     tables: ScoringTables,
 ) -> HypothesisAssessment:
-    entries = hypothesis.entries()
-    if entries is None:
-        entries = [HypothesisIndicator(id=indicator_id) for indicator_id in sorted(results)]
-    bind = {name: registry.resolve_id(value) or value for name, value in hypothesis.bind.items()}
     assessments = []
-    for entry in entries:
+    indicators = {indicator_id: result.indicator.indicator for indicator_id, result in results.items()}
+    for entry, fixed in fixed_variables(hypothesis, indicators, registry):
         result = results[entry.id]
         indicator = result.indicator.indicator
-        fixed = {name: value for name, value in bind.items() if name in indicator.vars}
         group = choose_group(result, fixed)
         assessments.append(
             IndicatorAssessment(
