@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import os
 import pickle
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 import iandw.api
 from iandw.api import evaluate, evaluate_indicators, fixed_per_indicator, record_by_id, visible
-from iandw.assess import assess
+from iandw.assess import assess, choose_group
 from iandw.both_ends import BothEnds
 from iandw.dates import Truth, date_to_day
 from iandw.engine.evaluate import IndicatorResult
@@ -32,7 +33,7 @@ from iandw.render import render
 from iandw.report import build_report
 from test_bandjoin import worlds as band_join_worlds
 from test_differential import cases as small_cases
-from worlds import checked
+from worlds import checked, entity, observation, source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +53,9 @@ def sent_report(case: Case, as_of: dt.date, max_matches: int) -> str:
     fixed = fixed_per_indicator(case)
     results: dict[str, IndicatorResult] = {}
     for indicator_id, result in evaluate_indicators(case, day).items():
-        sent = pickle.loads(pickle.dumps(pack(summarize(result, fixed[indicator_id], max_matches))))
+        chosen = [choose_group(result, assignment) for assignment in fixed[indicator_id]]
+        summary = summarize(result, [group for group in chosen if group is not None], max_matches)
+        sent = pickle.loads(pickle.dumps(pack(summary)))
         results[indicator_id] = unpack(sent, result.indicator, functools.partial(record_by_id, usable))
     assessments = [assess(h, results, case.registry, case.tables) for _, h in sorted(case.hypotheses.items())]
     return render(build_report(case, results, assessments, day, max_matches), "json")
@@ -80,10 +83,56 @@ def test_summaries_agree_on_band_joined_groups(world: tuple[Any, str], max_match
 
 
 def test_a_summary_will_not_show_more_than_it_kept() -> None:
-    group = KeptGroup({}, Truth.DEFINITE, 3, 0, matches=[], near_misses=[], kept=0)
+    group = KeptGroup({}, Truth.DEFINITE, 3, 0, matches={1: [], 2: []}, near_misses={1: []})
     assert group.top_near_misses() == []  # none were found: nothing is missing
-    with pytest.raises(ValueError, match="keeps 0 bindings"):
-        group.top_matches(1)
+    assert group.top_matches(2) == []
+    with pytest.raises(ValueError, match=r"keeps the first \[1, 2\] bindings, not 3"):
+        group.top_matches(3)
+
+
+def star(indicator_id: str, spoke: str) -> dict[str, Any]:
+    return {
+        "kind": "indicator",
+        "id": indicator_id,
+        "title": indicator_id,
+        "vars": {"g": {"type": "group"}},
+        "select": {
+            "hub": {"type": "hub", "entities": [{"of": "$g"}]},
+            "spoke": {"type": spoke, "entities": [{"of": "$g"}]},
+        },
+        "require": [{"first": "hub", "then": "spoke", "within": "10d"}],
+        "likelihood_ratio": 2,
+    }
+
+
+@pytest.mark.parametrize("max_matches", [1, 5])
+def test_tied_band_joined_matches_are_reported_as_by_the_whole_result(max_matches: int) -> None:
+    """Two hub observations tie; the best match alone and the first of five may differ, as before.
+
+    The shared evidence names the best match of each indicator (asked for
+    alone), the listing the first `max_matches`: the summary keeps both.
+    """
+    documents = [
+        entity("g1", "group"),
+        star("i1", "beta"),
+        star("i2", "gamma"),
+        {"kind": "hypothesis", "id": "h", "statement": "h", "prior": 0.5},
+        # equally confident hub observations: the earlier has the larger id
+        observation("a-2", "hub", "2023-01-01", ["g1"], [source("s", "B2")]),
+        observation("a-1", "hub", "2023-01-05", ["g1"], [source("s", "B2")]),
+    ]
+    for spoke in ("beta", "gamma"):
+        documents.append(observation(f"{spoke}-00", spoke, "2023-01-03", ["g1"], [source("s", "B2")]))
+        documents += [
+            observation(f"{spoke}-{n:02d}", spoke, "2023-01-13", ["g1"], [source("s", "B2")])
+            for n in range(1, 30)
+        ]
+    assert_summaries_agree(documents, dt.date(2023, 12, 1), max_matches)
+
+
+def test_at_least_one_match_is_kept() -> None:
+    with pytest.raises(ValueError, match="max_matches is at least 1"):
+        evaluate(shipped_case(), max_matches=0)
 
 
 # --- in forked workers ---------------------------------------------------------------------------
@@ -118,6 +167,14 @@ def test_indicators_evaluated_by_workers_give_the_same_report(
     as_of = dt.date(2023, 10, 6)
     alone = render(evaluate(case, as_of=as_of, workers=1), "json")
     monkeypatch.setattr(iandw.api, "PARALLEL_MIN_OBSERVATIONS", 0)
+    here = os.getpid()
+
+    def slow_here(*args: Any) -> Any:  # so that a worker surely takes some indicators
+        if os.getpid() == here:
+            time.sleep(0.2)
+        return summarize(*args)
+
+    monkeypatch.setattr(iandw.api, "summarize", slow_here)
     sent = count_sent(monkeypatch)
     shared = render(evaluate(case, as_of=as_of, workers=workers), "json")
     assert shared == alone

@@ -11,15 +11,14 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import operator
 from collections.abc import Callable, Iterable, Sequence
 
-from iandw.assess import assess, fixed_variables
+from iandw.assess import assess, choose_group, fixed_variables
 from iandw.both_ends import BothEnds, available_cores
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
 from iandw.engine.compile import CompiledIndicator, compile_indicator
-from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type
+from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type, record_id
 from iandw.engine.match import World
 from iandw.engine.summary import pack, summarize, unpack
 from iandw.model.case import Case, ObservationRecord
@@ -78,14 +77,15 @@ def summarized_indicators(
     fixed = fixed_per_indicator(case)
     compiled = sorted(
         (compile_indicator(indicator, case.registry) for indicator in case.indicators.values()),
-        key=lambda c: (-matching_cost(c, by_type), c.id),
+        key=lambda c: (-matching_cost(c, by_type, len(usable)), c.id),
     )
 
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
         world = World(case.registry, case.scales, indicator.variables)
         result = evaluate_indicator(indicator, usable, world, as_of_day, by_type)
-        return summarize(result, fixed[indicator.id], keep)
+        chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
+        return summarize(result, [group for group in chosen if group is not None], keep)
 
     processes = available_cores() if workers is None else workers
     pool_size = processes - 1 if len(usable) >= PARALLEL_MIN_OBSERVATIONS else 0
@@ -112,19 +112,22 @@ def fixed_per_indicator(case: Case) -> dict[str, list[dict[str, str]]]:
     return fixed
 
 
-def matching_cost(indicator: CompiledIndicator, by_type: dict[str, list[ObservationRecord]]) -> int:
-    """A rough cost: the observations its selections look at."""
-    return sum(len(by_type.get(kind, ())) for selection in indicator.selections for kind in selection.types)
+def matching_cost(
+    indicator: CompiledIndicator, by_type: dict[str, list[ObservationRecord]], every: int
+) -> int:
+    """A rough cost: the observations its selections look at (a selection of no type: `every` one)."""
+    return sum(
+        sum(len(by_type.get(kind, ())) for kind in selection.types) if selection.types else every
+        for selection in indicator.selections
+    )
 
 
 def record_by_id(observations: Sequence[ObservationRecord], observation_id: str) -> ObservationRecord:
-    """The observation of that id in `observations`, which are sorted by id (a case's are)."""
-    found = observations[bisect.bisect_left(observations, observation_id, key=_record_id)]
-    assert found.id == observation_id
-    return found
-
-
-_record_id = operator.attrgetter("id")
+    """The observation of that id: found by bisection, as a case's observations are sorted by id."""
+    index = bisect.bisect_left(observations, observation_id, key=record_id)
+    if index < len(observations) and observations[index].id == observation_id:
+        return observations[index]
+    return next(o for o in observations if o.id == observation_id)  # a list not sorted by id
 
 
 def evaluate(
@@ -142,6 +145,8 @@ def evaluate(
     evaluated by up to `workers` processes (default: one per core; 1: this
     process alone), with the same report.
     """
+    if max_matches < 1:
+        raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")
     as_of_day = date_to_day(as_of or dt.date.today())
     steps = len(case.indicators) + 1
 

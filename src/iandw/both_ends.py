@@ -14,19 +14,19 @@ copy of this process, so it may use anything this process holds — a whole
 case — without sending it; only its result is sent back, and must pickle.
 A worker that fails for any reason (no fork on this platform, killed, out
 of memory, an exception) costs nothing but time: its tasks are done here.
+Each worker has its own pipe, of which it holds the only write end, so its
+end, even in the middle of a result, is seen here as the pipe's end; and a
+worker whose parent has ended stops at its next task or result.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import queue
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
-
-POLL_SECONDS = 0.5  # how often a wait for a worker's result checks that the worker still lives
 
 
 def available_cores() -> int:
@@ -36,17 +36,23 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing's Process, imported only with work to share
+    results: Any  # the read end of its pipe
+
+
 class BothEnds(Generic[T]):
     """Tasks 0..count-1 shared with `pool_size` forked workers; task 0 is always done here.
 
-    `results()` gives, in order, each task's result, or None where this
-    process must do the task itself (no worker took it, or its worker
-    failed).  Use as a context manager: leaving stops the workers.
+    Use as a context manager: leaving stops the workers.  multiprocessing,
+    pickle and threading are imported only with work to share, so that a
+    small case's start-up does not pay for them.
     """
 
     def __init__(self, task: Callable[[int], T], count: int, pool_size: int) -> None:
         self.count = count
-        self.workers: list[Any] = []
+        self.workers: list[_Worker] = []
         if count < 2 or pool_size < 1:
             return
         try:
@@ -56,25 +62,37 @@ class BothEnds(Generic[T]):
             self.lock = context.Lock()
             self.front = context.RawValue("q", 1)  # the first task no one has taken
             self.back = context.RawValue("q", count - 1)  # the last task no one has taken
-            self.sent: Any = context.Queue()
-            for _ in range(min(pool_size, count - 1)):
-                worker = context.Process(target=self._work, args=(task,), daemon=True)
-                worker.start()
-                self.workers.append(worker)
+            pipes = [context.Pipe(duplex=False) for _ in range(min(pool_size, count - 1))]
+            for reader, writer in pipes:
+                process = context.Process(target=self._work, args=(task, writer, pipes, os.getpid()))
+                process.daemon = True
+                process.start()
+                writer.close()  # the worker's is then the only write end
+                self.workers.append(_Worker(process, reader))
+            self.inbox = self._receive_in_background()
         except Exception:  # no fork here, no processes left, a daemonic process …: all done here
             self.close()
+        except BaseException:  # interrupted while starting workers: stop those that started
+            self.close()
+            raise
 
-    def _work(self, task: Callable[[int], T]) -> None:
+    def _work(self, task: Callable[[int], T], results: Any, pipes: list[Any], parent: int) -> None:
         """In a worker: take tasks from the back until the two ends meet; send each result."""
-        while (index := self._take_from_back()) is not None:
-            sent: tuple[int, bytes | None]
+        import pickle
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # this process handles Ctrl-C and stops workers
+        for reader, _ in pipes:
+            reader.close()  # so that a pipe ends when this process's parent does
+        while os.getppid() == parent and (index := self._take_from_back()) is not None:
             try:
-                sent = (index, pickle.dumps(task(index), pickle.HIGHEST_PROTOCOL))
+                sent = pickle.dumps((index, task(index)), pickle.HIGHEST_PROTOCOL)
             except Exception:
-                sent = (index, None)  # done here instead, where the same exception tells the user
-            self.sent.put(sent)
-        self.sent.close()
-        self.sent.join_thread()  # everything is in the pipe before this worker ends
+                sent = pickle.dumps((index, None))  # done here instead, where the same error tells the user
+            try:
+                results.send_bytes(sent)
+            except OSError:  # no one reads any more
+                return
 
     def _take_from_back(self) -> int | None:
         with self.lock:
@@ -91,34 +109,59 @@ class BothEnds(Generic[T]):
                 return True
             return False
 
+    def _receive_in_background(self) -> Any:
+        """Read every worker's results as they come, so that no worker waits to send one.
+
+        The inbox gets each pickled (index, result), and None per worker that ended.
+        """
+        import queue
+        import threading
+        from multiprocessing.connection import wait
+
+        inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+        def receive() -> None:
+            open_pipes = [worker.results for worker in self.workers]
+            while open_pipes:
+                ready = wait(open_pipes)
+                for pipe in [pipe for pipe in open_pipes if pipe in ready]:
+                    try:
+                        data = pipe.recv_bytes()
+                    except (EOFError, OSError):  # the worker ended, perhaps in the middle of a result
+                        open_pipes.remove(pipe)
+                        inbox.put(None)
+                        continue
+                    inbox.put(data)
+
+        self.receiver = threading.Thread(target=receive, daemon=True)
+        self.receiver.start()
+        return inbox
+
     def results(self) -> Iterator[T | None]:
+        """Each task's result in order, or None where this process must do the task itself.
+
+        None: no worker took it, or its worker failed (tasks never return None).
+        """
         if not self.workers:
             yield from (None for _ in range(self.count))
             return
+        import pickle
+
         yield None  # task 0
-        received: dict[int, bytes | None] = {}
+        received: dict[int, Any] = {}
+        ended = 0
         for index in range(1, self.count):
             if self._take_from_front(index):
                 yield None
                 continue
-            while index not in received and self._receive(received):
-                pass
-            data = received.pop(index, None)
-            yield None if data is None else pickle.loads(data)
-
-    def _receive(self, received: dict[int, bytes | None]) -> bool:
-        """Wait for one result; False once every worker has ended and nothing more will come."""
-        try:
-            index, data = self.sent.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            if any(worker.is_alive() for worker in self.workers):
-                return True
-            try:  # all ended: what they sent is in the pipe already
-                index, data = self.sent.get_nowait()
-            except queue.Empty:
-                return False
-        received[index] = data
-        return True
+            while index not in received and ended < len(self.workers):
+                item = self.inbox.get()
+                if item is None:
+                    ended += 1
+                else:
+                    done, result = pickle.loads(item)
+                    received[done] = result
+            yield received.pop(index, None)
 
     def close(self) -> None:
         if not self.workers:
@@ -126,9 +169,13 @@ class BothEnds(Generic[T]):
         with self.lock:
             self.back.value = -1  # take nothing more
         for worker in self.workers:
-            if worker.is_alive():
-                worker.terminate()  # this process no longer needs what it is doing
-            worker.join()
+            if worker.process.is_alive():
+                worker.process.terminate()  # this process no longer needs what it is doing
+            worker.process.join()
+        if getattr(self, "receiver", None) is not None:
+            self.receiver.join()  # every pipe has ended: the workers have
+        for worker in self.workers:
+            worker.results.close()
         self.workers = []
 
     def __enter__(self) -> BothEnds[T]:

@@ -221,7 +221,7 @@ def match_candidates(
         elif len(selection.types) == 1:
             pool = by_type.get(next(iter(selection.types)), [])
         else:
-            pool = sorted((o for t in selection.types for o in by_type.get(t, ())), key=_record_id)
+            pool = sorted((o for t in selection.types for o in by_type.get(t, ())), key=record_id)
         cache: dict[tuple[Reference, ...], list[Assignment]] = {}
         candidates[selection.name] = [
             (observation, assignment)
@@ -234,12 +234,12 @@ def match_candidates(
 def observations_by_type(observations: Iterable[ObservationRecord]) -> dict[str, list[ObservationRecord]]:
     """The observations of each type, in id order (what matching visits)."""
     by_type: dict[str, list[ObservationRecord]] = defaultdict(list)
-    for observation in sorted(observations, key=_record_id):
+    for observation in sorted(observations, key=record_id):
         by_type[observation.type].append(observation)
     return by_type
 
 
-_record_id = operator.attrgetter("id")
+record_id = operator.attrgetter("id")
 
 
 def visible_candidates(candidates: Candidates, as_of: int) -> Candidates:

@@ -36,15 +36,19 @@ from iandw.model.case import ObservationRecord
 
 @dataclass
 class KeptGroup(GroupResult):
-    """A group's status and counts, with its first `kept` matches and near misses."""
+    """A group's status and counts, with its first matches and near misses for the limits kept.
+
+    Kept per limit, not as one list: for a band-joined group, the first of
+    five matches need not be the first match asked for alone, when several
+    tie (iandw.engine.bandjoin); the summary answers as the group did.
+    """
 
     vars: Assignment
     found: Truth
     matches_found: int
     near_misses_found: int
-    matches: list[Binding]
-    near_misses: list[Binding]
-    kept: int
+    matches: dict[int, list[Binding]]  # per limit kept
+    near_misses: dict[int, list[Binding]]
 
     @property
     def truth(self) -> Truth:
@@ -59,26 +63,33 @@ class KeptGroup(GroupResult):
         return self.near_misses_found
 
     def top_matches(self, limit: int | None = None) -> list[Binding]:
-        return self._first(self.matches, self.matches_found, limit)
+        return _kept(self.matches, self.matches_found, limit)
 
     def top_near_misses(self, limit: int | None = None) -> list[Binding]:
-        return self._first(self.near_misses, self.near_misses_found, limit)
-
-    def _first(self, kept: list[Binding], found: int, limit: int | None) -> list[Binding]:
-        if found > len(kept) and (limit is None or limit > len(kept)):
-            raise ValueError(f"a summary keeps {self.kept} bindings per list, not {limit}")
-        return kept[:limit]
+        return _kept(self.near_misses, self.near_misses_found, limit)
 
 
-def summarize(result: IndicatorResult, fixed: Iterable[Assignment], keep: int) -> IndicatorResult:
-    """The groups a report shows, and every group agreeing with one of `fixed`, each kept to `keep`.
+def _kept(kept: dict[int, list[Binding]], found: int, limit: int | None) -> list[Binding]:
+    if limit in kept:
+        return list(kept[limit])
+    longest = kept[max(kept)]
+    if len(longest) == found and (limit is None or limit >= found):  # asked for all there is
+        return list(longest)
+    raise ValueError(f"a summary keeps the first {sorted(kept)} bindings, not {limit}")
 
-    `fixed`: the variables each hypothesis using the indicator fixes (its
-    `bind`, iandw.assess.fixed_variables).
+
+def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int) -> IndicatorResult:
+    """The groups a report shows, and those `chosen` by hypotheses, each kept to its first `keep`.
+
+    Also kept: each group's first match and near miss alone, which decide
+    its confidence and how close it came (`GroupResult.confidence`,
+    `GroupResult.closeness`).  The hypotheses' choices are the same from
+    the summary: the chosen group is in it, and whatever else is can only be
+    weaker (iandw.assess.choose_group).
     """
     needed = {key for key, group in result.groups.items() if group.truth != Truth.FALSE}
-    for assignment in fixed:
-        needed.update(vars_key(group.vars) for group in result.agreeing(assignment))
+    needed.update(vars_key(group.vars) for group in chosen)
+    limits = sorted({1, keep})
     groups: dict[VarsKey, GroupResult] = {}
     for key in sorted(needed):
         group = result.groups[key]
@@ -87,16 +98,16 @@ def summarize(result: IndicatorResult, fixed: Iterable[Assignment], keep: int) -
             found=group.truth,
             matches_found=group.match_count,
             near_misses_found=group.near_miss_count,
-            matches=group.top_matches(keep),
-            near_misses=group.top_near_misses(keep),
-            kept=keep,
+            matches={limit: group.top_matches(limit) for limit in limits},
+            near_misses={limit: group.top_near_misses(limit) for limit in limits},
         )
     return IndicatorResult(result.indicator, groups, result.selected)
 
 
-# A summary as plain data: per group, its key, truth, counts, kept and bindings;
-# per binding, (selection, observation id) pairs, its truth and its checks as
-# (require, truth, distance, detail).  Plain tuples pickle fastest.
+# A summary as plain data: per group, its variables, truth, counts, and its
+# bindings per limit kept; per binding, (selection, observation id) pairs, its
+# truth and its checks as (require, truth, distance, detail).  Plain tuples
+# pickle fastest.
 Packed = tuple[list[tuple[Any, ...]], dict[str, list[Assignment]]]
 
 
@@ -108,18 +119,20 @@ def pack(summary: IndicatorResult) -> Packed:
         checks = tuple((c.require, int(c.truth), c.distance, c.detail) for c in found.checks)
         return observations, int(found.truth), checks
 
+    def per_limit(kept: dict[int, list[Binding]]) -> dict[int, list[tuple[Any, ...]]]:
+        return {limit: [binding(b) for b in bindings] for limit, bindings in kept.items()}
+
     groups = []
-    for key, group in summary.groups.items():
+    for group in summary.groups.values():
         assert isinstance(group, KeptGroup)
         groups.append(
             (
-                key,
+                tuple(group.vars.items()),  # in the group's own order, not sorted
                 int(group.found),
                 group.matches_found,
                 group.near_misses_found,
-                group.kept,
-                [binding(b) for b in group.matches],
-                [binding(b) for b in group.near_misses],
+                per_limit(group.matches),
+                per_limit(group.near_misses),
             )
         )
     return groups, summary.selected
@@ -131,29 +144,38 @@ def unpack(
     """The summary `pack` was given, with `observation(id)` for each observation it names."""
     packed_groups, selected = packed
     groups: dict[VarsKey, GroupResult] = {}
-    for key, truth, matches_found, near_misses_found, kept, matches, near_misses in packed_groups:
-        assignment = dict(key)
+    for items, truth, matches_found, near_misses_found, matches, near_misses in packed_groups:
+        assignment = dict(items)
 
-        def binding(data: tuple[Any, ...], assignment: Assignment = assignment) -> Binding:
-            chosen, found, checks = data
-            return Binding(
-                {name: observation(observation_id) for name, observation_id in chosen},
-                assignment,
-                [
-                    # the detail was written in the worker: explaining it again returns it
-                    CheckResult(require, Truth(truth), distance, functools.partial(str, detail))
-                    for require, truth, distance, detail in checks
-                ],
-                Truth(found),
-            )
+        def per_limit(
+            kept: dict[int, list[tuple[Any, ...]]], vars: Assignment = assignment
+        ) -> dict[int, list[Binding]]:
+            return {
+                limit: [_binding(data, vars, observation) for data in found] for limit, found in kept.items()
+            }
 
-        groups[key] = KeptGroup(
+        groups[vars_key(assignment)] = KeptGroup(
             assignment,
             Truth(truth),
             matches_found,
             near_misses_found,
-            [binding(b) for b in matches],
-            [binding(b) for b in near_misses],
-            kept,
+            per_limit(matches),
+            per_limit(near_misses),
         )
     return IndicatorResult(indicator, groups, selected)
+
+
+def _binding(
+    data: tuple[Any, ...], assignment: Assignment, observation: Callable[[str], ObservationRecord]
+) -> Binding:
+    chosen, truth, checks = data
+    return Binding(
+        {name: observation(observation_id) for name, observation_id in chosen},
+        assignment,
+        [
+            # the detail was written where the check was made: explaining it again returns it
+            CheckResult(require, Truth(found), distance, functools.partial(str, detail))
+            for require, found, distance, detail in checks
+        ],
+        Truth(truth),
+    )
