@@ -45,9 +45,9 @@ class _Worker:
 class BothEnds(Generic[T]):
     """Tasks 0..count-1 shared with `pool_size` forked workers; task 0 is always done here.
 
-    Use as a context manager: leaving stops the workers.  multiprocessing,
-    pickle and threading are imported only with work to share, so that a
-    small case's start-up does not pay for them.
+    Use as a context manager: leaving stops the workers.  multiprocessing
+    and pickle are imported only with work to share, so that a small case's
+    start-up does not pay for them.
     """
 
     def __init__(self, task: Callable[[int], T], count: int, pool_size: int) -> None:
@@ -69,7 +69,6 @@ class BothEnds(Generic[T]):
                 process.start()
                 writer.close()  # the worker's is then the only write end
                 self.workers.append(_Worker(process, reader))
-            self.inbox = self._receive_in_background()
         except Exception:  # no fork here, no processes left, a daemonic process …: all done here
             self.close()
         except BaseException:  # interrupted while starting workers: stop those that started
@@ -77,22 +76,44 @@ class BothEnds(Generic[T]):
             raise
 
     def _work(self, task: Callable[[int], T], results: Any, pipes: list[Any], parent: int) -> None:
-        """In a worker: take tasks from the back until the two ends meet; send each result."""
-        import pickle
-        import signal
+        """In a worker: take tasks from the back until the two ends meet; send each result.
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # this process handles Ctrl-C and stops workers
-        for reader, _ in pipes:
-            reader.close()  # so that a pipe ends when this process's parent does
-        while os.getppid() == parent and (index := self._take_from_back()) is not None:
+        A thread sends the results, so that working never waits for this
+        process's parent to read them.
+        """
+        import pickle
+        import queue
+        import signal
+        import threading
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops its workers
+        for reader, writer in pipes:  # so that each pipe ends with its worker, or with the parent
+            reader.close()
+            if writer is not results:
+                writer.close()
+        outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        unread = threading.Event()
+
+        def send() -> None:
+            while (data := outbox.get()) is not None:
+                try:
+                    results.send_bytes(data)
+                except OSError:  # the parent has ended
+                    unread.set()
+                    return
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        while (
+            not unread.is_set() and os.getppid() == parent and (index := self._take_from_back()) is not None
+        ):
             try:
-                sent = pickle.dumps((index, task(index)), pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps((index, task(index)), pickle.HIGHEST_PROTOCOL)
             except Exception:
-                sent = pickle.dumps((index, None))  # done here instead, where the same error tells the user
-            try:
-                results.send_bytes(sent)
-            except OSError:  # no one reads any more
-                return
+                data = pickle.dumps((index, None))  # done here instead, where the same error tells the user
+            outbox.put(data)
+        outbox.put(None)
+        sender.join()
 
     def _take_from_back(self) -> int | None:
         with self.lock:
@@ -109,34 +130,6 @@ class BothEnds(Generic[T]):
                 return True
             return False
 
-    def _receive_in_background(self) -> Any:
-        """Read every worker's results as they come, so that no worker waits to send one.
-
-        The inbox gets each pickled (index, result), and None per worker that ended.
-        """
-        import queue
-        import threading
-        from multiprocessing.connection import wait
-
-        inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-
-        def receive() -> None:
-            open_pipes = [worker.results for worker in self.workers]
-            while open_pipes:
-                ready = wait(open_pipes)
-                for pipe in [pipe for pipe in open_pipes if pipe in ready]:
-                    try:
-                        data = pipe.recv_bytes()
-                    except (EOFError, OSError):  # the worker ended, perhaps in the middle of a result
-                        open_pipes.remove(pipe)
-                        inbox.put(None)
-                        continue
-                    inbox.put(data)
-
-        self.receiver = threading.Thread(target=receive, daemon=True)
-        self.receiver.start()
-        return inbox
-
     def results(self) -> Iterator[T | None]:
         """Each task's result in order, or None where this process must do the task itself.
 
@@ -145,23 +138,31 @@ class BothEnds(Generic[T]):
         if not self.workers:
             yield from (None for _ in range(self.count))
             return
-        import pickle
-
         yield None  # task 0
         received: dict[int, Any] = {}
-        ended = 0
+        open_pipes = [worker.results for worker in self.workers]
         for index in range(1, self.count):
             if self._take_from_front(index):
                 yield None
                 continue
-            while index not in received and ended < len(self.workers):
-                item = self.inbox.get()
-                if item is None:
-                    ended += 1
-                else:
-                    done, result = pickle.loads(item)
-                    received[done] = result
+            while index not in received and open_pipes:
+                self._receive(open_pipes, received)
             yield received.pop(index, None)
+
+    @staticmethod
+    def _receive(open_pipes: list[Any], received: dict[int, Any]) -> None:
+        """Wait for at least one result, or for a worker's end (its pipe is then dropped)."""
+        import pickle
+        from multiprocessing.connection import wait
+
+        ready = wait(open_pipes)
+        for pipe in [pipe for pipe in open_pipes if pipe in ready]:
+            try:
+                index, result = pickle.loads(pipe.recv_bytes())
+            except (EOFError, OSError):  # the worker ended, perhaps in the middle of a result
+                open_pipes.remove(pipe)
+                continue
+            received[index] = result
 
     def close(self) -> None:
         if not self.workers:
@@ -172,9 +173,6 @@ class BothEnds(Generic[T]):
             if worker.process.is_alive():
                 worker.process.terminate()  # this process no longer needs what it is doing
             worker.process.join()
-        if getattr(self, "receiver", None) is not None:
-            self.receiver.join()  # every pipe has ended: the workers have
-        for worker in self.workers:
             worker.results.close()
         self.workers = []
 
