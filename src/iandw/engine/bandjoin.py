@@ -25,7 +25,7 @@ import heapq
 import itertools
 import math
 from dataclasses import InitVar, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
 from iandw.engine.compile import AS_OF, CompiledIndicator
@@ -374,6 +374,7 @@ def _violation(s_lo: Any, s_hi: Any, h_lo: Any, h_hi: Any, low: float, high: flo
 class BandJoinGroup(GroupResult):
     """A group evaluated by band join; matches and near misses found on demand."""
 
+    nested_tops: ClassVar[bool] = False  # ties are broken by date order before the limit
     vars: Assignment
     plan: StarPlan
     compiled: CompiledIndicator

@@ -81,15 +81,15 @@ def _kept(kept: dict[int, list[Binding]], found: int, limit: int | None) -> list
 def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int) -> IndicatorResult:
     """The groups a report shows, and those `chosen` by hypotheses, each kept to its first `keep`.
 
-    Also kept: each group's first match and near miss alone, which decide
-    its confidence and how close it came (`GroupResult.confidence`,
-    `GroupResult.closeness`).  The hypotheses' choices are the same from
-    the summary: the chosen group is in it, and whatever else is can only be
-    weaker (iandw.assess.choose_group).
+    Also kept, where it may not be the first of those: a group's first
+    match alone, which decides its confidence, and, for a group that did
+    not fire, its first near miss alone, which tells how close it came
+    (`GroupResult.confidence`, `GroupResult.closeness`).  The hypotheses'
+    choices are the same from the summary: the chosen group is in it, and
+    whatever else is can only be weaker (iandw.assess.choose_group).
     """
     needed = {key for key, group in result.groups.items() if group.truth != Truth.FALSE}
     needed.update(vars_key(group.vars) for group in chosen)
-    limits = sorted({1, keep})
     groups: dict[VarsKey, GroupResult] = {}
     for key in sorted(needed):
         group = result.groups[key]
@@ -98,10 +98,25 @@ def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int)
             found=group.truth,
             matches_found=group.match_count,
             near_misses_found=group.near_miss_count,
-            matches={limit: group.top_matches(limit) for limit in limits},
-            near_misses={limit: group.top_near_misses(limit) for limit in limits},
+            matches=_first(group.top_matches, keep, group.nested_tops, alone=True),
+            # alone, the closest near miss only tells how close a group that did not fire came
+            near_misses=_first(
+                group.top_near_misses, keep, group.nested_tops, alone=group.truth == Truth.FALSE
+            ),
         )
     return IndicatorResult(result.indicator, groups, result.selected)
+
+
+def _first(
+    top: Callable[[int], list[Binding]], keep: int, nested: bool, alone: bool
+) -> dict[int, list[Binding]]:
+    """The first `keep` bindings, and the first alone where it may be asked for and may differ."""
+    kept = {keep: top(keep)}
+    if nested:
+        kept[1] = kept[keep][:1]
+    elif alone:
+        kept[1] = top(1)
+    return kept
 
 
 # A summary as plain data: per group, its variables, truth, counts, and its
