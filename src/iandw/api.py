@@ -140,7 +140,8 @@ def evaluate(
 ) -> Report:
     """Evaluate every indicator and hypothesis; `as_of` defaults to today.
 
-    `progress`, if given, is called with (steps done, steps): one step per
+    `max_matches` (at least 1): the matches and near misses listed per
+    group; the report counts them all.  `progress`, if given, is called with (steps done, steps): one step per
     indicator, and one for the hypotheses and the report.  A large case is
     evaluated by up to `workers` processes (default: one per core; 1: this
     process alone), with the same report.
