@@ -198,3 +198,27 @@ def test_a_failing_worker_costs_only_time(monkeypatch: pytest.MonkeyPatch) -> No
     sent = count_sent(monkeypatch)
     assert render(evaluate(case, as_of=as_of, workers=2), "json") == alone
     assert sent == [0]
+
+
+def test_the_command_line_sets_how_many_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from iandw.cli import main
+
+    monkeypatch.setattr(iandw.api, "PARALLEL_MIN_OBSERVATIONS", 0)
+    sent = count_sent(monkeypatch)
+    arguments = [
+        "evaluate",
+        str(ROOT / "observations"),
+        "--rules",
+        str(ROOT / "rules"),
+        "--as-of",
+        "2023-10-06",
+    ]
+    alone = CliRunner().invoke(main, [*arguments, "--workers", "1", "--format", "json"])
+    assert alone.exit_code == 0, alone.output
+    assert sent == [0], "--workers 1 started a worker"
+    shared = CliRunner().invoke(main, [*arguments, "--workers", "2", "--format", "json"])
+    assert shared.exit_code == 0, shared.output
+    assert shared.output == alone.output
+    assert len(sent) == 2

@@ -141,10 +141,11 @@ def evaluate(
     """Evaluate every indicator and hypothesis; `as_of` defaults to today.
 
     `max_matches` (at least 1): the matches and near misses listed per
-    group; the report counts them all.  `progress`, if given, is called with (steps done, steps): one step per
-    indicator, and one for the hypotheses and the report.  A large case is
-    evaluated by up to `workers` processes (default: one per core; 1: this
-    process alone), with the same report.
+    group; the report counts them all.  `progress`, if given, is called
+    with (steps done, steps): one step per indicator, and one for the
+    hypotheses and the report.  A large case is evaluated by up to
+    `workers` processes (default: one per core; 1: this process alone, the
+    least memory), with the same report.
     """
     if max_matches < 1:
         raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")

@@ -59,13 +59,23 @@ def _limits(options: dict[str, int]) -> Limits:
 
 
 def _load(
-    paths: Iterable[str], rules: str, limits: Limits, lints: bool = True, reading: Progress | None = None
+    paths: Iterable[str],
+    rules: str,
+    limits: Limits,
+    lints: bool = True,
+    reading: Progress | None = None,
+    workers: int | None = None,
 ) -> LoadResult:
     from iandw.loader import load
 
     with paused_gc(freeze=True), reading or Progress("reading") as progress:
         return load(
-            list(paths) or ["observations"], rules=rules, limits=limits, lints=lints, progress=progress.update
+            list(paths) or ["observations"],
+            rules=rules,
+            limits=limits,
+            lints=lints,
+            progress=progress.update,
+            workers=workers,
         )
 
 
@@ -109,6 +119,12 @@ def main() -> None:
 # readable=False: a missing or unreadable path is reported by the loader as a
 # located diagnostic, with every other input still checked
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(readable=False))
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that read large files and evaluate large cases, this one included "
+    "[default: one per core]; 1 uses the least memory.",
+)
 rules_option = click.option(
     "--rules", default="rules", show_default=True, type=click.Path(readable=False), help="Directory of rules."
 )
@@ -138,6 +154,7 @@ rules_option = click.option(
     show_default=True,
     help="Matches and near misses shown per group (the report counts them all).",
 )
+@workers_option
 @_limit_options
 @no_traceback
 def evaluate(
@@ -148,12 +165,13 @@ def evaluate(
     output: str | None,
     fail_on: str | None,
     max_matches: int,
+    workers: int | None,
     **limits: int,
 ) -> None:
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
     reading = Progress("reading")
-    result = _load(paths, rules, _limits(limits), reading=reading)
+    result = _load(paths, rules, _limits(limits), reading=reading, workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was scored", err=True)
@@ -172,6 +190,7 @@ def evaluate(
             max_matches=max_matches,
             diagnostics=result.warnings,
             progress=evaluating.update,
+            workers=workers,
         )
     if output_format == "html":  # the page states the case's own level thresholds
         from iandw.render.html import render_html
@@ -189,11 +208,14 @@ def evaluate(
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@workers_option
 @_limit_options
 @no_traceback
-def validate(paths: tuple[str, ...], rules: str, output_format: str, **limits: int) -> None:
+def validate(
+    paths: tuple[str, ...], rules: str, output_format: str, workers: int | None, **limits: int
+) -> None:
     """Report every error and warning in the inputs, then a summary."""
-    result = _load(paths, rules, _limits(limits))
+    result = _load(paths, rules, _limits(limits), workers=workers)
     counts = result.counts()
     errors, warnings = len(result.errors), len(result.warnings)
     if output_format == "json":
