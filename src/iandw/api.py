@@ -100,7 +100,7 @@ def summarized_indicators(
                 results[indicator.id] = unpack(packed, indicator, observation)
             if progress is not None:
                 progress(len(results))
-    return results
+    return dict(sorted(results.items()))  # by id, as `evaluate_indicators` gives them
 
 
 def fixed_per_indicator(case: Case) -> dict[str, list[dict[str, str]]]:

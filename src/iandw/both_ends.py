@@ -45,9 +45,9 @@ class _Worker:
 class BothEnds(Generic[T]):
     """Tasks 0..count-1 shared with `pool_size` forked workers; task 0 is always done here.
 
-    Use as a context manager: leaving stops the workers.  multiprocessing
-    and pickle are imported only with work to share, so that a small case's
-    start-up does not pay for them.
+    Use as a context manager: leaving stops the workers.  multiprocessing,
+    pickle and threading are imported only with work to share, so that a
+    small case's start-up does not pay for them.
     """
 
     def __init__(self, task: Callable[[int], T], count: int, pool_size: int) -> None:
