@@ -83,11 +83,19 @@ def test_summaries_agree_on_band_joined_groups(world: tuple[Any, str], max_match
 
 
 def test_a_summary_will_not_show_more_than_it_kept() -> None:
-    group = KeptGroup({}, Truth.DEFINITE, 3, 0, matches={1: [], 2: []}, near_misses={1: []})
+    group = KeptGroup({}, Truth.DEFINITE, 3, 0, matches={1: [], 2: []}, near_misses={1: []}, nested=False)
     assert group.top_near_misses() == []  # none were found: nothing is missing
     assert group.top_matches(2) == []
     with pytest.raises(ValueError, match=r"keeps the first \[1, 2\] bindings, not 3"):
         group.top_matches(3)
+    first_three: Any = ["a", "b", "c"]
+    nested = KeptGroup({}, Truth.DEFINITE, 4, 0, matches={3: first_three}, near_misses={3: []}, nested=True)
+    assert nested.top_matches(1) == ["a"]  # the first of the first three
+    not_nested = KeptGroup(
+        {}, Truth.DEFINITE, 4, 0, matches={3: first_three}, near_misses={3: []}, nested=False
+    )
+    with pytest.raises(ValueError, match="not 1"):
+        not_nested.top_matches(1)
 
 
 def star(indicator_id: str, spoke: str) -> dict[str, Any]:
@@ -206,7 +214,14 @@ def test_the_command_line_sets_how_many_processes(monkeypatch: pytest.MonkeyPatc
     from iandw.cli import main
 
     monkeypatch.setattr(iandw.api, "PARALLEL_MIN_OBSERVATIONS", 0)
-    sent = count_sent(monkeypatch)
+    pool_sizes: list[int] = []
+    start = BothEnds.__init__
+
+    def recorded(self: BothEnds[Any], task: Any, count: int, pool_size: int) -> None:
+        pool_sizes.append(pool_size)
+        start(self, task, count, pool_size)
+
+    monkeypatch.setattr(BothEnds, "__init__", recorded)
     arguments = [
         "evaluate",
         str(ROOT / "observations"),
@@ -217,8 +232,7 @@ def test_the_command_line_sets_how_many_processes(monkeypatch: pytest.MonkeyPatc
     ]
     alone = CliRunner().invoke(main, [*arguments, "--workers", "1", "--format", "json"])
     assert alone.exit_code == 0, alone.output
-    assert sent == [0], "--workers 1 started a worker"
-    shared = CliRunner().invoke(main, [*arguments, "--workers", "2", "--format", "json"])
+    shared = CliRunner().invoke(main, [*arguments, "--workers", "3", "--format", "json"])
     assert shared.exit_code == 0, shared.output
     assert shared.output == alone.output
-    assert len(sent) == 2
+    assert pool_sizes == [0, 2]  # this process alone; then with two workers

@@ -75,43 +75,53 @@ class BothEnds(Generic[T]):
             self.close()
             raise
 
-    def _work(self, task: Callable[[int], T], results: Any, pipes: list[Any], parent: int) -> None:
+    def _work(self, task: Callable[[int], T], writer: Any, pipes: list[Any], parent: int) -> None:
         """In a worker: take tasks from the back until the two ends meet; send each result.
 
         A thread sends the results, so that working never waits for this
-        process's parent to read them.
+        process's parent to read them: they wait here, unbounded, until the
+        parent comes to them.  Whatever goes wrong ends this worker at once,
+        and with it its pipe, so that the parent does what is left.
         """
-        import pickle
-        import queue
         import signal
-        import threading
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops its workers
-        for reader, writer in pipes:  # so that each pipe ends with its worker, or with the parent
+        import pickle
+        import queue
+        import threading
+
+        for reader, other in pipes:  # so that each pipe ends with its worker, or with the parent
             reader.close()
-            if writer is not results:
-                writer.close()
+            if other is not writer:
+                other.close()
         outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        unread = threading.Event()
+        parent_gone = threading.Event()
 
         def send() -> None:
             while (data := outbox.get()) is not None:
                 try:
-                    results.send_bytes(data)
-                except OSError:  # the parent has ended
-                    unread.set()
+                    writer.send_bytes(data)
+                except BaseException:  # the parent has ended (OSError), or sending failed
+                    parent_gone.set()
                     return
 
-        sender = threading.Thread(target=send)
+        sender = threading.Thread(target=send, daemon=True)  # never keeps a failed worker alive
         sender.start()
-        while (
-            not unread.is_set() and os.getppid() == parent and (index := self._take_from_back()) is not None
-        ):
-            try:
-                data = pickle.dumps((index, task(index)), pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                data = pickle.dumps((index, None))  # done here instead, where the same error tells the user
-            outbox.put(data)
+        try:
+            while (
+                not parent_gone.is_set()
+                and os.getppid() == parent
+                and (index := self._take_from_back()) is not None
+            ):
+                try:
+                    data = pickle.dumps((index, task(index)), pickle.HIGHEST_PROTOCOL)
+                except Exception:
+                    data = pickle.dumps(
+                        (index, None)
+                    )  # done here instead, where the same error tells the user
+                outbox.put(data)
+        except BaseException:
+            os._exit(1)  # no worker's traceback for the user; the parent does what is left
         outbox.put(None)
         sender.join()
 
@@ -155,10 +165,9 @@ class BothEnds(Generic[T]):
         import pickle
         from multiprocessing.connection import wait
 
-        ready = wait(open_pipes)
-        for pipe in [pipe for pipe in open_pipes if pipe in ready]:
+        for pipe in wait(open_pipes):
             try:
-                index, result = pickle.loads(pipe.recv_bytes())
+                index, result = pickle.loads(pipe.recv_bytes())  # type: ignore[union-attr]
             except (EOFError, OSError):  # the worker ended, perhaps in the middle of a result
                 open_pipes.remove(pipe)
                 continue

@@ -248,6 +248,7 @@ TIMELINE_FORMATS = ("text", "csv", "json", "html", "png", "svg")
     "--format", "output_format", type=click.Choice(TIMELINE_FORMATS), default="text", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@workers_option
 @_limit_options
 @no_traceback
 def timeline(
@@ -258,6 +259,7 @@ def timeline(
     step: str,
     output_format: str,
     output: str | None,
+    workers: int | None,
     **limits: int,
 ) -> None:
     """Replay the case: each hypothesis as of every step, with only what was reported by then."""
@@ -271,7 +273,7 @@ def timeline(
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    result = _load(paths, rules, _limits(limits))
+    result = _load(paths, rules, _limits(limits), workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was evaluated", err=True)
@@ -285,7 +287,7 @@ def timeline(
         from iandw.api import evaluate as run
         from iandw.render.html import render_html
 
-        report = run(result.case, as_of=last, diagnostics=result.warnings)
+        report = run(result.case, as_of=last, diagnostics=result.warnings, workers=workers)
         _write(render_html(report, timeline=computed, tables=result.case.tables), output)
     elif output_format in ("png", "svg"):
         from iandw.render.charts import posterior_chart
@@ -313,11 +315,14 @@ def timeline(
 @click.option(
     "-k", "pattern", metavar="PATTERN", help="Run only tests whose 'indicator::name' contains PATTERN."
 )
+@workers_option
 @_limit_options
 @no_traceback
-def run_tests(paths: tuple[str, ...], rules: str, pattern: str | None, **limits: int) -> None:
+def run_tests(
+    paths: tuple[str, ...], rules: str, pattern: str | None, workers: int | None, **limits: int
+) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
-    result = _load(paths, rules, _limits(limits), lints=False)
+    result = _load(paths, rules, _limits(limits), lints=False, workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         sys.exit(EXIT_BAD_INPUT)

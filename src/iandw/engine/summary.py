@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from iandw.dates import Truth
 from iandw.engine.compile import CompiledIndicator
@@ -43,12 +43,14 @@ class KeptGroup(GroupResult):
     tie (iandw.engine.bandjoin); the summary answers as the group did.
     """
 
+    nested_tops: ClassVar[bool] = False  # its lists come from a group that may not be nested
     vars: Assignment
     found: Truth
     matches_found: int
     near_misses_found: int
     matches: dict[int, list[Binding]]  # per limit kept
     near_misses: dict[int, list[Binding]]
+    nested: bool  # the group's first k bindings were the first of its first k + 1
 
     @property
     def truth(self) -> Truth:
@@ -63,18 +65,21 @@ class KeptGroup(GroupResult):
         return self.near_misses_found
 
     def top_matches(self, limit: int | None = None) -> list[Binding]:
-        return _kept(self.matches, self.matches_found, limit)
+        return _kept(self.matches, self.matches_found, limit, self.nested)
 
     def top_near_misses(self, limit: int | None = None) -> list[Binding]:
-        return _kept(self.near_misses, self.near_misses_found, limit)
+        return _kept(self.near_misses, self.near_misses_found, limit, self.nested)
 
 
-def _kept(kept: dict[int, list[Binding]], found: int, limit: int | None) -> list[Binding]:
+def _kept(kept: dict[int, list[Binding]], found: int, limit: int | None, nested: bool) -> list[Binding]:
     if limit in kept:
         return list(kept[limit])
     longest = kept[max(kept)]
-    if len(longest) == found and (limit is None or limit >= found):  # asked for all there is
-        return list(longest)
+    if limit is None or limit >= found:  # asked for all there is
+        if len(longest) == found:
+            return list(longest)
+    elif nested and limit <= len(longest):
+        return longest[:limit]
     raise ValueError(f"a summary keeps the first {sorted(kept)} bindings, not {limit}")
 
 
@@ -98,29 +103,28 @@ def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int)
             found=group.truth,
             matches_found=group.match_count,
             near_misses_found=group.near_miss_count,
-            matches=_first(group.top_matches, keep, group.nested_tops, alone=True),
+            matches=_first(group.top_matches, keep, group.nested_tops, read_alone=True),
             # alone, the closest near miss only tells how close a group that did not fire came
             near_misses=_first(
-                group.top_near_misses, keep, group.nested_tops, alone=group.truth == Truth.FALSE
+                group.top_near_misses, keep, group.nested_tops, read_alone=group.truth == Truth.FALSE
             ),
+            nested=group.nested_tops,
         )
     return IndicatorResult(result.indicator, groups, result.selected)
 
 
 def _first(
-    top: Callable[[int], list[Binding]], keep: int, nested: bool, alone: bool
+    top: Callable[[int], list[Binding]], keep: int, nested: bool, read_alone: bool
 ) -> dict[int, list[Binding]]:
-    """The first `keep` bindings, and the first alone where it may be asked for and may differ."""
+    """The first `keep` bindings, and the first alone where it is read and may not be the first of those."""
     kept = {keep: top(keep)}
-    if nested:
-        kept[1] = kept[keep][:1]
-    elif alone:
+    if read_alone and not nested and keep != 1:
         kept[1] = top(1)
     return kept
 
 
-# A summary as plain data: per group, its variables, truth, counts, and its
-# bindings per limit kept; per binding, (selection, observation id) pairs, its
+# A summary as plain data: per group, its variables, truth, counts, its
+# bindings per limit kept and whether they nest; per binding, (selection, observation id) pairs, its
 # truth and its checks as (require, truth, distance, detail).  Plain tuples
 # pickle fastest.
 Packed = tuple[list[tuple[Any, ...]], dict[str, list[Assignment]]]
@@ -148,6 +152,7 @@ def pack(summary: IndicatorResult) -> Packed:
                 group.near_misses_found,
                 per_limit(group.matches),
                 per_limit(group.near_misses),
+                group.nested,
             )
         )
     return groups, summary.selected
@@ -159,7 +164,7 @@ def unpack(
     """The summary `pack` was given, with `observation(id)` for each observation it names."""
     packed_groups, selected = packed
     groups: dict[VarsKey, GroupResult] = {}
-    for items, truth, matches_found, near_misses_found, matches, near_misses in packed_groups:
+    for items, truth, matches_found, near_misses_found, matches, near_misses, nested in packed_groups:
         assignment = dict(items)
 
         def per_limit(
@@ -176,6 +181,7 @@ def unpack(
             near_misses_found,
             per_limit(matches),
             per_limit(near_misses),
+            nested,
         )
     return IndicatorResult(indicator, groups, selected)
 
