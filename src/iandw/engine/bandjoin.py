@@ -25,7 +25,7 @@ import heapq
 import itertools
 import math
 from dataclasses import InitVar, dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
 from iandw.engine.compile import AS_OF, CompiledIndicator
@@ -374,7 +374,6 @@ def _violation(s_lo: Any, s_hi: Any, h_lo: Any, h_hi: Any, low: float, high: flo
 class BandJoinGroup(GroupResult):
     """A group evaluated by band join; matches and near misses found on demand."""
 
-    nested_tops: ClassVar[bool] = False  # ties are broken by date order before the limit
     vars: Assignment
     plan: StarPlan
     compiled: CompiledIndicator
@@ -464,6 +463,10 @@ class BandJoinGroup(GroupResult):
         return failed, violation, confidence
 
     # matches and near misses, enumerated for few hub observations
+
+    @property
+    def nested_tops(self) -> bool:
+        return False  # ties are broken by date order before the limit
 
     def top_matches(self, limit: int | None = None) -> list[Binding]:
         key = f"matches:{limit}"

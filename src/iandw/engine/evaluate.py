@@ -17,7 +17,6 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from iandw.dates import (
     DayInterval,
@@ -90,9 +89,14 @@ class GroupResult(ABC):
     """
 
     vars: Assignment
-    # the first k of `top_matches` are `top_matches(k)`, and the same for near
-    # misses (a band join may break ties otherwise)
-    nested_tops: ClassVar[bool] = True
+
+    @property
+    def nested_tops(self) -> bool:
+        """The first k of `top_matches` are `top_matches(k)`, and the same for near misses.
+
+        A band join may break ties otherwise.
+        """
+        return True
 
     @property
     @abstractmethod

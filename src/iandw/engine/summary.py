@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from iandw.dates import Truth
 from iandw.engine.compile import CompiledIndicator
@@ -43,14 +43,17 @@ class KeptGroup(GroupResult):
     tie (iandw.engine.bandjoin); the summary answers as the group did.
     """
 
-    nested_tops: ClassVar[bool] = False  # its lists come from a group that may not be nested
     vars: Assignment
     found: Truth
     matches_found: int
     near_misses_found: int
     matches: dict[int, list[Binding]]  # per limit kept
     near_misses: dict[int, list[Binding]]
-    nested: bool  # the group's first k bindings were the first of its first k + 1
+    nested: bool  # its group's `nested_tops`
+
+    @property
+    def nested_tops(self) -> bool:
+        return self.nested
 
     @property
     def truth(self) -> Truth:
@@ -124,9 +127,9 @@ def _first(
 
 
 # A summary as plain data: per group, its variables, truth, counts, its
-# bindings per limit kept and whether they nest; per binding, (selection, observation id) pairs, its
-# truth and its checks as (require, truth, distance, detail).  Plain tuples
-# pickle fastest.
+# bindings per limit kept and whether they nest; per binding, (selection,
+# observation id) pairs, its truth and its checks as (require, truth,
+# distance, detail).  Plain tuples pickle fastest.
 Packed = tuple[list[tuple[Any, ...]], dict[str, list[Assignment]]]
 
 
