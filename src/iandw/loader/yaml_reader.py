@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_STR_TAG = _YAML + "str"
 _MERGE_TAG = _YAML + "merge"
 
 
@@ -280,6 +281,8 @@ def _construct_scalar(loader: Any, event: Any, file: str, position: tuple[int, i
     tag = event.tag
     if tag is None or tag == "!":
         tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR_TAG:
+        return event.value  # what PyYAML would construct, without building a node for it
     if tag == _MERGE_TAG:
         return _MERGE_KEY
     if tag not in _SCALAR_TAGS:
