@@ -4,6 +4,7 @@
     python bench/run.py --quick            # 10k and 100k only
     python bench/run.py --skip-peers       # iandw only
     python bench/run.py --sizes 10000,50000
+    python bench/run.py --sizes '' --skip-peers   # the shipped case only (seconds)
 
 Prints the machine, one table, the scaling ratios, the targets (met / not
 met) and every correctness check; writes the same as bench/out/results.json.
@@ -20,13 +21,14 @@ import datetime as dt
 import importlib
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from measure import ChildFailed, Measurement, best_of, machine, source_fingerprint
+from measure import ChildFailed, Measurement, best_of, machine, run_child, source_fingerprint
 from peers import stix_bundle, stix_match
 from worldfiles import (
     INDICATOR,
@@ -50,12 +52,14 @@ from worldfiles import (
 )
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(os.path.dirname(BENCH), "src", "iandw")
+PROJECT = os.path.dirname(BENCH)
+SOURCE = os.path.join(PROJECT, "src", "iandw")
 PEERS = os.path.join(BENCH, "peers.py")
 AS_OF = dt.date(2024, 6, 1)
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
 STIX_SIZES = (1000, 5000)
+SHIPPED_RUNS = 15  # the shipped case takes well under a second: enough runs for a median
 REFERENCE_LIMIT = 100_000  # the brute-force reference runs up to this size
 EXTRA_STIX_PAIRS = 20  # pairs beyond the hypotheses that stix2-matcher is also checked on
 GB = 10**9
@@ -187,6 +191,37 @@ def fastest(runs: int, action: Callable[[], Any]) -> tuple[float, Any]:
         result = action()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+# --- the shipped case ------------------------------------------------------------------------
+
+
+def shipped_case(runs: int) -> dict[str, Any]:
+    """`iandw evaluate observations/` on the shipped case, start-up included, and what start-up costs.
+
+    Three commands, run in turn `runs` times so that a slow spell of the
+    machine falls on all three alike: the whole evaluation; the interpreter
+    alone (`python -c pass`); the interpreter importing everything an
+    evaluation imports. Best and median of each.
+    """
+    observations, rules = os.path.join(PROJECT, "observations"), os.path.join(PROJECT, "rules")
+    commands = {
+        "evaluate": [*iandw_command(), "evaluate", observations, "--rules", rules, "-o", os.devnull],
+        "interpreter": [sys.executable, "-c", "pass"],
+        "imports": [
+            sys.executable,
+            "-c",
+            "import iandw.api, iandw.cli, iandw.loader, iandw.render.text",
+        ],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            walls[name].append(run_child(argv)[0])
+    return {
+        name: {"best_s": min(times), "median_s": statistics.median(times), "runs": len(times)}
+        for name, times in walls.items()
+    }
 
 
 # --- the scale rows ---------------------------------------------------------------------------
@@ -434,7 +469,9 @@ def scaling(rows: Sequence[Row]) -> dict[str, float | None]:
     }
 
 
-def targets(rows: Sequence[Row], ratios: dict[str, float | None]) -> list[dict[str, Any]]:
+def targets(
+    rows: Sequence[Row], ratios: dict[str, float | None], shipped: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """The issue's targets: the value measured, the limit, met / not met / not measured."""
     by_world = {row.world: row for row in rows}
     big, stix = by_world.get("1M"), by_world.get("5k/day")
@@ -485,6 +522,13 @@ def targets(rows: Sequence[Row], ratios: dict[str, float | None]) -> list[dict[s
             lambda v: v <= 3,
             "×",
         ),
+        target(
+            "shipped case end to end, start-up included (best; the median is printed above)",
+            shipped["evaluate"]["best_s"] if shipped else None,
+            "< 0.5 s",
+            lambda v: v < 0.5,
+            " s",
+        ),
     ]
 
 
@@ -503,6 +547,9 @@ def main(argv: list[str] | None = None) -> None:
         "--stix-sizes", type=parse_sizes, default=STIX_SIZES, help="N for stix2-matcher (1000,5000)"
     )
     parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; the fastest is kept")
+    parser.add_argument(
+        "--shipped-runs", type=int, default=SHIPPED_RUNS, help="runs of the shipped case (0: skip it)"
+    )
     arguments = parser.parse_args(argv)
     sizes = QUICK_SIZES if arguments.quick else arguments.sizes
     peers = not arguments.skip_peers
@@ -516,16 +563,25 @@ def main(argv: list[str] | None = None) -> None:
     print(f"as of {AS_OF}; best of {arguments.repeat} runs; iandw: {' '.join(iandw_command())}", flush=True)
     os.makedirs(OUT, exist_ok=True)
     source_at_start = source_fingerprint(SOURCE)
+    shipped = None
+    if arguments.shipped_runs > 0:
+        log(f"shipped case: {arguments.shipped_runs} runs")
+        shipped = shipped_case(arguments.shipped_runs)
     rows = [stix_row(count, arguments.repeat) for count in arguments.stix_sizes] if peers else []
     rows += [scale_row(count, arguments.repeat, peers) for count in sizes]
     ratios = scaling(rows)
-    goals = targets(rows, ratios)
+    goals = targets(rows, ratios, shipped)
     source = {"at_start": source_at_start, "at_end": source_fingerprint(SOURCE)}
     print()
     print(render_table(rows))
     print()
     for name, value in ratios.items():
         print(f"{name} = {number(value)}")
+    for name, timing in (shipped or {}).items():
+        print(
+            f"shipped case, {name}: best {number(timing['best_s'], 3)} s, "
+            f"median {number(timing['median_s'], 3)} s of {timing['runs']}"
+        )
     for goal in goals:
         verdict = {True: "met", False: "NOT MET", None: "not measured"}[goal["met"]]
         print(f"target {goal['target']} {goal['limit']}: {goal['measured'] or '—'} → {verdict}")
@@ -547,6 +603,7 @@ def main(argv: list[str] | None = None) -> None:
         "iandw_source": source,
         "rows": [row.as_json() for row in rows],
         "ratios": ratios,
+        "shipped_case": shipped,
         "targets": goals,
     }
     path = os.path.join(OUT, "results.json")
