@@ -16,7 +16,9 @@ A worker that fails for any reason (no fork on this platform, killed, out
 of memory, an exception) costs nothing but time: its tasks are done here.
 Each worker has its own pipe, of which it holds the only write end, so its
 end, even in the middle of a result, is seen here as the pipe's end; and a
-worker whose parent has ended stops at its next task or result.
+worker whose parent has ended stops at its next task or result.  A worker
+killed while it holds the lock (a few bytecodes) would leave it held for
+good: this process then stops every worker and does what is left.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+LOCK_PATIENCE_S = 0.5  # the lock is held for microseconds: held this long, a worker may have died with it
 
 
 def available_cores() -> int:
@@ -134,11 +138,25 @@ class BothEnds(Generic[T]):
             return index
 
     def _take_from_front(self, index: int) -> bool:
-        with self.lock:
+        """Whether this process does task `index`: no worker has taken it, or no worker is left."""
+        if not self._acquire():
+            return True
+        try:
             if index <= self.back.value:
                 self.front.value = index + 1
                 return True
             return False
+        finally:
+            self.lock.release()
+
+    def _acquire(self) -> bool:
+        """Take the lock; False, with every worker stopped, when one has ended and may be holding it."""
+        while self.workers:
+            if self.lock.acquire(timeout=LOCK_PATIENCE_S):
+                return True
+            if not all(worker.process.is_alive() for worker in self.workers):
+                self._stop_workers()
+        return False
 
     def results(self) -> Iterator[T | None]:
         """Each task's result in order, or None where this process must do the task itself.
@@ -152,20 +170,29 @@ class BothEnds(Generic[T]):
         received: dict[int, Any] = {}
         open_pipes = [worker.results for worker in self.workers]
         for index in range(1, self.count):
-            if self._take_from_front(index):
+            if index not in received and self._take_from_front(index):
                 yield None
                 continue
             while index not in received and open_pipes:
                 self._receive(open_pipes, received)
             yield received.pop(index, None)
 
-    @staticmethod
-    def _receive(open_pipes: list[Any], received: dict[int, Any]) -> None:
-        """Wait for at least one result, or for a worker's end (its pipe is then dropped)."""
+    def _receive(self, open_pipes: list[Any], received: dict[int, Any]) -> None:
+        """Wait for at least one result, or for a worker's end (its pipe is then dropped).
+
+        Now and then while waiting, the lock is taken and given back: a
+        worker may be waiting for it behind one that died holding it.
+        """
         import pickle
         from multiprocessing.connection import wait
 
-        for pipe in wait(open_pipes):
+        ready = wait(open_pipes, timeout=LOCK_PATIENCE_S)
+        if not ready:
+            if self._acquire():
+                self.lock.release()
+            else:
+                open_pipes.clear()  # every worker is stopped: what is left is done here
+        for pipe in ready:
             try:
                 index, result = pickle.loads(pipe.recv_bytes())  # type: ignore[union-attr]
             except (EOFError, OSError):  # the worker ended, perhaps in the middle of a result
@@ -174,10 +201,12 @@ class BothEnds(Generic[T]):
             received[index] = result
 
     def close(self) -> None:
-        if not self.workers:
-            return
-        with self.lock:
+        if self._acquire():
             self.back.value = -1  # take nothing more
+            self.lock.release()
+        self._stop_workers()
+
+    def _stop_workers(self) -> None:
         for worker in self.workers:
             if worker.process.is_alive():
                 worker.process.terminate()  # this process no longer needs what it is doing
