@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import wait
 from typing import Any
 
 import pytest
@@ -126,3 +127,24 @@ def test_workers_that_live_share_the_tasks() -> None:
         results, here = run(shared)
     assert results == [index * 10 for index in range(12)]
     assert len(here) < 12, "no worker did a task"
+
+
+def test_closing_while_this_process_holds_the_lock() -> None:
+    """Interrupted (Ctrl-C) between taking the lock and giving it back, this process still stops workers."""
+    shared = DiesHoldingTheLock(count=8, pool_size=1, task_s=0.01)
+    shared.lock.acquire()
+    shared.close()
+    assert not shared.workers
+
+
+def test_a_worker_dead_with_the_lock_is_seen_when_children_are_not_waited_for() -> None:
+    """With SIGCHLD ignored (an embedding program may), a dead worker is reaped at once: still seen ended."""
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        with DiesHoldingTheLock(count=8, pool_size=1, dies_at=1) as shared:
+            assert wait([shared.workers[0].process.sentinel], timeout=HANG_S), "the worker did not die"
+            results, here = run(shared)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert results == [index * 10 for index in range(8)]
+    assert here == list(range(8))

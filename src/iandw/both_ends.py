@@ -151,10 +151,13 @@ class BothEnds(Generic[T]):
 
     def _acquire(self) -> bool:
         """Take the lock; False, with every worker stopped, when one has ended and may be holding it."""
+        from multiprocessing.connection import wait
+
         while self.workers:
             if self.lock.acquire(timeout=LOCK_PATIENCE_S):
                 return True
-            if not all(worker.process.is_alive() for worker in self.workers):
+            # a process's sentinel is ready once it has ended, reaped or not
+            if wait([worker.process.sentinel for worker in self.workers], timeout=0):
                 self._stop_workers()
         return False
 
@@ -201,15 +204,15 @@ class BothEnds(Generic[T]):
             received[index] = result
 
     def close(self) -> None:
-        if self._acquire():
+        if self.workers and self.lock.acquire(timeout=LOCK_PATIENCE_S):
             self.back.value = -1  # take nothing more
             self.lock.release()
-        self._stop_workers()
+        self._stop_workers()  # whoever holds the lock: even this process, interrupted holding it
 
     def _stop_workers(self) -> None:
         for worker in self.workers:
             if worker.process.is_alive():
-                worker.process.terminate()  # this process no longer needs what it is doing
+                worker.process.kill()  # no longer needed; SIGKILL, as a SIGTERM handler may ignore it
             worker.process.join()
             worker.results.close()
         self.workers = []
