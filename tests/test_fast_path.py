@@ -1,19 +1,31 @@
-"""The JSONL fast path accepts only what pydantic accepts, and reduces it the same way."""
+"""The JSONL fast path accepts only what the ordinary path accepts, and reduces it the same way.
+
+The ordinary path is jiter (which reports duplicate keys and runaway
+nesting) and the pydantic `Observation` model.  Lines are written here by a
+small JSON writer of our own, so that they can hold what `json.dumps`
+never writes: a key given twice, at any level, and odd spacing.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from iandw.diagnostics import Span
-from iandw.loader.fast import plain_fields
+from iandw.limits import DEFAULT_LIMITS, Limits
+from iandw.loader.fast import plain_line
+from iandw.loader.json_reader import parse_json_bytes
 from iandw.loader.observations import ObservationInput
 from iandw.model.documents import Observation
 
-texts = st.one_of(st.text(max_size=8), st.sampled_from(["", " ", "meeting", " attack ", "a\n"]))
+texts = st.one_of(
+    st.text(max_size=8), st.sampled_from(["", " ", "meeting", " attack ", "a\n", "a:b", "\u3000x\x85", 'q"'])
+)
 anything = st.one_of(
     st.none(),
     st.booleans(),
@@ -101,46 +113,160 @@ def observations(draw: st.DrawFn) -> dict[str, Any]:
     return document
 
 
-def nowhere(loc: Any) -> Span:
-    return Span("x.jsonl")
+class Pairs(list[tuple[str, Any]]):
+    """An object written key by key, so that a key can be written twice."""
 
 
-@settings(max_examples=1500, deadline=None)
-@given(observations())
-@example(
-    {
-        "id": "a1",
-        "type": " meeting ",
-        "date": " 2023 ",
-        "entities": ["hamas", {"entity": "iran", "role": None}],
-    }
-)
-@example({"id": "a1\n", "type": "m", "date": "2023"})
-@example({"id": "a1", "type": "m", "date": "2023", "sources": [{"name": "n", "credibility": True}]})
-def test_fast_path_agrees_with_pydantic(data: dict[str, Any]) -> None:
-    fast = plain_fields(data)
-    event("fast path" if fast is not None else "pydantic path")
-    if fast is None:
-        return  # pydantic decides; nothing to compare
+@st.composite
+def with_duplicate(draw: st.DrawFn, document: dict[str, Any]) -> Any:
+    """The document with a key given twice in one object: the top level, a reference, a source, attributes."""
+    objects: list[tuple[Any, Any]] = [(None, None)]  # (container, key or index) of each object; None: the top
+    for name in ("entities", "sources"):
+        items = document.get(name)
+        if isinstance(items, list):
+            objects += [(items, i) for i, item in enumerate(items) if isinstance(item, dict) and item]
+    if isinstance(document.get("attributes"), dict) and document["attributes"]:
+        objects.append((document, "attributes"))
+    container, where = draw(st.sampled_from(objects))
+    target = document if container is None else container[where]
+    pairs = list(target.items())
+    key, value = draw(st.sampled_from(pairs))
+    twin = (key, draw(st.one_of(st.just(value), anything)))
+    position = draw(st.integers(0, len(pairs)))
+    pairs.insert(position, twin)
+    if container is None:
+        return Pairs(pairs)
+    container[where] = Pairs(pairs)
+    return document
+
+
+def write(value: Any, colon: str, comma: str, ensure_ascii: bool) -> str:
+    if isinstance(value, dict):
+        value = Pairs(value.items())
+    if isinstance(value, Pairs):
+        inner = comma.join(
+            json.dumps(k, ensure_ascii=ensure_ascii) + colon + write(v, colon, comma, ensure_ascii)
+            for k, v in value
+        )
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + comma.join(write(v, colon, comma, ensure_ascii) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=ensure_ascii)
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> bytes:
+    document: Any = draw(st.one_of(valid, observations()))
+    if draw(st.integers(0, 3)) == 0:
+        document = draw(with_duplicate(document))
+    colon = draw(st.sampled_from([":", ": ", " :", " : ", ":\t"]))
+    comma = draw(st.sampled_from([",", ", ", " ,"]))
+    text = write(document, colon, comma, ensure_ascii=draw(st.booleans()))
+    return text.encode("utf-8") + draw(st.sampled_from([b"", b" ", b"\r"]))
+
+
+def ordinary(raw: bytes, limits: Limits) -> ObservationInput | None:
+    """What the ordinary path makes of the line: the reduced observation, or None if it reports a problem."""
+    value, problems = parse_json_bytes(raw, "x.jsonl", limits)
+    if problems or not isinstance(value, dict):
+        return None
     try:
-        model = Observation.model_validate(data)
-    except ValidationError as exc:  # pragma: no cover - this is the failure being tested for
-        raise AssertionError(f"the fast path accepted what pydantic rejects: {exc}") from None
-    reference = ObservationInput.of(model, nowhere, None)
-    fields = ("id", "type", "date", "reported", "refs", "sources")
-    assert [getattr(fast, f) for f in fields] == [getattr(reference, f) for f in fields]
+        model = Observation.model_validate(value)
+    except ValidationError:
+        return None
+    return ObservationInput.of(model, lambda loc: Span("x.jsonl"), None)
 
 
-def test_the_fast_path_takes_plain_observations() -> None:
-    plain = {
-        "id": "obs-1",
-        "type": "meeting",
-        "date": "2023-09-01",
-        "entities": [{"entity": "hamas", "role": "host"}, "iran"],
-        "sources": [{"name": "Reuters", "origin": "reuters", "reliability": "B", "credibility": 2}],
-        "attributes": {"n": 1.5},
-    }
-    fast = plain_fields(plain)
+FIELDS = ("id", "type", "date", "reported", "refs", "sources")
+
+
+def agrees(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Asserts that what the fast path accepts, the ordinary path accepts the same; True if it accepted."""
+    fast = plain_line(raw, limits.max_depth)
+    if fast is None:
+        return False  # the ordinary path decides; nothing to compare
+    reference = ordinary(raw, limits)
+    assert reference is not None, f"the fast path accepted what the ordinary path rejects: {raw!r}"
+    assert list(fast) == [getattr(reference, f) for f in FIELDS]
+    return True
+
+
+@settings(max_examples=2000, deadline=None)
+@given(lines(), st.sampled_from([64, 64, 3, 2, 1]))
+@example(
+    b'{"id":"a1","type":" meeting ","date":" 2023 ","entities":["hamas",{"entity":"iran","role":null}]}', 64
+)
+@example(b'{"id":"a1","type":"m","date":"2023","sources":[{"name":"n","credibility":true}]}', 64)
+def test_the_fast_path_agrees_with_the_ordinary_path(raw: bytes, max_depth: int) -> None:
+    event("fast path" if agrees(raw, Limits(max_depth=max_depth)) else "ordinary path")
+
+
+PLAIN = {
+    "id": "obs-1",
+    "type": "meeting",
+    "date": "2023-09-01",
+    "reported": "2023-09-03",
+    "entities": [{"entity": "hamas", "role": "host"}, "iran"],
+    "sources": [{"name": "Reuters", "origin": "reuters", "reliability": "B", "credibility": 2}],
+    "attributes": {"n": 1.5, "place": "Doha: the Sheraton"},
+}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        json.dumps(PLAIN, separators=(",", ":")).encode(),
+        json.dumps(PLAIN).encode(),  # spaces after colons and commas
+        json.dumps(PLAIN, indent=None, separators=(" , ", " : ")).encode(),
+        json.dumps({**PLAIN, "summary": "réunion à Doha"}, ensure_ascii=False).encode(),
+        json.dumps(PLAIN).encode() + b"\r\n",
+    ],
+)
+def test_the_fast_path_takes_plain_observations(raw: bytes) -> None:
+    fast = plain_line(raw, 64)
     assert fast is not None
     assert fast.refs == (("hamas", "host"), ("iran", None))
     assert fast.sources == (("reuters", "B", 2),)
+    assert (fast.id, fast.type, fast.date, fast.reported) == ("obs-1", "meeting", "2023-09-01", "2023-09-03")
+    assert agrees(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # a key given twice, at each level, with and without spaces before the colon
+        b'{"id":"a","type":"m","date":"2023","date":"2024"}',
+        b'{"id":"a","type":"m","date" :"2023","date":"2024"}',
+        b'{"id":"a","type":"m","date":"2023","sources":[{"name":"n","name":"o"}]}',
+        b'{"id":"a","type":"m","date":"2023","entities":[{"entity":"e","role":"x","role":"y"}]}',
+        b'{"id":"a","type":"m","date":"2023","attributes":{"k":"x:y","k":1}}',
+        # escapes: none is read by the fast path
+        b'{"id":"a","type":"m","date":"2023","summary":"\\u0022"}',
+        b'{"id":"a\\n","type":"m","date":"2023"}',
+        b'{"id":"a","type":"\\u001cm","date":"2023"}',
+        # what the model rejects
+        b'{"id":"A","type":"m","date":"2023"}',
+        b'{"id":"a","type":" ","date":"2023"}',
+        b'{"id":"a","type":"m","date":"2023","reported":""}',
+        b'{"id":"a","type":"m","date":"2023-02-30"}',
+        b'{"id":"a","type":"m","date":"2023","kind":"entity"}',
+        b'{"id":"a","type":"m","date":"2023","sources":[{"name":"n","credibility":7}]}',
+        b'{"id":"a","type":"m","date":"2023","entities":null}',
+        b'{"id":"a","type":"m","date":"2023","extra":1}',
+        b'{"id":"a","type":"m","date":"2023","attributes":{"k":NaN}}',
+        # what the ordinary path must read, though it may accept it
+        b'{"id":"a","type":"m","date":"2023","attributes":{"k":[1]}}',
+        b'{"id":"a","type":"m","date":2023}',
+        b'{"id":"a","type":"m","date":"2023"} x',
+        b'{"id":"a","type":"m","date":"2023","place":"\xff"}',
+    ],
+)
+def test_the_fast_path_leaves_the_rest_to_the_ordinary_path(raw: bytes) -> None:
+    assert plain_line(raw, 64) is None
+
+
+def test_a_low_depth_limit_leaves_every_line_to_the_ordinary_path() -> None:
+    raw = json.dumps(PLAIN).encode()
+    assert plain_line(raw, 3) is not None
+    assert plain_line(raw, 2) is None
+    assert ordinary(raw, Limits(max_depth=2)) is None

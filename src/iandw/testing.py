@@ -107,6 +107,7 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
     from iandw.diagnostics import Diagnostic
     from iandw.limits import DEFAULT_LIMITS
     from iandw.loader.files import find_files
+    from iandw.loader.json_reader import PlainLine
     from iandw.loader.read import read_file
 
     files, problems = find_files(list(paths))
@@ -117,6 +118,8 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
                 if item.severity == "error":
                     problems.append(item)
                 continue
+            if isinstance(item, PlainLine):  # reduced on the way: its whole document is wanted here
+                item = item.line.raw()
             data = dict(item.data)
             if "kind" not in data and item.default_kind:
                 data["kind"] = item.default_kind

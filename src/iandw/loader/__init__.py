@@ -20,12 +20,11 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import Broken, Loaded, build_case
-from iandw.loader.fast import PlainFields, plain_fields
+from iandw.loader.fast import PlainFields
 from iandw.loader.files import InputFile, find_files
-from iandw.loader.json_reader import JsonlLine
+from iandw.loader.json_reader import JsonlLine, PlainLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
-from iandw.loader.parallel import PlainLine
 from iandw.loader.read import read_file
 from iandw.loader.source import RawDocument
 from iandw.loader.typed import type_document
@@ -148,11 +147,6 @@ class _Collector:
             self._add_plain(item.fields, item.line)
             return
         line = item.origin  # a JSONL line: keep where it is, not what it says
-        if line is not None and isinstance(item.data, dict):
-            fields = plain_fields(item.data)
-            if fields is not None:
-                self._add_plain(fields, line)
-                return
         document, problems = type_document(item)
         self.diagnostics.extend(problems)
         if document is None:

@@ -1,70 +1,79 @@
 """A fast path for the plain observations that make up large JSONL files.
 
-Typing a million observations into pydantic models costs more than
-everything else iandw does with them: each model is several Python objects
-built through Python-level validators.  Nearly all observations are plain:
-known keys, strings where strings belong, a grade where a grade belongs.
-For those, pydantic validates a plain-typed dictionary entirely in its Rust
-core (`PlainObservation` below: strict, no unknown keys, no custom
-validators), the dates are checked, and the reduced observation is built
-directly (`PlainFields`).  Anything else — an unknown key, a number where a
-string belongs, an invalid date — returns None and takes the ordinary path
-through the `Observation` model, which reports it; so this path decides
-nothing a user could see except speed.  tests/test_fast_path.py checks on
-random documents that whatever it accepts, the model accepts with the same
-result.
+Parsing a line into Python objects and typing them into pydantic models
+costs more than everything else iandw does with an observation.  Nearly all
+lines of a large file are plain: an observation with known keys, strings
+where strings belong, a grade where a grade belongs, no escapes.  For those,
+msgspec decodes the line's bytes straight into typed structs in C, the
+dates are checked, and the reduced observation is built directly
+(`PlainFields`).  Anything else — an unknown key, a number where a string
+belongs, an invalid date, a backslash anywhere, nested attributes — returns
+None and takes the ordinary path (jiter and the `Observation` model), which
+judges and reports it; so this path decides nothing a user could see except
+speed.
+
+msgspec keeps the last of two equal keys where the ordinary path reports
+them.  A line without backslashes writes every colon either between a key
+and its value or inside a string, and its strings decode to themselves; so
+the decoded value, encoded again, has as many colons as the line exactly
+when no key was dropped.  tests/test_fast_path.py checks on random lines —
+duplicates, escapes and odd spacing included — that whatever this path
+accepts, the ordinary path accepts with the same result.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from typing import Annotated, Any, Literal, NamedTuple, Required
+from typing import Annotated, Literal, NamedTuple
 
-from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
-from typing_extensions import TypedDict
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from iandw.dates import DateError, parse_date
 from iandw.loader.observations import SourceGrade
 from iandw.model.documents import ID_PATTERN
 
-_STRICT = ConfigDict(extra="forbid", strict=True)
+# Deepest nesting of a plain line (observation → entities → reference): a
+# lower --max-depth must see the line on the ordinary path to reject it.
+PLAIN_DEPTH = 3
+
+_VALID_ID = re.compile(ID_PATTERN).fullmatch  # a full match, as pydantic's regex engine reads `$`
 
 
-class _PlainReference(TypedDict, total=False):
-    __pydantic_config__ = _STRICT  # type: ignore[misc]
-    entity: Required[str]
-    role: str | None
+class _Reference(Struct, forbid_unknown_fields=True):
+    entity: str
+    role: str | UnsetType | None = UNSET
 
 
-class _PlainSource(TypedDict, total=False):
-    __pydantic_config__ = _STRICT  # type: ignore[misc]
-    name: Required[str]
-    origin: str | None
-    reliability: Literal["A", "B", "C", "D", "E", "F"] | None
-    credibility: Annotated[int, Field(ge=1, le=6)] | None
-    url: str | None
-    language: str | None
-    note: str | None
+class _Source(Struct, forbid_unknown_fields=True):
+    name: str
+    origin: str | UnsetType | None = UNSET
+    reliability: Literal["A", "B", "C", "D", "E", "F"] | UnsetType | None = UNSET
+    credibility: Annotated[int, Meta(ge=1, le=6)] | UnsetType | None = UNSET
+    url: str | UnsetType | None = UNSET
+    language: str | UnsetType | None = UNSET
+    note: str | UnsetType | None = UNSET
 
 
-class PlainObservation(TypedDict, total=False):
-    """An observation as large files write it: every field plain, nothing to coerce."""
+class _PlainObservation(Struct, forbid_unknown_fields=True):
+    """An observation as large files write it.  UNSET marks an absent key, so none is invented."""
 
-    __pydantic_config__ = _STRICT  # type: ignore[misc]
-    kind: Literal["observation"]
-    id: Required[Annotated[str, StringConstraints(pattern=ID_PATTERN)]]
-    type: Required[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]]
-    date: Required[str]
-    reported: str | None
-    place: str | None
-    summary: str | None
-    note: str | None
-    entities: list[str | _PlainReference]
-    attributes: dict[str, Any]
-    sources: list[_PlainSource]
+    id: str
+    type: str
+    date: str
+    kind: Literal["observation"] | UnsetType = UNSET
+    reported: str | UnsetType | None = UNSET
+    place: str | UnsetType | None = UNSET
+    summary: str | UnsetType | None = UNSET
+    note: str | UnsetType | None = UNSET
+    entities: list[str | _Reference] | UnsetType = UNSET
+    attributes: dict[str, str | int | float | bool | None] | UnsetType = UNSET
+    sources: list[_Source] | UnsetType = UNSET
 
 
-_PLAIN = TypeAdapter(PlainObservation)
+_decode = msgspec.json.Decoder(_PlainObservation).decode
+_encode = msgspec.json.Encoder().encode
 
 
 class PlainFields(NamedTuple):
@@ -78,13 +87,23 @@ class PlainFields(NamedTuple):
     sources: tuple[SourceGrade, ...]
 
 
-def plain_fields(data: dict[str, Any]) -> PlainFields | None:
-    """The reduced observation, or None when the `Observation` model must judge it."""
-    try:
-        plain = _PLAIN.validate_python(data)
-    except ValidationError:
+def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
+    """The reduced observation on one JSONL line, or None when the ordinary path must judge it."""
+    if max_depth < PLAIN_DEPTH or b"\\" in raw:
         return None
-    date, reported = plain["date"].strip(), plain.get("reported")
+    try:
+        plain = _decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if raw.count(b":") != _encode(plain).count(b":") or not _VALID_ID(plain.id):
+        return None  # a key given twice, or an id pydantic would refuse
+    # str.strip() strips what pydantic's `strip_whitespace` strips (Unicode
+    # White_Space) and U+001C–U+001F, which a line without escapes cannot hold.
+    kind = plain.type.strip()
+    if not kind:
+        return None
+    date = plain.date.strip()
+    reported = None if plain.reported is UNSET else plain.reported
     try:
         parse_date(date)
         if reported is not None:
@@ -93,16 +112,28 @@ def plain_fields(data: dict[str, Any]) -> PlainFields | None:
     except DateError:
         return None
     intern = sys.intern
-    refs: list[tuple[str, str | None]] = []
-    for reference in plain.get("entities", ()):
-        if isinstance(reference, str):
-            refs.append((intern(reference), None))
-        else:
-            role = reference.get("role")
-            refs.append((intern(reference["entity"]), intern(role) if role else None))
-    sources = tuple(
-        (intern(source.get("origin") or source["name"]), source.get("reliability"), source.get("credibility"))
-        for source in plain.get("sources", ())
+    refs = (
+        tuple(
+            [
+                (intern(ref), None)
+                if ref.__class__ is str
+                else (intern(ref.entity), intern(ref.role) if ref.role else None)  # type: ignore[union-attr]
+                for ref in plain.entities
+            ]
+        )
+        if plain.entities
+        else ()
     )
-    reported = intern(reported) if reported else None
-    return PlainFields(plain["id"], intern(plain["type"]), intern(date), reported, tuple(refs), sources)
+    sources = (
+        tuple(
+            [
+                (intern(source.origin or source.name), source.reliability or None, source.credibility or None)
+                for source in plain.sources
+            ]
+        )
+        if plain.sources
+        else ()
+    )
+    return PlainFields(
+        plain.id, intern(kind), intern(date), intern(reported) if reported else None, refs, sources
+    )

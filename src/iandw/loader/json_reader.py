@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import jiter
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
+from iandw.loader.fast import PlainFields, plain_line
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import decode_utf8
 from iandw.loader.yaml_reader import parse_yaml
@@ -160,6 +161,13 @@ class JsonlLine:
         return self.raw().span(loc)
 
 
+class PlainLine(NamedTuple):
+    """A plain observation typed by the fast path: its fields, and where its line is."""
+
+    fields: PlainFields
+    line: JsonlLine
+
+
 def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> RawDocument:
     return RawDocument(
         value,
@@ -173,7 +181,7 @@ def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> R
 
 def documents_from_jsonl(
     stream: BinaryIO, file: str, real: str, limits: Limits
-) -> Iterator[RawDocument | Diagnostic]:
+) -> Iterator[RawDocument | Diagnostic | PlainLine]:
     """One observation per line; bad lines are reported and the rest kept."""
     _, found = yield from jsonl_range(stream, file, real, limits)
     if not found:
@@ -188,7 +196,7 @@ def jsonl_range(
     start: int = 0,
     end: int | None = None,
     base: int = 0,
-) -> Generator[RawDocument | Diagnostic, None, tuple[int, bool]]:
+) -> Generator[RawDocument | Diagnostic | PlainLine, None, tuple[int, bool]]:
     """The items of the lines from byte `start` to `end`, numbered after line `base`.
 
     Returns how many lines there were, and whether any held something (a
@@ -202,8 +210,8 @@ def jsonl_range(
     return number, found
 
 
-def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic]:
-    """The document on one JSONL line, or its problems; nothing for a blank line.
+def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic | PlainLine]:
+    """The plain observation or the document on one JSONL line, or its problems; nothing for a blank line.
 
     `raw` is None for a line longer than the limit (see `bounded_lines`).
     """
@@ -217,6 +225,9 @@ def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | D
     if not raw.strip():
         return []
     raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next
+    fields = plain_line(raw, limits.max_depth)
+    if fields is not None:
+        return [PlainLine(fields, line)]
     value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
     if diagnostics:
         return list(diagnostics)

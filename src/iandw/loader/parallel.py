@@ -22,13 +22,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from iandw.both_ends import BothEnds, available_cores
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
-from iandw.loader.fast import PlainFields, plain_fields
-from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items, jsonl_range
+from iandw.loader.fast import PlainFields, plain_line
+from iandw.loader.json_reader import JsonlLine, PlainLine, bounded_lines, jsonl_line_items, jsonl_range
 from iandw.loader.source import RawDocument
 
 CHUNK_MIN_BYTES = 4 * MiB  # about half a second of reading: smaller ranges would not pay for their messages
@@ -89,7 +89,7 @@ class Chunk:
     entries: list[Entry]
 
 
-def read_chunk(real: str, file: str, start: int, end: int, limits: Limits) -> Chunk:
+def read_chunk(real: str, start: int, end: int, limits: Limits) -> Chunk:
     """Run in a worker: the plain observations of one range, and where everything else is."""
     entries: list[Entry] = []
     lines = 0
@@ -99,21 +99,9 @@ def read_chunk(real: str, file: str, start: int, end: int, limits: Limits) -> Ch
             lines = number
             if raw is not None and not raw.strip():
                 continue  # blank: nothing to report
-            fields = None
-            if raw is not None:
-                items = jsonl_line_items(raw, JsonlLine(real, file, number, offset, limits))
-                document = items[0]
-                if isinstance(document, RawDocument) and isinstance(document.data, dict):
-                    fields = plain_fields(document.data)
+            fields = None if raw is None else plain_line(raw.rstrip(b"\r\n"), limits.max_depth)
             entries.append((number, offset) if fields is None else (number, offset, *fields))
     return Chunk(lines, entries)
-
-
-class PlainLine(NamedTuple):
-    """A plain observation a worker typed: its fields, and where its line is."""
-
-    fields: PlainFields
-    line: JsonlLine
 
 
 def read_jsonl_in_parts(
@@ -124,7 +112,7 @@ def read_jsonl_in_parts(
     `stream` is the open file: the ranges no worker read and the lines a
     worker left to this process are read through it.
     """
-    read_range = functools.partial(_read_range, real, file, ranges, limits)
+    read_range = functools.partial(_read_range, real, ranges, limits)
     with BothEnds(read_range, len(ranges), pool_size) as workers:
         base = 0
         found = False
@@ -149,6 +137,6 @@ def read_jsonl_in_parts(
             yield Span(file).warning("empty file")
 
 
-def _read_range(real: str, file: str, ranges: list[tuple[int, int]], limits: Limits, index: int) -> Chunk:
+def _read_range(real: str, ranges: list[tuple[int, int]], limits: Limits, index: int) -> Chunk:
     start, end = ranges[index]
-    return read_chunk(real, file, start, end, limits)
+    return read_chunk(real, start, end, limits)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
 from iandw.loader.files import InputFile
-from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
-from iandw.loader.parallel import PlainLine, chunk_bounds, read_jsonl_in_parts, split_for
+from iandw.loader.json_reader import PlainLine, documents_from_json, documents_from_jsonl
+from iandw.loader.parallel import chunk_bounds, read_jsonl_in_parts, split_for
 from iandw.loader.source import RawDocument
 from iandw.loader.text import decode_utf8
 from iandw.loader.yaml_reader import documents_from_yaml
