@@ -505,31 +505,34 @@ def compile_observation(
     """The engine's record of an observation; None if a reference is unresolved."""
     refs = []
     complete = True
+    resolved = resolver.resolved  # looked up here first: a million observations, a few thousand references
     for index, (reference, role) in enumerate(observation.refs):
-        entity_id = resolver.entity(
+        entity_id = resolved.get(reference) or resolver.entity(
             reference, lambda index=index: observation.locate(("entities", index, "entity"))
         )
         if entity_id is None:
             complete = False
         else:
             refs.append(_reference(entity_id, role))
+    pad = tables.qualifier_pad
     try:
-        date = parse_date(observation.date, tables.qualifier_pad)
-        reported = parse_date(observation.reported, tables.qualifier_pad) if observation.reported else date
+        date = parse_date(observation.date, pad)
+        reported = parse_date(observation.reported, pad) if observation.reported else date
     except DateError as exc:  # only padding can fail here: validity was checked when typed
         resolver.diagnostics.append(observation.locate(("date",)).error(str(exc)))
         return None
     if not complete:
         return None
+    sources = observation.sources
     return ObservationRecord(
         id=observation.id,
         type=observation.type,
         date=date,
         reported_hi=reported.hi,
         refs=tuple(refs),
-        origins=tuple(sorted({origin for origin, _, _ in observation.sources})),
-        grades=tuple((reliability, credibility) for _, reliability, credibility in observation.sources),
-        confidence=observation_confidence(observation.sources, tables),
+        origins=tuple(sorted({source[0] for source in sources})),
+        grades=tuple([source[1:] for source in sources]),  # (reliability, credibility)
+        confidence=observation_confidence(sources, tables),
         source=observation.reload,
     )
 
