@@ -113,7 +113,7 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
     files, problems = find_files(list(paths))
     documents: list[dict[str, Any]] = []
     for file in files:
-        for item in read_file(file, DEFAULT_LIMITS, workers=1):  # raw documents, not reduced ones
+        for item in read_file(file, DEFAULT_LIMITS, workers=1):  # one process: documents in file order
             if isinstance(item, Diagnostic):
                 if item.severity == "error":
                     problems.append(item)
