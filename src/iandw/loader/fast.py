@@ -111,7 +111,7 @@ def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
             parse_date(reported)
     except DateError:
         return None
-    intern = sys.intern
+    intern = sys.intern  # below, UNSET is falsy: an absent role, origin or grade reads as None
     refs = (
         tuple(
             [
