@@ -8,7 +8,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from iandw.dates import DateError, DayInterval, _edtf_interval, _parse_cached, parse_date
+from iandw import dates
+from iandw.dates import (
+    DateCache,
+    DateError,
+    DayInterval,
+    _edtf_interval,
+    _parse_cached,
+    parse_date,
+)
 
 
 def day(iso: str) -> int:
@@ -103,3 +111,20 @@ def test_qualifier_pad_is_configurable() -> None:
 def test_invalid_dates(text: str, message: str) -> None:
     with pytest.raises(DateError, match=message):
         parse_date(text)
+
+
+def test_a_date_cache_parses_as_parse_date_and_remembers_only_valid_dates() -> None:
+    cache = DateCache(pad=3)
+    assert cache["2023-10-07?"] == DayInterval(day("2023-10-04"), day("2023-10-10"))  # padded by 3
+    assert cache["2023-10-07?"] == DayInterval(day("2023-10-04"), day("2023-10-10"))  # remembered
+    with pytest.raises(DateError, match="does not exist"):
+        cache["2023-02-30"]
+    assert list(cache) == ["2023-10-07?"]
+
+
+def test_a_date_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dates, "DATE_CACHE_SIZE", 2)
+    cache = DateCache()
+    for day in range(1, 6):
+        assert cache[f"2023-01-0{day}"] == parse_date(f"2023-01-0{day}")
+    assert len(cache) == 2

@@ -163,7 +163,7 @@ class _Collector:
         self.loaded.append(ObservationInput(*fields, line.span, functools.partial(_reload, line)))
 
     def finish(self, lints: bool) -> LoadResult:
-        case, problems, unique = build_case(self.loaded, self.broken)
+        case, problems, unique, observations = build_case(self.loaded, self.broken)
         self.loaded.clear()
         self.diagnostics.extend(problems)
         if lints:
@@ -172,8 +172,7 @@ class _Collector:
         # (the input is then garbage: a large case's peak memory drops by a
         # tenth), as the reduced input where a reference did not resolve.
         if "observation" in unique:
-            records = {record.id: record for record in case.observations}
-            unique["observation"] = [records.get(item.id, item) for item in unique["observation"]]
+            unique["observation"] = observations
         return LoadResult(case, sorted(set(self.diagnostics)), unique)
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from iandw.dates import DateError, parse_date
+from iandw.dates import DateCache, DateError, parse_date
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument
@@ -86,14 +86,17 @@ class Broken:
                     self.names.add(normalize_name(name))
 
 
-def build_case(
-    loaded: list[Loaded | ObservationInput], broken: Broken | None = None
-) -> tuple[Case, list[Diagnostic], dict[str, list[Any]]]:
-    """Check everything against everything; return the resolved case.
+class Checked(NamedTuple):
+    """What `build_case` returns."""
 
-    Also returns the documents kept per kind (the first of each id), which
-    the lints need to place their warnings.
-    """
+    case: Case
+    diagnostics: list[Diagnostic]
+    unique: dict[str, list[Any]]  # the documents kept per kind (the first of each id), for the lints
+    observations: list[ObservationRecord | ObservationInput]  # the kept ones: compiled, or not resolved
+
+
+def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = None) -> Checked:
+    """Check everything against everything; return the resolved case."""
     diagnostics: list[Diagnostic] = []
     unique = _unique_by_kind(loaded, diagnostics)
 
@@ -133,16 +136,20 @@ def build_case(
         _check_hypothesis(item, indicators, resolver, broken)
         hypotheses[item.document.id] = item.document
 
-    records = []
+    dates = DateCache(tables.qualifier_pad)
+    records, kept = [], []
     for observation in unique.get("observation", []):
         assert isinstance(observation, ObservationInput)
-        record = compile_observation(observation, resolver, tables)
-        if record is not None:
+        record = compile_observation(observation, resolver, tables, dates)
+        if record is None:
+            kept.append(observation)
+        else:
             records.append(record)
+            kept.append(record)
     records.sort(key=lambda record: record.id)
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
-    return case, diagnostics, unique
+    return Checked(case, diagnostics, unique, kept)
 
 
 def _unique_by_kind(
@@ -500,9 +507,12 @@ def _check_hypothesis(
 
 
 def compile_observation(
-    observation: ObservationInput, resolver: _Resolver, tables: ScoringTables
+    observation: ObservationInput, resolver: _Resolver, tables: ScoringTables, dates: DateCache
 ) -> ObservationRecord | None:
-    """The engine's record of an observation; None if a reference is unresolved."""
+    """The engine's record of an observation; None if a reference is unresolved.
+
+    `dates` parses at the scoring's qualifier padding.
+    """
     refs = []
     complete = True
     resolved = resolver.resolved  # looked up here first: a million observations, a few thousand references
@@ -514,10 +524,9 @@ def compile_observation(
             complete = False
         else:
             refs.append(_reference(entity_id, role))
-    pad = tables.qualifier_pad
     try:
-        date = parse_date(observation.date, pad)
-        reported = parse_date(observation.reported, pad) if observation.reported else date
+        date = dates[observation.date]
+        reported = dates[observation.reported] if observation.reported else date
     except DateError as exc:  # only padding can fail here: validity was checked when typed
         resolver.diagnostics.append(observation.locate(("date",)).error(str(exc)))
         return None
@@ -548,13 +557,14 @@ def compile_test_observations(
 ) -> list[ObservationRecord]:
     """The inline observations of one rule test, resolved (already checked)."""
     resolver = _Resolver(registry, [])
+    dates = DateCache(tables.qualifier_pad)
     records = []
     for position, observation in enumerate(test.observations):
         prefix = ("tests", index, "observations", position)
         reduced = ObservationInput.of(
             observation, lambda loc, prefix=prefix: indicator_item.raw.span(prefix + loc), None
         )
-        record = compile_observation(reduced, resolver, tables)
+        record = compile_observation(reduced, resolver, tables, dates)
         if record is not None:
             records.append(record)
     return sorted(records, key=lambda record: record.id)

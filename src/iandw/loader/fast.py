@@ -30,7 +30,7 @@ from typing import Annotated, Literal, NamedTuple
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from iandw.dates import DateError, parse_date
+from iandw.dates import DateCache, DateError
 from iandw.loader.observations import SourceGrade
 from iandw.model.documents import ID_PATTERN
 
@@ -72,6 +72,7 @@ class _PlainObservation(Struct, forbid_unknown_fields=True):
     sources: list[_Source] | UnsetType = UNSET
 
 
+_DATES = DateCache()  # only whether a date parses matters here
 _decode = msgspec.json.Decoder(_PlainObservation).decode
 _encode = msgspec.json.Encoder().encode
 
@@ -105,10 +106,10 @@ def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
     date = plain.date.strip()
     reported = None if plain.reported is UNSET else plain.reported
     try:
-        parse_date(date)
+        _DATES[date]
         if reported is not None:
             reported = reported.strip()
-            parse_date(reported)
+            _DATES[reported]
     except DateError:
         return None
     intern = sys.intern  # below, UNSET is falsy: an absent role, origin or grade reads as None
