@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -143,3 +145,28 @@ def test_evaluate_reports_progress_per_indicator_then_the_report(report: Report)
     )
     assert calls == [(done, 9) for done in range(1, 10)]
     assert with_progress == report
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["evaluate", "--as-of", "2024-01-01", "--format", "json"], 0),
+        (["evaluate", "--as-of", "2024-01-01", "--fail-on", "watch"], 1),  # the case reaches WARNING
+        (["validate"], 0),
+        (["test"], 0),
+    ],
+)
+def test_the_program_leaves_at_once_with_all_its_output_and_its_exit_code(args: list[str], code: int) -> None:
+    """As a program, a command exits without freeing its objects: nothing written may be lost."""
+    inputs = [os.path.join(ROOT, "observations"), "--rules", os.path.join(ROOT, "rules")]
+    in_process = CliRunner().invoke(main, [*args[:1], *inputs, *args[1:]])
+    program = subprocess.run(
+        [sys.executable, "-m", "iandw", *args[:1], *inputs, *args[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (program.returncode, in_process.exit_code) == (code, code)
+    assert program.stdout == in_process.stdout
+    assert program.stdout.strip()

@@ -1,5 +1,5 @@
 """`python -m iandw`."""
 
-from iandw.cli import main
+from iandw.cli import program
 
-main()
+program()

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from iandw import __version__
-from iandw.cli_support import EXIT_BAD_INPUT, EXIT_LEVEL, EXIT_OK, Progress, no_traceback, print_diagnostics
+from iandw.cli_support import (
+    EXIT_BAD_INPUT,
+    EXIT_LEVEL,
+    EXIT_OK,
+    Progress,
+    leave,
+    no_traceback,
+    print_diagnostics,
+    run_program,
+)
 from iandw.importers.cli import import_command
 from iandw.runtime import paused_gc
 
@@ -116,6 +125,11 @@ def main() -> None:
     """iandw: check indicators and warning against dated, sourced observations."""
 
 
+def program() -> None:
+    """The `iandw` program: the script pyproject installs, and `python -m iandw`."""
+    run_program(main)
+
+
 # readable=False: a missing or unreadable path is reported by the loader as a
 # located diagnostic, with every other input still checked
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(readable=False))
@@ -198,8 +212,7 @@ def evaluate(
         _write(render_html(report, tables=result.case.tables), output)
     else:
         _write(render(report, output_format), output)
-    if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on):
-        sys.exit(EXIT_LEVEL)
+    leave(EXIT_LEVEL if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on) else EXIT_OK)
 
 
 @main.command()
@@ -232,7 +245,7 @@ def validate(
         print_diagnostics(result.diagnostics)
         read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
         click.echo(f"read {read}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
-    sys.exit(EXIT_BAD_INPUT if errors else EXIT_OK)
+    leave(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 
 TIMELINE_FORMATS = ("text", "csv", "json", "html", "png", "svg")
@@ -307,6 +320,7 @@ def timeline(
     else:
         renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
         _write(renderer[output_format](computed), output)
+    leave()
 
 
 @main.command(name="test")
@@ -333,7 +347,7 @@ def run_tests(
     for outcome in failed:
         click.echo(outcome.format())
     click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    sys.exit(EXIT_LEVEL if failed else EXIT_OK)
+    leave(EXIT_LEVEL if failed else EXIT_OK)
 
 
 @main.command()
