@@ -137,7 +137,8 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         hypotheses[item.document.id] = item.document
 
     dates = DateCache(tables.qualifier_pad)
-    records, kept = [], []
+    records: list[ObservationRecord] = []
+    kept: list[ObservationRecord | ObservationInput] = []
     for observation in unique.get("observation", []):
         assert isinstance(observation, ObservationInput)
         record = compile_observation(observation, resolver, tables, dates)
@@ -188,6 +189,8 @@ class _Resolver:
         self.diagnostics = diagnostics
         self.broken = broken or Broken()
         self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
+        # ... and, most of them, a hundred thousand lists of references
+        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
 
     def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
         """The entity id, or None after reporting the problem at `where()`.
@@ -216,6 +219,33 @@ class _Resolver:
             message = f"unknown entity {reference!r}{hint}"
         self.diagnostics.append(where().error(message))
         return None
+
+    def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
+        """An observation's references resolved, or None after reporting each one that is not."""
+        known = self.resolved_lists.get(observation.refs)
+        if known is not None:
+            return known
+        refs = []
+        complete = True
+        for index, (reference, role) in enumerate(observation.refs):
+            entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
+                reference, lambda index=index: observation.locate(("entities", index, "entity"))
+            )
+            if entity_id is None:
+                complete = False
+            else:
+                refs.append(_reference(entity_id, role))
+        if not complete:
+            return None
+        resolved = tuple(refs)
+        if (
+            len(self.resolved_lists) < RESOLVED_LISTS_SIZE
+        ):  # untrusted files may hold a million distinct lists
+            self.resolved_lists[observation.refs] = resolved
+        return resolved
+
+
+RESOLVED_LISTS_SIZE = 1 << 18
 
 
 # --- entities -----------------------------------------------------------------
@@ -513,24 +543,14 @@ def compile_observation(
 
     `dates` parses at the scoring's qualifier padding.
     """
-    refs = []
-    complete = True
-    resolved = resolver.resolved  # looked up here first: a million observations, a few thousand references
-    for index, (reference, role) in enumerate(observation.refs):
-        entity_id = resolved.get(reference) or resolver.entity(
-            reference, lambda index=index: observation.locate(("entities", index, "entity"))
-        )
-        if entity_id is None:
-            complete = False
-        else:
-            refs.append(_reference(entity_id, role))
+    refs = resolver.references(observation)
     try:
         date = dates[observation.date]
         reported = dates[observation.reported] if observation.reported else date
     except DateError as exc:  # only padding can fail here: validity was checked when typed
         resolver.diagnostics.append(observation.locate(("date",)).error(str(exc)))
         return None
-    if not complete:
+    if refs is None:
         return None
     sources = observation.sources
     return ObservationRecord(
@@ -538,7 +558,7 @@ def compile_observation(
         type=observation.type,
         date=date,
         reported_hi=reported.hi,
-        refs=tuple(refs),
+        refs=refs,
         origins=tuple(sorted({source[0] for source in sources})),
         grades=tuple([source[1:] for source in sources]),  # (reliability, credibility)
         confidence=observation_confidence(sources, tables),
