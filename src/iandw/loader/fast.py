@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -77,15 +77,10 @@ _decode = msgspec.json.Decoder(_PlainObservation).decode
 _encode = msgspec.json.Encoder().encode
 
 
-class PlainFields(NamedTuple):
-    """What an `ObservationInput` keeps of a plain observation: plain data, cheap to send to a process."""
-
-    id: str
-    type: str
-    date: str
-    reported: str | None
-    refs: tuple[tuple[str, str | None], ...]
-    sources: tuple[SourceGrade, ...]
+# What an `ObservationInput` keeps of a plain observation, in its order (id,
+# type, date, reported, refs, sources): a plain tuple, cheap to build and to
+# send to a process.
+PlainFields = tuple[str, str, str, str | None, tuple[tuple[str, str | None], ...], tuple[SourceGrade, ...]]
 
 
 def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
@@ -135,6 +130,4 @@ def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
         if plain.sources
         else ()
     )
-    return PlainFields(
-        plain.id, intern(kind), intern(date), intern(reported) if reported else None, refs, sources
-    )
+    return plain.id, intern(kind), intern(date), intern(reported) if reported else None, refs, sources

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from iandw.both_ends import BothEnds, available_cores
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
-from iandw.loader.fast import PlainFields, plain_line
+from iandw.loader.fast import plain_line
 from iandw.loader.json_reader import JsonlLine, PlainLine, bounded_lines, jsonl_line_items, jsonl_range
 from iandw.loader.source import RawDocument
 
@@ -126,7 +126,7 @@ def read_jsonl_in_parts(
             for entry in chunk.entries:
                 line = JsonlLine(real, file, base + entry[0], entry[1], limits)
                 if len(entry) > 2:
-                    yield PlainLine(PlainFields(*entry[2:]), line)
+                    yield PlainLine(entry[2:], line)  # the fields in order: no need to name them
                 else:
                     stream.seek(line.offset)
                     _, _, raw = next(bounded_lines(stream, limits.max_record_bytes, line.offset))
