@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -121,7 +122,7 @@ def _parse_cached(text: str, pad: int) -> DayInterval:
     """Common forms directly, the rest through `edtf` (tests keep both paths equal)."""
     single = _PLAIN_DATE.fullmatch(text)
     if single and _plain_month_ok(single.group(2)):
-        return _plain_bounds(text, *single.groups(), pad=pad, strict=False)
+        return _plain_bounds(text, single.groups(), pad, strict=False)
     interval = _PLAIN_INTERVAL.fullmatch(text)
     if (
         interval
@@ -130,15 +131,15 @@ def _parse_cached(text: str, pad: int) -> DayInterval:
     ):
         lower = interval.groups()[0:4]
         upper = interval.groups()[5:9]
-        lo_strict = _plain_bounds(text, *lower, pad=pad, strict=True).lo if lower[0] else UNBOUNDED_LOW
-        hi_strict = _plain_bounds(text, *upper, pad=pad, strict=True).hi if upper[0] else UNBOUNDED_HIGH
+        lo_strict = _plain_bounds(text, lower, pad, strict=True).lo if lower[0] else UNBOUNDED_LOW
+        hi_strict = _plain_bounds(text, upper, pad, strict=True).hi if upper[0] else UNBOUNDED_HIGH
         if lo_strict > hi_strict:
             raise DateError(
                 f"reversed interval {text!r}: it starts {day_to_iso(lo_strict)} "
                 f"after it ends {day_to_iso(hi_strict)}"
             )
-        lo = _plain_bounds(text, *lower, pad=pad, strict=False).lo if lower[0] else UNBOUNDED_LOW
-        hi = _plain_bounds(text, *upper, pad=pad, strict=False).hi if upper[0] else UNBOUNDED_HIGH
+        lo = _plain_bounds(text, lower, pad, strict=False).lo if lower[0] else UNBOUNDED_LOW
+        hi = _plain_bounds(text, upper, pad, strict=False).hi if upper[0] else UNBOUNDED_HIGH
         return DayInterval(lo, hi)
     return _edtf_interval(text, pad)
 
@@ -148,9 +149,10 @@ def _plain_month_ok(month: str | None) -> bool:
     return month is None or 1 <= int(month) <= 12
 
 
-def _plain_bounds(
-    text: str, year: str, month: str | None, day: str | None, qualifier: str, pad: int, strict: bool
-) -> DayInterval:
+def _plain_bounds(text: str, parts: Sequence[str | None], pad: int, strict: bool) -> DayInterval:
+    """`parts`: the year, month, day and qualifier groups of `_DAY` (month and day may be None)."""
+    year, month, day, qualifier = parts
+    assert year is not None  # the pattern requires it
     y = int(year)
     if y < 1:
         raise DateError(f"invalid date {text!r}: years before 0001 are not supported")

@@ -40,7 +40,7 @@ def build_report(
             groups.append(
                 r.Group(
                     vars=group.vars,
-                    status=group.status,  # type: ignore[arg-type]
+                    status=group.status,
                     confidence=group.confidence,
                     matches=matches(group.top_matches(max_matches)),
                     match_count=group.match_count,
@@ -62,22 +62,22 @@ def build_report(
     for assessment in sorted(assessments, key=lambda a: a.hypothesis.id):
         entries = []
         for item in assessment.indicators:
-            group: GroupResult | None = item.group
+            chosen: GroupResult | None = item.group
             entries.append(
                 r.HypothesisIndicator(
                     id=item.indicator_id,
-                    status=item.status,  # type: ignore[arg-type]
+                    status=item.status,
                     confidence=item.confidence,
                     likelihood_ratio=item.likelihood_ratio,
                     absent_likelihood_ratio=item.absent_likelihood_ratio,
                     delta_log_odds=item.delta_log_odds,
                     what_if_delta_log_odds=item.what_if_delta_log_odds,
                     vars=item.vars,
-                    matches=matches(group.top_matches(max_matches) if group else []),
-                    match_count=group.match_count if group else 0,
-                    near_misses=matches(group.top_near_misses(max_matches) if group else []),
-                    near_miss_count=group.near_miss_count if group else 0,
-                    unmatched_selections=item.result.unmatched(item.vars) if group is None else [],
+                    matches=matches(chosen.top_matches(max_matches) if chosen else []),
+                    match_count=chosen.match_count if chosen else 0,
+                    near_misses=matches(chosen.top_near_misses(max_matches) if chosen else []),
+                    near_miss_count=chosen.near_miss_count if chosen else 0,
+                    unmatched_selections=item.result.unmatched(item.vars) if chosen is None else [],
                 )
             )
         hypothesis = assessment.hypothesis
@@ -88,7 +88,7 @@ def build_report(
                 prior=hypothesis.prior,
                 posterior=assessment.posterior,
                 likelihood=assessment.likelihood,
-                level=assessment.level,  # type: ignore[arg-type]
+                level=assessment.level,
                 indicators=entries,
                 sensitivity=[
                     r.Sensitivity(indicator=i, posterior_without=p) for i, p in assessment.sensitivity
@@ -101,23 +101,22 @@ def build_report(
 
     return r.Report(
         as_of=day_to_iso(as_of),
-        level=highest_level(h.level for h in hypotheses),  # type: ignore[arg-type]
+        level=highest_level(h.level for h in hypotheses),
         inputs=r.Inputs(**case.counts()),
         indicators=indicators,
         hypotheses=hypotheses,
         observations=[_trace(used[i], case) for i in sorted(used)],
-        diagnostics=[r.DiagnosticReport(**d.as_dict()) for d in sorted(diagnostics)],  # type: ignore[arg-type]
+        diagnostics=[r.DiagnosticReport(**d.as_dict()) for d in sorted(diagnostics)],
     )
 
 
 def _match(binding: Binding) -> r.Match:
     return r.Match(
-        status=STATUS_OF_TRUTH[binding.truth],  # type: ignore[arg-type]
+        status=STATUS_OF_TRUTH[binding.truth],
         confidence=binding.confidence,
         observations={name: o.id for name, o in binding.observations.items()},
         checks=[
-            r.Check(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail)  # type: ignore[arg-type]
-            for c in binding.checks
+            r.Check(require=c.require, status=CHECK_STATUS[c.truth], detail=c.detail) for c in binding.checks
         ],
     )
 

@@ -50,7 +50,10 @@ class ScoringTables:
         if scoring is None:
             return cls()
         return cls(
-            reliability={**DEFAULT_RELIABILITY, **scoring.reliability},
+            reliability={
+                **DEFAULT_RELIABILITY,
+                **{str(grade): weight for grade, weight in scoring.reliability.items()},
+            },
             credibility={**DEFAULT_CREDIBILITY, **scoring.credibility},
             qualifier_pad=scoring.qualifier_pad,
             watch=scoring.levels.watch,

@@ -108,7 +108,7 @@ def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) ->
                     date=day_to_iso(day),
                     posterior=assessment.posterior,
                     likelihood=assessment.likelihood,
-                    level=assessment.level,  # type: ignore[arg-type]
+                    level=assessment.level,
                 )
             )
             for level in LEVELS[1 : LEVELS.index(assessment.level) + 1]:
@@ -117,7 +117,7 @@ def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) ->
                     tipped = _tipping_report(backtest, hypothesis_id, level, day, previous_visible, visible)
                     crossings[hypothesis_id].append(
                         Crossing(
-                            level=level,  # type: ignore[arg-type]
+                            level=level,
                             date=day_to_iso(day),
                             posterior=assessment.posterior,
                             observation=tipped.id if tipped else None,

@@ -174,7 +174,8 @@ def _segments(side: _Side) -> _Segments:
 
     left, right = np.isinf(side.lo), np.isinf(side.hi)
     width = np.where(left | right, 0.0, side.hi - side.lo)
-    kinds, widths, members, keys, bounds, pooled = [], [], [], [], [], []
+    kinds: list[str] = []
+    widths, members, keys, bounds, pooled = [], [], [], [], []
     position = 0
     for kind, in_kind in (
         ("finite", ~left & ~right),

@@ -11,6 +11,7 @@ the others from being found.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -114,7 +115,7 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
 
     broken = broken or Broken()
     entities = unique.get("entity", [])
-    registry = EntityRegistry.build(item.document for item in entities)  # type: ignore[misc]
+    registry = EntityRegistry.build(item.document for item in entities)
     diagnostics += _check_membership(entities, registry, broken)
 
     scales: dict[str, tuple[str, ...]] = {}
@@ -160,6 +161,7 @@ def _unique_by_kind(
     by_kind: dict[str, list[Any]] = {}
     first_seen: dict[tuple[str, str], Loaded | ObservationInput] = {}
     for item in loaded:
+        identifier: str | None
         if isinstance(item, ObservationInput):
             kind, identifier = "observation", item.id
         else:
@@ -229,7 +231,7 @@ class _Resolver:
         complete = True
         for index, (reference, role) in enumerate(observation.refs):
             entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
-                reference, lambda index=index: observation.locate(("entities", index, "entity"))
+                reference, functools.partial(observation.locate, ("entities", index, "entity"))
             )
             if entity_id is None:
                 complete = False
@@ -262,7 +264,7 @@ def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: 
         where[entity.id] = item
         resolved = []
         for index, reference in enumerate(entity.member_of):
-            parent = resolver.entity(reference, lambda item=item, index=index: item.span("member_of", index))
+            parent = resolver.entity(reference, functools.partial(item.span, "member_of", index))
             if parent is not None:
                 resolved.append(parent)
         parents[entity.id] = resolved
@@ -339,7 +341,7 @@ def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[
         if name is not None:
             use_variable(name, loc)
         else:
-            resolver.entity(value, lambda loc=loc: item.span(*loc))
+            resolver.entity(value, functools.partial(item.span, *loc))
     for loc, attribute, predicate in iter_predicates(indicator):
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
@@ -448,7 +450,7 @@ def _check_rule_test(
         for ref_index, reference in enumerate(observation.entities):
             resolver.entity(
                 reference.entity,
-                lambda loc=loc, ref_index=ref_index: item.span(*loc, "entities", ref_index, "entity"),
+                functools.partial(item.span, *loc, "entities", ref_index, "entity"),
             )
     for position, expected in enumerate(test.matches or []):
         if expected not in ids:
@@ -470,7 +472,7 @@ def _check_bind(
     diagnostics = resolver.diagnostics
     for name, reference in sorted(bind.items()):
         span = item.span(*loc, name)
-        entity_id = resolver.entity(reference, lambda span=span: span)
+        entity_id = resolver.entity(reference, functools.partial(_itself, span))
         declaring = [i for i in indicators if name in i.vars]
         if not declaring:
             diagnostics.append(
@@ -509,13 +511,10 @@ def _check_hypothesis(
     if entries is None:
         used = list(indicators.values())
     else:
+        written = hypothesis.indicators or []  # as the user wrote them: an id, or an id with options
         seen: set[str] = set()
         for index, entry in enumerate(entries):
-            loc = (
-                ("indicators", index)
-                if isinstance(hypothesis.indicators[index], str)
-                else ("indicators", index, "id")
-            )  # type: ignore[index]
+            loc = ("indicators", index) if isinstance(written[index], str) else ("indicators", index, "id")
             if entry.id in seen:
                 diagnostics.append(item.span(*loc).error(f"indicator {entry.id!r} is listed twice"))
                 continue
@@ -566,6 +565,14 @@ def compile_observation(
     )
 
 
+def _itself(span: Span) -> Span:
+    return span
+
+
+def _span_under(raw: RawDocument, prefix: PathKey, loc: PathKey) -> Span:
+    return raw.span(prefix + loc)
+
+
 @cache
 def _reference(entity_id: str, role: str | None) -> Reference:
     """One shared Reference per (entity, role): a million observations repeat a few thousand."""
@@ -582,7 +589,7 @@ def compile_test_observations(
     for position, observation in enumerate(test.observations):
         prefix = ("tests", index, "observations", position)
         reduced = ObservationInput.of(
-            observation, lambda loc, prefix=prefix: indicator_item.raw.span(prefix + loc), None
+            observation, functools.partial(_span_under, indicator_item.raw, prefix), None
         )
         record = compile_observation(reduced, resolver, tables, dates)
         if record is not None:

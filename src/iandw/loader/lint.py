@@ -91,11 +91,9 @@ def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Any]]) -> I
             return
         used.update(entry.id for entry in entries)
     for item in loaded.get("indicator", []):
-        if item.document.id not in used:  # type: ignore[union-attr]
+        if item.document.id not in used:
             hint = "no hypothesis lists it" if case.hypotheses else "there are no hypotheses"
-            yield item.span("id").warning(
-                f"indicator {item.document.id!r} moves no posterior: {hint}"  # type: ignore[union-attr]
-            )
+            yield item.span("id").warning(f"indicator {item.document.id!r} moves no posterior: {hint}")
 
 
 def observations_without_sources(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:

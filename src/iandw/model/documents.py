@@ -219,7 +219,7 @@ class EntityPattern(BaseModel):
     of: str | None = None
     role: PredicateField | None = None
     type: PredicateField | None = None
-    __pydantic_extra__: dict[str, PredicateField] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, PredicateField] = Field(init=False)
 
     @property
     def attribute_predicates(self) -> dict[str, Any]:

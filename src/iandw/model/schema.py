@@ -18,6 +18,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _RULE = Annotated[Indicator | Hypothesis | Scale | Scoring | Entity, Field(discriminator="kind")]
 _INPUT = Annotated[Observation | Entity, Field(discriminator="kind")]
+_FILES: dict[str, Any] = {"rules": _RULE | list[_RULE], "observations": _INPUT | list[_INPUT]}
 
 
 def json_schema(what: str) -> dict[str, Any]:
@@ -26,7 +27,6 @@ def json_schema(what: str) -> dict[str, Any]:
         schema = Report.model_json_schema()
         title = "iandw report"
     else:
-        document = _RULE if what == "rules" else _INPUT
-        schema = TypeAdapter(document | list[document]).json_schema()  # type: ignore[valid-type]
+        schema = TypeAdapter(_FILES[what]).json_schema()
         title = f"iandw {what} file: a document or a list of documents"
     return {"$schema": DIALECT, "title": title, **schema}
