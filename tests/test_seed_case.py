@@ -170,3 +170,31 @@ def test_the_program_leaves_at_once_with_all_its_output_and_its_exit_code(args: 
     assert (program.returncode, in_process.exit_code) == (code, code)
     assert program.stdout == in_process.stdout
     assert program.stdout.strip()
+
+
+def test_a_reader_that_stops_reading_ends_the_program_quietly() -> None:
+    """`iandw evaluate | head`: no traceback, no 'internal error', the exit status of a SIGPIPE."""
+    program = subprocess.Popen(
+        [sys.executable, "-m", "iandw", "evaluate", "observations", "--rules", "rules", "--format", "html"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert program.stdout is not None and program.stderr is not None
+    program.stdout.close()  # before the report is written: writing it fails with EPIPE
+    assert (program.wait(timeout=60), program.stderr.read()) == (141, b"")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_disk_under_stdout_is_a_located_error() -> None:
+    with open("/dev/full", "w") as full:
+        program = subprocess.run(
+            [sys.executable, "-m", "iandw", "evaluate", "observations", "--rules", "rules"],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert program.returncode == 2
+    assert program.stderr == "<stdout>:1:1: error: cannot write: No space left on device\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -102,9 +103,19 @@ def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     return dt.date.fromordinal(int(interval.lo))
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # as a program killed by SIGPIPE: what a shell expects of `| head`
+
+
 def _write(text: str, output: str | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+        except BrokenPipeError:  # the reader stopped reading: nothing to say, nothing more to write
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            leave(EXIT_BROKEN_PIPE)
+        except OSError as exc:  # a full disk, an I/O error
+            click.echo(f"<stdout>:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+            leave(EXIT_BAD_INPUT)
         return
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as stream:
