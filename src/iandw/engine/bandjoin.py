@@ -25,6 +25,7 @@ import heapq
 import itertools
 import math
 from dataclasses import InitVar, dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
@@ -120,19 +121,30 @@ class _Side:
     hi: np.ndarray
     conf: np.ndarray
     confidences: list[float]  # the same as Python floats: indexing numpy one at a time is slow
-    _rank: list[int] | None = None
 
-    @property
+    @cached_property
     def rank(self) -> list[int]:
         """Each observation's place by confidence, highest first (ties: earlier first): a sort key."""
-        if self._rank is None:
-            import numpy as np
+        import numpy as np
 
-            order = np.lexsort((np.arange(len(self.conf)), -self.conf))
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order))
-            self._rank = rank.tolist()
-        return self._rank
+        order = np.lexsort((np.arange(len(self.conf)), -self.conf))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return rank.tolist()
+
+    # As a spoke, a side meets the hub of every group sharing it (an armed
+    # group's attacks meet the hub of each of its sponsors): its segments and
+    # their confidence maxima are built once, and kept while the indicator's
+    # groups are (log n rows of n floats: a few MiB at a million observations).
+
+    @cached_property
+    def segments(self) -> _Segments:
+        return _segments(self)
+
+    @cached_property
+    def segment_maxima(self) -> np.ndarray:
+        """Range maxima of the confidences along `segments.members` (`_range_max`)."""
+        return _sparse_table(self.conf[self.segments.members])
 
     @classmethod
     def of(cls, records: list[ObservationRecord]) -> _Side:
@@ -258,10 +270,8 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
 
     low, high = band
     count = len(hub.records)
-    segments = _segments(spoke)
-    # confidences along `members`, for range maxima; only needed here (log n
-    # rows of n floats per group: not worth keeping for the report)
-    table = _sparse_table(spoke.conf[segments.members])
+    segments = spoke.segments
+    table = spoke.segment_maxima
     # bounds on the spoke date that keep spoke − hub in [low, high]; an
     # infinite band side makes the bound infinite whatever the hub date
     some_low = hub.lo + low if low > -INF else np.full(count, -INF)
