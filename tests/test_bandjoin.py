@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from iandw.dates import DayInterval, Truth
 from iandw.engine import bandjoin
-from iandw.engine.bandjoin import band_join_group, star_plan
+from iandw.engine.bandjoin import band_join_groups, star_plan
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import enumerate_group, match_candidates, partition
 from iandw.engine.match import World
@@ -129,7 +129,7 @@ def _both_paths(documents: list[dict[str, Any]], as_of_text: str) -> list[tuple[
     return [
         (
             enumerate_group(compiled, assignment, members, as_of),
-            band_join_group(plan, compiled, assignment, members, as_of),
+            band_join_groups(plan, compiled, [(assignment, members)], as_of)[0],
         )
         for assignment, members in partition(compiled, candidates)
     ]
@@ -255,8 +255,67 @@ def test_groups_that_share_a_hub_list_share_its_sorted_side() -> None:
     world = World(case.registry, case.scales, compiled.variables)
     as_of = DayInterval(BASE.toordinal() + 400, BASE.toordinal() + 400)
     groups = partition(compiled, match_candidates(compiled, case.observations, world))
-    sides: dict[int, Any] = {}
-    joined = [band_join_group(plan, compiled, a, members, as_of, sides) for a, members in groups]
+    joined = band_join_groups(plan, compiled, groups, as_of)
     assert len(joined) == 2 and joined[0].hub is joined[1].hub
     for (assignment, members), fast in zip(groups, joined, strict=True):
         assert_same(enumerate_group(compiled, assignment, members, as_of), fast, 5)
+
+
+def test_hubs_that_share_a_spoke_list_are_joined_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three sponsors' meetings (hubs) with one group's attacks (the spoke): batched, each as if alone."""
+    monkeypatch.setattr(bandjoin, "BATCH_HUB_OBSERVATIONS", 25)  # hubs of 10: batches of two and one
+    documents: list[dict[str, Any]] = [
+        entity("g1", "group"),
+        *(entity(sponsor, "state") for sponsor in ("s1", "s2", "s3")),
+        {
+            "kind": "indicator",
+            "id": "star",
+            "title": "star",
+            "vars": {"sponsor": {"type": "state"}, "group": {"type": "group"}},
+            "select": {  # listed first, the meetings are the hub
+                "meeting": {"type": "beta", "entities": [{"entity": "$sponsor"}, {"of": "$group"}]},
+                "attack": {"type": "alpha", "entities": [{"of": "$group"}]},
+            },
+            "require": [{"first": "meeting", "then": "attack", "within": "10d"}],
+            "likelihood_ratio": 2,
+        },
+    ]
+    for n in range(12):  # attacks every 7 days, two of them known only to the month, one to an interval
+        day = (BASE + dt.timedelta(7 * n)).isoformat()
+        date = (
+            day[:7]
+            if n in (3, 8)
+            else f"{day}/{(BASE + dt.timedelta(7 * n + 3)).isoformat()}"
+            if n == 5
+            else day
+        )
+        documents.append(observation(f"attack-{n}", "alpha", date, ["g1"], [source("a", "C3")]))
+    for sponsor, step, grade in (("s1", 5, "B2"), ("s2", 9, "A1"), ("s3", 4, "D4")):
+        for n in range(10):
+            day = (BASE + dt.timedelta(step * n)).isoformat()
+            documents.append(
+                observation(f"{sponsor}-{n}", "beta", day, [sponsor, "g1"], [source("s", grade)])
+            )
+    case = checked(documents).case
+    compiled = compile_indicator(case.indicators["star"], case.registry)
+    plan = star_plan(compiled)
+    assert plan is not None and plan.hub == "meeting"
+    world = World(case.registry, case.scales, compiled.variables)
+    as_of = DayInterval(BASE.toordinal() + 400, BASE.toordinal() + 400)
+    groups = partition(compiled, match_candidates(compiled, case.observations, world))
+    joined = band_join_groups(plan, compiled, groups, as_of)
+    assert len(joined) == 3 and joined[0].spokes[0] is joined[1].spokes[0] is joined[2].spokes[0]
+    # the first two were computed in one pass: their statistics are parts of the same arrays
+    assert joined[0].stats[0].possible.base is joined[1].stats[0].possible.base is not None
+    assert joined[2].stats[0].possible.base is not joined[0].stats[0].possible.base
+    for (assignment, members), fast in zip(groups, joined, strict=True):
+        assert_same(enumerate_group(compiled, assignment, members, as_of), fast, 5)
+        alone = band_join_groups(plan, compiled, [(assignment, members)], as_of)[0]
+        for field in ("possible", "definite", "best_possible", "best_definite", "nearest_miss", "ranges"):
+            assert (getattr(alone.stats[0], field) == getattr(fast.stats[0], field)).all(), field
+        assert [b.observation_ids() for b in fast.top_matches(10)] == [
+            b.observation_ids() for b in alone.top_matches(10)
+        ]
+        assert [b.observation_ids() for b in fast.top_near_misses(10)] == [
+            b.observation_ids() for b in alone.top_near_misses(10)
+        ]

@@ -24,7 +24,8 @@ import bisect
 import heapq
 import itertools
 import math
-from dataclasses import InitVar, dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -92,21 +93,63 @@ def star_plan(compiled: CompiledIndicator) -> StarPlan | None:
     return StarPlan(hub, spokes, tuple(bands))
 
 
-# Sorted sides already built for an indicator's groups, by the identity of their
-# member list: groups that share a variable value share its list (every
-# (sponsor, group) pair of one armed group holds the same list of its attacks).
-SideCache = dict[int, tuple[list[ObservationRecord], "_Side"]]
-
-
-def band_join_group(
+def band_join_groups(
     plan: StarPlan,
     compiled: CompiledIndicator,
-    assignment: Assignment,
-    members: Members,
+    groups: Sequence[tuple[Assignment, Members]],
     as_of: DayInterval,
-    sides: SideCache | None = None,
-) -> BandJoinGroup:
-    return BandJoinGroup(dict(assignment), plan, compiled, members, as_of, {} if sides is None else sides)
+) -> list[BandJoinGroup]:
+    """Every group of an indicator shaped as `plan`, evaluated by band join.
+
+    Groups that share a member list share its sorted side (every (sponsor,
+    group) pair of one armed group holds the same list of its attacks); the
+    hubs of the groups that share their spokes are joined with them in one
+    vectorised pass, as one long hub, which pays numpy's per-call overhead
+    once for the lot instead of once per group.
+    """
+    sides: dict[int, tuple[list[ObservationRecord], _Side]] = {}  # by member list identity
+
+    def side(records: list[ObservationRecord]) -> _Side:
+        known = sides.get(id(records))
+        if known is None:
+            known = sides[id(records)] = (records, _Side.of(records))  # `records` kept: ids stay unique
+        return known[1]
+
+    shaped = [
+        (side(members[plan.hub]), [side(members[name]) for name in plan.spokes]) for _, members in groups
+    ]
+    stats: list[list[_SpokeStats]] = [[] for _ in groups]
+    for position, band in enumerate(plan.bands):
+        by_spoke: dict[int, list[int]] = {}
+        for index, (_, spokes) in enumerate(shaped):
+            by_spoke.setdefault(id(spokes[position]), []).append(index)
+        for indices in by_spoke.values():
+            spoke = shaped[indices[0]][1][position]
+            for batch in _batches(indices, [len(shaped[i][0].records) for i in indices]):
+                hubs = [shaped[i][0] for i in batch]
+                for index, part in zip(batch, _spoke_stats_of_hubs(hubs, spoke, band), strict=True):
+                    stats[index].append(part)
+    return [
+        BandJoinGroup(dict(assignment), plan, compiled, as_of, hub, spokes, group_stats)
+        for (assignment, _), (hub, spokes), group_stats in zip(groups, shaped, stats, strict=True)
+    ]
+
+
+BATCH_HUB_OBSERVATIONS = 1 << 16  # hub observations joined in one pass: bounds its arrays (segments × this)
+
+
+def _batches(indices: list[int], sizes: list[int]) -> Iterator[list[int]]:
+    """`indices` in runs of about BATCH_HUB_OBSERVATIONS hub observations (a larger hub alone)."""
+    batch: list[int] = []
+    total = 0
+    for index, size in zip(indices, sizes, strict=True):
+        if batch and total + size > BATCH_HUB_OBSERVATIONS:
+            yield batch
+            batch, total = [], 0
+        batch.append(index)
+        total += size
+    if batch:
+        yield batch
 
 
 # --- arrays -------------------------------------------------------------------
@@ -263,21 +306,53 @@ class _SpokeStats:
     segments: _Segments
     ranges: np.ndarray  # [p_start, p_end, d_start, d_end] × segment × hub, positions in segments.members
 
+    def part(self, start: int, end: int) -> _SpokeStats:
+        """The statistics of hub observations [start, end) (views, not copies)."""
+        return _SpokeStats(
+            self.possible[start:end],
+            self.definite[start:end],
+            self.best_possible[start:end],
+            self.best_definite[start:end],
+            self.nearest_miss[start:end],
+            self.nearest_miss_best[start:end],
+            self.segments,
+            self.ranges[..., start:end],
+        )
 
-def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeStats:
+
+def _spoke_stats_of_hubs(hubs: list[_Side], spoke: _Side, band: tuple[float, float]) -> list[_SpokeStats]:
+    """`_spoke_stats` of each hub with the same spoke, in one pass over the hubs laid end to end.
+
+    Every hub observation's statistics are computed column by column, apart
+    from the others', so each hub's part is the same as if it were alone.
+    """
+    import numpy as np
+
+    if len(hubs) == 1:
+        return [_spoke_stats(hubs[0].lo, hubs[0].hi, spoke, band)]
+    joined = _spoke_stats(
+        np.concatenate([h.lo for h in hubs]), np.concatenate([h.hi for h in hubs]), spoke, band
+    )
+    ends = np.cumsum([len(h.records) for h in hubs]).tolist()
+    return [joined.part(start, end) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _spoke_stats(
+    hub_lo: np.ndarray, hub_hi: np.ndarray, spoke: _Side, band: tuple[float, float]
+) -> _SpokeStats:
     """For every hub observation at once: the spoke observations in its window, segment by segment."""
     import numpy as np
 
     low, high = band
-    count = len(hub.records)
+    count = len(hub_lo)
     segments = spoke.segments
     table = spoke.segment_maxima
     # bounds on the spoke date that keep spoke − hub in [low, high]; an
     # infinite band side makes the bound infinite whatever the hub date
-    some_low = hub.lo + low if low > -INF else np.full(count, -INF)
-    all_low = hub.hi + low if low > -INF else np.full(count, -INF)
-    some_high = hub.hi + high if high < INF else np.full(count, INF)
-    all_high = hub.lo + high if high < INF else np.full(count, INF)
+    some_low = hub_lo + low if low > -INF else np.full(count, -INF)
+    all_low = hub_hi + low if low > -INF else np.full(count, -INF)
+    some_high = hub_hi + high if high < INF else np.full(count, INF)
+    all_high = hub_lo + high if high < INF else np.full(count, INF)
     never = (np.full(count, INF), np.full(count, -INF))
     ranges = []  # per segment: (possible from, possible to, definite from, definite to), on its key
     for kind, width in zip(segments.kinds, segments.widths, strict=True):
@@ -331,12 +406,12 @@ def _spoke_stats(hub: _Side, spoke: _Side, band: tuple[float, float]) -> _SpokeS
             continue
         chosen = segments.members[neighbour]
         distance = np.where(
-            exists, _violation(spoke.lo[chosen], spoke.hi[chosen], hub.lo, hub.hi, low, high), INF
+            exists, _violation(spoke.lo[chosen], spoke.hi[chosen], hub_lo, hub_hi, low, high), INF
         )
         best = _range_max(table, np.where(exists, tie_from, 0).ravel(), np.where(exists, tie_to, 0).ravel())
         _add_misses(stats, distance, best.reshape(distance.shape))
     if len(segments.pool):
-        _add_pool(stats, hub, spoke, segments.pool, band)
+        _add_pool(stats, hub_lo, hub_hi, spoke, segments.pool, band)
     return stats
 
 
@@ -352,21 +427,26 @@ def _add_misses(stats: _SpokeStats, distance: np.ndarray, best: np.ndarray) -> N
 
 
 def _add_pool(
-    stats: _SpokeStats, hub: _Side, spoke: _Side, pool: np.ndarray, band: tuple[float, float]
+    stats: _SpokeStats,
+    hub_lo: np.ndarray,
+    hub_hi: np.ndarray,
+    spoke: _Side,
+    pool: np.ndarray,
+    band: tuple[float, float],
 ) -> None:
     """The pooled spoke observations, pair by pair with every hub observation (pool × hub arrays)."""
     import numpy as np
 
     low, high = band
     s_lo, s_hi, conf = spoke.lo[pool][:, None], spoke.hi[pool][:, None], spoke.conf[pool][:, None]
-    gap_low, gap_high = s_lo - hub.hi, s_hi - hub.lo  # spoke − hub, at its lowest and highest
+    gap_low, gap_high = s_lo - hub_hi, s_hi - hub_lo  # spoke − hub, at its lowest and highest
     possible = (gap_high >= low) & (gap_low <= high)
     definite = (gap_low >= low) & (gap_high <= high)
     stats.possible = stats.possible + possible.sum(axis=0)
     stats.definite = stats.definite + definite.sum(axis=0)
     stats.best_possible = np.maximum(stats.best_possible, np.where(possible, conf, -1.0).max(axis=0))
     stats.best_definite = np.maximum(stats.best_definite, np.where(definite, conf, -1.0).max(axis=0))
-    distance = np.where(possible, INF, _violation(s_lo, s_hi, hub.lo, hub.hi, low, high))
+    distance = np.where(possible, INF, _violation(s_lo, s_hi, hub_lo, hub_hi, low, high))
     _add_misses(stats, distance, np.where(possible, -1.0, np.broadcast_to(conf, distance.shape)))
 
 
@@ -388,28 +468,16 @@ class BandJoinGroup(GroupResult):
     vars: Assignment
     plan: StarPlan
     compiled: CompiledIndicator
-    members: Members
     as_of: DayInterval
-    sides: InitVar[SideCache]
+    hub: _Side
+    spokes: list[_Side]
+    stats: list[_SpokeStats]  # per spoke
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self, sides: SideCache) -> None:
+    def __post_init__(self) -> None:
         import numpy as np
 
-        def side(name: str) -> _Side:
-            records = self.members[name]
-            known = sides.get(id(records))
-            if known is None or known[0] is not records:
-                known = sides[id(records)] = (records, _Side.of(records))
-            return known[1]
-
-        self.hub = side(self.plan.hub)
-        self.spokes = [side(name) for name in self.plan.spokes]
-        stats = [
-            _spoke_stats(self.hub, side, band)
-            for side, band in zip(self.spokes, self.plan.bands, strict=True)
-        ]
-        self.stats = stats
+        stats = self.stats
         self.possible_per_hub = np.prod([s.possible for s in stats], axis=0)
         self.definite_per_hub = np.prod([s.definite for s in stats], axis=0)
         self.best_definite = self.hub.conf * np.prod([np.maximum(s.best_definite, 0) for s in stats], axis=0)

@@ -277,27 +277,31 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
     shaped for it is evaluated by a band join on sorted dates instead of by
     enumerating its bindings (iandw.engine.bandjoin).
     """
-    from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, SideCache, band_join_group, star_plan
+    from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
 
     as_of_interval = DayInterval(as_of, as_of)
     plan = star_plan(compiled)
-    groups: dict[VarsKey, GroupResult] = {}
-    sides: SideCache = {}
+    groups: dict[VarsKey, GroupResult | None] = {}  # in partition order
+    joinable: list[tuple[Assignment, Members]] = []
     for assignment, members in partition(compiled, candidates):
         size = math.prod(len(found) for found in members.values())
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
-            groups[vars_key(assignment)] = band_join_group(
-                plan, compiled, assignment, members, as_of_interval, sides
-            )
+            groups[vars_key(assignment)] = None
+            joinable.append((assignment, members))
         else:
             groups[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
+    if plan is not None and joinable:
+        for group in band_join_groups(plan, compiled, joinable, as_of_interval):
+            groups[vars_key(group.vars)] = group
     # matching shares one assignment among observations with the same references:
     # identity drops nearly every repeat before the keys are built
     selected = {
         name: distinct_assignments({id(a): a for _, a in found}.values())
         for name, found in candidates.items()
     }
-    return IndicatorResult(compiled, groups, selected)
+    return IndicatorResult(
+        compiled, {key: group for key, group in groups.items() if group is not None}, selected
+    )
 
 
 def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple[Assignment, Members]]:
