@@ -315,8 +315,12 @@ def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple
     for selection in compiled.selections:
         shared = tuple(sorted(selection.variables & bound))
         buckets: dict[tuple[tuple[str, str], ...], list[ObservationRecord]] = {}
+        keys: dict[int, VarsKey] = {}  # matching shares an assignment among many observations
         for observation, assignment in candidates[selection.name]:
-            buckets.setdefault(vars_key(assignment), []).append(observation)
+            key = keys.get(id(assignment))
+            if key is None:
+                key = keys[id(assignment)] = vars_key(assignment)
+            buckets.setdefault(key, []).append(observation)
         index: dict[tuple[str, ...], list[tuple[Assignment, list[ObservationRecord]]]] = defaultdict(list)
         for key, found in buckets.items():
             extra = dict(key)
