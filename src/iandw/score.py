@@ -87,11 +87,13 @@ def noisy_or(weights: Iterable[float]) -> float:
     return 1.0 - miss
 
 
-def observation_confidence(
+def origins_and_confidence(
     sources: Iterable[tuple[str, str | None, int | None]], tables: ScoringTables
-) -> float:
-    """Noisy-OR over distinct origins of each origin's best source weight."""
-    return noisy_or(best_weight_by_origin(sources, tables).values())
+) -> tuple[tuple[str, ...], float]:
+    """An observation's distinct origins, sorted, and its confidence: noisy-OR over
+    them of each origin's best source weight (one pass: a million observations)."""
+    best = best_weight_by_origin(sources, tables)
+    return tuple(sorted(best)), noisy_or(best.values())
 
 
 def product(values: Iterable[float]) -> float:

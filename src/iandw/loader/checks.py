@@ -37,7 +37,7 @@ from iandw.model.documents import (
 )
 from iandw.model.predicates import Predicate, variable_name
 from iandw.model.registry import EntityRegistry, find_cycles, normalize_name
-from iandw.score import ScoringTables, observation_confidence
+from iandw.score import ScoringTables, origins_and_confidence
 
 AS_OF = "as_of"
 
@@ -552,15 +552,16 @@ def compile_observation(
     if refs is None:
         return None
     sources = observation.sources
+    origins, confidence = origins_and_confidence(sources, tables)
     return ObservationRecord(
         id=observation.id,
         type=observation.type,
         date=date,
         reported_hi=reported.hi,
         refs=refs,
-        origins=tuple(sorted({source[0] for source in sources})),
+        origins=origins,
         grades=tuple([source[1:] for source in sources]),  # (reliability, credibility)
-        confidence=observation_confidence(sources, tables),
+        confidence=confidence,
         source=observation.reload,
     )
 
