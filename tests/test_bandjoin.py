@@ -263,7 +263,9 @@ def test_groups_that_share_a_hub_list_share_its_sorted_side() -> None:
 
 def test_hubs_that_share_a_spoke_list_are_joined_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three sponsors' meetings (hubs) with one group's attacks (the spoke): batched, each as if alone."""
-    monkeypatch.setattr(bandjoin, "BATCH_HUB_OBSERVATIONS", 25)  # hubs of 10: batches of two and one
+    # hubs of 10 meetings; a spoke of one segment (the single days) and a pool of
+    # 3 (two months, one interval): 40 cells a group, batches of two and one
+    monkeypatch.setattr(bandjoin, "BATCH_CELLS", 100)
     documents: list[dict[str, Any]] = [
         entity("g1", "group"),
         *(entity(sponsor, "state") for sponsor in ("s1", "s2", "s3")),
@@ -305,11 +307,13 @@ def test_hubs_that_share_a_spoke_list_are_joined_in_one_pass(monkeypatch: pytest
     groups = partition(compiled, match_candidates(compiled, case.observations, world))
     joined = band_join_groups(plan, compiled, groups, as_of)
     assert len(joined) == 3 and joined[0].spokes[0] is joined[1].spokes[0] is joined[2].spokes[0]
+    assert joined[0].spokes[0].cells_per_hub == 4
     # the first two were computed in one pass: their statistics are parts of the same arrays
     assert joined[0].stats[0].possible.base is joined[1].stats[0].possible.base is not None
     assert joined[2].stats[0].possible.base is not joined[0].stats[0].possible.base
     for (assignment, members), fast in zip(groups, joined, strict=True):
         assert_same(enumerate_group(compiled, assignment, members, as_of), fast, 5)
+        assert not fast.stats[0].possible.flags.writeable  # a view into its batch: read-only
         alone = band_join_groups(plan, compiled, [(assignment, members)], as_of)[0]
         for field in ("possible", "definite", "best_possible", "best_definite", "nearest_miss", "ranges"):
             assert (getattr(alone.stats[0], field) == getattr(fast.stats[0], field)).all(), field
@@ -319,3 +323,10 @@ def test_hubs_that_share_a_spoke_list_are_joined_in_one_pass(monkeypatch: pytest
         assert [b.observation_ids() for b in fast.top_near_misses(10)] == [
             b.observation_ids() for b in alone.top_near_misses(10)
         ]
+
+
+def test_batches_are_bounded_by_cells_not_hubs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hubs of 10, 10, 10 and 500 observations, 4 cells each, 100 cells a batch: 40 + 40, 40, 2,000 alone."""
+    monkeypatch.setattr(bandjoin, "BATCH_CELLS", 100)
+    assert list(bandjoin._batches([0, 1, 2, 3], [10, 10, 10, 500], 4)) == [[0, 1], [2], [3]]
+    assert list(bandjoin._batches([5, 6], [30, 1], 1)) == [[5, 6]]

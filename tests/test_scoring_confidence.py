@@ -172,3 +172,21 @@ def test_indicator_confidence_is_the_best_definite_binding():
     assert group.confidence == pytest.approx(0.7 * 0.9, abs=1e-12)
     # matches best first
     assert [m.observations["e"] for m in group.matches] == ["strong", "middle", "weak"]
+
+
+def test_every_origin_counts_even_one_whose_sources_weigh_nothing() -> None:
+    """A scoring that weighs E at 0: its origin is still an origin (for min_origins), adding no confidence."""
+    from iandw.score import ScoringTables, origins_and_confidence
+
+    tables = ScoringTables(reliability={"A": 0.9, "B": 0.7, "C": 0.5, "D": 0.3, "E": 0.0, "F": 0.5})
+    sources = (("wire", "E", 1), ("embassy", "B", 2), ("wire", "E", 6))
+    # embassy: 0.7 × 0.7 = 0.49; wire: 0 × anything = 0; 1 − (1 − 0.49)(1 − 0) = 0.49
+    assert origins_and_confidence(sources, tables) == (("embassy", "wire"), pytest.approx(0.49, abs=1e-15))
+
+
+@pytest.mark.parametrize("weight", [-3.0, 1.5, float("nan"), float("inf")])
+def test_scoring_tables_built_through_the_api_hold_probabilities(weight: float) -> None:
+    from iandw.score import DEFAULT_CREDIBILITY, ScoringTables
+
+    with pytest.raises(ValueError, match="not a probability"):
+        ScoringTables(credibility={**DEFAULT_CREDIBILITY, 2: weight})

@@ -45,6 +45,15 @@ class ScoringTables:
     warning: float = 0.55
     alert: float = 0.80
 
+    def __post_init__(self) -> None:
+        # A weight is a probability.  The scoring document's schema says so;
+        # tables built through the API are held to it too, as the noisy-OR
+        # and `origins_and_confidence` rely on it.
+        for name, weights in (("reliability", self.reliability), ("credibility", self.credibility)):
+            for grade, weight in weights.items():
+                if not 0.0 <= weight <= 1.0:
+                    raise ValueError(f"{name} weight of {grade!r} is {weight!r}, not a probability in [0, 1]")
+
     @classmethod
     def from_document(cls, scoring: Scoring | None) -> ScoringTables:
         if scoring is None:
@@ -91,7 +100,11 @@ def origins_and_confidence(
     sources: Iterable[tuple[str, str | None, int | None]], tables: ScoringTables
 ) -> tuple[tuple[str, ...], float]:
     """An observation's distinct origins, sorted, and its confidence: noisy-OR over
-    them of each origin's best source weight (one pass: a million observations)."""
+    them of each origin's best source weight.
+
+    The origins are the keys of the best weights, found in the same pass
+    (every weight is at least 0, so every origin has one).
+    """
     best = best_weight_by_origin(sources, tables)
     return tuple(sorted(best)), noisy_or(best.values())
 

@@ -115,39 +115,41 @@ def band_join_groups(
             known = sides[id(records)] = (records, _Side.of(records))  # `records` kept: ids stay unique
         return known[1]
 
-    shaped = [
-        (side(members[plan.hub]), [side(members[name]) for name in plan.spokes]) for _, members in groups
-    ]
-    stats: list[list[_SpokeStats]] = [[] for _ in groups]
+    hubs = [side(members[plan.hub]) for _, members in groups]
+    spokes = [[side(members[name]) for name in plan.spokes] for _, members in groups]
+    stats: list[list[_SpokeStats]] = [[] for _ in groups]  # per group, per spoke in plan order
     for position, band in enumerate(plan.bands):
-        by_spoke: dict[int, list[int]] = {}
-        for index, (_, spokes) in enumerate(shaped):
-            by_spoke.setdefault(id(spokes[position]), []).append(index)
-        for indices in by_spoke.values():
-            spoke = shaped[indices[0]][1][position]
-            for batch in _batches(indices, [len(shaped[i][0].records) for i in indices]):
-                hubs = [shaped[i][0] for i in batch]
-                for index, part in zip(batch, _spoke_stats_of_hubs(hubs, spoke, band), strict=True):
+        sharing: dict[int, list[int]] = {}  # the groups of each spoke side
+        for index, group_spokes in enumerate(spokes):
+            sharing.setdefault(id(group_spokes[position]), []).append(index)
+        for indices in sharing.values():
+            spoke = spokes[indices[0]][position]
+            for batch in _batches(indices, [len(hubs[i].records) for i in indices], spoke.cells_per_hub):
+                joined = _spoke_stats_of_hubs([hubs[i] for i in batch], spoke, band)
+                for index, part in zip(batch, joined, strict=True):
                     stats[index].append(part)
     return [
-        BandJoinGroup(dict(assignment), plan, compiled, as_of, hub, spokes, group_stats)
-        for (assignment, _), (hub, spokes), group_stats in zip(groups, shaped, stats, strict=True)
+        BandJoinGroup(dict(assignment), plan, compiled, as_of, hub, group_spokes, group_stats)
+        for (assignment, _), hub, group_spokes, group_stats in zip(groups, hubs, spokes, stats, strict=True)
     ]
 
 
-BATCH_HUB_OBSERVATIONS = 1 << 16  # hub observations joined in one pass: bounds its arrays (segments × this)
+# What one pass may hold: each hub observation of a batch takes a row in every
+# array of the pass, as long as the spoke's segments and its pool together.
+BATCH_CELLS = 1 << 20  # 8 MiB per array of floats
 
 
-def _batches(indices: list[int], sizes: list[int]) -> Iterator[list[int]]:
-    """`indices` in runs of about BATCH_HUB_OBSERVATIONS hub observations (a larger hub alone)."""
+def _batches(indices: list[int], sizes: list[int], cells_per_hub: int) -> Iterator[list[int]]:
+    """`indices` in runs of at most BATCH_CELLS cells (a group larger than that alone)."""
     batch: list[int] = []
     total = 0
     for index, size in zip(indices, sizes, strict=True):
-        if batch and total + size > BATCH_HUB_OBSERVATIONS:
+        cells = size * cells_per_hub
+        if batch and total + cells > BATCH_CELLS:
             yield batch
             batch, total = [], 0
         batch.append(index)
-        total += size
+        total += cells
     if batch:
         yield batch
 
@@ -185,9 +187,14 @@ class _Side:
         return _segments(self)
 
     @cached_property
-    def segment_maxima(self) -> np.ndarray:
-        """Range maxima of the confidences along `segments.members` (`_range_max`)."""
+    def confidence_table(self) -> np.ndarray:
+        """The sparse table of the confidences along `segments.members`, which `_range_max` reads."""
         return _sparse_table(self.conf[self.segments.members])
+
+    @property
+    def cells_per_hub(self) -> int:
+        """As a spoke: the cells each hub observation takes in an array of `_spoke_stats`."""
+        return max(1, len(self.segments.kinds) + len(self.segments.pool))
 
     @classmethod
     def of(cls, records: list[ObservationRecord]) -> _Side:
@@ -306,8 +313,13 @@ class _SpokeStats:
     segments: _Segments
     ranges: np.ndarray  # [p_start, p_end, d_start, d_end] × segment × hub, positions in segments.members
 
+    def freeze(self) -> None:
+        arrays = (self.possible, self.definite, self.best_possible, self.best_definite)
+        for array in (*arrays, self.nearest_miss, self.nearest_miss_best, self.ranges):
+            array.flags.writeable = False
+
     def part(self, start: int, end: int) -> _SpokeStats:
-        """The statistics of hub observations [start, end) (views, not copies)."""
+        """The statistics of hub observations [start, end): views, not copies."""
         return _SpokeStats(
             self.possible[start:end],
             self.definite[start:end],
@@ -321,7 +333,7 @@ class _SpokeStats:
 
 
 def _spoke_stats_of_hubs(hubs: list[_Side], spoke: _Side, band: tuple[float, float]) -> list[_SpokeStats]:
-    """`_spoke_stats` of each hub with the same spoke, in one pass over the hubs laid end to end.
+    """`_spoke_stats` of each hub side with the same spoke, in one pass over them laid end to end.
 
     Every hub observation's statistics are computed column by column, apart
     from the others', so each hub's part is the same as if it were alone.
@@ -329,10 +341,13 @@ def _spoke_stats_of_hubs(hubs: list[_Side], spoke: _Side, band: tuple[float, flo
     import numpy as np
 
     if len(hubs) == 1:
-        return [_spoke_stats(hubs[0].lo, hubs[0].hi, spoke, band)]
-    joined = _spoke_stats(
-        np.concatenate([h.lo for h in hubs]), np.concatenate([h.hi for h in hubs]), spoke, band
-    )
+        lo, hi = hubs[0].lo, hubs[0].hi
+    else:
+        lo, hi = np.concatenate([h.lo for h in hubs]), np.concatenate([h.hi for h in hubs])
+    joined = _spoke_stats(lo, hi, spoke, band)
+    joined.freeze()  # the parts are views: none may change another's
+    if len(hubs) == 1:
+        return [joined]
     ends = np.cumsum([len(h.records) for h in hubs]).tolist()
     return [joined.part(start, end) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
@@ -346,7 +361,7 @@ def _spoke_stats(
     low, high = band
     count = len(hub_lo)
     segments = spoke.segments
-    table = spoke.segment_maxima
+    table = spoke.confidence_table
     # bounds on the spoke date that keep spoke − hub in [low, high]; an
     # infinite band side makes the bound infinite whatever the hub date
     some_low = hub_lo + low if low > -INF else np.full(count, -INF)

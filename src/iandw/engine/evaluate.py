@@ -281,27 +281,27 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
 
     as_of_interval = DayInterval(as_of, as_of)
     plan = star_plan(compiled)
-    groups: dict[VarsKey, GroupResult | None] = {}  # in partition order
+    slots: dict[VarsKey, GroupResult | None] = {}  # in partition order; None until band-joined
     joinable: list[tuple[Assignment, Members]] = []
     for assignment, members in partition(compiled, candidates):
         size = math.prod(len(found) for found in members.values())
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
-            groups[vars_key(assignment)] = None
+            slots[vars_key(assignment)] = None
             joinable.append((assignment, members))
         else:
-            groups[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
-    if plan is not None and joinable:
-        for group in band_join_groups(plan, compiled, joinable, as_of_interval):
-            groups[vars_key(group.vars)] = group
+            slots[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
+    if plan is not None and joinable:  # all together: groups that share their spokes share the work
+        joined = band_join_groups(plan, compiled, joinable, as_of_interval)
+        for (assignment, _), group in zip(joinable, joined, strict=True):
+            slots[vars_key(assignment)] = group
+    groups = {key: group for key, group in slots.items() if group is not None}
     # matching shares one assignment among observations with the same references:
     # identity drops nearly every repeat before the keys are built
     selected = {
         name: distinct_assignments({id(a): a for _, a in found}.values())
         for name, found in candidates.items()
     }
-    return IndicatorResult(
-        compiled, {key: group for key, group in groups.items() if group is not None}, selected
-    )
+    return IndicatorResult(compiled, groups, selected)
 
 
 def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple[Assignment, Members]]:
@@ -315,7 +315,9 @@ def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple
     for selection in compiled.selections:
         shared = tuple(sorted(selection.variables & bound))
         buckets: dict[tuple[tuple[str, str], ...], list[ObservationRecord]] = {}
-        keys: dict[int, VarsKey] = {}  # matching shares an assignment among many observations
+        # matching shares one assignment object among many observations; the
+        # candidates keep every one alive, so their ids stay unique here
+        keys: dict[int, VarsKey] = {}
         for observation, assignment in candidates[selection.name]:
             key = keys.get(id(assignment))
             if key is None:
