@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from iandw.dates import DayInterval, Truth
 from iandw.engine import bandjoin
-from iandw.engine.bandjoin import band_join_groups, star_plan
+from iandw.engine.bandjoin import StarPlan, band_join_groups, star_plan
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import enumerate_group, match_candidates, partition
 from iandw.engine.match import World
@@ -118,21 +118,26 @@ def both_paths(documents: list[dict[str, Any]], as_of_text: str) -> list[tuple[A
 
 
 def _both_paths(documents: list[dict[str, Any]], as_of_text: str) -> list[tuple[Any, Any]]:
-    case = checked(documents).case
-    compiled = compile_indicator(case.indicators["star"], case.registry)
-    plan = star_plan(compiled)
-    assert plan is not None
-    world = World(case.registry, case.scales, compiled.variables)
+    compiled, plan, groups = star_groups(documents)
     as_of_day = dt.date.fromisoformat(as_of_text).toordinal()
     as_of = DayInterval(as_of_day, as_of_day)
-    candidates = match_candidates(compiled, case.observations, world)
     return [
         (
             enumerate_group(compiled, assignment, members, as_of),
             band_join_groups(plan, compiled, [(assignment, members)], as_of)[0],
         )
-        for assignment, members in partition(compiled, candidates)
+        for assignment, members in groups
     ]
+
+
+def star_groups(documents: list[dict[str, Any]]) -> tuple[Any, StarPlan, list[tuple[Any, Any]]]:
+    """The indicator `star` of a case compiled, its plan, and its groups (assignment, members)."""
+    case = checked(documents).case
+    compiled = compile_indicator(case.indicators["star"], case.registry)
+    plan = star_plan(compiled)
+    assert plan is not None
+    world = World(case.registry, case.scales, compiled.variables)
+    return compiled, plan, partition(compiled, match_candidates(compiled, case.observations, world))
 
 
 def assert_same(reference: Any, fast: Any, limit: int) -> None:
@@ -248,13 +253,8 @@ def test_groups_that_share_a_hub_list_share_its_sorted_side() -> None:
         for n in range(10):
             day = (BASE + dt.timedelta(step * n)).isoformat()
             documents.append(observation(f"{sponsor}-{n}", "beta", day, [sponsor, "g1"], [source("s", "B2")]))
-    case = checked(documents).case
-    compiled = compile_indicator(case.indicators["star"], case.registry)
-    plan = star_plan(compiled)
-    assert plan is not None
-    world = World(case.registry, case.scales, compiled.variables)
+    compiled, plan, groups = star_groups(documents)
     as_of = DayInterval(BASE.toordinal() + 400, BASE.toordinal() + 400)
-    groups = partition(compiled, match_candidates(compiled, case.observations, world))
     joined = band_join_groups(plan, compiled, groups, as_of)
     assert len(joined) == 2 and joined[0].hub is joined[1].hub
     for (assignment, members), fast in zip(groups, joined, strict=True):
@@ -298,13 +298,9 @@ def test_hubs_that_share_a_spoke_list_are_joined_in_one_pass(monkeypatch: pytest
             documents.append(
                 observation(f"{sponsor}-{n}", "beta", day, [sponsor, "g1"], [source("s", grade)])
             )
-    case = checked(documents).case
-    compiled = compile_indicator(case.indicators["star"], case.registry)
-    plan = star_plan(compiled)
-    assert plan is not None and plan.hub == "meeting"
-    world = World(case.registry, case.scales, compiled.variables)
+    compiled, plan, groups = star_groups(documents)
+    assert plan.hub == "meeting"
     as_of = DayInterval(BASE.toordinal() + 400, BASE.toordinal() + 400)
-    groups = partition(compiled, match_candidates(compiled, case.observations, world))
     joined = band_join_groups(plan, compiled, groups, as_of)
     assert len(joined) == 3 and joined[0].spokes[0] is joined[1].spokes[0] is joined[2].spokes[0]
     assert joined[0].spokes[0].cells_per_hub == 4

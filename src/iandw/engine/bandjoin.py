@@ -340,14 +340,9 @@ def _spoke_stats_of_hubs(hubs: list[_Side], spoke: _Side, band: tuple[float, flo
     """
     import numpy as np
 
-    if len(hubs) == 1:
-        lo, hi = hubs[0].lo, hubs[0].hi
-    else:
-        lo, hi = np.concatenate([h.lo for h in hubs]), np.concatenate([h.hi for h in hubs])
+    lo, hi = np.concatenate([h.lo for h in hubs]), np.concatenate([h.hi for h in hubs])
     joined = _spoke_stats(lo, hi, spoke, band)
     joined.freeze()  # the parts are views: none may change another's
-    if len(hubs) == 1:
-        return [joined]
     ends = np.cumsum([len(h.records) for h in hubs]).tolist()
     return [joined.part(start, end) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
