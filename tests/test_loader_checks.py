@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from iandw.loader import LoadResult, load
+from iandw.loader import LoadResult, load, load_documents
 
 ENTITIES = textwrap.dedent(
     """\
@@ -416,3 +416,43 @@ def test_empty_scale_is_an_error(tmp_tree, monkeypatch):
     rules = "kind: scale\nid: level\nvalues: []\n"
     result = load_rules(tmp_tree, monkeypatch, rules)
     assert_errors(result, [(3, 9, "values")])
+
+
+def test_a_date_padded_out_of_range_is_located_at_its_own_key(tmp_tree, monkeypatch):
+    observations = textwrap.dedent(
+        """\
+        kind: observation
+        id: o1
+        type: meeting
+        date: "2023-01-01"
+        reported: "9999~"
+        ---
+        kind: observation
+        id: o2
+        type: meeting
+        date: "9999~"
+        reported: "9999~"
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, "kind: scoring\nqualifier_pad: 2\n", observations)
+    # "reported: " is 10 characters, "date: " 6; only the padding of 2 years puts 9999 out of range
+    assert_errors(
+        result,
+        [(5, 11, "reported: date 9999-12-31 padded beyond the years 0001-9999")]
+        + [(10, 7, "date: date 9999-12-31 padded beyond")]
+        + [(11, 11, "reported: date 9999-12-31 padded beyond")],
+        file="obs/o.yaml",
+    )
+    assert result.case.observations == []
+
+
+def test_in_memory_documents_that_are_not_mappings_are_reported_and_the_rest_kept():
+    entity = {"kind": "entity", "id": "x", "type": "state", "name": "X"}
+    result = load_documents([["a"], entity, 3])
+    assert [(d.file, d.line, d.column, d.severity) for d in result.diagnostics] == [
+        ("<documents>", 1, 1, "error"),
+        ("<documents>", 3, 1, "error"),
+    ]
+    assert "got a list" in result.diagnostics[0].message
+    assert "got the number 3" in result.diagnostics[1].message
+    assert result.counts() == {"entity": 1}

@@ -127,7 +127,8 @@ def load_documents(
     """
     collector = _Collector([])
     for index, document in enumerate(documents):
-        collector.add(RawDocument(dict(document), name, Span(name, index + 1, 1)))
+        value = dict(document) if isinstance(document, Mapping) else document  # the typer reports a non-mapping
+        collector.add(RawDocument(value, name, Span(name, index + 1, 1)))
     return collector.finish(lints)
 
 

@@ -546,8 +546,8 @@ def compile_observation(
     try:
         date = dates[observation.date]
         reported = dates[observation.reported] if observation.reported else date
-    except DateError as exc:  # only padding can fail here: validity was checked when typed
-        resolver.diagnostics.append(observation.locate(("date",)).error(str(exc)))
+    except DateError:
+        _report_padding_errors(observation, dates, resolver.diagnostics)
         return None
     if refs is None:
         return None
@@ -564,6 +564,22 @@ def compile_observation(
         confidence=confidence,
         source=observation.reload,
     )
+
+
+def _report_padding_errors(
+    observation: ObservationInput, dates: DateCache, diagnostics: list[Diagnostic]
+) -> None:
+    """Each of the observation's dates that fails at the scoring's padding, located at its own key.
+
+    Only the padding can fail here: validity was checked when the observation was typed.
+    """
+    for key in ("date", "reported"):
+        text = getattr(observation, key)
+        try:
+            if text:
+                dates[text]
+        except DateError as exc:
+            diagnostics.append(observation.locate((key,)).error(str(exc)))
 
 
 def _itself(span: Span) -> Span:
