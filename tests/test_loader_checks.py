@@ -438,9 +438,11 @@ def test_a_date_padded_out_of_range_is_located_at_its_own_key(tmp_tree, monkeypa
     # "reported: " is 10 characters, "date: " 6; only the padding of 2 years puts 9999 out of range
     assert_errors(
         result,
-        [(5, 11, "reported: date 9999-12-31 padded beyond the years 0001-9999")]
-        + [(10, 7, "date: date 9999-12-31 padded beyond")]
-        + [(11, 11, "reported: date 9999-12-31 padded beyond")],
+        [
+            (5, 11, "reported: date 9999-12-31 padded beyond the years 0001-9999"),
+            (10, 7, "date: date 9999-12-31 padded beyond"),
+            (11, 11, "reported: date 9999-12-31 padded beyond"),
+        ],
         file="obs/o.yaml",
     )
     assert result.case.observations == []

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import iandw.api
-from iandw.api import evaluate, evaluate_indicators, fixed_per_indicator, record_by_id, visible
+from iandw.api import evaluate, evaluate_indicators, fixed_per_indicator, record_by_id
 from iandw.assess import assess, choose_group
 from iandw.both_ends import BothEnds
 from iandw.dates import Truth, date_to_day
-from iandw.engine.evaluate import IndicatorResult
+from iandw.engine.evaluate import IndicatorResult, reported_by
 from iandw.engine.summary import KeptGroup, pack, summarize, unpack
 from iandw.loader import load
 from iandw.model.case import Case
@@ -49,7 +49,7 @@ def whole_report(case: Case, as_of: dt.date, max_matches: int) -> str:
 def sent_report(case: Case, as_of: dt.date, max_matches: int) -> str:
     """Every indicator summarized, packed, pickled and unpacked, as a worker's comes back."""
     day = date_to_day(as_of)
-    usable = visible(case.observations, day)
+    usable = reported_by(case.observations, day)
     fixed = fixed_per_indicator(case)
     results: dict[str, IndicatorResult] = {}
     for indicator_id, result in evaluate_indicators(case, day).items():

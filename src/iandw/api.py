@@ -18,7 +18,13 @@ from iandw.both_ends import BothEnds, available_cores
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
 from iandw.engine.compile import CompiledIndicator, compile_indicator
-from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type, record_id
+from iandw.engine.evaluate import (
+    IndicatorResult,
+    evaluate_indicator,
+    observations_by_type,
+    record_id,
+    reported_by,
+)
 from iandw.engine.match import World
 from iandw.engine.summary import pack, summarize, unpack
 from iandw.model.case import Case, ObservationRecord
@@ -29,31 +35,30 @@ from iandw.runtime import paused_gc
 DEFAULT_MAX_MATCHES = 5
 
 
-def visible(observations: Iterable[ObservationRecord], as_of_day: int) -> list[ObservationRecord]:
-    """No hindsight: only what had been reported by the evaluation date."""
-    return [o for o in observations if o.reported_hi <= as_of_day]
+def evaluate_indicators(case: Case, as_of_day: int) -> dict[str, IndicatorResult]:
+    """Every indicator over the observations reported by `as_of_day`, every group in full.
 
-
-def evaluate_indicators(
-    case: Case,
-    as_of_day: int,
-    observations: Iterable[ObservationRecord] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> dict[str, IndicatorResult]:
-    """Every indicator over the observations reported by `as_of_day`.
-
-    `progress`, if given, is called with the number of indicators done.
+    What `evaluate` summarizes for its report; for looking at all of it in Python.
     """
-    usable = visible(case.observations if observations is None else observations, as_of_day)
+    usable = reported_by(case.observations, as_of_day)
     by_type = observations_by_type(usable)
-    results = {}
-    for indicator_id, indicator in sorted(case.indicators.items()):
-        compiled = compile_indicator(indicator, case.registry)
-        world = World(case.registry, case.scales, compiled.variables)
-        results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day, by_type)
-        if progress is not None:
-            progress(len(results))
-    return results
+    return {
+        indicator_id: _evaluate_one(
+            case, compile_indicator(indicator, case.registry), usable, by_type, as_of_day
+        )
+        for indicator_id, indicator in sorted(case.indicators.items())
+    }
+
+
+def _evaluate_one(
+    case: Case,
+    compiled: CompiledIndicator,
+    usable: list[ObservationRecord],
+    by_type: dict[str, list[ObservationRecord]],
+    as_of_day: int,
+) -> IndicatorResult:
+    world = World(case.registry, case.scales, compiled.variables)
+    return evaluate_indicator(compiled, usable, world, as_of_day, by_type)
 
 
 PARALLEL_MIN_OBSERVATIONS = 50_000  # fewer: a worker's start-up would cost more than it saves
@@ -72,7 +77,7 @@ def summarized_indicators(
     (this one included; default: one per core), the costliest first, each
     sending back its summary (iandw.both_ends); the result is the same.
     """
-    usable = visible(case.observations, as_of_day)
+    usable = reported_by(case.observations, as_of_day)
     by_type = observations_by_type(usable)
     fixed = fixed_per_indicator(case)
     compiled = sorted(
@@ -82,8 +87,7 @@ def summarized_indicators(
 
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
-        world = World(case.registry, case.scales, indicator.variables)
-        result = evaluate_indicator(indicator, usable, world, as_of_day, by_type)
+        result = _evaluate_one(case, indicator, usable, by_type, as_of_day)
         chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
         return summarize(result, [group for group in chosen if group is not None], keep)
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iandw.api import visible
 from iandw.assess import choose_group
 from iandw.dates import Truth, parse_date
 from iandw.diagnostics import Span
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import GroupResult, IndicatorResult, evaluate_indicator
+from iandw.engine.evaluate import GroupResult, IndicatorResult, evaluate_indicator, reported_by
 from iandw.engine.match import World
 from iandw.loader import LoadResult
 from iandw.loader.checks import compile_test_observations
@@ -57,7 +56,7 @@ def run_rule_tests(result: LoadResult, pattern: str | None = None) -> list[RuleT
                 continue
             as_of = int(parse_date(test.as_of).lo)
             records = compile_test_observations(item, index, test, case.registry, case.tables)
-            evaluation = evaluate_indicator(compiled, visible(records, as_of), world, as_of)
+            evaluation = evaluate_indicator(compiled, reported_by(records, as_of), world, as_of)
             fixed = {name: case.registry.resolve_id(value) or value for name, value in test.bind.items()}
             group = choose_group(evaluation, {k: v for k, v in fixed.items() if k in indicator.vars})
             actual = group.status if group else "not-fired"

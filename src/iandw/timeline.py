@@ -2,8 +2,8 @@
 
 Matching an observation against a selection does not depend on the date, so
 it is done once for the whole period; each step re-joins only the candidates
-reported by that date, and an indicator whose inputs did not change since the
-previous step (and that does not look at `as_of`) keeps its previous result.
+reported by that date; a step that sees no new report keeps the previous
+step's results, unless an indicator looks at `as_of`.
 When a hypothesis first reaches a level, the reports that became visible in
 that step are replayed in the order they were reported to find the one that
 tipped it.
@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from iandw.assess import HypothesisAssessment, assess
 from iandw.dates import date_to_day, day_to_iso
-from iandw.engine.compile import AS_OF, CompiledIndicator, compile_indicator
+from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import (
     Candidates,
     IndicatorResult,
     evaluate_candidates,
     match_candidates,
     observations_by_type,
+    reported_by,
 )
 from iandw.engine.match import World
 from iandw.model.case import Case, ObservationRecord
@@ -36,7 +37,6 @@ class _Prepared:
 
     compiled: CompiledIndicator
     candidates: Candidates
-    uses_as_of: bool
 
 
 class Backtest:
@@ -44,17 +44,18 @@ class Backtest:
 
     def __init__(self, case: Case, until_day: int) -> None:
         self.case = case
-        observations = [o for o in case.observations if o.reported_hi <= until_day]
+        observations = reported_by(case.observations, until_day)
         self.observations = sorted(observations, key=lambda o: (o.reported_hi, o.id))
         by_type = observations_by_type(self.observations)
         self.prepared: dict[str, _Prepared] = {}
         for indicator_id, indicator in sorted(case.indicators.items()):
             compiled = compile_indicator(indicator, case.registry)
             world = World(case.registry, case.scales, compiled.variables)
-            uses_as_of = any(AS_OF in (w.first, w.then) for w in compiled.windows)
             self.prepared[indicator_id] = _Prepared(
-                compiled, match_candidates(compiled, self.observations, world, by_type), uses_as_of
+                compiled, match_candidates(compiled, self.observations, world, by_type)
             )
+        # Only a window on `as_of` changes a result without a new report.
+        self.time_sensitive = any(prepared.compiled.uses_as_of for prepared in self.prepared.values())
 
     def results(self, as_of: int, visible: frozenset[str]) -> dict[str, IndicatorResult]:
         """Every indicator as of `as_of`, over the observations whose ids are `visible`."""
@@ -74,7 +75,7 @@ class Backtest:
         }
 
     def visible_by(self, day: int) -> list[ObservationRecord]:
-        return [o for o in self.observations if o.reported_hi <= day]
+        return reported_by(self.observations, day)
 
 
 def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
@@ -97,7 +98,7 @@ def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) ->
     previous_results: dict[str, IndicatorResult] | None = None
     for day in days:
         visible = frozenset(o.id for o in backtest.visible_by(day))
-        if previous_results is not None and visible == previous_visible and not _time_sensitive(backtest):
+        if previous_results is not None and visible == previous_visible and not backtest.time_sensitive:
             results = previous_results
         else:
             results = backtest.results(day, visible)
@@ -139,10 +140,6 @@ def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) ->
     return Timeline(
         start=day_to_iso(days[0]), end=day_to_iso(days[-1]), step_days=step, hypotheses=hypotheses
     )
-
-
-def _time_sensitive(backtest: Backtest) -> bool:
-    return any(prepared.uses_as_of for prepared in backtest.prepared.values())
 
 
 def _level_at(backtest: Backtest, hypothesis_id: str, day: int, visible: frozenset[str]) -> str:

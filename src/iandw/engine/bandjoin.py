@@ -30,7 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
-from iandw.engine.compile import AS_OF, CompiledIndicator
+from iandw.engine.compile import CompiledIndicator
 from iandw.engine.evaluate import (
     NO_NEAR_MISS,
     Assignment,
@@ -69,7 +69,7 @@ def star_plan(compiled: CompiledIndicator) -> StarPlan | None:
     if any(not t for t in types) or any(a & b for a, b in itertools.combinations(types, 2)):
         return None  # observations of two selections could coincide
     windows = compiled.windows
-    if any(AS_OF in (w.first, w.then) or (w.absolute and w.low > 0) for w in windows):
+    if compiled.uses_as_of or any(w.absolute and w.low > 0 for w in windows):
         return None
     names = [selection.name for selection in selections]
     hubs = [name for name in names if all(name in (w.first, w.then) for w in windows)]

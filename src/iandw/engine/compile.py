@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from iandw.model.documents import (
+    AS_OF,
     BetweenRequire,
     CountRequire,
     Indicator,
@@ -20,8 +21,6 @@ from iandw.model.documents import (
 )
 from iandw.model.predicates import Predicate, variable_name
 from iandw.model.registry import EntityRegistry
-
-AS_OF = "as_of"
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,10 @@ class WindowSpec:
     absolute: bool
     text: str
 
+    @property
+    def uses_as_of(self) -> bool:
+        return AS_OF in (self.first, self.then)
+
 
 @dataclass(frozen=True)
 class CountSpec:
@@ -82,6 +85,11 @@ class CompiledIndicator:
     selections: tuple[SelectionSpec, ...]
     windows: tuple[WindowSpec, ...]
     counts: tuple[CountSpec, ...]
+
+    @property
+    def uses_as_of(self) -> bool:
+        """Whether a window looks at the evaluation date, so that time passing alone can change it."""
+        return any(window.uses_as_of for window in self.windows)
 
 
 def compile_indicator(indicator: Indicator, registry: EntityRegistry) -> CompiledIndicator:

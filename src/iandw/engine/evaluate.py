@@ -27,9 +27,10 @@ from iandw.dates import (
     truth_abs_within,
     truth_within,
 )
-from iandw.engine.compile import AS_OF, CompiledIndicator, CountSpec, WindowSpec
+from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
 from iandw.engine.match import Assignment, World, distinct_assignments, selection_assignments
 from iandw.model.case import ObservationRecord, Reference
+from iandw.model.documents import AS_OF
 from iandw.score import product
 
 STATUS_OF_TRUTH = {Truth.DEFINITE: "fired", Truth.POSSIBLE: "possible", Truth.FALSE: "not-fired"}
@@ -250,9 +251,9 @@ def observations_by_type(observations: Iterable[ObservationRecord]) -> dict[str,
 record_id = operator.attrgetter("id")
 
 
-def visible_candidates(candidates: Candidates, as_of: int) -> Candidates:
-    """No hindsight: only candidates reported by `as_of`."""
-    return {name: [(o, a) for o, a in found if o.reported_hi <= as_of] for name, found in candidates.items()}
+def reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> list[ObservationRecord]:
+    """No hindsight: only what had been reported by the evaluation date."""
+    return [o for o in observations if o.reported_hi <= as_of_day]
 
 
 def evaluate_indicator(

@@ -127,7 +127,8 @@ def load_documents(
     """
     collector = _Collector([])
     for index, document in enumerate(documents):
-        value = dict(document) if isinstance(document, Mapping) else document  # the typer reports a non-mapping
+        # a non-mapping is left to the typer, which reports it where a file's would be
+        value = dict(document) if isinstance(document, Mapping) else document
         collector.add(RawDocument(value, name, Span(name, index + 1, 1)))
     return collector.finish(lints)
 

@@ -23,6 +23,7 @@ from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument
 from iandw.model.case import Case, ObservationRecord, Reference
 from iandw.model.documents import (
+    AS_OF,
     BetweenRequire,
     CountRequire,
     Document,
@@ -38,8 +39,6 @@ from iandw.model.documents import (
 from iandw.model.predicates import Predicate, variable_name
 from iandw.model.registry import EntityRegistry, find_cycles, normalize_name
 from iandw.score import ScoringTables, origins_and_confidence
-
-AS_OF = "as_of"
 
 
 @dataclass

@@ -36,6 +36,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 DURATION_PATTERN = r"^[0-9]+[dw]$"
 GRADE_PATTERN = r"^[A-F][1-6]$"
+AS_OF = "as_of"  # in a `require` item, the evaluation date; no selection may take the name
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
