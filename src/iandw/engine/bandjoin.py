@@ -37,11 +37,12 @@ from iandw.engine.evaluate import (
     Binding,
     GroupResult,
     Members,
-    check_window,
+    checked_binding,
     match_order,
     near_miss_order,
 )
 from iandw.model.case import ObservationRecord
+from iandw.score import product
 
 if TYPE_CHECKING:
     import numpy as np
@@ -672,17 +673,14 @@ class BandJoinGroup(GroupResult):
     def _confidence(self, chosen: tuple[int, ...]) -> float:
         confidences = [self.hub.confidences[chosen[0]]]
         confidences += [side.confidences[index] for side, index in zip(self.spokes, chosen[1:], strict=True)]
-        return math.prod(sorted(confidences))
+        return product(confidences)  # as `Binding.confidence` computes it, so that ties break alike
 
     def _binding(self, chosen: tuple[int, ...]) -> Binding:
         records = {self.plan.hub: self.hub.records[chosen[0]]}
         for name, side, index in zip(self.plan.spokes, self.spokes, chosen[1:], strict=True):
             records[name] = side.records[index]
         ordered = {selection.name: records[selection.name] for selection in self.compiled.selections}
-        binding = Binding(ordered, self.vars)
-        binding.checks = [check_window(window, binding, self.as_of) for window in self.compiled.windows]
-        binding.truth = min((check.truth for check in binding.checks), default=Truth.DEFINITE)
-        return binding
+        return checked_binding(self.compiled, ordered, self.vars, self.as_of)
 
 
 class _SpokeLists:

@@ -353,14 +353,23 @@ def enumerate_group(
             for observation in members[selection.name]
             if all(observation.id != other.id for other in chosen.values())
         ]
-    for chosen in chosen_sets:
-        binding = Binding(chosen, group.vars)
-        binding.checks = [check_window(window, binding, as_of) for window in compiled.windows]
-        binding.truth = min((c.truth for c in binding.checks), default=Truth.DEFINITE)
-        group.bindings.append(binding)
+    group.bindings = [checked_binding(compiled, chosen, group.vars, as_of) for chosen in chosen_sets]
     if compiled.counts:
         _apply_counts(compiled.counts, group)
     return group
+
+
+def checked_binding(
+    compiled: CompiledIndicator,
+    chosen: dict[str, ObservationRecord],
+    variables: Assignment,
+    as_of: DayInterval,
+) -> Binding:
+    """A binding with every window checked; its truth is the weakest check's."""
+    binding = Binding(chosen, variables)
+    binding.checks = [check_window(window, binding, as_of) for window in compiled.windows]
+    binding.truth = min((check.truth for check in binding.checks), default=Truth.DEFINITE)
+    return binding
 
 
 def _distinct(assignment: Assignment, extra: Assignment) -> bool:
