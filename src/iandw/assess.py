@@ -96,11 +96,19 @@ def fixed_variables(
     entries = hypothesis.entries()
     if entries is None:
         entries = [HypothesisIndicator(id=indicator_id) for indicator_id in sorted(indicators)]
-    bind = {name: registry.resolve_id(value) or value for name, value in hypothesis.bind.items()}
-    return [
-        (entry, {name: value for name, value in bind.items() if name in indicators[entry.id].vars})
-        for entry in entries
-    ]
+    return [(entry, bound_variables(hypothesis.bind, indicators[entry.id], registry)) for entry in entries]
+
+
+def bound_variables(
+    bind: Mapping[str, str], indicator: Indicator, registry: EntityRegistry
+) -> dict[str, str]:
+    """The indicator's variables that a `bind` fixes, each to an entity id.
+
+    A value that names no entity is kept as written: it then matches nothing.
+    """
+    return {
+        name: registry.resolve_id(value) or value for name, value in bind.items() if name in indicator.vars
+    }
 
 
 def assess(

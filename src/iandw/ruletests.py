@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iandw.assess import choose_group
+from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, parse_date
 from iandw.diagnostics import Span
 from iandw.engine.compile import compile_indicator
@@ -19,6 +19,7 @@ from iandw.engine.match import World
 from iandw.loader import LoadResult
 from iandw.loader.checks import compile_test_observations
 from iandw.model.documents import Indicator
+from iandw.render.words import unmatched_text, vars_text
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def run_rule_tests(result: LoadResult, pattern: str | None = None) -> list[RuleT
             as_of = int(parse_date(test.as_of).lo)
             records = compile_test_observations(item, index, test, case.registry, case.tables)
             evaluation = evaluate_indicator(compiled, reported_by(records, as_of), world, as_of)
-            fixed = {name: case.registry.resolve_id(value) or value for name, value in test.bind.items()}
-            group = choose_group(evaluation, {k: v for k, v in fixed.items() if k in indicator.vars})
+            fixed = bound_variables(test.bind, indicator, case.registry)
+            group = choose_group(evaluation, fixed)
             actual = group.status if group else "not-fired"
             passed, why = actual == test.expect, ""
             best = group.best_binding() if group else None
@@ -82,8 +83,7 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
         best = group.best_binding()
         if best is not None:
             shown = ", ".join(f"{name}={o.id}" for name, o in best.observations.items())
-            vars_shown = ", ".join(f"{k}={v}" for k, v in sorted(group.vars.items()))
-            return f"{group.status} on {shown} ({vars_shown})"
+            return f"{group.status} on {shown} ({vars_text(group.vars)})"
         misses = group.top_near_misses(1)
         if misses:
             failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
@@ -91,5 +91,5 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
             return f"nearest miss {shown}: {failed}"
     unmatched = evaluation.unmatched(fixed)
     if unmatched:
-        return "no observation matches " + ", ".join(repr(s) for s in unmatched)
+        return unmatched_text(unmatched)
     return "no binding meets every selection together"

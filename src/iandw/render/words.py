@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from iandw.model.report import HypothesisIndicator, Match, ObservationTrace, Report
 
 STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
@@ -17,6 +19,10 @@ def signed(value: float) -> str:
 
 def vars_text(vars: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(vars.items()))
+
+
+def unmatched_text(selections: Iterable[str]) -> str:
+    return "no observation matches " + ", ".join(repr(s) for s in selections)
 
 
 def observations_by_id(report: Report) -> dict[str, ObservationTrace]:
@@ -66,5 +72,5 @@ def why_not(
             lines.append(f"… and {item.near_miss_count - limit} more near misses")
         return lines
     if item.unmatched_selections:
-        return ["no observation matches " + ", ".join(repr(s) for s in item.unmatched_selections)]
+        return [unmatched_text(item.unmatched_selections)]
     return []
