@@ -10,7 +10,7 @@ from iandw.diagnostics import Diagnostic
 from iandw.engine.evaluate import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
-from iandw.score import highest_level, source_weight
+from iandw.score import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, highest_level, source_weight
 
 
 def build_report(
@@ -127,8 +127,8 @@ def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
         r.SourceWeight(
             name=s.name,
             origin=s.origin_key,
-            reliability=s.reliability or "F",
-            credibility=s.credibility or 6,
+            reliability=s.reliability or UNGRADED_RELIABILITY,
+            credibility=s.credibility or UNGRADED_CREDIBILITY,
             weight=source_weight(s.reliability, s.credibility, case.tables),
             url=s.url,
         )

@@ -31,6 +31,10 @@ LIKELIHOOD_TERMS: tuple[tuple[float, str], ...] = (
 
 LEVELS: tuple[str, ...] = ("none", "watch", "warning", "alert")
 
+# A source without a grade counts as one that "cannot be judged".
+UNGRADED_RELIABILITY = "F"
+UNGRADED_CREDIBILITY = 6
+
 RELIABILITY_RANK = {letter: rank for rank, letter in enumerate("ABCDEF")}  # 0 is best
 
 
@@ -72,8 +76,11 @@ class ScoringTables:
 
 
 def source_weight(reliability: str | None, credibility: int | None, tables: ScoringTables) -> float:
-    """p = R[reliability] × C[credibility]; a missing grade counts as F / 6."""
-    return tables.reliability[reliability or "F"] * tables.credibility[credibility or 6]
+    """p = R[reliability] × C[credibility]."""
+    return (
+        tables.reliability[reliability or UNGRADED_RELIABILITY]
+        * tables.credibility[credibility or UNGRADED_CREDIBILITY]
+    )
 
 
 def best_weight_by_origin(
@@ -161,6 +168,6 @@ def highest_level(levels: Iterable[str]) -> str:
 
 def meets_grade(reliability: str | None, credibility: int | None, minimum: str) -> bool:
     """`min_grade: B2`: both grades at least as good, from one source; F and 6 never qualify."""
-    if reliability is None or credibility is None or reliability == "F" or credibility == 6:
+    if reliability in (None, UNGRADED_RELIABILITY) or credibility in (None, UNGRADED_CREDIBILITY):
         return False
     return RELIABILITY_RANK[reliability] <= RELIABILITY_RANK[minimum[0]] and credibility <= int(minimum[1])
