@@ -22,7 +22,7 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
 from iandw.loader.fast import PlainFields, plain_line
 from iandw.loader.source import PathKey, RawDocument, SourceMap
-from iandw.loader.text import decode_utf8
+from iandw.loader.text import BOM, decode_utf8
 from iandw.loader.yaml_reader import parse_yaml
 
 JITER_DEPTH = 200  # jiter's own nesting limit
@@ -149,11 +149,16 @@ class JsonlLine:
     offset: int
     limits: Limits
 
+    def read_from(self, stream: BinaryIO) -> bytes | None:
+        """The line's bytes, read again from its offset (None if longer than the limit)."""
+        stream.seek(self.offset)
+        _, _, raw = next(bounded_lines(stream, self.limits.max_record_bytes, self.offset), (0, 0, b""))
+        return raw
+
     def raw(self) -> RawDocument:
+        """The line's document again (it was read once, so it fits the limit)."""
         with open(self.real, "rb") as stream:
-            stream.seek(self.offset)
-            line = stream.readline(self.limits.max_record_bytes + 1)
-        line = line.removeprefix(_BOM) if self.offset == 0 else line
+            line = self.read_from(stream) or b""
         value, _ = parse_json_bytes(line, self.file, self.limits, line_offset=self.number - 1)
         return _line_document(value, line, self, self.limits)
 
@@ -236,9 +241,6 @@ def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | D
     return [_line_document(value, raw, line, limits)]
 
 
-_BOM = b"\xef\xbb\xbf"
-
-
 def bounded_lines(
     stream: BinaryIO, limit: int, start: int = 0, end: int | None = None
 ) -> Iterator[tuple[int, int, bytes | None]]:
@@ -262,5 +264,5 @@ def bounded_lines(
             yield number, first, None
             continue
         if first == 0:
-            line = line.removeprefix(_BOM)
+            line = line.removeprefix(BOM)
         yield number, first, line

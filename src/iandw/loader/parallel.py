@@ -128,9 +128,7 @@ def read_jsonl_in_parts(
                 if len(entry) > 2:
                     yield PlainLine(entry[2:], line)  # the fields in order: no need to name them
                 else:
-                    stream.seek(line.offset)
-                    _, _, raw = next(bounded_lines(stream, limits.max_record_bytes, line.offset))
-                    yield from jsonl_line_items(raw, line)
+                    yield from jsonl_line_items(line.read_from(stream), line)
             found = found or bool(chunk.entries)
             base += chunk.lines
         if not found:

@@ -11,7 +11,7 @@ from iandw.loader.files import InputFile
 from iandw.loader.json_reader import PlainLine, documents_from_json, documents_from_jsonl
 from iandw.loader.parallel import chunk_bounds, read_jsonl_in_parts, split_for
 from iandw.loader.source import RawDocument
-from iandw.loader.text import decode_utf8
+from iandw.loader.text import BOM, decode_utf8
 from iandw.loader.yaml_reader import documents_from_yaml
 
 
@@ -48,7 +48,7 @@ def read_file(
     except OSError as exc:
         yield where.error(f"cannot read file: {exc.strerror or exc}")
         return
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    raw = raw.removeprefix(BOM)
     if not raw.strip():
         yield where.warning("empty file")
         return

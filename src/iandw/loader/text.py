@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from iandw.diagnostics import Diagnostic, Span
 
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 
 
 def decode_utf8(raw: bytes, file: str, line_offset: int = 0) -> tuple[str, Diagnostic | None]:
     """The text, or '' and an error at the first byte that is not UTF-8."""
-    if raw.startswith(_BOM):
-        raw = raw[len(_BOM) :]
+    raw = raw.removeprefix(BOM)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
