@@ -62,5 +62,5 @@ class ObservationInput:
         """The model, or how to get it back (what an ObservationRecord keeps)."""
         return self._document
 
-    def span(self, *loc: Any, key: bool = False) -> Span:
+    def span(self, *loc: Any) -> Span:
         return self.locate(tuple(loc))
