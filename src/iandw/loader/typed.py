@@ -81,8 +81,6 @@ def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
             )
         ]
     model = DOCUMENT_KINDS[kind]
-    if "kind" not in data and kind != "observation":  # observations default their kind
-        data = {"kind": kind, **data}
     try:
         return model.model_validate(data), []  # type: ignore[return-value]
     except ValidationError as exc:
