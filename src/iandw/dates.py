@@ -52,21 +52,6 @@ class DayInterval:
     lo: Day
     hi: Day
 
-    @property
-    def is_bounded(self) -> bool:
-        return math.isfinite(self.lo) and math.isfinite(self.hi)
-
-    @property
-    def width(self) -> Day:
-        return self.hi - self.lo + 1
-
-    def shifted(self, days: int) -> DayInterval:
-        return DayInterval(self.lo + days, self.hi + days)
-
-    def render(self) -> str:
-        lo, hi = day_to_iso(self.lo), day_to_iso(self.hi)
-        return lo if lo == hi else f"{lo}/{hi}"
-
 
 def day_to_iso(day: Day) -> str:
     if not math.isfinite(day):
@@ -76,11 +61,6 @@ def day_to_iso(day: Day) -> str:
 
 def date_to_day(value: dt.date) -> int:
     return value.toordinal()
-
-
-def single_day(value: dt.date) -> DayInterval:
-    day = date_to_day(value)
-    return DayInterval(day, day)
 
 
 # --- parsing ---------------------------------------------------------------

@@ -46,6 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from iandw.dates import DateError, day_to_iso, parse_date
+from iandw.model.documents import is_attribute_value
 from iandw.model.registry import normalize_name
 from iandw.model.report import Report
 
@@ -809,7 +810,7 @@ def _draw_new_entities(
             document["member_of"] = [_pick(draw, parents)]
         attributes = {}
         for name, values in sorted(vocabulary.entity_attributes.items()):
-            usable = [v for v in values if _plain_attribute(v)]
+            usable = [v for v in values if is_attribute_value(v)]
             if usable and draw(st.booleans()):
                 attributes[name] = _pick(draw, usable)
         if attributes:
@@ -825,13 +826,6 @@ def _pattern_variables(pattern: Mapping[str, Any]) -> set[str]:
         if isinstance(value, str) and value.startswith("$"):
             found.add(value[1:])
     return found
-
-
-def _plain_attribute(value: Any) -> bool:
-    scalar = (str, int, float, bool)
-    return isinstance(value, scalar) or (
-        isinstance(value, list) and all(isinstance(v, scalar) for v in value)
-    )
 
 
 def _words(value: Any) -> list[str]:

@@ -1,11 +1,13 @@
 """Bindings, three-valued checks and per-assignment results for one indicator.
 
 A binding assigns one distinct observation to each selection and one entity
-to each variable, consistently (SPEC §6).  Selections are joined on their
-shared variables (a hash join: observations are only paired with those
-agreeing on every shared variable), then every `require` item is checked
-three-valued over day intervals, then bindings are grouped by their variable
-assignment to decide fired / possible / not fired per assignment.
+to each variable, consistently (SPEC §6).  Candidates are first partitioned
+by full variable assignment (a hash join of the selections on their shared
+variables), so observations are only paired within one group.  Each group's
+bindings are then enumerated and every `require` item checked three-valued
+over day intervals, or, for a large group of a star-shaped indicator, the
+same answers come from a band join (iandw.engine.bandjoin).  Each group
+then says fired / possible / not fired for its assignment.
 """
 
 from __future__ import annotations
@@ -83,10 +85,11 @@ NO_NEAR_MISS = (1 << 30, math.inf)
 class GroupResult(ABC):
     """The indicator for one variable assignment.
 
-    Two implementations: `EnumeratedGroup` holds every binding (simple, the
+    Three implementations: `EnumeratedGroup` holds every binding (simple, the
     reference); `iandw.engine.bandjoin.BandJoinGroup` computes the same
     answers from sorted date arrays without enumerating bindings, for large
-    groups.
+    groups; `iandw.engine.summary.KeptGroup` keeps only a group's status,
+    counts and first bindings, for reports and for sending between processes.
     """
 
     vars: Assignment

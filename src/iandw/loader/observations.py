@@ -2,10 +2,11 @@
 
 A million imported observations must not each keep their parsed JSON, their
 source text and their pydantic model in memory until every entity is known.
-Once typed, an observation is reduced to what resolution and scoring need;
-its model and the position of any of its values are recovered on demand —
-from the model itself for YAML and JSON files, by re-reading its line for
-JSONL files.
+Once typed, an observation is reduced to what resolution and scoring need.
+From a JSONL file, its model and the position of any of its values are
+recovered on demand by re-reading its line from the line's offset.  From a
+YAML or JSON file (or from documents in memory), the model is kept, and so
+is the raw document its positions are looked up in.
 """
 
 from __future__ import annotations
@@ -61,5 +62,5 @@ class ObservationInput:
         """The model, or how to get it back (what an ObservationRecord keeps)."""
         return self._document
 
-    def span(self, *loc: Any, key: bool = False) -> Span:
+    def span(self, *loc: Any) -> Span:
         return self.locate(tuple(loc))

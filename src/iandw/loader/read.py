@@ -18,8 +18,10 @@ from iandw.loader.yaml_reader import documents_from_yaml
 def read_file(
     file: InputFile, limits: Limits, workers: int | None = None
 ) -> Iterator[RawDocument | Diagnostic | PlainLine]:
-    """Every document of the file, and every problem, in file order.
+    """Every document of the file, in file order, and every problem found.
 
+    A JSONL file's problems come among its lines, where they occur; a YAML or
+    JSON file is parsed whole, so all its problems come before its documents.
     A large JSONL file is read by up to `workers` processes (default: one per
     core), with the same result (iandw.loader.parallel).
     """

@@ -56,7 +56,7 @@ class RawDocument:
     prefix: PathKey = ()
     sourcemap: SourceMap | None = None
     lazy_sourcemap: Callable[[], SourceMap | None] | None = None
-    default_kind: str | None = None
+    default_kind: str | None = None  # "observation" or None: only Observation fills in its kind
     origin: Any = None  # a JsonlLine: how to read this document again
 
     def span(self, loc: PathKey = (), key: bool = False) -> Span:

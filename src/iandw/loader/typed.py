@@ -81,8 +81,6 @@ def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
             )
         ]
     model = DOCUMENT_KINDS[kind]
-    if "kind" not in data and kind != "observation":  # observations default their kind
-        data = {"kind": kind, **data}
     try:
         return model.model_validate(data), []  # type: ignore[return-value]
     except ValidationError as exc:
@@ -147,7 +145,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         return f"{name} must be a finite number, got {value!r}"
     if kind in ("too_short", "too_long"):
         return f"{name}: {error['msg'].lower()}"
-    if kind in ("string_too_short",) and name:
+    if kind == "string_too_short" and name:  # no name under a mapping's empty key
         return f"{name} must not be empty"
     return f"{name}: {error['msg']}" if not error["msg"].startswith(("a ", "an ")) else error["msg"]
 

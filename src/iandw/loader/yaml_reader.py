@@ -192,7 +192,7 @@ def _compose_document(
                     value = _construct_scalar(loader, event, file, position)
                 except _InvalidScalar as invalid:
                     diagnostics.append(invalid.args[0])
-                    sourcemap.poisoned.append(_child_path(stack, position, sourcemap))
+                    sourcemap.poisoned.append(_child_path(stack, position))
                     value = None
                 if value is _MERGE_KEY and not _expects_key(stack):
                     value = "<<"
@@ -204,7 +204,7 @@ def _compose_document(
                             f"unknown YAML alias '*{event.anchor}' (an alias must follow its anchor)"
                         )
                     )
-                    sourcemap.poisoned.append(_child_path(stack, position, sourcemap))
+                    sourcemap.poisoned.append(_child_path(stack, position))
                     place(None, position, 1, None)
                     continue
                 value, size = anchors[event.anchor]
@@ -222,14 +222,14 @@ def _compose_document(
                     _check_collection_tag(event, file, position)
                 except _InvalidScalar as invalid:
                     diagnostics.append(invalid.args[0])
-                    sourcemap.poisoned.append(_child_path(stack, position, sourcemap))
+                    sourcemap.poisoned.append(_child_path(stack, position))
                 if len(stack) >= limits.max_depth:
                     raise _DocumentAbandoned(
                         Span(file, *position).error(
                             f"{_DEPTH_MESSAGE} {limits.max_depth} levels; see --max-depth"
                         )
                     )
-                path = _child_path(stack, position, sourcemap)
+                path = _child_path(stack, position)
                 container: dict[Any, Any] | list[Any] = (
                     {} if isinstance(event, yaml.MappingStartEvent) else []
                 )
@@ -317,7 +317,7 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_YAML) :] if tag.startswith(_YAML) else tag
 
 
-def _child_path(stack: list[_Frame], position: tuple[int, int], sourcemap: SourceMap) -> PathKey:
+def _child_path(stack: list[_Frame], position: tuple[int, int]) -> PathKey:
     if not stack:
         return ()
     frame = stack[-1]

@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from iandw.dates import DateError, parse_date
-from iandw.model.predicates import PredicateField
+from iandw.model.predicates import PredicateField, is_plain
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -50,11 +50,13 @@ Reliability = Literal["A", "B", "C", "D", "E", "F"]
 Credibility = Annotated[int, Field(ge=1, le=6)]
 
 
+def is_attribute_value(value: Any) -> bool:
+    """A plain value or a list of them: what an entity's attribute may hold."""
+    return is_plain(value) or (isinstance(value, list) and all(map(is_plain, value)))
+
+
 def _attribute_value(value: Any) -> Any:
-    scalar = (str, int, float, bool)
-    if isinstance(value, scalar) or (
-        isinstance(value, list) and all(isinstance(item, scalar) for item in value)
-    ):
+    if is_attribute_value(value):
         return value
     raise PydanticCustomError(
         "attribute_value", "an attribute value is a string, number, boolean or a list of them"

@@ -17,8 +17,6 @@ from pydantic_core import PydanticCustomError
 Operator = Literal["eq", "var", "in", "not_in", "at_least", "at_most", "contains", "matches", "exists"]
 OPERATORS: tuple[str, ...] = ("in", "not_in", "at_least", "at_most", "contains", "matches", "exists")
 
-Scalar = str | int | float | bool
-
 
 @dataclass(frozen=True)
 class Predicate:
@@ -50,8 +48,9 @@ def variable_name(value: Any) -> str | None:
     return None
 
 
-def _is_scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) and value is not None
+def is_plain(value: Any) -> bool:
+    """A string, number or boolean: what a literal, a list item or an attribute value may be."""
+    return isinstance(value, (str, int, float, bool))
 
 
 def parse_predicate(value: Any) -> Predicate:
@@ -63,10 +62,10 @@ def parse_predicate(value: Any) -> Predicate:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
             raise PydanticCustomError("predicate", "invalid variable name '{value}'", {"value": value})
         return Predicate("var", name)
-    if _is_scalar(value):
+    if is_plain(value):
         return Predicate("eq", value)
     if isinstance(value, list):
-        if not value or not all(_is_scalar(item) for item in value):
+        if not value or not all(is_plain(item) for item in value):
             raise PydanticCustomError(
                 "predicate", "a list predicate needs one or more plain values (any of them matches)"
             )
@@ -97,7 +96,7 @@ def parse_predicate(value: Any) -> Predicate:
 
 def _parse_operand(op: str, operand: Any) -> Any:
     if op in ("in", "not_in"):
-        if not isinstance(operand, list) or not all(_is_scalar(item) for item in operand):
+        if not isinstance(operand, list) or not all(is_plain(item) for item in operand):
             raise PydanticCustomError("predicate", "'{op}' takes a list of plain values", {"op": op})
         return tuple(operand)
     if op == "exists":
@@ -115,7 +114,7 @@ def _parse_operand(op: str, operand: Any) -> Any:
                 "invalid regular expression '{pattern}': {why}",
                 {"pattern": operand, "why": str(exc)},
             ) from None
-    if isinstance(operand, bool) or not _is_scalar(operand):
+    if isinstance(operand, bool) or not is_plain(operand):
         raise PydanticCustomError("predicate", "'{op}' takes one plain value", {"op": op})
     return operand
 
