@@ -110,10 +110,6 @@ class EntityRegistry:
         """Everything `entity_id` is transitively a member of (not itself)."""
         return self._ancestors.get(entity_id, frozenset())
 
-    def is_within(self, entity_id: str, container: str) -> bool:
-        """SPEC `of`: the entity itself, or one it is transitively a member of."""
-        return entity_id == container or container in self.ancestors(entity_id)
-
 
 def find_cycles(parents: dict[str, list[str]]) -> list[list[str]]:
     """Each membership cycle once, as a path that returns to its start."""
