@@ -241,3 +241,26 @@ def test_evaluate_html_states_the_cases_own_levels(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = Page(out.read_text(encoding="utf-8")).content
     assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
+
+
+def test_the_api_page_is_the_command_lines_page(tmp_path: Path) -> None:
+    """`render(report, "html", tables=…)` gives the bytes of `iandw evaluate --format html`."""
+    os.chdir(ROOT)
+    rules, observations = tmp_path / "rules", tmp_path / "observations"
+    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "observations", observations)
+    scoring = "kind: scoring\nqualifier_pad: 3\nlevels: {watch: 0.3, warning: 0.6, alert: 0.9}\n"
+    (rules / "scoring.yaml").write_text(scoring)
+    year = observations / "2023.yaml"
+    year.write_text(year.read_text().replace('date: "2023-10-07"', 'date: "2023-10-07~"', 1))
+    out = tmp_path / "report.html"
+    args = ["evaluate", str(observations), "--rules", str(rules), "--as-of", AS_OF, "--format", "html"]
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    loaded = load([str(observations)], rules=str(rules))
+    report = evaluate(loaded.case, as_of=dt.date.fromisoformat(AS_OF), diagnostics=loaded.warnings)
+    page = render(report, "html", tables=loaded.case.tables)
+    assert page == out.read_text(encoding="utf-8")
+    text = Page(page).content
+    assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
+    assert "any day from 2023-10-04 to 2023-10-10" in text  # 2023-10-07~ padded by 3 days

@@ -217,12 +217,7 @@ def evaluate(
             progress=evaluating.update,
             workers=workers,
         )
-    if output_format == "html":  # the page states the case's own level thresholds
-        from iandw.render.html import render_html
-
-        _write(render_html(report, tables=result.case.tables), output)
-    else:
-        _write(render(report, output_format), output)
+    _write(render(report, output_format, tables=result.case.tables), output)
     leave(EXIT_LEVEL if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on) else EXIT_OK)
 
 
