@@ -10,6 +10,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -203,14 +204,34 @@ def test_timeline_images(tmp_path: Path) -> None:
     assert no_file.exit_code == 2 and "-o FILE" in no_file.output
 
 
-def test_without_matplotlib_the_user_is_told_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+MISSING_MATPLOTLIB = "html, png and svg output need matplotlib: pip install 'iandw[html]'"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", "--as-of", AS_OF, "--format", "html"],
+        ["timeline", "--from", "2023-06-01", "--to", "2023-11-30", "--step", "4w", "--format", "svg"],
+    ],
+)
+def test_without_matplotlib_the_user_is_told_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     os.chdir(ROOT)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    result = CliRunner().invoke(main, ["evaluate", "--as-of", AS_OF, "--format", "html"])
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
-    assert "Traceback" not in result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "pip install 'iandw[html]'" in lines[0]
+    assert result.output == f"Error: {MISSING_MATPLOTLIB}\n"
+
+
+def test_without_matplotlib_the_api_raises_an_import_error(
+    monkeypatch: pytest.MonkeyPatch, report: Report
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError) as raised:
+        render(report, "html")
+    assert str(raised.value) == MISSING_MATPLOTLIB
+    assert not isinstance(raised.value, click.ClickException)  # a renderer knows nothing of click
 
 
 def test_an_empty_case_still_renders() -> None:

@@ -7,27 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
 from iandw.model.report import Report
 
 if TYPE_CHECKING:
     from iandw.score import ScoringTables
 
 FORMATS = ("text", "markdown", "json", "html")
-
-
-class MissingExtraError(click.ClickException, ImportError):
-    """Charts need matplotlib, an optional extra: say how to install it, exit 2, no traceback.
-
-    A ClickException so the command line prints one line and exits 2 however
-    deep it is raised; an ImportError so API callers can catch it as one.
-    """
-
-    exit_code = 2
-
-    def __init__(self) -> None:
-        super().__init__("html, png and svg output need matplotlib: pip install 'iandw[html]'")
 
 
 def render(report: Report, format: str = "text", tables: ScoringTables | None = None) -> str:
