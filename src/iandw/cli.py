@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from iandw import __version__
+from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS
 from iandw.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_LEVEL,
@@ -33,8 +34,6 @@ from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
     from iandw.loader import Limits, LoadResult
-
-LEVELS = ("none", "watch", "warning", "alert")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -162,7 +161,7 @@ rules_option = click.option(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json", "html"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
 )
@@ -175,7 +174,7 @@ rules_option = click.option(
 @click.option(
     "--max-matches",
     type=click.IntRange(min=1),
-    default=5,
+    default=DEFAULT_MAX_MATCHES,
     show_default=True,
     help="Matches and near misses shown per group (the report counts them all).",
 )

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iandw.choices import FORMATS
 from iandw.model.report import Report
 
 if TYPE_CHECKING:
     from iandw.score import ScoringTables
-
-FORMATS = ("text", "markdown", "json", "html")
 
 
 def render(report: Report, format: str = "text", tables: ScoringTables | None = None) -> str:
