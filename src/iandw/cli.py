@@ -105,23 +105,20 @@ def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
 EXIT_BROKEN_PIPE = 128 + 13  # as a program killed by SIGPIPE: what a shell expects of `| head`
 
 
-def _write(text: str, output: str | None) -> None:
-    if output is None:
-        try:
-            click.echo(text, nl=False)
-        except BrokenPipeError:  # the reader stopped reading: nothing to say, nothing more to write
+def _write(content: str | bytes, output: str | None) -> None:
+    """A report or an image to the file `output`, or to stdout; failing to is a located error, exit 2."""
+    try:
+        if output is None:
+            click.echo(content, nl=False)
+        else:
+            with open(output, "wb") as stream:
+                stream.write(content.encode("utf-8") if isinstance(content, str) else content)
+    except OSError as exc:  # a full disk, an I/O error, a missing directory; or a closed pipe
+        if output is None and isinstance(exc, BrokenPipeError):  # the reader stopped reading: nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             leave(EXIT_BROKEN_PIPE)
-        except OSError as exc:  # a full disk, an I/O error
-            click.echo(f"<stdout>:1:1: error: cannot write: {exc.strerror or exc}", err=True)
-            leave(EXIT_BAD_INPUT)
-        return
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-    except OSError as exc:
-        click.echo(f"{output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"{output or '<stdout>'}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+        leave(EXIT_BAD_INPUT)
 
 
 def _plural(count: int, kind: str) -> str:
@@ -308,20 +305,11 @@ def timeline(
         report = run(result.case, as_of=last, diagnostics=result.warnings, workers=workers)
         _write(render_html(report, timeline=computed, tables=result.case.tables), output)
     elif output_format in ("png", "svg"):
-        from iandw.render.charts import posterior_chart
+        from iandw.render.charts import ImageFormat, posterior_chart
 
         title = f"Posterior over time, {computed.start} to {computed.end} (every {computed.step_days} days)"
-        png = output_format == "png"
-        image = posterior_chart(computed, result.case.tables, "png" if png else "svg", title=title)
-        if not png or output is None:
-            _write(image.decode("utf-8"), output)
-        else:
-            try:
-                with open(output, "wb") as stream:
-                    stream.write(image)
-            except OSError as exc:
-                click.echo(f"{output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
-                sys.exit(EXIT_BAD_INPUT)
+        image_format: ImageFormat = "png" if output_format == "png" else "svg"
+        _write(posterior_chart(computed, result.case.tables, image_format, title=title), output)
     else:
         renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
         _write(renderer[output_format](computed), output)
