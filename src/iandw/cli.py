@@ -30,17 +30,17 @@ from iandw.cli_support import (
     run_program,
 )
 from iandw.importers.cli import import_command
+from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
-    from iandw.loader import Limits, LoadResult
+    from iandw.loader import LoadResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _limit_options(command: F) -> F:
-    from iandw.limits import DEFAULT_LIMITS
-
+    """The limit options, which a command receives as `**limits`: the fields of `Limits`."""
     for name, help_text in reversed(
         (
             ("max_file_bytes", "largest YAML or JSON file read"),
@@ -59,12 +59,6 @@ def _limit_options(command: F) -> F:
             help=help_text.capitalize() + ".",
         )(command)
     return command
-
-
-def _limits(options: dict[str, int]) -> Limits:
-    from iandw.loader import Limits
-
-    return Limits(**{k: v for k, v in options.items() if k.startswith("max_") and k != "max_matches"})
 
 
 def _load(
@@ -192,7 +186,7 @@ def evaluate(
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
     reading = Progress("reading")
-    result = _load(paths, rules, _limits(limits), reading=reading, workers=workers)
+    result = _load(paths, rules, Limits(**limits), reading=reading, workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was scored", err=True)
@@ -230,7 +224,7 @@ def validate(
     paths: tuple[str, ...], rules: str, output_format: str, workers: int | None, **limits: int
 ) -> None:
     """Report every error and warning in the inputs, then a summary."""
-    result = _load(paths, rules, _limits(limits), workers=workers)
+    result = _load(paths, rules, Limits(**limits), workers=workers)
     counts = result.counts()
     errors, warnings = len(result.errors), len(result.warnings)
     if output_format == "json":
@@ -288,7 +282,7 @@ def timeline(
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    result = _load(paths, rules, _limits(limits), workers=workers)
+    result = _load(paths, rules, Limits(**limits), workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was evaluated", err=True)
@@ -329,7 +323,7 @@ def run_tests(
     paths: tuple[str, ...], rules: str, pattern: str | None, workers: int | None, **limits: int
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
-    result = _load(paths, rules, _limits(limits), lints=False, workers=workers)
+    result = _load(paths, rules, Limits(**limits), lints=False, workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         sys.exit(EXIT_BAD_INPUT)
