@@ -10,6 +10,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -203,14 +204,34 @@ def test_timeline_images(tmp_path: Path) -> None:
     assert no_file.exit_code == 2 and "-o FILE" in no_file.output
 
 
-def test_without_matplotlib_the_user_is_told_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+MISSING_MATPLOTLIB = "html, png and svg output need matplotlib: pip install 'iandw[html]'"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", "--as-of", AS_OF, "--format", "html"],
+        ["timeline", "--from", "2023-06-01", "--to", "2023-11-30", "--step", "4w", "--format", "svg"],
+    ],
+)
+def test_without_matplotlib_the_user_is_told_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     os.chdir(ROOT)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    result = CliRunner().invoke(main, ["evaluate", "--as-of", AS_OF, "--format", "html"])
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
-    assert "Traceback" not in result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "pip install 'iandw[html]'" in lines[0]
+    assert result.output == f"Error: {MISSING_MATPLOTLIB}\n"
+
+
+def test_without_matplotlib_the_api_raises_an_import_error(
+    monkeypatch: pytest.MonkeyPatch, report: Report
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError) as raised:
+        render(report, "html")
+    assert str(raised.value) == MISSING_MATPLOTLIB
+    assert not isinstance(raised.value, click.ClickException)  # a renderer knows nothing of click
 
 
 def test_an_empty_case_still_renders() -> None:
@@ -241,3 +262,26 @@ def test_evaluate_html_states_the_cases_own_levels(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = Page(out.read_text(encoding="utf-8")).content
     assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
+
+
+def test_the_api_page_is_the_command_lines_page(tmp_path: Path) -> None:
+    """`render(report, "html", tables=…)` gives the bytes of `iandw evaluate --format html`."""
+    os.chdir(ROOT)
+    rules, observations = tmp_path / "rules", tmp_path / "observations"
+    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "observations", observations)
+    scoring = "kind: scoring\nqualifier_pad: 3\nlevels: {watch: 0.3, warning: 0.6, alert: 0.9}\n"
+    (rules / "scoring.yaml").write_text(scoring)
+    year = observations / "2023.yaml"
+    year.write_text(year.read_text().replace('date: "2023-10-07"', 'date: "2023-10-07~"', 1))
+    out = tmp_path / "report.html"
+    args = ["evaluate", str(observations), "--rules", str(rules), "--as-of", AS_OF, "--format", "html"]
+    result = CliRunner().invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    loaded = load([str(observations)], rules=str(rules))
+    report = evaluate(loaded.case, as_of=dt.date.fromisoformat(AS_OF), diagnostics=loaded.warnings)
+    page = render(report, "html", tables=loaded.case.tables)
+    assert page == out.read_text(encoding="utf-8")
+    text = Page(page).content
+    assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
+    assert "any day from 2023-10-04 to 2023-10-10" in text  # 2023-10-07~ padded by 3 days

@@ -13,6 +13,7 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -198,3 +199,18 @@ def test_a_full_disk_under_stdout_is_a_located_error() -> None:
         )
     assert program.returncode == 2
     assert program.stderr == "<stdout>:1:1: error: cannot write: No space left on device\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", "--as-of", "2024-01-01"],  # text
+        ["timeline", "--from", "2023-06-01", "--to", "2023-11-30", "--format", "png"],  # bytes
+    ],
+)
+def test_a_file_that_cannot_be_written_is_a_located_error(args: list[str], tmp_path: Path) -> None:
+    inputs = [os.path.join(ROOT, "observations"), "--rules", os.path.join(ROOT, "rules")]
+    output = tmp_path / "missing" / "out"
+    result = CliRunner().invoke(main, [*args[:1], *inputs, *args[1:], "-o", str(output)])
+    assert result.exit_code == 2
+    assert result.output == f"{output}:1:1: error: cannot write: No such file or directory\n"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from iandw.assess import assess, choose_group, fixed_variables
 from iandw.both_ends import BothEnds, available_cores
+from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
 from iandw.engine.compile import CompiledIndicator, compile_indicator
@@ -31,8 +32,6 @@ from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
 from iandw.report import build_report
 from iandw.runtime import paused_gc
-
-DEFAULT_MAX_MATCHES = 5
 
 
 def evaluate_indicators(case: Case, as_of_day: int) -> dict[str, IndicatorResult]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from iandw import __version__
+from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS
 from iandw.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_LEVEL,
@@ -29,19 +30,17 @@ from iandw.cli_support import (
     run_program,
 )
 from iandw.importers.cli import import_command
+from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
-    from iandw.loader import Limits, LoadResult
-
-LEVELS = ("none", "watch", "warning", "alert")
+    from iandw.loader import LoadResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _limit_options(command: F) -> F:
-    from iandw.limits import DEFAULT_LIMITS
-
+    """The limit options, which a command receives as `**limits`: the fields of `Limits`."""
     for name, help_text in reversed(
         (
             ("max_file_bytes", "largest YAML or JSON file read"),
@@ -60,12 +59,6 @@ def _limit_options(command: F) -> F:
             help=help_text.capitalize() + ".",
         )(command)
     return command
-
-
-def _limits(options: dict[str, int]) -> Limits:
-    from iandw.loader import Limits
-
-    return Limits(**{k: v for k, v in options.items() if k.startswith("max_") and k != "max_matches"})
 
 
 def _load(
@@ -106,23 +99,20 @@ def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
 EXIT_BROKEN_PIPE = 128 + 13  # as a program killed by SIGPIPE: what a shell expects of `| head`
 
 
-def _write(text: str, output: str | None) -> None:
-    if output is None:
-        try:
-            click.echo(text, nl=False)
-        except BrokenPipeError:  # the reader stopped reading: nothing to say, nothing more to write
+def _write(content: str | bytes, output: str | None) -> None:
+    """A report or an image to the file `output`, or to stdout; failing to is a located error, exit 2."""
+    try:
+        if output is None:
+            click.echo(content, nl=False)
+        else:
+            with open(output, "wb") as stream:
+                stream.write(content.encode("utf-8") if isinstance(content, str) else content)
+    except OSError as exc:  # a full disk, an I/O error, a missing directory; or a closed pipe
+        if output is None and isinstance(exc, BrokenPipeError):  # the reader stopped reading: nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             leave(EXIT_BROKEN_PIPE)
-        except OSError as exc:  # a full disk, an I/O error
-            click.echo(f"<stdout>:1:1: error: cannot write: {exc.strerror or exc}", err=True)
-            leave(EXIT_BAD_INPUT)
-        return
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-    except OSError as exc:
-        click.echo(f"{output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"{output or '<stdout>'}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+        leave(EXIT_BAD_INPUT)
 
 
 def _plural(count: int, kind: str) -> str:
@@ -162,7 +152,7 @@ rules_option = click.option(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json", "html"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
 )
@@ -175,7 +165,7 @@ rules_option = click.option(
 @click.option(
     "--max-matches",
     type=click.IntRange(min=1),
-    default=5,
+    default=DEFAULT_MAX_MATCHES,
     show_default=True,
     help="Matches and near misses shown per group (the report counts them all).",
 )
@@ -196,7 +186,7 @@ def evaluate(
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
     reading = Progress("reading")
-    result = _load(paths, rules, _limits(limits), reading=reading, workers=workers)
+    result = _load(paths, rules, Limits(**limits), reading=reading, workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was scored", err=True)
@@ -217,12 +207,7 @@ def evaluate(
             progress=evaluating.update,
             workers=workers,
         )
-    if output_format == "html":  # the page states the case's own level thresholds
-        from iandw.render.html import render_html
-
-        _write(render_html(report, tables=result.case.tables), output)
-    else:
-        _write(render(report, output_format), output)
+    _write(render(report, output_format, tables=result.case.tables), output)
     leave(EXIT_LEVEL if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on) else EXIT_OK)
 
 
@@ -239,7 +224,7 @@ def validate(
     paths: tuple[str, ...], rules: str, output_format: str, workers: int | None, **limits: int
 ) -> None:
     """Report every error and warning in the inputs, then a summary."""
-    result = _load(paths, rules, _limits(limits), workers=workers)
+    result = _load(paths, rules, Limits(**limits), workers=workers)
     counts = result.counts()
     errors, warnings = len(result.errors), len(result.warnings)
     if output_format == "json":
@@ -297,7 +282,7 @@ def timeline(
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    result = _load(paths, rules, _limits(limits), workers=workers)
+    result = _load(paths, rules, Limits(**limits), workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was evaluated", err=True)
@@ -314,20 +299,11 @@ def timeline(
         report = run(result.case, as_of=last, diagnostics=result.warnings, workers=workers)
         _write(render_html(report, timeline=computed, tables=result.case.tables), output)
     elif output_format in ("png", "svg"):
-        from iandw.render.charts import posterior_chart
+        from iandw.render.charts import ImageFormat, posterior_chart
 
         title = f"Posterior over time, {computed.start} to {computed.end} (every {computed.step_days} days)"
-        png = output_format == "png"
-        image = posterior_chart(computed, result.case.tables, "png" if png else "svg", title=title)
-        if not png or output is None:
-            _write(image.decode("utf-8"), output)
-        else:
-            try:
-                with open(output, "wb") as stream:
-                    stream.write(image)
-            except OSError as exc:
-                click.echo(f"{output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
-                sys.exit(EXIT_BAD_INPUT)
+        image_format: ImageFormat = "png" if output_format == "png" else "svg"
+        _write(posterior_chart(computed, result.case.tables, image_format, title=title), output)
     else:
         renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
         _write(renderer[output_format](computed), output)
@@ -347,7 +323,7 @@ def run_tests(
     paths: tuple[str, ...], rules: str, pattern: str | None, workers: int | None, **limits: int
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
-    result = _load(paths, rules, _limits(limits), lints=False, workers=workers)
+    result = _load(paths, rules, Limits(**limits), lints=False, workers=workers)
     if not result.ok:
         print_diagnostics(result.errors)
         sys.exit(EXIT_BAD_INPUT)

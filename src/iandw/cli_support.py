@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from iandw.extras import MissingExtraError
+
 if TYPE_CHECKING:
     from iandw.diagnostics import Diagnostic
 
@@ -36,6 +38,9 @@ def no_traceback(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("iandw: interrupted", err=True)
             sys.exit(130)
+        except MissingExtraError as exc:  # "Error: …", as click prints its own errors
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
         except MemoryError:
             click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
             sys.exit(EXIT_BAD_INPUT)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from iandw.choices import LEVELS
 from iandw.model.documents import Scoring
 
 DEFAULT_RELIABILITY: Mapping[str, float] = MappingProxyType(
@@ -28,8 +29,6 @@ LIKELIHOOD_TERMS: tuple[tuple[float, str], ...] = (
     (0.05, "very unlikely"),
     (0.0, "almost no chance"),
 )
-
-LEVELS: tuple[str, ...] = ("none", "watch", "warning", "alert")
 
 # A source without a grade counts as one that "cannot be judged".
 UNGRADED_RELIABILITY = "F"

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from iandw.assess import HypothesisAssessment, assess
+from iandw.choices import LEVELS
 from iandw.dates import date_to_day, day_to_iso
 from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import (
@@ -28,7 +29,6 @@ from iandw.engine.evaluate import (
 from iandw.engine.match import World
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
-from iandw.score import LEVELS
 
 
 @dataclass

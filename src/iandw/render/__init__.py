@@ -5,47 +5,37 @@ Each renderer is a pure function from the report model to a string.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import click
-
+from iandw.choices import FORMATS
 from iandw.model.report import Report
 
-FORMATS = ("text", "markdown", "json", "html")
+if TYPE_CHECKING:
+    from iandw.score import ScoringTables
 
 
-class MissingExtraError(click.ClickException, ImportError):
-    """Charts need matplotlib, an optional extra: say how to install it, exit 2, no traceback.
+def render(report: Report, format: str = "text", tables: ScoringTables | None = None) -> str:
+    """The report in one of FORMATS; the command line prints exactly this.
 
-    A ClickException so the command line prints one line and exits 2 however
-    deep it is raised; an ImportError so API callers can catch it as one.
+    `tables` are the case's scoring tables (`result.case.tables`): the HTML
+    page states their level thresholds and draws qualified dates with their
+    pad, which a rule set's `kind: scoring` may change.  The other formats
+    do not need them.
     """
-
-    exit_code = 2
-
-    def __init__(self) -> None:
-        super().__init__("html, png and svg output need matplotlib: pip install 'iandw[html]'")
-
-
-def render(report: Report, format: str = "text") -> str:
-    return _renderer(format)(report)
-
-
-def _renderer(format: str) -> Callable[[Report], str]:
     if format == "json":
         from iandw.render.json import render_json
 
-        return render_json
+        return render_json(report)
     if format == "markdown":
         from iandw.render.markdown import render_markdown
 
-        return render_markdown
+        return render_markdown(report)
     if format == "text":
         from iandw.render.text import render_text
 
-        return render_text
+        return render_text(report)
     if format == "html":
         from iandw.render.html import render_html
 
-        return render_html
+        return render_html(report, tables=tables)
     raise ValueError(f"unknown format {format!r}; formats are: {', '.join(FORMATS)}")

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from iandw.dates import Day, DayInterval, day_to_iso, parse_date
+from iandw.extras import MissingExtraError
 from iandw.model.report import Report
 from iandw.model.timeline import Crossing, Timeline
-from iandw.render import MissingExtraError
 from iandw.render.words import percent
 from iandw.score import ScoringTables
 

@@ -74,9 +74,8 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
     thresholds only when given (a custom `kind: scoring` may move them), and
     draws qualified dates with their pad (default 1).
     """
-    levels = tables
-    tables = tables or ScoringTables()
-    days = charts.observation_days(report, tables.qualifier_pad)
+    scoring = tables or ScoringTables()
+    days = charts.observation_days(report, scoring.qualifier_pad)
     windows = charts.evidence_windows(report, days)
     evidence_svg = (
         Markup(charts.inline_svg(charts.evidence_chart(report, days, windows)))
@@ -84,7 +83,7 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
         else None
     )
     posterior_svg = (
-        Markup(charts.inline_svg(charts.posterior_chart(timeline, tables))) if timeline is not None else None
+        Markup(charts.inline_svg(charts.posterior_chart(timeline, scoring))) if timeline is not None else None
     )
     used_by = _used_by(report)
     return (
@@ -102,7 +101,7 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
             evidence_svg=evidence_svg,
             timeline=timeline,
             posterior_svg=posterior_svg,
-            levels=levels,
+            thresholds=tables,  # stated only when they are known to be the case's own
         )
     )
 
