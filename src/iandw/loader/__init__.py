@@ -11,7 +11,6 @@ user must fix, and valid documents are never dropped because another is bad.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -157,12 +156,12 @@ class _Collector:
             if line is None:
                 self.loaded.append(ObservationInput.of(document, item.span, None))
             else:
-                self.loaded.append(ObservationInput.of(document, line.span, functools.partial(_reload, line)))
+                self.loaded.append(ObservationInput.of(document, line.span, line))
         else:
             self.loaded.append(Loaded(document, item))
 
     def _add_plain(self, fields: PlainFields, line: JsonlLine) -> None:
-        self.loaded.append(ObservationInput(*fields, line.span, functools.partial(_reload, line)))
+        self.loaded.append(ObservationInput(*fields, line.span, line))
 
     def finish(self, lints: bool) -> LoadResult:
         case, problems, unique, observations = build_case(self.loaded, self.broken)
@@ -176,10 +175,3 @@ class _Collector:
         if "observation" in unique:
             unique["observation"] = observations
         return LoadResult(case, sorted(set(self.diagnostics)), unique)
-
-
-def _reload(line: JsonlLine) -> Observation:
-    """The model of a JSONL observation, typed again from its line (it was valid)."""
-    document, _ = type_document(line.raw())
-    assert isinstance(document, Observation)
-    return document

@@ -23,7 +23,9 @@ from iandw.limits import Limits
 from iandw.loader.fast import PlainFields, plain_line
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import BOM, decode_utf8
+from iandw.loader.typed import type_document
 from iandw.loader.yaml_reader import parse_yaml
+from iandw.model.documents import Observation
 
 JITER_DEPTH = 200  # jiter's own nesting limit
 _JITER_ERROR = re.compile(r"(?P<what>.*) at line (?P<line>\d+) column (?P<column>\d+)$", re.DOTALL)
@@ -164,6 +166,17 @@ class JsonlLine:
 
     def span(self, loc: PathKey) -> Span:
         return self.raw().span(loc)
+
+    def __call__(self) -> Observation:
+        """The line's observation, typed again (it was valid).
+
+        Callable, so that an observation from a JSONL file keeps its line as
+        the way back to its model (`ObservationRecord.source`): no closure
+        per observation.
+        """
+        document, _ = type_document(self.raw())
+        assert isinstance(document, Observation)
+        return document
 
 
 class PlainLine(NamedTuple):
