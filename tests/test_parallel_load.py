@@ -67,7 +67,7 @@ def write_case(tmp: Path, lines: list[str], bom: bool, final_newline: bool) -> P
 def outcome(result: LoadResult) -> tuple[Any, ...]:
     """Everything a user or the engine can see of a load, with the lines kept for re-reading."""
     observations = [
-        (o.id, o.type, o.date, o.reported_hi, o.refs, o.origins, o.grades, o.confidence, o.document)
+        (o.id, o.type, o.date, o.reported_hi, o.refs, o.origins, o.sources, o.confidence, o.document)
         for o in result.case.observations
     ]
     kept = [(item.id, type(item).__name__) for item in result.loaded.get("observation", [])]

@@ -238,7 +238,7 @@ def selection_assignments(
         return []
     if selection.min_grade is not None and not any(
         meets_grade(reliability, credibility, selection.min_grade)
-        for reliability, credibility in observation.grades
+        for _, reliability, credibility in observation.sources
     ):
         return []
     if pattern_cache is not None and observation.refs in pattern_cache:

@@ -559,9 +559,9 @@ def compile_observation(
         reported_hi=reported.hi,
         refs=refs,
         origins=origins,
-        grades=tuple([source[1:] for source in sources]),  # (reliability, credibility)
+        sources=sources,
         confidence=confidence,
-        source=observation.reload,
+        model=observation.reload,
     )
 
 

@@ -31,7 +31,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from iandw.dates import DateCache, DateError
-from iandw.loader.observations import SourceGrade
+from iandw.model.case import SourceGrade
 from iandw.model.documents import ID_PATTERN
 
 # Deepest nesting of a plain line (observation → entities → reference): a

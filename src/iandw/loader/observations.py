@@ -18,9 +18,8 @@ from typing import Any
 
 from iandw.diagnostics import Span
 from iandw.loader.source import PathKey
+from iandw.model.case import SourceGrade
 from iandw.model.documents import Observation
-
-SourceGrade = tuple[str, str | None, int | None]  # (origin, reliability, credibility)
 
 
 @dataclass(slots=True)

@@ -16,6 +16,8 @@ from iandw.model.documents import Hypothesis, Indicator, Observation
 from iandw.model.registry import EntityRegistry
 from iandw.score import ScoringTables
 
+SourceGrade = tuple[str, str | None, int | None]  # a source's (origin, reliability, credibility)
+
 
 class Reference(NamedTuple):
     """A resolved mention of an entity in an observation.
@@ -41,14 +43,14 @@ class ObservationRecord:
     reported_hi: Day  # upper bound of `reported` (default: of `date`)
     refs: tuple[Reference, ...]
     origins: tuple[str, ...]  # distinct origins, sorted
-    grades: tuple[tuple[str | None, int | None], ...]  # (reliability, credibility) per source
+    sources: tuple[SourceGrade, ...]  # as read: kept, not copied, for `min_grade`
     confidence: float
-    source: Observation | Callable[[], Observation]  # the model, or how to read it again
+    model: Observation | Callable[[], Observation]  # the model, or how to read it again
 
     @property
     def document(self) -> Observation:
         """The observation as written (re-read from its file for JSONL inputs)."""
-        return self.source if isinstance(self.source, Observation) else self.source()
+        return self.model if isinstance(self.model, Observation) else self.model()
 
 
 @dataclass
