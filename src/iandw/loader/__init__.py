@@ -154,14 +154,14 @@ class _Collector:
             self.broken.add(item)
         elif isinstance(document, Observation):
             if line is None:
-                self.loaded.append(ObservationInput.of(document, item.span, None))
+                self.loaded.append(ObservationInput.of(document, item, None))
             else:
-                self.loaded.append(ObservationInput.of(document, line.span, line))
+                self.loaded.append(ObservationInput.of(document, line, line))
         else:
             self.loaded.append(Loaded(document, item))
 
     def _add_plain(self, fields: PlainFields, line: JsonlLine) -> None:
-        self.loaded.append(ObservationInput(*fields, line.span, line))
+        self.loaded.append(ObservationInput(*fields, line, line))
 
     def finish(self, lints: bool) -> LoadResult:
         case, problems, unique, observations = build_case(self.loaded, self.broken)

@@ -585,8 +585,15 @@ def _itself(span: Span) -> Span:
     return span
 
 
-def _span_under(raw: RawDocument, prefix: PathKey, loc: PathKey) -> Span:
-    return raw.span(prefix + loc)
+@dataclass(frozen=True)
+class _Under:
+    """Positions inside one part of a document: a rule test's inline observation."""
+
+    raw: RawDocument
+    prefix: PathKey
+
+    def span(self, loc: PathKey) -> Span:
+        return self.raw.span(self.prefix + loc)
 
 
 @cache
@@ -604,9 +611,7 @@ def compile_test_observations(
     records = []
     for position, observation in enumerate(test.observations):
         prefix = ("tests", index, "observations", position)
-        reduced = ObservationInput.of(
-            observation, functools.partial(_span_under, indicator_item.raw, prefix), None
-        )
+        reduced = ObservationInput.of(observation, _Under(indicator_item.raw, prefix), None)
         record = compile_observation(reduced, resolver, tables, dates)
         if record is not None:
             records.append(record)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iandw.diagnostics import Span
-from iandw.loader.source import PathKey
+from iandw.loader.source import Locatable, PathKey
 from iandw.model.case import SourceGrade
 from iandw.model.documents import Observation
 
@@ -32,12 +32,12 @@ class ObservationInput:
     reported: str | None
     refs: tuple[tuple[str, str | None], ...]  # (reference as written, role)
     sources: tuple[SourceGrade, ...]
-    locate: Callable[[PathKey], Span]
+    where: Locatable  # a JSONL line, or the document it was read from
     _document: Observation | Callable[[], Observation]
 
     @classmethod
     def of(
-        cls, model: Observation, locate: Callable[[PathKey], Span], reload: Callable[[], Observation] | None
+        cls, model: Observation, where: Locatable, reload: Callable[[], Observation] | None
     ) -> ObservationInput:
         """From a typed model; with `reload`, the model itself is not kept."""
         intern = sys.intern
@@ -48,7 +48,7 @@ class ObservationInput:
             reported=intern(model.reported) if model.reported else None,
             refs=tuple((intern(r.entity), intern(r.role) if r.role else None) for r in model.entities),
             sources=tuple((intern(s.origin_key), s.reliability, s.credibility) for s in model.sources),
-            locate=locate,
+            where=where,
             _document=model if reload is None else reload,
         )
 
@@ -61,5 +61,8 @@ class ObservationInput:
         """The model, or how to get it back (what an ObservationRecord keeps)."""
         return self._document
 
+    def locate(self, loc: PathKey) -> Span:
+        return self.where.span(loc)
+
     def span(self, *loc: Any) -> Span:
-        return self.locate(tuple(loc))
+        return self.where.span(tuple(loc))

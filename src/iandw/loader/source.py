@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from iandw.diagnostics import Span
 
 PathKey = tuple[Any, ...]
+
+
+class Locatable(Protocol):
+    """Anything that can say where a path inside it was written: a document, a JSONL line."""
+
+    def span(self, loc: PathKey) -> Span: ...
 
 
 @dataclass
