@@ -164,14 +164,8 @@ class _Collector:
         self.loaded.append(ObservationInput(*fields, line, line))
 
     def finish(self, lints: bool) -> LoadResult:
-        case, problems, unique, observations = build_case(self.loaded, self.broken)
-        self.loaded.clear()
+        case, problems, unique, unsourced = build_case(self.loaded, self.broken)
         self.diagnostics.extend(problems)
         if lints:
-            self.diagnostics.extend(lint(case, unique))
-        # Keep each observation once: as the engine's record where it compiled
-        # (the input is then garbage: a large case's peak memory drops by a
-        # tenth), as the reduced input where a reference did not resolve.
-        if "observation" in unique:
-            unique["observation"] = observations
+            self.diagnostics.extend(lint(case, unique) + unsourced)
         return LoadResult(case, sorted(set(self.diagnostics)), unique)

@@ -91,14 +91,21 @@ class Checked(NamedTuple):
 
     case: Case
     diagnostics: list[Diagnostic]
-    unique: dict[str, list[Any]]  # the documents kept per kind (the first of each id), for the lints
-    observations: list[ObservationRecord | ObservationInput]  # the kept ones: compiled, or not resolved
+    # the documents kept per kind (the first of each id); an observation as its
+    # record where it compiled, as its input where a reference did not resolve
+    unique: dict[str, list[Any]]
+    unsourced: list[Diagnostic]  # a lint: observations with no source (confidence 0)
 
 
 def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = None) -> Checked:
-    """Check everything against everything; return the resolved case."""
+    """Check everything against everything; return the resolved case.
+
+    `loaded` is emptied, and each observation input is dropped as soon as
+    its record is built, so that a large case never holds both.
+    """
     diagnostics: list[Diagnostic] = []
     unique = _unique_by_kind(loaded, diagnostics)
+    loaded.clear()
 
     scorings = unique.get("scoring", [])
     for extra in scorings[1:]:
@@ -138,19 +145,24 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
 
     dates = DateCache(tables.qualifier_pad)
     records: list[ObservationRecord] = []
-    kept: list[ObservationRecord | ObservationInput] = []
-    for observation in unique.get("observation", []):
+    unsourced: list[Diagnostic] = []  # found here, while each input is still at hand
+    kept: list[ObservationRecord | ObservationInput] = unique.get("observation", [])
+    for index, observation in enumerate(kept):
         assert isinstance(observation, ObservationInput)
+        if not observation.sources:
+            unsourced.append(
+                observation.span("id").warning(
+                    f"observation {observation.id!r} has no sources, so its confidence is 0"
+                )
+            )
         record = compile_observation(observation, resolver, tables, dates)
-        if record is None:
-            kept.append(observation)
-        else:
+        if record is not None:
             records.append(record)
-            kept.append(record)
+            kept[index] = record
     records.sort(key=lambda record: record.id)
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
-    return Checked(case, diagnostics, unique, kept)
+    return Checked(case, diagnostics, unique, unsourced)
 
 
 def _unique_by_kind(

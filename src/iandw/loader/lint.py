@@ -1,7 +1,9 @@
 """Warnings: things that are valid but probably not what the author meant.
 
 Each lint is a small function from the checked case (and where its
-documents came from) to warnings, so a new one is one more function.
+documents came from) to warnings, so a new one is one more function.  One
+more lint, an observation with no source, is found by `build_case` while it
+compiles each observation, as the input it needs is dropped right after.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from typing import Any
 
 from iandw.diagnostics import Diagnostic, quoted_list
 from iandw.loader.checks import iter_entity_slots
-from iandw.loader.observations import ObservationInput
 from iandw.model.case import Case
 from iandw.model.documents import Entity, Indicator
 from iandw.model.predicates import variable_name
@@ -96,16 +97,6 @@ def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Any]]) -> I
             yield item.span("id").warning(f"indicator {item.document.id!r} moves no posterior: {hint}")
 
 
-def observations_without_sources(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
-    """With no source an observation's confidence is 0: it can fire but never counts."""
-    for observation in loaded.get("observation", []):
-        assert isinstance(observation, ObservationInput)
-        if not observation.sources:
-            yield observation.span("id").warning(
-                f"observation {observation.id!r} has no sources, so its confidence is 0"
-            )
-
-
 def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
     """A variable of a type no entity has can never be bound."""
     known = {entity.type for entity in case.registry.entities.values()}
@@ -123,7 +114,6 @@ LINTS: tuple[Lint, ...] = (
     selected_types_never_observed,
     entities_no_rule_reaches,
     indicators_no_hypothesis_uses,
-    observations_without_sources,
     variable_types_no_entity_has,
 )
 
