@@ -34,7 +34,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 try:
     from hypothesis import strategies as st
@@ -179,6 +179,7 @@ def posterior_of(report: Report, hypothesis: str) -> float:
 # --- strategies -------------------------------------------------------------------
 
 DateKind = Literal["day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open"]
+_DATE_KINDS: tuple[DateKind, ...] = get_args(DateKind)
 DEFAULT_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "month")
 SHIFTABLE_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "open")
 
@@ -202,9 +203,6 @@ def edtf_dates(
     if unknown or not kinds:
         raise ValueError(f"unknown date kinds {unknown}; kinds are {sorted(_DATE_KINDS)}")
     return _call(_draw_date, start, days, tuple(kinds))
-
-
-_DATE_KINDS = ("day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open")
 
 
 def _pick(draw: Callable[..., Any], choices: Sequence[Any]) -> Any:
