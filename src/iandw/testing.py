@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from iandw.dates import DateError, day_to_iso, parse_date
-from iandw.model.documents import is_attribute_value
+from iandw.model.documents import duration_days, is_attribute_value
 from iandw.model.registry import normalize_name
 from iandw.model.report import Report
 
@@ -927,11 +927,6 @@ def _window_items(rules: Documents) -> list[tuple[int, int]]:
     return found
 
 
-def _days_of(duration: Any) -> int:
-    text = str(duration)
-    return int(text[:-1]) * (7 if text.endswith("w") else 1)
-
-
 # --- comparing reports ------------------------------------------------------------
 
 
@@ -1133,9 +1128,9 @@ def assert_widening_safe(
             item.pop("min", None)
             continue
         if "within" in item:
-            item["within"] = f"{_days_of(item['within']) + amount}d"
+            item["within"] = f"{duration_days(item['within']) + amount}d"
         if "min" in item:
-            low = _days_of(item["min"]) - amount
+            low = duration_days(item["min"]) - amount
             if low > 0:
                 item["min"] = f"{low}d"
             else:
