@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from iandw.dates import DateError, day_to_iso, parse_date
-from iandw.model.documents import duration_days, is_attribute_value
+from iandw.model.documents import date_as_text, duration_days, is_attribute_value
 from iandw.model.registry import normalize_name
 from iandw.model.report import Report
 
@@ -856,16 +856,6 @@ def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})([?~%]?)")
 
 
-def _date_text(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:04d}"
-    return str(value).strip()
-
-
 def shift_date(text: Any, days: int) -> str | None:
     """The EDTF date moved by `days`, or None if it cannot be moved exactly.
 
@@ -873,7 +863,7 @@ def shift_date(text: Any, days: int) -> str | None:
     year or unspecified digit does not (a month is not a fixed number of
     days: "2023-09" moved by five days is not an EDTF date).
     """
-    parts = _date_text(text).split("/")
+    parts = date_as_text(text).strip().split("/")
     if len(parts) > 2:
         return None
     moved = []
@@ -905,7 +895,7 @@ def _pad(rules: Documents) -> int:
 
 
 def _interval(text: Any, pad: int) -> tuple[float, float]:
-    interval = parse_date(_date_text(text), pad)
+    interval = parse_date(date_as_text(text), pad)
     return interval.lo, interval.hi
 
 
@@ -1169,7 +1159,7 @@ def assert_narrowing_safe(
                 new_lo, new_hi = _interval(new, pad)
                 if not lo <= new_lo <= new_hi <= hi:
                     raise ValueError(f"{document.get('id')}: {new!r} is not inside {document['date']!r}")
-                document["reported"] = document.get("reported") or _date_text(document["date"])
+                document["reported"] = document.get("reported") or date_as_text(document["date"])
                 document["date"] = new
         changed.append(document)
     before = _statuses(_evaluate([*rules, *observations], as_of))
