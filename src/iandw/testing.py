@@ -46,9 +46,16 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from iandw.dates import DateError, day_to_iso, parse_date
-from iandw.model.documents import date_as_text, duration_days, is_attribute_value
+from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.registry import normalize_name
 from iandw.model.report import Report
+from iandw.score import (
+    RELIABILITY_RANK,
+    UNGRADED_CREDIBILITY,
+    UNGRADED_RELIABILITY,
+    ScoringTables,
+    source_weight,
+)
 
 __all__ = [
     "DEFAULT_DATE_KINDS",
@@ -1180,39 +1187,34 @@ def _random_narrowing(lo: float, hi: float, generator: random.Random, anchor: in
     return _day_text(a, b)
 
 
-def _weight(source: Mapping[str, Any], tables: Any) -> float:
-    return float(tables.reliability[source.get("reliability") or "F"]) * float(
-        tables.credibility[source.get("credibility") or 6]
+def _rank(source: Source) -> tuple[int, int]:
+    """Admiralty order, best first; ungraded ranks as F and 6 (cannot be judged), as for min_grade."""
+    return (
+        RELIABILITY_RANK[source.reliability or UNGRADED_RELIABILITY],
+        source.credibility or UNGRADED_CREDIBILITY,
     )
 
 
-def _rank(source: Mapping[str, Any]) -> tuple[int, int]:
-    """Admiralty order, best 0; F and 6 (cannot be judged) rank lowest, as for min_grade."""
-    return "ABCDEF".index(source.get("reliability") or "F"), int(source.get("credibility") or 6) - 1
-
-
-def _origin(source: Mapping[str, Any]) -> str:
-    return str(source.get("origin") or source.get("name"))
-
-
-def is_no_better_source(new: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: Any) -> bool:
+def is_no_better_source(
+    new: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: ScoringTables
+) -> bool:
     """The corrected reading of invariant 6's "no better grade" (docs/testing.md).
 
     The origin is already present; one source of that origin grades at
     least as well on both scales (F and 6 lowest); and the new source's
     weight is no higher than that origin's best.
     """
-    same = [s for s in existing if _origin(s) == _origin(new)]
+    added = Source.model_validate(dict(new))
+    same = [s for s in map(Source.model_validate, map(dict, existing)) if s.origin_key == added.origin_key]
     if not same:
         return False
-    dominated = any(_rank(s)[0] <= _rank(new)[0] and _rank(s)[1] <= _rank(new)[1] for s in same)
-    return dominated and _weight(new, tables) <= max(_weight(s, tables) for s in same)
+    reliability, credibility = _rank(added)
+    dominated = any(_rank(s)[0] <= reliability and _rank(s)[1] <= credibility for s in same)
+    best = max(source_weight(s.reliability, s.credibility, tables) for s in same)
+    return dominated and source_weight(added.reliability, added.credibility, tables) <= best
 
 
-def _tables(rules: Documents) -> Any:
-    from iandw.model.documents import Scoring
-    from iandw.score import ScoringTables
-
+def _tables(rules: Documents) -> ScoringTables:
     for document in rules:
         if document.get("kind") == "scoring":
             return ScoringTables.from_document(Scoring.model_validate(dict(document)))
@@ -1256,14 +1258,18 @@ def assert_same_origin_source_neutral(
 
 
 def _downgraded_copy(
-    source: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: Any, generator: random.Random
+    source: Mapping[str, Any],
+    existing: Sequence[Mapping[str, Any]],
+    tables: ScoringTables,
+    generator: random.Random,
 ) -> dict[str, Any]:
-    new: dict[str, Any] = {"name": f"{source.get('name')} (echo)", "origin": _origin(source)}
-    reliability, credibility = _rank(source)
+    copied = Source.model_validate(dict(source))
+    new: dict[str, Any] = {"name": f"{copied.name} (echo)", "origin": copied.origin_key}
+    reliability, credibility = _rank(copied)
     new["reliability"] = "ABCDEF"[generator.randint(reliability, 5)]
-    new["credibility"] = generator.randint(credibility, 5) + 1
+    new["credibility"] = generator.randint(credibility, 6)
     if not is_no_better_source(new, existing, tables):
-        new["reliability"], new["credibility"] = source.get("reliability"), source.get("credibility")
+        new["reliability"], new["credibility"] = copied.reliability, copied.credibility
         new = {k: v for k, v in new.items() if v is not None}
     return new
 
