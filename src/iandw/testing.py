@@ -47,7 +47,6 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from iandw.dates import DateError, day_to_iso, parse_date
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
-from iandw.model.registry import normalize_name
 from iandw.model.report import Report
 from iandw.score import (
     RELIABILITY_RANK,
@@ -497,29 +496,16 @@ class _Scenario:
     """One indicator's selections, each met by one aimed observation under one assignment."""
 
     def __init__(self, vocabulary: _Vocabulary, known: Mapping[str, Mapping[str, Any]]) -> None:
+        from iandw.loader import load_documents
+
         self.vocabulary = vocabulary
         self.known = known
-        self.names = {normalize_name(e): e for e in known}
-        for entity_id, document in known.items():
-            for name in (document.get("name"), *(document.get("aliases") or [])):
-                if isinstance(name, str) and normalize_name(name):
-                    self.names.setdefault(normalize_name(name), entity_id)
-        self.ancestors = {e: self._closure(e) for e in known}
+        # the engine's own lookup, built as loading builds it: a name two entities share names neither
+        self.registry = load_documents(list(known.values())).case.registry
 
     def resolve(self, reference: Any) -> str | None:
-        if not isinstance(reference, str):
-            return None
-        return reference if reference in self.known else self.names.get(normalize_name(reference))
-
-    def _closure(self, start: str) -> set[str]:
-        seen: set[str] = set()
-        pending = list(self.known[start].get("member_of") or [])
-        while pending:
-            parent = self.resolve(pending.pop())
-            if parent is not None and parent not in seen and parent != start:
-                seen.add(parent)
-                pending.extend(self.known[parent].get("member_of") or [])
-        return seen
+        """The entity a reference names, as the engine resolves it; None if unknown or ambiguous."""
+        return self.registry.resolve_id(reference) if isinstance(reference, str) else None
 
     def assignment(self, draw: Callable[..., Any], index: int) -> dict[str, str]:
         """Variable values of the declared types, preferably ones every pattern can meet."""
@@ -586,7 +572,7 @@ class _Scenario:
             if key == "entity":
                 candidates = [e for e in candidates if e == target]
             else:
-                candidates = [e for e in candidates if e == target or target in self.ancestors[e]]
+                candidates = [e for e in candidates if e == target or target in self.registry.ancestors(e)]
         if fit:
             candidates = [e for e in candidates if self._fits(pattern, e, assignment)]
         return candidates
