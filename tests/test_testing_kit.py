@@ -213,6 +213,47 @@ def test_worlds_keep_the_given_as_of_and_made_up_entities_are_valid(world: Any) 
     assert {e["type"] for e in world.entities} <= {"state", "group"}
 
 
+def _sponsored_attack_rules(alias: str) -> list[dict[str, Any]]:
+    """A group whose `sponsor` attribute says "Iran", and a second state with the alias `alias`."""
+    return [
+        {"kind": "entity", "id": "iran", "type": "state", "name": "Iran"},
+        {"kind": "entity", "id": "iran-gov", "type": "state", "aliases": [alias]},
+        {"kind": "entity", "id": "proxy", "type": "group", "attributes": {"sponsor": "Iran"}},
+        {
+            "kind": "indicator",
+            "id": "sponsored-attack",
+            "title": "an attack by a group the state sponsors",
+            "vars": {"sponsor": {"type": "state"}},
+            "select": {"attack": {"type": "attack", "entities": [{"sponsor": "$sponsor"}]}},
+            "likelihood_ratio": 2,
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("alias", "status", "fitting"),
+    [
+        ("Tehran", "fired", [{"sponsor": "iran"}]),  # "Iran" names only iran: $sponsor binds to it
+        ("Iran", "not-fired", []),  # "Iran" names iran and iran-gov: the engine binds neither
+    ],
+)
+def test_worlds_aim_at_a_name_only_when_the_engine_resolves_it(
+    alias: str, status: str, fitting: list[dict[str, str]]
+) -> None:
+    rules = _sponsored_attack_rules(alias)
+    attack = {
+        "kind": "observation",
+        "id": "o1",
+        "type": "attack",
+        "date": "2023-09-25",
+        "entities": ["proxy"],
+    }
+    report = evaluate_documents([*rules, attack], AS_OF)
+    assert status_of(report, "sponsored-attack", sponsor="iran") == status
+    # the assignments worlds_for aims at: those under which the proxy's attack can fire
+    assert iandw.testing._Vocabulary.of(rules).fitting(0) == fitting
+
+
 # --- small helpers ------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 try:
     from hypothesis import strategies as st
@@ -46,9 +46,15 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from iandw.dates import DateError, day_to_iso, parse_date
-from iandw.model.documents import is_attribute_value
-from iandw.model.registry import normalize_name
+from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.report import Report
+from iandw.score import (
+    RELIABILITY_RANK,
+    UNGRADED_CREDIBILITY,
+    UNGRADED_RELIABILITY,
+    ScoringTables,
+    source_weight,
+)
 
 __all__ = [
     "DEFAULT_DATE_KINDS",
@@ -179,6 +185,7 @@ def posterior_of(report: Report, hypothesis: str) -> float:
 # --- strategies -------------------------------------------------------------------
 
 DateKind = Literal["day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open"]
+_DATE_KINDS: tuple[DateKind, ...] = get_args(DateKind)
 DEFAULT_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "month")
 SHIFTABLE_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "open")
 
@@ -202,9 +209,6 @@ def edtf_dates(
     if unknown or not kinds:
         raise ValueError(f"unknown date kinds {unknown}; kinds are {sorted(_DATE_KINDS)}")
     return _call(_draw_date, start, days, tuple(kinds))
-
-
-_DATE_KINDS = ("day", "days", "qualified", "month", "qualified-month", "unspecified", "year", "open")
 
 
 def _pick(draw: Callable[..., Any], choices: Sequence[Any]) -> Any:
@@ -492,29 +496,16 @@ class _Scenario:
     """One indicator's selections, each met by one aimed observation under one assignment."""
 
     def __init__(self, vocabulary: _Vocabulary, known: Mapping[str, Mapping[str, Any]]) -> None:
+        from iandw.loader import load_documents
+
         self.vocabulary = vocabulary
         self.known = known
-        self.names = {normalize_name(e): e for e in known}
-        for entity_id, document in known.items():
-            for name in (document.get("name"), *(document.get("aliases") or [])):
-                if isinstance(name, str) and normalize_name(name):
-                    self.names.setdefault(normalize_name(name), entity_id)
-        self.ancestors = {e: self._closure(e) for e in known}
+        # the engine's own lookup, built as loading builds it: a name two entities share names neither
+        self.registry = load_documents(list(known.values())).case.registry
 
     def resolve(self, reference: Any) -> str | None:
-        if not isinstance(reference, str):
-            return None
-        return reference if reference in self.known else self.names.get(normalize_name(reference))
-
-    def _closure(self, start: str) -> set[str]:
-        seen: set[str] = set()
-        pending = list(self.known[start].get("member_of") or [])
-        while pending:
-            parent = self.resolve(pending.pop())
-            if parent is not None and parent not in seen and parent != start:
-                seen.add(parent)
-                pending.extend(self.known[parent].get("member_of") or [])
-        return seen
+        """The entity a reference names, as the engine resolves it; None if unknown or ambiguous."""
+        return self.registry.resolve_id(reference) if isinstance(reference, str) else None
 
     def assignment(self, draw: Callable[..., Any], index: int) -> dict[str, str]:
         """Variable values of the declared types, preferably ones every pattern can meet."""
@@ -581,7 +572,7 @@ class _Scenario:
             if key == "entity":
                 candidates = [e for e in candidates if e == target]
             else:
-                candidates = [e for e in candidates if e == target or target in self.ancestors[e]]
+                candidates = [e for e in candidates if e == target or target in self.registry.ancestors(e)]
         if fit:
             candidates = [e for e in candidates if self._fits(pattern, e, assignment)]
         return candidates
@@ -858,16 +849,6 @@ def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})([?~%]?)")
 
 
-def _date_text(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:04d}"
-    return str(value).strip()
-
-
 def shift_date(text: Any, days: int) -> str | None:
     """The EDTF date moved by `days`, or None if it cannot be moved exactly.
 
@@ -875,7 +856,7 @@ def shift_date(text: Any, days: int) -> str | None:
     year or unspecified digit does not (a month is not a fixed number of
     days: "2023-09" moved by five days is not an EDTF date).
     """
-    parts = _date_text(text).split("/")
+    parts = date_as_text(text).strip().split("/")
     if len(parts) > 2:
         return None
     moved = []
@@ -907,7 +888,7 @@ def _pad(rules: Documents) -> int:
 
 
 def _interval(text: Any, pad: int) -> tuple[float, float]:
-    interval = parse_date(_date_text(text), pad)
+    interval = parse_date(date_as_text(text), pad)
     return interval.lo, interval.hi
 
 
@@ -927,11 +908,6 @@ def _window_items(rules: Documents) -> list[tuple[int, int]]:
                 if isinstance(item, Mapping) and "count" not in item:
                     found.append((i, j))
     return found
-
-
-def _days_of(duration: Any) -> int:
-    text = str(duration)
-    return int(text[:-1]) * (7 if text.endswith("w") else 1)
 
 
 # --- comparing reports ------------------------------------------------------------
@@ -1135,9 +1111,9 @@ def assert_widening_safe(
             item.pop("min", None)
             continue
         if "within" in item:
-            item["within"] = f"{_days_of(item['within']) + amount}d"
+            item["within"] = f"{duration_days(item['within']) + amount}d"
         if "min" in item:
-            low = _days_of(item["min"]) - amount
+            low = duration_days(item["min"]) - amount
             if low > 0:
                 item["min"] = f"{low}d"
             else:
@@ -1176,7 +1152,7 @@ def assert_narrowing_safe(
                 new_lo, new_hi = _interval(new, pad)
                 if not lo <= new_lo <= new_hi <= hi:
                     raise ValueError(f"{document.get('id')}: {new!r} is not inside {document['date']!r}")
-                document["reported"] = document.get("reported") or _date_text(document["date"])
+                document["reported"] = document.get("reported") or date_as_text(document["date"])
                 document["date"] = new
         changed.append(document)
     before = _statuses(_evaluate([*rules, *observations], as_of))
@@ -1197,39 +1173,34 @@ def _random_narrowing(lo: float, hi: float, generator: random.Random, anchor: in
     return _day_text(a, b)
 
 
-def _weight(source: Mapping[str, Any], tables: Any) -> float:
-    return float(tables.reliability[source.get("reliability") or "F"]) * float(
-        tables.credibility[source.get("credibility") or 6]
+def _rank(source: Source) -> tuple[int, int]:
+    """Admiralty order, best first; ungraded ranks as F and 6 (cannot be judged), as for min_grade."""
+    return (
+        RELIABILITY_RANK[source.reliability or UNGRADED_RELIABILITY],
+        source.credibility or UNGRADED_CREDIBILITY,
     )
 
 
-def _rank(source: Mapping[str, Any]) -> tuple[int, int]:
-    """Admiralty order, best 0; F and 6 (cannot be judged) rank lowest, as for min_grade."""
-    return "ABCDEF".index(source.get("reliability") or "F"), int(source.get("credibility") or 6) - 1
-
-
-def _origin(source: Mapping[str, Any]) -> str:
-    return str(source.get("origin") or source.get("name"))
-
-
-def is_no_better_source(new: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: Any) -> bool:
+def is_no_better_source(
+    new: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: ScoringTables
+) -> bool:
     """The corrected reading of invariant 6's "no better grade" (docs/testing.md).
 
     The origin is already present; one source of that origin grades at
     least as well on both scales (F and 6 lowest); and the new source's
     weight is no higher than that origin's best.
     """
-    same = [s for s in existing if _origin(s) == _origin(new)]
+    added = Source.model_validate(dict(new))
+    same = [s for s in map(Source.model_validate, map(dict, existing)) if s.origin_key == added.origin_key]
     if not same:
         return False
-    dominated = any(_rank(s)[0] <= _rank(new)[0] and _rank(s)[1] <= _rank(new)[1] for s in same)
-    return dominated and _weight(new, tables) <= max(_weight(s, tables) for s in same)
+    reliability, credibility = _rank(added)
+    dominated = any(_rank(s)[0] <= reliability and _rank(s)[1] <= credibility for s in same)
+    best = max(source_weight(s.reliability, s.credibility, tables) for s in same)
+    return dominated and source_weight(added.reliability, added.credibility, tables) <= best
 
 
-def _tables(rules: Documents) -> Any:
-    from iandw.model.documents import Scoring
-    from iandw.score import ScoringTables
-
+def _tables(rules: Documents) -> ScoringTables:
     for document in rules:
         if document.get("kind") == "scoring":
             return ScoringTables.from_document(Scoring.model_validate(dict(document)))
@@ -1273,14 +1244,18 @@ def assert_same_origin_source_neutral(
 
 
 def _downgraded_copy(
-    source: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: Any, generator: random.Random
+    source: Mapping[str, Any],
+    existing: Sequence[Mapping[str, Any]],
+    tables: ScoringTables,
+    generator: random.Random,
 ) -> dict[str, Any]:
-    new: dict[str, Any] = {"name": f"{source.get('name')} (echo)", "origin": _origin(source)}
-    reliability, credibility = _rank(source)
+    copied = Source.model_validate(dict(source))
+    new: dict[str, Any] = {"name": f"{copied.name} (echo)", "origin": copied.origin_key}
+    reliability, credibility = _rank(copied)
     new["reliability"] = "ABCDEF"[generator.randint(reliability, 5)]
-    new["credibility"] = generator.randint(credibility, 5) + 1
+    new["credibility"] = generator.randint(credibility, 6)
     if not is_no_better_source(new, existing, tables):
-        new["reliability"], new["credibility"] = source.get("reliability"), source.get("credibility")
+        new["reliability"], new["credibility"] = copied.reliability, copied.credibility
         new = {k: v for k, v in new.items() if v is not None}
     return new
 

@@ -95,8 +95,8 @@ def duration_days(duration: str) -> int:
     return int(duration[:-1]) * (7 if duration.endswith("w") else 1)
 
 
-def _date_as_text(value: Any) -> Any:
-    """Accept unquoted YAML dates and years; everything else must be a string."""
+def date_as_text(value: Any) -> str:
+    """A date as its EDTF text: unquoted YAML dates and years are accepted; anything else must be a string."""
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -122,7 +122,7 @@ def _valid_edtf(text: str) -> str:
 
 EdtfDate = Annotated[
     str,
-    BeforeValidator(_date_as_text),
+    BeforeValidator(date_as_text),
     AfterValidator(_valid_edtf),
     WithJsonSchema(
         {
