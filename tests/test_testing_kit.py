@@ -228,6 +228,7 @@ def test_worlds_keep_the_given_as_of_and_made_up_entities_are_valid(world: Any) 
         ("2023-09", 5, None),
         ("2023", 1, None),
         ("2023-10-XX", 1, None),
+        ("٢٠٢٣-٠٩-٣٠", 1, None),  # not an EDTF date: its digits are Arabic-Indic
     ],
 )
 def test_shift_date(text: Any, days: int, moved: str | None) -> None:
