@@ -45,7 +45,10 @@ def no_traceback(command: F) -> F:
             click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except Exception as exc:
-            click.echo(f"iandw: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+            from iandw.diagnostics import one_line
+
+            error = one_line(f"{type(exc).__name__}: {exc}")
+            click.echo(f"iandw: internal error: {error} (please report this)", err=True)
             sys.exit(EXIT_INTERNAL)
 
     return guarded  # type: ignore[return-value]
