@@ -1,4 +1,7 @@
-"""The HTML report: one self-contained page, user text inert, the same bytes every time."""
+"""The HTML report: one self-contained page, user text inert, the same bytes every time.
+
+Also the other renderers' handling of untrusted text: inert on a terminal too.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +21,10 @@ from iandw.api import evaluate
 from iandw.cli import main
 from iandw.loader import LoadResult, load
 from iandw.model.report import Report
+from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 from iandw.render import render
 from iandw.render.html import render_html, safe_href
+from iandw.render.timeline import render_timeline_text
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2024-01-01"
@@ -145,6 +150,53 @@ def test_untrusted_text_is_shown_as_text_never_as_markup(report: Report) -> None
     for payload in PAYLOADS:
         assert payload in page.content  # visible, as the text it is
     assert "javascript:alert(1)" in page.content and "not linked" in page.content
+
+
+CONTROL = "a\x1b]0;pwned\x07\nb\x9b2J"  # an OSC title, a newline, a C1 CSI
+
+
+def test_untrusted_text_cannot_drive_a_terminal(report: Report) -> None:
+    hypothesis = report.hypotheses[0]
+    trace = report.observations[0]
+    hostile = report.model_copy(
+        update={
+            "hypotheses": [hypothesis.model_copy(update={"statement": CONTROL})],
+            "observations": [trace.model_copy(update={"summary": CONTROL})],
+        }
+    )
+    text = render(hostile, "text")
+    assert f"\n{hypothesis.id}: a\\x1b]0;pwned\\x07\\nb\\x9b2J\n" in text
+    markdown = render(hostile, "markdown")
+    row = f"| {trace.id} | {trace.date} | {trace.confidence:.2f} | a\\x1b]0;pwned\\x07 b\\x9b2J |"
+    assert row in markdown.splitlines()
+    for output in (text, markdown):
+        assert not {"\x1b", "\x07", "\x9b"} & set(output)
+
+
+def test_a_timeline_shows_the_summary_that_tipped_it_inert() -> None:
+    points = [
+        TimelinePoint(date="2023-01-01", posterior=0.1, likelihood="", level="none"),
+        TimelinePoint(date="2023-02-01", posterior=0.6, likelihood="", level="watch"),
+    ]
+    crossing = Crossing(
+        level="watch",
+        date="2023-02-01",
+        posterior=0.6,
+        observation="o1",
+        summary=CONTROL,
+        reported="2023-01-30",
+    )
+    series = HypothesisTimeline(id="h", statement="", prior=0.1, points=points, crossings=[crossing])
+    timeline = Timeline(start="2023-01-01", end="2023-02-01", step_days=31, hypotheses=[series])
+    assert render_timeline_text(timeline) == (
+        "iandw timeline — 2023-01-01 to 2023-02-01, every 31 days "
+        "(2 evaluations, each with only what was reported by then)\n"
+        "\n"
+        "h: prior 10%; 10% (none) on 2023-01-01 → 60% (watch) on 2023-02-01\n"
+        "  watch   first on 2023-02-01 at 60%: tipped by o1 (reported 2023-01-30): "
+        "a\\x1b]0;pwned\\x07\\nb\\x9b2J\n"
+        "  moved: 2023-02-01 60%\n"
+    )
 
 
 @pytest.mark.parametrize(

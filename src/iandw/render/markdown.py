@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
@@ -16,8 +17,8 @@ from iandw.render.words import (
 
 
 def _cell(text: str) -> str:
-    """Table-safe and inert: user text must not become markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
+    """Table-safe and inert: user text must not become markup, nor a terminal's control sequence."""
+    return one_line(text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " "))
 
 
 def render_markdown(report: Report) -> str:

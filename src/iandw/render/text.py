@@ -8,6 +8,7 @@ posterior is to each indicator.
 
 from __future__ import annotations
 
+from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
@@ -37,7 +38,7 @@ def render_text(report: Report) -> str:
             f"  {hypothesis.likelihood:<19}  {hypothesis.level}"
         )
     for hypothesis in report.hypotheses:
-        lines += ["", f"{hypothesis.id}: {hypothesis.statement}"]
+        lines += ["", f"{hypothesis.id}: {one_line(hypothesis.statement)}"]
         for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
             lines.append(
                 f"  {STATUS_LABEL[item.status]:<9} {item.id} ({vars_text(item.vars)}) {contribution(item)}"

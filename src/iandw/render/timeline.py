@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from iandw.diagnostics import one_line
 from iandw.model.timeline import Crossing, Timeline
 from iandw.render.words import percent
 
@@ -53,7 +54,7 @@ def render_timeline_text(timeline: Timeline) -> str:
         for crossing in hypothesis.crossings:
             lines.append(
                 f"  {crossing.level:<7} first on {crossing.date} at {percent(crossing.posterior)}: "
-                f"{crossing_reason(crossing, timeline.start)}"
+                f"{one_line(crossing_reason(crossing, timeline.start))}"  # holds an observation's summary
             )
         changes = [
             f"{point.date} {percent(point.posterior)}"
