@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from iandw.diagnostics import one_line
 from iandw.model.timeline import Crossing, Timeline
+from iandw.render.json import model_json
 from iandw.render.words import percent
 
 
 def render_timeline_json(timeline: Timeline) -> str:
-    return json.dumps(timeline.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return model_json(timeline)
 
 
 def render_timeline_csv(timeline: Timeline) -> str:
