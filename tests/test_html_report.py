@@ -120,6 +120,14 @@ def test_every_part_of_the_trace_is_shown(report: Report, html: str) -> None:
     assert '<a href="https://home.treasury.gov/news/press-releases/jy0701" rel="noopener noreferrer">' in html
 
 
+def test_the_page_says_what_did_not_match_as_the_text_report_does(report: Report, html: str) -> None:
+    text, page = render(report, "text"), Page(html).content
+    # two hypotheses miss leadership-meeting-before-attack 6 times: 3 misses shown each, 3 more counted
+    assert text.count("near miss: ") == page.count("near miss: ") == 2 * 3
+    assert text.count("… and 3 more near misses") == page.count("… and 3 more near misses") == 2
+    assert "no observation matches 'financing'" in text and "no observation matches 'financing'" in page
+
+
 def _hostile(report: Report) -> Report:
     """The seed report with every free-text field an observation file controls set to markup."""
     script, img = PAYLOADS

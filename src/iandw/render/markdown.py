@@ -10,6 +10,7 @@ from iandw.render.words import (
     match_line,
     observations_by_id,
     percent,
+    strongest_first,
     uncertain_checks,
     vars_text,
     why_not,
@@ -48,7 +49,7 @@ def render_markdown(report: Report) -> str:
             "| indicator | vars | status | contribution | evidence or why not |",
             "|---|---|---|---|---|",
         ]
-        for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
+        for item in strongest_first(hypothesis.indicators):
             if item.matches:
                 evidence = match_line(item.matches[0], observations)
                 uncertain = uncertain_checks(item.matches[0])

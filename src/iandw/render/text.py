@@ -16,6 +16,7 @@ from iandw.render.words import (
     match_line,
     observations_by_id,
     percent,
+    strongest_first,
     uncertain_checks,
     vars_text,
     why_not,
@@ -39,7 +40,7 @@ def render_text(report: Report) -> str:
         )
     for hypothesis in report.hypotheses:
         lines += ["", f"{hypothesis.id}: {one_line(hypothesis.statement)}"]
-        for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
+        for item in strongest_first(hypothesis.indicators):
             lines.append(
                 f"  {STATUS_LABEL[item.status]:<9} {item.id} ({vars_text(item.vars)}) {contribution(item)}"
             )
