@@ -175,10 +175,42 @@ def test_untrusted_text_cannot_drive_a_terminal(report: Report) -> None:
     text = render(hostile, "text")
     assert f"\n{hypothesis.id}: a\\x1b]0;pwned\\x07\\nb\\x9b2J\n" in text
     markdown = render(hostile, "markdown")
-    row = f"| {trace.id} | {trace.date} | {trace.confidence:.2f} | a\\x1b]0;pwned\\x07 b\\x9b2J |"
+    row = f"| {trace.id} | {trace.date} | {trace.confidence:.2f} | a\\x1b\\]0;pwned\\x07 b\\x9b2J |"
     assert row in markdown.splitlines()
     for output in (text, markdown):
         assert not {"\x1b", "\x07", "\x9b"} & set(output)
+
+
+MARKDOWN = "[x](javascript:alert(1)) *b* _c_ `d` <b> &amp; | ~~s~~ \\"
+
+
+@pytest.mark.parametrize(
+    ("statement", "paragraph"),
+    [
+        ("# not a heading", "\\# not a heading"),
+        ("- not a list", "\\- not a list"),
+        ("1. not a list", "1\\. not a list"),
+        ("> not a quote", "\\> not a quote"),
+        ("    not code", "not code"),
+        ("--- not a rule", "\\--- not a rule"),
+        ("2023 was plain", "2023 was plain"),
+    ],
+)
+def test_untrusted_text_is_inert_markdown(report: Report, statement: str, paragraph: str) -> None:
+    hypothesis = report.hypotheses[0]
+    trace = report.observations[0]
+    hostile = report.model_copy(
+        update={
+            "hypotheses": [hypothesis.model_copy(update={"statement": statement})],
+            "observations": [trace.model_copy(update={"summary": MARKDOWN})],
+        }
+    )
+    lines = render(hostile, "markdown").splitlines()
+    assert lines[lines.index(f"## {hypothesis.id}") + 2] == paragraph
+    # every character that could open a link, emphasis, code, HTML, an entity, a cell or a
+    # strikethrough is backslash-escaped, and read as itself
+    summary = "\\[x\\](javascript:alert(1)) \\*b\\* \\_c\\_ \\`d\\` \\<b> \\&amp; \\| \\~\\~s\\~\\~ \\\\"
+    assert f"| {trace.id} | {trace.date} | {trace.confidence:.2f} | {summary} |" in lines
 
 
 def test_a_timeline_shows_the_summary_that_tipped_it_inert() -> None:
