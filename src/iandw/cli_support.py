@@ -98,10 +98,10 @@ def stderr_is_terminal() -> bool:
 class Progress:
     """A progress bar on stderr for long work, shown only when a person is watching.
 
-    Call `update(done, total)` as work proceeds; the bar appears at the
-    first call whose total is worth a bar (`min_total`, by default
-    PROGRESS_MIN_BYTES), and never in a pipe or a log, where it would only
-    be noise.
+    Call `update(done, total)` as work proceeds, with the same total each
+    time.  The first call decides, once: the bar appears if that total is
+    worth a bar (`min_total`, by default PROGRESS_MIN_BYTES) and stderr is a
+    terminal; never in a pipe or a log, where it would only be noise.
     """
 
     def __init__(self, label: str, min_total: float | None = None) -> None:
