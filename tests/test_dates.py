@@ -62,6 +62,7 @@ date_texts = st.one_of(single_dates(), st.tuples(ends, ends).map("/".join))
 @example("9999-12~", 1)
 @example("2023-02-29", 1)
 @example("/2023-10", 1)
+@example("٢٠٢٣-٠٩-٠١", 1)  # 2023-09-01 in Arabic-Indic digits
 def test_fast_path_agrees_with_edtf(text: str, pad: int) -> None:
     fast, reference = both(text, pad)
     assert fast == reference
@@ -105,6 +106,8 @@ def test_qualifier_pad_is_configurable() -> None:
         ("2023-10-06/2023-10-01", "reversed interval"),
         ("2023-10-05~/2023-10-04", "reversed interval"),
         ("next tuesday", "invalid EDTF date"),
+        ("٢٠٢٣-٠٩-٠١", "invalid EDTF date"),  # EDTF digits are ASCII
+        ("２０２３/2024", "invalid EDTF date"),  # fullwidth digits
         ("", "empty date"),
     ],
 )

@@ -70,6 +70,14 @@ def test_a_short_span_has_no_breaks_and_month_ticks() -> None:
     assert labels[0] == "Jan\n2023" and "Jul" in labels
 
 
+def test_an_axis_padded_past_the_calendar_ticks_within_it() -> None:
+    # The axis pads 15 days each side: past 9999-12-31 and before 0001-01-01.
+    last = _TimeAxis([day("9999-12-01"), day("9999-12-25")], breaks=False)
+    assert last.ticks(9)[1] == ["Dec\n9999"]
+    first = _TimeAxis([day("0001-01-05"), day("0001-01-10")], breaks=False)
+    assert first.ticks(9)[1] == ["Jan\n1"]
+
+
 def test_windows_span_their_observations(report: Report) -> None:
     days = observation_days(report)
     windows = evidence_windows(report, days)

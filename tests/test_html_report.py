@@ -1,4 +1,7 @@
-"""The HTML report: one self-contained page, user text inert, the same bytes every time."""
+"""The HTML report: one self-contained page, user text inert, the same bytes every time.
+
+Also the other renderers' handling of untrusted text: inert on a terminal too.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +21,10 @@ from iandw.api import evaluate
 from iandw.cli import main
 from iandw.loader import LoadResult, load
 from iandw.model.report import Report
+from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 from iandw.render import render
 from iandw.render.html import render_html, safe_href
+from iandw.render.timeline import render_timeline_text
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2024-01-01"
@@ -115,6 +120,14 @@ def test_every_part_of_the_trace_is_shown(report: Report, html: str) -> None:
     assert '<a href="https://home.treasury.gov/news/press-releases/jy0701" rel="noopener noreferrer">' in html
 
 
+def test_the_page_says_what_did_not_match_as_the_text_report_does(report: Report, html: str) -> None:
+    text, page = render(report, "text"), Page(html).content
+    # two hypotheses miss leadership-meeting-before-attack 6 times: 3 misses shown each, 3 more counted
+    assert text.count("near miss: ") == page.count("near miss: ") == 2 * 3
+    assert text.count("… and 3 more near misses") == page.count("… and 3 more near misses") == 2
+    assert "no observation matches 'financing'" in text and "no observation matches 'financing'" in page
+
+
 def _hostile(report: Report) -> Report:
     """The seed report with every free-text field an observation file controls set to markup."""
     script, img = PAYLOADS
@@ -145,6 +158,85 @@ def test_untrusted_text_is_shown_as_text_never_as_markup(report: Report) -> None
     for payload in PAYLOADS:
         assert payload in page.content  # visible, as the text it is
     assert "javascript:alert(1)" in page.content and "not linked" in page.content
+
+
+CONTROL = "a\x1b]0;pwned\x07\nb\x9b2J"  # an OSC title, a newline, a C1 CSI
+
+
+def test_untrusted_text_cannot_drive_a_terminal(report: Report) -> None:
+    hypothesis = report.hypotheses[0]
+    trace = report.observations[0]
+    hostile = report.model_copy(
+        update={
+            "hypotheses": [hypothesis.model_copy(update={"statement": CONTROL})],
+            "observations": [trace.model_copy(update={"summary": CONTROL})],
+        }
+    )
+    text = render(hostile, "text")
+    assert f"\n{hypothesis.id}: a\\x1b]0;pwned\\x07\\nb\\x9b2J\n" in text
+    markdown = render(hostile, "markdown")
+    row = f"| {trace.id} | {trace.date} | {trace.confidence:.2f} | a\\x1b\\]0;pwned\\x07 b\\x9b2J |"
+    assert row in markdown.splitlines()
+    for output in (text, markdown):
+        assert not {"\x1b", "\x07", "\x9b"} & set(output)
+
+
+MARKDOWN = "[x](javascript:alert(1)) *b* _c_ `d` <b> &amp; | ~~s~~ \\"
+
+
+@pytest.mark.parametrize(
+    ("statement", "paragraph"),
+    [
+        ("# not a heading", "\\# not a heading"),
+        ("- not a list", "\\- not a list"),
+        ("1. not a list", "1\\. not a list"),
+        ("> not a quote", "\\> not a quote"),
+        ("    not code", "not code"),
+        ("--- not a rule", "\\--- not a rule"),
+        ("2023 was plain", "2023 was plain"),
+    ],
+)
+def test_untrusted_text_is_inert_markdown(report: Report, statement: str, paragraph: str) -> None:
+    hypothesis = report.hypotheses[0]
+    trace = report.observations[0]
+    hostile = report.model_copy(
+        update={
+            "hypotheses": [hypothesis.model_copy(update={"statement": statement})],
+            "observations": [trace.model_copy(update={"summary": MARKDOWN})],
+        }
+    )
+    lines = render(hostile, "markdown").splitlines()
+    assert lines[lines.index(f"## {hypothesis.id}") + 2] == paragraph
+    # every character that could open a link, emphasis, code, HTML, an entity, a cell or a
+    # strikethrough is backslash-escaped, and read as itself
+    summary = "\\[x\\](javascript:alert(1)) \\*b\\* \\_c\\_ \\`d\\` \\<b> \\&amp; \\| \\~\\~s\\~\\~ \\\\"
+    assert f"| {trace.id} | {trace.date} | {trace.confidence:.2f} | {summary} |" in lines
+
+
+def test_a_timeline_shows_the_summary_that_tipped_it_inert() -> None:
+    points = [
+        TimelinePoint(date="2023-01-01", posterior=0.1, likelihood="", level="none"),
+        TimelinePoint(date="2023-02-01", posterior=0.6, likelihood="", level="watch"),
+    ]
+    crossing = Crossing(
+        level="watch",
+        date="2023-02-01",
+        posterior=0.6,
+        observation="o1",
+        summary=CONTROL,
+        reported="2023-01-30",
+    )
+    series = HypothesisTimeline(id="h", statement="", prior=0.1, points=points, crossings=[crossing])
+    timeline = Timeline(start="2023-01-01", end="2023-02-01", step_days=31, hypotheses=[series])
+    assert render_timeline_text(timeline) == (
+        "iandw timeline — 2023-01-01 to 2023-02-01, every 31 days "
+        "(2 evaluations, each with only what was reported by then)\n"
+        "\n"
+        "h: prior 10%; 10% (none) on 2023-01-01 → 60% (watch) on 2023-02-01\n"
+        "  watch   first on 2023-02-01 at 60%: tipped by o1 (reported 2023-01-30): "
+        "a\\x1b]0;pwned\\x07\\nb\\x9b2J\n"
+        "  moved: 2023-02-01 60%\n"
+    )
 
 
 @pytest.mark.parametrize(

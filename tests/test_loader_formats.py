@@ -247,6 +247,21 @@ def test_jsonl_bad_lines_are_reported_at_their_line_and_the_others_kept(tmp_tree
     assert d.document.date == "2023"  # a JSON number is taken as a year
 
 
+def test_a_date_in_digits_other_than_ascii_is_located_on_either_path(tmp_tree, monkeypatch):
+    # 2023-09-01 in Arabic-Indic digits: plain-looking, so JSONL's fast path sees it first
+    jsonl = '{"id": "a", "type": "meeting", "date": "٢٠٢٣-٠٩-٠١"}\n'
+    yaml = "kind: observation\nid: b\ntype: meeting\ndate: ٢٠٢٣-٠٩-٠١\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/feed.jsonl": jsonl, "obs/b.yaml": yaml})
+    assert_exactly(
+        result,
+        [
+            ("obs/b.yaml", 4, 7, "date: invalid EDTF date '٢٠٢٣-٠٩-٠١'"),  # "date: " is 6 characters
+            ("obs/feed.jsonl", 1, 40, "date: invalid EDTF date '٢٠٢٣-٠٩-٠١'"),
+        ],
+    )
+    assert ids(result) == []
+
+
 def test_jsonl_record_limit(tmp_tree, monkeypatch):
     long_line = '{"id": "long", "type": "meeting", "date": "2023", "summary": "' + "y" * 300 + '"}\n'
     text = JSONL.splitlines(keepends=True)[0] + long_line + JSONL.splitlines(keepends=True)[-1]

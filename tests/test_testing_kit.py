@@ -269,6 +269,7 @@ def test_worlds_aim_at_a_name_only_when_the_engine_resolves_it(
         ("2023-09", 5, None),
         ("2023", 1, None),
         ("2023-10-XX", 1, None),
+        ("٢٠٢٣-٠٩-٣٠", 1, None),  # not an EDTF date: its digits are Arabic-Indic
     ],
 )
 def test_shift_date(text: Any, days: int, moved: str | None) -> None:

@@ -779,6 +779,30 @@ def test_control_character_gives_one_located_diagnostic_line(tmp_tree, monkeypat
     assert (file, line, column, severity) == ("observations/nul.yaml", 2, 6, "error")
 
 
+def test_a_diagnostic_is_one_inert_line_whatever_its_message_holds():
+    from iandw.diagnostics import Diagnostic
+
+    message = "key 'a\x1b]0;title\x07' \x9b31m\nnext\u2028line"  # OSC, CSI (C1), newline, separator
+    diagnostic = Diagnostic("observations/a.yaml", 1, 2, "error", message)
+    assert diagnostic.format() == (
+        "observations/a.yaml:1:2: error: key 'a\\x1b]0;title\\x07' \\x9b31m\\nnext\\u2028line"
+    )
+
+
+def test_an_internal_error_is_one_inert_line(tmp_tree, monkeypatch):
+    import iandw.cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("first\nsecond \x1b[2J")
+
+    monkeypatch.setattr(iandw.cli, "_load", broken)
+    root = tmp_tree(CLEAN_TREE)
+    result = validate(root, monkeypatch)
+    assert result.exit_code == 3
+    expected = "iandw: internal error: RuntimeError: first\\nsecond \\x1b[2J (please report this)\n"
+    assert result.stderr == expected
+
+
 def test_limit_options_are_checked(tmp_tree, monkeypatch):
     root = tmp_tree(CLEAN_TREE)
     result = validate(root, monkeypatch, "--max-depth", "0")

@@ -45,7 +45,10 @@ def no_traceback(command: F) -> F:
             click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except Exception as exc:
-            click.echo(f"iandw: internal error: {type(exc).__name__}: {exc} (please report this)", err=True)
+            from iandw.diagnostics import one_line
+
+            error = one_line(f"{type(exc).__name__}: {exc}")
+            click.echo(f"iandw: internal error: {error} (please report this)", err=True)
             sys.exit(EXIT_INTERNAL)
 
     return guarded  # type: ignore[return-value]
@@ -95,10 +98,10 @@ def stderr_is_terminal() -> bool:
 class Progress:
     """A progress bar on stderr for long work, shown only when a person is watching.
 
-    Call `update(done, total)` as work proceeds; the bar appears at the
-    first call whose total is worth a bar (`min_total`, by default
-    PROGRESS_MIN_BYTES), and never in a pipe or a log, where it would only
-    be noise.
+    Call `update(done, total)` as work proceeds, with the same total each
+    time.  The first call decides, once: the bar appears if that total is
+    worth a bar (`min_total`, by default PROGRESS_MIN_BYTES) and stderr is a
+    terminal; never in a pipe or a log, where it would only be noise.
     """
 
     def __init__(self, label: str, min_total: float | None = None) -> None:

@@ -65,7 +65,8 @@ def date_to_day(value: dt.date) -> int:
 
 # --- parsing ---------------------------------------------------------------
 
-_DAY = r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%]?)"
+# [0-9], not \d: EDTF digits are ASCII, and \d would take the digits of any script.
+_DAY = r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([?~%]?)"
 _PLAIN_DATE = re.compile(_DAY)
 _PLAIN_INTERVAL = re.compile(rf"(?:{_DAY}|(\.\.)?)/(?:{_DAY}|(\.\.)?)")
 

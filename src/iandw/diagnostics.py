@@ -54,11 +54,19 @@ class Span:
         return Diagnostic(self.file, self.line, self.column, "warning", message)
 
 
-_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+# C0, DEL and C1 controls (a terminal acts on ESC and CSI) and the Unicode line and
+# paragraph separators (which end a line as a newline does).
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]} | {
+    0x0A: "\\n",
+    0x0D: "\\r",
+    0x09: "\\t",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
 
 
 def one_line(text: str) -> str:
-    """Control characters (a newline in a user's key, say) written as escapes."""
+    """Inert on a terminal and one line: control characters (a newline in a user's key, say) as escapes."""
     return text.translate(_CONTROL)
 
 

@@ -846,7 +846,7 @@ def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
 
 # --- transformations ----------------------------------------------------------------
 
-_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})([?~%]?)")
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})([?~%]?)")  # ASCII digits, as EDTF
 
 
 def shift_date(text: Any, days: int) -> str | None:

@@ -176,8 +176,8 @@ class _TimeAxis:
 
 def _calendar_ticks(lo: float, hi: float, capacity: int) -> tuple[list[float], list[str]]:
     """Firsts of months every 1, 2, 3, 6 months or 1, 2, 5 … years; a lone date when none fits."""
-    first = dt.date.fromordinal(max(1, math.ceil(lo)))
-    last = dt.date.fromordinal(max(1, math.floor(hi)))
+    first = _calendar_date(math.ceil(lo))
+    last = _calendar_date(math.floor(hi))
     start = first.year * 12 + first.month - 1 + (first.day > 1)
     end = last.year * 12 + last.month - 1
     for step in (1, 2, 3, 6, 12, 24, 60, 120, 240, 600):
@@ -195,6 +195,11 @@ def _calendar_ticks(lo: float, hi: float, capacity: int) -> tuple[list[float], l
         for i, m in enumerate(months)
     ]
     return days, labels
+
+
+def _calendar_date(day: int) -> dt.date:
+    """The date of an ordinal day, held within 0001-01-01 … 9999-12-31 (an axis pads past its data)."""
+    return dt.date.fromordinal(min(max(1, day), dt.date.max.toordinal()))
 
 
 # --- figures --------------------------------------------------------------------------

@@ -34,11 +34,15 @@ from iandw.model.timeline import Timeline
 from iandw.render import charts
 from iandw.render.timeline import crossing_reason
 from iandw.render.words import (
+    NEAR_MISSES_SHOWN,
     STATUS_LABEL,
     contribution,
     failed_checks,
+    more_near_misses,
     percent,
+    strongest_first,
     uncertain_checks,
+    unmatched_text,
     vars_text,
 )
 from iandw.score import ScoringTables
@@ -123,9 +127,11 @@ def _environment() -> jinja2.Environment:
         contribution=contribution,
         failed_checks=failed_checks,
         uncertain_checks=uncertain_checks,
+        more_near_misses=more_near_misses,
+        unmatched_text=unmatched_text,
         width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
     )
-    environment.globals["crossing_reason"] = crossing_reason
+    environment.globals.update(crossing_reason=crossing_reason, near_misses_shown=NEAR_MISSES_SHOWN)
     return environment
 
 
@@ -135,8 +141,7 @@ def _hypothesis_view(hypothesis: HypothesisReport, index: int) -> HypothesisView
         without = [(s.indicator, s.posterior_without) for s in hypothesis.sensitivity]
         chart = charts.sensitivity_chart(hypothesis.prior, hypothesis.posterior, without, salt=f"s{index}")
         svg = Markup(charts.inline_svg(chart))
-    ordered = sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id))
-    return HypothesisView(hypothesis, ordered, svg)
+    return HypothesisView(hypothesis, strongest_first(hypothesis.indicators), svg)
 
 
 def _observation_view(

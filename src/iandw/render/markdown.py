@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
@@ -9,15 +12,30 @@ from iandw.render.words import (
     match_line,
     observations_by_id,
     percent,
+    strongest_first,
     uncertain_checks,
     vars_text,
     why_not,
 )
 
+# What CommonMark (and GFM's tables and strikethrough) can read as inline markup, backslash-
+# escaped: a reader sees the character itself.  "!", "(" and ")" make a link or an image only
+# with a "[" and "]", which are escaped; "#", "+", "-", ">" and "1." or "1)" are markup only at
+# a line's start, which `_paragraph` escapes.
+_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]<&|~"})
+_BLOCK_START = re.compile(r"(?=[#>+-])|[0-9]{1,9}(?=[.)])")  # ends where the backslash goes
+
 
 def _cell(text: str) -> str:
-    """Table-safe and inert: user text must not become markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|").replace("\n", " ")
+    """User text inert on one line (a cell, a heading, a list item): no markup, no control sequence."""
+    return one_line(text.replace("\n", " ").translate(_INLINE))
+
+
+def _paragraph(text: str) -> str:
+    """A line of its own, inert: nor may its start open a heading, a list, a quote or code."""
+    line = _cell(text).lstrip()  # four spaces would make it code
+    marker = _BLOCK_START.match(line)
+    return line if marker is None else line[: marker.end()] + "\\" + line[marker.end() :]
 
 
 def render_markdown(report: Report) -> str:
@@ -42,12 +60,12 @@ def render_markdown(report: Report) -> str:
             "",
             f"## {_cell(hypothesis.id)}",
             "",
-            _cell(hypothesis.statement),
+            _paragraph(hypothesis.statement),
             "",
             "| indicator | vars | status | contribution | evidence or why not |",
             "|---|---|---|---|---|",
         ]
-        for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
+        for item in strongest_first(hypothesis.indicators):
             if item.matches:
                 evidence = match_line(item.matches[0], observations)
                 uncertain = uncertain_checks(item.matches[0])
@@ -61,10 +79,15 @@ def render_markdown(report: Report) -> str:
             )
         if hypothesis.sensitivity:
             lines += ["", "Sensitivity (posterior without each indicator):", ""]
-            lines += [f"- {s.indicator}: {percent(s.posterior_without)}" for s in hypothesis.sensitivity]
+            lines += [
+                f"- {_cell(s.indicator)}: {percent(s.posterior_without)}" for s in hypothesis.sensitivity
+            ]
         if hypothesis.shared_evidence:
             lines += ["", "Shared evidence (counted more than once):", ""]
-            lines += [f"- {s.observation}: {', '.join(s.indicators)}" for s in hypothesis.shared_evidence]
+            lines += [
+                f"- {_cell(s.observation)}: {_cell(', '.join(s.indicators))}"
+                for s in hypothesis.shared_evidence
+            ]
     if report.observations:
         lines += [
             "",

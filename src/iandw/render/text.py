@@ -8,6 +8,7 @@ posterior is to each indicator.
 
 from __future__ import annotations
 
+from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
@@ -15,6 +16,7 @@ from iandw.render.words import (
     match_line,
     observations_by_id,
     percent,
+    strongest_first,
     uncertain_checks,
     vars_text,
     why_not,
@@ -37,8 +39,8 @@ def render_text(report: Report) -> str:
             f"  {hypothesis.likelihood:<19}  {hypothesis.level}"
         )
     for hypothesis in report.hypotheses:
-        lines += ["", f"{hypothesis.id}: {hypothesis.statement}"]
-        for item in sorted(hypothesis.indicators, key=lambda i: (-abs(i.delta_log_odds), i.id)):
+        lines += ["", f"{hypothesis.id}: {one_line(hypothesis.statement)}"]
+        for item in strongest_first(hypothesis.indicators):
             lines.append(
                 f"  {STATUS_LABEL[item.status]:<9} {item.id} ({vars_text(item.vars)}) {contribution(item)}"
             )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
+from iandw.diagnostics import one_line
 from iandw.model.timeline import Crossing, Timeline
+from iandw.render.json import model_json
 from iandw.render.words import percent
 
 
 def render_timeline_json(timeline: Timeline) -> str:
-    return json.dumps(timeline.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return model_json(timeline)
 
 
 def render_timeline_csv(timeline: Timeline) -> str:
@@ -53,7 +54,7 @@ def render_timeline_text(timeline: Timeline) -> str:
         for crossing in hypothesis.crossings:
             lines.append(
                 f"  {crossing.level:<7} first on {crossing.date} at {percent(crossing.posterior)}: "
-                f"{crossing_reason(crossing, timeline.start)}"
+                f"{one_line(crossing_reason(crossing, timeline.start))}"  # holds an observation's summary
             )
         changes = [
             f"{point.date} {percent(point.posterior)}"

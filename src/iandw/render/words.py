@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from iandw.model.report import HypothesisIndicator, Match, ObservationTrace, Report
 
 STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
+NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis; the rest are counted
 
 
 def percent(value: float) -> str:
@@ -19,6 +20,11 @@ def signed(value: float) -> str:
 
 def vars_text(vars: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(vars.items()))
+
+
+def strongest_first(indicators: Iterable[HypothesisIndicator]) -> list[HypothesisIndicator]:
+    """A hypothesis's indicators by the size of their effect, then by id."""
+    return sorted(indicators, key=lambda i: (-abs(i.delta_log_odds), i.id))
 
 
 def unmatched_text(selections: Iterable[str]) -> str:
@@ -59,18 +65,21 @@ def contribution(item: HypothesisIndicator) -> str:
     return "Δ 0"
 
 
-def why_not(
-    item: HypothesisIndicator, observations: dict[str, ObservationTrace], limit: int = 3
-) -> list[str]:
+def more_near_misses(item: HypothesisIndicator) -> str:
+    """'… and 4 more near misses' beyond the NEAR_MISSES_SHOWN, or '' when none is left out."""
+    hidden = item.near_miss_count - NEAR_MISSES_SHOWN
+    return f"… and {hidden} more near misses" if hidden > 0 else ""
+
+
+def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]) -> list[str]:
     """The nearest misses, or the selections nothing matched."""
     if item.near_misses:
         lines = [
             f"near miss: {match_line(miss, observations)} — {failed_checks(miss)}"
-            for miss in item.near_misses[:limit]
+            for miss in item.near_misses[:NEAR_MISSES_SHOWN]
         ]
-        if item.near_miss_count > limit:
-            lines.append(f"… and {item.near_miss_count - limit} more near misses")
-        return lines
+        more = more_near_misses(item)
+        return [*lines, more] if more else lines
     if item.unmatched_selections:
         return [unmatched_text(item.unmatched_selections)]
     return []
