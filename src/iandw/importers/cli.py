@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from iandw.model.registry import EntityRegistry
 
 SOURCES = ("gdelt", "acled", "stix")
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.command(name="import")
