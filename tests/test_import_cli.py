@@ -104,6 +104,16 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_the_entities_cannot_go_to_the_observations_file(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "./a.jsonl")
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for --entities-out: './a.jsonl' is the observations file (-o); "
+        "the entities need a file of their own" in result.stderr
+    )
+    assert not list(tmp_path.iterdir())
+
+
 def test_csv_field_limit_is_restored(tmp_path: Path) -> None:
     before = csv.field_size_limit()
     assert invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--max-record-bytes", "5000").exit_code == 0

@@ -114,6 +114,11 @@ def import_command(
         )
     limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes)
     entities_path = entities_out or default_entities_path(output)
+    if os.path.realpath(entities_path) == os.path.realpath(output):
+        raise click.BadParameter(
+            f"{entities_out!r} is the observations file (-o); the entities need a file of their own",
+            param_hint="--entities-out",
+        )
     try:
         mapping = load_mapping(source, mapping_path, limits.max_file_bytes)
     except MappingError as exc:
