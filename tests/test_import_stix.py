@@ -305,9 +305,69 @@ def test_files_that_are_not_bundles(tmp_path: Path) -> None:
     result = invoke(tmp_path, "stix", "broken.json", "object.json", "missing.json", "-o", "out.jsonl")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "broken.json:2:14: error: not JSON: Expecting value: line 2 column 14 (char 32)",
+        "broken.json:2:14: error: JSON syntax error: expected value",
         "object.json:1:1: error: not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}",
         "missing.json:1:1: error: cannot read: No such file or directory",
         "iandw import: nothing was written",
     ]
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("NaN", "1:38: error: JSON syntax error: expected value"),
+        ('1, "n": 2', "1:41: error: duplicate key 'n'"),
+        # jiter refuses a lone surrogate, which could not be written as UTF-8
+        ('"\\ud800"', "1:45: error: JSON syntax error: unexpected end of hex escape"),
+    ],
+)
+def test_json_that_validate_refuses_is_not_imported(tmp_path: Path, value: str, error: str) -> None:
+    # The object's value starts at column 38.
+    text = '{"type": "bundle", "objects": [{"n": ' + value + "}]}"
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"bundle.json:{error}", "iandw import: nothing was written"]
+
+
+def test_nesting_is_bounded_by_max_depth(tmp_path: Path) -> None:
+    # bundle, objects, an object, a list in it: 4 levels; the list starts at column 38
+    (tmp_path / "bundle.json").write_text('{"type": "bundle", "objects": [{"a": [1]}]}', encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl", "--max-depth", "3")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "bundle.json:1:38: error: nesting deeper than 3 levels; see --max-depth",
+        "iandw import: nothing was written",
+    ]
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl", "--max-depth", "4")
+    assert "bundle.json:1:32: error: a STIX object needs a string 'id' and 'type'" in result.stderr
+
+
+def test_an_integer_too_long_to_read_is_located(tmp_path: Path) -> None:
+    digits = 5000  # Python reads at most 4300 digits as an int
+    text = '{"type": "bundle", "objects": [{"n": ' + "1" * digits + "}]}"
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    file, line, column, message = result.stderr.splitlines()[0].split(":", 3)
+    assert (file, line, message) == ("bundle.json", "1", " error: JSON syntax error: number out of range")
+    assert 38 <= int(column) < 38 + digits
+
+
+def test_line_separators_in_strings_do_not_shift_positions(tmp_path: Path) -> None:
+    # JSON allows U+2028, U+2029 and U+0085 in strings; YAML would count them as line breaks.
+    described = sdo("campaign", 1, name="Described", description="one\u2028two\u2029three\u0085four")
+    bad_time = sdo("campaign", 2, name="Undated", first_seen="yesterday")
+    text = json.dumps(
+        {"type": "bundle", "id": "bundle--1", "objects": [described, bad_time]}, indent=1, ensure_ascii=False
+    )
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = text.split("\n")
+    line = next(number for number, written in enumerate(lines, 1) if '"yesterday"' in written)
+    column = lines[line - 1].index('"yesterday"') + 1
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{line}:{column}: error: first_seen 'yesterday' is not a STIX timestamp"
+    ]

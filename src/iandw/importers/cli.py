@@ -86,6 +86,13 @@ SOURCES = ("gdelt", "acled", "stix")
     show_default=True,
     help="Longest GDELT or ACLED line or field read.",
 )
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_depth,
+    show_default=True,
+    help="Deepest nesting of mappings and lists in a STIX bundle.",
+)
 @no_traceback
 def import_command(
     source: str,
@@ -99,6 +106,7 @@ def import_command(
     strict: bool,
     max_file_bytes: int,
     max_record_bytes: int,
+    max_depth: int,
 ) -> None:
     """Import GDELT 2.0 events, ACLED events or STIX 2.1 bundles as observations."""
     from iandw.importers.entities import EntityBook
@@ -112,7 +120,7 @@ def import_command(
             f"{grade!r} is not a grade: a reliability letter A-F then a credibility digit 1-6, such as D4",
             param_hint="--grade",
         )
-    limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes)
+    limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes, max_depth=max_depth)
     entities_path = entities_out or default_entities_path(output)
     if os.path.realpath(entities_path) == os.path.realpath(output):
         raise click.BadParameter(

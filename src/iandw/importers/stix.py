@@ -18,7 +18,6 @@ then (`../reported`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -28,9 +27,9 @@ from iandw.importers.entities import EntityBook, EntityError, EntitySpec, unique
 from iandw.importers.mapping import StixMapping, StixObservationRule
 from iandw.importers.outcomes import Outcome, Passed, RowError, Skipped, Unreadable, attempt
 from iandw.limits import Limits
-from iandw.loader.source import RawDocument, SourceMap
-from iandw.loader.text import decode_utf8
-from iandw.loader.yaml_reader import parse_yaml
+from iandw.loader.json_reader import parse_json_bytes, sourcemap_for
+from iandw.loader.source import RawDocument
+from iandw.loader.text import BOM
 from iandw.model.documents import Credibility, Reliability
 
 # STIX 2.1 Appendix A: confidence 0-100 → Admiralty credibility.
@@ -93,15 +92,11 @@ class StixImporter:
                 )
             )
             return
-        text, problem = decode_utf8(content, path)
-        if problem is not None:
-            yield Unreadable(problem)
-            return
-        try:
-            bundle = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            where = Span(path, exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else Span(path)
-            yield Unreadable(where.error(f"not JSON: {exc}"))
+        content = content.removeprefix(BOM)
+        bundle, problems = parse_json_bytes(content, path, self.limits)
+        if problems:
+            yield Unreadable(problems[0])
+            yield from problems[1:]
             return
         if not (
             isinstance(bundle, dict)
@@ -112,20 +107,23 @@ class StixImporter:
                 Span(path).error("not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}")
             )
             return
-        yield from _Bundle(self, path, text, bundle).outcomes()
+        yield from _Bundle(self, path, content, bundle).outcomes()
 
 
 class _Bundle:
     """One bundle being imported: its objects indexed, then each turned into an outcome."""
 
-    def __init__(self, importer: StixImporter, path: str, text: str, bundle: dict[str, Any]) -> None:
+    def __init__(self, importer: StixImporter, path: str, content: bytes, bundle: dict[str, Any]) -> None:
         self.mapping = importer.mapping
         self.book = importer.book
         self.grade = importer.grade
         self.bundle_id = str(bundle.get("id", path))
         self.objects: list[Any] = bundle["objects"]
         self.raw = RawDocument(
-            bundle, path, Span(path), lazy_sourcemap=lambda: _sourcemap(text, path, importer.limits)
+            bundle,
+            path,
+            Span(path),
+            lazy_sourcemap=lambda: sourcemap_for(content.decode("utf-8"), path, importer.limits),
         )
         self.by_id: dict[str, dict[str, Any]] = {}
         self.decided: dict[int, Outcome] = {}  # objects settled while indexing
@@ -449,9 +447,3 @@ def _modified(obj: dict[str, Any]) -> dt.datetime:
         return dt.datetime.fromisoformat(obj.get("modified", "")).replace(tzinfo=None)
     except (TypeError, ValueError):
         return dt.datetime.min
-
-
-def _sourcemap(text: str, path: str, limits: Limits) -> SourceMap | None:
-    """Positions of the bundle's values, computed only when a diagnostic needs one."""
-    documents, _ = parse_yaml(text, path, limits)
-    return documents[0][1] if documents else None
