@@ -299,6 +299,23 @@ def test_bad_objects_are_located_and_skipped(tmp_path: Path) -> None:
     )
 
 
+def test_timestamps_outside_the_calendar_in_utc_are_bad(tmp_path: Path) -> None:
+    # 00:00 at UTC+1 on 1 January of year 1 is in year 0 in UTC;
+    # 23:00 at UTC-2 on 31 December 9999 is in year 10000.
+    early = sdo("campaign", 1, name="Early", first_seen="0001-01-01T00:00:00+01:00")
+    late = sdo("report", 2, name="Late", published="9999-12-31T23:00:00-02:00", object_refs=[early["id"]])
+    kept = sdo("campaign", 3, name="Kept", first_seen="0001-01-01T00:00:00Z")
+    (tmp_path / "bundle.json").write_text(bundle(early, late, kept), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [line.split(": error: ")[1] for line in result.stderr.splitlines()] == [
+        "first_seen '0001-01-01T00:00:00+01:00' is not a STIX timestamp",
+        "published '9999-12-31T23:00:00-02:00' is not a STIX timestamp",
+    ]
+    assert read(tmp_path / "out.jsonl")[kept["id"]]["date"] == "0001-01-01/.."
+    assert "skipped 2 objects: bad timestamp (2)" in result.stdout
+
+
 def test_files_that_are_not_bundles(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text('{"type": "bundle",\n "objects": [}', encoding="utf-8")
     (tmp_path / "object.json").write_text(json.dumps(sdo("campaign", 1, name="Alone")), encoding="utf-8")

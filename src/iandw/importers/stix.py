@@ -434,12 +434,20 @@ def _name(obj: dict[str, Any]) -> str:
 
 def _day(value: Any) -> dt.date:
     """A STIX timestamp ('2017-02-27T21:37:11.213Z') as its UTC day; ValueError if it is not one."""
+    return _instant(value).date()
+
+
+def _instant(value: Any) -> dt.datetime:
+    """A STIX timestamp in UTC (one without a zone is taken as UTC); ValueError if it is not one."""
     if not isinstance(value, str):
         raise ValueError(value)
     instant = dt.datetime.fromisoformat(value)
-    if instant.tzinfo is not None:
-        instant = instant.astimezone(dt.UTC)
-    return instant.date()
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=dt.UTC)
+    try:
+        return instant.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValueError(value) from None
 
 
 def _modified(obj: dict[str, Any]) -> dt.datetime:
