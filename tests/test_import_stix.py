@@ -258,6 +258,20 @@ def test_relationship_times_confidence_versions_and_revocations(tmp_path: Path) 
     assert "5 objects not observations: entity (3), older version (1), revoked (1)" in result.stdout
 
 
+def test_the_latest_version_in_utc_wins_and_a_revoked_one_revokes_the_object(tmp_path: Path) -> None:
+    original = sdo("campaign", 1, name="Original")
+    withdrawn = {**original, "modified": "2023-03-01T00:00:00Z", "revoked": True}
+    six_utc = sdo("campaign", 2, name="Six UTC", modified="2023-01-02T06:00:00Z")
+    # 10:00 at UTC+5 is 05:00 UTC: older, though its clock reads later
+    ten_local = {**six_utc, "name": "Ten at UTC+5", "modified": "2023-01-02T10:00:00+05:00"}
+    (tmp_path / "bundle.json").write_text(bundle(original, withdrawn, six_utc, ten_local), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    observations = read(tmp_path / "out.jsonl")
+    assert [(o["id"], o["summary"]) for o in observations.values()] == [(six_utc["id"], "Six UTC")]
+    assert "3 objects not observations: older version (2), revoked (1)" in result.stdout
+
+
 def test_bad_objects_are_located_and_skipped(tmp_path: Path) -> None:
     actor = sdo("threat-actor", 1, name="Example Actor")
     reversed_campaign = sdo(

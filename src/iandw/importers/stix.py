@@ -55,6 +55,7 @@ _NOT_ATTRIBUTES = frozenset(
     }
 )
 _NOT_ENTITIES = frozenset({"relationship", "sighting", "bundle"})
+_BEFORE_ANY = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def credibility(confidence: Any) -> Credibility | None:
@@ -145,7 +146,7 @@ class _Bundle:
     # --- indexing -------------------------------------------------------------
 
     def _index(self) -> None:
-        """Latest version of each object; report dates; relationships folded into observations."""
+        """Latest version of each object, unless revoked; report dates; relationships folded in."""
         newest: dict[str, int] = {}
         for index, obj in enumerate(self.objects):
             if not (
@@ -154,15 +155,17 @@ class _Bundle:
                 self.decided[index] = Skipped(
                     self.span(index).error("a STIX object needs a string 'id' and 'type'"), "bad object"
                 )
-            elif obj.get("revoked") is True:
-                self.decided[index] = Passed("revoked")
             elif obj["id"] in newest:
                 older, newer = sorted((newest[obj["id"]], index), key=lambda i: _modified(self.objects[i]))
                 self.decided[older] = Passed("older version")
                 newest[obj["id"]] = newer
             else:
                 newest[obj["id"]] = index
-        self.by_id = {identifier: self.objects[index] for identifier, index in newest.items()}
+        for identifier, index in newest.items():
+            if self.objects[index].get("revoked") is True:  # a revoked latest version revokes the object
+                self.decided[index] = Passed("revoked")
+            else:
+                self.by_id[identifier] = self.objects[index]
         for obj in self.by_id.values():
             if obj["type"] == "report" and isinstance(obj.get("object_refs"), list):
                 try:
@@ -451,7 +454,8 @@ def _instant(value: Any) -> dt.datetime:
 
 
 def _modified(obj: dict[str, Any]) -> dt.datetime:
+    """When this version was made, in UTC; without a readable `modified`, before any other."""
     try:
-        return dt.datetime.fromisoformat(obj.get("modified", "")).replace(tzinfo=None)
-    except (TypeError, ValueError):
-        return dt.datetime.min
+        return _instant(obj.get("modified"))
+    except ValueError:
+        return _BEFORE_ANY
