@@ -330,6 +330,32 @@ def test_timestamps_outside_the_calendar_in_utc_are_bad(tmp_path: Path) -> None:
     assert "skipped 2 objects: bad timestamp (2)" in result.stdout
 
 
+def test_wrong_shapes_are_located_and_skipped(tmp_path: Path) -> None:
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    victim = sdo("identity", 2, name="Example Victim", identity_class="organization")
+    listed_end = sdo(
+        "relationship", 3, relationship_type="targets", source_ref=[actor["id"]], target_ref=victim["id"]
+    )
+    numbered = sdo("campaign", 4, name="Numbered", external_references=5)
+    one_phase = sdo("attack-pattern", 5, name="One phase", kill_chain_phases={"phase_name": "recon"})
+    kept = sdo("campaign", 6, name="Kept", kill_chain_phases=[{"kill_chain_name": "k", "phase_name": "scan"}])
+    (tmp_path / "bundle.json").write_text(
+        bundle(actor, victim, listed_end, numbered, one_phase, kept), encoding="utf-8"
+    )
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    located = [line.split(":", 3) for line in result.stderr.splitlines()]
+    assert [message for *_, message in located] == [
+        " error: a relationship needs a string source_ref",
+        " error: external_references must be a list",
+        " error: kill_chain_phases must be a list",
+    ]
+    lines = (tmp_path / "bundle.json").read_text(encoding="utf-8").splitlines()
+    assert [lines[int(line) - 1][int(column) - 1] for _, line, column, _ in located] == ["[", "5", "{"]
+    assert read(tmp_path / "out.jsonl")[kept["id"]]["attributes"]["kill_chain_phases"] == ["scan"]
+    assert "skipped 3 objects: bad object (3)" in result.stdout
+
+
 def test_files_that_are_not_bundles(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text('{"type": "bundle",\n "objects": [}', encoding="utf-8")
     (tmp_path / "object.json").write_text(json.dumps(sdo("campaign", 1, name="Alone")), encoding="utf-8")

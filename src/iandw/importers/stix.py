@@ -55,6 +55,8 @@ _NOT_ATTRIBUTES = frozenset(
     }
 )
 _NOT_ENTITIES = frozenset({"relationship", "sighting", "bundle"})
+# Properties that must be lists if present: the importer reads their items.
+_LISTS = ("external_references", "kill_chain_phases")
 _BEFORE_ANY = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -146,7 +148,7 @@ class _Bundle:
     # --- indexing -------------------------------------------------------------
 
     def _index(self) -> None:
-        """Latest version of each object, unless revoked; report dates; relationships folded in."""
+        """Latest version of each object unless revoked or misshapen; report dates; folded relationships."""
         newest: dict[str, int] = {}
         for index, obj in enumerate(self.objects):
             if not (
@@ -162,10 +164,16 @@ class _Bundle:
             else:
                 newest[obj["id"]] = index
         for identifier, index in newest.items():
-            if self.objects[index].get("revoked") is True:  # a revoked latest version revokes the object
+            obj = self.objects[index]
+            not_list = next((key for key in _LISTS if key in obj and not isinstance(obj[key], list)), None)
+            if obj.get("revoked") is True:  # a revoked latest version revokes the object
                 self.decided[index] = Passed("revoked")
+            elif not_list is not None:
+                self.decided[index] = Skipped(
+                    self.span(index, not_list).error(f"{not_list} must be a list"), "bad object"
+                )
             else:
-                self.by_id[identifier] = self.objects[index]
+                self.by_id[identifier] = obj
         for obj in self.by_id.values():
             if obj["type"] == "report" and isinstance(obj.get("object_refs"), list):
                 try:
@@ -260,12 +268,13 @@ class _Bundle:
         kind, roles = self._relationship_rule(obj)
         ends = []
         for key in ("source_ref", "target_ref"):
-            target = self.by_id.get(obj.get(key))  # type: ignore[arg-type]
+            ref = obj.get(key)
+            if not isinstance(ref, str):
+                raise RowError("bad object", f"a relationship needs a string {key}", self.span(index, key))
+            target = self.by_id.get(ref)
             if target is None:
                 raise RowError(
-                    "dangling reference",
-                    f"{key} {obj.get(key)!r} is not in the bundle",
-                    self.span(index, key),
+                    "dangling reference", f"{key} {ref!r} is not in the bundle", self.span(index, key)
                 )
             if not self._is_entity(target):
                 raise RowError(
@@ -391,7 +400,7 @@ class _Bundle:
             source["note"] = f"STIX confidence {obj['confidence']}"
         urls = [
             r["url"]
-            for r in obj.get("external_references") or []
+            for r in obj.get("external_references", [])
             if isinstance(r, dict) and isinstance(r.get("url"), str)
         ]
         if urls:
@@ -412,10 +421,10 @@ class _Bundle:
                 isinstance(value, list) and value and all(_scalar(item) for item in value)
             ):
                 attributes[key] = value
-        phases = [p.get("phase_name") for p in obj.get("kill_chain_phases") or [] if isinstance(p, dict)]
+        phases = [p.get("phase_name") for p in obj.get("kill_chain_phases", []) if isinstance(p, dict)]
         if phases and all(isinstance(phase, str) for phase in phases):
             attributes["kill_chain_phases"] = phases
-        ids = [r.get("external_id") for r in obj.get("external_references") or [] if isinstance(r, dict)]
+        ids = [r.get("external_id") for r in obj.get("external_references", []) if isinstance(r, dict)]
         if any(isinstance(i, str) for i in ids):
             attributes["external_ids"] = [i for i in ids if isinstance(i, str)]
         return attributes
