@@ -212,6 +212,23 @@ def test_week_interval_is_configurable(tmp_path: Path) -> None:
     assert read(tmp_path / "acled.jsonl")["acled-pse9002"]["date"] == "2023-09-07/2023-09-13"
 
 
+def test_a_week_reaching_past_the_calendar_is_a_bad_date(tmp_path: Path) -> None:
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    week = lines[2]  # PSE9002: time_precision 2, three days either side
+    days = ("0001-01-01", "9999-12-31", "0001-01-04")
+    rows = [week.replace("PSE9002,2023-09-07", f"PSE{n},{day}") for n, day in enumerate(days, 1)]
+    (tmp_path / "edges.csv").write_text(lines[0] + "".join(rows), encoding="utf-8")
+    result = invoke(tmp_path, "acled", "edges.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "edges.csv:2:1: error: event_date '0001-01-01': the week around it is outside the years 1-9999",
+        "edges.csv:3:1: error: event_date '9999-12-31': the week around it is outside the years 1-9999",
+    ]
+    assert {key: o["date"] for key, o in read(tmp_path / "acled.jsonl").items()} == {
+        "acled-pse3": "0001-01-01/0001-01-07"
+    }
+
+
 def test_bad_rows_are_located_and_skipped(tmp_path: Path) -> None:
     result = invoke(tmp_path, "acled", BAD, "-o", "acled.jsonl")
     assert result.exit_code == 0, result.output
