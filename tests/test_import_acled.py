@@ -11,6 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from iandw.importers.acled import REQUIRED
 from iandw.importers.cli import import_command
 from iandw.loader import load
 from worlds import ROOT
@@ -287,6 +288,24 @@ def test_malformed_quoting_is_reported_and_reading_goes_on(tmp_path: Path) -> No
     assert result.exit_code == 0
     assert result.stderr.startswith("quoting.csv:2:1: error: malformed row: ")
     assert list(read(tmp_path / "acled.jsonl")) == ["acled-pse9002"]
+
+
+def test_a_row_of_many_short_lines_is_bounded_as_a_whole(tmp_path: Path) -> None:
+    extra = 100  # columns beyond the required ones, each a quoted field of several lines
+    header = ",".join([*REQUIRED, *(f"x{i}" for i in range(extra))])
+    event = "X{},2023-09-07,1,Battles,Armed clash,Some Army,1,Some Rebels,2,Some Paper"
+    long_row = event.format(1) + ',"one\ntwo\nthree"' * extra  # 16 characters a field: over 1600
+    short_row = event.format(2) + ',"a\nb"' * extra  # 6 characters a field: under 700
+    plain_row = event.format(3) + "," * extra
+    text = "\n".join([header, long_row, short_row, plain_row]) + "\n"
+    (tmp_path / "rows.csv").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "acled", "rows.csv", "-o", "acled.jsonl", "--max-record-bytes", "1000")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "rows.csv:2:1: error: unreadable row: row longer than 1000 characters"
+    ]
+    assert list(read(tmp_path / "acled.jsonl")) == ["acled-x2", "acled-x3"]
+    assert "skipped 1 row: malformed row (1)" in result.stdout
 
 
 def test_a_state_organ_pattern_must_name_the_state(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ SOURCES = ("gdelt", "acled", "stix")
     type=click.IntRange(min=1),
     default=DEFAULT_LIMITS.max_record_bytes,
     show_default=True,
-    help="Longest GDELT or ACLED line or field read.",
+    help="Longest GDELT or ACLED line or row read.",
 )
 @click.option(
     "--max-depth",
