@@ -11,6 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from iandw.importers.acled import REQUIRED
 from iandw.importers.cli import import_command
 from iandw.loader import load
 from worlds import ROOT
@@ -212,6 +213,23 @@ def test_week_interval_is_configurable(tmp_path: Path) -> None:
     assert read(tmp_path / "acled.jsonl")["acled-pse9002"]["date"] == "2023-09-07/2023-09-13"
 
 
+def test_a_week_reaching_past_the_calendar_is_a_bad_date(tmp_path: Path) -> None:
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    week = lines[2]  # PSE9002: time_precision 2, three days either side
+    days = ("0001-01-01", "9999-12-31", "0001-01-04")
+    rows = [week.replace("PSE9002,2023-09-07", f"PSE{n},{day}") for n, day in enumerate(days, 1)]
+    (tmp_path / "edges.csv").write_text(lines[0] + "".join(rows), encoding="utf-8")
+    result = invoke(tmp_path, "acled", "edges.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "edges.csv:2:1: error: event_date '0001-01-01': the week around it is outside the years 1-9999",
+        "edges.csv:3:1: error: event_date '9999-12-31': the week around it is outside the years 1-9999",
+    ]
+    assert {key: o["date"] for key, o in read(tmp_path / "acled.jsonl").items()} == {
+        "acled-pse3": "0001-01-01/0001-01-07"
+    }
+
+
 def test_bad_rows_are_located_and_skipped(tmp_path: Path) -> None:
     result = invoke(tmp_path, "acled", BAD, "-o", "acled.jsonl")
     assert result.exit_code == 0, result.output
@@ -270,6 +288,24 @@ def test_malformed_quoting_is_reported_and_reading_goes_on(tmp_path: Path) -> No
     assert result.exit_code == 0
     assert result.stderr.startswith("quoting.csv:2:1: error: malformed row: ")
     assert list(read(tmp_path / "acled.jsonl")) == ["acled-pse9002"]
+
+
+def test_a_row_of_many_short_lines_is_bounded_as_a_whole(tmp_path: Path) -> None:
+    extra = 100  # columns beyond the required ones, each a quoted field of several lines
+    header = ",".join([*REQUIRED, *(f"x{i}" for i in range(extra))])
+    event = "X{},2023-09-07,1,Battles,Armed clash,Some Army,1,Some Rebels,2,Some Paper"
+    long_row = event.format(1) + ',"one\ntwo\nthree"' * extra  # 16 characters a field: over 1600
+    short_row = event.format(2) + ',"a\nb"' * extra  # 6 characters a field: under 700
+    plain_row = event.format(3) + "," * extra
+    text = "\n".join([header, long_row, short_row, plain_row]) + "\n"
+    (tmp_path / "rows.csv").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "acled", "rows.csv", "-o", "acled.jsonl", "--max-record-bytes", "1000")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "rows.csv:2:1: error: unreadable row: row longer than 1000 characters"
+    ]
+    assert list(read(tmp_path / "acled.jsonl")) == ["acled-x2", "acled-x3"]
+    assert "skipped 1 row: malformed row (1)" in result.stdout
 
 
 def test_a_state_organ_pattern_must_name_the_state(tmp_path: Path) -> None:

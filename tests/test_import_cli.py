@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -104,13 +105,23 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_the_entities_cannot_go_to_the_observations_file(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "./a.jsonl")
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for --entities-out: './a.jsonl' is the observations file (-o); "
+        "the entities need a file of their own" in result.stderr
+    )
+    assert not list(tmp_path.iterdir())
+
+
 def test_csv_field_limit_is_restored(tmp_path: Path) -> None:
     before = csv.field_size_limit()
     assert invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--max-record-bytes", "5000").exit_code == 0
     assert csv.field_size_limit() == before
 
 
-def test_a_field_over_the_limit_is_reported_and_reading_goes_on(tmp_path: Path) -> None:
+def test_a_row_over_the_limit_is_reported_and_reading_goes_on_after_it(tmp_path: Path) -> None:
     lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
     long_notes = lines[1].replace(
         "killing 3 civilians.", "killing 3 civilians.\n" + "a line of words\n" * 100
@@ -118,11 +129,13 @@ def test_a_field_over_the_limit_is_reported_and_reading_goes_on(tmp_path: Path) 
     (tmp_path / "long.csv").write_text(lines[0] + long_notes + lines[2], encoding="utf-8")
     result = invoke(tmp_path, "acled", "long.csv", "-o", "a.jsonl", "--max-record-bytes", "1000")
     assert result.exit_code == 0
-    errors = result.stderr.splitlines()
-    assert errors[0] == "long.csv:60:1: error: malformed row: field larger than field limit (1000)"
-    # What follows an oversized field cannot be trusted: each row of it is reported, none dropped silently.
-    skipped = int(result.stdout.split("skipped ")[1].split()[0])
-    assert len(errors) == skipped > 1
+    # The row of lines 2-103 is read past to its closing quote; the row after it is intact.
+    assert result.stderr.splitlines() == [
+        "long.csv:2:1: error: unreadable row: row longer than 1000 characters"
+    ]
+    assert [json.loads(line)["id"] for line in (tmp_path / "a.jsonl").read_text().splitlines()] == [
+        "acled-pse9002"
+    ]
 
 
 @pytest.mark.parametrize(

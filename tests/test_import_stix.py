@@ -258,6 +258,20 @@ def test_relationship_times_confidence_versions_and_revocations(tmp_path: Path) 
     assert "5 objects not observations: entity (3), older version (1), revoked (1)" in result.stdout
 
 
+def test_the_latest_version_in_utc_wins_and_a_revoked_one_revokes_the_object(tmp_path: Path) -> None:
+    original = sdo("campaign", 1, name="Original")
+    withdrawn = {**original, "modified": "2023-03-01T00:00:00Z", "revoked": True}
+    six_utc = sdo("campaign", 2, name="Six UTC", modified="2023-01-02T06:00:00Z")
+    # 10:00 at UTC+5 is 05:00 UTC: older, though its clock reads later
+    ten_local = {**six_utc, "name": "Ten at UTC+5", "modified": "2023-01-02T10:00:00+05:00"}
+    (tmp_path / "bundle.json").write_text(bundle(original, withdrawn, six_utc, ten_local), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    observations = read(tmp_path / "out.jsonl")
+    assert [(o["id"], o["summary"]) for o in observations.values()] == [(six_utc["id"], "Six UTC")]
+    assert "3 objects not observations: older version (2), revoked (1)" in result.stdout
+
+
 def test_bad_objects_are_located_and_skipped(tmp_path: Path) -> None:
     actor = sdo("threat-actor", 1, name="Example Actor")
     reversed_campaign = sdo(
@@ -299,15 +313,118 @@ def test_bad_objects_are_located_and_skipped(tmp_path: Path) -> None:
     )
 
 
+def test_timestamps_outside_the_calendar_in_utc_are_bad(tmp_path: Path) -> None:
+    # 00:00 at UTC+1 on 1 January of year 1 is in year 0 in UTC;
+    # 23:00 at UTC-2 on 31 December 9999 is in year 10000.
+    early = sdo("campaign", 1, name="Early", first_seen="0001-01-01T00:00:00+01:00")
+    late = sdo("report", 2, name="Late", published="9999-12-31T23:00:00-02:00", object_refs=[early["id"]])
+    kept = sdo("campaign", 3, name="Kept", first_seen="0001-01-01T00:00:00Z")
+    (tmp_path / "bundle.json").write_text(bundle(early, late, kept), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [line.split(": error: ")[1] for line in result.stderr.splitlines()] == [
+        "first_seen '0001-01-01T00:00:00+01:00' is not a STIX timestamp",
+        "published '9999-12-31T23:00:00-02:00' is not a STIX timestamp",
+    ]
+    assert read(tmp_path / "out.jsonl")[kept["id"]]["date"] == "0001-01-01/.."
+    assert "skipped 2 objects: bad timestamp (2)" in result.stdout
+
+
+def test_wrong_shapes_are_located_and_skipped(tmp_path: Path) -> None:
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    victim = sdo("identity", 2, name="Example Victim", identity_class="organization")
+    listed_end = sdo(
+        "relationship", 3, relationship_type="targets", source_ref=[actor["id"]], target_ref=victim["id"]
+    )
+    numbered = sdo("campaign", 4, name="Numbered", external_references=5)
+    one_phase = sdo("attack-pattern", 5, name="One phase", kill_chain_phases={"phase_name": "recon"})
+    kept = sdo("campaign", 6, name="Kept", kill_chain_phases=[{"kill_chain_name": "k", "phase_name": "scan"}])
+    (tmp_path / "bundle.json").write_text(
+        bundle(actor, victim, listed_end, numbered, one_phase, kept), encoding="utf-8"
+    )
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    located = [line.split(":", 3) for line in result.stderr.splitlines()]
+    assert [message for *_, message in located] == [
+        " error: a relationship needs a string source_ref",
+        " error: external_references must be a list",
+        " error: kill_chain_phases must be a list",
+    ]
+    lines = (tmp_path / "bundle.json").read_text(encoding="utf-8").splitlines()
+    assert [lines[int(line) - 1][int(column) - 1] for _, line, column, _ in located] == ["[", "5", "{"]
+    assert read(tmp_path / "out.jsonl")[kept["id"]]["attributes"]["kill_chain_phases"] == ["scan"]
+    assert "skipped 3 objects: bad object (3)" in result.stdout
+
+
 def test_files_that_are_not_bundles(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text('{"type": "bundle",\n "objects": [}', encoding="utf-8")
     (tmp_path / "object.json").write_text(json.dumps(sdo("campaign", 1, name="Alone")), encoding="utf-8")
     result = invoke(tmp_path, "stix", "broken.json", "object.json", "missing.json", "-o", "out.jsonl")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "broken.json:2:14: error: not JSON: Expecting value: line 2 column 14 (char 32)",
+        "broken.json:2:14: error: JSON syntax error: expected value",
         "object.json:1:1: error: not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}",
         "missing.json:1:1: error: cannot read: No such file or directory",
         "iandw import: nothing was written",
     ]
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("NaN", "1:38: error: JSON syntax error: expected value"),
+        ('1, "n": 2', "1:41: error: duplicate key 'n'"),
+        # jiter refuses a lone surrogate, which could not be written as UTF-8
+        ('"\\ud800"', "1:45: error: JSON syntax error: unexpected end of hex escape"),
+    ],
+)
+def test_json_that_validate_refuses_is_not_imported(tmp_path: Path, value: str, error: str) -> None:
+    # The object's value starts at column 38.
+    text = '{"type": "bundle", "objects": [{"n": ' + value + "}]}"
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"bundle.json:{error}", "iandw import: nothing was written"]
+
+
+def test_nesting_is_bounded_by_max_depth(tmp_path: Path) -> None:
+    # bundle, objects, an object, a list in it: 4 levels; the list starts at column 38
+    (tmp_path / "bundle.json").write_text('{"type": "bundle", "objects": [{"a": [1]}]}', encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl", "--max-depth", "3")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "bundle.json:1:38: error: nesting deeper than 3 levels; see --max-depth",
+        "iandw import: nothing was written",
+    ]
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl", "--max-depth", "4")
+    assert "bundle.json:1:32: error: a STIX object needs a string 'id' and 'type'" in result.stderr
+
+
+def test_an_integer_too_long_to_read_is_located(tmp_path: Path) -> None:
+    digits = 5000  # Python reads at most 4300 digits as an int
+    text = '{"type": "bundle", "objects": [{"n": ' + "1" * digits + "}]}"
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    file, line, column, message = result.stderr.splitlines()[0].split(":", 3)
+    assert (file, line, message) == ("bundle.json", "1", " error: JSON syntax error: number out of range")
+    assert 38 <= int(column) < 38 + digits
+
+
+def test_line_separators_in_strings_do_not_shift_positions(tmp_path: Path) -> None:
+    # JSON allows U+2028, U+2029 and U+0085 in strings; YAML would count them as line breaks.
+    described = sdo("campaign", 1, name="Described", description="one\u2028two\u2029three\u0085four")
+    bad_time = sdo("campaign", 2, name="Undated", first_seen="yesterday")
+    text = json.dumps(
+        {"type": "bundle", "id": "bundle--1", "objects": [described, bad_time]}, indent=1, ensure_ascii=False
+    )
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = text.split("\n")
+    line = next(number for number, written in enumerate(lines, 1) if '"yesterday"' in written)
+    column = lines[line - 1].index('"yesterday"') + 1
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{line}:{column}: error: first_seen 'yesterday' is not a STIX timestamp"
+    ]

@@ -154,7 +154,12 @@ class AcledImporter:
             return day.isoformat()
         if precision == "2":
             week = self.mapping.week
-            lo, hi = day - dt.timedelta(days=week.before), day + dt.timedelta(days=week.after)
+            try:
+                lo, hi = day - dt.timedelta(days=week.before), day + dt.timedelta(days=week.after)
+            except OverflowError:
+                raise RowError(
+                    "bad date", f"event_date {text!r}: the week around it is outside the years 1-9999"
+                ) from None
             return lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"
         if precision == "3":
             return f"{day.year:04d}-{day.month:02d}"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from iandw.model.registry import EntityRegistry
 
 SOURCES = ("gdelt", "acled", "stix")
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.command(name="import")
@@ -86,7 +84,14 @@ F = TypeVar("F", bound=Callable[..., Any])
     type=click.IntRange(min=1),
     default=DEFAULT_LIMITS.max_record_bytes,
     show_default=True,
-    help="Longest GDELT or ACLED line or field read.",
+    help="Longest GDELT or ACLED line or row read.",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMITS.max_depth,
+    show_default=True,
+    help="Deepest nesting of mappings and lists in a STIX bundle.",
 )
 @no_traceback
 def import_command(
@@ -101,6 +106,7 @@ def import_command(
     strict: bool,
     max_file_bytes: int,
     max_record_bytes: int,
+    max_depth: int,
 ) -> None:
     """Import GDELT 2.0 events, ACLED events or STIX 2.1 bundles as observations."""
     from iandw.importers.entities import EntityBook
@@ -114,8 +120,13 @@ def import_command(
             f"{grade!r} is not a grade: a reliability letter A-F then a credibility digit 1-6, such as D4",
             param_hint="--grade",
         )
-    limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes)
+    limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes, max_depth=max_depth)
     entities_path = entities_out or default_entities_path(output)
+    if os.path.realpath(entities_path) == os.path.realpath(output):
+        raise click.BadParameter(
+            f"{entities_out!r} is the observations file (-o); the entities need a file of their own",
+            param_hint="--entities-out",
+        )
     try:
         mapping = load_mapping(source, mapping_path, limits.max_file_bytes)
     except MappingError as exc:

@@ -23,8 +23,6 @@ from iandw.loader.typed import errors_to_diagnostics
 from iandw.loader.yaml_reader import parse_yaml
 from iandw.model.documents import AttributeValue, Credibility, Grade, Reliability, Word
 
-SOURCES = ("gdelt", "acled", "stix")
-
 Roles = Annotated[list[Word], Field(min_length=2, max_length=2)]
 CameoCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")]
 

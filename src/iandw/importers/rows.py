@@ -1,11 +1,12 @@
 """Untrusted delimited text (GDELT's TSV, ACLED's CSV) as located rows, within bounds.
 
 The `csv` module parses; this module keeps it safe and honest on hostile
-input.  Lines are read with a bounded `readline`, so one enormous line costs
-at most the limit in memory; fields are bounded by `csv.field_size_limit`;
-bytes that are not UTF-8 are carried through (`surrogateescape`) and reported
-on their row instead of aborting the file; and every problem is a located
-diagnostic, after which reading goes on with the next row.
+input.  Lines are read with a bounded `readline`, and the lines of one row
+(a quoted field may span lines) are bounded together, so one enormous line
+or row costs at most the limit in memory; bytes that are not UTF-8 are
+carried through (`surrogateescape`) and reported on their row instead of
+aborting the file; and every problem is a located diagnostic, after which
+reading goes on with the next row.
 """
 
 from __future__ import annotations
@@ -54,57 +55,95 @@ def read_rows(
     """
     with open(path, "rb") as binary, _field_limit(limit):
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        problems: dict[int, str] = {}
-        lines = _bounded_lines(text, limit, problems)
+        lines = _BoundedLines(text, limit)
         reader = csv.reader(
             lines,
             delimiter=delimiter,
             quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
             strict=quoted,
         )
-        position = last = 0
+        last = 0
         while True:
-            start = reader.line_num + 1
+            start = lines.start_row()
             try:
                 fields = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                problems.clear()
-                yield Span(path, reader.line_num).error(f"malformed row: {exc}")
+                lines.problems.clear()
+                yield Span(path, lines.number).error(f"malformed row: {exc}")
                 continue
             position = binary.tell()
             if position - last >= 1 << 16:
                 advance(position - last)
                 last = position
-            bad = sorted(line for line in problems if start <= line <= reader.line_num)
+            bad = sorted(line for line in lines.problems if start <= line <= lines.number)
             if bad:
-                yield Span(path, bad[0]).error(f"unreadable row: {problems[bad[0]]}")
-                problems.clear()
+                yield Span(path, bad[0]).error(f"unreadable row: {lines.problems[bad[0]]}")
+                lines.problems.clear()
                 continue
             if fields:
-                yield Row(Span(path, start), fields, not quoted and start == reader.line_num)
+                yield Row(Span(path, start), fields, not quoted and start == lines.number)
         advance(binary.tell() - last)
 
 
-def _bounded_lines(text: io.TextIOWrapper, limit: int, problems: dict[int, str]) -> Iterator[str]:
-    """Lines of at most `limit` characters; a longer or non-UTF-8 line is noted and blanked."""
-    number = 0
-    while True:
-        line = text.readline(limit + 1)
+class _BoundedLines:
+    """The lines of a file for the csv reader: at most `limit` characters a line, and a row.
+
+    A line longer than the limit, or not UTF-8, is noted in `problems` and
+    given to the reader blank.  A row whose lines together are longer (only
+    a quoted field spans lines) is noted at its first line and cut short:
+    the rest of it is read past, its quotes counted to find where the quoted
+    field ends, and the reader is given a closing quote in its place.
+    """
+
+    def __init__(self, text: io.TextIOWrapper, limit: int) -> None:
+        self.text = text
+        self.limit = limit
+        self.number = 0  # lines read so far
+        self.problems: dict[int, str] = {}  # line number → why its row cannot be read
+        self._row_start = 1
+        self._row_size = 0  # characters of the row given to the reader
+        self._quotes = 0  # quote characters in the row's lines as written
+
+    def start_row(self) -> int:
+        """The reader starts a row at the next line: its number."""
+        self._row_start, self._row_size, self._quotes = self.number + 1, 0, 0
+        return self._row_start
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._read()
         if not line:
-            return
-        number += 1
-        if len(line) > limit and not line.endswith(("\n", "\r")):
+            raise StopIteration
+        if self._row_size + len(line.rstrip("\r\n")) <= self.limit:
+            self._row_size += len(line)
+            return line
+        self.problems[self._row_start] = f"row longer than {self.limit} characters"
+        while self._quotes % 2:  # still inside the quoted field: the row goes on
+            if not self._read():
+                break
+        return '"\n'  # ends the quoted field the reader is in, and with it the row
+
+    def _read(self) -> str:
+        """The next line as the reader is to see it ('' at the end of the file)."""
+        line = self.text.readline(self.limit + 1)
+        if not line:
+            return ""
+        self.number += 1
+        self._quotes += line.count('"')
+        if len(line) > self.limit and not line.endswith(("\n", "\r")):
             while line and not line.endswith(("\n", "\r")):  # drain the rest of the long line
-                line = text.readline(limit)
-            problems[number] = f"line longer than {limit} characters"
-            yield "\n"
-        elif _NOT_UTF8.search(line):
-            problems[number] = "bytes that are not UTF-8 (save the file as UTF-8)"
-            yield "\n"
-        else:
-            yield line
+                line = self.text.readline(self.limit)
+                self._quotes += line.count('"')
+            self.problems[self.number] = f"line longer than {self.limit} characters"
+            return "\n"
+        if _NOT_UTF8.search(line):
+            self.problems[self.number] = "bytes that are not UTF-8 (save the file as UTF-8)"
+            return "\n"
+        return line
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ then (`../reported`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -28,9 +27,9 @@ from iandw.importers.entities import EntityBook, EntityError, EntitySpec, unique
 from iandw.importers.mapping import StixMapping, StixObservationRule
 from iandw.importers.outcomes import Outcome, Passed, RowError, Skipped, Unreadable, attempt
 from iandw.limits import Limits
-from iandw.loader.source import RawDocument, SourceMap
-from iandw.loader.text import decode_utf8
-from iandw.loader.yaml_reader import parse_yaml
+from iandw.loader.json_reader import parse_json_bytes, sourcemap_for
+from iandw.loader.source import RawDocument
+from iandw.loader.text import BOM
 from iandw.model.documents import Credibility, Reliability
 
 # STIX 2.1 Appendix A: confidence 0-100 → Admiralty credibility.
@@ -56,6 +55,9 @@ _NOT_ATTRIBUTES = frozenset(
     }
 )
 _NOT_ENTITIES = frozenset({"relationship", "sighting", "bundle"})
+# Properties that must be lists if present: the importer reads their items.
+_LISTS = ("external_references", "kill_chain_phases")
+_BEFORE_ANY = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def credibility(confidence: Any) -> Credibility | None:
@@ -93,15 +95,11 @@ class StixImporter:
                 )
             )
             return
-        text, problem = decode_utf8(content, path)
-        if problem is not None:
-            yield Unreadable(problem)
-            return
-        try:
-            bundle = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            where = Span(path, exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else Span(path)
-            yield Unreadable(where.error(f"not JSON: {exc}"))
+        content = content.removeprefix(BOM)
+        bundle, problems = parse_json_bytes(content, path, self.limits)
+        if problems:
+            yield Unreadable(problems[0])
+            yield from problems[1:]
             return
         if not (
             isinstance(bundle, dict)
@@ -112,20 +110,23 @@ class StixImporter:
                 Span(path).error("not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}")
             )
             return
-        yield from _Bundle(self, path, text, bundle).outcomes()
+        yield from _Bundle(self, path, content, bundle).outcomes()
 
 
 class _Bundle:
     """One bundle being imported: its objects indexed, then each turned into an outcome."""
 
-    def __init__(self, importer: StixImporter, path: str, text: str, bundle: dict[str, Any]) -> None:
+    def __init__(self, importer: StixImporter, path: str, content: bytes, bundle: dict[str, Any]) -> None:
         self.mapping = importer.mapping
         self.book = importer.book
         self.grade = importer.grade
         self.bundle_id = str(bundle.get("id", path))
         self.objects: list[Any] = bundle["objects"]
         self.raw = RawDocument(
-            bundle, path, Span(path), lazy_sourcemap=lambda: _sourcemap(text, path, importer.limits)
+            bundle,
+            path,
+            Span(path),
+            lazy_sourcemap=lambda: sourcemap_for(content.decode("utf-8"), path, importer.limits),
         )
         self.by_id: dict[str, dict[str, Any]] = {}
         self.decided: dict[int, Outcome] = {}  # objects settled while indexing
@@ -147,7 +148,7 @@ class _Bundle:
     # --- indexing -------------------------------------------------------------
 
     def _index(self) -> None:
-        """Latest version of each object; report dates; relationships folded into observations."""
+        """Latest version of each object unless revoked or misshapen; report dates; folded relationships."""
         newest: dict[str, int] = {}
         for index, obj in enumerate(self.objects):
             if not (
@@ -156,15 +157,23 @@ class _Bundle:
                 self.decided[index] = Skipped(
                     self.span(index).error("a STIX object needs a string 'id' and 'type'"), "bad object"
                 )
-            elif obj.get("revoked") is True:
-                self.decided[index] = Passed("revoked")
             elif obj["id"] in newest:
                 older, newer = sorted((newest[obj["id"]], index), key=lambda i: _modified(self.objects[i]))
                 self.decided[older] = Passed("older version")
                 newest[obj["id"]] = newer
             else:
                 newest[obj["id"]] = index
-        self.by_id = {identifier: self.objects[index] for identifier, index in newest.items()}
+        for identifier, index in newest.items():
+            obj = self.objects[index]
+            not_list = next((key for key in _LISTS if key in obj and not isinstance(obj[key], list)), None)
+            if obj.get("revoked") is True:  # a revoked latest version revokes the object
+                self.decided[index] = Passed("revoked")
+            elif not_list is not None:
+                self.decided[index] = Skipped(
+                    self.span(index, not_list).error(f"{not_list} must be a list"), "bad object"
+                )
+            else:
+                self.by_id[identifier] = obj
         for obj in self.by_id.values():
             if obj["type"] == "report" and isinstance(obj.get("object_refs"), list):
                 try:
@@ -259,12 +268,13 @@ class _Bundle:
         kind, roles = self._relationship_rule(obj)
         ends = []
         for key in ("source_ref", "target_ref"):
-            target = self.by_id.get(obj.get(key))  # type: ignore[arg-type]
+            ref = obj.get(key)
+            if not isinstance(ref, str):
+                raise RowError("bad object", f"a relationship needs a string {key}", self.span(index, key))
+            target = self.by_id.get(ref)
             if target is None:
                 raise RowError(
-                    "dangling reference",
-                    f"{key} {obj.get(key)!r} is not in the bundle",
-                    self.span(index, key),
+                    "dangling reference", f"{key} {ref!r} is not in the bundle", self.span(index, key)
                 )
             if not self._is_entity(target):
                 raise RowError(
@@ -390,7 +400,7 @@ class _Bundle:
             source["note"] = f"STIX confidence {obj['confidence']}"
         urls = [
             r["url"]
-            for r in obj.get("external_references") or []
+            for r in obj.get("external_references", [])
             if isinstance(r, dict) and isinstance(r.get("url"), str)
         ]
         if urls:
@@ -411,10 +421,10 @@ class _Bundle:
                 isinstance(value, list) and value and all(_scalar(item) for item in value)
             ):
                 attributes[key] = value
-        phases = [p.get("phase_name") for p in obj.get("kill_chain_phases") or [] if isinstance(p, dict)]
+        phases = [p.get("phase_name") for p in obj.get("kill_chain_phases", []) if isinstance(p, dict)]
         if phases and all(isinstance(phase, str) for phase in phases):
             attributes["kill_chain_phases"] = phases
-        ids = [r.get("external_id") for r in obj.get("external_references") or [] if isinstance(r, dict)]
+        ids = [r.get("external_id") for r in obj.get("external_references", []) if isinstance(r, dict)]
         if any(isinstance(i, str) for i in ids):
             attributes["external_ids"] = [i for i in ids if isinstance(i, str)]
         return attributes
@@ -436,22 +446,25 @@ def _name(obj: dict[str, Any]) -> str:
 
 def _day(value: Any) -> dt.date:
     """A STIX timestamp ('2017-02-27T21:37:11.213Z') as its UTC day; ValueError if it is not one."""
+    return _instant(value).date()
+
+
+def _instant(value: Any) -> dt.datetime:
+    """A STIX timestamp in UTC (one without a zone is taken as UTC); ValueError if it is not one."""
     if not isinstance(value, str):
         raise ValueError(value)
     instant = dt.datetime.fromisoformat(value)
-    if instant.tzinfo is not None:
-        instant = instant.astimezone(dt.UTC)
-    return instant.date()
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=dt.UTC)
+    try:
+        return instant.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValueError(value) from None
 
 
 def _modified(obj: dict[str, Any]) -> dt.datetime:
+    """When this version was made, in UTC; without a readable `modified`, before any other."""
     try:
-        return dt.datetime.fromisoformat(obj.get("modified", "")).replace(tzinfo=None)
-    except (TypeError, ValueError):
-        return dt.datetime.min
-
-
-def _sourcemap(text: str, path: str, limits: Limits) -> SourceMap | None:
-    """Positions of the bundle's values, computed only when a diagnostic needs one."""
-    documents, _ = parse_yaml(text, path, limits)
-    return documents[0][1] if documents else None
+        return _instant(obj.get("modified"))
+    except ValueError:
+        return _BEFORE_ANY

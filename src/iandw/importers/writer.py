@@ -37,7 +37,12 @@ def default_entities_path(observations_path: str) -> str:
 
 
 class ImportOutput:
-    """Temporary output files, committed together or not at all."""
+    """Temporary output files, moved into place by `commit` or removed.
+
+    `commit` renames one file and then the other: each rename is atomic, the
+    pair is not, so a crash between them leaves the new observations beside
+    the old entities.
+    """
 
     def __init__(self, observations_path: str, entities_path: str) -> None:
         self.observations_path = observations_path
@@ -65,7 +70,7 @@ class ImportOutput:
         )
 
     def commit(self) -> None:
-        """Move both files into place."""
+        """Move both files into place, the observations first."""
         for stream, target in (
             (self._observations, self.observations_path),
             (self._entities, self.entities_path),

@@ -57,7 +57,8 @@ def _as_yaml(text: str) -> str:
     return text.translate(_YAML_UNSAFE)
 
 
-def _sourcemap_for(text: str, file: str, limits: Limits, line_offset: int) -> SourceMap | None:
+def sourcemap_for(text: str, file: str, limits: Limits, line_offset: int = 0) -> SourceMap | None:
+    """Where the values of one JSON text are (it has been read: it is valid)."""
     documents, _ = parse_yaml(_as_yaml(text), file, limits, line_offset, label="JSON")
     return documents[0][1] if documents else None
 
@@ -123,7 +124,7 @@ def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[Raw
 
     def shared_sourcemap() -> SourceMap | None:
         if "map" not in state:
-            state["map"] = _sourcemap_for(raw.decode("utf-8"), file, limits, 0)
+            state["map"] = sourcemap_for(raw.decode("utf-8"), file, limits, 0)
         return state["map"]
 
     items = value if isinstance(value, list) else [value]
@@ -191,7 +192,7 @@ def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> R
         value,
         line.file,
         Span(line.file, line.number, 1),
-        lazy_sourcemap=lambda: _sourcemap_for(raw.decode("utf-8"), line.file, limits, line.number - 1),
+        lazy_sourcemap=lambda: sourcemap_for(raw.decode("utf-8"), line.file, limits, line.number - 1),
         default_kind="observation",
         origin=line,
     )
