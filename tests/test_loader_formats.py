@@ -262,6 +262,28 @@ def test_a_date_in_digits_other_than_ascii_is_located_on_either_path(tmp_tree, m
     assert ids(result) == []
 
 
+def test_numbers_that_are_not_finite_are_located(tmp_tree, monkeypatch):
+    # 1e400 is valid JSON that reads as infinity; YAML writes infinity and NaN as .inf and .nan
+    jsonl = (
+        '{"kind": "entity", "id": "e", "type": "state", "name": "E", "attributes": {"size": 1e400}}\n'
+        '{"id": "a", "type": "meeting", "date": "2023", "attributes": {"n": -1e999}}\n'
+        '{"id": "ok", "type": "meeting", "date": "2023", "attributes": {"n": 1e300}}\n'
+    )
+    yaml = "kind: observation\nid: b\ntype: meeting\ndate: 2023\nattributes: {n: [1, {m: .nan}]}\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/feed.jsonl": jsonl, "obs/b.yaml": yaml})
+    assert_exactly(
+        result,
+        [
+            # "attributes: " is 12 characters
+            ("obs/b.yaml", 5, 13, "attributes: numbers must be finite: attributes.n[1].m is nan"),
+            # the entity's value 1e400 starts at column 84, the observation's attributes at 62
+            ("obs/feed.jsonl", 1, 84, "an attribute value is a string, finite number, boolean or a list"),
+            ("obs/feed.jsonl", 2, 62, "attributes: numbers must be finite: attributes.n is -inf"),
+        ],
+    )
+    assert ids(result) == ["ok"]
+
+
 def test_jsonl_record_limit(tmp_tree, monkeypatch):
     long_line = '{"id": "long", "type": "meeting", "date": "2023", "summary": "' + "y" * 300 + '"}\n'
     text = JSONL.splitlines(keepends=True)[0] + long_line + JSONL.splitlines(keepends=True)[-1]

@@ -10,6 +10,7 @@ rule set.  Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -59,8 +60,26 @@ def _attribute_value(value: Any) -> Any:
     if is_attribute_value(value):
         return value
     raise PydanticCustomError(
-        "attribute_value", "an attribute value is a string, number, boolean or a list of them"
+        "attribute_value", "an attribute value is a string, finite number, boolean or a list of them"
     )
+
+
+def _finite_numbers(attributes: dict[str, Any]) -> dict[str, Any]:
+    """An observation's free-form attributes hold no infinite or NaN number, however nested."""
+    stack: list[tuple[str, Any]] = [(f".{key}", value) for key, value in attributes.items()]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PydanticCustomError(
+                "non_finite_attribute",
+                "numbers must be finite: attributes{where} is {value}",
+                {"where": where, "value": repr(value)},
+            )
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{key}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+    return attributes
 
 
 AttributeValue = Annotated[
@@ -200,7 +219,7 @@ class Observation(Strict):
     place: str | None = None
     summary: str | None = None
     entities: list[ReferenceItem] = Field(default_factory=list)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Annotated[dict[str, Any], AfterValidator(_finite_numbers)] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list)
     note: str | None = None
 

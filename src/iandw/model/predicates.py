@@ -7,6 +7,7 @@ or a one-key mapping naming an operator.  It is parsed once, here, into a
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -49,8 +50,12 @@ def variable_name(value: Any) -> str | None:
 
 
 def is_plain(value: Any) -> bool:
-    """A string, number or boolean: what a literal, a list item or an attribute value may be."""
-    return isinstance(value, (str, int, float, bool))
+    """A string, number or boolean: what a literal, a list item or an attribute value may be.
+
+    A number is finite: JSON has no other (a YAML `.inf`, or 1e400 in JSON,
+    reads as infinite), and NaN would compare unequal to itself.
+    """
+    return isinstance(value, (str, int, bool)) or (isinstance(value, float) and math.isfinite(value))
 
 
 def parse_predicate(value: Any) -> Predicate:
