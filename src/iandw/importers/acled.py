@@ -218,7 +218,8 @@ class AcledImporter:
                 code, rule = inter
                 attributes.update(rule.attributes)
                 attributes.update(
-                    acled_inter=int(code) if code.isdigit() else code, acled_inter_label=rule.label
+                    acled_inter=int(code) if code.isascii() and code.isdigit() else code,
+                    acled_inter_label=rule.label,
                 )
             match = self._state_organ.match(name) if self._state_organ else None
             member_of = (self._state(match["state"].strip(), span),) if match else ()
