@@ -280,6 +280,18 @@ def test_a_file_that_is_not_an_acled_export(tmp_path: Path) -> None:
     ]
 
 
+def test_an_unreadable_header_makes_the_file_unreadable(tmp_path: Path) -> None:
+    # a header with a stray quote: every row after it would be misread as the header
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "header.csv").write_text('event_id_cnty,"event_date"x\n' + lines[1], encoding="utf-8")
+    result = invoke(tmp_path, "acled", "header.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 2
+    first, last = result.stderr.splitlines()
+    assert first.startswith("header.csv:1:1: error: header row: malformed row: ")
+    assert last == "iandw import: nothing was written"
+    assert not (tmp_path / "acled.jsonl").exists()
+
+
 def test_malformed_quoting_is_reported_and_reading_goes_on(tmp_path: Path) -> None:
     lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
     broken = lines[0] + lines[1].replace('civilians.",3', 'civilians."x,3') + lines[2]

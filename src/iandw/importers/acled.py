@@ -90,6 +90,9 @@ class AcledImporter:
         header: list[str] | None = None
         try:
             for row in read_rows(path, ",", quoted=True, limit=self.field_limit, advance=advance):
+                if isinstance(row, Diagnostic) and header is None:  # every row after it would be misread
+                    yield Unreadable(Span(row.file, row.line, row.column).error(f"header row: {row.message}"))
+                    return
                 if isinstance(row, Diagnostic):
                     yield Skipped(row, "malformed row")
                 elif header is None:
