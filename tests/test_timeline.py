@@ -1,0 +1,137 @@
+"""Backtesting: `compute_timeline` and its csv / json renderings.
+
+One indicator whose window is measured from the evaluation date:
+`{first: s, then: as_of, within: 7d}` holds when 0 ≤ as_of − s.date ≤ 7
+(docs/language.md, Require).  One signal dated 2023-01-10 (reported, by
+default, on its date's upper bound: 2023-01-10) with one A1 source, so
+c = 0.9 × 0.9 = 0.81 (docs/semantics.md §3).  Prior 0.5, LR 4, absent LR 1.
+
+Steps of 7 days from 2023-01-01 to 2023-01-31, and the end itself:
+01-01, 01-08, 01-15, 01-22, 01-29, 01-31.
+
+- 01-01, 01-08: the signal is not yet reported (01-10 > as_of): not fired,
+  Δ = ln 1 = 0, posterior = σ(logit .5) = .5.
+- 01-15: gap 15 − 10 = 5 in 0..7: fired, Δ = 0.81 · ln 4 ≈ 1.1229,
+  posterior = σ(0 + 1.1229) ≈ .7545.
+- 01-22, 01-29, 01-31: gaps 12, 19, 21 > 7: not fired again, posterior .5.
+
+Levels (docs/semantics.md: watch from .20, warning from .55, alert from .80):
+.5 is watch from the start — reached by the prior, no report tipped it;
+.7545 is warning, first on 01-15, tipped by s1 (the only report that became
+visible in that step; without it the indicator cannot fire).  Alert is never
+reached.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+
+import pytest
+
+from iandw.api import evaluate
+from iandw.render.timeline import render_timeline_csv, render_timeline_json
+from iandw.timeline import compute_timeline
+from worlds import checked, observation, source
+
+TOL = 1e-9
+
+
+def sigma(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+DOCUMENTS = [
+    {
+        "kind": "indicator",
+        "id": "recent",
+        "title": "a signal in the last week",
+        "select": {"s": {"type": "signal"}},
+        "require": [{"first": "s", "then": "as_of", "within": "7d"}],
+        "likelihood_ratio": 4,
+    },
+    observation("s1", "signal", "2023-01-10", [], [source("wire", "A1")], summary="a signal"),
+    {
+        "kind": "hypothesis",
+        "id": "h",
+        "statement": "something is coming",
+        "prior": 0.5,
+        "indicators": ["recent"],
+    },
+]
+
+DATES = ["2023-01-01", "2023-01-08", "2023-01-15", "2023-01-22", "2023-01-29", "2023-01-31"]
+FIRED = sigma(0.81 * math.log(4))  # σ(logit .5 + 0.81 · ln 4) ≈ 0.7545
+POSTERIORS = [0.5, 0.5, FIRED, 0.5, 0.5, 0.5]
+LEVELS = ["watch", "watch", "warning", "watch", "watch", "watch"]
+
+
+@pytest.fixture(scope="module")
+def case():
+    return checked(DOCUMENTS).case
+
+
+@pytest.fixture(scope="module")
+def timeline(case):
+    return compute_timeline(case, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 7)
+
+
+def test_fired_value_by_hand():
+    assert pytest.approx(0.7545, abs=5e-5) == FIRED
+
+
+def test_steps_and_posteriors(timeline):
+    assert (timeline.start, timeline.end, timeline.step_days) == ("2023-01-01", "2023-01-31", 7)
+    (h,) = timeline.hypotheses
+    assert (h.id, h.prior) == ("h", 0.5)
+    assert [p.date for p in h.points] == DATES
+    assert [p.posterior for p in h.points] == pytest.approx(POSTERIORS, abs=TOL)
+    assert [p.level for p in h.points] == LEVELS
+
+
+def test_crossings(timeline):
+    (h,) = timeline.hypotheses
+    watch, warning = h.crossings
+    # watch: the prior .5 is already ≥ .20 on the first date; no report did it
+    assert (watch.level, watch.date, watch.observation, watch.reported) == ("watch", "2023-01-01", None, None)
+    assert watch.posterior == pytest.approx(0.5, abs=TOL)
+    # warning: first on 01-15, tipped by s1 (reported on its date, 01-10)
+    assert (warning.level, warning.date, warning.observation) == ("warning", "2023-01-15", "s1")
+    assert (warning.reported, warning.summary) == ("2023-01-10", "a signal")
+    assert warning.posterior == pytest.approx(FIRED, abs=TOL)
+
+
+def test_each_point_is_the_report_as_of_that_date(case, timeline):
+    (h,) = timeline.hypotheses
+    for point in h.points:
+        report = evaluate(case, as_of=dt.date.fromisoformat(point.date))
+        (assessed,) = report.hypotheses
+        assert point.posterior == pytest.approx(assessed.posterior, abs=TOL), point.date
+        assert point.level == assessed.level, point.date
+
+
+def test_csv(timeline):
+    text = render_timeline_csv(timeline)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["date", "hypothesis", "posterior", "likelihood", "level"]
+    assert len(rows) == 1 + len(DATES)  # one row per date for the one hypothesis
+    date, hypothesis, posterior, likelihood, level = rows[3]
+    # .7545 is in .55 ≤ likely < .80 (ICD 203 terms, docs/semantics.md)
+    assert (date, hypothesis, likelihood, level) == ("2023-01-15", "h", "likely", "warning")
+    assert float(posterior) == pytest.approx(FIRED, abs=TOL)
+    assert [float(r[2]) for r in rows[1:]] == pytest.approx(POSTERIORS, abs=TOL)
+
+
+def test_json(timeline):
+    data = json.loads(render_timeline_json(timeline))
+    assert (data["start"], data["end"], data["step_days"]) == ("2023-01-01", "2023-01-31", 7)
+    (h,) = data["hypotheses"]
+    assert [p["date"] for p in h["points"]] == DATES
+    assert [p["posterior"] for p in h["points"]] == pytest.approx(POSTERIORS, abs=TOL)
+    assert [(c["level"], c["date"], c["observation"]) for c in h["crossings"]] == [
+        ("watch", "2023-01-01", None),
+        ("warning", "2023-01-15", "s1"),
+    ]
