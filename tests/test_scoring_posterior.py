@@ -1,4 +1,4 @@
-"""Contributions, posteriors, sensitivity, shared evidence, free variables (SPEC §7, §13).
+"""Contributions, posteriors, sensitivity, shared evidence, free variables (SPEC §7, §13); the text lines.
 
 posterior = σ(logit(prior) + ΣΔ); fired Δ = c·ln LR; possible Δ = 0 (what-if c′·ln LR);
 not fired Δ = ln(absent LR).  The expected numbers are computed below with the
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from iandw.render.text import render_text
 from worlds import entity, observation, run, source
 
 TOL = 1e-9
@@ -390,3 +391,40 @@ def test_bind_keys_the_indicator_does_not_declare_are_ignored():
     e = entry(hyp(report, "h"), "attacked")
     assert (e.status, e.vars) == ("fired", {"group": "hamas"})
     assert e.delta_log_odds == pytest.approx(0.81 * math.log(3), abs=TOL)
+
+
+def test_text_report_lines_for_a_hypothesis():
+    """The default text report, line by line, for one fired and one absent indicator.
+
+    sig fires on s-b2 (one B2 source: c = 0.7 × 0.7 = 0.49): Δ = 0.49 · ln 4 = 0.6793 → "+0.68".
+    quiet has nothing to match; absent LR 0.5: Δ = ln 0.5 = -0.6931 → "-0.69".
+    Strongest first: |−0.6931| > |0.6793|, so quiet comes before sig.
+    posterior = σ(logit .5 + 0.6793 − 0.6931) = σ(−0.0139) = 0.4965 → "50%",
+    roughly even chance (.45 ≤ p < .55), level watch (≥ .20).
+    without quiet: σ(0.6793) = 0.6636 → "66%"; without sig: σ(ln 0.5) = 1/3 → "33%".
+    """
+    report = run(
+        [
+            single("sig", "signal", lr=4, absent=0.5),
+            single("quiet", "quiet", lr=3, absent=0.5),
+            S_B2,
+            hypothesis("h", 0.5, ["sig", "quiet"]),
+        ]
+    )
+    assert hyp(report, "h").posterior == pytest.approx(sigma(0.49 * math.log(4) + math.log(0.5)), abs=TOL)
+    lines = render_text(report).splitlines()
+    assert lines[:4] == [
+        "iandw — as of 2030-01-01 — level: WATCH",
+        "read 0 entities, 1 observations, 2 indicators, 1 hypotheses",
+        "",
+        "  h   50% →  50%  roughly even chance  watch",
+    ]
+    assert lines[4:] == [
+        "",
+        "h: h",
+        "  not fired quiet () absent LR 0.5: Δ -0.69",
+        "            no observation matches 'e'",
+        "  fired     sig () c=0.49 × ln LR 4 = Δ +0.68",
+        "            e: s-b2 (2023-01-01)",
+        "  without: quiet 66%, sig 33%",
+    ]
