@@ -191,12 +191,15 @@ def test_band_join_agrees_with_enumeration(world: tuple[list[dict[str, Any]], st
 
 
 def test_the_shipped_indicators_that_are_stars() -> None:
-    """Seven of the eight shipped indicators are stars; counts and dates need enumeration."""
+    """All eight shipped indicators are stars: none has a `count` or an `as_of` window, each has
+    two or three selections of distinct observation types, and every window ties a spoke to one hub."""
     from iandw.loader import load
     from worlds import ROOT
 
     case = load([f"{ROOT}/observations"], rules=f"{ROOT}/rules").case
     shapes = {i: star_plan(compile_indicator(ind, case.registry)) for i, ind in case.indicators.items()}
+    assert len(shapes) == 8  # the files in rules/indicators
+    assert [i for i, shape in shapes.items() if shape is None] == []
     assert shapes["leadership-meeting-before-attack"] is not None
     assert shapes["leadership-meeting-before-attack"].bands == ((0, 84),)
     assert shapes["financing-through-sanctioned-exchange"] is not None
@@ -223,7 +226,9 @@ def test_definite_when_the_whole_interval_fits() -> None:
         # January: gap 2023-02-10 − 2023-01-31 = 10 .. 2023-02-10 − 2023-01-01 = 40
         observation("spoke1-0", "beta", "2023-01", ["g1"], [source("s", "B2")]),
     ]
-    for reference, fast in both_paths(documents, "2023-06-01"):
+    pairs = both_paths(documents, "2023-06-01")
+    assert len(pairs) == 3  # one group (group=g1), under each of the three pooling settings
+    for reference, fast in pairs:
         assert fast.truth == Truth.DEFINITE == reference.truth
         assert fast.confidence == pytest.approx(0.81 * 0.49)
 
