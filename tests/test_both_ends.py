@@ -124,6 +124,8 @@ def test_a_worker_dead_with_the_lock_while_this_process_waits_for_results() -> N
 def test_workers_that_live_share_the_tasks() -> None:
     """The same mechanism with no death: the workers do some of the tasks, and they are not done here."""
     with DiesHoldingTheLock(count=12, pool_size=2, task_s=0.01, here_s=0.05) as shared:
+        # the last task no one has taken starts at 11: below it, a worker has taken one
+        wait_until(lambda: shared.back.value < 11, "no worker took a task")
         results, here = run(shared)
     assert results == [index * 10 for index in range(12)]
     assert len(here) < 12, "no worker did a task"

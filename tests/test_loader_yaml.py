@@ -6,7 +6,6 @@ Positions are counted by hand in the inputs (1-based line and column).
 from __future__ import annotations
 
 import textwrap
-import time
 
 import pytest
 
@@ -353,10 +352,8 @@ BOMB = textwrap.dedent(
 )
 
 
-def test_billion_laughs_is_rejected_quickly(tmp_tree, monkeypatch):
-    started = time.perf_counter()
+def test_billion_laughs_is_rejected_at_the_node_limit(tmp_tree, monkeypatch):
     result = load_tree(tmp_tree, monkeypatch, {"obs/bomb.yaml": BOMB, "obs/fine.yaml": good("fine")})
-    assert time.perf_counter() - started < 5
     # a: 10 nodes, b: 91, c: 820, d: 7381, e: 66430; the aliases of b..e add 74718 nodes,
     # so the first *e of line 10 (after "f: &f [", 7 characters) passes 100000
     assert errors(result) == [
@@ -444,9 +441,7 @@ DEEP_20000 = [
 
 @pytest.mark.parametrize("name, text, line", DEEP_20000)
 def test_20000_deep_nesting_is_rejected_without_a_crash(tmp_tree, monkeypatch, name, text, line):
-    started = time.perf_counter()
     result = load_tree(tmp_tree, monkeypatch, {f"obs/{name}": text, "obs/fine.yaml": good("fine")})
-    assert time.perf_counter() - started < 10
     assert result.errors, "not rejected"
     for file, got_line, _, message in errors(result):
         assert (file, got_line) == (f"obs/{name}", line)

@@ -176,14 +176,26 @@ def test_indicators_evaluated_by_workers_give_the_same_report(
     alone = render(evaluate(case, as_of=as_of, workers=1), "json")
     monkeypatch.setattr(iandw.api, "PARALLEL_MIN_OBSERVATIONS", 0)
     here = os.getpid()
+    sent = count_sent(monkeypatch)
+    running: list[BothEnds[Any]] = []
+    counted = BothEnds.results
 
-    def slow_here(*args: Any) -> Any:  # so that a worker surely takes some indicators
+    def noted(self: BothEnds[Any]) -> Any:
+        running.append(self)
+        return counted(self)
+
+    monkeypatch.setattr(BothEnds, "results", noted)
+
+    def after_a_worker_took_one(*args: Any) -> Any:  # so that a worker surely takes some indicators
         if os.getpid() == here:
-            time.sleep(0.2)
+            (shared,) = running
+            deadline = time.monotonic() + 60  # a guard against a hang, not a timing assumption
+            while shared.back.value == shared.count - 1:  # the last task, until a worker takes it
+                assert time.monotonic() < deadline, "no worker took an indicator"
+                time.sleep(0.01)
         return summarize(*args)
 
-    monkeypatch.setattr(iandw.api, "summarize", slow_here)
-    sent = count_sent(monkeypatch)
+    monkeypatch.setattr(iandw.api, "summarize", after_a_worker_took_one)
     shared = render(evaluate(case, as_of=as_of, workers=workers), "json")
     assert shared == alone
     assert sent == [sent[0]] and sent[0] >= 1, "no worker sent an indicator back"
