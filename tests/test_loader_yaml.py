@@ -99,11 +99,16 @@ def test_yaml_syntax_errors_are_located(tmp_tree, monkeypatch, text, line, colum
     assert ids(result) == ["fine"]  # another file is not affected
 
 
-def test_unclosed_quote_points_at_its_start(tmp_tree, monkeypatch):
+def test_unclosed_quote_is_found_at_the_end_and_names_where_it_starts(tmp_tree, monkeypatch):
+    """The quote opened on line 3 (`summary: "` is 10 characters: column 10) runs to the end of
+    the text; the end is placed just past the last character, line 4 `type: meeting` (13
+    characters): column 14; the message names where the quoted scalar starts."""
     text = 'kind: observation\nid: a\nsummary: "abc\ntype: meeting\n'
     result = load_tree(tmp_tree, monkeypatch, {"obs/q.yaml": text})
     (diagnostic,) = result.errors
-    assert (diagnostic.line, diagnostic.column) == (3, 10) or "line 3" in diagnostic.message
+    assert (diagnostic.file, diagnostic.line, diagnostic.column) == ("obs/q.yaml", 4, 14)
+    assert diagnostic.message.startswith("YAML syntax error: found unexpected end of stream")
+    assert "quoted scalar that starts at line 3, column 10" in diagnostic.message
 
 
 def test_documents_before_a_syntax_error_are_kept(tmp_tree, monkeypatch):
