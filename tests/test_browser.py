@@ -60,10 +60,11 @@ def chromium(tmp_path: Path, page: Path, *args: str) -> str:
 
 
 def report(tmp_path: Path, *paths: str) -> Path:
-    os.chdir(ROOT)
     out = tmp_path / "report.html"
     args = ["evaluate", *paths, "--rules", str(ROOT / "rules"), "--as-of", AS_OF, "--format", "html", "-o"]
-    result = CliRunner().invoke(main, [*args, str(out)])
+    with pytest.MonkeyPatch.context() as patch:  # no paths: the shipped observations, from the root
+        patch.chdir(ROOT)
+        result = CliRunner().invoke(main, [*args, str(out)])
     assert result.exit_code == 0, result.output
     return out
 

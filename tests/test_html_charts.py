@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -36,8 +35,8 @@ def day(iso: str) -> float:
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    os.chdir(ROOT)
-    return evaluate(load(["observations"], rules="rules").case, as_of=dt.date(2024, 1, 1))
+    case = load([str(ROOT / "observations")], rules=str(ROOT / "rules")).case
+    return evaluate(case, as_of=dt.date(2024, 1, 1))
 
 
 def svg_texts(svg: bytes) -> list[str]:

@@ -57,8 +57,9 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def seed() -> LoadResult:
-    os.chdir(ROOT)
-    return load(["observations"], rules="rules")
+    with pytest.MonkeyPatch.context() as patch:  # the file names as the command line gives them
+        patch.chdir(ROOT)
+        return load(["observations"], rules="rules")
 
 
 @pytest.fixture(scope="module")
@@ -258,9 +259,11 @@ def test_only_absolute_http_urls_become_links(url: str | None, href: str | None)
     assert safe_href(url) == href
 
 
-def test_same_inputs_give_the_same_bytes_across_processes(tmp_path: Path) -> None:
+def test_same_inputs_give_the_same_bytes_across_processes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     args = ["evaluate", "--as-of", AS_OF, "--format", "html", "-o"]
-    os.chdir(ROOT)
+    monkeypatch.chdir(ROOT)
     here = CliRunner().invoke(main, [*args, str(tmp_path / "here.html")])
     assert here.exit_code == 0, here.output
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -268,8 +271,8 @@ def test_same_inputs_give_the_same_bytes_across_processes(tmp_path: Path) -> Non
     assert (tmp_path / "here.html").read_bytes() == (tmp_path / "there.html").read_bytes()
 
 
-def test_timeline_html_adds_the_posterior_over_time(tmp_path: Path) -> None:
-    os.chdir(ROOT)
+def test_timeline_html_adds_the_posterior_over_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(ROOT)
     out = tmp_path / "timeline.html"
     args = ["timeline", "--from", "2023-01-01", "--to", "2023-12-31", "--step", "4w", "--format", "html"]
     result = CliRunner().invoke(main, [*args, "-o", str(out)])
@@ -283,8 +286,8 @@ def test_timeline_html_adds_the_posterior_over_time(tmp_path: Path) -> None:
     assert "Levels: none < 20% ≤ watch < 55% ≤ warning < 80% ≤ alert." in text  # the case's own thresholds
 
 
-def test_timeline_images(tmp_path: Path) -> None:
-    os.chdir(ROOT)
+def test_timeline_images(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(ROOT)
     args = ["timeline", "--from", "2023-06-01", "--to", "2023-11-30", "--step", "4w"]
     svg = CliRunner().invoke(main, [*args, "--format", "svg"])
     assert svg.exit_code == 0 and "<svg" in svg.output and "russia-supported-hamas" in svg.output
@@ -309,7 +312,7 @@ MISSING_MATPLOTLIB = "html, png and svg output need matplotlib: pip install 'ian
 def test_without_matplotlib_the_user_is_told_what_to_install(
     monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
-    os.chdir(ROOT)
+    monkeypatch.chdir(ROOT)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
@@ -342,9 +345,9 @@ def test_an_empty_case_still_renders() -> None:
     assert "No hypotheses: the level is <strong>none</strong>." in html and "<svg" not in html
 
 
-def test_evaluate_html_states_the_cases_own_levels(tmp_path: Path) -> None:
+def test_evaluate_html_states_the_cases_own_levels(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A `kind: scoring` that moves the levels moves them on the page too."""
-    os.chdir(ROOT)
+    monkeypatch.chdir(ROOT)
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     (rules / "scoring.yaml").write_text("kind: scoring\nlevels: {watch: 0.3, warning: 0.6, alert: 0.9}\n")
@@ -356,9 +359,9 @@ def test_evaluate_html_states_the_cases_own_levels(tmp_path: Path) -> None:
     assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
 
 
-def test_the_api_page_is_the_command_lines_page(tmp_path: Path) -> None:
+def test_the_api_page_is_the_command_lines_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """`render(report, "html", tables=…)` gives the bytes of `iandw evaluate --format html`."""
-    os.chdir(ROOT)
+    monkeypatch.chdir(ROOT)
     rules, observations = tmp_path / "rules", tmp_path / "observations"
     shutil.copytree(ROOT / "rules", rules)
     shutil.copytree(ROOT / "observations", observations)
