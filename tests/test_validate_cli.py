@@ -601,7 +601,14 @@ def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypa
     rules = LINT_RULES.replace("indicators: [meeting-before-attack]\n", "")
     root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})
     result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
     assert "moves no posterior" not in result.stderr
+    # Of test_validate_lint_warnings' four warnings only the orphan indicator's is gone:
+    # 3 entities (russia, hamas, tass), 1 hypothesis, 2 indicators, 2 observations, 3 warnings.
+    assert len(parse_diagnostics(result.stderr)) == 3, result.stderr
+    assert result.stdout == (
+        "read 3 entities, 1 hypothesis, 2 indicators, 2 observations: 0 errors, 3 warnings\n"
+    )
 
 
 # --- 7. schemas ------------------------------------------------------------------
