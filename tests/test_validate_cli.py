@@ -709,6 +709,30 @@ def test_the_shipped_rules_validate_against_the_rules_schema():
     assert checked > 0
 
 
+def test_the_shipped_observations_validate_against_the_observations_schema():
+    validator = jsonschema.Draft202012Validator(schema_of("observations"))
+    observations = os.path.join(ROOT, "observations")
+    if not os.path.isdir(observations):
+        pytest.skip("no shipped observations/")
+    checked = 0
+    for directory, _, names in os.walk(observations):
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml")):
+                with open(os.path.join(directory, name), encoding="utf-8") as stream:
+                    for document in yaml.safe_load_all(stream):
+                        if document is None:
+                            continue
+                        plain = json.loads(json.dumps(document, default=str))
+                        errors = [e.message for e in validator.iter_errors(plain)]
+                        ids = [d.get("id") for d in plain] if isinstance(plain, list) else plain.get("id")
+                        assert errors == [], (name, ids, errors[:1])
+                        checked += 1
+                        # the schema is not vacuous: the same document with a misspelt key fails
+                        first = plain[0] if isinstance(plain, list) else plain
+                        assert list(validator.iter_errors(dict(first, sourcse=[]))) != [], (name, first)
+    assert checked > 0
+
+
 def test_observation_schema_accepts_a_kindless_observation():
     validator = jsonschema.Draft202012Validator(schema_of("observations"))
     assert list(validator.iter_errors({"id": "a", "type": "meeting", "date": "2023"})) == []
