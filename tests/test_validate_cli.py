@@ -841,6 +841,36 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
     assert "--max-depth" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # a month is an interval of days, not the one day a report is as of
+        (
+            ["evaluate", "--as-of", "2023-10"],
+            "Invalid value for --as-of: '2023-10' is not a single day (write YYYY-MM-DD)",
+        ),
+        (
+            ["timeline", "--from", "2023-10-01", "--to", "2023-09-01"],
+            "Invalid value for --to: 2023-09-01 is before --from 2023-10-01",
+        ),
+        (
+            ["timeline", "--from", "2023-09-01", "--step", "2x"],
+            "Invalid value for --step: '2x': write days as '7d' or weeks as '1w'",
+        ),
+        (
+            ["evaluate", "--max-matches", "0"],
+            "Invalid value for '--max-matches': 0 is not in the range x>=1.",
+        ),
+    ],
+)
+def test_bad_command_line_values_exit_2_naming_the_option(tmp_tree, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_tree(CLEAN_TREE))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
 def test_limit_options_are_applied(tmp_tree, monkeypatch):
     root = tmp_tree(CLEAN_TREE)
     result = validate(root, monkeypatch, "observations", "--rules", "rules", "--max-depth", "2")
