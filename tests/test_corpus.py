@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import re
 import resource
@@ -463,23 +464,24 @@ def test_case(case: Case, tmp_path: Path) -> None:
 
 # --- validate --format json and evaluate agree with the text diagnostics -----------------------
 
-JSON_CASES = [
-    case
-    for case in CASES
-    if case.name
-    in {
-        "yaml-bad-indentation",
-        "unknown-key",
-        "member-of-cycle",
-        "jsonl-one-bad-line",
-        "non-utf8-bytes",
-        "empty-file",
-        "utf8-bom",
-        "limit-max-alias-nodes",
-        "symlink-loop",
-        "huge-jsonl-record-100mb",
-    }
-]
+JSON_CASE_NAMES = {
+    "yaml-bad-indentation",
+    "unknown-key",
+    "member-of-cycle",
+    "jsonl-one-bad-line",
+    "non-utf8-bytes",
+    "empty-file",
+    "utf8-bom",
+    "limit-max-alias-nodes",
+    "symlink-loop",
+    "huge-jsonl-record-100mb",
+}
+JSON_CASES = [case for case in CASES if case.name in JSON_CASE_NAMES]
+
+
+def test_every_json_case_named_exists() -> None:
+    """A renamed or removed case would otherwise drop out of the JSON comparison silently."""
+    assert sorted(case.name for case in JSON_CASES) == sorted(JSON_CASE_NAMES)
 
 
 @pytest.mark.parametrize("case", case_params(JSON_CASES))
@@ -539,10 +541,20 @@ def test_world_is_valid_and_scores(tmp_path: Path) -> None:
     tested = run_iandw(["test"], tmp_path / "world")
     assert_sane(tested)
     assert tested.returncode == 0, tested.describe()
+    assert (tested.stdout, tested.stderr) == ("1 passed, 0 failed\n", "")  # the rules' one test
     evaluated = run_iandw(["evaluate", "--as-of", AS_OF, "--format", "json"], tmp_path / "world")
     assert_sane(evaluated)
     assert evaluated.returncode == 0, evaluated.describe()
-    json.loads(evaluated.stdout)
+    (scored,) = json.loads(evaluated.stdout)["hypotheses"]
+    # By hand (docs/language.md's default scoring): zenda-meeting B2 = .7 × .7 = .49 and
+    # strelsau-attack A1 = .9 × .9 = .81, one source each; the meeting is 36 days before the
+    # attack, inside 12w (0..84 days), so the indicator fires with c = .49 × .81 = .3969.
+    # logit(0.2) + c·ln 3 = ln(1/4) + .3969 ln 3 ≈ −0.9503 → posterior ≈ 0.2788: watch (≥ 0.20).
+    log_odds = math.log(0.2 / 0.8) + 0.49 * 0.81 * math.log(3)
+    assert scored["id"] == "ruritania-supported-red-hand"
+    assert scored["posterior"] == pytest.approx(1 / (1 + math.exp(-log_odds)), abs=1e-9)
+    assert scored["posterior"] == pytest.approx(0.2788, abs=5e-5)
+    assert scored["level"] == "watch"
 
 
 # --- cost of valid input ------------------------------------------------------------------------

@@ -246,3 +246,6 @@ def test_transliteration_marks_are_ignored_like_punctuation(tmp_tree, monkeypatc
     )
     result = load_tree(tmp_tree, monkeypatch, observations, entities)
     assert result.errors == []
+    # "Ṣāliḥ al-ʿĀrūrī" and the alias "Salih al-Aruri" both normalize to "salihalaruri"
+    (record,) = result.case.observations
+    assert [ref.entity for ref in record.refs] == ["saleh-al-arouri"]

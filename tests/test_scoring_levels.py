@@ -186,6 +186,8 @@ def test_a_fired_indicator_can_cross_a_level():
     hypothesis = {"kind": "hypothesis", "id": "h", "statement": "s", "prior": 0.5, "indicators": ["loud"]}
     signal = observation("s1", "signal", "2023-01-01", [], [source("s", "A1")])
     (h,) = run([loud, signal, hypothesis]).hypotheses
-    expected = 1 / (1 + math.exp(-0.81 * math.log(4)))  # 4**0.81 / (1 + 4**0.81) ≈ 0.7537
+    # 4**0.81 = e^(0.81 × 1.3863) = e^1.1229 ≈ 3.0738, so 3.0738 / 4.0738 ≈ 0.7545
+    expected = 1 / (1 + math.exp(-0.81 * math.log(4)))
     assert h.posterior == pytest.approx(expected, abs=1e-9)
+    assert h.posterior == pytest.approx(0.7545, abs=5e-5)
     assert (h.likelihood, h.level) == ("likely", "warning")

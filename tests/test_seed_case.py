@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from iandw.api import evaluate
@@ -48,11 +49,24 @@ def test_validate_reports_no_errors_and_no_warnings() -> None:
     assert result.diagnostics == []
 
 
+def shipped_rule_test_count() -> int:
+    """The tests written under `tests:` in the shipped rules, counted from the YAML itself."""
+    count = 0
+    for path in sorted(Path(ROOT, "rules").rglob("*.yaml")):
+        with open(path, encoding="utf-8") as stream:
+            for document in yaml.safe_load_all(stream):
+                if isinstance(document, dict):
+                    count += len(document.get("tests") or [])
+    return count
+
+
 def test_the_rule_tests_pass(monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
+    n = shipped_rule_test_count()
+    assert n > 0
     outcome = CliRunner().invoke(main, ["test"])
     assert outcome.exit_code == 0, outcome.output
-    assert outcome.output.strip().endswith("0 failed")
+    assert outcome.output == f"{n} passed, 0 failed\n"
 
 
 def test_iran_met_hamas_leadership_five_weeks_before_the_attack(report: Report) -> None:
@@ -130,6 +144,68 @@ def test_every_posterior_follows_from_its_trace(report: Report) -> None:
         assert h.sensitivity, h.id
 
 
+# The hand-worked results of docs/seed-case.md ("Expected hypothesis results" and
+# "Other as_of dates"), to the four decimals the document gives.
+HAND_WORKED = {
+    "2024-01-01": {
+        "iran-supported-hamas": (0.8595, "alert"),
+        "russia-supported-hamas": (0.2448, "watch"),
+        "russia-diplomacy-only": (0.7543, "warning"),
+    },
+    "2023-10-06": {
+        "iran-supported-hamas": (0.7920, "warning"),
+        "russia-supported-hamas": (0.1898, "none"),
+        "russia-diplomacy-only": (0.7674, "warning"),
+    },
+}
+
+
+@pytest.mark.parametrize("as_of", sorted(HAND_WORKED))
+def test_each_hypothesis_has_the_hand_worked_posterior_and_level(as_of: str) -> None:
+    loaded = load([os.path.join(ROOT, "observations")], rules=os.path.join(ROOT, "rules"))
+    assert loaded.ok, [d.format() for d in loaded.errors]
+    result = evaluate(loaded.case, as_of=dt.date.fromisoformat(as_of))
+    got = {h.id: (h.posterior, h.level) for h in result.hypotheses}
+    assert set(got) == set(HAND_WORKED[as_of])
+    for hypothesis_id, (posterior, level) in HAND_WORKED[as_of].items():
+        assert got[hypothesis_id][0] == pytest.approx(posterior, abs=5e-5), hypothesis_id
+        assert got[hypothesis_id][1] == level, hypothesis_id
+
+
+# The attack's confidence, 1 − (1 − .45)(1 − .63) = 0.7965 (two sources), enters every
+# attack-anchored indicator; docs/seed-case.md, "Expected indicator results (as_of 2024-01-01)".
+OCT7 = 1 - (1 - 0.45) * (1 - 0.63)
+HAND_WORKED_CONFIDENCE = [
+    # (hypothesis, indicator, status, confidence: derivation ≈ the document's four decimals)
+    ("iran-supported-hamas", "leadership-meeting-before-attack", "fired", 0.49 * OCT7),  # 0.3903
+    ("iran-supported-hamas", "sponsor-defence-meeting-before-attack", "fired", 0.35 * OCT7),  # 0.2788
+    ("iran-supported-hamas", "designated-leader-received", "fired", 0.63 * 0.49),  # 0.3087
+    ("iran-supported-hamas", "post-attack-trilateral-meeting", "fired", OCT7 * 0.49),  # 0.3903
+    ("russia-supported-hamas", "leadership-meeting-before-attack", "not-fired", 0.0),
+    ("russia-supported-hamas", "state-origin-weapons-displayed", "fired", 0.35 * OCT7),  # 0.2788
+    (
+        "russia-supported-hamas",
+        "financing-through-sanctioned-exchange",
+        "fired",
+        0.25 * 0.81 * OCT7,
+    ),  # 0.1613
+    ("russia-supported-hamas", "sponsor-defence-meeting-before-attack", "fired", 0.35 * OCT7),  # 0.2788
+    ("russia-supported-hamas", "battlefield-weapons-to-sponsor", "fired", 0.35 * OCT7),  # 0.2788
+    ("russia-supported-hamas", "pmc-training", "possible", 0.09 * OCT7),  # c′ 0.0717
+    ("russia-supported-hamas", "designated-leader-received", "fired", 0.63 * 0.35),  # 0.2205
+    ("russia-supported-hamas", "post-attack-trilateral-meeting", "fired", OCT7 * 0.49),  # 0.3903
+]
+
+
+@pytest.mark.parametrize(("hypothesis_id", "indicator_id", "status", "confidence"), HAND_WORKED_CONFIDENCE)
+def test_each_indicator_has_the_hand_worked_status_and_confidence(
+    report: Report, hypothesis_id: str, indicator_id: str, status: str, confidence: float
+) -> None:
+    item = indicator(report, hypothesis_id, indicator_id)
+    assert item.status == status
+    assert item.confidence == pytest.approx(confidence, abs=5e-5)
+
+
 def test_iran_support_is_more_likely_than_russian_support(report: Report) -> None:
     iran = hypothesis(report, "iran-supported-hamas")
     russia = hypothesis(report, "russia-supported-hamas")
@@ -152,7 +228,10 @@ def test_evaluate_reports_progress_per_indicator_then_the_report(report: Report)
     ("args", "code"),
     [
         (["evaluate", "--as-of", "2024-01-01", "--format", "json"], 0),
-        (["evaluate", "--as-of", "2024-01-01", "--fail-on", "watch"], 1),  # the case reaches WARNING
+        (["evaluate", "--as-of", "2024-01-01", "--fail-on", "watch"], 1),  # the case reaches ALERT
+        # As of 2023-10-06 the case is at WARNING (docs/seed-case.md: 0.7920 and 0.7674, no alert):
+        (["evaluate", "--as-of", "2023-10-06", "--fail-on", "warning"], 1),  # the level equals the threshold
+        (["evaluate", "--as-of", "2023-10-06", "--fail-on", "alert"], 0),  # below the threshold
         (["validate"], 0),
         (["test"], 0),
     ],

@@ -601,7 +601,14 @@ def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypa
     rules = LINT_RULES.replace("indicators: [meeting-before-attack]\n", "")
     root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})
     result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
     assert "moves no posterior" not in result.stderr
+    # Of test_validate_lint_warnings' four warnings only the orphan indicator's is gone:
+    # 3 entities (russia, hamas, tass), 1 hypothesis, 2 indicators, 2 observations, 3 warnings.
+    assert len(parse_diagnostics(result.stderr)) == 3, result.stderr
+    assert result.stdout == (
+        "read 3 entities, 1 hypothesis, 2 indicators, 2 observations: 0 errors, 3 warnings\n"
+    )
 
 
 # --- 7. schemas ------------------------------------------------------------------
@@ -699,6 +706,30 @@ def test_the_shipped_rules_validate_against_the_rules_schema():
                         errors = [e.message for e in validator.iter_errors(plain)]
                         assert errors == [], (name, document.get("id"), errors[:1])
                         checked += 1
+    assert checked > 0
+
+
+def test_the_shipped_observations_validate_against_the_observations_schema():
+    validator = jsonschema.Draft202012Validator(schema_of("observations"))
+    observations = os.path.join(ROOT, "observations")
+    if not os.path.isdir(observations):
+        pytest.skip("no shipped observations/")
+    checked = 0
+    for directory, _, names in os.walk(observations):
+        for name in sorted(names):
+            if name.endswith((".yaml", ".yml")):
+                with open(os.path.join(directory, name), encoding="utf-8") as stream:
+                    for document in yaml.safe_load_all(stream):
+                        if document is None:
+                            continue
+                        plain = json.loads(json.dumps(document, default=str))
+                        errors = [e.message for e in validator.iter_errors(plain)]
+                        ids = [d.get("id") for d in plain] if isinstance(plain, list) else plain.get("id")
+                        assert errors == [], (name, ids, errors[:1])
+                        checked += 1
+                        # the schema is not vacuous: the same document with a misspelt key fails
+                        first = plain[0] if isinstance(plain, list) else plain
+                        assert list(validator.iter_errors(dict(first, sourcse=[]))) != [], (name, first)
     assert checked > 0
 
 
@@ -808,6 +839,36 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
     result = validate(root, monkeypatch, "--max-depth", "0")
     assert result.exit_code == 2
     assert "--max-depth" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # a month is an interval of days, not the one day a report is as of
+        (
+            ["evaluate", "--as-of", "2023-10"],
+            "Invalid value for --as-of: '2023-10' is not a single day (write YYYY-MM-DD)",
+        ),
+        (
+            ["timeline", "--from", "2023-10-01", "--to", "2023-09-01"],
+            "Invalid value for --to: 2023-09-01 is before --from 2023-10-01",
+        ),
+        (
+            ["timeline", "--from", "2023-09-01", "--step", "2x"],
+            "Invalid value for --step: '2x': write days as '7d' or weeks as '1w'",
+        ),
+        (
+            ["evaluate", "--max-matches", "0"],
+            "Invalid value for '--max-matches': 0 is not in the range x>=1.",
+        ),
+    ],
+)
+def test_bad_command_line_values_exit_2_naming_the_option(tmp_tree, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_tree(CLEAN_TREE))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
 
 
 def test_limit_options_are_applied(tmp_tree, monkeypatch):

@@ -1,0 +1,79 @@
+"""The top-level API: `import iandw` names what its docstring promises, lazily."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+
+import pytest
+
+import iandw
+from worlds import ROOT
+
+# Where each public name is defined (iandw's docstring: load, evaluate, render, LoadResult, Report ...).
+HOMES = {
+    "Limits": "iandw.loader",
+    "LoadResult": "iandw.loader",
+    "Report": "iandw.model.report",
+    "evaluate": "iandw.api",
+    "load": "iandw.loader",
+    "load_documents": "iandw.loader",
+    "render": "iandw.render",
+}
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    assert sorted(iandw.__all__) == sorted(HOMES)
+
+
+@pytest.mark.parametrize("name", sorted(HOMES))
+def test_each_public_name_is_the_object_of_its_module(name: str) -> None:
+    assert getattr(iandw, name) is getattr(importlib.import_module(HOMES[name]), name)
+
+
+def test_the_documented_entry_points_are_the_real_ones() -> None:
+    from iandw.api import evaluate
+    from iandw.loader import load
+    from iandw.render import render
+
+    assert iandw.load is load
+    assert iandw.evaluate is evaluate
+    assert iandw.render is render
+    assert callable(iandw.load_documents)
+    assert isinstance(iandw.Report, type) and isinstance(iandw.LoadResult, type)
+
+
+def test_from_iandw_import_star_gives_every_public_name() -> None:
+    namespace: dict[str, object] = {}
+    exec("from iandw import *", namespace)
+    assert set(HOMES) <= set(namespace)
+
+
+@pytest.mark.parametrize("name", ["no_such_name", "loader_", "Load"])
+def test_an_unknown_attribute_raises_attribute_error(name: str) -> None:
+    with pytest.raises(AttributeError, match=f"module 'iandw' has no attribute '{name}'"):
+        getattr(iandw, name)
+    assert not hasattr(iandw, name)
+
+
+def test_importing_the_render_package_does_not_shadow_the_render_function() -> None:
+    """`import iandw.render.text` binds the submodule's name on iandw; `iandw.render` stays the function."""
+    import iandw.render.text
+    from iandw.render import render
+
+    assert iandw.render is render
+    assert iandw.render is render  # a second look finds the same function
+
+
+def test_the_docstring_example_renders_twice() -> None:
+    """The module docstring calls iandw.render twice: text, then html with the case's tables."""
+    result = iandw.load([os.path.join(ROOT, "observations")], rules=os.path.join(ROOT, "rules"))
+    assert result.ok
+    report = iandw.evaluate(result.case, as_of=dt.date(2023, 10, 6))
+    assert isinstance(report, iandw.Report)
+    text = iandw.render(report, "text")
+    page = iandw.render(report, "html", tables=result.case.tables)
+    # docs/seed-case.md: as of 2023-10-06 the highest level is warning (0.7920, 0.7674)
+    assert text.startswith("iandw — as of 2023-10-06 — level: WARNING\n")
+    assert page.startswith("<!DOCTYPE html>")
