@@ -114,7 +114,8 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
     from iandw.diagnostics import Diagnostic
     from iandw.limits import DEFAULT_LIMITS
     from iandw.loader.files import find_files
-    from iandw.loader.json_reader import PlainLine
+    from iandw.loader.json_reader import JsonlLine
+    from iandw.loader.observations import ObservationInput
     from iandw.loader.read import read_file
 
     files, problems = find_files(list(paths))
@@ -125,8 +126,9 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
                 if item.severity == "error":
                     problems.append(item)
                 continue
-            if isinstance(item, PlainLine):  # reduced on the way: its whole document is wanted here
-                item = item.line.raw()
+            if isinstance(item, ObservationInput):  # reduced on the way: its whole document is wanted here
+                assert isinstance(item.where, JsonlLine)  # only a JSONL line is reduced while read
+                item = item.where.raw()
             data = dict(item.data)
             if "kind" not in data and item.default_kind:
                 data["kind"] = item.default_kind

@@ -19,9 +19,8 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import Broken, Loaded, build_case
-from iandw.loader.fast import PlainFields
 from iandw.loader.files import InputFile, find_files
-from iandw.loader.json_reader import JsonlLine, PlainLine
+from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
 from iandw.loader.read import read_file
@@ -103,9 +102,9 @@ def load(
         return collector.finish(lints)
 
 
-def _line_of(item: RawDocument | Diagnostic | PlainLine) -> JsonlLine | None:
-    if isinstance(item, PlainLine):
-        return item.line
+def _line_of(item: RawDocument | Diagnostic | ObservationInput) -> JsonlLine | None:
+    if isinstance(item, ObservationInput):  # typed on the fast path, from a JSONL line
+        return item.where if isinstance(item.where, JsonlLine) else None
     return item.origin if isinstance(item, RawDocument) else None
 
 
@@ -140,12 +139,12 @@ class _Collector:
         self.loaded: list[Loaded | ObservationInput] = []
         self.broken = Broken()
 
-    def add(self, item: RawDocument | Diagnostic | PlainLine) -> None:
+    def add(self, item: RawDocument | Diagnostic | ObservationInput) -> None:
+        if isinstance(item, ObservationInput):  # a plain JSONL line, already typed and reduced
+            self.loaded.append(item)
+            return
         if isinstance(item, Diagnostic):
             self.diagnostics.append(item)
-            return
-        if isinstance(item, PlainLine):
-            self._add_plain(item.fields, item.line)
             return
         line = item.origin  # a JSONL line: keep where it is, not what it says
         document, problems = type_document(item)
@@ -159,9 +158,6 @@ class _Collector:
                 self.loaded.append(ObservationInput.of(document, line, line))
         else:
             self.loaded.append(Loaded(document, item))
-
-    def _add_plain(self, fields: PlainFields, line: JsonlLine) -> None:
-        self.loaded.append(ObservationInput(*fields, line, line))
 
     def finish(self, lints: bool) -> LoadResult:
         case, problems, unique, unsourced = build_case(self.loaded, self.broken)

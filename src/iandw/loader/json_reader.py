@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 import jiter
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
-from iandw.loader.fast import PlainFields, plain_line
+from iandw.loader.fast import plain_line
+from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import BOM, decode_utf8
 from iandw.loader.typed import type_document
@@ -180,13 +181,6 @@ class JsonlLine:
         return document
 
 
-class PlainLine(NamedTuple):
-    """A plain observation typed by the fast path: its fields, and where its line is."""
-
-    fields: PlainFields
-    line: JsonlLine
-
-
 def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> RawDocument:
     return RawDocument(
         value,
@@ -200,7 +194,7 @@ def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> R
 
 def documents_from_jsonl(
     stream: BinaryIO, file: str, real: str, limits: Limits
-) -> Iterator[RawDocument | Diagnostic | PlainLine]:
+) -> Iterator[RawDocument | Diagnostic | ObservationInput]:
     """One observation per line; bad lines are reported and the rest kept."""
     _, found = yield from jsonl_range(stream, file, real, limits)
     if not found:
@@ -215,7 +209,7 @@ def jsonl_range(
     start: int = 0,
     end: int | None = None,
     base: int = 0,
-) -> Generator[RawDocument | Diagnostic | PlainLine, None, tuple[int, bool]]:
+) -> Generator[RawDocument | Diagnostic | ObservationInput, None, tuple[int, bool]]:
     """The items of the lines from byte `start` to `end`, numbered after line `base`.
 
     Returns how many lines there were, and whether any held something (a
@@ -229,7 +223,7 @@ def jsonl_range(
     return number, found
 
 
-def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic | PlainLine]:
+def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic | ObservationInput]:
     """The plain observation or the document on one JSONL line, or its problems; nothing for a blank line.
 
     `raw` is None for a line longer than the limit (see `bounded_lines`).
@@ -246,7 +240,7 @@ def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | D
     raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next
     fields = plain_line(raw, limits.max_depth)
     if fields is not None:
-        return [PlainLine(fields, line)]
+        return [ObservationInput(*fields, line, line)]
     value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
     if diagnostics:
         return list(diagnostics)

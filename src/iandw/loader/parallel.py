@@ -27,8 +27,9 @@ from typing import Any, BinaryIO
 from iandw.both_ends import BothEnds, available_cores
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
-from iandw.loader.fast import plain_line
-from iandw.loader.json_reader import JsonlLine, PlainLine, bounded_lines, jsonl_line_items, jsonl_range
+from iandw.loader.fast import PlainFields, plain_line
+from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items, jsonl_range
+from iandw.loader.observations import ObservationInput
 from iandw.loader.source import RawDocument
 
 CHUNK_MIN_BYTES = 4 * MiB  # about half a second of reading: smaller ranges would not pay for their messages
@@ -106,7 +107,7 @@ def read_chunk(real: str, start: int, end: int, limits: Limits) -> Chunk:
 
 def read_jsonl_in_parts(
     stream: BinaryIO, real: str, file: str, ranges: list[tuple[int, int]], pool_size: int, limits: Limits
-) -> Iterator[RawDocument | Diagnostic | PlainLine]:
+) -> Iterator[RawDocument | Diagnostic | ObservationInput]:
     """What `documents_from_jsonl` yields for the whole file, with plain observations typed by workers.
 
     `stream` is the open file: the ranges no worker read and the lines a
@@ -126,7 +127,8 @@ def read_jsonl_in_parts(
             for entry in chunk.entries:
                 line = JsonlLine(real, file, base + entry[0], entry[1], limits)
                 if len(entry) > 2:
-                    yield PlainLine(entry[2:], line)  # the fields in order: no need to name them
+                    fields: PlainFields = entry[2:]  # in their order: no need to name them
+                    yield ObservationInput(*fields, line, line)
                 else:
                     yield from jsonl_line_items(line.read_from(stream), line)
             found = found or bool(chunk.entries)

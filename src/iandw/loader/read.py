@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
 from iandw.loader.files import InputFile
-from iandw.loader.json_reader import PlainLine, documents_from_json, documents_from_jsonl
+from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
+from iandw.loader.observations import ObservationInput
 from iandw.loader.parallel import chunk_bounds, read_jsonl_in_parts, split_for
 from iandw.loader.source import RawDocument
 from iandw.loader.text import BOM, decode_utf8
@@ -17,7 +18,7 @@ from iandw.loader.yaml_reader import documents_from_yaml
 
 def read_file(
     file: InputFile, limits: Limits, workers: int | None = None
-) -> Iterator[RawDocument | Diagnostic | PlainLine]:
+) -> Iterator[RawDocument | Diagnostic | ObservationInput]:
     """Every document of the file, in file order, and every problem found.
 
     A JSONL file's problems come among its lines, where they occur; a YAML or
