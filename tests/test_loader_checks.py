@@ -407,9 +407,9 @@ def test_at_least_with_a_number_needs_no_scale(tmp_tree, monkeypatch):
 def test_repeated_scale_value_is_located(tmp_tree, monkeypatch):
     rules = "kind: scale\nid: level\nvalues: [low, high, low]\n"
     result = load_rules(tmp_tree, monkeypatch, rules)
-    # at the list, as for an empty one below: "values: " is 8 characters, so '[' is column 9
+    # at the repetition: "values: [low, high, " is 20 characters, so the second 'low' is column 21
     assert errors(result) == [
-        ("rules/rules.yaml", 3, 9, "values: the values of a scale must be distinct; repeated: low")
+        ("rules/rules.yaml", 3, 21, "scale value 'low' is repeated: the values of a scale must be distinct")
     ]
 
 

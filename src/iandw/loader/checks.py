@@ -127,7 +127,8 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
     scales: dict[str, tuple[str, ...]] = {}
     for item in unique.get("scale", []):
         assert isinstance(item.document, Scale)
-        scales[item.document.id] = tuple(item.document.values)
+        diagnostics += _repeated_scale_values(item)
+        scales[item.document.id] = tuple(dict.fromkeys(item.document.values))
     diagnostics += _check_scaled_attributes(entities, scales)
 
     resolver = _Resolver(registry, diagnostics, broken)
@@ -163,6 +164,22 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
     return Checked(case, diagnostics, unique, unsourced)
+
+
+def _repeated_scale_values(item: Loaded) -> list[Diagnostic]:
+    """A scale's values are distinct: each one given again is an error where it is repeated."""
+    assert isinstance(item.document, Scale)
+    seen: set[str] = set()
+    found = []
+    for index, value in enumerate(item.document.values):
+        if value in seen:
+            found.append(
+                item.span("values", index).error(
+                    f"scale value {value!r} is repeated: the values of a scale must be distinct"
+                )
+            )
+        seen.add(value)
+    return found
 
 
 def _unique_by_kind(

@@ -25,7 +25,6 @@ from pydantic import (
     StringConstraints,
     Tag,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -397,19 +396,7 @@ class Scale(Strict):
     kind: Literal["scale"]
     id: Id
     description: str | None = None
-    values: Annotated[list[Word], Field(min_length=1)]
-
-    @field_validator("values")
-    @classmethod
-    def _distinct_values(cls, values: list[str]) -> list[str]:
-        repeated = sorted({value for value in values if values.count(value) > 1})
-        if repeated:
-            raise PydanticCustomError(
-                "scale",
-                "the values of a scale must be distinct; repeated: {repeated}",
-                {"repeated": ", ".join(repeated)},
-            )
-        return values
+    values: Annotated[list[Word], Field(min_length=1)]  # distinct: checked where located (loader.checks)
 
 
 class Levels(Strict):
