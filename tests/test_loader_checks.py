@@ -459,3 +459,11 @@ def test_in_memory_documents_that_are_not_mappings_are_reported_and_the_rest_kep
     assert "got a list" in result.diagnostics[0].message
     assert "got the number 3" in result.diagnostics[1].message
     assert result.counts() == {"entity": 1}
+
+
+def test_a_key_holding_a_newline_is_named_escaped(tmp_tree, monkeypatch):
+    # found by tests/test_fuzz_loader.py: the key is the field's name in the message
+    result = load_rules(tmp_tree, monkeypatch, 'kind: scoring\nreliability: {"\\n": entity}\n')
+    messages = [d.message for d in result.errors]
+    assert "\\n: expected a number, got the string 'entity'" in messages
+    assert not any("\n" in message for message in messages)

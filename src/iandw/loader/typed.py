@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from iandw.diagnostics import Diagnostic, did_you_mean, quoted_list
+from iandw.diagnostics import Diagnostic, did_you_mean, one_line, quoted_list
 from iandw.loader.source import RawDocument
 from iandw.model.documents import (
     DOCUMENT_KINDS,
@@ -105,9 +105,10 @@ def errors_to_diagnostics(exc: ValidationError, model: type[BaseModel], raw: Raw
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
+    """The key a problem is under; a user's key may hold a newline, shown escaped."""
     for part in reversed(loc):
         if isinstance(part, str) and not part.startswith("@"):
-            return part
+            return one_line(part)
     return "value"
 
 
