@@ -1,8 +1,19 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the property tests' profile.
+
+Locally, property tests draw new examples on every run, so they keep
+exploring. CI sets HYPOTHESIS_PROFILE=ci: the same examples every run, so
+that a red CI is a reproducible failure, not a draw.
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
