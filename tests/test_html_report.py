@@ -164,15 +164,21 @@ def test_untrusted_text_is_shown_as_text_never_as_markup(report: Report) -> None
 CONTROL = "a\x1b]0;pwned\x07\nb\x9b2J"  # an OSC title, a newline, a C1 CSI
 
 
+def with_untrusted_text(report: Report, statement: str, summary: str) -> Report:
+    """The report with its first hypothesis's statement and first observation's summary replaced."""
+    hypothesis, trace = report.hypotheses[0], report.observations[0]
+    return report.model_copy(
+        update={
+            "hypotheses": [hypothesis.model_copy(update={"statement": statement})],
+            "observations": [trace.model_copy(update={"summary": summary})],
+        }
+    )
+
+
 def test_untrusted_text_cannot_drive_a_terminal(report: Report) -> None:
     hypothesis = report.hypotheses[0]
     trace = report.observations[0]
-    hostile = report.model_copy(
-        update={
-            "hypotheses": [hypothesis.model_copy(update={"statement": CONTROL})],
-            "observations": [trace.model_copy(update={"summary": CONTROL})],
-        }
-    )
+    hostile = with_untrusted_text(report, CONTROL, CONTROL)
     text = render(hostile, "text")
     assert f"\n{hypothesis.id}: a\\x1b]0;pwned\\x07\\nb\\x9b2J\n" in text
     markdown = render(hostile, "markdown")
@@ -198,14 +204,8 @@ MARKDOWN = "[x](javascript:alert(1)) *b* _c_ `d` <b> &amp; | ~~s~~ \\"
     ],
 )
 def test_untrusted_text_is_inert_markdown(report: Report, statement: str, paragraph: str) -> None:
-    hypothesis = report.hypotheses[0]
-    trace = report.observations[0]
-    hostile = report.model_copy(
-        update={
-            "hypotheses": [hypothesis.model_copy(update={"statement": statement})],
-            "observations": [trace.model_copy(update={"summary": MARKDOWN})],
-        }
-    )
+    hypothesis, trace = report.hypotheses[0], report.observations[0]
+    hostile = with_untrusted_text(report, statement, MARKDOWN)
     lines = render(hostile, "markdown").splitlines()
     assert lines[lines.index(f"## {hypothesis.id}") + 2] == paragraph
     # every character that could open a link, emphasis, code, HTML, an entity, a cell or a

@@ -14,6 +14,8 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from typing import Any
 
 import jsonschema
 import pytest
@@ -689,47 +691,41 @@ def test_shipped_style_rules_validate_against_the_rules_schema():
     assert list(validator.iter_errors(typo)) != []
 
 
-def test_the_shipped_rules_validate_against_the_rules_schema():
-    validator = jsonschema.Draft202012Validator(schema_of("rules"))
-    rules = os.path.join(ROOT, "rules")
-    if not os.path.isdir(rules):
-        pytest.skip("no shipped rules/")
-    checked = 0
-    for directory, _, names in os.walk(rules):
+def shipped_documents(folder: str) -> Iterator[tuple[str, Any]]:
+    """(file name, document as JSON would hold it) for every YAML document under the shipped folder."""
+    root = os.path.join(ROOT, folder)
+    if not os.path.isdir(root):
+        pytest.skip(f"no shipped {folder}/")
+    for directory, _, names in os.walk(root):
         for name in sorted(names):
             if name.endswith((".yaml", ".yml")):
                 with open(os.path.join(directory, name), encoding="utf-8") as stream:
                     for document in yaml.safe_load_all(stream):
-                        if document is None:
-                            continue
-                        plain = json.loads(json.dumps(document, default=str))
-                        errors = [e.message for e in validator.iter_errors(plain)]
-                        assert errors == [], (name, document.get("id"), errors[:1])
-                        checked += 1
+                        if document is not None:
+                            yield name, json.loads(json.dumps(document, default=str))
+
+
+def test_the_shipped_rules_validate_against_the_rules_schema():
+    validator = jsonschema.Draft202012Validator(schema_of("rules"))
+    checked = 0
+    for name, plain in shipped_documents("rules"):
+        errors = [e.message for e in validator.iter_errors(plain)]
+        assert errors == [], (name, plain.get("id"), errors[:1])
+        checked += 1
     assert checked > 0
 
 
 def test_the_shipped_observations_validate_against_the_observations_schema():
     validator = jsonschema.Draft202012Validator(schema_of("observations"))
-    observations = os.path.join(ROOT, "observations")
-    if not os.path.isdir(observations):
-        pytest.skip("no shipped observations/")
     checked = 0
-    for directory, _, names in os.walk(observations):
-        for name in sorted(names):
-            if name.endswith((".yaml", ".yml")):
-                with open(os.path.join(directory, name), encoding="utf-8") as stream:
-                    for document in yaml.safe_load_all(stream):
-                        if document is None:
-                            continue
-                        plain = json.loads(json.dumps(document, default=str))
-                        errors = [e.message for e in validator.iter_errors(plain)]
-                        ids = [d.get("id") for d in plain] if isinstance(plain, list) else plain.get("id")
-                        assert errors == [], (name, ids, errors[:1])
-                        checked += 1
-                        # the schema is not vacuous: the same document with a misspelt key fails
-                        first = plain[0] if isinstance(plain, list) else plain
-                        assert list(validator.iter_errors(dict(first, sourcse=[]))) != [], (name, first)
+    for name, plain in shipped_documents("observations"):
+        errors = [e.message for e in validator.iter_errors(plain)]
+        ids = [d.get("id") for d in plain] if isinstance(plain, list) else plain.get("id")
+        assert errors == [], (name, ids, errors[:1])
+        checked += 1
+        # the schema is not vacuous: the same document with a misspelt key fails
+        first = plain[0] if isinstance(plain, list) else plain
+        assert list(validator.iter_errors(dict(first, sourcse=[]))) != [], (name, first)
     assert checked > 0
 
 
