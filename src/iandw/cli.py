@@ -228,7 +228,7 @@ def validate(
     counts = result.counts()
     errors, warnings = len(result.errors), len(result.warnings)
     if output_format == "json":
-        import json
+        from iandw.render.json import pretty_json
 
         payload = {
             "counts": counts,
@@ -236,7 +236,7 @@ def validate(
             "warnings": warnings,
             "diagnostics": [d.as_dict() for d in result.diagnostics],
         }
-        click.echo(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(pretty_json(payload))
     else:
         print_diagnostics(result.diagnostics)
         read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
@@ -342,11 +342,10 @@ def run_tests(
 @no_traceback
 def schema(what: str) -> None:
     """Print the JSON Schema (draft 2020-12) of rules, observations or the report."""
-    import json
-
     from iandw.model.schema import json_schema
+    from iandw.render.json import pretty_json
 
-    click.echo(json.dumps(json_schema(what), indent=2, sort_keys=True, ensure_ascii=False))
+    click.echo(pretty_json(json_schema(what)))
 
 
 main.add_command(import_command)
