@@ -150,3 +150,23 @@ def test_a_worker_dead_with_the_lock_is_seen_when_children_are_not_waited_for() 
         signal.signal(signal.SIGCHLD, previous)
     assert results == [index * 10 for index in range(8)]
     assert here == list(range(8))
+
+
+class Opaque:
+    """A result `marshal` cannot write."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def test_a_result_marshal_cannot_write_is_done_here() -> None:
+    """A worker's result travels as plain data; any other is done again here, where it stays in memory."""
+    here = os.getpid()
+
+    def task(index: int) -> Opaque | int:
+        return index * 10 if os.getpid() == here else Opaque(index)
+
+    with BothEnds(task, 6, 1) as shared:
+        wait_until(lambda: shared.back.value < 5, "no worker took a task")
+        results = [task(index) if result is None else result for index, result in enumerate(shared.results())]
+    assert results == [index * 10 for index in range(6)]

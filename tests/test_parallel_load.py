@@ -126,7 +126,7 @@ def record_worker_lines(monkeypatch: pytest.MonkeyPatch, all_taken: bool) -> lis
         per_file.append([])
         for index, chunk in enumerate(original(self)):
             if index:  # the first range is always read here
-                per_file[-1].append(0 if chunk is None else chunk.lines)
+                per_file[-1].append(0 if chunk is None else chunk[0])  # its line count
             yield chunk
 
     monkeypatch.setattr(BothEnds, "results", recorded)

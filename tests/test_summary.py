@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import marshal
 import os
-import pickle
 import time
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ def whole_report(case: Case, as_of: dt.date, max_matches: int) -> str:
 
 
 def sent_report(case: Case, as_of: dt.date, max_matches: int) -> str:
-    """Every indicator summarized, packed, pickled and unpacked, as a worker's comes back."""
+    """Every indicator summarized, packed, marshalled and unpacked, as a worker's comes back."""
     day = date_to_day(as_of)
     usable = reported_by(case.observations, day)
     fixed = fixed_per_indicator(case)
@@ -55,7 +55,7 @@ def sent_report(case: Case, as_of: dt.date, max_matches: int) -> str:
     for indicator_id, result in evaluate_indicators(case, day).items():
         chosen = [choose_group(result, assignment) for assignment in fixed[indicator_id]]
         summary = summarize(result, [group for group in chosen if group is not None], max_matches)
-        sent = pickle.loads(pickle.dumps(pack(summary)))
+        sent = marshal.loads(marshal.dumps(pack(summary)))
         results[indicator_id] = unpack(sent, result.indicator, functools.partial(record_by_id, usable))
     assessments = [assess(h, results, case.registry, case.tables) for _, h in sorted(case.hypotheses.items())]
     return render(build_report(case, results, assessments, day, max_matches), "json")

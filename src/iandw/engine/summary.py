@@ -129,7 +129,8 @@ def _first(
 # A summary as plain data: per group, its variables, truth, counts, its
 # bindings per limit kept and whether they nest; per binding, (selection,
 # observation id) pairs, its truth and its checks as (require, truth,
-# distance, detail).  Plain tuples pickle fastest.
+# distance, detail).  Plain data, as what a worker sends back must be
+# (iandw.both_ends).
 Packed = tuple[list[tuple[Any, ...]], dict[str, list[Assignment]]]
 
 

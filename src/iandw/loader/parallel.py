@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from iandw.both_ends import BothEnds, available_cores
@@ -78,16 +77,11 @@ def split_for(size: int, workers: int | None) -> tuple[int, int]:
 # Per line of a range, in order: the line's number (within the range) and
 # offset, followed by the fields of a plain observation if it holds one;
 # just (number, offset) for a line this process must read itself.  Plain
-# tuples: a NamedTuple pickles several times slower.
+# tuples, as what a worker sends back must be (iandw.both_ends).
 Entry = tuple[Any, ...]
 
-
-@dataclass
-class Chunk:
-    """What a worker found in one range."""
-
-    lines: int
-    entries: list[Entry]
+# What a worker found in one range: how many lines it has, and their entries.
+Chunk = tuple[int, list[Entry]]
 
 
 def read_chunk(real: str, start: int, end: int, limits: Limits) -> Chunk:
@@ -102,7 +96,7 @@ def read_chunk(real: str, start: int, end: int, limits: Limits) -> Chunk:
                 continue  # blank: nothing to report
             fields = None if raw is None else plain_line(raw.rstrip(b"\r\n"), limits.max_depth)
             entries.append((number, offset) if fields is None else (number, offset, *fields))
-    return Chunk(lines, entries)
+    return lines, entries
 
 
 def read_jsonl_in_parts(
@@ -124,15 +118,16 @@ def read_jsonl_in_parts(
                 base += lines
                 found = found or found_here
                 continue
-            for entry in chunk.entries:
+            lines, entries = chunk
+            for entry in entries:
                 line = JsonlLine(real, file, base + entry[0], entry[1], limits)
                 if len(entry) > 2:
                     fields: PlainFields = entry[2:]  # in their order: no need to name them
                     yield ObservationInput(*fields, line, line)
                 else:
                     yield from jsonl_line_items(line.read_from(stream), line)
-            found = found or bool(chunk.entries)
-            base += chunk.lines
+            found = found or bool(entries)
+            base += lines
         if not found:
             yield Span(file).warning("empty file")
 
