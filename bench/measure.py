@@ -9,10 +9,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,21 @@ class ChildFailed(RuntimeError):
     """A measured command exited non-zero."""
 
 
-def run_child(argv: Sequence[str]) -> tuple[float, float, str]:
-    """Run `argv` to completion: (wall seconds, peak RSS in MiB, stdout).
+class ChildRun(NamedTuple):
+    """One run of a child process."""
+
+    wall_s: float
+    peak_rss_mib: float
+    stdout: str
+    cpu_s: float  # user and system time of the child and of the processes it waited for (its workers)
+
+
+def run_child(argv: Sequence[str], env: Mapping[str, str] | None = None) -> ChildRun:
+    """Run `argv` to completion (in `env`, default this process's environment).
 
     The child is spawned directly and reaped with os.wait4, whose rusage
-    holds that child's own ru_maxrss (KiB on Linux). stdout and stderr go to
-    files so a large output cannot block the child.
+    holds that child's own ru_maxrss (KiB on Linux) and CPU times. stdout
+    and stderr go to files so a large output cannot block the child.
     """
     executable = argv[0] if os.sep in argv[0] else shutil.which(argv[0])
     if executable is None:
@@ -52,7 +61,7 @@ def run_child(argv: Sequence[str]) -> tuple[float, float, str]:
             (os.POSIX_SPAWN_OPEN, 2, err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
         ]
         start = time.perf_counter()
-        pid = os.posix_spawn(executable, list(argv), os.environ, file_actions=actions)
+        pid = os.posix_spawn(executable, list(argv), env or os.environ, file_actions=actions)
         _, status, usage = os.wait4(pid, 0)
         wall = time.perf_counter() - start
         with open(out_path, encoding="utf-8", errors="replace") as stream:
@@ -62,14 +71,14 @@ def run_child(argv: Sequence[str]) -> tuple[float, float, str]:
             with open(err_path, encoding="utf-8", errors="replace") as stream:
                 tail = stream.read()[-2000:]
             raise ChildFailed(f"{' '.join(argv)} exited {code}:\n{tail}")
-    return wall, usage.ru_maxrss / 1024, stdout
+    return ChildRun(wall, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime)
 
 
 def best_of(argv: Sequence[str], runs: int = 2) -> Measurement:
     """Run a command `runs` times (the machine is shared and noisy): the fastest wall time, the top RSS."""
     results = [run_child(argv) for _ in range(runs)]
-    wall, _, stdout = min(results, key=lambda result: result[0])
-    return Measurement(wall, max(result[1] for result in results), runs, stdout)
+    fastest = min(results, key=lambda result: result.wall_s)
+    return Measurement(fastest.wall_s, max(result.peak_rss_mib for result in results), runs, fastest.stdout)
 
 
 def machine() -> dict[str, Any]:
