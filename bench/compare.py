@@ -8,8 +8,9 @@ On a shared machine the same command varies by a fifth from one minute to
 the next (docs/performance.md), so harness runs made at different times do
 not tell what a change is worth. Here each pair of runs puts the two
 versions back to back, the first of a pair alternating from pair to pair,
-and their outputs must be identical byte for byte (exit 1 if not). The
-other commit is checked out into a temporary git worktree, removed after.
+and their outputs must be identical byte for byte (exit 1 if not; 2 if a
+version cannot be checked out or fails). The other commit is checked out
+into a temporary git worktree, removed after.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import NoReturn
 
-from measure import ChildRun, run_child
+from measure import ChildFailed, ChildRun, run_child
 from run import AS_OF
 from worldfiles import World, ensure_world, label
 
@@ -40,14 +42,19 @@ def command(what: str, world: World, output: str) -> list[str]:
     return argv + (["--format", "json"] if what == "single" else [])
 
 
-def run_version(source: str, arguments: list[str], output: str) -> tuple[ChildRun, bytes]:
-    """iandw from the `source` folder (a checkout's src/): the run and what it wrote."""
+def run_version(source: str, arguments: list[str]) -> tuple[ChildRun, bytes]:
+    """iandw from the `source` folder (a checkout's src/): the run and what it wrote (`-o`, else stdout)."""
     environment = {**os.environ, "PYTHONPATH": source}
     run = run_child([sys.executable, "-m", "iandw", *arguments], environment)
     if "-o" not in arguments:
         return run, run.stdout.encode()
-    with open(output, "rb") as stream:
+    with open(arguments[arguments.index("-o") + 1], "rb") as stream:
         return run, stream.read()
+
+
+def fail(message: str) -> NoReturn:
+    print(f"compare: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="iandw-compare-") as scratch:
         checkout = os.path.join(scratch, "base")
         git = ["git", "-C", PROJECT]
-        subprocess.run([*git, "worktree", "add", "--quiet", "--detach", checkout, arguments.base], check=True)
+        added = subprocess.run([*git, "worktree", "add", "--quiet", "--detach", checkout, arguments.base])
+        if added.returncode != 0:
+            fail(f"cannot check {arguments.base!r} out (git said why above)")
         try:
             versions = {"base": os.path.join(checkout, "src"), "this": os.path.join(PROJECT, "src")}
             size = label(arguments.size)
@@ -74,7 +83,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 order = list(versions) if pair % 2 == 0 else list(reversed(versions))
                 for name in order:
                     output = os.path.join(scratch, f"report-{name}")
-                    run, written = run_version(versions[name], command(arguments.what, world, output), output)
+                    try:
+                        run, written = run_version(versions[name], command(arguments.what, world, output))
+                    except ChildFailed as failure:
+                        fail(f"the {name} version failed: {failure}")
                     walls[name].append(run.wall_s)
                     outputs[name].add(written)
                     cells = f"{run.wall_s:7.2f}  {run.cpu_s:7.2f}  {run.peak_rss_mib:8.0f}"
