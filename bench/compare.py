@@ -74,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             fail(f"cannot check {arguments.base!r} out (git said why above)")
         try:
             versions = {"base": os.path.join(checkout, "src"), "this": os.path.join(PROJECT, "src")}
+            for source in versions.values():  # a fresh checkout would compile its bytecode in its first run
+                subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=False)
             size = label(arguments.size)
             print(f"{arguments.what} at {size}: {arguments.base} (base) against the working tree")
             print(f"{'pair':>4}  {'version':7}  {'wall s':>7}  {'cpu s':>7}  {'peak MiB':>8}")
