@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from iandw.diagnostics import Span
 from iandw.limits import DEFAULT_LIMITS, Limits
-from iandw.loader.fast import plain_line
-from iandw.loader.json_reader import parse_json_bytes
+from iandw.loader import json_reader
+from iandw.loader.fast import plain_line, plain_lines
+from iandw.loader.json_reader import parse_json_bytes, with_plain_fields
 from iandw.loader.observations import ObservationInput
 from iandw.model.documents import Observation
 
@@ -273,3 +274,43 @@ def test_a_low_depth_limit_leaves_every_line_to_the_ordinary_path() -> None:
     assert plain_line(raw, 3) is not None
     assert plain_line(raw, 2) is None
     assert ordinary(raw, Limits(max_depth=2)) is None
+
+
+def one_at_a_time(raw: bytes | None, max_depth: int) -> Any:
+    """What a reader made of a line before lines were checked in batches."""
+    return None if raw is None or not raw.strip() else plain_line(raw.rstrip(b"\r\n"), max_depth)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(lines(), max_size=6), st.sampled_from([64, 3, 2]))
+@example(
+    [
+        json.dumps(PLAIN).encode(),
+        b'{"id":"a","type":"m","date":"2023","date":"2024"}',
+        json.dumps({**PLAIN, "summary": "a : b"}).encode(),
+    ],
+    64,
+)
+def test_a_batch_of_lines_is_reduced_as_each_line_alone(batch: list[bytes], max_depth: int) -> None:
+    # a key given twice on one line must not be hidden by the other lines' colons
+    ended = [raw + b"\n" for raw in batch]
+    event("all plain" if all(one_at_a_time(raw, max_depth) for raw in ended) else "some not plain")
+    assert plain_lines(ended, max_depth) == [one_at_a_time(raw, max_depth) for raw in ended]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(lines(), st.sampled_from([b"", b" ", b"\t"]), st.none()), max_size=12),
+    st.integers(1, 4),
+)
+def test_reading_in_batches_keeps_every_line_in_order(written: list[bytes | None], batch_lines: int) -> None:
+    numbered = [
+        (number, 100 * number, None if raw is None else raw + b"\n") for number, raw in enumerate(written, 1)
+    ]
+    saved = json_reader.PLAIN_BATCH_LINES
+    json_reader.PLAIN_BATCH_LINES = batch_lines  # batches end at every place in the list
+    try:
+        found = list(with_plain_fields(iter(numbered), 64))
+    finally:
+        json_reader.PLAIN_BATCH_LINES = saved
+    assert found == [(number, offset, raw, one_at_a_time(raw, 64)) for number, offset, raw in numbered]

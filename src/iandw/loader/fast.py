@@ -16,9 +16,12 @@ msgspec keeps the last of two equal keys where the ordinary path reports
 them.  A line without backslashes writes every colon either between a key
 and its value or inside a string, and its strings decode to themselves; so
 the decoded value, encoded again, has as many colons as the line exactly
-when no key was dropped.  tests/test_fast_path.py checks on random lines —
-duplicates, escapes and odd spacing included — that whatever this path
-accepts, the ordinary path accepts with the same result.
+when no key was dropped.  Lines are checked in batches of a few thousand:
+one encoding and two counts for the whole batch, and each line on its own
+only when some line in it is not plain.  tests/test_fast_path.py checks on
+random lines — duplicates, escapes and odd spacing included — that whatever
+this path accepts, the ordinary path accepts with the same result, alone
+or in a batch.
 """
 
 from __future__ import annotations
@@ -85,14 +88,49 @@ PlainFields = tuple[str, str, str, str | None, tuple[tuple[str, str | None], ...
 
 def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
     """The reduced observation on one JSONL line, or None when the ordinary path must judge it."""
-    if max_depth < PLAIN_DEPTH or b"\\" in raw:
+    return plain_lines([raw], max_depth)[0]
+
+
+def plain_lines(lines: list[bytes], max_depth: int) -> list[PlainFields | None]:
+    """`plain_line` of each line (its end may be included), checking them all at once when all are plain.
+
+    A large file's lines are nearly all plain; one check of the whole batch
+    costs less than one per line.  Should any line fail it, each is checked
+    on its own.
+    """
+    decoded = _decode_plain(lines, max_depth)
+    if decoded is None:
+        if len(lines) == 1:
+            return [None]
+        return [plain_lines([raw], max_depth)[0] for raw in lines]
+    return [_reduced(plain) for plain in decoded]
+
+
+def _decode_plain(lines: list[bytes], max_depth: int) -> list[_PlainObservation] | None:
+    """Every line decoded, or None if any holds an escape, does not decode, or gives a key twice.
+
+    Decoding can only drop a pair (a key given twice), never add a colon, so
+    the colons of all the lines, counted together, are as many as those of
+    all the decoded values exactly when each line keeps all of its own.
+    """
+    if max_depth < PLAIN_DEPTH:
+        return None
+    block = b"".join(lines)
+    if b"\\" in block:
         return None
     try:
-        plain = _decode(raw)
+        decoded = [_decode(raw) for raw in lines]
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
-    if raw.count(b":") != _encode(plain).count(b":") or not _VALID_ID(plain.id):
-        return None  # a key given twice, or an id pydantic would refuse
+    if block.count(b":") != _encode(decoded).count(b":"):
+        return None
+    return decoded
+
+
+def _reduced(plain: _PlainObservation) -> PlainFields | None:
+    """What an `ObservationInput` keeps of a decoded line; None for a value the model would refuse."""
+    if not _VALID_ID(plain.id):
+        return None  # an id pydantic would refuse
     # str.strip() strips what pydantic's `strip_whitespace` strips (Unicode
     # White_Space) and U+001C–U+001F, which a line without escapes cannot hold.
     kind = plain.type.strip()

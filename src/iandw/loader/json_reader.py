@@ -20,7 +20,7 @@ import jiter
 
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits
-from iandw.loader.fast import plain_line
+from iandw.loader.fast import PlainFields, plain_lines
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import BOM, decode_utf8
@@ -216,18 +216,25 @@ def jsonl_range(
     document or a problem).
     """
     number, found = 0, False
-    for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
-        items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits))
+    lines = bounded_lines(stream, limits.max_record_bytes, start, end)
+    for number, offset, raw, fields in with_plain_fields(lines, limits.max_depth):
+        items = jsonl_line_items(raw, JsonlLine(real, file, base + number, offset, limits), fields)
         found = found or bool(items)
         yield from items
     return number, found
 
 
-def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | Diagnostic | ObservationInput]:
+def jsonl_line_items(
+    raw: bytes | None, line: JsonlLine, fields: PlainFields | None
+) -> list[RawDocument | Diagnostic | ObservationInput]:
     """The plain observation or the document on one JSONL line, or its problems; nothing for a blank line.
 
-    `raw` is None for a line longer than the limit (see `bounded_lines`).
+    `raw` is None for a line longer than the limit (see `bounded_lines`);
+    `fields` is what the fast path made of the line (None: the ordinary
+    path judges it).
     """
+    if fields is not None:
+        return [ObservationInput(*fields, line, line)]
     file, number, limits = line.file, line.number, line.limits
     if raw is None:
         return [
@@ -238,15 +245,45 @@ def jsonl_line_items(raw: bytes | None, line: JsonlLine) -> list[RawDocument | D
     if not raw.strip():
         return []
     raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next
-    fields = plain_line(raw, limits.max_depth)
-    if fields is not None:
-        return [ObservationInput(*fields, line, line)]
     value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
     if diagnostics:
         return list(diagnostics)
     if not isinstance(value, dict):
         return [Span(file, number, 1).error("a JSONL line must hold one JSON object")]
     return [_line_document(value, raw, line, limits)]
+
+
+NumberedLine = tuple[int, int, bytes | None]  # what `bounded_lines` yields: (number, offset, bytes)
+
+PLAIN_BATCH_BYTES = 1 << 20  # lines checked together: about 3,000 of a large file's, bounded in memory
+PLAIN_BATCH_LINES = 4096
+
+
+def with_plain_fields(
+    lines: Iterator[NumberedLine], max_depth: int
+) -> Iterator[tuple[int, int, bytes | None, PlainFields | None]]:
+    """Each line with the fast path's reduction of it: None for a blank or over-long line, or one not plain.
+
+    The lines are checked in batches (`plain_lines`), each batch once it is read.
+    """
+    batch: list[NumberedLine] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        size += len(line[2] or b"")
+        if size >= PLAIN_BATCH_BYTES or len(batch) >= PLAIN_BATCH_LINES:
+            yield from _with_fields(batch, max_depth)
+            batch, size = [], 0
+    yield from _with_fields(batch, max_depth)
+
+
+def _with_fields(
+    batch: list[NumberedLine], max_depth: int
+) -> Iterator[tuple[int, int, bytes | None, PlainFields | None]]:
+    written = [raw is not None and bool(raw.strip()) for _, _, raw in batch]
+    reduced = iter(plain_lines([raw for (_, _, raw), w in zip(batch, written, strict=True) if w], max_depth))
+    for (number, offset, raw), w in zip(batch, written, strict=True):
+        yield number, offset, raw, next(reduced) if w else None
 
 
 def bounded_lines(

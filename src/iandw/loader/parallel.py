@@ -26,8 +26,14 @@ from typing import Any, BinaryIO
 from iandw.both_ends import BothEnds, available_cores
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
-from iandw.loader.fast import PlainFields, plain_line
-from iandw.loader.json_reader import JsonlLine, bounded_lines, jsonl_line_items, jsonl_range
+from iandw.loader.fast import PlainFields
+from iandw.loader.json_reader import (
+    JsonlLine,
+    bounded_lines,
+    jsonl_line_items,
+    jsonl_range,
+    with_plain_fields,
+)
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import RawDocument
 
@@ -90,11 +96,11 @@ def read_chunk(real: str, start: int, end: int, limits: Limits) -> Chunk:
     lines = 0
     with open(real, "rb") as stream:
         stream.seek(start)
-        for number, offset, raw in bounded_lines(stream, limits.max_record_bytes, start, end):
+        numbered = bounded_lines(stream, limits.max_record_bytes, start, end)
+        for number, offset, raw, fields in with_plain_fields(numbered, limits.max_depth):
             lines = number
             if raw is not None and not raw.strip():
                 continue  # blank: nothing to report
-            fields = None if raw is None else plain_line(raw.rstrip(b"\r\n"), limits.max_depth)
             entries.append((number, offset) if fields is None else (number, offset, *fields))
     return lines, entries
 
@@ -125,7 +131,7 @@ def read_jsonl_in_parts(
                     fields: PlainFields = entry[2:]  # in their order: no need to name them
                     yield ObservationInput(*fields, line, line)
                 else:
-                    yield from jsonl_line_items(line.read_from(stream), line)
+                    yield from jsonl_line_items(line.read_from(stream), line, None)  # not plain
             found = found or bool(entries)
             base += lines
         if not found:
