@@ -3,6 +3,7 @@
     python bench/compare.py HEAD~1                  # 1M, the single indicator, 3 pairs of runs
     python bench/compare.py main --what all --pairs 5
     python bench/compare.py HEAD~1 --what validate --size 100000
+    python bench/compare.py HEAD~1 --instructions   # 100k, instructions counted by callgrind
 
 On a shared machine the same command varies by a fifth from one minute to
 the next (docs/performance.md), so harness runs made at different times do
@@ -11,17 +12,26 @@ versions back to back, the first of a pair alternating from pair to pair,
 and their outputs must be identical byte for byte (exit 1 if not; 2 if a
 version cannot be checked out or fails). The other commit is checked out
 into a temporary git worktree, removed after.
+
+With --instructions, each version runs once under valgrind's callgrind, in
+one process (`--workers 1`) and with a fixed PYTHONHASHSEED, and what is
+compared is the number of instructions it executed: the same from run to
+run whatever else the machine is doing, so a change of a few per cent shows
+(about 50 times slower than a plain run: 100k observations by default).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NoReturn
 
 from measure import ChildFailed, ChildRun, run_child
@@ -52,6 +62,46 @@ def run_version(source: str, arguments: list[str]) -> tuple[ChildRun, bytes]:
         return run, stream.read()
 
 
+def count_instructions(source: str, arguments: list[str], scratch: str) -> tuple[int, bytes]:
+    """iandw from `source`, in one process under callgrind: the instructions it executed, and its output."""
+    counts = os.path.join(scratch, "callgrind.out")
+    environment = {**os.environ, "PYTHONPATH": source, "PYTHONHASHSEED": "0"}
+    argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={counts}", sys.executable, "-m", "iandw"]
+    done = subprocess.run([*argv, *arguments, "--workers", "1"], env=environment, capture_output=True)
+    if done.returncode != 0:
+        raise ChildFailed(f"exited {done.returncode}:\n{done.stderr.decode(errors='replace')[-2000:]}")
+    with open(counts, encoding="utf-8") as stream:
+        total = re.search(r"^(?:summary|totals): (\d+)", stream.read(), re.MULTILINE)
+    if total is None:
+        raise ChildFailed("callgrind wrote no total")
+    if "-o" not in arguments:
+        return int(total[1]), done.stdout
+    with open(arguments[arguments.index("-o") + 1], "rb") as stream:
+        return int(total[1]), stream.read()
+
+
+def compare_instructions(versions: dict[str, str], what: str, world: World, scratch: str) -> dict[str, bytes]:
+    """Both versions at once, as the counts do not depend on the load; prints them, returns the outputs."""
+
+    def count(name: str) -> tuple[int, bytes]:
+        folder = os.path.join(scratch, f"count-{name}")
+        os.makedirs(folder)
+        arguments = command(what, world, os.path.join(folder, "report"))
+        return count_instructions(versions[name], arguments, folder)
+
+    with ThreadPoolExecutor(len(versions)) as pool:
+        futures = {name: pool.submit(count, name) for name in versions}
+        results = {}
+        for name, future in futures.items():
+            try:
+                results[name] = future.result()
+            except ChildFailed as failure:
+                fail(f"the {name} version failed: {failure}")
+    (base, _), (this, _) = results["base"], results["this"]
+    print(f"instructions: base {base:,}, this {this:,} ({(this - base) / base:+.2%})")
+    return {name: output for name, (_, output) in results.items()}
+
+
 def fail(message: str) -> NoReturn:
     print(f"compare: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -60,12 +110,20 @@ def fail(message: str) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", help="the commit to compare the working tree with (any git revision)")
-    parser.add_argument("--size", type=int, default=1_000_000, help="observations in the world (default 1M)")
+    parser.add_argument(
+        "--size", type=int, help="observations in the world (default 1M; 100k with --instructions)"
+    )
     parser.add_argument("--what", choices=WHAT, default="single", help="which run (default: single)")
     parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (default 3)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under callgrind instead of timing"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.instructions and shutil.which("valgrind") is None:
+        fail("--instructions needs valgrind on the PATH")
+    size = arguments.size or (100_000 if arguments.instructions else 1_000_000)
 
-    world, _ = ensure_world(arguments.size)
+    world, _ = ensure_world(size)
     with tempfile.TemporaryDirectory(prefix="iandw-compare-") as scratch:
         checkout = os.path.join(scratch, "base")
         git = ["git", "-C", PROJECT]
@@ -76,8 +134,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             versions = {"base": os.path.join(checkout, "src"), "this": os.path.join(PROJECT, "src")}
             for source in versions.values():  # a fresh checkout would compile its bytecode in its first run
                 subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=False)
-            size = label(arguments.size)
-            print(f"{arguments.what} at {size}: {arguments.base} (base) against the working tree")
+            print(f"{arguments.what} at {label(size)}: {arguments.base} (base) against the working tree")
+            if arguments.instructions:
+                found = compare_instructions(versions, arguments.what, world, scratch)
+                identical = found["base"] == found["this"]
+                print("outputs: identical" if identical else "outputs: DIFFERENT between the versions")
+                sys.exit(0 if identical else 1)
             print(f"{'pair':>4}  {'version':7}  {'wall s':>7}  {'cpu s':>7}  {'peak MiB':>8}")
             walls: dict[str, list[float]] = {name: [] for name in versions}
             outputs: dict[str, set[bytes]] = {name: set() for name in versions}
