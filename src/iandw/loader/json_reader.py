@@ -280,10 +280,9 @@ def with_plain_fields(
 def _with_fields(
     batch: list[NumberedLine], max_depth: int
 ) -> Iterator[tuple[int, int, bytes | None, PlainFields | None]]:
-    written = [raw is not None and bool(raw.strip()) for _, _, raw in batch]
-    reduced = iter(plain_lines([raw for (_, _, raw), w in zip(batch, written, strict=True) if w], max_depth))
-    for (number, offset, raw), w in zip(batch, written, strict=True):
-        yield number, offset, raw, next(reduced) if w else None
+    reduced = iter(plain_lines([raw for _, _, raw in batch if raw is not None and raw.strip()], max_depth))
+    for number, offset, raw in batch:
+        yield number, offset, raw, next(reduced) if raw is not None and raw.strip() else None
 
 
 def bounded_lines(
