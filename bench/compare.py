@@ -114,14 +114,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--size", type=int, help="observations in the world (default 1M; 100k with --instructions)"
     )
     parser.add_argument("--what", choices=WHAT, default="single", help="which run (default: single)")
-    parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (default 3)")
+    parser.add_argument("--pairs", type=int, default=3, help="pairs of timed runs (default 3)")
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions under callgrind instead of timing"
     )
     arguments = parser.parse_args(argv)
     if arguments.instructions and shutil.which("valgrind") is None:
         fail("--instructions needs valgrind on the PATH")
-    size = arguments.size or (100_000 if arguments.instructions else 1_000_000)
+    size = arguments.size if arguments.size is not None else 100_000 if arguments.instructions else 1_000_000
 
     world, _ = ensure_world(size)
     with tempfile.TemporaryDirectory(prefix="iandw-compare-") as scratch:

@@ -314,3 +314,17 @@ def test_reading_in_batches_keeps_every_line_in_order(written: list[bytes | None
     finally:
         json_reader.PLAIN_BATCH_LINES = saved
     assert found == [(number, offset, raw, one_at_a_time(raw, 64)) for number, offset, raw in numbered]
+
+
+def test_lines_read_before_a_read_error_are_still_yielded() -> None:
+    def failing() -> Any:
+        yield 1, 0, json.dumps(PLAIN).encode() + b"\n"
+        yield 2, 100, b"\n"
+        raise OSError("the disk went away")
+
+    found = []
+    with pytest.raises(OSError, match="disk"):
+        for item in with_plain_fields(failing(), 64):
+            found.append(item)
+    assert [number for number, *_ in found] == [1, 2]
+    assert found[0][3] is not None and found[1][3] is None

@@ -88,7 +88,10 @@ PlainFields = tuple[str, str, str, str | None, tuple[tuple[str, str | None], ...
 
 def plain_line(raw: bytes, max_depth: int) -> PlainFields | None:
     """The reduced observation on one JSONL line, or None when the ordinary path must judge it."""
-    return plain_lines([raw], max_depth)[0]
+    if max_depth < PLAIN_DEPTH or b"\\" in raw:
+        return None
+    decoded = _decoded([raw], raw)
+    return None if decoded is None else _reduced(decoded[0])
 
 
 def plain_lines(lines: list[bytes], max_depth: int) -> list[PlainFields | None]:
@@ -96,28 +99,22 @@ def plain_lines(lines: list[bytes], max_depth: int) -> list[PlainFields | None]:
 
     A large file's lines are nearly all plain; one check of the whole batch
     costs less than one per line.  Should any line fail it, each is checked
-    on its own.
+    on its own, as it would have been alone.
     """
-    decoded = _decode_plain(lines, max_depth)
+    block = b"".join(lines)
+    decoded = None if max_depth < PLAIN_DEPTH or b"\\" in block else _decoded(lines, block)
     if decoded is None:
-        if len(lines) == 1:
-            return [None]
-        return [plain_lines([raw], max_depth)[0] for raw in lines]
+        return [plain_line(raw, max_depth) for raw in lines]
     return [_reduced(plain) for plain in decoded]
 
 
-def _decode_plain(lines: list[bytes], max_depth: int) -> list[_PlainObservation] | None:
-    """Every line decoded, or None if any holds an escape, does not decode, or gives a key twice.
+def _decoded(lines: list[bytes], block: bytes) -> list[_PlainObservation] | None:
+    """Every line decoded, or None if one does not decode or gives a key twice; `block` joins them.
 
     Decoding can only drop a pair (a key given twice), never add a colon, so
     the colons of all the lines, counted together, are as many as those of
     all the decoded values exactly when each line keeps all of its own.
     """
-    if max_depth < PLAIN_DEPTH:
-        return None
-    block = b"".join(lines)
-    if b"\\" in block:
-        return None
     try:
         decoded = [_decode(raw) for raw in lines]
     except (msgspec.DecodeError, UnicodeDecodeError):

@@ -264,16 +264,21 @@ def with_plain_fields(
 ) -> Iterator[tuple[int, int, bytes | None, PlainFields | None]]:
     """Each line with the fast path's reduction of it: None for a blank or over-long line, or one not plain.
 
-    The lines are checked in batches (`plain_lines`), each batch once it is read.
+    The lines are checked in batches (`plain_lines`), each batch once it is
+    read; should reading fail, the lines read before are still yielded.
     """
     batch: list[NumberedLine] = []
     size = 0
-    for line in lines:
-        batch.append(line)
-        size += len(line[2] or b"")
-        if size >= PLAIN_BATCH_BYTES or len(batch) >= PLAIN_BATCH_LINES:
-            yield from _with_fields(batch, max_depth)
-            batch, size = [], 0
+    try:
+        for line in lines:
+            batch.append(line)
+            size += len(line[2] or b"")
+            if size >= PLAIN_BATCH_BYTES or len(batch) >= PLAIN_BATCH_LINES:
+                yield from _with_fields(batch, max_depth)
+                batch, size = [], 0
+    except OSError:
+        yield from _with_fields(batch, max_depth)
+        raise
     yield from _with_fields(batch, max_depth)
 
 
