@@ -56,10 +56,15 @@ def run_version(source: str, arguments: list[str]) -> tuple[ChildRun, bytes]:
     """iandw from the `source` folder (a checkout's src/): the run and what it wrote (`-o`, else stdout)."""
     environment = {**os.environ, "PYTHONPATH": source}
     run = run_child([sys.executable, "-m", "iandw", *arguments], environment)
+    return run, output_of(arguments, run.stdout.encode())
+
+
+def output_of(arguments: list[str], stdout: bytes) -> bytes:
+    """What a run wrote: the file after `-o`, else its standard output."""
     if "-o" not in arguments:
-        return run, run.stdout.encode()
+        return stdout
     with open(arguments[arguments.index("-o") + 1], "rb") as stream:
-        return run, stream.read()
+        return stream.read()
 
 
 def count_instructions(source: str, arguments: list[str], scratch: str) -> tuple[int, bytes]:
@@ -74,10 +79,7 @@ def count_instructions(source: str, arguments: list[str], scratch: str) -> tuple
         total = re.search(r"^(?:summary|totals): (\d+)", stream.read(), re.MULTILINE)
     if total is None:
         raise ChildFailed("callgrind wrote no total")
-    if "-o" not in arguments:
-        return int(total[1]), done.stdout
-    with open(arguments[arguments.index("-o") + 1], "rb") as stream:
-        return int(total[1]), stream.read()
+    return int(total[1]), output_of(arguments, done.stdout)
 
 
 def compare_instructions(versions: dict[str, str], what: str, world: World, scratch: str) -> dict[str, bytes]:

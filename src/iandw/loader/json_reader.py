@@ -285,9 +285,10 @@ def with_plain_fields(
 def _with_fields(
     batch: list[NumberedLine], max_depth: int
 ) -> Iterator[tuple[int, int, bytes | None, PlainFields | None]]:
-    reduced = iter(plain_lines([raw for _, _, raw in batch if raw is not None and raw.strip()], max_depth))
-    for number, offset, raw in batch:
-        yield number, offset, raw, next(reduced) if raw is not None and raw.strip() else None
+    written = [raw if raw is not None and raw.strip() else None for _, _, raw in batch]  # blank: None
+    reduced = iter(plain_lines([raw for raw in written if raw is not None], max_depth))
+    for (number, offset, raw), text in zip(batch, written, strict=True):
+        yield number, offset, raw, None if text is None else next(reduced)
 
 
 def bounded_lines(
