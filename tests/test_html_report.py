@@ -25,6 +25,7 @@ from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, Timelin
 from iandw.render import render
 from iandw.render.html import render_html, safe_href
 from iandw.render.timeline import render_timeline_text
+from iandw.render.words import more_near_misses
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2024-01-01"
@@ -127,6 +128,12 @@ def test_the_page_says_what_did_not_match_as_the_text_report_does(report: Report
     assert text.count("near miss: ") == page.count("near miss: ") == 2 * 3
     assert text.count("… and 3 more near misses") == page.count("… and 3 more near misses") == 2
     assert "no observation matches 'financing'" in text and "no observation matches 'financing'" in page
+
+
+def test_near_misses_left_out_are_counted_in_words(report: Report) -> None:
+    missed = next(i for h in report.hypotheses for i in h.indicators if i.near_miss_count > 3)
+    said = {n: more_near_misses(missed.model_copy(update={"near_miss_count": n})) for n in (3, 4, 6)}
+    assert said == {3: "", 4: "… and 1 more near miss", 6: "… and 3 more near misses"}
 
 
 def _hostile(report: Report) -> Report:

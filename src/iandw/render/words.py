@@ -68,7 +68,9 @@ def contribution(item: HypothesisIndicator) -> str:
 def more_near_misses(item: HypothesisIndicator) -> str:
     """'… and 4 more near misses' beyond the NEAR_MISSES_SHOWN, or '' when none is left out."""
     hidden = item.near_miss_count - NEAR_MISSES_SHOWN
-    return f"… and {hidden} more near misses" if hidden > 0 else ""
+    if hidden <= 0:
+        return ""
+    return f"… and {hidden} more near {'miss' if hidden == 1 else 'misses'}"
 
 
 def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]) -> list[str]:
