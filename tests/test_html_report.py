@@ -136,6 +136,14 @@ def test_near_misses_left_out_are_counted_in_words(report: Report) -> None:
     assert said == {3: "", 4: "… and 1 more near miss", 6: "… and 3 more near misses"}
 
 
+def test_near_misses_left_out_count_those_the_report_did_not_keep(seed: LoadResult) -> None:
+    # --max-matches 1 keeps one near miss of russia's six (2 meetings × 3 attacks): 5 are left out
+    report = evaluate(seed.case, as_of=dt.date.fromisoformat(AS_OF), max_matches=1)
+    text, page = render(report, "text"), Page(render_html(report)).content
+    assert text.count("near miss: ") == page.count("near miss: ") == 2 * 1
+    assert text.count("… and 5 more near misses") == page.count("… and 5 more near misses") == 2
+
+
 def _hostile(report: Report) -> Report:
     """The seed report with every free-text field an observation file controls set to markup."""
     script, img = PAYLOADS

@@ -66,8 +66,12 @@ def contribution(item: HypothesisIndicator) -> str:
 
 
 def more_near_misses(item: HypothesisIndicator) -> str:
-    """'… and 4 more near misses' beyond the NEAR_MISSES_SHOWN, or '' when none is left out."""
-    hidden = item.near_miss_count - NEAR_MISSES_SHOWN
+    """'… and 4 more near misses' beyond those shown, or '' when none is left out.
+
+    The report itself holds at most `--max-matches` near misses, which may be
+    fewer than NEAR_MISSES_SHOWN.
+    """
+    hidden = item.near_miss_count - len(item.near_misses[:NEAR_MISSES_SHOWN])
     if hidden <= 0:
         return ""
     return f"… and {hidden} more near {'miss' if hidden == 1 else 'misses'}"
