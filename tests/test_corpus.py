@@ -60,7 +60,7 @@ CONTROL_FILES = {
 TIMEOUT_SECONDS = 10
 MEMORY_BYTES = 1 << 30  # 1 GiB
 DIAGNOSTIC = re.compile(r"^[^:]+:\d+:\d+: (error|warning): .+$")
-EVALUATE_SUMMARY = re.compile(r"^iandw: (\d+) errors?; nothing was scored$")
+ERROR_SUMMARY = re.compile(r"^iandw: (\d+) errors?; nothing was (scored|evaluated|tested)$")
 VALIDATE_SUMMARY = re.compile(r"^(read .*): (\d+) errors?, (\d+) warnings?$")
 AS_OF = "2023-12-01"
 
@@ -185,8 +185,8 @@ def assert_sane(run: Run) -> None:
     assert "internal error" not in run.stderr, run.describe()
     assert "out of memory" not in run.stderr, run.describe()
     lines = run.stderr_lines
-    if lines and EVALUATE_SUMMARY.match(lines[-1]):
-        lines = lines[:-1]  # `evaluate` ends its list of errors with a count
+    if lines and ERROR_SUMMARY.match(lines[-1]):
+        lines = lines[:-1]  # a command that reads a case ends its list of errors with a count
     for line in lines:
         assert DIAGNOSTIC.match(line), (
             f"not `path:line:column: severity: message`: {line!r}\n" + run.describe()
@@ -527,7 +527,7 @@ def test_evaluate_refuses_to_score_and_lists_every_error(case: Case, tmp_path: P
     assert evaluated.stdout == "", evaluated.describe()
     *listed, last = evaluated.stderr_lines
     assert listed == errors, evaluated.describe()
-    count = EVALUATE_SUMMARY.match(last)
+    count = ERROR_SUMMARY.match(last)
     assert count and int(count.group(1)) == len(errors), evaluated.describe()
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from iandw.model.report import DiagnosticReport
+from iandw.render.markdown import render_markdown
 from iandw.render.text import render_text
 from worlds import entity, observation, run, source
 
@@ -415,7 +417,7 @@ def test_text_report_lines_for_a_hypothesis():
     lines = render_text(report).splitlines()
     assert lines[:4] == [
         "iandw — as of 2030-01-01 — level: WATCH",
-        "read 0 entities, 1 observations, 2 indicators, 1 hypotheses",
+        "read 0 entities, 1 observation, 2 indicators, 1 hypothesis",
         "",
         "  h   50% →  50%  roughly even chance  watch",
     ]
@@ -428,3 +430,12 @@ def test_text_report_lines_for_a_hypothesis():
         "            e: s-b2 (2023-01-01)",
         "  without: quiet 66%, sig 33%",
     ]
+
+
+def test_counts_of_one_are_said_in_the_singular() -> None:
+    report = run([entity("x", "state"), single("sig", "signal"), S_B2, hypothesis("h", 0.5)])
+    warning = {"severity": "warning", "file": "a.yaml", "line": 1, "column": 1, "message": "m"}
+    text = render_text(report.model_copy(update={"diagnostics": [DiagnosticReport(**warning)]}))
+    assert "\nread 1 entity, 1 observation, 1 indicator, 1 hypothesis\n" in text
+    assert text.endswith("\n1 warning: run `iandw validate` to see them\n")
+    assert "— read 1 entity, 1 observation, 1 indicator, 1 hypothesis.\n" in render_markdown(report)

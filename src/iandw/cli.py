@@ -1,8 +1,11 @@
 """The command line: arguments → API → renderer → exit code.
 
 Exit codes: 0 done; 1 the `--fail-on` level was reached (or a rule test
-failed); 2 bad input or usage.  Diagnostics go to stderr, one per line, as
-`path:line:column: severity: message`.  Heavy modules are imported inside
+failed); 2 bad input or usage.  Beyond SPEC §9, the program's own failures
+have codes of their own: 3 an internal error (a bug: one line, never a
+traceback), 130 interrupted, 141 the reader of stdout stopped reading, 120
+flushing stdout failed at exit (as Python itself).  Diagnostics go to
+stderr, one per line, as `path:line:column: severity: message`.  Heavy modules are imported inside
 the commands so that `iandw --help` is instant.
 """
 
@@ -82,6 +85,26 @@ def _load(
         )
 
 
+def _load_valid(
+    paths: Iterable[str],
+    rules: str,
+    limits: Limits,
+    nothing_was: str,
+    lints: bool = True,
+    reading: Progress | None = None,
+    workers: int | None = None,
+) -> LoadResult:
+    """The loaded case; on any error, the errors and exit 2, as no result could be trusted."""
+    result = _load(paths, rules, limits, lints, reading, workers)
+    if not result.ok:
+        from iandw.diagnostics import counted
+
+        print_diagnostics(result.errors)
+        click.echo(f"iandw: {counted(len(result.errors), 'error')}; nothing was {nothing_was}", err=True)
+        leave(EXIT_BAD_INPUT)
+    return result
+
+
 def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     if value is None:
         return dt.date.today()
@@ -113,11 +136,6 @@ def _write(content: str | bytes, output: str | None) -> None:
             leave(EXIT_BROKEN_PIPE)
         click.echo(f"{output or '<stdout>'}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
         leave(EXIT_BAD_INPUT)
-
-
-def _plural(count: int, kind: str) -> str:
-    plural = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}.get(kind, kind + "s")
-    return f"{count} {kind if count == 1 else plural}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -186,11 +204,7 @@ def evaluate(
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
     reading = Progress("reading")
-    result = _load(paths, rules, Limits(**limits), reading=reading, workers=workers)
-    if not result.ok:
-        print_diagnostics(result.errors)
-        click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was scored", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    result = _load_valid(paths, rules, Limits(**limits), "scored", reading=reading, workers=workers)
     from iandw.api import evaluate as run
     from iandw.render import render
 
@@ -238,9 +252,11 @@ def validate(
         }
         click.echo(pretty_json(payload))
     else:
+        from iandw.diagnostics import counted
+
         print_diagnostics(result.diagnostics)
-        read = ", ".join(_plural(n, kind) for kind, n in counts.items()) or "nothing"
-        click.echo(f"read {read}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+        read = ", ".join(counted(n, kind) for kind, n in counts.items()) or "nothing"
+        click.echo(f"read {read}: {counted(errors, 'error')}, {counted(warnings, 'warning')}")
     leave(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 
@@ -282,11 +298,7 @@ def timeline(
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    result = _load(paths, rules, Limits(**limits), workers=workers)
-    if not result.ok:
-        print_diagnostics(result.errors)
-        click.echo(f"iandw: {_plural(len(result.errors), 'error')}; nothing was evaluated", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    result = _load_valid(paths, rules, Limits(**limits), "evaluated", workers=workers)
     from iandw.model.documents import duration_days
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
     from iandw.timeline import compute_timeline
@@ -323,10 +335,7 @@ def run_tests(
     paths: tuple[str, ...], rules: str, pattern: str | None, workers: int | None, **limits: int
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
-    result = _load(paths, rules, Limits(**limits), lints=False, workers=workers)
-    if not result.ok:
-        print_diagnostics(result.errors)
-        sys.exit(EXIT_BAD_INPUT)
+    result = _load_valid(paths, rules, Limits(**limits), "tested", lints=False, workers=workers)
     from iandw.ruletests import run_rule_tests
 
     outcomes = run_rule_tests(result, pattern)

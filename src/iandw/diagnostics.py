@@ -74,9 +74,9 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 
 
-def suggest(word: str, known: Iterable[str], limit: int = 3) -> list[str]:
-    """The closest known words, for 'did you mean …' hints."""
-    return difflib.get_close_matches(word, sorted(set(known)), n=limit, cutoff=0.6)
+def suggest(word: str, known: Iterable[str]) -> list[str]:
+    """The three closest known words at most, for 'did you mean …' hints."""
+    return difflib.get_close_matches(word, sorted(set(known)), n=3, cutoff=0.6)
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
@@ -85,6 +85,12 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     if not close:
         return ""
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 error', '2 errors', '3 entities': a count with its noun, for messages and reports."""
+    plural = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}.get(noun, noun + "s")
+    return f"{count} {noun if count == 1 else plural}"
 
 
 def quoted_list(words: Iterable[str]) -> str:

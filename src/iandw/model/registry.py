@@ -12,12 +12,12 @@ marks of spelling rather than letters of the name.
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from iandw.diagnostics import suggest
 from iandw.model.documents import Entity
 
 
@@ -78,7 +78,7 @@ class EntityRegistry:
     def closest(self, reference: str) -> tuple[str, ...]:
         """Up to three entities whose names are closest, for 'did you mean'."""
         key = normalize_name(reference)
-        close = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.6)
+        close = suggest(key, self._by_name)
         ids: list[str] = []
         for name in close:
             for entity_id in sorted(self._by_name[name]):

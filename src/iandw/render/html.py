@@ -38,6 +38,7 @@ from iandw.render.words import (
     STATUS_LABEL,
     contribution,
     failed_checks,
+    inputs_read,
     more_near_misses,
     percent,
     strongest_first,
@@ -128,6 +129,7 @@ def _environment() -> jinja2.Environment:
         failed_checks=failed_checks,
         uncertain_checks=uncertain_checks,
         more_near_misses=more_near_misses,
+        inputs_read=inputs_read,
         unmatched_text=unmatched_text,
         width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
     )

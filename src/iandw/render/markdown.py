@@ -9,6 +9,7 @@ from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
     contribution,
+    inputs_read,
     match_line,
     observations_by_id,
     percent,
@@ -40,12 +41,10 @@ def _paragraph(text: str) -> str:
 
 def render_markdown(report: Report) -> str:
     observations = observations_by_id(report)
-    counts = report.inputs
     lines = [
         f"# Indicator and warning report, as of {report.as_of}",
         "",
-        f"**Level: {report.level}** — read {counts.entities} entities, {counts.observations} observations, "
-        f"{counts.indicators} indicators, {counts.hypotheses} hypotheses.",
+        f"**Level: {report.level}** — read {inputs_read(report.inputs)}.",
         "",
         "| hypothesis | prior | posterior | likelihood (ICD 203) | level |",
         "|---|---:|---:|---|---|",

@@ -8,11 +8,12 @@ posterior is to each indicator.
 
 from __future__ import annotations
 
-from iandw.diagnostics import one_line
+from iandw.diagnostics import counted, one_line
 from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
     contribution,
+    inputs_read,
     match_line,
     observations_by_id,
     percent,
@@ -25,11 +26,9 @@ from iandw.render.words import (
 
 def render_text(report: Report) -> str:
     observations = observations_by_id(report)
-    counts = report.inputs
     lines = [
         f"iandw — as of {report.as_of} — level: {report.level.upper()}",
-        f"read {counts.entities} entities, {counts.observations} observations, "
-        f"{counts.indicators} indicators, {counts.hypotheses} hypotheses",
+        f"read {inputs_read(report.inputs)}",
         "",
     ]
     width = max((len(h.id) for h in report.hypotheses), default=0)
@@ -63,5 +62,5 @@ def render_text(report: Report) -> str:
                 f"by {', '.join(shared.indicators)}"
             )
     if report.diagnostics:
-        lines += ["", f"{len(report.diagnostics)} warnings: run `iandw validate` to see them"]
+        lines += ["", f"{counted(len(report.diagnostics), 'warning')}: run `iandw validate` to see them"]
     return "\n".join(lines) + "\n"

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iandw.model.report import HypothesisIndicator, Match, ObservationTrace, Report
+from iandw.diagnostics import counted
+from iandw.model.report import HypothesisIndicator, Inputs, Match, ObservationTrace, Report
 
 STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
 NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis; the rest are counted
+
+
+def inputs_read(inputs: Inputs) -> str:
+    """'48 entities, 56 observations, 8 indicators, 3 hypotheses'."""
+    kinds = ("entity", "observation", "indicator", "hypothesis")
+    counts = (inputs.entities, inputs.observations, inputs.indicators, inputs.hypotheses)
+    return ", ".join(counted(count, kind) for count, kind in zip(counts, kinds, strict=True))
 
 
 def percent(value: float) -> str:
