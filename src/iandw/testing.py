@@ -4,7 +4,7 @@ A rule author's hand-written `tests:` show that an indicator fires on the
 cases they thought of.  This module checks the cases nobody thought of:
 `worlds_for` generates small worlds of observations aimed at a rule set's
 selections, and the `assert_*` helpers check that the engine's promises
-(SPEC §12, as corrected in docs/testing.md) hold on each of them::
+(SPEC §12, as corrected in docs/semantics.md) hold on each of them::
 
     from hypothesis import given, settings
     from iandw.testing import assert_invariants, read_documents, worlds_for
@@ -45,8 +45,10 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'iandw[test]' (or pip install hypothesis)"
     ) from exc
 
+from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import DateError, day_to_iso, parse_date
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
+from iandw.model.predicates import variable_name
 from iandw.model.report import Report
 from iandw.score import (
     RELIABILITY_RANK,
@@ -146,7 +148,9 @@ def _as_of_date(as_of: AsOf) -> dt.date:
     return dt.date.fromisoformat(str(as_of))
 
 
-def evaluate_documents(documents: Iterable[Document], as_of: AsOf, *, max_matches: int = 5) -> Report:
+def evaluate_documents(
+    documents: Iterable[Document], as_of: AsOf, *, max_matches: int = DEFAULT_MAX_MATCHES
+) -> Report:
     """Load in-memory documents and evaluate them as of a day.
 
     Raises `InvalidDocuments` (with every error) rather than evaluating a
@@ -468,8 +472,9 @@ class _Vocabulary:
     def candidates(self, predicate: Any, attribute: str, assignment: Mapping[str, str]) -> list[Any]:
         """Values that meet (or nearly meet) a predicate, to aim generated data at it."""
         scale = self.scales.get(attribute.rsplit(".", 1)[-1], [])
-        if isinstance(predicate, str) and predicate.startswith("$"):
-            bound = assignment.get(predicate[1:])
+        variable = variable_name(predicate)
+        if variable is not None:
+            bound = assignment.get(variable)
             return [bound] if bound else list(self.entities)  # a value naming an entity unifies
         if isinstance(predicate, list):
             return list(predicate)
@@ -564,11 +569,8 @@ class _Scenario:
             value = pattern.get(key)
             if value is None:
                 continue
-            target = (
-                assignment.get(value[1:])
-                if isinstance(value, str) and value.startswith("$")
-                else self.resolve(value)
-            )
+            variable = variable_name(value)
+            target = assignment.get(variable) if variable is not None else self.resolve(value)
             if target is None:
                 continue
             if key == "entity":
@@ -633,7 +635,7 @@ class _Scenario:
             return False
         values = value if isinstance(value, list) else [value]
         wanted = self.vocabulary.candidates(predicate, attribute, assignment)
-        if isinstance(predicate, str) and predicate.startswith("$"):
+        if variable_name(predicate) is not None:
             return any(self.resolve(v) in wanted for v in values if isinstance(v, str))
         return any(v in wanted for v in values)
 
@@ -814,11 +816,7 @@ def _draw_new_entities(
 
 
 def _pattern_variables(pattern: Mapping[str, Any]) -> set[str]:
-    found = set()
-    for value in pattern.values():
-        if isinstance(value, str) and value.startswith("$"):
-            found.add(value[1:])
-    return found
+    return {name for value in pattern.values() if (name := variable_name(value)) is not None}
 
 
 def _words(value: Any) -> list[str]:
@@ -880,13 +878,6 @@ def shift_date(text: Any, days: int) -> str | None:
 
 def _observation_documents(documents: Documents) -> list[int]:
     return [i for i, d in enumerate(documents) if d.get("kind", "observation") == "observation"]
-
-
-def _pad(rules: Documents) -> int:
-    for document in rules:
-        if document.get("kind") == "scoring":
-            return int(document.get("qualifier_pad", 1))
-    return 1
 
 
 def _interval(text: Any, pad: int) -> tuple[float, float]:
@@ -1139,7 +1130,7 @@ def assert_narrowing_safe(
     random sub-interval.  Fired stays fired and not fired stays not fired,
     for every assignment of every indicator.
     """
-    pad = _pad(rules)
+    pad = _tables(rules).qualifier_pad
     generator = _rng(rng)
     changed: list[dict[str, Any]] = []
     for original in observations:
@@ -1186,7 +1177,7 @@ def _rank(source: Source) -> tuple[int, int]:
 def is_no_better_source(
     new: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], tables: ScoringTables
 ) -> bool:
-    """The corrected reading of invariant 6's "no better grade" (docs/testing.md).
+    """The corrected reading of invariant 6's "no better grade" (docs/semantics.md).
 
     The origin is already present; one source of that origin grades at
     least as well on both scales (F and 6 lowest); and the new source's
@@ -1273,7 +1264,7 @@ def assert_no_hindsight(
     allowed to change.
     """
     day = _as_of_date(as_of)
-    pad = _pad(rules)
+    pad = _tables(rules).qualifier_pad
     if late is None:
         late = [
             {**dict(d), "id": f"{d.get('id')}-late", "reported": (day + dt.timedelta(days=1)).isoformat()}
