@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from iandw.api import evaluate_indicators
-from worlds import checked, entity, observation, run, source
+from worlds import checked, entity, evaluate_indicators, observation, run, source
 
 ENTITIES = [entity("hamas", "armed-group"), entity("pij", "armed-group")]
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from iandw.api import evaluate_indicators
 from iandw.dates import date_to_day, parse_date
-from worlds import checked, observation, run, source
+from worlds import checked, evaluate_indicators, observation, run, source
 
 INF = float("inf")
 

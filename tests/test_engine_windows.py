@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from iandw.api import evaluate_indicators
 from iandw.dates import date_to_day
-from worlds import checked, observation, run, source
+from worlds import checked, evaluate_indicators, observation, run, source
 
 BASE = dt.date(2023, 10, 7)
 

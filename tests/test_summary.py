@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import iandw.api
-from iandw.api import evaluate, evaluate_indicators, fixed_per_indicator, record_by_id
+from iandw.api import evaluate, fixed_per_indicator, record_by_id
 from iandw.assess import assess, choose_group
 from iandw.both_ends import BothEnds
 from iandw.dates import Truth, date_to_day
@@ -33,7 +33,7 @@ from iandw.render import render
 from iandw.report import build_report
 from test_bandjoin import worlds as band_join_worlds
 from test_differential import cases as small_cases
-from worlds import checked, entity, observation, source
+from worlds import checked, entity, evaluate_indicators, observation, source
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from iandw.api import evaluate
+from iandw.engine.compile import compile_indicator
+from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type, reported_by
+from iandw.engine.match import World
 from iandw.loader import LoadResult, load_documents
+from iandw.model.case import Case
 from iandw.model.report import Report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,6 +53,21 @@ def checked(documents: Iterable[dict[str, Any]]) -> LoadResult:
     result = load_documents(list(documents))
     assert result.ok, [d.format() for d in result.errors]
     return result
+
+
+def evaluate_indicators(case: Case, as_of_day: int) -> dict[str, IndicatorResult]:
+    """Every indicator over the observations reported by `as_of_day`, every group in full, by id.
+
+    What `evaluate` summarizes for its report, unsummarized: what tests look into.
+    """
+    usable = reported_by(case.observations, as_of_day)
+    by_type = observations_by_type(usable)
+    results = {}
+    for indicator_id, indicator in sorted(case.indicators.items()):
+        compiled = compile_indicator(indicator, case.registry)
+        world = World(case.registry, case.scales, compiled.variables)
+        results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day, by_type)
+    return results
 
 
 def run(documents: Iterable[dict[str, Any]], as_of: str = "2030-01-01", max_matches: int = 50) -> Report:

@@ -13,8 +13,8 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
-from iandw.assess import assess, choose_group, fixed_variables
-from iandw.both_ends import BothEnds, available_cores
+from iandw.assess import assess_all, choose_group, fixed_variables
+from iandw.both_ends import BothEnds, process_count
 from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
@@ -32,33 +32,6 @@ from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
 from iandw.report import build_report
 from iandw.runtime import paused_gc
-
-
-def evaluate_indicators(case: Case, as_of_day: int) -> dict[str, IndicatorResult]:
-    """Every indicator over the observations reported by `as_of_day`, every group in full.
-
-    What `evaluate` summarizes for its report; for looking at all of it in Python.
-    """
-    usable = reported_by(case.observations, as_of_day)
-    by_type = observations_by_type(usable)
-    return {
-        indicator_id: _evaluate_one(
-            case, compile_indicator(indicator, case.registry), usable, by_type, as_of_day
-        )
-        for indicator_id, indicator in sorted(case.indicators.items())
-    }
-
-
-def _evaluate_one(
-    case: Case,
-    compiled: CompiledIndicator,
-    usable: list[ObservationRecord],
-    by_type: dict[str, list[ObservationRecord]],
-    as_of_day: int,
-) -> IndicatorResult:
-    world = World(case.registry, case.scales, compiled.variables)
-    return evaluate_indicator(compiled, usable, world, as_of_day, by_type)
-
 
 PARALLEL_MIN_OBSERVATIONS = 50_000  # fewer: a worker's start-up would cost more than it saves
 
@@ -86,12 +59,12 @@ def summarized_indicators(
 
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
-        result = _evaluate_one(case, indicator, usable, by_type, as_of_day)
+        world = World(case.registry, case.scales, indicator.variables)
+        result = evaluate_indicator(indicator, usable, world, as_of_day, by_type)
         chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
         return summarize(result, [group for group in chosen if group is not None], keep)
 
-    processes = available_cores() if workers is None else workers
-    pool_size = processes - 1 if len(usable) >= PARALLEL_MIN_OBSERVATIONS else 0
+    pool_size = process_count(workers) - 1 if len(usable) >= PARALLEL_MIN_OBSERVATIONS else 0
     observation = functools.partial(record_by_id, usable)
     results: dict[str, IndicatorResult] = {}
     with BothEnds(lambda index: pack(summary(index)), len(compiled), pool_size) as shared:
@@ -103,7 +76,7 @@ def summarized_indicators(
                 results[indicator.id] = unpack(packed, indicator, observation)
             if progress is not None:
                 progress(len(results))
-    return dict(sorted(results.items()))  # by id, as `evaluate_indicators` gives them
+    return dict(sorted(results.items()))
 
 
 def fixed_per_indicator(case: Case) -> dict[str, list[dict[str, str]]]:
@@ -161,10 +134,7 @@ def evaluate(
 
     with paused_gc():
         results = summarized_indicators(case, as_of_day, max_matches, step, workers)
-        assessments = [
-            assess(hypothesis, results, case.registry, case.tables)
-            for _, hypothesis in sorted(case.hypotheses.items())
-        ]
+        assessments = list(assess_all(case, results).values())
         report = build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
     step(steps)
     return report

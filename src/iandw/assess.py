@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from iandw.dates import Truth
 from iandw.engine.evaluate import GroupResult, IndicatorResult
+from iandw.model.case import Case
 from iandw.model.documents import Hypothesis, HypothesisIndicator, Indicator
 from iandw.model.registry import EntityRegistry
 from iandw.score import ScoringTables, likelihood_term, posterior, warning_level
@@ -149,6 +150,14 @@ def assess(
         sensitivity=sorted(sensitivity),
         shared_evidence=_shared_evidence(assessments),
     )
+
+
+def assess_all(case: Case, results: dict[str, IndicatorResult]) -> dict[str, HypothesisAssessment]:
+    """Every hypothesis of the case, by id."""
+    return {
+        hypothesis_id: assess(hypothesis, results, case.registry, case.tables)
+        for hypothesis_id, hypothesis in sorted(case.hypotheses.items())
+    }
 
 
 def _shared_evidence(assessments: list[IndicatorAssessment]) -> list[tuple[str, list[str]]]:

@@ -47,6 +47,11 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def process_count(workers: int | None) -> int:
+    """The processes that share work, this one included: `workers`, or one per core by default."""
+    return available_cores() if workers is None else workers
+
+
 @dataclass
 class _Worker:
     process: Any  # multiprocessing's Process, imported only with work to share

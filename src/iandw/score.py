@@ -36,6 +36,8 @@ UNGRADED_CREDIBILITY = 6
 
 RELIABILITY_RANK = {letter: rank for rank, letter in enumerate("ABCDEF")}  # 0 is best
 
+_UNCHANGED = Scoring(kind="scoring")  # the document's defaults are the tables' defaults
+
 
 @dataclass(frozen=True)
 class ScoringTables:
@@ -43,10 +45,10 @@ class ScoringTables:
 
     reliability: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RELIABILITY))
     credibility: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_CREDIBILITY))
-    qualifier_pad: int = 1
-    watch: float = 0.20
-    warning: float = 0.55
-    alert: float = 0.80
+    qualifier_pad: int = _UNCHANGED.qualifier_pad
+    watch: float = _UNCHANGED.levels.watch
+    warning: float = _UNCHANGED.levels.warning
+    alert: float = _UNCHANGED.levels.alert
 
     def __post_init__(self) -> None:
         # A weight is a probability.  The scoring document's schema says so;
@@ -145,10 +147,10 @@ def posterior(prior: float, deltas: Iterable[float]) -> float:
 
 
 def likelihood_term(probability: float) -> str:
-    for lower, term in LIKELIHOOD_TERMS:
+    for lower, term in LIKELIHOOD_TERMS[:-1]:
         if probability >= lower:
             return term
-    return LIKELIHOOD_TERMS[-1][1]
+    return LIKELIHOOD_TERMS[-1][1]  # the lowest band: below every other
 
 
 def warning_level(probability: float, tables: ScoringTables) -> str:

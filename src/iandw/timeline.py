@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from iandw.assess import HypothesisAssessment, assess
+from iandw.assess import assess, assess_all
 from iandw.choices import LEVELS
 from iandw.dates import date_to_day, day_to_iso
 from iandw.engine.compile import CompiledIndicator, compile_indicator
@@ -68,15 +68,6 @@ class Backtest:
             results[indicator_id] = evaluate_candidates(prepared.compiled, candidates, as_of)
         return results
 
-    def assessments(self, results: dict[str, IndicatorResult]) -> dict[str, HypothesisAssessment]:
-        return {
-            hypothesis_id: assess(hypothesis, results, self.case.registry, self.case.tables)
-            for hypothesis_id, hypothesis in sorted(self.case.hypotheses.items())
-        }
-
-    def visible_by(self, day: int) -> list[ObservationRecord]:
-        return reported_by(self.observations, day)
-
 
 def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
     """Every `step` days from start, and the end itself."""
@@ -97,12 +88,12 @@ def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) ->
     previous_visible: frozenset[str] = frozenset()
     previous_results: dict[str, IndicatorResult] | None = None
     for day in days:
-        visible = frozenset(o.id for o in backtest.visible_by(day))
+        visible = frozenset(o.id for o in reported_by(backtest.observations, day))
         if previous_results is not None and visible == previous_visible and not backtest.time_sensitive:
             results = previous_results
         else:
             results = backtest.results(day, visible)
-        assessments = backtest.assessments(results)
+        assessments = assess_all(case, results)
         for hypothesis_id, assessment in assessments.items():
             series[hypothesis_id].append(
                 TimelinePoint(

@@ -23,7 +23,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from iandw.both_ends import BothEnds, available_cores
+from iandw.both_ends import BothEnds, process_count
 from iandw.diagnostics import Diagnostic, Span
 from iandw.limits import Limits, MiB
 from iandw.loader.fast import PlainFields
@@ -73,7 +73,7 @@ def split_for(size: int, workers: int | None) -> tuple[int, int]:
     `workers` counts the processes that read, this one included (default:
     one per core); (1, 0) means reading the file here alone.
     """
-    processes = available_cores() if workers is None else workers
+    processes = process_count(workers)
     ranges = min(processes * RANGES_PER_PROCESS, size // CHUNK_MIN_BYTES)
     if processes < 2 or ranges < 2:
         return 1, 0

@@ -21,9 +21,9 @@ from iandw.model.documents import (
     DURATION_PATTERN,
     GRADE_PATTERN,
     ID_PATTERN,
-    NAME_PATTERN,
     Document,
 )
+from iandw.model.predicates import NAME_PATTERN
 
 _PATTERN_MESSAGES = {
     ID_PATTERN: "invalid id {input!r}: use lowercase letters, digits, '.', '_' and '-', "

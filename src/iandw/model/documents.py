@@ -30,10 +30,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from iandw.dates import DateError, parse_date
-from iandw.model.predicates import PredicateField, is_plain
+from iandw.model.predicates import NAME_PATTERN, PredicateField, is_plain
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 DURATION_PATTERN = r"^[0-9]+[dw]$"
 GRADE_PATTERN = r"^[A-F][1-6]$"
 AS_OF = "as_of"  # in a `require` item, the evaluation date; no selection may take the name

@@ -42,6 +42,9 @@ class Predicate:
         return {self.op: operand}
 
 
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"  # a variable's or a selection's name
+
+
 def variable_name(value: Any) -> str | None:
     """'sponsor' for '$sponsor', else None."""
     if isinstance(value, str) and value.startswith("$") and len(value) > 1:
@@ -64,7 +67,7 @@ def parse_predicate(value: Any) -> Predicate:
         return value
     name = variable_name(value)
     if name is not None:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+        if not re.fullmatch(NAME_PATTERN, name):
             raise PydanticCustomError("predicate", "invalid variable name '{value}'", {"value": value})
         return Predicate("var", name)
     if is_plain(value):
