@@ -114,11 +114,7 @@ def _parse_cached(text: str, pad: int) -> DayInterval:
         upper = interval.groups()[5:9]
         lo_strict = _plain_bounds(text, lower, pad, strict=True).lo if lower[0] else UNBOUNDED_LOW
         hi_strict = _plain_bounds(text, upper, pad, strict=True).hi if upper[0] else UNBOUNDED_HIGH
-        if lo_strict > hi_strict:
-            raise DateError(
-                f"reversed interval {text!r}: it starts {day_to_iso(lo_strict)} "
-                f"after it ends {day_to_iso(hi_strict)}"
-            )
+        _refuse_reversed(text, lo_strict, hi_strict)
         lo = _plain_bounds(text, lower, pad, strict=False).lo if lower[0] else UNBOUNDED_LOW
         hi = _plain_bounds(text, upper, pad, strict=False).hi if upper[0] else UNBOUNDED_HIGH
         return DayInterval(lo, hi)
@@ -149,7 +145,7 @@ def _plain_bounds(text: str, parts: Sequence[str | None], pad: int, strict: bool
             raise DateError(f"invalid date {text!r}: day {day} does not exist in {year}-{month}") from None
         unit = "day"
     if qualifier and pad and not strict:
-        lo, hi = _shift(lo, unit, -pad), _end_of(_shift(hi, unit, pad), unit)
+        return DayInterval(*_padded(lo, hi, unit, pad))
     return DayInterval(lo.toordinal(), hi.toordinal())
 
 
@@ -171,10 +167,7 @@ def _edtf_interval(text: str, pad: int) -> DayInterval:
     if hasattr(parsed, "lower") and hasattr(parsed, "upper"):
         lower, _ = _section_bounds(text, parsed.lower, pad, strict=True)
         _, upper = _section_bounds(text, parsed.upper, pad, strict=True)
-        if lower > upper:
-            raise DateError(
-                f"reversed interval {text!r}: it starts {day_to_iso(lower)} after it ends {day_to_iso(upper)}"
-            )
+        _refuse_reversed(text, lower, upper)
         lo, _ = _section_bounds(text, parsed.lower, pad, strict=False)
         _, hi = _section_bounds(text, parsed.upper, pad, strict=False)
         return DayInterval(lo, hi)
@@ -196,8 +189,19 @@ def _section_bounds(text: str, section: Any, pad: int, strict: bool) -> tuple[Da
         ) from None
     if strict or not _is_qualified(section) or pad == 0:
         return lo.toordinal(), hi.toordinal()
-    unit = _precision(section)
+    return _padded(lo, hi, _precision(section), pad)
+
+
+def _padded(lo: dt.date, hi: dt.date, unit: str, pad: int) -> tuple[Day, Day]:
+    """A qualified date's bounds widened by `pad` of its own unit on each side."""
     return _shift(lo, unit, -pad).toordinal(), _end_of(_shift(hi, unit, pad), unit).toordinal()
+
+
+def _refuse_reversed(text: str, lo: Day, hi: Day) -> None:
+    """An interval must not end before it starts, judged without the qualifiers' padding."""
+    if lo > hi:
+        starts, ends = day_to_iso(lo), day_to_iso(hi)
+        raise DateError(f"reversed interval {text!r}: it starts {starts} after it ends {ends}")
 
 
 def _struct_to_date(value: Any) -> dt.date:

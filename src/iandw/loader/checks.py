@@ -259,7 +259,7 @@ class _Resolver:
         complete = True
         for index, (reference, role) in enumerate(observation.refs):
             entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
-                reference, functools.partial(observation.locate, ("entities", index, "entity"))
+                reference, functools.partial(observation.span, "entities", index, "entity")
             )
             if entity_id is None:
                 complete = False
@@ -607,7 +607,7 @@ def _report_padding_errors(
             if text:
                 dates[text]
         except DateError as exc:
-            diagnostics.append(observation.locate((key,)).error(str(exc)))
+            diagnostics.append(observation.span(key).error(str(exc)))
 
 
 def _itself(span: Span) -> Span:

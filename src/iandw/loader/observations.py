@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iandw.diagnostics import Span
-from iandw.loader.source import Locatable, PathKey
+from iandw.loader.source import Locatable
 from iandw.model.case import SourceGrade
 from iandw.model.documents import Observation
 
@@ -60,9 +60,6 @@ class ObservationInput:
     def reload(self) -> Observation | Callable[[], Observation]:
         """The model, or how to get it back (what an ObservationRecord keeps)."""
         return self._document
-
-    def locate(self, loc: PathKey) -> Span:
-        return self.where.span(loc)
 
     def span(self, *loc: Any) -> Span:
         return self.where.span(tuple(loc))
