@@ -68,14 +68,20 @@ def _load(
     paths: Iterable[str],
     rules: str,
     limits: Limits,
+    nothing_was: str | None = None,
     lints: bool = True,
     reading: Progress | None = None,
     workers: int | None = None,
 ) -> LoadResult:
+    """The case read.
+
+    With `nothing_was` ('scored'), any error is listed and the command exits
+    2: no result from a case with errors could be trusted.
+    """
     from iandw.loader import load
 
     with paused_gc(freeze=True), reading or Progress("reading") as progress:
-        return load(
+        result = load(
             list(paths) or ["observations"],
             rules=rules,
             limits=limits,
@@ -83,20 +89,7 @@ def _load(
             progress=progress.update,
             workers=workers,
         )
-
-
-def _load_valid(
-    paths: Iterable[str],
-    rules: str,
-    limits: Limits,
-    nothing_was: str,
-    lints: bool = True,
-    reading: Progress | None = None,
-    workers: int | None = None,
-) -> LoadResult:
-    """The loaded case; on any error, the errors and exit 2, as no result could be trusted."""
-    result = _load(paths, rules, limits, lints, reading, workers)
-    if not result.ok:
+    if nothing_was is not None and not result.ok:
         from iandw.diagnostics import counted
 
         print_diagnostics(result.errors)
@@ -204,7 +197,7 @@ def evaluate(
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
     reading = Progress("reading")
-    result = _load_valid(paths, rules, Limits(**limits), "scored", reading=reading, workers=workers)
+    result = _load(paths, rules, Limits(**limits), "scored", reading=reading, workers=workers)
     from iandw.api import evaluate as run
     from iandw.render import render
 
@@ -298,7 +291,7 @@ def timeline(
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    result = _load_valid(paths, rules, Limits(**limits), "evaluated", workers=workers)
+    result = _load(paths, rules, Limits(**limits), "evaluated", workers=workers)
     from iandw.model.documents import duration_days
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
     from iandw.timeline import compute_timeline
@@ -335,7 +328,7 @@ def run_tests(
     paths: tuple[str, ...], rules: str, pattern: str | None, workers: int | None, **limits: int
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
-    result = _load_valid(paths, rules, Limits(**limits), "tested", lints=False, workers=workers)
+    result = _load(paths, rules, Limits(**limits), "tested", lints=False, workers=workers)
     from iandw.ruletests import run_rule_tests
 
     outcomes = run_rule_tests(result, pattern)
