@@ -438,4 +438,6 @@ def test_counts_of_one_are_said_in_the_singular() -> None:
     text = render_text(report.model_copy(update={"diagnostics": [DiagnosticReport(**warning)]}))
     assert "\nread 1 entity, 1 observation, 1 indicator, 1 hypothesis\n" in text
     assert text.endswith("\n1 warning: run `iandw validate` to see them\n")
-    assert "— read 1 entity, 1 observation, 1 indicator, 1 hypothesis.\n" in render_markdown(report)
+    markdown = render_markdown(report.model_copy(update={"diagnostics": [DiagnosticReport(**warning)]}))
+    assert "— read 1 entity, 1 observation, 1 indicator, 1 hypothesis.\n" in markdown
+    assert markdown.endswith("\n1 warning: run `iandw validate` to see them\n")

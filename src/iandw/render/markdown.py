@@ -16,6 +16,7 @@ from iandw.render.words import (
     strongest_first,
     uncertain_checks,
     vars_text,
+    warnings_note,
     why_not,
 )
 
@@ -100,4 +101,6 @@ def render_markdown(report: Report) -> str:
                 f"| {_cell(trace.id)} | {_cell(trace.date)} | {trace.confidence:.2f} "
                 f"| {_cell(trace.summary or '')} |"
             )
+    if report.diagnostics:
+        lines += ["", warnings_note(report)]  # our own words: its backticks make code
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ posterior is to each indicator.
 
 from __future__ import annotations
 
-from iandw.diagnostics import counted, one_line
+from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.render.words import (
     STATUS_LABEL,
@@ -20,6 +20,7 @@ from iandw.render.words import (
     strongest_first,
     uncertain_checks,
     vars_text,
+    warnings_note,
     why_not,
 )
 
@@ -62,5 +63,5 @@ def render_text(report: Report) -> str:
                 f"by {', '.join(shared.indicators)}"
             )
     if report.diagnostics:
-        lines += ["", f"{counted(len(report.diagnostics), 'warning')}: run `iandw validate` to see them"]
+        lines += ["", warnings_note(report)]
     return "\n".join(lines) + "\n"

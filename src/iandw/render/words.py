@@ -18,6 +18,13 @@ def inputs_read(inputs: Inputs) -> str:
     return ", ".join(counted(count, kind) for count, kind in zip(counts, kinds, strict=True))
 
 
+def warnings_note(report: Report) -> str:
+    """'2 warnings: run `iandw validate` to see them', or '' without any."""
+    if not report.diagnostics:
+        return ""
+    return f"{counted(len(report.diagnostics), 'warning')}: run `iandw validate` to see them"
+
+
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
