@@ -13,6 +13,7 @@ from iandw.api import evaluate
 from iandw.dates import parse_date
 from iandw.loader import load
 from iandw.model.report import Report
+from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 from iandw.render.charts import (
     _TimeAxis,
@@ -23,7 +24,6 @@ from iandw.render.charts import (
     posterior_chart,
     sensitivity_chart,
 )
-from iandw.score import ScoringTables
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ("<script>alert(1)</script>", "a & b </text><script>x</script>", "$\\frac{1}{$ costs $5", "]]>")

@@ -176,7 +176,8 @@ def test_indicator_confidence_is_the_best_definite_binding():
 
 def test_every_origin_counts_even_one_whose_sources_weigh_nothing() -> None:
     """A scoring that weighs E at 0: its origin is still an origin (for min_origins), adding no confidence."""
-    from iandw.score import ScoringTables, origins_and_confidence
+    from iandw.model.scoring import ScoringTables
+    from iandw.score import origins_and_confidence
 
     tables = ScoringTables(reliability={"A": 0.9, "B": 0.7, "C": 0.5, "D": 0.3, "E": 0.0, "F": 0.5})
     sources = (("wire", "E", 1), ("embassy", "B", 2), ("wire", "E", 6))
@@ -186,7 +187,7 @@ def test_every_origin_counts_even_one_whose_sources_weigh_nothing() -> None:
 
 @pytest.mark.parametrize("weight", [-3.0, 1.5, float("nan"), float("inf")])
 def test_scoring_tables_built_through_the_api_hold_probabilities(weight: float) -> None:
-    from iandw.score import DEFAULT_CREDIBILITY, ScoringTables
+    from iandw.model.scoring import DEFAULT_CREDIBILITY, ScoringTables
 
     with pytest.raises(ValueError, match="not a probability"):
         ScoringTables(credibility={**DEFAULT_CREDIBILITY, 2: weight})

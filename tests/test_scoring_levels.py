@@ -13,7 +13,8 @@ import math
 import pytest
 
 from iandw.model.documents import Scoring
-from iandw.score import ScoringTables, likelihood_term, warning_level
+from iandw.model.scoring import ScoringTables
+from iandw.score import likelihood_term, warning_level
 from worlds import run
 
 BELOW = 1e-9  # a hair below an edge

@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import iandw.score
 import iandw.testing
 from iandw.dates import parse_date
 from iandw.loader import load_documents
 from iandw.model.report import Report
+from iandw.model.scoring import ScoringTables
 from iandw.testing import (
     DEFAULT_START,
     InvalidDocuments,
@@ -316,7 +316,7 @@ def test_read_documents_reads_like_the_cli(tmp_tree: Callable[[dict[str, str]], 
 
 def test_no_better_source() -> None:
     existing = [{"name": "wire", "origin": "agency", "reliability": "E", "credibility": 5}]
-    tables = iandw.score.ScoringTables()
+    tables = ScoringTables()
     assert is_no_better_source(
         {"name": "x", "origin": "agency", "reliability": "E", "credibility": 5}, existing, tables
     )

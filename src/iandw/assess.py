@@ -18,7 +18,8 @@ from iandw.engine.evaluate import GroupResult, IndicatorResult
 from iandw.model.case import Case
 from iandw.model.documents import Hypothesis, HypothesisIndicator, Indicator
 from iandw.model.registry import EntityRegistry
-from iandw.score import ScoringTables, likelihood_term, posterior, warning_level
+from iandw.model.scoring import ScoringTables
+from iandw.score import likelihood_term, posterior, warning_level
 
 
 @dataclass

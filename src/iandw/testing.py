@@ -50,11 +50,11 @@ from iandw.dates import DateError, day_to_iso, parse_date
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.predicates import variable_name
 from iandw.model.report import Report
+from iandw.model.scoring import ScoringTables
 from iandw.score import (
     RELIABILITY_RANK,
     UNGRADED_CREDIBILITY,
     UNGRADED_RELIABILITY,
-    ScoringTables,
     source_weight,
 )
 

@@ -38,7 +38,8 @@ from iandw.model.documents import (
 )
 from iandw.model.predicates import Predicate, variable_name
 from iandw.model.registry import EntityRegistry, find_cycles, normalize_name
-from iandw.score import ScoringTables, origins_and_confidence
+from iandw.model.scoring import ScoringTables
+from iandw.score import origins_and_confidence
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from iandw.dates import Day, DayInterval
 from iandw.model.documents import Hypothesis, Indicator, Observation
 from iandw.model.registry import EntityRegistry
-from iandw.score import ScoringTables
+from iandw.model.scoring import ScoringTables
 
 SourceGrade = tuple[str, str | None, int | None]  # a source's (origin, reliability, credibility)
 

@@ -11,7 +11,7 @@ from iandw.choices import FORMATS
 from iandw.model.report import Report
 
 if TYPE_CHECKING:
-    from iandw.score import ScoringTables
+    from iandw.model.scoring import ScoringTables
 
 
 def render(report: Report, format: str = "text", tables: ScoringTables | None = None) -> str:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from iandw.dates import Day, DayInterval, day_to_iso, parse_date
 from iandw.extras import MissingExtraError
 from iandw.model.report import Report
+from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
 from iandw.render.words import percent
-from iandw.score import ScoringTables
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

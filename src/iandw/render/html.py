@@ -30,6 +30,7 @@ from iandw.model.report import (
     Report,
     SourceWeight,
 )
+from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Timeline
 from iandw.render import charts
 from iandw.render.timeline import crossing_reason
@@ -46,7 +47,6 @@ from iandw.render.words import (
     unmatched_text,
     vars_text,
 )
-from iandw.score import ScoringTables
 
 
 @dataclass(frozen=True)
