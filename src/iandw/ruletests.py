@@ -14,7 +14,7 @@ from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, parse_date
 from iandw.diagnostics import Span
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import GroupResult, IndicatorResult, evaluate_indicator, reported_by
+from iandw.engine.evaluate import Binding, GroupResult, IndicatorResult, evaluate_indicator, reported_by
 from iandw.engine.match import World
 from iandw.loader import LoadResult
 from iandw.loader.checks import compile_test_observations
@@ -82,14 +82,17 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
     if group is not None:
         best = group.best_binding()
         if best is not None:
-            shown = ", ".join(f"{name}={o.id}" for name, o in best.observations.items())
-            return f"{group.status} on {shown} ({vars_text(group.vars)})"
+            return f"{group.status} on {_named(best)} ({vars_text(group.vars)})"
         misses = group.top_near_misses(1)
         if misses:
             failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
-            shown = ", ".join(f"{name}={o.id}" for name, o in misses[0].observations.items())
-            return f"nearest miss {shown}: {failed}"
+            return f"nearest miss {_named(misses[0])}: {failed}"
     unmatched = evaluation.unmatched(fixed)
     if unmatched:
         return unmatched_text(unmatched)
     return "no binding meets every selection together"
+
+
+def _named(binding: Binding) -> str:
+    """'meeting=m1, attack=a1': each selection's observation."""
+    return ", ".join(f"{name}={o.id}" for name, o in binding.observations.items())
