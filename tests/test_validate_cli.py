@@ -504,6 +504,39 @@ def test_validate_warnings_only_exits_0(tmp_tree, monkeypatch):
     assert result.stdout == "read nothing: 0 errors, 1 warning\n"
 
 
+def test_a_file_name_that_is_not_utf8_is_shown_with_escapes_in_every_format(tmp_tree, monkeypatch):
+    root = tmp_tree({"rules/.keep": "", "observations/.keep": ""})
+    try:
+        with open(os.path.join(os.fsencode(root), b"observations", b"bad\xff.yaml"), "wb") as stream:
+            stream.write(b"")  # an empty file: a warning that names it
+    except (OSError, UnicodeError):  # pragma: no cover - a file system that refuses such names
+        pytest.skip("this file system refuses names that are not UTF-8")
+    result = validate(root, monkeypatch, "observations", "--rules", "rules", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (diagnostic,) = json.loads(result.stdout)["diagnostics"]
+    assert diagnostic["file"] == "observations/bad\\xff.yaml"  # the four characters \xff
+    text = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert parse_diagnostics(text.stderr) == [("observations/bad\\xff.yaml", 1, 1, "warning", "empty file")]
+
+
+@pytest.mark.parametrize(
+    "option", ["--max-file-bytes", "--max-record-bytes", "--max-depth", "--max-alias-nodes"]
+)
+def test_a_limit_beyond_any_machine_means_no_limit(tmp_tree, monkeypatch, option):
+    line = '{"id": "o1", "type": "attack", "date": "2023-10-07", "entities": ["e1"]}\n'
+    root = tmp_tree(
+        {
+            "observations/e.yaml": "kind: entity\nid: e1\ntype: state\n",
+            "observations/o.jsonl": line,
+            "rules/.keep": "",
+        }
+    )
+    default = validate(root, monkeypatch, "observations", "--rules", "rules")
+    for huge in ("9223372036854775807", "1" + "0" * 30):  # 2**63 − 1 and more: once an internal error
+        result = validate(root, monkeypatch, "observations", "--rules", "rules", option, huge)
+        assert (result.exit_code, result.stdout, result.stderr) == (0, default.stdout, default.stderr)
+
+
 # --- 3. lint warnings --------------------------------------------------------
 
 LINT_RULES = """\

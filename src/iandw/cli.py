@@ -28,12 +28,13 @@ from iandw.cli_support import (
     EXIT_OK,
     Progress,
     leave,
+    limit_option,
     no_traceback,
     print_diagnostics,
     run_program,
 )
 from iandw.importers.cli import import_command
-from iandw.limits import DEFAULT_LIMITS, Limits
+from iandw.limits import Limits
 from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
@@ -46,21 +47,13 @@ def _limit_options(command: F) -> F:
     """The limit options, which a command receives as `**limits`: the fields of `Limits`."""
     for name, help_text in reversed(
         (
-            ("max_file_bytes", "largest YAML or JSON file read"),
-            ("max_record_bytes", "longest JSONL line read"),
-            ("max_depth", "deepest nesting of mappings and lists"),
-            ("max_alias_nodes", "most nodes YAML aliases may add to one document"),
+            ("max_file_bytes", "Largest YAML or JSON file read."),
+            ("max_record_bytes", "Longest JSONL line read."),
+            ("max_depth", "Deepest nesting of mappings and lists."),
+            ("max_alias_nodes", "Most nodes YAML aliases may add to one document."),
         )
     ):
-        default = getattr(DEFAULT_LIMITS, name)
-        command = click.option(
-            "--" + name.replace("_", "-"),
-            name,
-            type=click.IntRange(min=1),
-            default=default,
-            show_default=True,
-            help=help_text.capitalize() + ".",
-        )(command)
+        command = limit_option(name, help_text)(command)
     return command
 
 

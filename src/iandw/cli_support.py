@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from iandw.extras import MissingExtraError
+from iandw.limits import DEFAULT_LIMITS, MAX_LIMIT
 
 if TYPE_CHECKING:
     from iandw.diagnostics import Diagnostic
@@ -24,6 +25,23 @@ EXIT_OK, EXIT_LEVEL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a noticeable time
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def limit_option(name: str, help_text: str) -> Callable[[F], F]:
+    """The `--max-…` option of the `Limits` field `name`: a whole number ≥ 1.
+
+    One beyond any machine's memory is held at MAX_LIMIT, which means the
+    same and which every size in Python can hold.
+    """
+    return click.option(
+        "--" + name.replace("_", "-"),
+        name,
+        type=click.IntRange(min=1),
+        default=getattr(DEFAULT_LIMITS, name),
+        show_default=True,
+        callback=lambda _context, _parameter, value: min(value, MAX_LIMIT),
+        help=help_text,
+    )
 
 
 def no_traceback(command: F) -> F:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 MiB = 1024 * 1024
+READ_CHUNK_BYTES = MiB
+MAX_LIMIT = 1 << 48  # beyond any machine's memory: a larger limit means the same, and still fits an index
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,22 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_record_bytes", "max_depth", "max_alias_nodes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+            if not 1 <= getattr(self, name) <= MAX_LIMIT:
+                raise ValueError(f"{name} must be from 1 to {MAX_LIMIT}")
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def read_at_most(stream: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes: one more than the limit tells that the file is over it.
+
+    Read a chunk at a time: `stream.read(limit + 1)` would reserve the whole
+    limit at once, and a limit may be as large as a user likes.
+    """
+    chunks = []
+    left = limit + 1
+    while left > 0 and (chunk := stream.read(min(left, READ_CHUNK_BYTES))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from iandw.cli_support import EXIT_BAD_INPUT, Progress, no_traceback, print_diagnostics
-from iandw.limits import DEFAULT_LIMITS, Limits
+from iandw.cli_support import EXIT_BAD_INPUT, Progress, limit_option, no_traceback, print_diagnostics
+from iandw.limits import Limits
 
 if TYPE_CHECKING:
     from iandw.importers.entities import EntityBook
@@ -72,27 +72,9 @@ SOURCES = ("gdelt", "acled", "stix")
     help="Admiralty grade of every imported source, such as D4; default: the mapping's.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 2, nothing written) if any row is bad.")
-@click.option(
-    "--max-file-bytes",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_file_bytes,
-    show_default=True,
-    help="Largest STIX bundle or mapping file read.",
-)
-@click.option(
-    "--max-record-bytes",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_record_bytes,
-    show_default=True,
-    help="Longest GDELT or ACLED line or row read.",
-)
-@click.option(
-    "--max-depth",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LIMITS.max_depth,
-    show_default=True,
-    help="Deepest nesting of mappings and lists in a STIX bundle.",
-)
+@limit_option("max_file_bytes", "Largest STIX bundle or mapping file read.")
+@limit_option("max_record_bytes", "Longest GDELT or ACLED line or row read.")
+@limit_option("max_depth", "Deepest nesting of mappings and lists in a STIX bundle.")
 @no_traceback
 def import_command(
     source: str,

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from iandw.diagnostics import Diagnostic, Span
-from iandw.limits import DEFAULT_LIMITS
+from iandw.limits import DEFAULT_LIMITS, read_at_most
 from iandw.loader.source import RawDocument
 from iandw.loader.text import decode_utf8
 from iandw.loader.typed import errors_to_diagnostics
@@ -173,7 +173,7 @@ def load_mapping(
     if override is not None:
         try:
             with open(override, "rb") as stream:
-                content = stream.read(max_bytes + 1)
+                content = read_at_most(stream, max_bytes)
         except OSError as exc:
             raise MappingError(
                 [Span(override).error(f"cannot read mapping: {exc.strerror or exc}")]

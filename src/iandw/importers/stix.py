@@ -26,7 +26,7 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.importers.entities import EntityBook, EntityError, EntitySpec, unique
 from iandw.importers.mapping import StixMapping, StixObservationRule
 from iandw.importers.outcomes import Outcome, Passed, RowError, Skipped, Unreadable, attempt
-from iandw.limits import Limits
+from iandw.limits import Limits, read_at_most
 from iandw.loader.json_reader import parse_json_bytes, sourcemap_for
 from iandw.loader.source import RawDocument
 from iandw.loader.text import BOM
@@ -83,7 +83,7 @@ class StixImporter:
     def read(self, path: str, advance: Callable[[int], None]) -> Iterator[Outcome | Diagnostic]:
         try:
             with open(path, "rb") as stream:
-                content = stream.read(self.limits.max_file_bytes + 1)
+                content = read_at_most(stream, self.limits.max_file_bytes)
         except OSError as exc:
             yield Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
             return

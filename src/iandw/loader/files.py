@@ -23,6 +23,19 @@ class InputFile:
         return os.path.splitext(self.path)[1].lower()
 
 
+def shown(path: str) -> str:
+    """A path as text any output can hold: bytes of a name that are not UTF-8 as '\\xff' escapes.
+
+    Python reads such names with lone surrogates, which UTF-8 output cannot
+    encode; the real name is still what is opened.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _at(path: str) -> Span:
+    return Span(shown(path))
+
+
 def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
     """Every input file under `paths`, in sorted order, each once."""
     files: list[InputFile] = []
@@ -32,7 +45,7 @@ def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
         display = os.path.normpath(given)
         if not os.path.exists(display):
             kind = "broken symlink" if os.path.islink(display) else "no such file or directory"
-            diagnostics.append(Span(display).error(kind))
+            diagnostics.append(_at(display).error(kind))
             continue
         if os.path.isdir(display):
             for found in sorted(_walk(display, diagnostics), key=lambda f: f.path):
@@ -41,17 +54,15 @@ def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
                     files.append(found)
             continue
         if not os.path.isfile(display):
-            diagnostics.append(Span(display).error("not a regular file (a pipe or a device?)"))
+            diagnostics.append(_at(display).error("not a regular file (a pipe or a device?)"))
             continue
         if os.path.splitext(display)[1].lower() not in EXTENSIONS:
-            diagnostics.append(
-                Span(display).error("unsupported file type: expected " + ", ".join(EXTENSIONS))
-            )
+            diagnostics.append(_at(display).error("unsupported file type: expected " + ", ".join(EXTENSIONS)))
             continue
         real = os.path.realpath(display)
         if real not in seen:
             seen.add(real)
-            files.append(InputFile(display, real))
+            files.append(InputFile(shown(display), real))
     return files, diagnostics
 
 
@@ -61,17 +72,17 @@ def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
     while pending:
         path, is_directory, ancestors = pending.pop()
         if not is_directory:
-            yield InputFile(path, os.path.realpath(path))
+            yield InputFile(shown(path), os.path.realpath(path))
             continue
         real_directory = os.path.realpath(path)
         if real_directory in ancestors:
-            diagnostics.append(Span(path).warning("symlink loop: this directory contains itself; skipped"))
+            diagnostics.append(_at(path).warning("symlink loop: this directory contains itself; skipped"))
             continue
         inside = ancestors | {real_directory}
         try:
             entries = sorted(os.scandir(path), key=lambda entry: entry.name)
         except OSError as exc:
-            diagnostics.append(Span(path).error(f"cannot read directory: {exc.strerror or exc}"))
+            diagnostics.append(_at(path).error(f"cannot read directory: {exc.strerror or exc}"))
             continue
         children: list[tuple[str, bool, frozenset[str]]] = []
         for entry in entries:
@@ -87,7 +98,7 @@ def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
             elif child_is_file and os.path.splitext(entry.name)[1].lower() in EXTENSIONS:
                 children.append((child, False, inside))
             elif entry.is_symlink() and not os.path.exists(child):
-                diagnostics.append(Span(child).warning("broken symlink; skipped"))
+                diagnostics.append(_at(child).warning("broken symlink; skipped"))
             elif os.path.splitext(entry.name)[1].lower() in EXTENSIONS:
-                diagnostics.append(Span(child).warning("not a regular file (a pipe or a device?); skipped"))
+                diagnostics.append(_at(child).warning("not a regular file (a pipe or a device?); skipped"))
         pending.extend(reversed(children))

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 from iandw.diagnostics import Diagnostic, Span
-from iandw.limits import Limits
+from iandw.limits import Limits, read_at_most
 from iandw.loader.files import InputFile
 from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
 from iandw.loader.observations import ObservationInput
@@ -47,9 +47,13 @@ def read_file(
             )
             return
         with open(file.real, "rb") as stream:
-            raw = stream.read(limits.max_file_bytes + 1)
+            raw = read_at_most(stream, limits.max_file_bytes)
     except OSError as exc:
         yield where.error(f"cannot read file: {exc.strerror or exc}")
+        return
+    if len(raw) > limits.max_file_bytes:  # it grew since its size was read
+        limit = limits.max_file_bytes
+        yield where.error(f"file is larger than the limit of {limit} bytes; see --max-file-bytes")
         return
     raw = raw.removeprefix(BOM)
     if not raw.strip():
