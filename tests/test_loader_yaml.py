@@ -132,6 +132,18 @@ def test_documents_before_a_syntax_error_are_kept(tmp_tree, monkeypatch):
     assert ids(result) == ["before"]
 
 
+def test_directives_go_with_the_document_they_stand_before(tmp_tree, monkeypatch):
+    text = "%YAML 1.1\n---\n" + good("first") + "...\n# the second\n%YAML 1.1\n\n---\n" + good("second")
+    result = load_tree(
+        tmp_tree,
+        monkeypatch,
+        {"obs/directives.yaml": text, "obs/wrong.yaml": "%YAML 1.1\n---\n" + good("x") + "bad: [\n"},
+    )
+    assert ids(result) == ["first", "second"]
+    # lines still count from the file's start: the unclosed list is on line 8 of wrong.yaml
+    assert positions(result) == [("obs/wrong.yaml", 8, 7)]
+
+
 # --- duplicate keys --------------------------------------------------------------------
 
 

@@ -383,6 +383,8 @@ def _apply_merges(frame: _Frame, file: str, sourcemap: SourceMap, diagnostics: l
 
 
 _DOCUMENT_MARKER = re.compile(r"---(?:[ \t\r]|$)")
+_DIRECTIVE = re.compile(r"%")
+_PREAMBLE = re.compile(r"%|[ \t\r]*(?:#|$)")  # what may stand before a '---': directives, blanks, comments
 
 
 def _document_chunks(text: str) -> list[tuple[int, str]]:
@@ -391,9 +393,21 @@ def _document_chunks(text: str) -> list[tuple[int, str]]:
     A '---' at the start of a line always begins a document (YAML forbids it
     inside content), so each piece parses alone: a syntax error or a parser
     limit in one document does not take the following documents with it.
+    The directives before a '---' (`%YAML 1.1`, `%TAG …`) go with it.
     """
     lines = text.split("\n")
-    starts = [0] + [number for number, line in enumerate(lines) if number and _DOCUMENT_MARKER.match(line)]
+    starts = [0]
+    for number, line in enumerate(lines):
+        if not number or not _DOCUMENT_MARKER.match(line):
+            continue
+        first = number
+        while first > starts[-1] and _PREAMBLE.match(lines[first - 1]):
+            first -= 1
+        if not any(_DIRECTIVE.match(lines[index]) for index in range(first, number)):
+            starts.append(number)
+        elif first > starts[-1]:
+            starts.append(first)
+        # else the piece before holds only this document's directives (and blanks, comments): one piece
     ends = [*starts[1:], len(lines)]
     return [(start, "\n".join(lines[start:end])) for start, end in zip(starts, ends, strict=True)]
 
