@@ -249,3 +249,37 @@ def test_transliteration_marks_are_ignored_like_punctuation(tmp_tree, monkeypatc
     # "Ṣāliḥ al-ʿĀrūrī" and the alias "Salih al-Aruri" both normalize to "salihalaruri"
     (record,) = result.case.observations
     assert [ref.entity for ref in record.refs] == ["saleh-al-arouri"]
+
+
+def test_a_name_shared_by_many_entities_lists_five_and_counts_the_rest(tmp_tree, monkeypatch):
+    entities = "".join(
+        f"---\nkind: entity\nid: same-{i}\ntype: person\nname: Person {i}\naliases: [Same]\n"
+        for i in range(7)
+    )
+    observation = (
+        "kind: observation\nid: o\ntype: meeting\ndate: 2023\nsources: [{name: x}]\nentities: [Same, same]\n"
+    )
+    result = load_tree(tmp_tree, monkeypatch, observation, entities)
+    listed = ", ".join(f"Person {i} (same-{i})" for i in range(5))
+    assert errors(result) == [
+        ("obs/o.yaml", 6, 12, f"'Same' names 7 entities: {listed} and 2 more; use an id"),
+        ("obs/o.yaml", 6, 18, f"'same' names 7 entities: {listed} and 2 more; use an id"),
+    ]
+
+
+def test_only_the_first_hundred_unknown_references_are_compared_with_every_name(tmp_tree, monkeypatch):
+    # each such comparison reads every entity's name: with thousands of both, minutes
+    lines = [
+        f"---\nkind: observation\nid: o{i}\ntype: meeting\ndate: 2023\nsources: [{{name: x}}]\n"
+        f"entities: [Hamaz{i:03d}]\n"
+        for i in range(101)
+    ]
+    entities = "".join(f"---\nkind: entity\nid: hamas{i:03d}\ntype: armed-group\n" for i in range(101))
+    result = load_tree(tmp_tree, monkeypatch, "".join(lines), entities)
+    messages = [message for *_, message in errors(result)]
+    assert len(messages) == 101
+    assert all(
+        m.startswith(f"unknown entity 'Hamaz{i:03d}' (did you mean hamas{i:03d}")
+        for i, m in enumerate(messages[:100])
+    )
+    assert messages[100] == "unknown entity 'Hamaz100'"

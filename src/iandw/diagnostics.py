@@ -8,7 +8,7 @@ jump straight to it and so that one bad file never hides another's problems.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -91,6 +91,15 @@ def counted(count: int, noun: str) -> str:
     """'1 error', '2 errors', '3 entities': a count with its noun, for messages and reports."""
     plural = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}.get(noun, noun + "s")
     return f"{count} {noun if count == 1 else plural}"
+
+
+LISTED = 5  # items a message lists before it counts the rest
+
+
+def first_few(items: Sequence[str]) -> str:
+    """'a, b, c, d, e and 9995 more': a message about untrusted input stays short however much there is."""
+    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    return ", ".join(items[:LISTED]) + more
 
 
 def quoted_list(words: Iterable[str]) -> str:

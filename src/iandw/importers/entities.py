@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, first_few
 from iandw.model.documents import Entity
 from iandw.model.registry import EntityRegistry
 
@@ -113,7 +113,7 @@ class EntityBook:
                 self.warnings.append(
                     span.warning(
                         f"{name!r} names {len(resolution.ambiguous)} known entities "
-                        f"({', '.join(resolution.ambiguous)}); a new entity was made: "
+                        f"({first_few(resolution.ambiguous)}); a new entity was made: "
                         "map it in --mapping 'entities' to choose"
                     )
                 )

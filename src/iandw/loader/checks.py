@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from iandw.dates import DateCache, DateError, parse_date
-from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list
+from iandw.diagnostics import Diagnostic, Span, did_you_mean, first_few, quoted_list
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument
 from iandw.model.case import Case, ObservationRecord, Reference
@@ -210,8 +210,19 @@ def _unique_by_kind(
     return by_kind
 
 
+SUGGESTED_UNKNOWN = 100  # distinct unknown references given a "did you mean" at most
+SUGGESTION_COMPARISONS = 500_000  # and names compared for them in all: about 3 s
+
+
 class _Resolver:
-    """Entity lookups that report unresolvable references where they occur."""
+    """Entity lookups that report unresolvable references where they occur.
+
+    Observation files are untrusted: what is said of a reference that names
+    no single entity is worked out once per distinct reference, its list of
+    entities is cut short, and only the first few unknown references are
+    compared with every name for a suggestion (SUGGESTED_UNKNOWN, fewer
+    among many names: SUGGESTION_COMPARISONS).
+    """
 
     def __init__(
         self, registry: EntityRegistry, diagnostics: list[Diagnostic], broken: Broken | None = None
@@ -222,6 +233,8 @@ class _Resolver:
         self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
         # ... and, most of them, a hundred thousand lists of references
         self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
+        self.unresolved: dict[str, str | None] = {}  # reference → what to say of it (None: said elsewhere)
+        self.suggestions_left = min(SUGGESTED_UNKNOWN, SUGGESTION_COMPARISONS // max(1, registry.name_count))
 
     def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
         """The entity id, or None after reporting the problem at `where()`.
@@ -232,24 +245,32 @@ class _Resolver:
         known = self.resolved.get(reference)
         if known is not None:
             return known
-        resolution = self.registry.resolve(reference)
-        if resolution.entity_id is not None:
-            self.resolved[reference] = resolution.entity_id
-            return resolution.entity_id
-        if not resolution.ambiguous and normalize_name(reference) in self.broken.names:
-            return None  # the entity's own error is already reported
-        if resolution.ambiguous:
-            names = ", ".join(self.registry.describe(i) for i in resolution.ambiguous)
-            message = f"{reference!r} names {len(resolution.ambiguous)} entities: {names}; use an id"
-        else:
-            hint = ""
+        if reference not in self.unresolved:
+            resolution = self.registry.resolve(reference)
+            if resolution.entity_id is not None:
+                self.resolved[reference] = resolution.entity_id
+                return resolution.entity_id
+            self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
+        message = self.unresolved[reference]
+        if message is not None:
+            self.diagnostics.append(where().error(message))
+        return None
+
+    def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> str | None:
+        """What to say of a reference naming no single entity; None if the entity's own error says it."""
+        if ambiguous:
+            names = first_few([self.registry.describe(i) for i in ambiguous])
+            return f"{reference!r} names {len(ambiguous)} entities: {names}; use an id"
+        if normalize_name(reference) in self.broken.names:
+            return None
+        hint = ""
+        if self.suggestions_left > 0:
+            self.suggestions_left -= 1
             suggestions = self.registry.closest(reference)
             if suggestions:
                 described = " or ".join(self.registry.describe(i) for i in suggestions)
                 hint = f" (did you mean {described}?)"
-            message = f"unknown entity {reference!r}{hint}"
-        self.diagnostics.append(where().error(message))
-        return None
+        return f"unknown entity {reference!r}{hint}"
 
     def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
         """An observation's references resolved, or None after reporting each one that is not."""

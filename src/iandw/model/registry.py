@@ -75,6 +75,11 @@ class EntityRegistry:
     def resolve_id(self, reference: str) -> str | None:
         return self.resolve(reference).entity_id
 
+    @property
+    def name_count(self) -> int:
+        """The distinct names (and aliases) a suggestion compares a reference with."""
+        return len(self._by_name)
+
     def closest(self, reference: str) -> tuple[str, ...]:
         """Up to three entities whose names are closest, for 'did you mean'."""
         key = normalize_name(reference)
