@@ -94,6 +94,13 @@ def test_open_and_unknown_ends_are_unbounded() -> None:
     assert parse_date("/2023-10") == DayInterval(float("-inf"), day("2023-10-31"))
 
 
+def test_a_qualified_date_with_unspecified_digits_pads_by_the_unit_of_the_last_of_them() -> None:
+    # 202X is 2020..2029; approximately so: a year more on each side (as `2023~`), not a day
+    assert parse_date("202X~") == DayInterval(day("2019-01-01"), day("2030-12-31"))
+    assert parse_date("20XX?") == DayInterval(day("1999-01-01"), day("2100-12-31"))
+    assert parse_date("2023-XX~") == DayInterval(day("2022-12-01"), day("2024-01-31"))
+
+
 def test_qualifier_pad_is_configurable() -> None:
     assert parse_date("2023-10-07?", pad=3) == DayInterval(day("2023-10-04"), day("2023-10-10"))
     assert parse_date("2023-10-07?", pad=0) == DayInterval(day("2023-10-07"), day("2023-10-07"))
@@ -109,6 +116,8 @@ def test_qualifier_pad_is_configurable() -> None:
         ("٢٠٢٣-٠٩-٠١", "invalid EDTF date"),  # EDTF digits are ASCII
         ("２０２３/2024", "invalid EDTF date"),  # fullwidth digits
         ("", "empty date"),
+        # the edtf package fails inside on this one: its error is not shown as if it were the user's
+        ("2023-10-XX/2023-XX", r"^invalid EDTF date '2023-10-XX/2023-XX': the edtf package cannot read it$"),
     ],
 )
 def test_invalid_dates(text: str, message: str) -> None:

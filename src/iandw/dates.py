@@ -162,8 +162,8 @@ def _edtf_interval(text: str, pad: int) -> DayInterval:
             parsed = parse_edtf(text)
     except EDTFParseException:
         raise DateError(f"invalid EDTF date {text!r}") from None
-    except Exception as exc:  # the parser raises plain errors on some inputs
-        raise DateError(f"invalid EDTF date {text!r}: {exc}") from None
+    except Exception:  # the parser fails with its own internal errors on some inputs: not the user's words
+        raise DateError(f"invalid EDTF date {text!r}: the edtf package cannot read it") from None
     if hasattr(parsed, "lower") and hasattr(parsed, "upper"):
         lower, _ = _section_bounds(text, parsed.lower, pad, strict=True)
         _, upper = _section_bounds(text, parsed.upper, pad, strict=True)
@@ -218,10 +218,22 @@ def _is_qualified(section: Any) -> bool:
     )
 
 
+# The unit a qualifier pads by: for unspecified digits, the unit of the last of
+# them (`202X~`, some year of the 2020s, is padded by a year, as `2023-XX~` by a month).
+_PAD_UNIT = {
+    "day": "day",
+    "month": "month",
+    "season": "season",
+    "year": "year",
+    "decade": "year",
+    "century": "year",
+    "millenium": "year",  # the edtf package's spelling
+}
+
+
 def _precision(section: Any) -> str:
     inner = getattr(section, "date", section)
-    precision = getattr(inner, "precision", None)
-    return precision if precision in ("day", "month", "year", "season") else "day"
+    return _PAD_UNIT.get(getattr(inner, "precision", None) or "day", "day")
 
 
 def _shift(value: dt.date, unit: str, amount: int) -> dt.date:
