@@ -307,7 +307,40 @@ def gen_fifo(root: Path) -> Generated:
     return Generated()
 
 
+def gen_member_of_chain(root: Path) -> Generated:
+    """6,000 entities, each a member of the one before: its full closure held 18 million pairs."""
+    parents = ["red-hand", *(f"c{i}" for i in range(5_999))]
+    lines = [
+        json.dumps({"kind": "entity", "id": f"c{i}", "type": "armed-group", "member_of": [parent]})
+        for i, parent in enumerate(parents)
+    ]
+    _write(root / "observations/chain.jsonl", "\n".join(lines) + "\n")
+    return Generated()
+
+
+def gen_crowded_meeting(root: Path) -> Generated:
+    """One meeting naming its two parties 2,000 times each: 4,000 × 3,999 ways to choose two references."""
+    crowd = ["rudolf-rassendyll", "red-hand"] * 2_000
+    meeting = {"id": "crowd", "type": "meeting", "date": "2023-09-02", "entities": crowd}
+    _write(root / "observations/crowd.jsonl", json.dumps(meeting) + "\n")
+    return Generated()
+
+
+def gen_name_shared_by_thousands(root: Path) -> Generated:
+    """3,000 entities under one alias, named by 3,000 observations: each message once listed them all."""
+    entities = [
+        json.dumps({"kind": "entity", "id": f"s{i}", "type": "state", "name": f"S{i}", "aliases": ["Same"]})
+        for i in range(3_000)
+    ]
+    observations = [JSONL_OK.format(id=f"o{i}").replace('"ruritania"', '"same"') for i in range(3_000)]
+    _write(root / "observations/same.jsonl", "\n".join(entities) + "\n" + "".join(observations))
+    return Generated()
+
+
 GENERATORS: dict[str, Callable[[Path], Generated]] = {
+    "member-of-chain-6000": gen_member_of_chain,
+    "crowded-meeting": gen_crowded_meeting,
+    "name-shared-by-thousands": gen_name_shared_by_thousands,
     "nesting-20000-yaml-flow": gen_nesting_yaml_flow,
     "nesting-20000-yaml-block": gen_nesting_yaml_block,
     "nesting-20000-json": gen_nesting_json,

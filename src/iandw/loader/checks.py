@@ -37,7 +37,7 @@ from iandw.model.documents import (
     duration_days,
 )
 from iandw.model.predicates import Predicate, variable_name
-from iandw.model.registry import EntityRegistry, find_cycles, normalize_name
+from iandw.model.registry import EntityRegistry, find_cycles, membership_heights, normalize_name
 from iandw.model.scoring import ScoringTables
 from iandw.score import origins_and_confidence
 
@@ -303,6 +303,9 @@ RESOLVED_LISTS_SIZE = 1 << 18
 # --- entities -----------------------------------------------------------------
 
 
+MAX_MEMBERSHIP_LEVELS = 32  # person → unit → … → state is a handful; a longer chain is hostile or a mistake
+
+
 def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: Broken) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     resolver = _Resolver(registry, diagnostics, broken)
@@ -322,7 +325,21 @@ def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: 
         start = where[cycle[0]]
         index = parents[cycle[0]].index(cycle[1])
         diagnostics.append(start.span("member_of", index).error("membership cycle: " + " -> ".join(cycle)))
-    registry.set_membership(parents)
+    heights = membership_heights(parents)
+    for entity_id, height in heights.items():
+        if height == MAX_MEMBERSHIP_LEVELS + 1:  # the deeper ones are so through it: said once
+            diagnostics.append(
+                where[entity_id]
+                .span("member_of", 0)
+                .error(
+                    f"member_of chain of {height} levels above {entity_id!r}; at most "
+                    f"{MAX_MEMBERSHIP_LEVELS} are followed (see docs/limits.md)"
+                )
+            )
+    # every entity keeps at most MAX_MEMBERSHIP_LEVELS levels of ancestors: a bounded closure
+    registry.set_membership(
+        {e: ups if heights[e] <= MAX_MEMBERSHIP_LEVELS else [] for e, ups in parents.items()}
+    )
     return diagnostics
 
 

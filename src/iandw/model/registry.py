@@ -13,7 +13,7 @@ marks of spelling rather than letters of the name.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -114,6 +114,34 @@ class EntityRegistry:
     def ancestors(self, entity_id: str) -> frozenset[str]:
         """Everything `entity_id` is transitively a member of (not itself)."""
         return self._ancestors.get(entity_id, frozenset())
+
+
+def membership_heights(parents: dict[str, list[str]]) -> dict[str, int]:
+    """Per entity, the most `member_of` links above it; a cycle's links count once (cycles are errors)."""
+    heights: dict[str, int] = {}
+    for root in sorted(parents):
+        if root in heights:
+            continue
+        path = {root}
+        stack: list[tuple[str, Iterator[str], int]] = [(root, iter(parents.get(root, ())), 0)]
+        while stack:
+            node, ups, height = stack[-1]
+            for parent in ups:
+                if parent in heights:
+                    height = max(height, heights[parent] + 1)
+                elif parent not in path:
+                    stack[-1] = (node, ups, height)
+                    stack.append((parent, iter(parents.get(parent, ())), 0))
+                    path.add(parent)
+                    break
+            else:
+                stack.pop()
+                path.discard(node)
+                heights[node] = height
+                if stack:
+                    below, below_ups, below_height = stack[-1]
+                    stack[-1] = (below, below_ups, max(below_height, height + 1))
+    return heights
 
 
 def find_cycles(parents: dict[str, list[str]]) -> list[list[str]]:
