@@ -566,7 +566,7 @@ def _indicator(
             select[name] = selection
             continue
         patterns = [
-            _pattern(draw, variables, entities, witness_types) for _ in range(draw(st.integers(0, 2)))
+            _pattern(draw, variables, entities, witness_types) for _ in range(draw(st.integers(0, 3)))
         ]
         if patterns:
             selection["entities"] = patterns

@@ -30,7 +30,14 @@ from iandw.dates import (
     truth_within,
 )
 from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
-from iandw.engine.match import Assignment, World, distinct_assignments, selection_assignments
+from iandw.engine.match import (
+    Assignment,
+    VarsKey,
+    World,
+    distinct_assignments,
+    selection_assignments,
+    vars_key,
+)
 from iandw.model.case import ObservationRecord, Reference
 from iandw.model.documents import AS_OF
 from iandw.score import product
@@ -38,7 +45,6 @@ from iandw.score import product
 STATUS_OF_TRUTH = {Truth.DEFINITE: "fired", Truth.POSSIBLE: "possible", Truth.FALSE: "not-fired"}
 CHECK_STATUS = {Truth.DEFINITE: "definite", Truth.POSSIBLE: "possible", Truth.FALSE: "false"}
 
-VarsKey = tuple[tuple[str, str], ...]
 Candidates = dict[str, list[tuple[ObservationRecord, Assignment]]]  # per selection
 
 
@@ -204,10 +210,6 @@ class IndicatorResult:
             for name, found in self.selected.items()
             if not any(all(a.get(k, v) == v for k, v in fixed.items()) for a in found)
         ]
-
-
-def vars_key(assignment: Assignment) -> VarsKey:
-    return tuple(sorted(assignment.items()))
 
 
 def match_candidates(

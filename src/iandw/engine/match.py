@@ -20,6 +20,11 @@ from iandw.model.registry import EntityRegistry
 from iandw.score import meets_grade
 
 Assignment = dict[str, str]
+VarsKey = tuple[tuple[str, str], ...]  # an assignment as a key
+
+
+def vars_key(assignment: Assignment) -> VarsKey:
+    return tuple(sorted(assignment.items()))
 
 
 class _Missing:
@@ -244,7 +249,7 @@ def selection_assignments(
     if pattern_cache is not None and observation.refs in pattern_cache:
         by_patterns = pattern_cache[observation.refs]
     else:
-        by_patterns = distinct_assignments(_patterns(selection.patterns, observation.refs, world))
+        by_patterns = _patterns(selection.patterns, observation.refs, world)
         if pattern_cache is not None:
             pattern_cache[observation.refs] = by_patterns
     if not selection.where:
@@ -259,9 +264,9 @@ def selection_assignments(
 def distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
     """Each assignment once, in the order first met."""
     found: list[Assignment] = []
-    seen: set[tuple[tuple[str, str], ...]] = set()
+    seen: set[VarsKey] = set()
     for assignment in assignments:
-        key = tuple(sorted(assignment.items()))
+        key = vars_key(assignment)
         if key not in seen:
             seen.add(key)
             found.append(assignment)
@@ -271,24 +276,70 @@ def distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
 def _patterns(
     patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
 ) -> list[Assignment]:
-    """Every assignment under which distinct references meet the patterns (one each)."""
-    partial: list[tuple[Assignment, int]] = [({}, 0)]  # with the references used, as bits
-    for pattern in patterns:
-        extended: list[tuple[Assignment, int]] = []
-        for assignment, used in partial:
+    """Every assignment under which distinct references meet the patterns (one each).
+
+    Assignments are built pattern by pattern, each kept once, never once per
+    way of choosing references: those ways grow as references^patterns, and
+    an observation's references are untrusted input.  Each assignment keeps
+    one witness, the references that built it first; where building it had
+    to reuse one, it stands only if each pattern can still be given a
+    reference of its own (`_distinct_references`).
+    """
+    options = [[world.options(pattern, reference) for reference in refs] for pattern in patterns]
+    partial: dict[VarsKey, tuple[Assignment, int | None]] = {(): ({}, 0)}  # witness: references used, as bits
+    for per_reference in options:
+        extended: dict[VarsKey, tuple[Assignment, int | None]] = {}
+        for assignment, used in partial.values():
             taken = set(assignment.values())
-            for index, reference in enumerate(refs):
-                if used >> index & 1:
-                    continue
-                for option in world.options(pattern, reference):
+            for index, found in enumerate(per_reference):
+                bit = 1 << index
+                witness = None if used is None or used & bit else used | bit
+                for option in found:
                     # an option alone is already a valid assignment (pattern_extensions)
                     merged = _merge(assignment, option, taken) if assignment else dict(option)
-                    if merged is not None:
-                        extended.append((merged, used | 1 << index))
+                    if merged is None:
+                        continue
+                    key = vars_key(merged)
+                    known = extended.get(key)
+                    if known is None or (known[1] is None and witness is not None):
+                        extended[key] = (known[0] if known else merged, witness)
         partial = extended
         if not partial:
             return []
-    return [assignment for assignment, _ in partial]
+    return [
+        assignment
+        for assignment, used in partial.values()
+        if used is not None or _distinct_references(assignment, options)
+    ]
+
+
+def _distinct_references(assignment: Assignment, options: list[list[list[Assignment]]]) -> bool:
+    """Whether each pattern can have a reference of its own whose option the assignment holds.
+
+    A pattern's options all bind the pattern's own variables, so these are
+    exactly the ways the assignment could have been built.  A bipartite
+    matching of patterns to references, by augmenting paths.
+    """
+    eligible = [
+        [
+            index
+            for index, found in enumerate(per_reference)
+            if any(all(assignment.get(name) == value for name, value in option.items()) for option in found)
+        ]
+        for per_reference in options
+    ]
+    owner: dict[int, int] = {}  # reference → the pattern it is given to
+
+    def place(pattern: int, tried: set[int]) -> bool:
+        for index in eligible[pattern]:
+            if index not in tried:
+                tried.add(index)
+                if index not in owner or place(owner[index], tried):
+                    owner[index] = pattern
+                    return True
+        return False
+
+    return all(place(pattern, set()) for pattern in range(len(options)))
 
 
 def _merge(assignment: Assignment, option: Assignment, taken: set[str]) -> Assignment | None:
