@@ -63,20 +63,31 @@ def _attribute_value(value: Any) -> Any:
 
 
 def _finite_numbers(attributes: dict[str, Any]) -> dict[str, Any]:
-    """An observation's free-form attributes hold no infinite or NaN number, however nested."""
-    stack: list[tuple[str, Any]] = [(f".{key}", value) for key, value in attributes.items()]
+    """An observation's free-form attributes hold no infinite or NaN number, however nested.
+
+    A YAML alias repeats one list or mapping many times over (up to
+    --max-alias-nodes): each is walked once, and a value's path is spelled
+    out only for the error.
+    """
+    walked: set[int] = set()  # the lists and mappings seen: all alive in `attributes`, so ids are unique
+    stack: list[tuple[tuple[str, ...], Any]] = [((f".{key}",), value) for key, value in attributes.items()]
     while stack:
-        where, value = stack.pop()
+        path, value = stack.pop()
         if isinstance(value, float) and not math.isfinite(value):
+            where = "".join(path)
             raise PydanticCustomError(
                 "non_finite_attribute",
                 "numbers must be finite: attributes{where} is {value}",
                 {"where": where, "value": repr(value)},
             )
-        if isinstance(value, dict):
-            stack.extend((f"{where}.{key}", item) for key, item in value.items())
-        elif isinstance(value, list):
-            stack.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+        if isinstance(value, (dict, list)):
+            if id(value) in walked:
+                continue
+            walked.add(id(value))
+            if isinstance(value, dict):
+                stack.extend(((*path, f".{key}"), item) for key, item in value.items())
+            else:
+                stack.extend(((*path, f"[{index}]"), item) for index, item in enumerate(value))
     return attributes
 
 
