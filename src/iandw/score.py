@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import get_args
 
 from iandw.choices import LEVELS
+from iandw.model.documents import Reliability
 from iandw.model.scoring import ScoringTables
 
 # ICD 203 expressions of likelihood; each band includes its lower bound.
@@ -26,7 +28,7 @@ LIKELIHOOD_TERMS: tuple[tuple[float, str], ...] = (
 UNGRADED_RELIABILITY = "F"
 UNGRADED_CREDIBILITY = 6
 
-RELIABILITY_RANK = {letter: rank for rank, letter in enumerate("ABCDEF")}  # 0 is best
+RELIABILITY_RANK = {letter: rank for rank, letter in enumerate(get_args(Reliability))}  # 0 is best
 
 
 def source_weight(reliability: str | None, credibility: int | None, tables: ScoringTables) -> float:

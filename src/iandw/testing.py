@@ -273,7 +273,8 @@ def _draw_source(
     draw: Callable[..., Any], names: tuple[str, ...], origins: tuple[str, ...], graded: bool | None
 ) -> dict[str, Any]:
     # one draw for the whole source (see _draw_date); zero is the first name, no origin, no grade
-    reliabilities: tuple[str | None, ...] = (None, *"ABCDEF") if graded is None else tuple("ABCDEF")
+    grades = tuple(RELIABILITY_RANK)
+    reliabilities: tuple[str | None, ...] = (None, *grades) if graded is None else grades
     credibilities: tuple[int | None, ...] = (None, 1, 2, 3, 4, 5, 6) if graded is None else (1, 2, 3, 4, 5, 6)
     if graded is False:
         reliabilities, credibilities = (None,), (None,)
@@ -1245,7 +1246,7 @@ def _downgraded_copy(
     copied = Source.model_validate(dict(source))
     new: dict[str, Any] = {"name": f"{copied.name} (echo)", "origin": copied.origin_key}
     reliability, credibility = _rank(copied)
-    new["reliability"] = "ABCDEF"[generator.randint(reliability, 5)]
+    new["reliability"] = list(RELIABILITY_RANK)[generator.randint(reliability, 5)]
     new["credibility"] = generator.randint(credibility, 6)
     if not is_no_better_source(new, existing, tables):
         new["reliability"], new["credibility"] = copied.reliability, copied.credibility

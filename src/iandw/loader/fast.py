@@ -35,7 +35,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from iandw.dates import DateCache, DateError
 from iandw.model.case import SourceGrade
-from iandw.model.documents import ID_PATTERN
+from iandw.model.documents import ID_PATTERN, Reliability
 
 # Deepest nesting of a plain line (observation → entities → reference): a
 # lower --max-depth must see the line on the ordinary path to reject it.
@@ -52,7 +52,7 @@ class _Reference(Struct, forbid_unknown_fields=True):
 class _Source(Struct, forbid_unknown_fields=True):
     name: str
     origin: str | UnsetType | None = UNSET
-    reliability: Literal["A", "B", "C", "D", "E", "F"] | UnsetType | None = UNSET
+    reliability: Reliability | UnsetType | None = UNSET
     credibility: Annotated[int, Meta(ge=1, le=6)] | UnsetType | None = UNSET
     url: str | UnsetType | None = UNSET
     language: str | UnsetType | None = UNSET
