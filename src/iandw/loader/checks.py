@@ -629,7 +629,7 @@ def compile_observation(
         origins=origins,
         sources=sources,
         confidence=confidence,
-        model=observation.reload,
+        model=observation.model,
     )
 
 

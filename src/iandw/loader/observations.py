@@ -33,7 +33,7 @@ class ObservationInput:
     refs: tuple[tuple[str, str | None], ...]  # (reference as written, role)
     sources: tuple[SourceGrade, ...]
     where: Locatable  # a JSONL line, or the document it was read from
-    _document: Observation | Callable[[], Observation]
+    model: Observation | Callable[[], Observation]  # the model, or how to read it again: what a record keeps
 
     @classmethod
     def of(
@@ -49,17 +49,12 @@ class ObservationInput:
             refs=tuple((intern(r.entity), intern(r.role) if r.role else None) for r in model.entities),
             sources=tuple((intern(s.origin_key), s.reliability, s.credibility) for s in model.sources),
             where=where,
-            _document=model if reload is None else reload,
+            model=model if reload is None else reload,
         )
 
     @property
     def document(self) -> Observation:
-        return self._document if isinstance(self._document, Observation) else self._document()
-
-    @property
-    def reload(self) -> Observation | Callable[[], Observation]:
-        """The model, or how to get it back (what an ObservationRecord keeps)."""
-        return self._document
+        return self.model if isinstance(self.model, Observation) else self.model()
 
     def span(self, *loc: Any) -> Span:
         return self.where.span(tuple(loc))
