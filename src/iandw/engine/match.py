@@ -273,21 +273,63 @@ def distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
     return found
 
 
+WAYS_LISTED = 1_000  # ways of choosing references listed before each assignment is built once instead
+
+
 def _patterns(
     patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
 ) -> list[Assignment]:
-    """Every assignment under which distinct references meet the patterns (one each).
+    """Every assignment under which distinct references meet the patterns (one each), each once.
 
-    Assignments are built pattern by pattern, each kept once, never once per
-    way of choosing references: those ways grow as references^patterns, and
-    an observation's references are untrusted input.  Each assignment keeps
-    one witness, the references that built it first; where building it had
-    to reuse one, it stands only if each pattern can still be given a
-    reference of its own (`_distinct_references`).
+    The ways of choosing one reference per pattern are listed while they
+    are few, as nearly all observations name a handful of entities; they
+    grow as references^patterns, and an observation's references are
+    untrusted input, so past WAYS_LISTED each assignment is built once
+    instead (`_built_once`).  Both give the same assignments.
     """
-    options = [[world.options(pattern, reference) for reference in refs] for pattern in patterns]
+    listed = _listed_ways(patterns, refs, world)
+    return distinct_assignments(listed) if listed is not None else _built_once(patterns, refs, world)
+
+
+def _listed_ways(
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
+) -> list[Assignment] | None:
+    """The assignment of each way of choosing distinct references; None past WAYS_LISTED ways."""
+    partial: list[tuple[Assignment, int]] = [({}, 0)]  # with the references used, as bits
+    for pattern in patterns:
+        extended: list[tuple[Assignment, int]] = []
+        for assignment, used in partial:
+            taken = set(assignment.values())
+            for index, reference in enumerate(refs):
+                if used >> index & 1:
+                    continue
+                for option in world.options(pattern, reference):
+                    # an option alone is already a valid assignment (pattern_extensions)
+                    merged = _merge(assignment, option, taken) if assignment else dict(option)
+                    if merged is not None:
+                        extended.append((merged, used | 1 << index))
+            if len(extended) > WAYS_LISTED:
+                return None
+        partial = extended
+        if not partial:
+            return []
+    return [assignment for assignment, _ in partial]
+
+
+def _built_once(
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
+) -> list[Assignment]:
+    """The assignments of `_listed_ways`, built pattern by pattern, each kept once.
+
+    Each keeps one witness, the references that built it first; where
+    building it had to reuse one, it stands only if each pattern can still
+    be given a reference of its own (`_distinct_references`).
+    """
+    options: list[list[list[Assignment]]] = []  # per pattern, per reference: its options
     partial: dict[VarsKey, tuple[Assignment, int | None]] = {(): ({}, 0)}  # witness: references used, as bits
-    for per_reference in options:
+    for pattern in patterns:
+        per_reference = [world.options(pattern, reference) for reference in refs]
+        options.append(per_reference)
         extended: dict[VarsKey, tuple[Assignment, int | None]] = {}
         for assignment, used in partial.values():
             taken = set(assignment.values())
