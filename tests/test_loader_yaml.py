@@ -144,6 +144,21 @@ def test_directives_go_with_the_document_they_stand_before(tmp_tree, monkeypatch
     assert positions(result) == [("obs/wrong.yaml", 8, 7)]
 
 
+@pytest.mark.parametrize(
+    "description",
+    [
+        '"rose by 5\n% in May"',  # a quoted string's line that starts with '%'
+        "'rose by 5\n%YAML 1.1 in May'",  # even one that reads like a directive
+    ],
+)
+def test_a_line_that_is_not_after_a_document_end_is_not_a_directive(tmp_tree, monkeypatch, description):
+    # YAML allows directives only at the stream's start or after '...'; both documents stay whole
+    entity = f"kind: entity\nid: e\ntype: state\ndescription: {description}\n---\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/text.yaml": entity + good("after")})
+    assert errors(result) == []
+    assert (ids(result, "entity"), ids(result)) == (["e"], ["after"])
+
+
 # --- duplicate keys --------------------------------------------------------------------
 
 

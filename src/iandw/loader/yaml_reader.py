@@ -383,8 +383,9 @@ def _apply_merges(frame: _Frame, file: str, sourcemap: SourceMap, diagnostics: l
 
 
 _DOCUMENT_MARKER = re.compile(r"---(?:[ \t\r]|$)")
-_DIRECTIVE = re.compile(r"%")
-_PREAMBLE = re.compile(r"%|[ \t\r]*(?:#|$)")  # what may stand before a '---': directives, blanks, comments
+_DIRECTIVE = re.compile(r"%(?:YAML|TAG)[ \t]")
+_PREAMBLE = re.compile(r"%(?:YAML|TAG)[ \t]|[ \t\r]*(?:#|$)")  # directives, blank lines, comments
+_DOCUMENT_END = re.compile(r"\.\.\.(?:[ \t\r]|$)")
 
 
 def _document_chunks(text: str) -> list[tuple[int, str]]:
@@ -393,7 +394,9 @@ def _document_chunks(text: str) -> list[tuple[int, str]]:
     A '---' at the start of a line always begins a document (YAML forbids it
     inside content), so each piece parses alone: a syntax error or a parser
     limit in one document does not take the following documents with it.
-    The directives before a '---' (`%YAML 1.1`, `%TAG …`) go with it.
+    The directives before a '---' (`%YAML 1.1`, `%TAG …`) go with it: those
+    at the stream's start or after a '...' end marker, the only places YAML
+    allows them (elsewhere a line starting '%YAML ' is a string's text).
     """
     lines = text.split("\n")
     starts = [0]
@@ -403,7 +406,8 @@ def _document_chunks(text: str) -> list[tuple[int, str]]:
         first = number
         while first > starts[-1] and _PREAMBLE.match(lines[first - 1]):
             first -= 1
-        if not any(_DIRECTIVE.match(lines[index]) for index in range(first, number)):
+        ended = first == 0 or _DOCUMENT_END.match(lines[first - 1])
+        if not ended or not any(_DIRECTIVE.match(lines[index]) for index in range(first, number)):
             starts.append(number)
         elif first > starts[-1]:
             starts.append(first)
