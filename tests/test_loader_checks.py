@@ -8,8 +8,11 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iandw.loader import LoadResult, load, load_documents
+from iandw.model.registry import membership_closure, membership_heights
 
 ENTITIES = textwrap.dedent(
     """\
@@ -467,3 +470,34 @@ def test_a_key_holding_a_newline_is_named_escaped(tmp_tree, monkeypatch):
     messages = [d.message for d in result.errors]
     assert "\\n: expected a number, got the string 'entity'" in messages
     assert not any("\n" in message for message in messages)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 11), max_size=4), min_size=1, max_size=12))
+def test_the_membership_closure_is_every_entity_reachable_through_member_of(edges: list[list[int]]) -> None:
+    # parents only among earlier entities: a graph without cycles, as a valid case has
+    parents = {f"e{i}": sorted({f"e{j}" for j in ups if j < i}) for i, ups in enumerate(edges)}
+
+    def reachable(start: str) -> set[str]:
+        seen: set[str] = set()
+        pending = list(parents[start])
+        while pending:
+            parent = pending.pop()
+            if parent not in seen:
+                seen.add(parent)
+                pending.extend(parents[parent])
+        return seen
+
+    heights = membership_heights(parents)
+    closure, stopped = membership_closure(parents, heights, most_pairs=10**6)
+    assert stopped is None
+    assert {e: set(found) for e, found in closure.items()} == {e: reachable(e) for e in parents}
+    assert all(heights[e] == max((heights[p] + 1 for p in parents[e]), default=0) for e in parents)
+
+
+def test_the_membership_closure_stops_at_the_entity_that_makes_too_many_pairs() -> None:
+    parents = {"a": ["b"], "b": ["c"], "c": []}  # pairs: c 0, b 1 (c), a 2 (b, c): 3 in all
+    closure, stopped = membership_closure(parents, membership_heights(parents), most_pairs=2)
+    assert (closure, stopped) == ({"c": frozenset(), "b": frozenset({"c"})}, "a")
+    closure, stopped = membership_closure(parents, membership_heights(parents), most_pairs=3)
+    assert stopped is None and closure["a"] == {"b", "c"}

@@ -37,7 +37,13 @@ from iandw.model.documents import (
     duration_days,
 )
 from iandw.model.predicates import Predicate, variable_name
-from iandw.model.registry import EntityRegistry, find_cycles, membership_heights, normalize_name
+from iandw.model.registry import (
+    EntityRegistry,
+    find_cycles,
+    membership_closure,
+    membership_heights,
+    normalize_name,
+)
 from iandw.model.scoring import ScoringTables
 from iandw.score import origins_and_confidence
 
@@ -304,6 +310,7 @@ RESOLVED_LISTS_SIZE = 1 << 18
 
 
 MAX_MEMBERSHIP_LEVELS = 32  # person → unit → … → state is a handful; a longer chain is hostile or a mistake
+MAX_MEMBERSHIP_PAIRS = 1_000_000  # (member, container) pairs all member_of relations make: about 60 MB
 
 
 def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: Broken) -> list[Diagnostic]:
@@ -311,35 +318,46 @@ def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: 
     resolver = _Resolver(registry, diagnostics, broken)
     parents: dict[str, list[str]] = {}
     where: dict[str, Loaded] = {}
+    written: dict[str, dict[str, int]] = {}  # per entity, per parent: its index in member_of
     for item in entities:
         entity = item.document
         assert isinstance(entity, Entity)
-        where[entity.id] = item
-        resolved = []
+        resolved: dict[str, int] = {}  # parent → where member_of names it first
         for index, reference in enumerate(entity.member_of):
             parent = resolver.entity(reference, functools.partial(item.span, "member_of", index))
             if parent is not None:
-                resolved.append(parent)
-        parents[entity.id] = resolved
+                resolved.setdefault(parent, index)
+        parents[entity.id] = list(resolved)
+        where[entity.id] = item
+        written[entity.id] = resolved
+
+    def at(entity_id: str, parent: str) -> Span:
+        return where[entity_id].span("member_of", written[entity_id][parent])
+
     for cycle in find_cycles(parents):
-        start = where[cycle[0]]
-        index = parents[cycle[0]].index(cycle[1])
-        diagnostics.append(start.span("member_of", index).error("membership cycle: " + " -> ".join(cycle)))
+        diagnostics.append(at(cycle[0], cycle[1]).error("membership cycle: " + " -> ".join(cycle)))
     heights = membership_heights(parents)
     for entity_id, height in heights.items():
         if height == MAX_MEMBERSHIP_LEVELS + 1:  # the deeper ones are so through it: said once
+            longest = next(p for p in parents[entity_id] if heights[p] == MAX_MEMBERSHIP_LEVELS)
             diagnostics.append(
-                where[entity_id]
-                .span("member_of", 0)
-                .error(
+                at(entity_id, longest).error(
                     f"member_of chain of {height} levels above {entity_id!r}; at most "
                     f"{MAX_MEMBERSHIP_LEVELS} are followed (see docs/limits.md)"
                 )
             )
-    # every entity keeps at most MAX_MEMBERSHIP_LEVELS levels of ancestors: a bounded closure
-    registry.set_membership(
-        {e: ups if heights[e] <= MAX_MEMBERSHIP_LEVELS else [] for e, ups in parents.items()}
-    )
+    followed = {e: ups if heights[e] <= MAX_MEMBERSHIP_LEVELS else [] for e, ups in parents.items()}
+    closure, stopped = membership_closure(followed, heights, MAX_MEMBERSHIP_PAIRS)
+    if stopped is not None:
+        diagnostics.append(
+            where[stopped]
+            .span("member_of", 0)
+            .error(
+                f"member_of relations make more than {MAX_MEMBERSHIP_PAIRS:,} (member, container) pairs "
+                f"by {stopped!r}; the entities from here on are members of nothing (see docs/limits.md)"
+            )
+        )
+    registry.set_membership(closure)
     return diagnostics
 
 

@@ -97,23 +97,39 @@ class EntityRegistry:
 
     # --- membership ---------------------------------------------------------
 
-    def set_membership(self, parents: dict[str, list[str]]) -> None:
-        """Store the transitive closure of resolved `member_of` edges."""
-        closure: dict[str, frozenset[str]] = {}
-        for start in self.entities:
-            seen: set[str] = set()
-            pending = list(parents.get(start, ()))
-            while pending:
-                parent = pending.pop()
-                if parent not in seen and parent != start:
-                    seen.add(parent)
-                    pending.extend(parents.get(parent, ()))
-            closure[start] = frozenset(seen)
-        self._ancestors = closure
+    def set_membership(self, ancestors: dict[str, frozenset[str]]) -> None:
+        """Store what each entity is transitively a member of (`membership_closure`)."""
+        self._ancestors = ancestors
 
     def ancestors(self, entity_id: str) -> frozenset[str]:
         """Everything `entity_id` is transitively a member of (not itself)."""
         return self._ancestors.get(entity_id, frozenset())
+
+
+def membership_closure(
+    parents: dict[str, list[str]], heights: dict[str, int], most_pairs: int
+) -> tuple[dict[str, frozenset[str]], str | None]:
+    """What each entity is transitively a member of; and the entity, if any, past which that is too much.
+
+    Each entity's ancestors are its parents' ancestors and its parents,
+    taken in order of height so that parents come first (a set union each,
+    not a walk per entity).  Should the (member, container) pairs exceed
+    `most_pairs`, the entities from there on keep none.  In a cycle (an
+    error of its own) a parent not yet done counts as itself alone.
+    """
+    closure: dict[str, frozenset[str]] = {}
+    pairs = 0
+    for entity_id in sorted(parents, key=lambda e: (heights[e], e)):
+        above: set[str] = set()
+        for parent in parents[entity_id]:
+            above.add(parent)
+            above |= closure.get(parent, frozenset())
+        above.discard(entity_id)
+        pairs += len(above)
+        if pairs > most_pairs:
+            return closure, entity_id
+        closure[entity_id] = frozenset(above)
+    return closure, None
 
 
 def membership_heights(parents: dict[str, list[str]]) -> dict[str, int]:
