@@ -886,6 +886,10 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
             ["timeline", "--from", "2023-09-01", "--step", "2x"],
             "Invalid value for --step: '2x': write days as '7d' or weeks as '1w'",
         ),
+        (  # more digits than Python turns into a number: once an internal error
+            ["timeline", "--from", "2023-09-01", "--step", "1" + "0" * 5000 + "d"],
+            f"Invalid value for --step: '1{'0' * 5000}d': write days as '7d' or weeks as '1w'",
+        ),
         (
             ["evaluate", "--max-matches", "0"],
             "Invalid value for '--max-matches': 0 is not in the range x>=1.",

@@ -280,7 +280,7 @@ def timeline(
     last = _parse_as_of(end, "--to")
     if last < first:
         raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
-    if not re.fullmatch(r"[1-9][0-9]*[dw]", step):
+    if not re.fullmatch(r"[1-9][0-9]{0,6}[dw]", step):  # a million days and more span every date
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")

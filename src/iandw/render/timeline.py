@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from iandw.diagnostics import one_line
+from iandw.diagnostics import counted, one_line
 from iandw.model.timeline import Crossing, Timeline
 from iandw.render.json import model_json
 from iandw.render.words import percent
@@ -40,7 +40,7 @@ def render_timeline_text(timeline: Timeline) -> str:
     points = len(timeline.hypotheses[0].points) if timeline.hypotheses else 0
     lines = [
         f"iandw timeline — {timeline.start} to {timeline.end}, every {timeline.step_days} days "
-        f"({points} evaluations, each with only what was reported by then)",
+        f"({counted(points, 'evaluation')}, each with only what was reported by then)",
     ]
     for hypothesis in timeline.hypotheses:
         first, last = hypothesis.points[0], hypothesis.points[-1]
