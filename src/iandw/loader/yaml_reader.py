@@ -384,7 +384,7 @@ def _apply_merges(frame: _Frame, file: str, sourcemap: SourceMap, diagnostics: l
 
 _DOCUMENT_MARKER = re.compile(r"---(?:[ \t\r]|$)")
 _DIRECTIVE = re.compile(r"%(?:YAML|TAG)[ \t]")
-_PREAMBLE = re.compile(r"%(?:YAML|TAG)[ \t]|[ \t\r]*(?:#|$)")  # directives, blank lines, comments
+_PREAMBLE = re.compile(_DIRECTIVE.pattern + r"|[ \t\r]*(?:#|$)")  # directives, blank lines, comments
 _DOCUMENT_END = re.compile(r"\.\.\.(?:[ \t\r]|$)")
 
 
