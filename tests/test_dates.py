@@ -68,6 +68,71 @@ def test_fast_path_agrees_with_edtf(text: str, pad: int) -> None:
     assert fast == reference
 
 
+plain_dates = st.builds(
+    lambda year, month, day: (
+        f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if month and day else "")
+    ),
+    st.integers(min_value=1, max_value=9999),
+    st.integers(min_value=0, max_value=12),
+    st.integers(min_value=0, max_value=28),
+)
+set_elements = st.one_of(plain_dates, st.tuples(plain_dates, plain_dates).map("..".join))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["[]", "{}"]),
+    st.lists(set_elements, min_size=2, max_size=4),
+    st.sampled_from([",", ", "]),
+)
+def test_sets_of_plain_dates_agree_with_edtf(brackets: str, elements: list[str], comma: str) -> None:
+    text = brackets[0] + comma.join(elements) + brackets[1]
+    fast, reference = both(text, 1)
+    ranges = [element.split("..") for element in elements if ".." in element]
+    reversed_range = any(parse_date(first).lo > parse_date(last).hi for first, last in ranges)
+    mixed_precision = any(len(first) != len(last) for first, last in ranges)
+    if reversed_range:  # an error here; edtf takes a set's earliest and latest days whatever their order
+        assert fast == "error"
+    elif mixed_precision:  # edtf refuses `[2023-01..2023-03-05]`; here it is a range like any other
+        assert isinstance(fast, DayInterval)
+    else:
+        assert fast == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("[2023-03, 2023-01-05]", "2023-01-05", "2023-03-31"),
+        ("{2023-01-01,2023-02-10..2023-02-12}", "2023-01-01", "2023-02-12"),
+        ("[2023-01..2023-03-05]", "2023-01-01", "2023-03-05"),  # a range of mixed precision
+        ("[2023-06-01]", "2023-06-01", "2023-06-01"),  # one element
+        ("[2023-01~, 2023-03-05]", "2022-12-01", "2023-03-05"),  # a qualified element is padded
+    ],
+)
+def test_sets_by_hand(text: str, lo: str, hi: str) -> None:
+    assert parse_date(text) == DayInterval(day(lo), day(hi))
+
+
+def test_a_set_with_an_open_first_or_last_element_is_unbounded_there() -> None:
+    assert parse_date("[..2023-01-01, 2023-03-05]") == DayInterval(float("-inf"), day("2023-03-05"))
+    assert parse_date("[2023-01-01, 2023-03-05..]") == DayInterval(day("2023-01-01"), float("inf"))
+
+
+def test_a_long_set_of_plain_dates_is_read_without_edtf(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(text: str, pad: int) -> DayInterval:
+        raise AssertionError("edtf was asked")
+
+    monkeypatch.setattr(dates, "_edtf_interval", refuse)
+    text = "[" + ", ".join([f"2023-01-{d:02d}" for d in range(1, 29)] * 100) + "]"
+    assert parse_date(text) == DayInterval(day("2023-01-01"), day("2023-01-28"))
+
+
+def test_a_long_date_for_edtf_is_refused_before_edtf_parses_it() -> None:
+    text = "[2023-XX, " + ", ".join(["2023-01-01"] * 20) + "]"
+    with pytest.raises(DateError, match=r"is too long: 249 characters; .* at most 100$"):
+        parse_date(text)
+
+
 @pytest.mark.parametrize(
     ("text", "lo", "hi"),
     [
@@ -116,6 +181,10 @@ def test_qualifier_pad_is_configurable() -> None:
         ("٢٠٢٣-٠٩-٠١", "invalid EDTF date"),  # EDTF digits are ASCII
         ("２０２３/2024", "invalid EDTF date"),  # fullwidth digits
         ("", "empty date"),
+        ("[2023-01-05..2023-01-01]", "reversed interval '2023-01-05..2023-01-01'"),
+        ("[2023-02-30, 2023]", "day 30 does not exist"),
+        ("[..]", "invalid EDTF date"),
+        ("[2023, ..2024]", "invalid EDTF date"),  # only the first element may be open at its start
         # the edtf package fails inside on this one: its error is not shown as if it were the user's
         ("2023-10-XX/2023-XX", r"^invalid EDTF date '2023-10-XX/2023-XX': the edtf package cannot read it$"),
     ],
