@@ -12,10 +12,13 @@ import yaml
 from click.testing import CliRunner, Result
 
 from iandw import cli_support
+from iandw.diagnostics import Span
 from iandw.importers.cli import import_command
-from iandw.importers.entities import slugify
+from iandw.importers.entities import EntityBook, EntitySpec, slugify
 from iandw.importers.writer import default_entities_path
 from iandw.loader import load
+from iandw.model.documents import Entity
+from iandw.model.registry import EntityRegistry
 from worlds import ROOT
 
 EVENTS = str(Path(ROOT) / "tests" / "data" / "acled" / "events.csv")
@@ -149,3 +152,16 @@ def test_a_row_over_the_limit_is_reported_and_reading_goes_on_after_it(tmp_path:
 )
 def test_slugify(name: str, slug: str) -> None:
     assert slugify(name) == slug
+
+
+def test_actors_of_one_name_are_numbered_in_turn_around_known_ids() -> None:
+    known = EntityRegistry.build(
+        [Entity(kind="entity", id="militia-3", type="armed-group", name="Third militia")]
+    )
+    book = EntityBook(known)
+    span = Span("events.csv", 1, 1)
+    made = [
+        book.ref(f"acled:{n}", lambda n=n: EntitySpec(f"acled:{n}", "Militía", "armed-group"), span)
+        for n in range(5)
+    ]
+    assert made == ["militia", "militia-2", "militia-4", "militia-5", "militia-6"]

@@ -73,6 +73,7 @@ class EntityBook:
     _staged: list[str] = field(default_factory=list)  # keys first seen in the current row
     _staged_known: set[str] = field(default_factory=set)
     _warned: set[str] = field(default_factory=set)
+    _numbered: dict[str, int] = field(default_factory=dict)  # slug → the last number given it
 
     def ref(self, key: str, describe: Callable[[], EntitySpec], span: Span) -> str:
         """The entity id for the source's `key`; `describe` is called only the first time."""
@@ -149,10 +150,14 @@ class EntityBook:
         for choice in choices:
             if self._free(choice):
                 return choice
-        number = 2
-        while not self._free(f"{choices[-1]}-{number}"):
+        # numbering resumes where it stopped: thousands of actors of one name
+        # would otherwise each try every number taken before them
+        stem = choices[-1]
+        number = self._numbered.get(stem, 1) + 1
+        while not self._free(f"{stem}-{number}"):
             number += 1
-        return f"{choices[-1]}-{number}"
+        self._numbered[stem] = number
+        return f"{stem}-{number}"
 
     def _free(self, entity_id: str) -> bool:
         return entity_id not in self.registry and entity_id not in self.new
