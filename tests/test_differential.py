@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from iandw.api import evaluate
 from iandw.dates import date_to_day
+from iandw.engine import scan
 from iandw.loader import load_documents
 from iandw.testing import edtf_dates, worlds_for
 from naive import NOT_FIRED, naive_evaluate, rule_sets
@@ -52,6 +53,10 @@ def compare(rules: list[dict[str, Any]], observations: list[dict[str, Any]], as_
     assert result.ok, [d.format() for d in result.errors]
     report = evaluate(result.case, as_of=as_of, max_matches=1)
     naive = naive_evaluate(result.case, date_to_day(as_of))
+    with pytest.MonkeyPatch.context() as patch:  # every group not band-joined scanned: the same report
+        patch.setattr(scan, "SCAN_MIN_BINDINGS", 1)
+        scanned = evaluate(result.case, as_of=as_of, max_matches=1)
+    assert scanned.model_dump() == report.model_dump()
     seen: Counter[str] = Counter()
     assert {i.id for i in report.indicators} == set(naive.groups)
     assert {h.id for h in report.hypotheses} == set(naive.posteriors)

@@ -281,9 +281,12 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
     Candidates are first partitioned by variable assignment, so observations
     are only ever paired within one group.  A large group of an indicator
     shaped for it is evaluated by a band join on sorted dates instead of by
-    enumerating its bindings (iandw.engine.bandjoin).
+    enumerating its bindings (iandw.engine.bandjoin); a large group of any
+    other indicator is checked a row of bindings at a time, none of them kept
+    (iandw.engine.scan).
     """
     from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
+    from iandw.engine.scan import SCAN_MIN_BINDINGS, ScannedGroup
 
     as_of_interval = DayInterval(as_of, as_of)
     plan = star_plan(compiled)
@@ -294,6 +297,8 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
             slots[vars_key(assignment)] = None
             joinable.append((assignment, members))
+        elif size >= SCAN_MIN_BINDINGS:
+            slots[vars_key(assignment)] = ScannedGroup(compiled, assignment, members, as_of_interval)
         else:
             slots[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
     if plan is not None and joinable:  # all together: groups that share their spokes share the work
@@ -444,19 +449,34 @@ def _apply_counts(counts: tuple[CountSpec, ...], group: EnumeratedGroup) -> None
     """`count` items: over the bindings that meet every other check (SPEC §6, §13)."""
     definite = [b for b in group.bindings if b.truth == Truth.DEFINITE]
     eligible = [b for b in group.bindings if b.truth != Truth.FALSE]
-    results = [_count(spec, definite, eligible) for spec in counts]
+    results = [
+        count_check(
+            spec,
+            [b.observations[spec.selection] for b in definite],
+            [b.observations[spec.selection] for b in eligible],
+        )
+        for spec in counts
+    ]
     for binding in group.bindings:
-        binding.checks = binding.checks + results
-        binding.truth = min([binding.truth, *(r.truth for r in results)])
+        add_counts(binding, results)
 
 
-def _distinct_values(spec: CountSpec, bindings: list[Binding]) -> int:
+def add_counts(binding: Binding, results: list[CheckResult]) -> None:
+    """A group's `count` results are every binding's last checks."""
+    binding.checks = binding.checks + results
+    binding.truth = min([binding.truth, *(r.truth for r in results)])
+
+
+def _distinct_values(spec: CountSpec, observations: Iterable[ObservationRecord]) -> int:
     if spec.distinct == "origins":
-        return len({origin for b in bindings for origin in b.observations[spec.selection].origins})
-    return len({b.observations[spec.selection].id for b in bindings})
+        return len({origin for o in observations for origin in o.origins})
+    return len({o.id for o in observations})
 
 
-def _count(spec: CountSpec, definite: list[Binding], eligible: list[Binding]) -> CheckResult:
+def count_check(
+    spec: CountSpec, definite: Iterable[ObservationRecord], eligible: Iterable[ObservationRecord]
+) -> CheckResult:
+    """One `count` item, from its selection's observations in definite and in eligible bindings."""
     sure, maybe = _distinct_values(spec, definite), _distinct_values(spec, eligible)
     unit = "origins" if spec.distinct == "origins" else "observations"
     if sure >= spec.at_least:
