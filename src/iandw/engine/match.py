@@ -330,10 +330,12 @@ def _built_once(
     for pattern in patterns:
         per_reference = [world.options(pattern, reference) for reference in refs]
         options.append(per_reference)
+        # a crowd of references of which few meet this pattern is visited once, not per assignment
+        meeting = [(index, found) for index, found in enumerate(per_reference) if found]
         extended: dict[VarsKey, tuple[Assignment, int | None]] = {}
         for assignment, used in partial.values():
             taken = set(assignment.values())
-            for index, found in enumerate(per_reference):
+            for index, found in meeting:
                 bit = 1 << index
                 witness = None if used is None or used & bit else used | bit
                 for option in found:
