@@ -369,3 +369,26 @@ def test_selection_type_list_is_any_of():
     (indicator,) = run(documents).indicators
     (group,) = indicator.groups
     assert sorted(m.observations["e"] for m in group.matches) == ["o-a", "o-r"]
+
+
+def test_matches_searches_the_first_ten_thousand_characters() -> None:
+    """Decision (docs/language.md): a regex searches a value's first 10,000 characters, a bound on
+    Python's backtracking search over untrusted text."""
+    padding = "x" * 9_980
+    documents: list[dict[str, Any]] = [
+        entity("w1", "thing"),
+        observation(
+            "o-early", "event", "2023-01-01", ["w1"], [source("s", "A1")], summary=padding + "minister"
+        ),
+        observation(
+            "o-late",
+            "event",
+            "2023-01-01",
+            ["w1"],
+            [source("s", "A1")],
+            summary=padding + " " * 15 + "minister",
+        ),
+        probe({"entity": "$who"}, where={"summary": {"matches": r"\w*minister"}}),
+    ]
+    # 'minister' ends at character 9,988 in o-early; in o-late it runs from 9,995 to 10,003
+    assert fired_observations(documents) == {"o-early"}

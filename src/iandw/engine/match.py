@@ -91,6 +91,11 @@ def _ordinal(value: Any, attribute: str, scales: dict[str, tuple[str, ...]], num
     return float(scale.index(value)) if value in scale else None
 
 
+# Python's backtracking search can take time quadratic in the text (`\w+ minister`
+# tries every start and runs to the end): 100,000 characters took 30 s, 10,000 take 0.3 s.
+MATCHES_CHARS = 10_000  # the characters of a value a `matches` regex searches
+
+
 def value_holds(predicate: Predicate, value: Any, attribute: str, world: World) -> bool:
     """A non-variable predicate on one value (MISSING when absent)."""
     op, operand = predicate.op, predicate.operand
@@ -123,7 +128,9 @@ def value_holds(predicate: Predicate, value: Any, attribute: str, world: World) 
             return any(_same(operand, item, registry) for item in value)
         return False
     if op == "matches":
-        return any(isinstance(item, str) and operand.search(item) for item in _elements(value))
+        return any(
+            isinstance(item, str) and operand.search(item[:MATCHES_CHARS]) for item in _elements(value)
+        )
     raise AssertionError(f"unknown operator {op}")
 
 
