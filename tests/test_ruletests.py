@@ -153,6 +153,17 @@ def test_an_unexpected_fire_names_the_binding_that_fired(project: Callable[[str]
     assert "group=hamas, sponsor=iran" in failure
 
 
+def test_a_failing_test_is_one_inert_line_whatever_its_name_holds(project: Callable[[str], str]) -> None:
+    """A test's name is the author's text: a newline or a terminal escape in it is shown escaped."""
+    rule = indicator(within="2w").replace(
+        "name: fires five weeks before the attack", 'name: "fires five weeks\\nbefore \\e[2J the attack"'
+    )
+    code, output = run(project(rule))
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "five weeks" in line]
+    assert "::fires five weeks\\nbefore \\x1b[2J the attack: expected fired" in failure
+
+
 def test_expected_matches_are_checked(project: Callable[[str], str]) -> None:
     rule = indicator().replace("matches: [t-attack, t-meeting]", "matches: [t-meeting]")
     code, output = run(project(rule))

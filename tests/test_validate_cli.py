@@ -849,6 +849,17 @@ def test_a_diagnostic_is_one_inert_line_whatever_its_message_holds():
     )
 
 
+def test_bidirectional_overrides_and_invisible_spaces_are_shown_as_escapes():
+    """A right-to-left override would make the rest of a line read backwards; a zero-width space
+    makes two names look alike. The joiners and marks of Persian and Arabic writing stay."""
+    from iandw.diagnostics import one_line
+
+    name = "\u202eevil\u202c \u2066x\u2069 ha\u200bmas \u2060\ufeff"
+    assert one_line(name) == "\\u202eevil\\u202c \\u2066x\\u2069 ha\\u200bmas \\u2060\\ufeff"
+    persian = "\u0645\u06cc\u200c\u0631\u0648\u062f \u200f\u200e\u061c\u200d"  # ZWNJ, RLM, LRM, ALM, ZWJ
+    assert one_line(persian) == persian
+
+
 def test_an_internal_error_is_one_inert_line(tmp_tree, monkeypatch):
     import iandw.cli
 

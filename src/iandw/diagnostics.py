@@ -54,15 +54,27 @@ class Span:
         return Diagnostic(self.file, self.line, self.column, "warning", message)
 
 
-# C0, DEL and C1 controls (a terminal acts on ESC and CSI) and the Unicode line and
-# paragraph separators (which end a line as a newline does).
-_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]} | {
-    0x0A: "\\n",
-    0x0D: "\\r",
-    0x09: "\\t",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+# C0, DEL and C1 controls (a terminal acts on ESC and CSI), the Unicode line and
+# paragraph separators (which end a line as a newline does), the bidirectional
+# embeddings, overrides and isolates (which reorder what follows them on the line:
+# a report line could be made to read otherwise than it is), and the invisible
+# zero-width space, word joiner and byte-order mark (which make two names look
+# alike).  The joiners ZWJ and ZWNJ and the marks LRM, RLM and ALM stay: Persian
+# and Arabic names are written with them, and they reorder nothing.
+_CONTROL = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x200B,
+        0x2060,
+        0xFEFF,
+    ]
+} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 
 
 def one_line(text: str) -> str:

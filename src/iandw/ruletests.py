@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, parse_date
-from iandw.diagnostics import Span
+from iandw.diagnostics import Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import Binding, GroupResult, IndicatorResult, evaluate_indicator, reported_by
 from iandw.engine.match import World
@@ -37,10 +37,11 @@ class RuleTestOutcome:
         return f"{self.indicator_id}::{self.name}"
 
     def format(self) -> str:
-        return (
-            f"{self.span.file}:{self.span.line}:{self.span.column}: failed: {self.label}: "
-            f"expected {self.expected}, got {self.actual}{': ' + self.why if self.why else ''}"
+        """One line, like a diagnostic: the test's name and the rule's words are the author's."""
+        outcome = (
+            f"{self.label}: expected {self.expected}, got {self.actual}{': ' + self.why if self.why else ''}"
         )
+        return f"{self.span.file}:{self.span.line}:{self.span.column}: failed: {one_line(outcome)}"
 
 
 def run_rule_tests(result: LoadResult, pattern: str | None = None) -> list[RuleTestOutcome]:
