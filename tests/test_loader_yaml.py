@@ -426,6 +426,29 @@ def test_ordinary_anchors_and_aliases_work(tmp_tree, monkeypatch):
     assert second.document.sources[0].name == "TASS"
 
 
+def test_an_aliased_attribute_list_is_checked_once(tmp_tree, monkeypatch):
+    """One list under 50 keys (by alias) is checked once: is it plain (1 call), are its items (3).
+
+    Without the per-document memory: 50 × (1 + 3) calls.
+    """
+    from iandw.model import documents
+
+    calls = []
+
+    def counting(value):
+        calls.append(value)
+        return plain(value)
+
+    plain = documents.is_plain
+    monkeypatch.setattr(documents, "is_plain", counting)
+    keys = "".join(f"  k{n}: *base\n" for n in range(49))
+    text = f"kind: entity\nid: crown\ntype: state\nattributes:\n  base: &base [1, 2, 3]\n{keys}"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/crown.yaml": text})
+    assert result.errors == []
+    assert result.case.registry.entities["crown"].attributes["k48"] == [1, 2, 3]
+    assert len(calls) == 1 + 3
+
+
 # --- nesting -------------------------------------------------------------------------------
 
 

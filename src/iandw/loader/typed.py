@@ -22,6 +22,7 @@ from iandw.model.documents import (
     GRADE_PATTERN,
     ID_PATTERN,
     Document,
+    validation_context,
 )
 from iandw.model.predicates import NAME_PATTERN
 
@@ -82,7 +83,7 @@ def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
         ]
     model = DOCUMENT_KINDS[kind]
     try:
-        return model.model_validate(data), []  # type: ignore[return-value]
+        return model.model_validate(data, context=validation_context()), []  # type: ignore[return-value]
     except ValidationError as exc:
         return None, errors_to_diagnostics(exc, model, raw)
 

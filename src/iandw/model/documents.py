@@ -24,6 +24,7 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
@@ -54,8 +55,27 @@ def is_attribute_value(value: Any) -> bool:
     return is_plain(value) or (isinstance(value, list) and all(map(is_plain, value)))
 
 
-def _attribute_value(value: Any) -> Any:
+CHECKED_LISTS = "checked_lists"  # a validation context key: ids of lists already found plain
+
+
+def validation_context() -> dict[str, Any]:
+    """The context to validate one document in (`model_validate(data, context=…)`).
+
+    A YAML alias repeats one list under many keys (up to --max-alias-nodes
+    in all): with this, each list is checked once, not once per alias.  Ids
+    are those of lists the document being validated holds, so they stay
+    theirs while it is validated.
+    """
+    return {CHECKED_LISTS: set()}
+
+
+def _attribute_value(value: Any, info: ValidationInfo) -> Any:
+    checked: set[int] | None = info.context.get(CHECKED_LISTS) if info.context else None
+    if checked is not None and id(value) in checked:
+        return value
     if is_attribute_value(value):
+        if checked is not None and isinstance(value, list):
+            checked.add(id(value))
         return value
     raise PydanticCustomError(
         "attribute_value", "an attribute value is a string, finite number, boolean or a list of them"
