@@ -34,7 +34,7 @@ import pytest
 
 from iandw.api import evaluate
 from iandw.render.timeline import render_timeline_csv, render_timeline_json
-from iandw.timeline import compute_timeline
+from iandw.timeline import compute_timeline, too_long
 from worlds import checked, observation, source
 
 TOL = 1e-9
@@ -135,3 +135,59 @@ def test_json(timeline):
         ("watch", "2023-01-01", None),
         ("warning", "2023-01-15", "s1"),
     ]
+
+
+# Without an `as_of` window, a step that sees no new report keeps the previous results:
+# s3 is reported only on 01-19, a step's own date; a pair within 3 days fires.
+STATIC = [
+    {
+        "kind": "indicator",
+        "id": "pair",
+        "title": "two signals within three days",
+        "select": {"a": {"type": "signal"}, "b": {"type": "signal"}},
+        "require": [{"first": "a", "then": "b", "within": "3d"}],
+        "likelihood_ratio": 4,
+    },
+    observation("s1", "signal", "2023-01-02", [], [source("wire", "A1")]),
+    observation("s2", "signal", "2023-01-09", [], [source("wire", "A1")]),
+    observation("s3", "signal", "2023-01-10", [], [source("wire", "A1")], reported="2023-01-19"),
+    {
+        "kind": "hypothesis",
+        "id": "h",
+        "statement": "something is coming",
+        "prior": 0.5,
+        "indicators": ["pair"],
+    },
+]
+
+
+def test_without_an_as_of_window_each_point_is_still_the_report_as_of_that_date():
+    static = checked(STATIC).case
+    timeline = compute_timeline(static, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 3)
+    (h,) = timeline.hypotheses
+    # s2 then s3 (a day apart) fire once s3 is reported, from the step of 01-19 itself,
+    # with c = 0.81 × 0.81 (two observations, each of one A1 source)
+    pair = sigma(0.81 * 0.81 * math.log(4))
+    assert [p.posterior for p in h.points] == pytest.approx([0.5] * 6 + [pair] * 5, abs=TOL)
+    for point in h.points:
+        (assessed,) = evaluate(static, as_of=dt.date.fromisoformat(point.date)).hypotheses
+        assert point.posterior == pytest.approx(assessed.posterior, abs=TOL), point.date
+
+
+def test_a_timeline_has_at_most_a_million_points():
+    """Twenty hypotheses: 50,000 daily evaluations are 1,000,000 points; one more day is too many."""
+    more = [{**STATIC[-1], "id": f"h{n}"} for n in range(19)]
+    static = checked([*STATIC, *more]).case
+    start = dt.date(2000, 1, 1)
+    assert too_long(start, start + dt.timedelta(days=49_999), 1, 20) is None
+    with pytest.raises(ValueError, match=r" of 20 hypotheses, 1,000,020 points, more than 1,000,000: take"):
+        compute_timeline(static, start, start + dt.timedelta(days=50_000), 1)
+
+
+def test_a_timeline_has_at_most_100000_steps():
+    static = checked(STATIC).case
+    start = dt.date(1800, 1, 1)
+    timeline = compute_timeline(static, start, start + dt.timedelta(days=99_999), 1)
+    assert len(timeline.hypotheses[0].points) == 100_000
+    with pytest.raises(ValueError, match=r"is 100,001 evaluations, more than 100,000: take a longer step$"):
+        compute_timeline(static, start, start + dt.timedelta(days=100_000), 1)

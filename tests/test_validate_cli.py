@@ -901,6 +901,11 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
             ["timeline", "--from", "2023-09-01", "--step", "1" + "0" * 5000 + "d"],
             f"Invalid value for --step: '1{'0' * 5000}d': write days as '7d' or weeks as '1w'",
         ),
+        (  # 1800-01-01 + 100,000 days is 2073-10-16: one evaluation too many, daily
+            ["timeline", "--from", "1800-01-01", "--to", "2073-10-16", "--step", "1d"],
+            "Invalid value for --step: 1800-01-01 to 2073-10-16 every 1 day is 100,001 evaluations, "
+            "more than 100,000: take a longer step",
+        ),
         (
             ["evaluate", "--max-matches", "0"],
             "Invalid value for '--max-matches': 0 is not in the range x>=1.",

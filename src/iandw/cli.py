@@ -282,14 +282,23 @@ def timeline(
         raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
     if not re.fullmatch(r"[1-9][0-9]{0,6}[dw]", step):  # a million days and more span every date
         raise click.BadParameter(f"{step!r}: write days as '7d' or weeks as '1w'", param_hint="--step")
+    from iandw.model.documents import duration_days
+    from iandw.timeline import too_long
+
+    days = duration_days(step)
+    problem = too_long(first, last, days)  # before reading anything: the steps alone
+    if problem:
+        raise click.BadParameter(problem, param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
     result = _load(paths, rules, Limits(**limits), "evaluated", workers=workers)
-    from iandw.model.documents import duration_days
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
     from iandw.timeline import compute_timeline
 
-    computed = compute_timeline(result.case, first, last, duration_days(step))
+    problem = too_long(first, last, days, len(result.case.hypotheses))  # and a point per hypothesis
+    if problem:
+        raise click.BadParameter(problem, param_hint="--step")
+    computed = compute_timeline(result.case, first, last, days)
     if output_format == "html":
         from iandw.api import evaluate as run
         from iandw.render.html import render_html

@@ -11,12 +11,14 @@ tipped it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from iandw.assess import assess, assess_all
+from iandw.assess import HypothesisAssessment, assess, assess_all
 from iandw.choices import LEVELS
 from iandw.dates import date_to_day, day_to_iso
+from iandw.diagnostics import counted
 from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import (
     Candidates,
@@ -69,6 +71,23 @@ class Backtest:
         return results
 
 
+MAX_STEPS = 100_000  # a timeline's evaluations: 270 years, daily
+MAX_POINTS = 1_000_000  # evaluations × hypotheses: about 0.6 KiB each while held, 1.9 KiB for HTML
+
+
+def too_long(start: dt.date, end: dt.date, step: int, hypotheses: int = 1) -> str | None:
+    """Why the period, at this step, makes too many evaluations or points for one timeline; or None."""
+    span = date_to_day(end) - date_to_day(start)
+    count = span // step + 1 + (span % step != 0)
+    evaluations = f"{start} to {end} every {counted(step, 'day')} is {count:,} evaluations"
+    if count > MAX_STEPS:
+        return f"{evaluations}, more than {MAX_STEPS:,}: take a longer step"
+    if count * hypotheses > MAX_POINTS:
+        points = f"{evaluations} of {counted(hypotheses, 'hypothesis')}, {count * hypotheses:,} points"
+        return f"{points}, more than {MAX_POINTS:,}: take a longer step"
+    return None
+
+
 def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
     """Every `step` days from start, and the end itself."""
     first, last = date_to_day(start), date_to_day(end)
@@ -79,21 +98,29 @@ def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
 
 
 def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) -> Timeline:
-    """Each hypothesis's posterior and level at each step, and its first crossing of each level."""
+    """Each hypothesis's posterior and level at each step, and its first crossing of each level.
+
+    Raises ValueError past MAX_STEPS steps or MAX_POINTS points (`too_long`).
+    """
+    problem = too_long(start, end, step, len(case.hypotheses))
+    if problem:
+        raise ValueError(problem)
     days = step_days(start, end, step)
     backtest = Backtest(case, days[-1])
     series: dict[str, list[TimelinePoint]] = {h: [] for h in case.hypotheses}
     crossings: dict[str, list[Crossing]] = {h: [] for h in case.hypotheses}
     reached: dict[str, set[str]] = {h: {"none"} for h in case.hypotheses}
+    reported = [o.reported_hi for o in backtest.observations]  # in the order of reporting
     previous_visible: frozenset[str] = frozenset()
-    previous_results: dict[str, IndicatorResult] | None = None
+    previous_count = -1
+    assessments: dict[str, HypothesisAssessment] = {}
     for day in days:
-        visible = frozenset(o.id for o in reported_by(backtest.observations, day))
-        if previous_results is not None and visible == previous_visible and not backtest.time_sensitive:
-            results = previous_results
-        else:
+        count = bisect.bisect_right(reported, day)  # days ascend: what is visible only grows
+        if count != previous_count:
+            visible = frozenset(o.id for o in backtest.observations[:count])
+        if count != previous_count or backtest.time_sensitive:
             results = backtest.results(day, visible)
-        assessments = assess_all(case, results)
+            assessments = assess_all(case, results)
         for hypothesis_id, assessment in assessments.items():
             series[hypothesis_id].append(
                 TimelinePoint(
@@ -117,7 +144,7 @@ def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) ->
                             reported=day_to_iso(tipped.reported_hi) if tipped else None,
                         )
                     )
-        previous_visible, previous_results = visible, results
+        previous_visible, previous_count = visible, count
     hypotheses = [
         HypothesisTimeline(
             id=hypothesis_id,
