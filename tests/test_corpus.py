@@ -326,6 +326,28 @@ def gen_crowded_meeting(root: Path) -> Generated:
     return Generated()
 
 
+def gen_crowded_free_variables(root: Path) -> Generated:
+    """One meeting naming 700 states' ministers and a group: 700 × 699 (sponsor, partner) groups."""
+    lines = []
+    for i in range(700):
+        lines.append(json.dumps({"kind": "entity", "id": f"st{i}", "type": "state"}))
+        lines.append(
+            json.dumps(
+                {
+                    "kind": "entity",
+                    "id": f"p{i}",
+                    "type": "person",
+                    "member_of": [f"st{i}"],
+                    "attributes": {"level": "minister"},
+                }
+            )
+        )
+    crowd = [f"p{i}" for i in range(700)] + ["red-hand"]
+    lines.append(json.dumps({"id": "crowd", "type": "meeting", "date": "2023-09-02", "entities": crowd}))
+    _write(root / "observations/crowd.jsonl", "\n".join(lines) + "\n")
+    return Generated()
+
+
 def gen_name_shared_by_thousands(root: Path) -> Generated:
     """3,000 entities under one alias, named by 3,000 observations: each message once listed them all."""
     entities = [
@@ -340,6 +362,7 @@ def gen_name_shared_by_thousands(root: Path) -> Generated:
 GENERATORS: dict[str, Callable[[Path], Generated]] = {
     "member-of-chain-6000": gen_member_of_chain,
     "crowded-meeting": gen_crowded_meeting,
+    "crowded-free-variables": gen_crowded_free_variables,
     "name-shared-by-thousands": gen_name_shared_by_thousands,
     "nesting-20000-yaml-flow": gen_nesting_yaml_flow,
     "nesting-20000-yaml-block": gen_nesting_yaml_block,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from iandw.api import evaluate
 from iandw.engine.compile import PatternSpec, compile_indicator
-from iandw.engine.match import World, _built_once, _listed_ways
+from iandw.engine.match import TooManyAssignments, World, _built_once, _listed_ways
 from iandw.model.case import Reference
 from worlds import checked, entity, observation, run, source
 
@@ -341,3 +344,54 @@ def test_the_assignments_of_a_selection_are_those_of_every_choice_of_distinct_re
     built = _built_once(selection.patterns, refs, world)  # how many are
     assert len(built) == len({tuple(sorted(a.items())) for a in built})  # each once
     assert {tuple(sorted(a.items())) for a in built} == expected
+
+
+def _pairs_of_states(states: int, meetings: str) -> list[dict[str, Any]]:
+    """`states` states; one meeting naming all of them, or one meeting per state ('apart')."""
+    pair = {
+        "kind": "indicator",
+        "id": "pair",
+        "title": "t",
+        "vars": {"sponsor": {"type": "state"}, "partner": {"type": "state"}},
+        "select": {
+            "first": {"type": "meeting", "entities": [{"entity": "$sponsor"}]},
+            "second": {"type": "meeting", "entities": [{"entity": "$partner"}]},
+        }
+        if meetings == "apart"
+        else {"meeting": {"type": "meeting", "entities": [{"entity": "$sponsor"}, {"entity": "$partner"}]}},
+        "likelihood_ratio": 2,
+    }
+    documents: list[dict[str, Any]] = [pair, *(entity(f"s{n}", "state") for n in range(states))]
+    if meetings == "apart":
+        documents += [observation(f"m{n}", "meeting", "2023-01-01", [f"s{n}"]) for n in range(states)]
+    else:
+        documents.append(observation("crowd", "meeting", "2023-01-01", [f"s{n}" for n in range(states)]))
+    return documents
+
+
+def test_assignments_past_the_limit_stop_evaluation_naming_the_crowded_observation():
+    """20 states in one meeting: 20 × 19 = 380 (sponsor, partner) assignments."""
+    case = checked(_pairs_of_states(20, "together")).case
+    report = evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=380)
+    assert len(report.indicators[0].groups) == 380
+    with pytest.raises(TooManyAssignments) as raised:
+        evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=379)
+    assert (raised.value.indicator, raised.value.selection, raised.value.observation) == (
+        "pair",
+        "meeting",
+        "crowd",
+    )
+    assert str(raised.value) == (
+        "indicator 'pair': observation 'crowd' alone meets selection 'meeting' under more than 379 "
+        "variable assignments, each to evaluate and report; see --max-assignments"
+    )
+
+
+def test_assignments_past_the_limit_across_observations_stop_evaluation():
+    """20 meetings of one state each: the two selections join into 20 × 19 = 380 assignments."""
+    case = checked(_pairs_of_states(20, "apart")).case
+    assert len(evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=380).indicators[0].groups) == 380
+    with pytest.raises(
+        TooManyAssignments, match=r"^indicator 'pair': its selections together make more than 379 "
+    ):
+        evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=379)

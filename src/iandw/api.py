@@ -28,6 +28,7 @@ from iandw.engine.evaluate import (
 )
 from iandw.engine.match import World
 from iandw.engine.summary import pack, summarize, unpack
+from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
 from iandw.report import build_report
@@ -42,6 +43,7 @@ def summarized_indicators(
     keep: int,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    max_assignments: int = MAX_ASSIGNMENTS,
 ) -> dict[str, IndicatorResult]:
     """Every indicator, summarized for the report (iandw.engine.summary).
 
@@ -59,7 +61,7 @@ def summarized_indicators(
 
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
-        world = World(case.registry, case.scales, indicator.variables)
+        world = World(case.registry, case.scales, indicator.variables, max_assignments)
         result = evaluate_indicator(indicator, usable, world, as_of_day, by_type)
         chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
         return summarize(result, [group for group in chosen if group is not None], keep)
@@ -113,6 +115,7 @@ def evaluate(
     diagnostics: Iterable[Diagnostic] = (),
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    max_assignments: int = MAX_ASSIGNMENTS,
 ) -> Report:
     """Evaluate every indicator and hypothesis; `as_of` defaults to today.
 
@@ -121,7 +124,9 @@ def evaluate(
     with (steps done, steps): one step per indicator, and one for the
     hypotheses and the report.  A large case is evaluated by up to
     `workers` processes (default: one per core; 1: this process alone, the
-    least memory), with the same report.
+    least memory), with the same report.  An indicator that would consider
+    more than `max_assignments` variable assignments, in one observation or
+    in all, raises `TooManyAssignments` (docs/limits.md).
     """
     if max_matches < 1:
         raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")
@@ -133,7 +138,7 @@ def evaluate(
             progress(done, steps)
 
     with paused_gc():
-        results = summarized_indicators(case, as_of_day, max_matches, step, workers)
+        results = summarized_indicators(case, as_of_day, max_matches, step, workers, max_assignments)
         assessments = list(assess_all(case, results).values())
         report = build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
     step(steps)

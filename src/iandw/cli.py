@@ -11,11 +11,12 @@ the commands so that `iandw --help` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -34,7 +35,7 @@ from iandw.cli_support import (
     run_program,
 )
 from iandw.importers.cli import import_command
-from iandw.limits import Limits
+from iandw.limits import MAX_ASSIGNMENTS, MAX_LIMIT, Limits
 from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
@@ -55,6 +56,33 @@ def _limit_options(command: F) -> F:
     ):
         command = limit_option(name, help_text)(command)
     return command
+
+
+_max_assignments_option = click.option(
+    "--max-assignments",
+    type=click.IntRange(min=1),
+    default=MAX_ASSIGNMENTS,
+    show_default=True,
+    callback=lambda _context, _parameter, value: min(value, MAX_LIMIT),
+    help="Most variable assignments (groups) one indicator may consider.",
+)
+
+
+@contextlib.contextmanager
+def _assignments_bounded(result: LoadResult, nothing_was: str) -> Iterator[None]:
+    """An indicator past --max-assignments is an error at its id, and the command exits 2."""
+    from iandw.engine.match import TooManyAssignments
+
+    try:
+        yield
+    except TooManyAssignments as exc:
+        found = [item for item in result.loaded.get("indicator", []) if item.document.id == exc.indicator]
+        if found:
+            print_diagnostics([found[0].span("id").error(str(exc))])
+        else:
+            click.echo(f"iandw: error: {exc}", err=True)
+        click.echo(f"iandw: 1 error; nothing was {nothing_was}", err=True)
+        leave(EXIT_BAD_INPUT)
 
 
 def _load(
@@ -173,6 +201,7 @@ rules_option = click.option(
     show_default=True,
     help="Matches and near misses shown per group (the report counts them all).",
 )
+@_max_assignments_option
 @workers_option
 @_limit_options
 @no_traceback
@@ -184,6 +213,7 @@ def evaluate(
     output: str | None,
     fail_on: str | None,
     max_matches: int,
+    max_assignments: int,
     workers: int | None,
     **limits: int,
 ) -> None:
@@ -196,6 +226,7 @@ def evaluate(
 
     # evaluating takes about as long as reading: a bar whenever reading had one
     with (
+        _assignments_bounded(result, "scored"),
         paused_gc(freeze=True),
         Progress("evaluating", min_total=0 if reading.shown else math.inf) as evaluating,
     ):
@@ -206,6 +237,7 @@ def evaluate(
             diagnostics=result.warnings,
             progress=evaluating.update,
             workers=workers,
+            max_assignments=max_assignments,
         )
     _write(render(report, output_format, tables=result.case.tables), output)
     leave(EXIT_LEVEL if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on) else EXIT_OK)
@@ -259,6 +291,7 @@ TIMELINE_FORMATS = ("text", "csv", "json", "html", "png", "svg")
     "--format", "output_format", type=click.Choice(TIMELINE_FORMATS), default="text", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@_max_assignments_option
 @workers_option
 @_limit_options
 @no_traceback
@@ -270,6 +303,7 @@ def timeline(
     step: str,
     output_format: str,
     output: str | None,
+    max_assignments: int,
     workers: int | None,
     **limits: int,
 ) -> None:
@@ -298,12 +332,19 @@ def timeline(
     problem = too_long(first, last, days, len(result.case.hypotheses))  # and a point per hypothesis
     if problem:
         raise click.BadParameter(problem, param_hint="--step")
-    computed = compute_timeline(result.case, first, last, days)
+    with _assignments_bounded(result, "evaluated"):
+        computed = compute_timeline(result.case, first, last, days, max_assignments)
     if output_format == "html":
         from iandw.api import evaluate as run
         from iandw.render.html import render_html
 
-        report = run(result.case, as_of=last, diagnostics=result.warnings, workers=workers)
+        report = run(
+            result.case,
+            as_of=last,
+            diagnostics=result.warnings,
+            workers=workers,
+            max_assignments=max_assignments,
+        )
         _write(render_html(report, timeline=computed, tables=result.case.tables), output)
     elif output_format in ("png", "svg"):
         from iandw.render.charts import ImageFormat, posterior_chart

@@ -32,6 +32,13 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# Evaluation, not reading: the variable assignments (groups) one indicator may
+# consider, in one observation or in all (`--max-assignments`; iandw.engine.match).
+# Free variables bound over one crowded observation multiply: a meeting naming
+# 600 states' officials makes 600 × 599 (sponsor, partner) groups, each to
+# evaluate and report (147 s, 3 GB).
+MAX_ASSIGNMENTS = 200_000
+
 
 def read_at_most(stream: BinaryIO, limit: int) -> bytes:
     """Up to `limit` + 1 bytes: one more than the limit tells that the file is over it.

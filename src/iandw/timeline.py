@@ -29,6 +29,7 @@ from iandw.engine.evaluate import (
     reported_by,
 )
 from iandw.engine.match import World
+from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 
@@ -44,15 +45,16 @@ class _Prepared:
 class Backtest:
     """Evaluates a case as of any date, reusing matching across dates."""
 
-    def __init__(self, case: Case, until_day: int) -> None:
+    def __init__(self, case: Case, until_day: int, max_assignments: int = MAX_ASSIGNMENTS) -> None:
         self.case = case
+        self.max_assignments = max_assignments
         observations = reported_by(case.observations, until_day)
         self.observations = sorted(observations, key=lambda o: (o.reported_hi, o.id))
         by_type = observations_by_type(self.observations)
         self.prepared: dict[str, _Prepared] = {}
         for indicator_id, indicator in sorted(case.indicators.items()):
             compiled = compile_indicator(indicator, case.registry)
-            world = World(case.registry, case.scales, compiled.variables)
+            world = World(case.registry, case.scales, compiled.variables, max_assignments)
             self.prepared[indicator_id] = _Prepared(
                 compiled, match_candidates(compiled, self.observations, world, by_type)
             )
@@ -67,7 +69,9 @@ class Backtest:
                 name: [(o, a) for o, a in found if o.id in visible]
                 for name, found in prepared.candidates.items()
             }
-            results[indicator_id] = evaluate_candidates(prepared.compiled, candidates, as_of)
+            results[indicator_id] = evaluate_candidates(
+                prepared.compiled, candidates, as_of, self.max_assignments
+            )
         return results
 
 
@@ -97,16 +101,19 @@ def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
     return days
 
 
-def compute_timeline(case: Case, start: dt.date, end: dt.date, step: int = 7) -> Timeline:
+def compute_timeline(
+    case: Case, start: dt.date, end: dt.date, step: int = 7, max_assignments: int = MAX_ASSIGNMENTS
+) -> Timeline:
     """Each hypothesis's posterior and level at each step, and its first crossing of each level.
 
-    Raises ValueError past MAX_STEPS steps or MAX_POINTS points (`too_long`).
+    Raises ValueError past MAX_STEPS steps or MAX_POINTS points (`too_long`), and
+    `TooManyAssignments` past `max_assignments` for an indicator (iandw.engine.match).
     """
     problem = too_long(start, end, step, len(case.hypotheses))
     if problem:
         raise ValueError(problem)
     days = step_days(start, end, step)
-    backtest = Backtest(case, days[-1])
+    backtest = Backtest(case, days[-1], max_assignments)
     series: dict[str, list[TimelinePoint]] = {h: [] for h in case.hypotheses}
     crossings: dict[str, list[Crossing]] = {h: [] for h in case.hypotheses}
     reached: dict[str, set[str]] = {h: {"none"} for h in case.hypotheses}

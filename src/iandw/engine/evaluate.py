@@ -32,12 +32,14 @@ from iandw.dates import (
 from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
 from iandw.engine.match import (
     Assignment,
+    TooManyAssignments,
     VarsKey,
     World,
     distinct_assignments,
     selection_assignments,
     vars_key,
 )
+from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import ObservationRecord, Reference
 from iandw.model.documents import AS_OF
 from iandw.score import product
@@ -225,7 +227,19 @@ def match_candidates(
     same observations grouped by `observations_by_type`, spares grouping
     them again for every indicator.
     """
-    every = list(observations)
+    try:
+        return _match_candidates(compiled, list(observations), world, by_type)
+    except TooManyAssignments as exc:
+        exc.indicator = compiled.id
+        raise
+
+
+def _match_candidates(
+    compiled: CompiledIndicator,
+    every: list[ObservationRecord],
+    world: World,
+    by_type: dict[str, list[ObservationRecord]] | None,
+) -> Candidates:
     if by_type is None:
         by_type = observations_by_type(every)
     candidates: Candidates = {}
@@ -269,13 +283,16 @@ def evaluate_indicator(
     by_type: dict[str, list[ObservationRecord]] | None = None,
 ) -> IndicatorResult:
     """Every binding of the indicator over the observations, grouped by assignment."""
-    return evaluate_candidates(compiled, match_candidates(compiled, observations, world, by_type), as_of)
+    candidates = match_candidates(compiled, observations, world, by_type)
+    return evaluate_candidates(compiled, candidates, as_of, world.max_assignments)
 
 
 Members = dict[str, list[ObservationRecord]]  # per selection, the observations of one group
 
 
-def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_of: int) -> IndicatorResult:
+def evaluate_candidates(
+    compiled: CompiledIndicator, candidates: Candidates, as_of: int, max_assignments: int = MAX_ASSIGNMENTS
+) -> IndicatorResult:
     """Partition, join, check and group already matched candidates as of one date.
 
     Candidates are first partitioned by variable assignment, so observations
@@ -292,7 +309,7 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
     plan = star_plan(compiled)
     slots: dict[VarsKey, GroupResult | None] = {}  # in partition order; None until band-joined
     joinable: list[tuple[Assignment, Members]] = []
-    for assignment, members in partition(compiled, candidates):
+    for assignment, members in partition(compiled, candidates, max_assignments):
         size = math.prod(len(found) for found in members.values())
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
             slots[vars_key(assignment)] = None
@@ -315,11 +332,14 @@ def evaluate_candidates(compiled: CompiledIndicator, candidates: Candidates, as_
     return IndicatorResult(compiled, groups, selected)
 
 
-def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple[Assignment, Members]]:
+def partition(
+    compiled: CompiledIndicator, candidates: Candidates, max_assignments: int = MAX_ASSIGNMENTS
+) -> list[tuple[Assignment, Members]]:
     """Every full variable assignment with, per selection, the observations agreeing with it.
 
     A hash join of the selections' distinct sub-assignments on their shared
     variables: observations never meet observations of another assignment.
+    Past `max_assignments` of them, partial or full, `TooManyAssignments`.
     """
     partial: list[tuple[Assignment, Members]] = [({}, {})]
     bound: set[str] = set()
@@ -343,6 +363,8 @@ def partition(compiled: CompiledIndicator, candidates: Candidates) -> list[tuple
             for extra, found in index.get(tuple(assignment[v] for v in shared), ()):
                 if _distinct(assignment, extra):
                     joined.append(({**assignment, **extra}, {**members, selection.name: found}))
+            if len(joined) > max_assignments:
+                raise TooManyAssignments(max_assignments, compiled.id)
         partial = joined
         bound |= selection.variables
         if not partial:

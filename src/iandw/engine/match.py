@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.engine.compile import EntityCondition, PatternSpec, SelectionSpec
+from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import ObservationRecord, Reference
 from iandw.model.predicates import Predicate
 from iandw.model.registry import EntityRegistry
@@ -25,6 +26,27 @@ VarsKey = tuple[tuple[str, str], ...]  # an assignment as a key
 
 def vars_key(assignment: Assignment) -> VarsKey:
     return tuple(sorted(assignment.items()))
+
+
+@dataclass
+class TooManyAssignments(Exception):
+    """An indicator would consider more variable assignments than `limit`."""
+
+    limit: int
+    indicator: str = ""
+    selection: str = ""
+    observation: str = ""
+
+    def __str__(self) -> str:
+        where = (
+            f"observation {self.observation!r} alone meets selection {self.selection!r} under more"
+            if self.observation
+            else "its selections together make more"
+        )
+        return (
+            f"indicator {self.indicator!r}: {where} than {self.limit:,} variable assignments, "
+            "each to evaluate and report; see --max-assignments"
+        )
 
 
 class _Missing:
@@ -42,6 +64,7 @@ class World:
     registry: EntityRegistry
     scales: dict[str, tuple[str, ...]]
     variable_types: dict[str, str | None]
+    max_assignments: int = MAX_ASSIGNMENTS  # per observation and selection, and per indicator
     # the variable values under which one reference meets one pattern on its
     # own; entities and roles repeat across observations far more than whole
     # observations do
@@ -256,7 +279,11 @@ def selection_assignments(
     if pattern_cache is not None and observation.refs in pattern_cache:
         by_patterns = pattern_cache[observation.refs]
     else:
-        by_patterns = _patterns(selection.patterns, observation.refs, world)
+        try:
+            by_patterns = _patterns(selection.patterns, observation.refs, world)
+        except TooManyAssignments as exc:
+            exc.selection, exc.observation = selection.name, observation.id
+            raise
         if pattern_cache is not None:
             pattern_cache[observation.refs] = by_patterns
     if not selection.where:
@@ -292,10 +319,14 @@ def _patterns(
     are few, as nearly all observations name a handful of entities; they
     grow as references^patterns, and an observation's references are
     untrusted input, so past WAYS_LISTED each assignment is built once
-    instead (`_built_once`).  Both give the same assignments.
+    instead (`_built_once`).  Both give the same assignments; past
+    `world.max_assignments` of them, `TooManyAssignments`.
     """
     listed = _listed_ways(patterns, refs, world)
-    return distinct_assignments(listed) if listed is not None else _built_once(patterns, refs, world)
+    found = distinct_assignments(listed) if listed is not None else _built_once(patterns, refs, world)
+    if len(found) > world.max_assignments:  # `_built_once` stops as soon as it is past
+        raise TooManyAssignments(world.max_assignments)
+    return found
 
 
 def _listed_ways(
@@ -354,6 +385,8 @@ def _built_once(
                     known = extended.get(key)
                     if known is None or (known[1] is None and witness is not None):
                         extended[key] = (known[0] if known else merged, witness)
+            if len(extended) > world.max_assignments:
+                raise TooManyAssignments(world.max_assignments)
         partial = extended
         if not partial:
             return []
