@@ -128,8 +128,14 @@ def test_a_long_set_of_plain_dates_is_read_without_edtf(monkeypatch: pytest.Monk
 
 
 def test_a_long_date_for_edtf_is_refused_before_edtf_parses_it() -> None:
-    text = "[2023-XX, " + ", ".join(["2023-01-01"] * 20) + "]"
-    with pytest.raises(DateError, match=r"is too long: 249 characters; .* at most 100$"):
+    text = "Y1" + "0" * 199  # a year of 200 digits: a form only edtf reads
+    with pytest.raises(DateError, match=rf"is too long: {len(text)} characters; .* at most 100$"):
+        parse_date(text)
+
+
+def test_a_long_set_names_its_first_element_that_is_not_plain() -> None:
+    text = "[" + ", ".join(["2023-01-01"] * 20) + ", 2023-21, 2023-XX]"  # a season, unspecified digits
+    with pytest.raises(DateError, match=r"its element '2023-21' is not a plain date or range, which a set"):
         parse_date(text)
 
 
@@ -185,6 +191,7 @@ def test_qualifier_pad_is_configurable() -> None:
         ("[2023-02-30, 2023]", "day 30 does not exist"),
         ("[..]", "invalid EDTF date"),
         ("[2023, ..2024]", "invalid EDTF date"),  # only the first element may be open at its start
+        ("[2023\xa0,2024]", "invalid EDTF date"),  # EDTF spaces are ASCII
         # the edtf package fails inside on this one: its error is not shown as if it were the user's
         ("2023-10-XX/2023-XX", r"^invalid EDTF date '2023-10-XX/2023-XX': the edtf package cannot read it$"),
     ],

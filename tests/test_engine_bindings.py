@@ -346,21 +346,28 @@ def test_the_assignments_of_a_selection_are_those_of_every_choice_of_distinct_re
     assert {tuple(sorted(a.items())) for a in built} == expected
 
 
-def _pairs_of_states(states: int, meetings: str) -> list[dict[str, Any]]:
-    """`states` states; one meeting naming all of them, or one meeting per state ('apart')."""
-    pair = {
+def _pair(select: dict[str, Any]) -> dict[str, Any]:
+    """An indicator binding two states, a sponsor and a partner."""
+    return {
         "kind": "indicator",
         "id": "pair",
         "title": "t",
         "vars": {"sponsor": {"type": "state"}, "partner": {"type": "state"}},
-        "select": {
+        "select": select,
+        "likelihood_ratio": 2,
+    }
+
+
+def _pairs_of_states(states: int, meetings: str) -> list[dict[str, Any]]:
+    """`states` states; one meeting naming all of them, or one meeting per state ('apart')."""
+    pair = _pair(
+        {
             "first": {"type": "meeting", "entities": [{"entity": "$sponsor"}]},
             "second": {"type": "meeting", "entities": [{"entity": "$partner"}]},
         }
         if meetings == "apart"
-        else {"meeting": {"type": "meeting", "entities": [{"entity": "$sponsor"}, {"entity": "$partner"}]}},
-        "likelihood_ratio": 2,
-    }
+        else {"meeting": {"type": "meeting", "entities": [{"entity": "$sponsor"}, {"entity": "$partner"}]}}
+    )
     documents: list[dict[str, Any]] = [pair, *(entity(f"s{n}", "state") for n in range(states))]
     if meetings == "apart":
         documents += [observation(f"m{n}", "meeting", "2023-01-01", [f"s{n}"]) for n in range(states)]
@@ -382,8 +389,8 @@ def test_assignments_past_the_limit_stop_evaluation_naming_the_crowded_observati
         "crowd",
     )
     assert str(raised.value) == (
-        "indicator 'pair': observation 'crowd' alone meets selection 'meeting' under more than 379 "
-        "variable assignments, each to evaluate and report; see --max-assignments"
+        "indicator 'pair': observation 'crowd' alone makes selection 'meeting' build more than 379 "
+        "variable assignments; see --max-assignments"
     )
 
 
@@ -392,6 +399,28 @@ def test_assignments_past_the_limit_across_observations_stop_evaluation():
     case = checked(_pairs_of_states(20, "apart")).case
     assert len(evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=380).indicators[0].groups) == 380
     with pytest.raises(
-        TooManyAssignments, match=r"^indicator 'pair': its selections together make more than 379 "
+        TooManyAssignments,
+        match=r"^indicator 'pair': joining its selections builds more than 379 variable assignments; see",
     ):
         evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=379)
+
+
+def test_variables_bound_by_where_count_against_the_limit_of_their_observation():
+    """`where` binds $sponsor and $partner from two lists of 20 states: 20 × 19 assignments."""
+    states = [f"s{n}" for n in range(20)]
+    where = {"attributes.hosts": "$sponsor", "attributes.guests": "$partner"}
+    pair = _pair({"meeting": {"type": "meeting", "where": where}})
+    meeting = observation(
+        "crowd", "meeting", "2023-01-01", [], attributes={"hosts": states, "guests": states}
+    )
+    case = checked([pair, *(entity(s, "state") for s in states), meeting]).case
+    assert len(evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=380).indicators[0].groups) == 380
+    with pytest.raises(TooManyAssignments) as raised:
+        evaluate(case, as_of=dt.date(2023, 6, 1), max_assignments=379)
+    assert (raised.value.selection, raised.value.observation) == ("meeting", "crowd")
+
+
+def test_max_assignments_is_at_least_one():
+    case = checked(_pairs_of_states(2, "together")).case
+    with pytest.raises(ValueError, match="max_assignments is at least 1, not 0"):
+        evaluate(case, max_assignments=0)

@@ -200,7 +200,8 @@ def test_repeated_meetings_by_hand() -> None:
 
 
 def test_a_large_group_of_another_shape_is_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`evaluate_candidates` sends a group with at least SCAN_MIN_BINDINGS bindings to the scan."""
+    """`evaluate_candidates` scans a group of at least SCAN_MIN_BINDINGS bindings whose largest
+    selection has at least SCAN_MIN_ROW observations (a row's length), and enumerates the others."""
     documents: list[dict[str, Any]] = [
         entity("g1", "group"),
         pairs_of_meetings(
@@ -213,8 +214,13 @@ def test_a_large_group_of_another_shape_is_scanned(monkeypatch: pytest.MonkeyPat
     candidates = match_candidates(
         compiled, case.observations, World(case.registry, case.scales, compiled.variables)
     )
-    for threshold, kind in ((400, ScannedGroup), (401, EnumeratedGroup)):
-        monkeypatch.setattr(scan, "SCAN_MIN_BINDINGS", threshold)
+    for bindings, row, kind in (
+        (400, 20, ScannedGroup),
+        (401, 20, EnumeratedGroup),
+        (400, 21, EnumeratedGroup),
+    ):
+        monkeypatch.setattr(scan, "SCAN_MIN_BINDINGS", bindings)
+        monkeypatch.setattr(scan, "SCAN_MIN_ROW", row)
         [group] = evaluate_candidates(compiled, candidates, dt.date(2023, 6, 1).toordinal()).groups.values()
         assert type(group) is kind
         # 20 × 19 ordered pairs; those 1-7 days apart in order: 7 per first day, fewer near the end

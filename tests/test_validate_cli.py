@@ -447,6 +447,49 @@ sources: [{name: Reuters, reliability: A, credibility: 1}]
 CLEAN_TREE = {"rules/world.yaml": CLEAN_RULES, "observations/2023.yaml": CLEAN_OBSERVATIONS}
 
 
+@pytest.mark.parametrize(
+    ("command", "nothing_was", "crowded"),
+    [
+        (["evaluate", "--as-of", "2023-12-01"], "scored", "crowded"),
+        (["timeline", "--from", "2023-09-01", "--to", "2023-12-01"], "evaluated", "crowded"),
+        (["test"], "tested", "t-crowded"),  # the rule test's own observation
+    ],
+)
+def test_max_assignments_stops_every_evaluating_command_at_the_indicator(
+    tmp_tree, monkeypatch, command, nothing_was, crowded
+):
+    """A meeting of Lavrov with Hamas and PIJ meets the meeting selection under two assignments."""
+    extra = (
+        "kind: entity\nid: pij\ntype: armed-group\n---\n"
+        "kind: observation\nid: crowded\ntype: meeting\ndate: 2023-08-20\n"
+        "entities: [sergey-lavrov, hamas, pij]\n"
+    )
+    rule_test = (
+        "likelihood_ratio: 2\ntests:\n  - name: crowded\n    bind: {sponsor: russia, group: hamas}\n"
+        "    as_of: 2023-12-01\n    observations:\n      - {id: t-crowded, type: meeting, date: 2023-08-20,"
+        " entities: [sergey-lavrov, hamas, pij]}\n    expect: not-fired\n"
+    )
+    rules = CLEAN_RULES.replace("likelihood_ratio: 2\n", rule_test)
+    root = tmp_tree(
+        {
+            "rules/world.yaml": rules,
+            "observations/2023.yaml": CLEAN_OBSERVATIONS,
+            "observations/extra.yaml": extra,
+        }
+    )
+    monkeypatch.chdir(root)
+    args = [*command, "observations", "--rules", "rules"]
+    assert CliRunner().invoke(main, [*args, "--max-assignments", "2"]).exit_code == 0
+    result = CliRunner().invoke(main, [*args, "--max-assignments", "1"])
+    assert result.exit_code == 2
+    line = rules.splitlines().index("id: meeting-before-attack") + 1
+    assert result.stderr.splitlines() == [
+        f"rules/world.yaml:{line}:5: error: indicator 'meeting-before-attack': observation {crowded!r} "
+        "alone makes selection 'meeting' build more than 1 variable assignment; see --max-assignments",
+        f"iandw: 1 error; nothing was {nothing_was}",
+    ]
+
+
 def test_validate_clean_tree_exits_0_with_counts_per_kind(tmp_tree, monkeypatch):
     root = tmp_tree(CLEAN_TREE)
     result = validate(root, monkeypatch, "observations", "--rules", "rules")

@@ -130,6 +130,8 @@ def evaluate(
     """
     if max_matches < 1:
         raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")
+    if max_assignments < 1:
+        raise ValueError(f"max_assignments is at least 1, not {max_assignments}")
     as_of_day = date_to_day(as_of or dt.date.today())
     steps = len(case.indicators) + 1
 

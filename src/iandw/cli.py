@@ -364,17 +364,24 @@ def timeline(
 @click.option(
     "-k", "pattern", metavar="PATTERN", help="Run only tests whose 'indicator::name' contains PATTERN."
 )
+@_max_assignments_option
 @workers_option
 @_limit_options
 @no_traceback
 def run_tests(
-    paths: tuple[str, ...], rules: str, pattern: str | None, workers: int | None, **limits: int
+    paths: tuple[str, ...],
+    rules: str,
+    pattern: str | None,
+    max_assignments: int,
+    workers: int | None,
+    **limits: int,
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
     result = _load(paths, rules, Limits(**limits), "tested", lints=False, workers=workers)
     from iandw.ruletests import run_rule_tests
 
-    outcomes = run_rule_tests(result, pattern)
+    with _assignments_bounded(result, "tested"):
+        outcomes = run_rule_tests(result, pattern, max_assignments)
     failed = [o for o in outcomes if not o.passed]
     for outcome in failed:
         click.echo(outcome.format())

@@ -117,22 +117,27 @@ def _parse_cached(text: str, pad: int) -> DayInterval:
         return _plain_span(text, lower, upper, pad)
     if text[:1] in _CLOSING and text[-1:] == _CLOSING[text[0]]:
         bounds = _plain_set(text[1:-1], pad)
-        if bounds is not None:
+        if isinstance(bounds, DayInterval):
             return bounds
+        if len(text) > EDTF_CHARS:
+            raise DateError(
+                f"date {text[: EDTF_CHARS // 2]!r}…: its element {bounds!r} is not a plain date or range, "
+                f"which a set of more than {EDTF_CHARS} characters must hold"
+            )
     return _edtf_interval(text, pad)
 
 
 _CLOSING = {"[": "]", "{": "}"}
 
 
-def _plain_set(inside: str, pad: int) -> DayInterval | None:
+def _plain_set(inside: str, pad: int) -> DayInterval | str:
     """A set (`[a, b..c]` one of, `{a, b}` all of) of plain dates and ranges: from its
-    earliest to its latest day; None when an element is not plain (left to `edtf`).
+    earliest to its latest day; or its first element that is not plain (left to `edtf`).
 
     Unlike `edtf`: a set of one element is a set, `[..a]` and `[a..]` are open,
     a qualified element is padded, and a reversed range is an error.
     """
-    elements = [element.strip() for element in inside.split(",")]
+    elements = [element.strip(" ") for element in inside.split(",")]  # ASCII spaces only, as EDTF
     spans = []
     for position, element in enumerate(elements):
         first, dots, last = element.partition("..")
@@ -141,9 +146,9 @@ def _plain_set(inside: str, pad: int) -> DayInterval | None:
         open_start = not first and dots and position == 0
         open_end = not last and dots and position == len(elements) - 1
         if not (lower or open_start) or not (upper or open_end) or not (lower or upper):
-            return None
+            return element
         if not all(_plain_month_ok(match.group(2)) for match in (lower, upper) if match):
-            return None
+            return element
         spans.append(
             _plain_span(element, lower.groups() if lower else None, upper.groups() if upper else None, pad)
         )

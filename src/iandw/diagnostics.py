@@ -60,7 +60,8 @@ class Span:
 # a report line could be made to read otherwise than it is), and the invisible
 # zero-width space, word joiner and byte-order mark (which make two names look
 # alike).  The joiners ZWJ and ZWNJ and the marks LRM, RLM and ALM stay: Persian
-# and Arabic names are written with them, and they reorder nothing.
+# and Arabic names are written with them, and a mark moves only the neutral
+# characters (spaces, punctuation, digits) next to it, never a whole line.
 _CONTROL = {
     code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
     for code in [

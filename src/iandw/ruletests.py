@@ -16,6 +16,7 @@ from iandw.diagnostics import Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import Binding, GroupResult, IndicatorResult, evaluate_indicator, reported_by
 from iandw.engine.match import World
+from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.checks import compile_test_observations
 from iandw.model.documents import Indicator
@@ -44,7 +45,9 @@ class RuleTestOutcome:
         return f"{self.span.file}:{self.span.line}:{self.span.column}: failed: {one_line(outcome)}"
 
 
-def run_rule_tests(result: LoadResult, pattern: str | None = None) -> list[RuleTestOutcome]:
+def run_rule_tests(
+    result: LoadResult, pattern: str | None = None, max_assignments: int = MAX_ASSIGNMENTS
+) -> list[RuleTestOutcome]:
     """Every matching test of every indicator, in file order."""
     case = result.case
     outcomes = []
@@ -52,7 +55,7 @@ def run_rule_tests(result: LoadResult, pattern: str | None = None) -> list[RuleT
         indicator = item.document
         assert isinstance(indicator, Indicator)
         compiled = compile_indicator(indicator, case.registry)
-        world = World(case.registry, case.scales, compiled.variables)
+        world = World(case.registry, case.scales, compiled.variables, max_assignments)
         for index, test in enumerate(indicator.tests):
             if pattern and pattern.lower() not in f"{indicator.id}::{test.name}".lower():
                 continue

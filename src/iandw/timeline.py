@@ -112,6 +112,8 @@ def compute_timeline(
     problem = too_long(start, end, step, len(case.hypotheses))
     if problem:
         raise ValueError(problem)
+    if max_assignments < 1:
+        raise ValueError(f"max_assignments is at least 1, not {max_assignments}")
     days = step_days(start, end, step)
     backtest = Backtest(case, days[-1], max_assignments)
     series: dict[str, list[TimelinePoint]] = {h: [] for h in case.hypotheses}

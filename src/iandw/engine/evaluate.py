@@ -6,8 +6,10 @@ by full variable assignment (a hash join of the selections on their shared
 variables), so observations are only paired within one group.  Each group's
 bindings are then enumerated and every `require` item checked three-valued
 over day intervals, or, for a large group of a star-shaped indicator, the
-same answers come from a band join (iandw.engine.bandjoin).  Each group
-then says fired / possible / not fired for its assignment.
+same answers come from a band join (iandw.engine.bandjoin), and for a large
+group of any other indicator from a scan that checks them a row at a time
+without keeping them (iandw.engine.scan).  Each group then says fired /
+possible / not fired for its assignment.
 """
 
 from __future__ import annotations
@@ -93,11 +95,13 @@ NO_NEAR_MISS = (1 << 30, math.inf)
 class GroupResult(ABC):
     """The indicator for one variable assignment.
 
-    Three implementations: `EnumeratedGroup` holds every binding (simple, the
+    Four implementations: `EnumeratedGroup` holds every binding (simple, the
     reference); `iandw.engine.bandjoin.BandJoinGroup` computes the same
     answers from sorted date arrays without enumerating bindings, for large
-    groups; `iandw.engine.summary.KeptGroup` keeps only a group's status,
-    counts and first bindings, for reports and for sending between processes.
+    groups of stars; `iandw.engine.scan.ScannedGroup` checks every binding
+    without holding them, for large groups of other indicators;
+    `iandw.engine.summary.KeptGroup` keeps only a group's status, counts and
+    first bindings, for reports and for sending between processes.
     """
 
     vars: Assignment
@@ -303,7 +307,7 @@ def evaluate_candidates(
     (iandw.engine.scan).
     """
     from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
-    from iandw.engine.scan import SCAN_MIN_BINDINGS, ScannedGroup
+    from iandw.engine.scan import ScannedGroup, scans
 
     as_of_interval = DayInterval(as_of, as_of)
     plan = star_plan(compiled)
@@ -314,7 +318,7 @@ def evaluate_candidates(
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
             slots[vars_key(assignment)] = None
             joinable.append((assignment, members))
-        elif size >= SCAN_MIN_BINDINGS:
+        elif scans(members):
             slots[vars_key(assignment)] = ScannedGroup(compiled, assignment, members, as_of_interval)
         else:
             slots[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)

@@ -9,7 +9,7 @@ entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +28,15 @@ def vars_key(assignment: Assignment) -> VarsKey:
     return tuple(sorted(assignment.items()))
 
 
-@dataclass
+@dataclass(eq=False)  # an exception: hashable, compared by identity
 class TooManyAssignments(Exception):
-    """An indicator would consider more variable assignments than `limit`."""
+    """Matching or joining an indicator's selections built more variable assignments than `limit`.
+
+    Counted as they are built (pattern by pattern, `where` by `where`,
+    selection by selection, in the order the rule lists them), so that the
+    work stops there: a rule that lists its narrowest pattern or selection
+    first builds fewer.
+    """
 
     limit: int
     indicator: str = ""
@@ -39,14 +45,12 @@ class TooManyAssignments(Exception):
 
     def __str__(self) -> str:
         where = (
-            f"observation {self.observation!r} alone meets selection {self.selection!r} under more"
+            f"observation {self.observation!r} alone makes selection {self.selection!r} build"
             if self.observation
-            else "its selections together make more"
+            else "joining its selections builds"
         )
-        return (
-            f"indicator {self.indicator!r}: {where} than {self.limit:,} variable assignments, "
-            "each to evaluate and report; see --max-assignments"
-        )
+        built = f"more than {self.limit:,} variable assignment{'' if self.limit == 1 else 's'}"
+        return f"indicator {self.indicator!r}: {where} {built}; see --max-assignments"
 
 
 class _Missing:
@@ -276,23 +280,30 @@ def selection_assignments(
         for _, reliability, credibility in observation.sources
     ):
         return []
-    if pattern_cache is not None and observation.refs in pattern_cache:
-        by_patterns = pattern_cache[observation.refs]
-    else:
-        try:
+    try:
+        if pattern_cache is not None and observation.refs in pattern_cache:
+            by_patterns = pattern_cache[observation.refs]
+        else:
             by_patterns = _patterns(selection.patterns, observation.refs, world)
-        except TooManyAssignments as exc:
-            exc.selection, exc.observation = selection.name, observation.id
-            raise
-        if pattern_cache is not None:
-            pattern_cache[observation.refs] = by_patterns
-    if not selection.where:
-        return by_patterns
-    return distinct_assignments(
-        extended
-        for assignment in by_patterns
-        for extended in _where(selection.where, observation, assignment, world)
-    )
+            if pattern_cache is not None:
+                pattern_cache[observation.refs] = by_patterns
+        if not selection.where:
+            return by_patterns
+        found = distinct_assignments(
+            extended
+            for assignment in by_patterns
+            for extended in _where(selection.where, observation, assignment, world)
+        )
+        _bounded(found, world)
+        return found
+    except TooManyAssignments as exc:
+        exc.selection, exc.observation = selection.name, observation.id
+        raise
+
+
+def _bounded(assignments: Sized, world: World) -> None:
+    if len(assignments) > world.max_assignments:
+        raise TooManyAssignments(world.max_assignments)
 
 
 def distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
@@ -324,8 +335,7 @@ def _patterns(
     """
     listed = _listed_ways(patterns, refs, world)
     found = distinct_assignments(listed) if listed is not None else _built_once(patterns, refs, world)
-    if len(found) > world.max_assignments:  # `_built_once` stops as soon as it is past
-        raise TooManyAssignments(world.max_assignments)
+    _bounded(found, world)  # `_built_once` stops as soon as it is past
     return found
 
 
@@ -385,8 +395,7 @@ def _built_once(
                     known = extended.get(key)
                     if known is None or (known[1] is None and witness is not None):
                         extended[key] = (known[0] if known else merged, witness)
-            if len(extended) > world.max_assignments:
-                raise TooManyAssignments(world.max_assignments)
+            _bounded(extended, world)
         partial = extended
         if not partial:
             return []
@@ -454,6 +463,7 @@ def _where(
     for path, predicate in where:
         value = _field(observation, path)
         partial = [a for p in partial for a in predicate_extensions(predicate, value, path[-1], p, world)]
+        _bounded(partial, world)
         if not partial:
             return
     yield from partial
