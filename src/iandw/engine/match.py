@@ -378,14 +378,20 @@ def _built_once(
     for pattern in patterns:
         per_reference = [world.options(pattern, reference) for reference in refs]
         options.append(per_reference)
-        # a crowd of references of which few meet this pattern is visited once, not per assignment
-        meeting = [(index, found) for index, found in enumerate(per_reference) if found]
+        # References that meet no option of this pattern are skipped, and those
+        # that are the same (an entity named again and again, with the same
+        # role) give the same options: each kind is visited once per
+        # assignment, with the first of its references not yet in the witness.
+        kinds: dict[int, tuple[list[int], list[Assignment]]] = {}
+        for index, found in enumerate(per_reference):
+            if found:
+                kinds.setdefault(id(found), ([], found))[0].append(index)
         extended: dict[VarsKey, tuple[Assignment, int | None]] = {}
         for assignment, used in partial.values():
             taken = set(assignment.values())
-            for index, found in meeting:
-                bit = 1 << index
-                witness = None if used is None or used & bit else used | bit
+            for indices, found in kinds.values():
+                free = None if used is None else next((i for i in indices if not used >> i & 1), None)
+                witness = None if used is None or free is None else used | 1 << free
                 for option in found:
                     # an option alone is already a valid assignment (pattern_extensions)
                     merged = _merge(assignment, option, taken) if assignment else dict(option)
