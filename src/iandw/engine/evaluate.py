@@ -86,7 +86,12 @@ class Binding:
         return sum(check.distance for check in self.checks)
 
     def observation_ids(self) -> tuple[str, ...]:
-        return tuple(self.observations[name].id for name in sorted(self.observations))
+        return observation_ids(self.observations)
+
+
+def observation_ids(chosen: dict[str, ObservationRecord]) -> tuple[str, ...]:
+    """A binding's observations by selection name: the last key of its order."""
+    return tuple(chosen[name].id for name in sorted(chosen))
 
 
 NO_NEAR_MISS = (1 << 30, math.inf)

@@ -38,6 +38,7 @@ from iandw.engine.evaluate import (
     add_counts,
     checked_binding,
     count_check,
+    observation_ids,
 )
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import AS_OF
@@ -95,7 +96,8 @@ class ScannedGroup(GroupResult):
         ranks[sorted(range(len(inner)), key=lambda index: inner[index].id)] = np.arange(len(inner))
         self._id_rank = ranks  # ties between bindings of a row are broken by the inner observation's id
         self._counts = self._count_checks()
-        count_truth = min((check.truth for check in self._counts), default=Truth.DEFINITE)
+        self._count_truth = min((check.truth for check in self._counts), default=Truth.DEFINITE)
+        count_truth = self._count_truth
         best, matched, total = Truth.FALSE, 0, 0
         for row in self._rows():
             total += int(row.valid.sum())
@@ -242,7 +244,7 @@ class ScannedGroup(GroupResult):
     def _first(self, limit: int | None) -> tuple[list[Binding], list[Binding]]:
         import numpy as np
 
-        count_truth = min((check.truth for check in self._counts), default=Truth.DEFINITE)
+        count_truth = self._count_truth
         count_failed = sum(1 for check in self._counts if check.truth == Truth.FALSE)
         found: list[tuple[tuple[object, ...], dict[str, ObservationRecord]]] = []
         missed: list[tuple[tuple[object, ...], dict[str, ObservationRecord]]] = []
@@ -264,13 +266,13 @@ class ScannedGroup(GroupResult):
                     binding = {**row.chosen, self._inner: inner[index]}
                     key: tuple[object, ...]
                     if kept is found:
-                        key = (-int(truth[index]), -float(confidence[index]), _ids(binding))
+                        key = (-int(truth[index]), -float(confidence[index]), observation_ids(binding))
                     else:
                         key = (
                             int(failed[index]),
                             float(violation[index]),
                             -float(confidence[index]),
-                            _ids(binding),
+                            observation_ids(binding),
                         )
                     kept.append((key, binding))
                 if limit is not None and len(kept) > 4 * limit:
@@ -291,11 +293,6 @@ class ScannedGroup(GroupResult):
             add_counts(binding, self._counts)
             bindings.append(binding)
         return bindings
-
-
-def _ids(chosen: dict[str, ObservationRecord]) -> tuple[str, ...]:
-    """`Binding.observation_ids`: by selection name."""
-    return tuple(chosen[name].id for name in sorted(chosen))
 
 
 def _truth_within(gap: tuple[np.ndarray, np.ndarray], low: float, high: float) -> np.ndarray:
