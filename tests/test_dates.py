@@ -139,6 +139,29 @@ def test_a_long_set_names_its_first_element_that_is_not_plain() -> None:
         parse_date(text)
 
 
+def test_a_long_year_is_refused_without_computing_it() -> None:
+    # edtf computes 10**100000000 for this one before any check: it would not return
+    with pytest.raises(DateError, match=r"^unsupported date 'Y1E100000000': a long year, outside the years"):
+        parse_date("Y1E100000000")
+    with pytest.raises(DateError, match="a long year"):
+        parse_date("[2023, Y17000]")
+
+
+def test_a_short_set_reads_its_other_forms_element_by_element() -> None:
+    # unspecified digits and seasons in a set: each element bounded as it would be alone
+    assert parse_date("[2023-XX]") == DayInterval(day("2023-01-01"), day("2023-12-31"))
+    assert parse_date("[2023-05, 2023-24]") == DayInterval(day("2023-05-01"), day("2024-02-29"))
+    assert parse_date("{2022-21..2022-22}") == DayInterval(day("2022-03-01"), day("2022-08-31"))
+    assert parse_date("[202X~]") == DayInterval(day("2019-01-01"), day("2030-12-31"))
+
+
+def test_a_long_element_is_quoted_short() -> None:
+    element = "2023-21" + "X" * 1000
+    with pytest.raises(DateError) as raised:
+        parse_date("[" + ", ".join(["2023-01-01"] * 20) + ", " + element + "]")
+    assert len(str(raised.value)) < 250
+
+
 @pytest.mark.parametrize(
     ("text", "lo", "hi"),
     [
@@ -153,6 +176,20 @@ def test_a_long_set_names_its_first_element_that_is_not_plain() -> None:
         ("2023-XX", "2023-01-01", "2023-12-31"),
         ("202X", "2020-01-01", "2029-12-31"),
         ("2023-09~/2023-10", "2023-08-01", "2023-10-31"),
+        # winter, northern winter and southern summer run into February of the next year
+        ("2023-24", "2023-12-01", "2024-02-29"),
+        ("2023-28", "2023-12-01", "2024-02-29"),
+        ("2023-30", "2023-12-01", "2024-02-29"),
+        ("2022-24", "2022-12-01", "2023-02-28"),
+        ("2023-21", "2023-03-01", "2023-05-31"),  # spring
+        ("2023-32", "2023-06-01", "2023-08-31"),  # southern winter
+        ("2023-33", "2023-01-01", "2023-03-31"),  # first quarter
+        ("2023-41", "2023-07-01", "2023-12-31"),  # second semester
+        # significant digits: the years sharing the first S digits
+        ("1950S2", "1900-01-01", "1999-12-31"),
+        ("1950S3", "1950-01-01", "1959-12-31"),
+        ("1950S4", "1950-01-01", "1950-12-31"),
+        ("1950S2~", "1899-01-01", "2000-12-31"),  # approximately: a year more each side
     ],
 )
 def test_bounds_by_hand(text: str, lo: str, hi: str) -> None:

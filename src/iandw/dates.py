@@ -116,43 +116,59 @@ def _parse_cached(text: str, pad: int) -> DayInterval:
         upper = interval.groups()[5:9] if interval.group(6) else None
         return _plain_span(text, lower, upper, pad)
     if text[:1] in _CLOSING and text[-1:] == _CLOSING[text[0]]:
-        bounds = _plain_set(text[1:-1], pad)
-        if isinstance(bounds, DayInterval):
-            return bounds
-        if len(text) > EDTF_CHARS:
-            raise DateError(
-                f"date {text[: EDTF_CHARS // 2]!r}…: its element {bounds!r} is not a plain date or range, "
-                f"which a set of more than {EDTF_CHARS} characters must hold"
-            )
+        return _set_bounds(text, pad)
     return _edtf_interval(text, pad)
 
 
 _CLOSING = {"[": "]", "{": "}"}
+_NOT_IN_SET_ELEMENTS = re.compile(r"[/\[\]{}\s]")  # nor spaces inside
 
 
-def _plain_set(inside: str, pad: int) -> DayInterval | str:
-    """A set (`[a, b..c]` one of, `{a, b}` all of) of plain dates and ranges: from its
-    earliest to its latest day; or its first element that is not plain (left to `edtf`).
+def _set_bounds(text: str, pad: int) -> DayInterval:
+    """A set (`[a, b..c]` one of, `{a, b}` all of): from its earliest to its latest day.
 
-    Unlike `edtf`: a set of one element is a set, `[..a]` and `[a..]` are open,
-    a qualified element is padded, and a reversed range is an error.
+    Read here, element by element, rather than by `edtf`: a set of one element is a set,
+    `[..a]` and `[a..]` are open, a qualified element is padded, a reversed range is an
+    error, and a season ends where it ends. Only the elements that are not plain dates
+    go to `edtf`, and only in a set short enough for it.
     """
-    elements = [element.strip(" ") for element in inside.split(",")]  # ASCII spaces only, as EDTF
+    elements = [element.strip(" ") for element in text[1:-1].split(",")]  # ASCII spaces only, as EDTF
     spans = []
     for position, element in enumerate(elements):
         first, dots, last = element.partition("..")
-        lower = _PLAIN_DATE.fullmatch(first) if first else None
-        upper = (_PLAIN_DATE.fullmatch(last) if last else None) if dots else lower
         open_start = not first and dots and position == 0
         open_end = not last and dots and position == len(elements) - 1
-        if not (lower or open_start) or not (upper or open_end) or not (lower or upper):
-            return element
-        if not all(_plain_month_ok(match.group(2)) for match in (lower, upper) if match):
-            return element
-        spans.append(
-            _plain_span(element, lower.groups() if lower else None, upper.groups() if upper else None, pad)
-        )
+        ends = [end for end in (first, last) if end]
+        if (
+            not ends
+            or (not first and not open_start)
+            or (dots and not last and not open_end)
+            or any(_NOT_IN_SET_ELEMENTS.search(end) or ".." in end for end in ends)
+        ):
+            raise DateError(f"invalid EDTF date {_shown(text)}: {_shown(element)} is not a date or range")
+        if len(text) > EDTF_CHARS and not all(_is_plain(end) for end in ends):
+            raise DateError(
+                f"date {_shown(text)}: its element {_shown(element)} is not a plain date or range, "
+                f"which a set of more than {EDTF_CHARS} characters must hold"
+            )
+        upper = last if dots else first
+        for padding in (0, pad):  # a range is judged reversed on its strict bounds, as an interval
+            lo = _parse_cached(first, padding).lo if first else UNBOUNDED_LOW
+            hi = _parse_cached(upper, padding).hi if upper else UNBOUNDED_HIGH
+            if padding == 0:
+                _refuse_reversed(element, lo, hi)
+        spans.append(DayInterval(lo, hi))
     return DayInterval(min(span.lo for span in spans), max(span.hi for span in spans))
+
+
+def _is_plain(text: str) -> bool:
+    single = _PLAIN_DATE.fullmatch(text)
+    return single is not None and _plain_month_ok(single.group(2))
+
+
+def _shown(text: str) -> str:
+    """A date as quoted in a message: at most half of `EDTF_CHARS` of it."""
+    return repr(text) if len(text) <= EDTF_CHARS // 2 else f"{text[: EDTF_CHARS // 2]!r}…"
 
 
 def _plain_span(
@@ -204,6 +220,8 @@ def _edtf_interval(text: str, pad: int) -> DayInterval:
             f"date {text[: EDTF_CHARS // 2]!r}… is too long: {len(text):,} characters; a date in other "
             f"forms than plain dates, intervals and sets of them may have at most {EDTF_CHARS}"
         )
+    if "Y" in text:  # a long year (`Y17000`, `Y1E100000000`): edtf would compute it, digit by digit
+        raise DateError(f"unsupported date {_shown(text)}: a long year, outside the years 0001-9999")
     from edtf import parse_edtf  # lazy: the grammar takes ~0.15 s to build
     from edtf.parser.edtf_exceptions import EDTFParseException
 
@@ -236,6 +254,12 @@ def _section_bounds(text: str, section: Any, pad: int, strict: bool) -> tuple[Da
     try:
         lo = _struct_to_date(section.lower_strict())
         hi = _struct_to_date(section.upper_strict())
+        inner = getattr(section, "date", section)  # the date inside a qualified one
+        if getattr(inner, "significant_digits", None):
+            lo, hi = _significant_years(inner.year, int(inner.significant_digits))
+        season = getattr(inner, "season", None)
+        if isinstance(season, str) and int(season) in _SEASONS_INTO_NEXT_YEAR:
+            hi = dt.date(hi.year + 1, 3, 1) - dt.timedelta(days=1)
     except (ValueError, OverflowError, TypeError, AttributeError):
         raise DateError(
             f"unsupported date {text!r}: outside the years 0001-9999, or unspecified digits "
@@ -244,6 +268,18 @@ def _section_bounds(text: str, section: Any, pad: int, strict: bool) -> tuple[Da
     if strict or not _is_qualified(section) or pad == 0:
         return lo.toordinal(), hi.toordinal()
     return _padded(lo, hi, _precision(section), pad)
+
+
+# Winter (24, and 28 in the north) and the southern summer (30) run from December into
+# February of the next year; the edtf package ends them on December 31.
+_SEASONS_INTO_NEXT_YEAR = frozenset({24, 28, 30})
+
+
+def _significant_years(year: str, digits: int) -> tuple[dt.date, dt.date]:
+    """`1950S2`: a year whose first two digits are 19, 1900-1999 (edtf's strict bounds say 1950)."""
+    unit = 10 ** max(0, len(year) - digits)
+    first = int(year) // unit * unit
+    return dt.date(first, 1, 1), dt.date(first + unit - 1, 12, 31)
 
 
 def _padded(lo: dt.date, hi: dt.date, unit: str, pad: int) -> tuple[Day, Day]:
