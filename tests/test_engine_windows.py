@@ -7,12 +7,15 @@ stated; gap = b − a in days, counted by hand with datetime in comments.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
 import pytest
 
 from iandw.dates import date_to_day
+from iandw.engine.compile import WindowSpec
+from iandw.engine.evaluate import describe_gap
 from worlds import checked, evaluate_indicators, observation, run, source
 
 BASE = dt.date(2023, 10, 7)
@@ -242,3 +245,19 @@ def test_near_misses_prefer_fewer_failed_checks_over_smaller_violation():
     # a-one: 1 failed; a-two-small: 2 failed, violation 1 + 6 = 7;
     # a-far: 2 failed, 20 + 10 = 30; a-two-big: 2 failed, 30 + 20 = 50
     assert order == ["a-one", "a-two-small", "a-far", "a-two-big"]
+
+
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [
+        ((5, 5), "meeting 5 days before attack"),
+        ((-7, -2), "meeting 2–7 days after attack"),
+        ((-3, 6), "meeting and attack in either order (gap -3..6 days)"),
+        ((-math.inf, 6), "meeting at most 6 days before attack, or any time after"),
+        ((-1, math.inf), "meeting at most 1 day after attack, or any time before"),
+        ((-math.inf, math.inf), "meeting and attack in either order (gap unbounded)"),
+    ],
+)
+def test_a_gap_is_described_in_words_at_either_end(gap: tuple[float, float], expected: str) -> None:
+    window = WindowSpec("meeting", "attack", 0, 84, absolute=False, text="")
+    assert describe_gap(window, gap) == f"{expected} (window 0..84 days)"

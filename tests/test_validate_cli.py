@@ -903,6 +903,15 @@ def test_bidirectional_overrides_and_invisible_spaces_are_shown_as_escapes():
     assert one_line(persian) == persian
 
 
+def test_a_file_name_with_controls_and_overrides_is_one_inert_line(tmp_tree, monkeypatch):
+    """A file in a shared folder names itself: its name must not end a line, colour it or reverse it."""
+    name = "a\x1b[31mb\nc\u202e.yaml"
+    root = tmp_tree({"rules/.keep": "", f"observations/{name}": ""})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "observations/a\\x1b[31mb\\nc\\u202e.yaml:1:1: warning: empty file\n"
+
+
 def test_an_internal_error_is_one_inert_line(tmp_tree, monkeypatch):
     import iandw.cli
 
@@ -951,7 +960,15 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
         ),
         (
             ["evaluate", "--max-matches", "0"],
-            "Invalid value for '--max-matches': 0 is not in the range x>=1.",
+            "Invalid value for '--max-matches': '0' is less than 1",
+        ),
+        (
+            ["evaluate", "--max-assignments", "-3"],
+            "Invalid value for '--max-assignments': '-3' is less than 1",
+        ),
+        (  # a long word is quoted short
+            ["evaluate", "--workers", "x" * 5000],
+            "Invalid value for '--workers': 'xxxxxxxxxxxxxxxxxxxx'… is not a whole number",
         ),
     ],
 )
@@ -961,6 +978,14 @@ def test_bad_command_line_values_exit_2_naming_the_option(tmp_tree, monkeypatch,
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
+def test_a_limit_of_more_digits_than_python_reads_means_no_limit(tmp_tree, monkeypatch):
+    monkeypatch.chdir(tmp_tree(CLEAN_TREE))
+    result = CliRunner().invoke(
+        main, ["evaluate", "--max-assignments", "9" * 5000, "--max-depth", "0" * 99 + "7"]
+    )
+    assert result.exit_code == 0, result.stderr
 
 
 def test_limit_options_are_applied(tmp_tree, monkeypatch):

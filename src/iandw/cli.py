@@ -24,6 +24,7 @@ import click
 from iandw import __version__
 from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS
 from iandw.cli_support import (
+    AT_LEAST_ONE,
     EXIT_BAD_INPUT,
     EXIT_LEVEL,
     EXIT_OK,
@@ -31,11 +32,12 @@ from iandw.cli_support import (
     leave,
     limit_option,
     no_traceback,
+    print_cannot_write,
     print_diagnostics,
     run_program,
 )
 from iandw.importers.cli import import_command
-from iandw.limits import MAX_ASSIGNMENTS, MAX_LIMIT, Limits
+from iandw.limits import MAX_ASSIGNMENTS, Limits
 from iandw.runtime import paused_gc
 
 if TYPE_CHECKING:
@@ -60,10 +62,9 @@ def _limit_options(command: F) -> F:
 
 _max_assignments_option = click.option(
     "--max-assignments",
-    type=click.IntRange(min=1),
+    type=AT_LEAST_ONE,
     default=MAX_ASSIGNMENTS,
     show_default=True,
-    callback=lambda _context, _parameter, value: min(value, MAX_LIMIT),
     help="Most variable assignments (groups) one indicator may consider.",
 )
 
@@ -148,7 +149,7 @@ def _write(content: str | bytes, output: str | None) -> None:
         if output is None and isinstance(exc, BrokenPipeError):  # the reader stopped reading: nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             leave(EXIT_BROKEN_PIPE)
-        click.echo(f"{output or '<stdout>'}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+        print_cannot_write(output or "<stdout>", exc)
         leave(EXIT_BAD_INPUT)
 
 
@@ -168,7 +169,7 @@ def program() -> None:
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(readable=False))
 workers_option = click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=AT_LEAST_ONE,
     help="Processes that read large files and evaluate large cases, this one included "
     "[default: one per core]; 1 uses the least memory.",
 )
@@ -196,7 +197,7 @@ rules_option = click.option(
 )
 @click.option(
     "--max-matches",
-    type=click.IntRange(min=1),
+    type=AT_LEAST_ONE,
     default=DEFAULT_MAX_MATCHES,
     show_default=True,
     help="Matches and near misses shown per group (the report counts them all).",

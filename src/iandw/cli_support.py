@@ -27,19 +27,39 @@ PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a notic
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def limit_option(name: str, help_text: str) -> Callable[[F], F]:
-    """The `--max-…` option of the `Limits` field `name`: a whole number ≥ 1.
+class AtLeastOne(click.ParamType):
+    """A whole number ≥ 1 in ASCII digits, of any length.
 
     One beyond any machine's memory is held at MAX_LIMIT, which means the
-    same and which every size in Python can hold.
+    same and which every size in Python can hold; Python itself refuses to
+    read a number of more than 4,300 digits.
     """
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        digits = text.removeprefix("-")
+        shown = repr(text) if len(text) <= 20 else repr(text[:20]) + "…"
+        if not (digits.isascii() and digits.isdigit()):
+            self.fail(f"{shown} is not a whole number", param, ctx)
+        significant = digits.lstrip("0")
+        if digits != text or not significant:
+            self.fail(f"{shown} is less than 1", param, ctx)
+        return MAX_LIMIT if len(significant) > len(str(MAX_LIMIT)) else min(int(significant), MAX_LIMIT)
+
+
+AT_LEAST_ONE = AtLeastOne()
+
+
+def limit_option(name: str, help_text: str) -> Callable[[F], F]:
+    """The `--max-…` option of the `Limits` field `name`."""
     return click.option(
         "--" + name.replace("_", "-"),
         name,
-        type=click.IntRange(min=1),
+        type=AT_LEAST_ONE,
         default=getattr(DEFAULT_LIMITS, name),
         show_default=True,
-        callback=lambda _context, _parameter, value: min(value, MAX_LIMIT),
         help=help_text,
     )
 
@@ -107,6 +127,13 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     """One line per problem on stderr: `path:line:column: severity: message`."""
     for diagnostic in diagnostics:
         click.echo(diagnostic.format(), err=True)
+
+
+def print_cannot_write(where: str, exc: OSError) -> None:
+    """A report or import that could not be written, as a diagnostic at the file it was for."""
+    from iandw.diagnostics import Span
+
+    print_diagnostics([Span(where).error(f"cannot write: {exc.strerror or exc}")])
 
 
 def stderr_is_terminal() -> bool:

@@ -27,7 +27,7 @@ class Diagnostic:
 
     def format(self) -> str:
         """`path:line:column: severity: message`, always one line."""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {one_line(self.message)}"
+        return f"{one_line(self.file)}:{self.line}:{self.column}: {self.severity}: {one_line(self.message)}"
 
     def as_dict(self) -> dict[str, object]:
         return {

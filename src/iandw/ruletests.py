@@ -42,7 +42,7 @@ class RuleTestOutcome:
         outcome = (
             f"{self.label}: expected {self.expected}, got {self.actual}{': ' + self.why if self.why else ''}"
         )
-        return f"{self.span.file}:{self.span.line}:{self.span.column}: failed: {one_line(outcome)}"
+        return f"{one_line(self.span.file)}:{self.span.line}:{self.span.column}: failed: {one_line(outcome)}"
 
 
 def run_rule_tests(

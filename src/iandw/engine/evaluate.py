@@ -465,15 +465,16 @@ def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
         relation = f"{first} {_amount(low, high)} before {then}"
     elif high <= 0:
         relation = f"{first} {_amount(-high, -low)} after {then}"
+    elif math.isinf(low) and math.isinf(high):
+        relation = f"{first} and {then} in either order (gap unbounded)"
+    elif math.isinf(low):
+        relation = f"{first} at most {_amount(high, high)} before {then}, or any time after"
+    elif math.isinf(high):
+        relation = f"{first} at most {_amount(-low, -low)} after {then}, or any time before"
     else:
-        shown = "unbounded" if math.isinf(low) and math.isinf(high) else f"{_days(low)}..{_days(high)}"
-        relation = f"{first} and {then} in either order (gap {shown} days)"
+        relation = f"{first} and {then} in either order (gap {int(low)}..{int(high)} days)"
     band = _band(window.low, window.high)
     return f"{relation} (window {'|gap| ' if window.absolute else ''}{band})"
-
-
-def _days(value: float) -> str:
-    return ".." if math.isinf(value) else str(int(value))
 
 
 def _apply_counts(counts: tuple[CountSpec, ...], group: EnumeratedGroup) -> None:

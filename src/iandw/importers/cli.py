@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from iandw.cli_support import EXIT_BAD_INPUT, Progress, limit_option, no_traceback, print_diagnostics
+from iandw.cli_support import (
+    EXIT_BAD_INPUT,
+    Progress,
+    limit_option,
+    no_traceback,
+    print_cannot_write,
+    print_diagnostics,
+)
 from iandw.limits import Limits
 
 if TYPE_CHECKING:
@@ -131,7 +138,7 @@ def import_command(
             if not failed:
                 out.commit()
     except OSError as exc:
-        click.echo(f"{exc.filename or output}:1:1: error: cannot write: {exc.strerror or exc}", err=True)
+        print_cannot_write(str(exc.filename or output), exc)
         sys.exit(EXIT_BAD_INPUT)
     for line in summary.lines(output, entities_path, committed=not failed):
         click.echo(line)
