@@ -149,10 +149,10 @@ def test_scanning_agrees_with_enumeration(world: tuple[list[dict[str, Any]], str
     day = dt.date.fromisoformat(as_of_text).toordinal()
     as_of = DayInterval(day, day)
     for assignment, members in groups:
-        assert_same(
-            enumerate_group(compiled, assignment, members, as_of),
-            ScannedGroup(compiled, assignment, members, as_of),
-        )
+        reference = enumerate_group(compiled, assignment, members, as_of)
+        # rows of the largest selection alone, and rows of as many selections as make 64 bindings
+        for min_row in (1, scan.SCAN_MIN_ROW):
+            assert_same(reference, ScannedGroup(compiled, assignment, members, as_of, min_row))
 
 
 def pairs_of_meetings(*require: dict[str, Any]) -> dict[str, Any]:
@@ -200,8 +200,7 @@ def test_repeated_meetings_by_hand() -> None:
 
 
 def test_a_large_group_of_another_shape_is_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`evaluate_candidates` scans a group of at least SCAN_MIN_BINDINGS bindings whose largest
-    selection has at least SCAN_MIN_ROW observations (a row's length), and enumerates the others."""
+    """`evaluate_candidates` scans a group of at least SCAN_MIN_BINDINGS bindings, enumerates others."""
     documents: list[dict[str, Any]] = [
         entity("g1", "group"),
         pairs_of_meetings(
@@ -214,13 +213,8 @@ def test_a_large_group_of_another_shape_is_scanned(monkeypatch: pytest.MonkeyPat
     candidates = match_candidates(
         compiled, case.observations, World(case.registry, case.scales, compiled.variables)
     )
-    for bindings, row, kind in (
-        (400, 20, ScannedGroup),
-        (401, 20, EnumeratedGroup),
-        (400, 21, EnumeratedGroup),
-    ):
+    for bindings, kind in ((400, ScannedGroup), (401, EnumeratedGroup)):
         monkeypatch.setattr(scan, "SCAN_MIN_BINDINGS", bindings)
-        monkeypatch.setattr(scan, "SCAN_MIN_ROW", row)
         [group] = evaluate_candidates(compiled, candidates, dt.date(2023, 6, 1).toordinal()).groups.values()
         assert type(group) is kind
         # 20 × 19 ordered pairs; those 1-7 days apart in order: 7 per first day, fewer near the end

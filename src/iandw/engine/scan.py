@@ -48,24 +48,25 @@ if TYPE_CHECKING:
 
 # Scanning pays numpy's overhead once per row: it is faster than enumerating
 # when the rows are long (3,000 × 3,000: 9 s against 330 s), slower when they
-# are short (six selections of 8: 9.9 s against 2.0 s).
+# are short.  A row is therefore the product of as many of the largest
+# selections as make it at least SCAN_MIN_ROW long (six selections of 8: rows
+# of 8 × 8, not of 8).
 SCAN_MIN_BINDINGS = 2_000
-SCAN_MIN_ROW = 64  # observations of the largest selection, each row's length
+SCAN_MIN_ROW = 64  # bindings checked at once, each row's length
 FIRST_KEPT = 8  # first matches and near misses found at least, so that asking for 1, then 5, is one pass
 
 
 def scans(members: Members) -> bool:
     """Whether a group (not a star) is better scanned than enumerated."""
-    sizes = [len(found) for found in members.values()]
-    return math.prod(sizes) >= SCAN_MIN_BINDINGS and max(sizes) >= SCAN_MIN_ROW
+    return math.prod(len(found) for found in members.values()) >= SCAN_MIN_BINDINGS
 
 
 @dataclass
 class _Row:
-    """One choice of the other selections' observations, checked with every observation of the inner one."""
+    """One choice of the outer selections' observations, checked with every choice of the inner ones."""
 
-    chosen: dict[str, ObservationRecord]  # the other selections
-    valid: np.ndarray  # the inner observation differs from every chosen one
+    chosen: dict[str, ObservationRecord]  # the outer selections
+    valid: np.ndarray  # the inner observations differ from one another and from every chosen one
     truth: np.ndarray  # the weakest window check
     failed: np.ndarray  # window checks that rule the binding out
     violation: np.ndarray  # their distances, summed in the order of the checks
@@ -73,10 +74,20 @@ class _Row:
 
 
 class ScannedGroup(GroupResult):
-    """A group whose bindings were all checked, a row at a time, and not kept."""
+    """A group whose bindings were all checked, a row at a time, and not kept.
+
+    The inner selections (the largest, as many as make a row `min_row` long)
+    are laid out as flat arrays, one position per choice of an observation
+    for each; every choice for the outer selections is a row.
+    """
 
     def __init__(
-        self, compiled: CompiledIndicator, assignment: Assignment, members: Members, as_of: DayInterval
+        self,
+        compiled: CompiledIndicator,
+        assignment: Assignment,
+        members: Members,
+        as_of: DayInterval,
+        min_row: int = SCAN_MIN_ROW,
     ) -> None:
         import numpy as np
 
@@ -85,16 +96,38 @@ class ScannedGroup(GroupResult):
         self._members = members
         self._as_of = as_of
         names = [selection.name for selection in compiled.selections]
-        self._inner = max(names, key=lambda name: len(members[name]))
-        self._outer = [name for name in names if name != self._inner]
-        inner = members[self._inner]
-        self._lo = np.array([o.date.lo for o in inner], dtype=float)
-        self._hi = np.array([o.date.hi for o in inner], dtype=float)
-        self._confidence = np.array([o.confidence for o in inner], dtype=float)
-        self._position = {o.id: index for index, o in enumerate(inner)}
-        ranks = np.empty(len(inner), dtype=np.int64)
-        ranks[sorted(range(len(inner)), key=lambda index: inner[index].id)] = np.arange(len(inner))
-        self._id_rank = ranks  # ties between bindings of a row are broken by the inner observation's id
+        self._inner: list[str] = []
+        length = 1
+        for name in sorted(names, key=lambda name: -len(members[name])):
+            if self._inner and length >= min_row:
+                break
+            self._inner.append(name)
+            length *= len(members[name])
+        self._outer = [name for name in names if name not in self._inner]
+        shape = tuple(len(members[name]) for name in self._inner)
+        positions = np.unravel_index(np.arange(length), shape) if length else [np.zeros(0, int)] * len(shape)
+        self._position = dict(zip(self._inner, positions, strict=True))  # each inner selection's observation
+        ids = {o.id: None for found in members.values() for o in found}
+        self._code = codes = {observation_id: code for code, observation_id in enumerate(ids)}
+        self._codes = {}
+        self._lo, self._hi, self._confidence = {}, {}, {}
+        for name, position in self._position.items():
+            found = members[name]
+            self._codes[name] = np.array([codes[o.id] for o in found], dtype=np.int64)[position]
+            self._lo[name] = np.array([o.date.lo for o in found], dtype=float)[position]
+            self._hi[name] = np.array([o.date.hi for o in found], dtype=float)[position]
+            self._confidence[name] = np.array([o.confidence for o in found], dtype=float)[position]
+        self._distinct = np.ones(length, dtype=bool)  # a binding picks distinct observations
+        for first, second in itertools.combinations(self._inner, 2):
+            self._distinct &= self._codes[first] != self._codes[second]
+        # ties between bindings of a row are broken by their inner observations' ids, as
+        # `observation_ids` orders them: by selection name
+        self._id_rank = np.zeros(length, dtype=np.int64)
+        for name in sorted(self._inner):
+            found = members[name]
+            ranks = np.empty(len(found), dtype=np.int64)
+            ranks[sorted(range(len(found)), key=lambda index: found[index].id)] = np.arange(len(found))
+            self._id_rank = self._id_rank * len(found) + ranks[self._position[name]]
         self._counts = self._count_checks()
         self._count_truth = min((check.truth for check in self._counts), default=Truth.DEFINITE)
         count_truth = self._count_truth
@@ -133,20 +166,19 @@ class ScannedGroup(GroupResult):
     def _rows(self) -> Iterator[_Row]:
         import numpy as np
 
-        inner = self._members[self._inner]
-        size = len(inner)
+        length = len(self._distinct)
         for picked in itertools.product(*(self._members[name] for name in self._outer)):
             ids = [o.id for o in picked]
             if len(set(ids)) < len(ids):
                 continue
             chosen = dict(zip(self._outer, picked, strict=True))
-            valid = np.ones(size, dtype=bool)
+            valid = self._distinct.copy()
             for observation_id in ids:
-                if observation_id in self._position:
-                    valid[self._position[observation_id]] = False
-            truth = np.full(size, int(Truth.DEFINITE), dtype=np.int8)
-            failed = np.zeros(size, dtype=np.int64)
-            violation = np.zeros(size)
+                for codes in self._codes.values():
+                    valid &= codes != self._code[observation_id]
+            truth = np.full(length, int(Truth.DEFINITE), dtype=np.int8)
+            failed = np.zeros(length, dtype=np.int64)
+            violation = np.zeros(length)
             for window in self._compiled.windows:
                 window_truth, distance = self._check(window, chosen)
                 truth = np.minimum(truth, window_truth)
@@ -158,11 +190,12 @@ class ScannedGroup(GroupResult):
         """`iandw.score.product` of each binding's confidences, bit for bit: sorted, multiplied from 1.0."""
         import numpy as np
 
+        length = len(self._distinct)
         factors = np.sort(
-            np.vstack([np.full(len(self._confidence), o.confidence) for o in picked] + [self._confidence]),
+            np.vstack([np.full(length, o.confidence) for o in picked] + list(self._confidence.values())),
             axis=0,
         )
-        result = np.ones(len(self._confidence))
+        result = np.ones(length)
         for factor in factors:
             result = result * factor
         return result
@@ -170,8 +203,8 @@ class ScannedGroup(GroupResult):
     def _dates(
         self, name: str, chosen: dict[str, ObservationRecord]
     ) -> tuple[np.ndarray | float, np.ndarray | float]:
-        if name == self._inner:
-            return self._lo, self._hi
+        if name in self._position:
+            return self._lo[name], self._hi[name]
         date = self._as_of if name == AS_OF else chosen[name].date
         return date.lo, date.hi
 
@@ -208,9 +241,8 @@ class ScannedGroup(GroupResult):
 
         if not self._compiled.counts:
             return []
-        inner = self._members[self._inner]
-        inner_definite = np.zeros(len(inner), dtype=bool)
-        inner_eligible = np.zeros(len(inner), dtype=bool)
+        inner_definite = np.zeros(len(self._distinct), dtype=bool)
+        inner_eligible = np.zeros(len(self._distinct), dtype=bool)
         definite: dict[str, dict[str, ObservationRecord]] = {name: {} for name in self._outer}
         eligible: dict[str, dict[str, ObservationRecord]] = {name: {} for name in self._outer}
         for row in self._rows():
@@ -223,8 +255,12 @@ class ScannedGroup(GroupResult):
                     definite[name][observation.id] = observation
                 if maybe.any():
                     eligible[name][observation.id] = observation
-        definite[self._inner] = {o.id: o for o, kept in zip(inner, inner_definite, strict=True) if kept}
-        eligible[self._inner] = {o.id: o for o, kept in zip(inner, inner_eligible, strict=True) if kept}
+        for name, position in self._position.items():
+            found = self._members[name]
+            for kept, flat in ((definite, inner_definite), (eligible, inner_eligible)):
+                chosen = np.zeros(len(found), dtype=bool)
+                chosen[position[flat]] = True
+                kept[name] = {o.id: o for o, taken in zip(found, chosen, strict=True) if taken}
         return [
             count_check(spec, definite[spec.selection].values(), eligible[spec.selection].values())
             for spec in self._compiled.counts
@@ -248,7 +284,6 @@ class ScannedGroup(GroupResult):
         count_failed = sum(1 for check in self._counts if check.truth == Truth.FALSE)
         found: list[tuple[tuple[object, ...], dict[str, ObservationRecord]]] = []
         missed: list[tuple[tuple[object, ...], dict[str, ObservationRecord]]] = []
-        inner = self._members[self._inner]
         for row in self._rows():
             truth = np.minimum(row.truth, int(count_truth))
             failed = row.failed + count_failed
@@ -263,7 +298,7 @@ class ScannedGroup(GroupResult):
                 chosen_indices = np.flatnonzero(row.valid & wanted)
                 order = chosen_indices[np.lexsort(tuple(key[chosen_indices] for key in keys))][:limit]
                 for index in order.tolist():
-                    binding = {**row.chosen, self._inner: inner[index]}
+                    binding = {**row.chosen, **self._inner_at(index)}
                     key: tuple[object, ...]
                     if kept is found:
                         key = (-int(truth[index]), -float(confidence[index]), observation_ids(binding))
@@ -278,6 +313,9 @@ class ScannedGroup(GroupResult):
                 if limit is not None and len(kept) > 4 * limit:
                     kept[:] = heapq.nsmallest(limit, kept, key=lambda item: item[0])
         return self._bindings(found, limit), self._bindings(missed, limit)
+
+    def _inner_at(self, index: int) -> dict[str, ObservationRecord]:
+        return {name: self._members[name][int(position[index])] for name, position in self._position.items()}
 
     def _bindings(
         self, kept: list[tuple[tuple[object, ...], dict[str, ObservationRecord]]], limit: int | None
