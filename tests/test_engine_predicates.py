@@ -392,3 +392,87 @@ def test_matches_searches_the_first_ten_thousand_characters() -> None:
     ]
     # 'minister' ends at character 9,988 in o-early; in o-late it runs from 9,995 to 10,003
     assert fired_observations(documents) == {"o-early"}
+
+
+def test_matches_on_a_list_searches_its_first_ten_thousand_characters_in_all() -> None:
+    """The bound is per value, not per string: a list of long strings is searched as one text."""
+    long = "x" * 6_000
+    documents: list[dict[str, Any]] = [
+        entity("w1", "thing"),
+        observation(
+            "o-second",
+            "event",
+            "2023-01-01",
+            ["w1"],
+            [source("s", "A1")],
+            attributes={"notes": [long, "minister"]},
+        ),
+        observation(
+            "o-third",
+            "event",
+            "2023-01-01",
+            ["w1"],
+            [source("s", "A1")],
+            attributes={"notes": [long, long, "minister"]},
+        ),
+        probe({"entity": "$who"}, where={"attributes.notes": {"matches": "minister"}}),
+    ]
+    # 6,000 + 8 characters hold the first 'minister'; the second comes after 12,000
+    assert fired_observations(documents) == {"o-second"}
+
+
+def test_a_where_item_without_a_variable_is_checked_once_per_observation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A regex over a long summary does not depend on the variables: ten ministers in one meeting
+    make 90 assignments of two variables, and the summary is searched once, not 90 times."""
+    from iandw.engine import match
+
+    searched: list[str] = []
+    real = match.value_holds
+
+    def counting(predicate: Any, value: Any, attribute: str, world: Any) -> bool:
+        if predicate.op == "matches":
+            searched.append(value)
+        return real(predicate, value, attribute, world)
+
+    monkeypatch.setattr(match, "value_holds", counting)
+    people = [entity(f"p{n}", "person") for n in range(10)]
+    indicator = probe({"entity": "$who"}, where={"summary": {"matches": "minister"}})
+    indicator["vars"] = {"who": {}, "x": {}}
+    indicator["select"]["e"]["entities"] = [{"entity": "$who"}, {"entity": "$x"}]
+    documents = [
+        *people,
+        observation("o", "event", "2023-01-01", [f"p{n}" for n in range(10)], summary="the minister"),
+        indicator,
+    ]
+    report = run(documents)
+    (result,) = [i for i in report.indicators if i.id == "probe"]
+    assert len(result.groups) == 90
+    assert searched == ["the minister"]
+
+
+@pytest.mark.parametrize(
+    ("regex", "refused"),
+    [
+        (r"(a+)+$", True),
+        (r"(\w+\s?)*$", True),
+        (r"((a+)|b)+", True),  # through an alternative
+        (r"(?=(x+x+)+y)", True),  # inside a lookahead
+        (r"(a+)++", False),  # possessive: gives nothing back
+        (r"((?>a+))+", False),  # atomic
+        (r"[a-z]+(-[a-z]+)*", False),  # each iteration must match a '-'
+        (r"(\d{4}-)+", False),  # fixed length
+        (r"\w+ minister", False),
+    ],
+)
+def test_a_regex_that_can_backtrack_exponentially_is_refused(regex: str, refused: bool) -> None:
+    from pydantic_core import PydanticCustomError
+
+    from iandw.model.predicates import parse_predicate
+
+    if refused:
+        with pytest.raises(PydanticCustomError, match="repeats a part that itself repeats"):
+            parse_predicate({"matches": regex})
+    else:
+        assert parse_predicate({"matches": regex}).operand.pattern == regex

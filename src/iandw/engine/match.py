@@ -9,6 +9,7 @@ entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,10 +156,21 @@ def value_holds(predicate: Predicate, value: Any, attribute: str, world: World) 
             return any(_same(operand, item, registry) for item in value)
         return False
     if op == "matches":
-        return any(
-            isinstance(item, str) and operand.search(item[:MATCHES_CHARS]) for item in _elements(value)
-        )
+        return _search(operand, _elements(value))
     raise AssertionError(f"unknown operator {op}")
+
+
+def _search(pattern: re.Pattern[str], items: list[Any]) -> bool:
+    """Whether the regex finds a match in the first MATCHES_CHARS characters of the strings, in order."""
+    left = MATCHES_CHARS
+    for item in items:
+        if left <= 0:
+            return False
+        if isinstance(item, str):
+            if pattern.search(item[:left]):
+                return True
+            left -= len(item)
+    return False
 
 
 def predicate_extensions(
@@ -289,10 +301,15 @@ def selection_assignments(
                 pattern_cache[observation.refs] = by_patterns
         if not selection.where:
             return by_patterns
+        if not _where_holds(selection.where, observation, world):
+            return []
+        binding = tuple(item for item in selection.where if item[1].variable is not None)
+        if not binding:
+            return by_patterns
         found = distinct_assignments(
             extended
             for assignment in by_patterns
-            for extended in _where(selection.where, observation, assignment, world)
+            for extended in _where(binding, observation, assignment, world)
         )
         _bounded(found, world)
         return found
@@ -473,3 +490,14 @@ def _where(
         if not partial:
             return
     yield from partial
+
+
+def _where_holds(
+    where: tuple[tuple[tuple[str, ...], Predicate], ...], observation: ObservationRecord, world: World
+) -> bool:
+    """The `where` items without a variable, which hold or not whatever the assignment: checked once."""
+    return all(
+        value_holds(predicate, _field(observation, path), path[-1], world)
+        for path, predicate in where
+        if predicate.variable is None
+    )
