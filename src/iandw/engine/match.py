@@ -422,14 +422,31 @@ def _built_once(
         partial = extended
         if not partial:
             return []
+    if all(used is not None for _, used in partial.values()):
+        return [assignment for assignment, _ in partial.values()]
+    # one index per distinct list of options (references of one kind share theirs)
+    indexed = {id(found): _option_index(found) for per_reference in options for found in per_reference}
+    lookups = [[indexed[id(found)] for found in per_reference] for per_reference in options]
     return [
         assignment
         for assignment, used in partial.values()
-        if used is not None or _distinct_references(assignment, options)
+        if used is not None or _distinct_references(assignment, lookups)
     ]
 
 
-def _distinct_references(assignment: Assignment, options: list[list[list[Assignment]]]) -> bool:
+OptionIndex = dict[tuple[str, ...], set[tuple[str, ...]]]  # variables an option binds → their entities
+
+
+def _option_index(found: list[Assignment]) -> OptionIndex:
+    """One reference's options for one pattern, so that an assignment is looked up, not compared with each."""
+    index: OptionIndex = {}
+    for option in found:
+        names = tuple(sorted(option))
+        index.setdefault(names, set()).add(tuple(option[name] for name in names))
+    return index
+
+
+def _distinct_references(assignment: Assignment, lookups: list[list[OptionIndex]]) -> bool:
     """Whether each pattern can have a reference of its own whose option the assignment holds.
 
     A pattern's options all bind the pattern's own variables, so these are
@@ -439,10 +456,12 @@ def _distinct_references(assignment: Assignment, options: list[list[list[Assignm
     eligible = [
         [
             index
-            for index, found in enumerate(per_reference)
-            if any(all(assignment.get(name) == value for name, value in option.items()) for option in found)
+            for index, lookup in enumerate(per_reference)
+            if any(
+                tuple(assignment.get(name) for name in names) in values for names, values in lookup.items()
+            )
         ]
-        for per_reference in options
+        for per_reference in lookups
     ]
     owner: dict[int, int] = {}  # reference → the pattern it is given to
 
@@ -455,7 +474,7 @@ def _distinct_references(assignment: Assignment, options: list[list[list[Assignm
                     return True
         return False
 
-    return all(place(pattern, set()) for pattern in range(len(options)))
+    return all(place(pattern, set()) for pattern in range(len(lookups)))
 
 
 def _merge(assignment: Assignment, option: Assignment, taken: set[str]) -> Assignment | None:
