@@ -191,3 +191,36 @@ def test_a_timeline_has_at_most_100000_steps():
     assert len(timeline.hypotheses[0].points) == 100_000
     with pytest.raises(ValueError, match=r"is 100,001 evaluations, more than 100,000: take a longer step$"):
         compute_timeline(static, start, start + dt.timedelta(days=100_000), 1)
+
+
+def test_the_tipping_report_is_searched_among_the_hypothesis_s_own_evidence(monkeypatch):
+    """Finding which report tipped `h` evaluates `recent` alone, over `s1` and the reports before:
+    the 30 noise reports of the same step, which no indicator of `h` selects, are not bisected."""
+    from iandw.timeline import Backtest
+
+    noise = [observation(f"n{k:02d}", "noise", "2023-01-11", [], [source("wire", "A1")]) for k in range(30)]
+    other = {
+        "kind": "indicator",
+        "id": "noisy",
+        "title": "noise",
+        "select": {"n": {"type": "noise"}},
+        "likelihood_ratio": 2,
+    }
+    case = checked([*DOCUMENTS, *noise, other]).case
+    calls: list[tuple[str, ...]] = []
+    real = Backtest.results
+
+    def recording(self, as_of, visible, indicator_ids=None):
+        calls.append(tuple(self.prepared if indicator_ids is None else indicator_ids))
+        return real(self, as_of, visible, indicator_ids)
+
+    monkeypatch.setattr(Backtest, "results", recording)
+    timeline = compute_timeline(case, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 7)
+    (h,) = timeline.hypotheses
+    assert [(c.level, c.observation) for c in h.crossings] == [("watch", None), ("warning", "s1")]
+    # each of the 6 steps evaluates every indicator (`recent` looks at as_of, so no step is reused);
+    # the warning's search evaluates `recent` alone, once: without s1 it is not reached, and s1 is
+    # the only candidate left (before, the 31 new reports were bisected, every indicator each time)
+    searches = [c for c in calls if c == ("recent",)]
+    assert calls.count(("noisy", "recent")) == 6
+    assert len(searches) == 1

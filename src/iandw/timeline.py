@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from iandw.assess import HypothesisAssessment, assess, assess_all
@@ -61,10 +62,27 @@ class Backtest:
         # Only a window on `as_of` changes a result without a new report.
         self.time_sensitive = any(prepared.compiled.uses_as_of for prepared in self.prepared.values())
 
-    def results(self, as_of: int, visible: frozenset[str]) -> dict[str, IndicatorResult]:
-        """Every indicator as of `as_of`, over the observations whose ids are `visible`."""
+    def indicators_of(self, hypothesis_id: str) -> list[str]:
+        """The indicators a hypothesis is scored on: those it lists, or every one."""
+        entries = self.case.hypotheses[hypothesis_id].entries()
+        return list(self.prepared) if entries is None else sorted({entry.id for entry in entries})
+
+    def candidates_of(self, indicator_ids: Iterable[str]) -> set[str]:
+        """Ids of the observations some selection of these indicators can use: no other changes them."""
+        return {
+            observation.id
+            for indicator_id in indicator_ids
+            for found in self.prepared[indicator_id].candidates.values()
+            for observation, _ in found
+        }
+
+    def results(
+        self, as_of: int, visible: frozenset[str], indicator_ids: Iterable[str] | None = None
+    ) -> dict[str, IndicatorResult]:
+        """The indicators (default: all) as of `as_of`, over the observations whose ids are `visible`."""
         results = {}
-        for indicator_id, prepared in self.prepared.items():
+        for indicator_id in self.prepared if indicator_ids is None else indicator_ids:
+            prepared = self.prepared[indicator_id]
             candidates = {
                 name: [(o, a) for o, a in found if o.id in visible]
                 for name, found in prepared.candidates.items()
@@ -169,9 +187,11 @@ def compute_timeline(
     )
 
 
-def _level_at(backtest: Backtest, hypothesis_id: str, day: int, visible: frozenset[str]) -> str:
+def _level_at(
+    backtest: Backtest, hypothesis_id: str, indicator_ids: list[str], day: int, visible: frozenset[str]
+) -> str:
     hypothesis = backtest.case.hypotheses[hypothesis_id]
-    results = backtest.results(day, visible)
+    results = backtest.results(day, visible, indicator_ids)
     return assess(hypothesis, results, backtest.case.registry, backtest.case.tables).level
 
 
@@ -185,18 +205,25 @@ def _tipping_report(
 ) -> ObservationRecord | None:
     """The report that tipped the hypothesis to `level` in this step, if a report did.
 
-    The reports that became visible in the step are added in the order they
-    were made; a binary search finds a prefix that reaches the level while the
-    one before it does not (the first such prefix when each report can only
-    raise the level).  None when the level is reached without them: by the
+    The reports that became visible in the step and that the hypothesis's
+    indicators can use are added in the order they were made; a binary
+    search finds a prefix that reaches the level while the one before it
+    does not (the first such prefix when each report can only raise the
+    level).  None when the level is reached without them: by the
     prior alone, or by time passing through an `as_of` window.
     """
     rank = LEVELS.index(level)
-    new = [o for o in backtest.observations if o.id in visible and o.id not in previous_visible]
+    indicator_ids = backtest.indicators_of(hypothesis_id)
+    relevant = backtest.candidates_of(indicator_ids)  # the others cannot tip it
+    new = [
+        o
+        for o in backtest.observations
+        if o.id in visible and o.id not in previous_visible and o.id in relevant
+    ]
 
     def reaches(count: int) -> bool:
         subset = previous_visible | {o.id for o in new[:count]}
-        return LEVELS.index(_level_at(backtest, hypothesis_id, day, subset)) >= rank
+        return LEVELS.index(_level_at(backtest, hypothesis_id, indicator_ids, day, subset)) >= rank
 
     if not new or reaches(0):
         return None
