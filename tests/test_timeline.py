@@ -224,3 +224,11 @@ def test_the_tipping_report_is_searched_among_the_hypothesis_s_own_evidence(monk
     searches = [c for c in calls if c == ("recent",)]
     assert calls.count(("noisy", "recent")) == 6
     assert len(searches) == 1
+
+
+def test_progress_is_reported_after_each_step(case):
+    seen: list[tuple[int, int]] = []
+    compute_timeline(
+        case, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 7, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(done, len(DATES)) for done in range(1, len(DATES) + 1)]

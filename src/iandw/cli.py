@@ -326,15 +326,20 @@ def timeline(
         raise click.BadParameter(problem, param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    result = _load(paths, rules, Limits(**limits), "evaluated", workers=workers)
+    reading = Progress("reading")
+    result = _load(paths, rules, Limits(**limits), "evaluated", reading=reading, workers=workers)
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
     from iandw.timeline import compute_timeline
 
     problem = too_long(first, last, days, len(result.case.hypotheses))  # and a point per hypothesis
     if problem:
         raise click.BadParameter(problem, param_hint="--step")
-    with _assignments_bounded(result, "evaluated"):
-        computed = compute_timeline(result.case, first, last, days, max_assignments)
+    # each step may evaluate the case again: a bar whenever reading had one
+    with (
+        _assignments_bounded(result, "evaluated"),
+        Progress("replaying", min_total=0 if reading.shown else math.inf) as replaying,
+    ):
+        computed = compute_timeline(result.case, first, last, days, max_assignments, replaying.update)
     if output_format == "html":
         from iandw.api import evaluate as run
         from iandw.render.html import render_html

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from iandw.assess import HypothesisAssessment, assess, assess_all
@@ -120,9 +120,16 @@ def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
 
 
 def compute_timeline(
-    case: Case, start: dt.date, end: dt.date, step: int = 7, max_assignments: int = MAX_ASSIGNMENTS
+    case: Case,
+    start: dt.date,
+    end: dt.date,
+    step: int = 7,
+    max_assignments: int = MAX_ASSIGNMENTS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Timeline:
     """Each hypothesis's posterior and level at each step, and its first crossing of each level.
+
+    `progress(done, total)` is called after each step: each may re-evaluate the case.
 
     Raises ValueError past MAX_STEPS steps or MAX_POINTS points (`too_long`), and
     `TooManyAssignments` past `max_assignments` for an indicator (iandw.engine.match).
@@ -141,7 +148,7 @@ def compute_timeline(
     previous_visible: frozenset[str] = frozenset()
     previous_count = -1
     assessments: dict[str, HypothesisAssessment] = {}
-    for day in days:
+    for done, day in enumerate(days, start=1):
         count = bisect.bisect_right(reported, day)  # days ascend: what is visible only grows
         if count != previous_count:
             visible = frozenset(o.id for o in backtest.observations[:count])
@@ -172,6 +179,8 @@ def compute_timeline(
                         )
                     )
         previous_visible, previous_count = visible, count
+        if progress is not None:
+            progress(done, len(days))
     hypotheses = [
         HypothesisTimeline(
             id=hypothesis_id,
