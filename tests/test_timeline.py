@@ -214,7 +214,17 @@ def test_the_tipping_report_is_searched_among_the_hypothesis_s_own_evidence(monk
         calls.append(tuple(self.prepared if indicator_ids is None else indicator_ids))
         return real(self, as_of, visible, indicator_ids)
 
+    import iandw.timeline
+
+    evaluated: list[str] = []
+    real_evaluate = iandw.timeline.evaluate_candidates
+
+    def counting(compiled, *args):
+        evaluated.append(compiled.indicator.id)
+        return real_evaluate(compiled, *args)
+
     monkeypatch.setattr(Backtest, "results", recording)
+    monkeypatch.setattr(iandw.timeline, "evaluate_candidates", counting)
     timeline = compute_timeline(case, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 7)
     (h,) = timeline.hypotheses
     assert [(c.level, c.observation) for c in h.crossings] == [("watch", None), ("warning", "s1")]
@@ -224,6 +234,10 @@ def test_the_tipping_report_is_searched_among_the_hypothesis_s_own_evidence(monk
     searches = [c for c in calls if c == ("recent",)]
     assert calls.count(("noisy", "recent")) == 6
     assert len(searches) == 1
+    # `noisy` is evaluated when what it can see changes: nothing on 01-01 and 01-08, all 30 from
+    # 01-15 on; `recent` looks at as_of, so at every step and in the search: 6 + 1
+    assert evaluated.count("noisy") == 2
+    assert evaluated.count("recent") == 7
 
 
 def test_progress_is_reported_after_each_step(case):
@@ -232,3 +246,15 @@ def test_progress_is_reported_after_each_step(case):
         case, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 7, progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(done, len(DATES)) for done in range(1, len(DATES) + 1)]
+
+
+def test_a_level_held_at_the_start_names_no_report(case):
+    """From 01-15, warning is already held (s1, reported 01-10, fired): it was not crossed in the
+    period, so no report is traced through what was reported before the start."""
+    timeline = compute_timeline(case, dt.date(2023, 1, 15), dt.date(2023, 1, 22), 7)
+    (h,) = timeline.hypotheses
+    assert [(c.level, c.date, c.observation) for c in h.crossings] == [
+        ("watch", "2023-01-15", None),
+        ("warning", "2023-01-15", None),
+    ]
+    assert [p.level for p in h.points] == ["warning", "watch"]

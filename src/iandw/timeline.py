@@ -61,6 +61,9 @@ class Backtest:
             )
         # Only a window on `as_of` changes a result without a new report.
         self.time_sensitive = any(prepared.compiled.uses_as_of for prepared in self.prepared.values())
+        # each indicator's last result, by what it was computed from: steps (and the
+        # tipping search) that give an indicator nothing new reuse it
+        self._last: dict[str, tuple[object, IndicatorResult]] = {}
 
     def indicators_of(self, hypothesis_id: str) -> list[str]:
         """The indicators a hypothesis is scored on: those it lists, or every one."""
@@ -87,9 +90,15 @@ class Backtest:
                 name: [(o, a) for o, a in found if o.id in visible]
                 for name, found in prepared.candidates.items()
             }
-            results[indicator_id] = evaluate_candidates(
-                prepared.compiled, candidates, as_of, self.max_assignments
+            key = (
+                as_of if prepared.compiled.uses_as_of else None,
+                tuple(tuple(o.id for o, _ in kept) for kept in candidates.values()),
             )
+            last = self._last.get(indicator_id)
+            if last is None or last[0] != key:
+                last = key, evaluate_candidates(prepared.compiled, candidates, as_of, self.max_assignments)
+                self._last[indicator_id] = last
+            results[indicator_id] = last[1]
         return results
 
 
@@ -167,7 +176,13 @@ def compute_timeline(
             for level in LEVELS[1 : LEVELS.index(assessment.level) + 1]:
                 if level not in reached[hypothesis_id]:
                     reached[hypothesis_id].add(level)
-                    tipped = _tipping_report(backtest, hypothesis_id, level, day, previous_visible, visible)
+                    # a level held at the start was not crossed in the period: no report is named
+                    # (tracing one through everything reported before took a dozen evaluations)
+                    tipped = (
+                        _tipping_report(backtest, hypothesis_id, level, day, previous_visible, visible)
+                        if done > 1
+                        else None
+                    )
                     crossings[hypothesis_id].append(
                         Crossing(
                             level=level,
