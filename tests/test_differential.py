@@ -55,6 +55,7 @@ def compare(rules: list[dict[str, Any]], observations: list[dict[str, Any]], as_
     naive = naive_evaluate(result.case, date_to_day(as_of))
     with pytest.MonkeyPatch.context() as patch:  # every group not band-joined scanned: the same report
         patch.setattr(scan, "SCAN_MIN_BINDINGS", 1)
+        patch.setattr(scan, "SCAN_MIN_DISTINCT", 0)
         scanned = evaluate(result.case, as_of=as_of, max_matches=1)
     assert scanned.model_dump() == report.model_dump()
     seen: Counter[str] = Counter()

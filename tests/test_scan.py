@@ -36,8 +36,8 @@ from iandw.engine.scan import ScannedGroup
 from test_bandjoin import dates
 from worlds import checked, entity, observation, source
 
-TYPES = ("alpha", "beta")
-NAMES = ("first", "second", "third")
+TYPES = ("alpha", "beta", "gamma")
+NAMES = ("first", "second", "third", "fourth")
 
 
 @st.composite
@@ -69,9 +69,10 @@ def requirements(draw: st.DrawFn, names: list[str]) -> list[dict[str, Any]]:
 
 @st.composite
 def worlds(draw: st.DrawFn) -> tuple[list[dict[str, Any]], str]:
-    """One group variable, 2-3 selections of two types, 1-9 observations of each type."""
-    names = list(NAMES[: draw(st.integers(2, 3))])
-    select = {name: {"type": draw(st.sampled_from(TYPES)), "entities": [{"of": "$group"}]} for name in names}
+    """One group variable, 2-4 selections of two or three types, 1-9 observations of each type."""
+    names = list(NAMES[: draw(st.integers(2, 4))])
+    types = TYPES[: draw(st.integers(2, 3))]
+    select = {name: {"type": draw(st.sampled_from(types)), "entities": [{"of": "$group"}]} for name in names}
     indicator = {
         "kind": "indicator",
         "id": "shape",
@@ -82,8 +83,8 @@ def worlds(draw: st.DrawFn) -> tuple[list[dict[str, Any]], str]:
         "likelihood_ratio": 2,
     }
     documents: list[dict[str, Any]] = [entity("g1", "group"), entity("g2", "group"), indicator]
-    for kind in TYPES:
-        for n in range(draw(st.integers(1, 9 if len(names) == 2 else 5))):
+    for kind in types:
+        for n in range(draw(st.integers(1, {2: 9, 3: 5, 4: 4}[len(names)]))):
             sources = [
                 source(
                     f"s{k}",
@@ -142,16 +143,17 @@ def assert_same(reference: Any, scanned: ScannedGroup) -> None:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds())
-def test_scanning_agrees_with_enumeration(world: tuple[list[dict[str, Any]], str]) -> None:
+@given(worlds(), st.lists(st.integers(1, 300), max_size=2))
+def test_scanning_agrees_with_enumeration(world: tuple[list[dict[str, Any]], str], rows: list[int]) -> None:
     documents, as_of_text = world
     compiled, groups = groups_of(documents)
     day = dt.date.fromisoformat(as_of_text).toordinal()
     as_of = DayInterval(day, day)
     for assignment, members in groups:
         reference = enumerate_group(compiled, assignment, members, as_of)
-        # rows of the largest selection alone, and rows of as many selections as make 64 bindings
-        for min_row in (1, scan.SCAN_MIN_ROW):
+        # rows of the largest selection alone, of as many selections as make 64 bindings, and
+        # of any other length: some selections in the row and the others row by row
+        for min_row in (1, scan.SCAN_MIN_ROW, *rows):
             assert_same(reference, ScannedGroup(compiled, assignment, members, as_of, min_row))
 
 
@@ -219,3 +221,23 @@ def test_a_large_group_of_another_shape_is_scanned(monkeypatch: pytest.MonkeyPat
         assert type(group) is kind
         # 20 × 19 ordered pairs; those 1-7 days apart in order: 7 per first day, fewer near the end
         assert group.match_count == sum(1 for a, b in itertools.permutations(range(20), 2) if 0 <= b - a <= 7)
+
+
+def test_a_group_is_scanned_where_its_rows_are_mostly_distinct_bindings() -> None:
+    """Selections of one type share their observations: k of them over n observations keep
+    n!/(n-k)!/n^k of their bindings. Rows of mostly wasted bindings are enumerated, unless
+    enumerating would hold more than ENUMERATED_MAX bindings."""
+    from types import SimpleNamespace
+
+    def same_pool(k: int, n: int) -> Any:
+        pool = [SimpleNamespace(id=f"o{index}") for index in range(n)]
+        return {f"s{index}": pool for index in range(k)}
+
+    assert scan.scans(same_pool(4, 40))  # 40·39·38·37/40⁴ ≈ 0.86 of 2.56 million
+    assert not scan.scans(same_pool(8, 8))  # 8!/8⁸ ≈ 0.0024: 40,320 of 16.8 million
+    assert not scan.scans(same_pool(6, 8))  # 20,160/262,144 ≈ 0.077
+    assert scan.scans(same_pool(7, 12))  # ≈ 0.11, but 3,991,680 bindings to hold
+    assert scan.scans(same_pool(2, 64))  # long rows always
+    assert not scan.scans(same_pool(2, 44))  # 1,936 bindings: too few to scan
+    disjoint = {f"s{k}": [SimpleNamespace(id=f"o{k}-{i}") for i in range(8)] for k in range(4)}
+    assert scan.scans(disjoint)  # 4,096 bindings, all distinct

@@ -38,7 +38,7 @@ class AtLeastOne(click.ParamType):
     name = "integer"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        text = str(value).strip()
+        text = str(value).strip().removeprefix("+")
         digits = text.removeprefix("-")
         shown = repr(text) if len(text) <= 20 else repr(text[:20]) + "…"
         if not (digits.isascii() and digits.isdigit()):

@@ -152,7 +152,8 @@ def _set_bounds(text: str, pad: int) -> DayInterval:
                 f"which a set of more than {EDTF_CHARS} characters must hold"
             )
         upper = last if dots else first
-        for padding in (0, pad):  # a range is judged reversed on its strict bounds, as an interval
+        # a range is judged reversed on its strict bounds, as an interval; one date needs no judging
+        for padding in (0, pad) if dots and pad else (pad,):
             lo = _parse_cached(first, padding).lo if first else UNBOUNDED_LOW
             hi = _parse_cached(upper, padding).hi if upper else UNBOUNDED_HIGH
             if padding == 0:
@@ -217,7 +218,7 @@ EDTF_CHARS = 100  # the longest date given to `edtf`: a tenth of a second of its
 def _edtf_interval(text: str, pad: int) -> DayInterval:
     if len(text) > EDTF_CHARS:
         raise DateError(
-            f"date {text[: EDTF_CHARS // 2]!r}… is too long: {len(text):,} characters; a date in other "
+            f"date {_shown(text)} is too long: {len(text):,} characters; a date in other "
             f"forms than plain dates, intervals and sets of them may have at most {EDTF_CHARS}"
         )
     if "Y" in text:  # a long year (`Y17000`, `Y1E100000000`): edtf would compute it, digit by digit

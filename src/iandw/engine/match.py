@@ -301,7 +301,7 @@ def selection_assignments(
                 pattern_cache[observation.refs] = by_patterns
         if not selection.where:
             return by_patterns
-        if not _where_holds(selection.where, observation, world):
+        if not by_patterns or not _where_holds(selection.where, observation, world):
             return []
         binding = tuple(item for item in selection.where if item[1].variable is not None)
         if not binding:

@@ -6,8 +6,9 @@ binding, and a group has as many bindings as the product of its member
 lists: 3,000 meetings paired with one another make nine million.  Holding
 each as a `Binding`, as `enumerate_group` does, took 199 s and 9.5 GB.
 
-Here the largest selection is laid out as arrays (numpy) and every choice of
-observations for the others is a row: a row's checks are computed for the
+Here the largest selections are laid out as arrays (numpy), one position per
+choice of an observation for each, and every choice of observations for the
+others is a row: a row's checks are computed for the
 whole array at once, and the group keeps only its status, its counts and
 the sets of observations its `count` items need.  Its first matches and
 near misses are found on demand, by a second pass keeping the best few of
@@ -49,16 +50,45 @@ if TYPE_CHECKING:
 # Scanning pays numpy's overhead once per row: it is faster than enumerating
 # when the rows are long (3,000 × 3,000: 9 s against 330 s), slower when they
 # are short.  A row is therefore the product of as many of the largest
-# selections as make it at least SCAN_MIN_ROW long (six selections of 8: rows
-# of 8 × 8, not of 8).
+# selections as make it at least SCAN_MIN_ROW long (forty meetings under a
+# chain of four: rows of 40 × 40, not of 40).
 SCAN_MIN_BINDINGS = 2_000
 SCAN_MIN_ROW = 64  # bindings checked at once, each row's length
 FIRST_KEPT = 8  # first matches and near misses found at least, so that asking for 1, then 5, is one pass
 
 
+SCAN_MIN_DISTINCT = 0.25  # the share of a row's bindings that pick distinct observations, at least
+ENUMERATED_MAX = 200_000  # bindings held by `enumerate_group`: about 200 MB
+
+
 def scans(members: Members) -> bool:
-    """Whether a group (not a star) is better scanned than enumerated."""
-    return math.prod(len(found) for found in members.values()) >= SCAN_MIN_BINDINGS
+    """Whether a group (not a star) is better scanned than enumerated.
+
+    A row is checked whole, so its bindings that pick one observation twice
+    are checked for nothing: eight selections of one type over eight
+    observations keep 1 binding in 400 and scan twice as slowly as they
+    enumerate. Long selections (64 observations or more) always scan, and so do
+    groups of more distinct bindings than enumerating should hold (ENUMERATED_MAX).
+    """
+    sizes = [len(found) for found in members.values()]
+    bindings = math.prod(sizes)
+    if bindings < SCAN_MIN_BINDINGS:
+        return False
+    if max(sizes) >= SCAN_MIN_ROW:
+        return True
+    share = _distinct_share(members)
+    return share >= SCAN_MIN_DISTINCT or bindings * share >= ENUMERATED_MAX
+
+
+def _distinct_share(members: Members) -> float:
+    """About how many bindings pick distinct observations: exact when the selections share
+    one pool (n!/(n-k)!/n^k), less than that when they overlap in part."""
+    pools = [{o.id for o in found} for found in members.values()]
+    share = 1.0
+    for index, pool in enumerate(pools):
+        taken = sum(1 for earlier in pools[:index] if earlier & pool)  # each may take one of these
+        share *= max(0, len(pool) - taken) / len(pool)
+    return share
 
 
 @dataclass
@@ -167,10 +197,8 @@ class ScannedGroup(GroupResult):
         import numpy as np
 
         length = len(self._distinct)
-        for picked in itertools.product(*(self._members[name] for name in self._outer)):
+        for picked in _distinct_choices([self._members[name] for name in self._outer]):
             ids = [o.id for o in picked]
-            if len(set(ids)) < len(ids):
-                continue
             chosen = dict(zip(self._outer, picked, strict=True))
             valid = self._distinct.copy()
             for observation_id in ids:
@@ -331,6 +359,22 @@ class ScannedGroup(GroupResult):
             add_counts(binding, self._counts)
             bindings.append(binding)
         return bindings
+
+
+def _distinct_choices(
+    lists: list[list[ObservationRecord]], taken: frozenset[str] = frozenset()
+) -> Iterator[tuple[ObservationRecord, ...]]:
+    """`itertools.product` of the lists, in its order, without the choices that take one
+    observation twice (or one in `taken`): pruned as they are built, since seven
+    selections of one type over eight observations make 2 million choices, 40,320 distinct.
+    """
+    if not lists:
+        yield ()
+        return
+    for observation in lists[0]:
+        if observation.id not in taken:
+            for tail in _distinct_choices(lists[1:], taken | {observation.id}):
+                yield (observation, *tail)
 
 
 def _truth_within(gap: tuple[np.ndarray, np.ndarray], low: float, high: float) -> np.ndarray:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from iandw.diagnostics import Diagnostic, quoted_list
+from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.checks import iter_entity_slots
 from iandw.model.case import Case
 from iandw.model.documents import Entity, Indicator
@@ -110,11 +111,41 @@ def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Any]]) -> It
                 )
 
 
+def regexes_that_can_backtrack_exponentially(
+    case: Case, loaded: dict[str, list[Any]]
+) -> Iterator[Diagnostic]:
+    """A `matches` regex that can take time exponential in an untrusted text's length."""
+    for item in loaded.get("indicator", []):
+        indicator = item.document
+        assert isinstance(indicator, Indicator)
+        for name, selection in indicator.select.items():
+            tested: list[tuple[tuple[str | int, ...], Any]] = [
+                (("where", path), predicate) for path, predicate in selection.where.items()
+            ]
+            for index, pattern in enumerate(selection.entities):
+                named = [
+                    ("role", pattern.role),
+                    ("type", pattern.type),
+                    *pattern.attribute_predicates.items(),
+                ]
+                tested += [(("entities", index, key), predicate) for key, predicate in named if predicate]
+            for loc, predicate in tested:
+                if predicate.op == "matches" and can_backtrack_exponentially(predicate.operand.pattern):
+                    yield item.span("select", name, *loc, "matches").warning(
+                        f"regular expression '{predicate.operand.pattern}' repeats a part that can be split "
+                        "two ways, as `(a+)+` does: on a text that almost matches, its search can take time "
+                        "exponential in the text's length (observations are untrusted); make the part's "
+                        "repetitions atomic (`(?>a+)`) or possessive (`a++`), or pin each repetition with "
+                        "a character nothing else in it matches (`(-[a-z]+)+`)"
+                    )
+
+
 LINTS: tuple[Lint, ...] = (
     selected_types_never_observed,
     entities_no_rule_reaches,
     indicators_no_hypothesis_uses,
     variable_types_no_entity_has,
+    regexes_that_can_backtrack_exponentially,
 )
 
 
