@@ -15,6 +15,7 @@ from iandw.loader import load
 from iandw.model.report import Report
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
+from iandw.render import charts
 from iandw.render.charts import (
     _TimeAxis,
     evidence_chart,
@@ -140,3 +141,23 @@ def test_a_crowded_evidence_chart_says_what_it_left_out(
     note = f"5 of {len(report.observations)} observations and 3 of {len(windows)} windows drawn"
     assert any(text.startswith(note) for text in texts)
     assert sum(1 for text in texts if text.startswith("#")) == 3
+
+
+def test_a_sensitivity_chart_draws_the_largest_effects_and_counts_the_rest() -> None:
+    without = [(f"i{n:04d}", 0.49 - 0.0004 * n) for n in range(1000)]  # the last moved it most
+    texts = svg_texts(sensitivity_chart(0.4, 0.5, without, salt="t"))
+    drawn = {text for text in texts if text.startswith("i")}
+    assert drawn == {f"i{n:04d}" for n in range(1000 - charts.MAX_SENSITIVITY_ROWS, 1000)}
+    assert f"{charts.MAX_SENSITIVITY_ROWS} of 1000 indicators drawn, the largest effects" in " ".join(texts)
+
+
+def test_a_posterior_chart_of_many_hypotheses_draws_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(charts, "MAX_POSTERIOR_LINES", 2)
+    points = [TimelinePoint(date="2023-01-01", posterior=0.4, likelihood="", level="watch")]
+    series = [
+        HypothesisTimeline(id=f"h{n}", statement="", prior=0.4, points=points, crossings=[]) for n in range(5)
+    ]
+    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, hypotheses=series)
+    texts = svg_texts(posterior_chart(timeline, ScoringTables()))
+    assert {"h0", "h1"} <= set(texts) and not {"h2", "h3", "h4"} & set(texts)
+    assert "the first 2 of 5 hypotheses drawn" in texts

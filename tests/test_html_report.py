@@ -20,9 +20,10 @@ from click.testing import CliRunner
 from iandw.api import evaluate
 from iandw.cli import main
 from iandw.loader import LoadResult, load
-from iandw.model.report import Report
+from iandw.model.report import HypothesisReport, Report
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
-from iandw.render import render
+from iandw.render import charts, render
+from iandw.render import html as html_page
 from iandw.render.html import render_html, safe_href
 from iandw.render.timeline import render_timeline_text
 from iandw.render.words import more_near_misses
@@ -128,6 +129,85 @@ def test_the_page_says_what_did_not_match_as_the_text_report_does(report: Report
     assert text.count("near miss: ") == page.count("near miss: ") == 2 * 3
     assert text.count("… and 3 more near misses") == page.count("… and 3 more near misses") == 2
     assert "no observation matches 'financing'" in text and "no observation matches 'financing'" in page
+
+
+def many_hypotheses(report: Report, count: int) -> Report:
+    """The seed report with `count` hypotheses: one nothing moved, then the seed's in turn, renamed."""
+    unmoved = report.hypotheses[0].model_copy(update={"id": "h-unmoved", "sensitivity": []})
+    copies = [
+        report.hypotheses[n % len(report.hypotheses)].model_copy(update={"id": f"h{n:03d}"})
+        for n in range(count - 1)
+    ]
+    return report.model_copy(update={"hypotheses": [unmoved, *copies]})
+
+
+def card(html: str, hypothesis: str) -> str:
+    start = html.index(f'<article class="card" id="hyp-{hypothesis}">')
+    return html[start : html.index("</article>", start)]
+
+
+def table_rows(card: str) -> list[str]:
+    """The rows of a card's sensitivity table, as written."""
+    return [
+        line.strip()
+        for line in card.splitlines()
+        if line.strip().startswith('<tr><td><a class="id" href="#ind-')
+    ]
+
+
+def sensitivity_rows(hypothesis: HypothesisReport) -> list[str]:
+    """The table rows the page should show: posterior without, then the change in points, largest first."""
+    ranked = sorted(
+        hypothesis.sensitivity, key=lambda s: (-abs(hypothesis.posterior - s.posterior_without), s.indicator)
+    )
+    return [
+        f'<tr><td><a class="id" href="#ind-{s.indicator}">{s.indicator}</a></td>'
+        f'<td class="num">{round(s.posterior_without * 100)}%</td>'
+        f'<td class="num">{(hypothesis.posterior - s.posterior_without) * 100:+.1f}</td></tr>'
+        for s in ranked
+    ]
+
+
+def test_sensitivity_charts_stop_at_the_limit_and_the_rest_are_tables(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html_page, "MAX_SENSITIVITY_CHARTS", 2)
+    many = many_hypotheses(report, 1 + 2 + 3)  # one without a sensitivity, the limit, and 3 more
+    html = render_html(many)
+    assert html.count("<svg") == 2 + 1  # two sensitivity charts and the evidence timeline
+    assert Page(html).content.count("Only the first 2 sensitivity charts are drawn;") == 1
+    assert (
+        "for the other 3 hypotheses the same numbers are given as a table, since thousands of charts"
+        in Page(html).content
+    )
+    assert "No indicator moved this hypothesis" in card(html, "h-unmoved")  # it takes no chart's place
+    for n, hypothesis in enumerate(many.hypotheses[1:]):
+        shown = card(html, hypothesis.id)
+        assert shown.count("<svg") == (1 if n < 2 else 0)
+        if n < 2:
+            assert not table_rows(shown)  # the chart draws them all
+            continue
+        assert "No chart past the first 2 (" in shown
+        assert table_rows(shown) == sensitivity_rows(hypothesis)
+    assert render_html(many) == html  # past the limit, still the same bytes
+
+
+def test_a_chart_that_leaves_out_rows_comes_with_them_all_as_a_table(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(charts, "MAX_SENSITIVITY_ROWS", 4)
+    assert sorted(len(h.sensitivity) for h in report.hypotheses) == [4, 5, 6]  # one drawn whole, two cut
+    html = render_html(report)
+    for hypothesis in report.hypotheses:
+        shown, total = card(html, hypothesis.id), len(hypothesis.sensitivity)
+        assert shown.count("<svg") == 1
+        rows = table_rows(shown)
+        if total <= 4:
+            assert not rows and "indicators drawn" not in shown
+        else:
+            assert f"4 of {total} indicators drawn, the largest effects" in shown
+            assert f"The chart draws the largest effects; all {total} are listed here" in Page(shown).content
+            assert rows == sensitivity_rows(hypothesis)
 
 
 def test_near_misses_left_out_are_counted_in_words(report: Report) -> None:
@@ -299,6 +379,25 @@ def test_timeline_html_adds_the_posterior_over_time(monkeypatch: pytest.MonkeyPa
     assert "tipped by hamas-attack-2023-10-07" in text
     assert html.count("<svg") >= 2 and "alert ≥ 80%" in text  # thresholds drawn on the chart
     assert "Levels: none < 20% ≤ watch < 55% ≤ warning < 80% ≤ alert." in text  # the case's own thresholds
+
+
+def test_a_timeline_of_many_hypotheses_draws_the_first_and_says_so(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(charts, "MAX_POSTERIOR_LINES", 2)
+    points = [TimelinePoint(date="2023-01-01", posterior=0.1, likelihood="", level="none")]
+    series = [
+        HypothesisTimeline(id=f"line-{n}", statement="", prior=0.1, points=points, crossings=[])
+        for n in range(5)
+    ]
+    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, hypotheses=series)
+    html = render_html(report, timeline=timeline)
+    over_time = html[html.index('id="over-time"') : html.index('id="details"')]
+    assert "the first 2 of 5 hypotheses drawn" in over_time  # on the chart
+    assert "The chart draws the first 2 of 5 hypotheses" in Page(over_time).content
+    chart = over_time[over_time.index("<svg") : over_time.index("</svg>")]
+    assert "line-1" in chart and "line-2" not in chart
+    assert all(f"line-{n}</td>" in over_time for n in range(5))  # the table lists them all
 
 
 def test_timeline_images(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

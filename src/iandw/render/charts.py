@@ -44,6 +44,8 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 LABEL_CHARS = 44  # longer row labels are cut (the page shows them in full)
 MAX_OBSERVATION_ROWS = 60
 MAX_WINDOW_ROWS = 40
+MAX_SENSITIVITY_ROWS = 30  # the largest effects; a row costs about 12 ms and a quarter inch
+MAX_POSTERIOR_LINES = 16  # two lines a colour: more cannot be told apart, and each widens the legend
 
 _RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: selectable, searchable, escaped by matplotlib
@@ -263,16 +265,33 @@ def _percent_formatter(span: float) -> FuncFormatter:
     return FuncFormatter(lambda value, _: f"{value * 100:.{decimals}f}%")
 
 
+def by_effect(posterior: float, without: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """(indicator, posterior without it), the largest change first: the chart's rows and the page's table."""
+    return sorted(without, key=lambda item: (-abs(posterior - item[1]), item[0]))
+
+
 def sensitivity_chart(
     prior: float, posterior: float, without: Sequence[tuple[str, float]], salt: str
 ) -> bytes:
-    """Posterior without each indicator against the posterior: what the judgement rests on."""
-    rows = sorted(without, key=lambda item: (-abs(posterior - item[1]), item[0]))
+    """Posterior without each indicator against the posterior: what the judgement rests on.
+
+    At most MAX_SENSITIVITY_ROWS rows, the largest effects, and a note when
+    some are left out: a hypothesis of thousands of indicators would
+    otherwise take minutes and a chart hundreds of inches tall.
+    """
+    ranked = by_effect(posterior, without)
+    rows = ranked[:MAX_SENSITIVITY_ROWS]
+    note = (
+        f"{len(rows)} of {len(ranked)} indicators drawn, the largest effects (the page lists them all)"
+        if len(rows) < len(ranked)
+        else ""
+    )
     width = 7.5
-    height = 0.75 + 0.28 * len(rows)
+    room = 0.2 if note else 0.0  # a line under the axis for the note
+    height = 0.75 + room + 0.28 * len(rows)
     with _figure(width, height, salt) as figure:
         left = _left_margin([name for name, _ in rows], width)
-        axes = figure.add_axes((left, 0.45 / height, 0.96 - left, 1 - 0.75 / height))
+        axes = figure.add_axes((left, (0.45 + room) / height, 0.96 - left, 1 - (0.75 + room) / height))
         values = [prior, posterior, *(p for _, p in rows)]
         lo, hi = min(values), max(values)
         pad = max(0.01, 0.12 * (hi - lo))
@@ -328,6 +347,8 @@ def sensitivity_chart(
                 color="#374151",
             )
         axes.set_yticks(range(len(rows)), [_short(name) for name, _ in rows])
+        if note:
+            figure.text(left, 0.08 / height, note, ha="left", va="bottom", fontsize=7)
         _plain_rows(axes)
         return _save(figure, "svg")
 
@@ -442,9 +463,15 @@ def _draw_interval(
 def posterior_chart(
     timeline: Timeline, tables: ScoringTables, format: ImageFormat = "svg", title: str | None = None
 ) -> bytes:
-    """Each hypothesis's posterior over time, on bands of the warning levels, with first crossings."""
-    time = _TimeAxis((parse_date(p.date).lo for h in timeline.hypotheses for p in h.points), breaks=False)
-    legend_rows = math.ceil((len(timeline.hypotheses) + len(LEVEL_MARKER)) / 2)
+    """Each hypothesis's posterior over time, on bands of the warning levels, with first crossings.
+
+    The first MAX_POSTERIOR_LINES hypotheses only, and a note when there are
+    more: thousands of lines cannot be told apart, took minutes, and their
+    legend made the chart hundreds of inches tall.
+    """
+    drawn = timeline.hypotheses[:MAX_POSTERIOR_LINES]
+    time = _TimeAxis((parse_date(p.date).lo for h in drawn for p in h.points), breaks=False)
+    legend_rows = math.ceil((len(drawn) + len(LEVEL_MARKER)) / 2)
     width, height = 10.5, 4.2 + 0.2 * legend_rows + (0.3 if title else 0)
     with _figure(width, height, "posterior") as figure:
         bottom = (0.75 + 0.2 * legend_rows) / height
@@ -473,7 +500,7 @@ def posterior_chart(
                     fontsize=7.5,
                 )
         labelled: dict[str, int] = {}  # date → labels already there, to stack rather than overlap
-        for index, hypothesis in enumerate(timeline.hypotheses):
+        for index, hypothesis in enumerate(drawn):
             colour = PALETTE[index % len(PALETTE)]
             xs = [time.x(parse_date(p.date).lo) for p in hypothesis.points]
             ys = [p.posterior for p in hypothesis.points]
@@ -521,12 +548,15 @@ def posterior_chart(
         axes.set_ylim(0, 1)
         axes.yaxis.set_major_formatter(_percent_formatter(1.0))
         axes.set_ylabel("posterior")
+        if len(drawn) < len(timeline.hypotheses):
+            note = f"the first {len(drawn)} of {len(timeline.hypotheses)} hypotheses drawn"
+            axes.text(0, 1.005, note, transform=axes.transAxes, ha="left", va="bottom", fontsize=7)
         positions, names = time.ticks(width * 0.83)
         axes.set_xticks(positions, names)
         axes.grid(axis="x", color="#e5e7eb", linewidth=0.6)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        if timeline.hypotheses:
+        if drawn:
             from matplotlib.lines import Line2D
 
             handles, _ = axes.get_legend_handles_labels()

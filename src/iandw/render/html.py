@@ -7,7 +7,9 @@ network and no other file; it has no script, and its Content-Security-Policy
 forbids any as a second line of defence.  This module turns the model into
 the few derived values the template shows (date wording, confidence
 arithmetic, safe links, charts); the wording itself lives in the templates
-and in words.py.
+and in words.py.  Charts are bounded (MAX_SENSITIVITY_CHARTS here, rows and
+lines in charts.py) and every number they leave out is on the page as text,
+so a case of thousands of hypotheses renders in seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from markupsafe import Markup
 
 from iandw import __version__
 from iandw.dates import DayInterval, day_to_iso
+from iandw.diagnostics import counted
 from iandw.model.report import (
     HypothesisIndicator,
     HypothesisReport,
@@ -48,6 +51,10 @@ from iandw.render.words import (
     vars_text,
 )
 
+# Sensitivity charts on one page: each costs about 40 ms and 10 KB, so 5,000
+# hypotheses took minutes; past these the page gives the same numbers as a table.
+MAX_SENSITIVITY_CHARTS = 50
+
 
 @dataclass(frozen=True)
 class SourceView:
@@ -70,6 +77,9 @@ class HypothesisView:
     hypothesis: HypothesisReport
     indicators: list[HypothesisIndicator]  # strongest effect first
     sensitivity_svg: Markup | None
+    # (indicator, posterior without it), largest effect first: the numbers as text
+    # where the chart is left out or does not draw them all; else empty
+    sensitivity_table: list[tuple[str, float]]
 
 
 def render_html(report: Report, timeline: Timeline | None = None, tables: ScoringTables | None = None) -> str:
@@ -91,13 +101,18 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
         Markup(charts.inline_svg(charts.posterior_chart(timeline, scoring))) if timeline is not None else None
     )
     used_by = _used_by(report)
+    hypotheses = _hypothesis_views(report.hypotheses)
+    left_out = sum(1 for view in hypotheses if view.hypothesis.sensitivity and view.sensitivity_svg is None)
     return (
         _environment()
         .get_template("report.html.j2")
         .render(
             report=report,
             version=__version__,
-            hypotheses=[_hypothesis_view(h, index) for index, h in enumerate(report.hypotheses)],
+            hypotheses=hypotheses,
+            sensitivity_charts=MAX_SENSITIVITY_CHARTS,
+            sensitivity_left_out=left_out,
+            posterior_lines=charts.MAX_POSTERIOR_LINES,
             observations=[
                 _observation_view(t, days[t.id], used_by.get(t.id, [])) for t in report.observations
             ],
@@ -130,6 +145,8 @@ def _environment() -> jinja2.Environment:
         uncertain_checks=uncertain_checks,
         more_near_misses=more_near_misses,
         inputs_read=inputs_read,
+        counted=counted,
+        points=lambda value: f"{value * 100:+.1f}",
         unmatched_text=unmatched_text,
         width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
     )
@@ -137,13 +154,26 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def _hypothesis_view(hypothesis: HypothesisReport, index: int) -> HypothesisView:
+def _hypothesis_views(hypotheses: list[HypothesisReport]) -> list[HypothesisView]:
+    """Each hypothesis's view; the first MAX_SENSITIVITY_CHARTS with a sensitivity get their chart."""
+    views = []
+    drawn = 0
+    for index, hypothesis in enumerate(hypotheses):
+        draw = bool(hypothesis.sensitivity) and drawn < MAX_SENSITIVITY_CHARTS
+        drawn += draw
+        views.append(_hypothesis_view(hypothesis, index, draw))
+    return views
+
+
+def _hypothesis_view(hypothesis: HypothesisReport, index: int, draw: bool) -> HypothesisView:
+    without = [(s.indicator, s.posterior_without) for s in hypothesis.sensitivity]
     svg = None
-    if hypothesis.sensitivity:
-        without = [(s.indicator, s.posterior_without) for s in hypothesis.sensitivity]
+    if draw:
         chart = charts.sensitivity_chart(hypothesis.prior, hypothesis.posterior, without, salt=f"s{index}")
         svg = Markup(charts.inline_svg(chart))
-    return HypothesisView(hypothesis, strongest_first(hypothesis.indicators), svg)
+    complete = draw and len(without) <= charts.MAX_SENSITIVITY_ROWS
+    table = [] if complete else charts.by_effect(hypothesis.posterior, without)
+    return HypothesisView(hypothesis, strongest_first(hypothesis.indicators), svg, table)
 
 
 def _observation_view(
