@@ -151,10 +151,10 @@ def test_scanning_agrees_with_enumeration(world: tuple[list[dict[str, Any]], str
     as_of = DayInterval(day, day)
     for assignment, members in groups:
         reference = enumerate_group(compiled, assignment, members, as_of)
-        # rows of the largest selection alone, of as many selections as make 64 bindings, and
-        # of any other length: some selections in the row and the others row by row
-        for min_row in (1, scan.SCAN_MIN_ROW, *rows):
-            assert_same(reference, ScannedGroup(compiled, assignment, members, as_of, min_row))
+        # rows of the largest selection alone, of every selection, and of other lengths: some
+        # selections in the row and the others row by row
+        for max_row in (1, scan.SCAN_MAX_ROW, *rows):
+            assert_same(reference, ScannedGroup(compiled, assignment, members, as_of, max_row))
 
 
 def pairs_of_meetings(*require: dict[str, Any]) -> dict[str, Any]:

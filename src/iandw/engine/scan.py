@@ -47,13 +47,15 @@ from iandw.model.documents import AS_OF
 if TYPE_CHECKING:
     import numpy as np
 
-# Scanning pays numpy's overhead once per row: it is faster than enumerating
-# when the rows are long (3,000 × 3,000: 9 s against 330 s), slower when they
-# are short.  A row is therefore the product of as many of the largest
-# selections as make it at least SCAN_MIN_ROW long (forty meetings under a
-# chain of four: rows of 40 × 40, not of 40).
+# Scanning pays numpy's overhead, about half a millisecond, once per row: it
+# is faster than enumerating when the rows are long (3,000 × 3,000: 9 s
+# against 330 s), slower when they are short.  A row is therefore the product
+# of as many of the largest selections as fit in SCAN_MAX_ROW positions
+# (forty meetings under a chain of four: 64,000 rows of 40 were 40 rows of
+# 40 × 40 × 40), a few dozen arrays of that length held at once.
 SCAN_MIN_BINDINGS = 2_000
-SCAN_MIN_ROW = 64  # bindings checked at once, each row's length
+SCAN_MIN_ROW = 64  # a largest selection this long scans whatever its other selections
+SCAN_MAX_ROW = 1 << 18  # bindings checked at once, at most (unless one selection alone is longer)
 FIRST_KEPT = 8  # first matches and near misses found at least, so that asking for 1, then 5, is one pass
 
 
@@ -106,9 +108,10 @@ class _Row:
 class ScannedGroup(GroupResult):
     """A group whose bindings were all checked, a row at a time, and not kept.
 
-    The inner selections (the largest, as many as make a row `min_row` long)
-    are laid out as flat arrays, one position per choice of an observation
-    for each; every choice for the outer selections is a row.
+    The inner selections (the largest, as many as fit in a row of `max_row`
+    positions, and at least one) are laid out as flat arrays, one position
+    per choice of an observation for each; every choice for the outer
+    selections is a row.
     """
 
     def __init__(
@@ -117,7 +120,7 @@ class ScannedGroup(GroupResult):
         assignment: Assignment,
         members: Members,
         as_of: DayInterval,
-        min_row: int = SCAN_MIN_ROW,
+        max_row: int = SCAN_MAX_ROW,
     ) -> None:
         import numpy as np
 
@@ -129,10 +132,9 @@ class ScannedGroup(GroupResult):
         self._inner: list[str] = []
         length = 1
         for name in sorted(names, key=lambda name: -len(members[name])):
-            if self._inner and length >= min_row:
-                break
-            self._inner.append(name)
-            length *= len(members[name])
+            if not self._inner or length * len(members[name]) <= max_row:
+                self._inner.append(name)
+                length *= len(members[name])
         self._outer = [name for name in names if name not in self._inner]
         shape = tuple(len(members[name]) for name in self._inner)
         positions = np.unravel_index(np.arange(length), shape) if length else [np.zeros(0, int)] * len(shape)
