@@ -20,7 +20,9 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
+import gc
 import io
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -75,7 +77,14 @@ _PLAIN_INTERVAL = re.compile(rf"(?:{_DAY}|(\.\.)?)/(?:{_DAY}|(\.\.)?)")
 
 def parse_date(text: str, pad: int = 1) -> DayInterval:
     """The day interval an EDTF date denotes (SPEC §3); raises DateError."""
-    return _parse_cached(text.strip(), pad)
+    return _parsed(text.strip(), pad)
+
+
+def _parsed(text: str, pad: int) -> DayInterval:
+    outcome = _outcome(text, pad)
+    if isinstance(outcome, str):
+        raise DateError(outcome)
+    return outcome
 
 
 DATE_CACHE_SIZE = 65536  # distinct dates remembered; a million observations repeat a few thousand
@@ -101,7 +110,15 @@ class DateCache(dict[str, DayInterval]):
 
 
 @lru_cache(maxsize=DATE_CACHE_SIZE)
-def _parse_cached(text: str, pad: int) -> DayInterval:
+def _outcome(text: str, pad: int) -> DayInterval | str:
+    """`_parse`'s interval, or its error's message: a bad date repeated is read once too."""
+    try:
+        return _parse(text, pad)
+    except DateError as exc:
+        return str(exc)
+
+
+def _parse(text: str, pad: int) -> DayInterval:
     """Common forms directly, the rest through `edtf` (tests keep both paths equal)."""
     single = _PLAIN_DATE.fullmatch(text)
     if single and _plain_month_ok(single.group(2)):
@@ -154,8 +171,8 @@ def _set_bounds(text: str, pad: int) -> DayInterval:
         upper = last if dots else first
         # a range is judged reversed on its strict bounds, as an interval; one date needs no judging
         for padding in (0, pad) if dots and pad else (pad,):
-            lo = _parse_cached(first, padding).lo if first else UNBOUNDED_LOW
-            hi = _parse_cached(upper, padding).hi if upper else UNBOUNDED_HIGH
+            lo = _parsed(first, padding).lo if first else UNBOUNDED_LOW
+            hi = _parsed(upper, padding).hi if upper else UNBOUNDED_HIGH
             if padding == 0:
                 _refuse_reversed(element, lo, hi)
         spans.append(DayInterval(lo, hi))
@@ -213,6 +230,8 @@ def _plain_bounds(text: str, parts: Sequence[str | None], pad: int, strict: bool
 
 
 EDTF_CHARS = 100  # the longest date given to `edtf`: a tenth of a second of its parsing
+EDTF_COLLECT_EVERY = 32  # `edtf` parses between two collections of their garbage: seconds apart
+_EDTF_PARSES = itertools.count(1)  # for the process, as the collector is one
 
 
 def _edtf_interval(text: str, pad: int) -> DayInterval:
@@ -225,6 +244,11 @@ def _edtf_interval(text: str, pad: int) -> DayInterval:
         raise DateError(f"unsupported date {_shown(text)}: a long year, outside the years 0001-9999")
     from edtf import parse_edtf  # lazy: the grammar takes ~0.15 s to build
     from edtf.parser.edtf_exceptions import EDTFParseException
+
+    if next(_EDTF_PARSES) % EDTF_COLLECT_EVERY == 0:
+        # the parser's backtracking leaves reference cycles, up to a megabyte a date, which a
+        # load with the collector paused (iandw.runtime.paused_gc) would otherwise keep
+        gc.collect()
 
     if not text:
         raise DateError("empty date")
