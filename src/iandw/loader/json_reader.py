@@ -11,9 +11,11 @@ enormous line costs at most `max_record_bytes` of memory.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 import jiter
@@ -167,7 +169,9 @@ class JsonlLine:
         return _line_document(value, line, self, self.limits)
 
     def span(self, loc: PathKey) -> Span:
-        return self.raw().span(loc)
+        # a line with thousands of problems asks for thousands of spans: read and map it once
+        changed = os.stat(self.real).st_mtime_ns  # a file written again is read again
+        return _raw_line(self.real, self.file, self.number, self.offset, self.limits, changed).span(loc)
 
     def __call__(self) -> Observation:
         """The line's observation, typed again (it was valid).
@@ -179,6 +183,12 @@ class JsonlLine:
         document, _ = type_document(self.raw())
         assert isinstance(document, Observation)
         return document
+
+
+@lru_cache(maxsize=8)
+def _raw_line(real: str, file: str, number: int, offset: int, limits: Limits, _changed: int) -> RawDocument:
+    """`JsonlLine.raw`, remembered for the last few lines asked for (its source map with it)."""
+    return JsonlLine(real, file, number, offset, limits).raw()
 
 
 def _line_document(value: Any, raw: bytes, line: JsonlLine, limits: Limits) -> RawDocument:
