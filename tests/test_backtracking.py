@@ -30,6 +30,9 @@ EXPONENTIAL = [
     r"(.*,)+$",
     r"(a)?(?(1)(b+)+|c)$",  # inside a conditional
     r"(-[^a]+)+$",  # '[^a]' takes '-'
+    r"(.*a){20}c",  # bounded, but twenty iterations: a polynomial of degree 20
+    r"(\w[\w-]*)+ minister",
+    r"(.*?a){3,}b",
 ]
 SAFE = [
     r"\w+ minister",

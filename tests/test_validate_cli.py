@@ -1023,3 +1023,13 @@ def test_evaluate_shows_evaluating_only_after_a_reading_bar(tmp_tree, monkeypatc
     shown = CliRunner().invoke(main, args)
     assert shown.exit_code == 0 and "reading" in shown.stderr and "evaluating" in shown.stderr
     assert shown.stdout == small.stdout  # the report itself is untouched
+
+
+def test_a_diagnostic_line_shows_at_most_a_thousand_characters_of_its_message():
+    """An unknown entity named by 3 MB of text is quoted short on the terminal, whole in JSON."""
+    from iandw.diagnostics import Diagnostic
+
+    message = "unknown entity '" + "x" * 5_000 + "'"
+    line = Diagnostic("o.yaml", 3, 7, "error", message).format()
+    assert line == f"o.yaml:3:7: error: {message[:1000]}… ({len(message) - 1000:,} more characters)"
+    assert Diagnostic("o.yaml", 3, 7, "error", message).as_dict()["message"] == message

@@ -15,6 +15,9 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 
+MESSAGE_CHARS = 1_000  # the longest message a diagnostic line shows
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One located problem; ordering is by file, then position, then text."""
@@ -26,8 +29,15 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
-        """`path:line:column: severity: message`, always one line."""
-        return f"{one_line(self.file)}:{self.line}:{self.column}: {self.severity}: {one_line(self.message)}"
+        """`path:line:column: severity: message`, always one line, and not a megabyte long.
+
+        A message quotes what the user wrote (`unknown entity '…'`), which an
+        untrusted file can make any length; the JSON form keeps it whole.
+        """
+        message = one_line(self.message)
+        if len(message) > MESSAGE_CHARS:
+            message = f"{message[:MESSAGE_CHARS]}… ({len(message) - MESSAGE_CHARS:,} more characters)"
+        return f"{one_line(self.file)}:{self.line}:{self.column}: {self.severity}: {message}"
 
     def as_dict(self) -> dict[str, object]:
         return {

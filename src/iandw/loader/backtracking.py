@@ -7,7 +7,7 @@ all: no bound on the text's length helps. Rules are the analyst's, texts
 are untrusted, so a rule author is warned (iandw.loader.lint).
 
 The test reads the tree `re` itself compiles (`re._parser`): a repetition
-without upper bound whose part varies in length, unless each iteration is
+without upper bound (or of more than MANY iterations) whose part varies in length, unless each iteration is
 pinned by a character no repetition in the part can match, at the part's
 start or end. It is a heuristic, like `safe-regex`'s star height but
 narrower: overlapping alternatives (`(a|aa)+`) are not seen, nor are case-
@@ -25,6 +25,9 @@ _sre: Any = importlib.import_module("re._constants")  # imported by `re` itself:
 _parser: Any = importlib.import_module("re._parser")
 
 _REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT)  # they backtrack; possessive ones do not
+# A repetition of at most MANY iterations splits a text in polynomially many ways, of
+# degree MANY at worst (`(?:\w+\W+){0,5}`, "within five words", is fine); `(.*a){20}` is not.
+MANY = 10
 _CHARACTERS = (_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY)
 
 
@@ -40,7 +43,7 @@ def _nested(tree: Any) -> bool:
     for op, argument in tree:
         if any(_nested(part) for part in _parts(op, argument)):
             return True
-        if op in _REPEATS and argument[1] == _sre.MAXREPEAT:
+        if op in _REPEATS and (argument[1] == _sre.MAXREPEAT or argument[1] > MANY):
             body = list(argument[2])
             while len(body) == 1 and body[0][0] == _sre.SUBPATTERN:  # the group repeated: its content
                 body = list(body[0][1][-1])
