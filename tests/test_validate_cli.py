@@ -949,9 +949,13 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
             ["timeline", "--from", "2023-09-01", "--step", "2x"],
             "Invalid value for --step: '2x': write days as '7d' or weeks as '1w'",
         ),
-        (  # more digits than Python turns into a number: once an internal error
+        (  # more digits than Python turns into a number: once an internal error; quoted short
             ["timeline", "--from", "2023-09-01", "--step", "1" + "0" * 5000 + "d"],
-            f"Invalid value for --step: '1{'0' * 5000}d': write days as '7d' or weeks as '1w'",
+            f"Invalid value for --step: '1{'0' * 19}'…: a step is 1 to 9,999,999 days or weeks",
+        ),
+        (
+            ["timeline", "--from", "2023-09-01", "--step", "0w"],
+            "Invalid value for --step: '0w': a step is 1 to 9,999,999 days or weeks",
         ),
         (  # 1800-01-01 + 100,000 days is 2073-10-16: one evaluation too many, daily
             ["timeline", "--from", "1800-01-01", "--to", "2073-10-16", "--step", "1d"],
