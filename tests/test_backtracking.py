@@ -47,6 +47,9 @@ SAFE = [
     r"(foo|bar)+",
     r"(?:\w+\W+){0,5}minister",  # bounded: at most five iterations
     r"(?i)minist(er|ry)",
+    r"\b[A-Z][a-z]+(?:[-'][A-Z][a-z]+)*\b",  # hyphens and apostrophes no letter class takes
+    r"[А-Яа-яЁё]+(?:[\s-][А-Яа-яЁё]+)*",
+    r"\b[A-Z]{2,}(?:\s[A-Z]{2,})*\b",
 ]
 
 

@@ -80,12 +80,40 @@ def _varies(tree: Any) -> bool:
 
 def _pinned(body: list[Any]) -> bool:
     """Whether each iteration starts or ends with a character no repetition in it can match:
-    then iterations cannot trade characters at their joins (`(-[a-z]+)*`)."""
+    then iterations cannot trade characters at their joins (`(-[a-z]+)*`, `(\\s[A-Z]{2,})*`)."""
     repeated = _repeated_items(body)
     return any(
-        op == _sre.LITERAL and not any(_matches(item, argument) for item in repeated)
-        for op, argument in body[:1] + body[-1:]
+        item[0] in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN)
+        and not any(_overlap(item, other) for other in repeated)
+        for item in body[:1] + body[-1:]
     )
+
+
+# Characters tried when asking whether two single-character items can match the same one:
+# ASCII, and a letter, a digit and spaces of other scripts; the items' own range ends and
+# literals are added, so two ranges that overlap are always caught.
+_SAMPLES = [*range(128), 0xA0, 0xE9, 0x410, 0x44F, 0x627, 0x663, 0x2028, 0x3000, 0x4E2D]
+
+
+def _overlap(first: tuple[Any, Any], second: tuple[Any, Any]) -> bool:
+    """Whether two single-character items can match one character (tried on samples)."""
+    candidates = set(_SAMPLES) | _ends(first) | _ends(second)
+    return any(_matches(first, code) and _matches(second, code) for code in candidates)
+
+
+def _ends(item: tuple[Any, Any]) -> set[int]:
+    op, argument = item
+    if op in (_sre.LITERAL, _sre.NOT_LITERAL):
+        return {argument}
+    if op != _sre.IN:
+        return set()
+    found: set[int] = set()
+    for member_op, member in argument:
+        if member_op == _sre.LITERAL:
+            found.add(member)
+        elif member_op == _sre.RANGE:
+            found.update(member)
+    return found
 
 
 _CATEGORIES = {

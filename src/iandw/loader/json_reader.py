@@ -170,7 +170,8 @@ class JsonlLine:
 
     def span(self, loc: PathKey) -> Span:
         # a line with thousands of problems asks for thousands of spans: read and map it once
-        changed = os.stat(self.real).st_mtime_ns  # a file written again is read again
+        status = os.stat(self.real)  # a file written again is read again
+        changed = (status.st_mtime_ns, status.st_size, status.st_ino)
         return _raw_line(self.real, self.file, self.number, self.offset, self.limits, changed).span(loc)
 
     def __call__(self) -> Observation:
@@ -186,7 +187,9 @@ class JsonlLine:
 
 
 @lru_cache(maxsize=8)
-def _raw_line(real: str, file: str, number: int, offset: int, limits: Limits, _changed: int) -> RawDocument:
+def _raw_line(
+    real: str, file: str, number: int, offset: int, limits: Limits, _changed: tuple[int, int, int]
+) -> RawDocument:
     """`JsonlLine.raw`, remembered for the last few lines asked for (its source map with it)."""
     return JsonlLine(real, file, number, offset, limits).raw()
 
