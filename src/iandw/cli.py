@@ -315,12 +315,16 @@ def timeline(
     last = _parse_as_of(end, "--to")
     if last < first:
         raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
-    shown = repr(step) if len(step) <= 20 else f"{step[:20]!r}…"
-    if re.fullmatch(r"[0-9]+[dw]", step) and not re.fullmatch(r"0*[1-9][0-9]{0,6}[dw]", step):
-        # a million days and more span every date
-        raise click.BadParameter(f"{shown}: a step is 1 to 9,999,999 days or weeks", param_hint="--step")
-    if not re.fullmatch(r"0*[1-9][0-9]{0,6}[dw]", step):
-        raise click.BadParameter(f"{shown}: write days as '7d' or weeks as '1w'", param_hint="--step")
+    from iandw.diagnostics import quoted_start
+
+    if not re.fullmatch(r"[0-9]+[dw]", step):
+        raise click.BadParameter(
+            f"{quoted_start(step, 20)}: write days as '7d' or weeks as '1w'", param_hint="--step"
+        )
+    if not re.fullmatch(r"0*[1-9][0-9]{0,6}[dw]", step):  # a million days and more span every date
+        raise click.BadParameter(
+            f"{quoted_start(step, 20)}: a step is 1 to 9,999,999 days or weeks", param_hint="--step"
+        )
     from iandw.model.documents import duration_days
     from iandw.timeline import too_long
 

@@ -38,9 +38,11 @@ class AtLeastOne(click.ParamType):
     name = "integer"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from iandw.diagnostics import quoted_start
+
         text = str(value).strip().removeprefix("+")
         digits = text.removeprefix("-")
-        shown = repr(text) if len(text) <= 20 else repr(text[:20]) + "…"
+        shown = quoted_start(text, 20)
         if not (digits.isascii() and digits.isdigit()):
             self.fail(f"{shown} is not a whole number", param, ctx)
         significant = digits.lstrip("0")

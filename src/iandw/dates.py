@@ -31,6 +31,8 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
+from iandw.diagnostics import quoted_start
+
 Day = float  # an ordinal day number, or -inf / +inf for an unbounded end
 
 UNBOUNDED_LOW: Day = -math.inf
@@ -186,7 +188,7 @@ def _is_plain(text: str) -> bool:
 
 def _shown(text: str) -> str:
     """A date as quoted in a message: at most half of `EDTF_CHARS` of it."""
-    return repr(text) if len(text) <= EDTF_CHARS // 2 else f"{text[: EDTF_CHARS // 2]!r}…"
+    return quoted_start(text, EDTF_CHARS // 2)
 
 
 def _plain_span(

@@ -93,6 +93,12 @@ def one_line(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def quoted_start(text: str, chars: int) -> str:
+    """`text` quoted, or its first `chars` characters quoted and an ellipsis: a message
+    quotes what it refuses, which an untrusted input can make any length."""
+    return repr(text) if len(text) <= chars else f"{text[:chars]!r}…"
+
+
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 

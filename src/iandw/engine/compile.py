@@ -47,7 +47,8 @@ class SelectionSpec:
     name: str
     types: frozenset[str]
     patterns: tuple[PatternSpec, ...]
-    where: tuple[tuple[tuple[str, ...], Predicate], ...]
+    where_fixed: tuple[tuple[tuple[str, ...], Predicate], ...]  # no variable: holds whatever the assignment
+    where_binding: tuple[tuple[tuple[str, ...], Predicate], ...]  # a variable: checked per assignment
     min_origins: int | None
     min_grade: str | None
     variables: frozenset[str]
@@ -162,7 +163,8 @@ def _compile_selection(name: str, selection: Selection, registry: EntityRegistry
         name=name,
         types=frozenset(selection.types),
         patterns=tuple(patterns),
-        where=where,
+        where_fixed=tuple(item for item in where if item[1].variable is None),
+        where_binding=tuple(item for item in where if item[1].variable is not None),
         min_origins=selection.min_origins,
         min_grade=selection.min_grade,
         variables=frozenset(variables),

@@ -299,17 +299,14 @@ def selection_assignments(
             by_patterns = _patterns(selection.patterns, observation.refs, world)
             if pattern_cache is not None:
                 pattern_cache[observation.refs] = by_patterns
-        if not selection.where:
-            return by_patterns
-        if not by_patterns or not _where_holds(selection.where, observation, world):
+        if by_patterns and not _where_holds(selection.where_fixed, observation, world):
             return []
-        binding = tuple(item for item in selection.where if item[1].variable is not None)
-        if not binding:
+        if not selection.where_binding:
             return by_patterns
         found = distinct_assignments(
             extended
             for assignment in by_patterns
-            for extended in _where(binding, observation, assignment, world)
+            for extended in _where(selection.where_binding, observation, assignment, world)
         )
         _bounded(found, world)
         return found
@@ -516,7 +513,5 @@ def _where_holds(
 ) -> bool:
     """The `where` items without a variable, which hold or not whatever the assignment: checked once."""
     return all(
-        value_holds(predicate, _field(observation, path), path[-1], world)
-        for path, predicate in where
-        if predicate.variable is None
+        value_holds(predicate, _field(observation, path), path[-1], world) for path, predicate in where
     )

@@ -137,7 +137,8 @@ class ScannedGroup(GroupResult):
                 length *= len(members[name])
         self._outer = [name for name in names if name not in self._inner]
         shape = tuple(len(members[name]) for name in self._inner)
-        positions = np.unravel_index(np.arange(length), shape) if length else [np.zeros(0, int)] * len(shape)
+        self._length = length
+        positions = np.unravel_index(np.arange(length), shape)
         self._position = dict(zip(self._inner, positions, strict=True))  # each inner selection's observation
         ids = {o.id: None for found in members.values() for o in found}
         self._code = codes = {observation_id: code for code, observation_id in enumerate(ids)}
@@ -198,7 +199,7 @@ class ScannedGroup(GroupResult):
     def _rows(self) -> Iterator[_Row]:
         import numpy as np
 
-        length = len(self._distinct)
+        length = self._length
         for picked in _distinct_choices([self._members[name] for name in self._outer]):
             ids = [o.id for o in picked]
             chosen = dict(zip(self._outer, picked, strict=True))
@@ -220,7 +221,7 @@ class ScannedGroup(GroupResult):
         """`iandw.score.product` of each binding's confidences, bit for bit: sorted, multiplied from 1.0."""
         import numpy as np
 
-        length = len(self._distinct)
+        length = self._length
         factors = np.sort(
             np.vstack([np.full(length, o.confidence) for o in picked] + list(self._confidence.values())),
             axis=0,
@@ -271,8 +272,8 @@ class ScannedGroup(GroupResult):
 
         if not self._compiled.counts:
             return []
-        inner_definite = np.zeros(len(self._distinct), dtype=bool)
-        inner_eligible = np.zeros(len(self._distinct), dtype=bool)
+        inner_definite = np.zeros(self._length, dtype=bool)
+        inner_eligible = np.zeros(self._length, dtype=bool)
         definite: dict[str, dict[str, ObservationRecord]] = {name: {} for name in self._outer}
         eligible: dict[str, dict[str, ObservationRecord]] = {name: {} for name in self._outer}
         for row in self._rows():
