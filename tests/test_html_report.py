@@ -283,6 +283,19 @@ def test_untrusted_text_cannot_drive_a_terminal(report: Report) -> None:
         assert not {"\x1b", "\x07", "\x9b"} & set(output)
 
 
+# A right-to-left override and its pop: "txt.exe" would read "exe.txt"; a zero-width
+# space inside a name.  An Arabic name with its joiner and mark, which stay.
+SPOOF = "report \u202etxt.exe\u202c by Ha\u200bmas"
+ARABIC = "\u062d\u0645\u0627\u0633\u200c\u200f (Hamas)"
+
+
+def test_untrusted_text_cannot_reorder_the_page(report: Report) -> None:
+    html = render_html(with_untrusted_text(report, SPOOF, ARABIC + "\nsecond line"))
+    assert not {"\u202e", "\u202c", "\u200b"} & set(html)
+    assert "report \\u202etxt.exe\\u202c by Ha\\u200bmas" in html  # shown, as the text report shows it
+    assert ARABIC + "\nsecond line" in html  # right-to-left text, and the page's own line breaks, as written
+
+
 MARKDOWN = "[x](javascript:alert(1)) *b* _c_ `d` <b> &amp; | ~~s~~ \\"
 
 

@@ -88,9 +88,18 @@ _CONTROL = {
 } | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 
 
+_LAYOUT = (0x09, 0x0A, 0x0D)
+_HIDDEN = {code: escape for code, escape in _CONTROL.items() if code not in _LAYOUT}
+
+
 def one_line(text: str) -> str:
     """Inert on a terminal and one line: control characters (a newline in a user's key, say) as escapes."""
     return text.translate(_CONTROL)
+
+
+def visible(text: str) -> str:
+    """`one_line` for a page that lays text out itself: tabs and newlines stay, as mere spaces there."""
+    return text.translate(_HIDDEN)
 
 
 def quoted_start(text: str, chars: int) -> str:

@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from iandw import __version__
 from iandw.dates import DayInterval, day_to_iso
-from iandw.diagnostics import counted
+from iandw.diagnostics import counted, visible
 from iandw.model.report import (
     HypothesisIndicator,
     HypothesisReport,
@@ -135,6 +135,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     environment.filters.update(
         percent=percent,
@@ -152,6 +153,16 @@ def _environment() -> jinja2.Environment:
     )
     environment.globals.update(crossing_reason=crossing_reason, near_misses_shown=NEAR_MISSES_SHOWN)
     return environment
+
+
+def _shown(value: object) -> object:
+    """Every value the template prints, control characters as escapes, as in the text report.
+
+    Escaping keeps untrusted text from becoming markup; this keeps a
+    bidirectional override in a summary from making the page read otherwise
+    than it is, and an invisible character from making two names look alike.
+    """
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _hypothesis_views(hypotheses: list[HypothesisReport]) -> list[HypothesisView]:
