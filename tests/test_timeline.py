@@ -29,15 +29,26 @@ import datetime as dt
 import io
 import json
 import math
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iandw.api import evaluate
+from iandw.engine import bandjoin
+from iandw.engine.evaluate import GroupMemo
 from iandw.render.timeline import render_timeline_csv, render_timeline_json
+from iandw.testing import edtf_dates, worlds_for
 from iandw.timeline import compute_timeline, too_long
+from naive import rule_sets
 from worlds import checked, observation, source
 
 TOL = 1e-9
+REPLAY_START = dt.date(2023, 9, 20)
+REPLAY_DATES = edtf_dates(
+    REPLAY_START, 21, kinds=("day", "day", "days", "qualified", "month", "unspecified", "open")
+)
 
 
 def sigma(x: float) -> float:
@@ -258,3 +269,43 @@ def test_a_level_held_at_the_start_names_no_report(case):
         ("warning", "2023-01-15", None),
     ]
     assert [p.level for p in h.points] == ["warning", "watch"]
+
+
+@st.composite
+def replays(draw: Any) -> tuple[list[dict[str, Any]], int, int]:
+    """A random rule set, a world aimed at it (reports trickling in), a step and a band-join threshold."""
+    rules = draw(rule_sets())
+    world = draw(
+        worlds_for(
+            rules, start=REPLAY_START, days=21, min_observations=2, max_observations=8, dates=REPLAY_DATES
+        )
+    )
+    return [*rules, *world.documents], draw(st.integers(1, 6)), draw(st.sampled_from([1, 50]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(replays())
+def test_reusing_unchanged_groups_changes_no_step_of_a_replay(
+    replay: tuple[list[dict[str, Any]], int, int],
+) -> None:
+    """A replay reuses each group its new reports did not join (`GroupMemo`): every point and
+    crossing is what it is with every group computed afresh, and each point is the report as of
+    its date.  A band-join threshold of 1 band-joins (and so reuses) every group of a star."""
+    documents, step, band_join_min = replay
+    case = checked(documents).case
+    start, end = REPLAY_START, REPLAY_START + dt.timedelta(days=28)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bandjoin, "BAND_JOIN_MIN_BINDINGS", band_join_min)
+        reused = compute_timeline(case, start, end, step)
+        patch.setattr(GroupMemo, "get", lambda self, key: None)
+        afresh = compute_timeline(case, start, end, step)
+    assert reused.model_dump() == afresh.model_dump()
+    for series in reused.hypotheses:
+        for point in series.points[:: max(1, len(series.points) // 3)]:
+            (assessed,) = [
+                h
+                for h in evaluate(case, as_of=dt.date.fromisoformat(point.date)).hypotheses
+                if h.id == series.id
+            ]
+            assert point.posterior == pytest.approx(assessed.posterior, abs=TOL), point.date
+            assert point.level == assessed.level, point.date

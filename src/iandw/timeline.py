@@ -3,7 +3,8 @@
 Matching an observation against a selection does not depend on the date, so
 it is done once for the whole period; each step re-joins only the candidates
 reported by that date; a step that sees no new report keeps the previous
-step's results, unless an indicator looks at `as_of`.
+step's results, unless an indicator looks at `as_of`, and a step that does
+recomputes only the groups the new reports joined.
 When a hypothesis first reaches a level, the reports that became visible in
 that step are replayed in the order they were reported to find the one that
 tipped it.
@@ -23,6 +24,7 @@ from iandw.diagnostics import counted
 from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import (
     Candidates,
+    GroupMemo,
     IndicatorResult,
     evaluate_candidates,
     match_candidates,
@@ -41,6 +43,7 @@ class _Prepared:
 
     compiled: CompiledIndicator
     candidates: Candidates
+    memo: GroupMemo
 
 
 class Backtest:
@@ -57,7 +60,7 @@ class Backtest:
             compiled = compile_indicator(indicator, case.registry)
             world = World(case.registry, case.scales, compiled.variables, max_assignments)
             self.prepared[indicator_id] = _Prepared(
-                compiled, match_candidates(compiled, self.observations, world, by_type)
+                compiled, match_candidates(compiled, self.observations, world, by_type), GroupMemo()
             )
         # Only a window on `as_of` changes a result without a new report.
         self.time_sensitive = any(prepared.compiled.uses_as_of for prepared in self.prepared.values())
@@ -96,7 +99,10 @@ class Backtest:
             )
             last = self._last.get(indicator_id)
             if last is None or last[0] != key:
-                last = key, evaluate_candidates(prepared.compiled, candidates, as_of, self.max_assignments)
+                result = evaluate_candidates(
+                    prepared.compiled, candidates, as_of, self.max_assignments, prepared.memo
+                )
+                last = key, result
                 self._last[indicator_id] = last
             results[indicator_id] = last[1]
         return results

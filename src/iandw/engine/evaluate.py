@@ -299,8 +299,41 @@ def evaluate_indicator(
 Members = dict[str, list[ObservationRecord]]  # per selection, the observations of one group
 
 
+class GroupMemo:
+    """One indicator's groups of its last evaluation, by what each was computed from.
+
+    A group's result depends only on its assignment, its observations and,
+    through an `as_of` window, the evaluation date.  A replay evaluates an
+    indicator again and again over a few more reports each time: with a
+    memo, only the groups those reports joined are computed again.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[object, GroupResult] = {}
+        self._now: dict[object, GroupResult] = {}
+
+    @staticmethod
+    def key(compiled: CompiledIndicator, key: VarsKey, members: Members, as_of: int) -> object:
+        ids = tuple(tuple(o.id for o in members[s.name]) for s in compiled.selections)
+        return key, ids, as_of if compiled.uses_as_of else None
+
+    def get(self, key: object) -> GroupResult | None:
+        return self._last.get(key)
+
+    def put(self, key: object, group: GroupResult) -> None:
+        self._now[key] = group
+
+    def done(self) -> None:
+        """The groups just computed or reused are the ones the next evaluation may reuse."""
+        self._last, self._now = self._now, {}
+
+
 def evaluate_candidates(
-    compiled: CompiledIndicator, candidates: Candidates, as_of: int, max_assignments: int = MAX_ASSIGNMENTS
+    compiled: CompiledIndicator,
+    candidates: Candidates,
+    as_of: int,
+    max_assignments: int = MAX_ASSIGNMENTS,
+    memo: GroupMemo | None = None,
 ) -> IndicatorResult:
     """Partition, join, check and group already matched candidates as of one date.
 
@@ -309,7 +342,8 @@ def evaluate_candidates(
     shaped for it is evaluated by a band join on sorted dates instead of by
     enumerating its bindings (iandw.engine.bandjoin); a large group of any
     other indicator is checked a row of bindings at a time, none of them kept
-    (iandw.engine.scan).
+    (iandw.engine.scan).  A group `memo` holds from the last evaluation is
+    reused as it is.
     """
     from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
     from iandw.engine.scan import ScannedGroup, scans
@@ -318,20 +352,31 @@ def evaluate_candidates(
     plan = star_plan(compiled)
     slots: dict[VarsKey, GroupResult | None] = {}  # in partition order; None until band-joined
     joinable: list[tuple[Assignment, Members]] = []
+    memo_keys: dict[VarsKey, object] = {}
     for assignment, members in partition(compiled, candidates, max_assignments):
+        key = vars_key(assignment)
+        if memo is not None:
+            memo_keys[key] = memo_key = GroupMemo.key(compiled, key, members, as_of)
+            slots[key] = memo.get(memo_key)
+            if slots[key] is not None:
+                continue
         size = math.prod(len(found) for found in members.values())
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
-            slots[vars_key(assignment)] = None
+            slots[key] = None
             joinable.append((assignment, members))
         elif scans(members):
-            slots[vars_key(assignment)] = ScannedGroup(compiled, assignment, members, as_of_interval)
+            slots[key] = ScannedGroup(compiled, assignment, members, as_of_interval)
         else:
-            slots[vars_key(assignment)] = enumerate_group(compiled, assignment, members, as_of_interval)
+            slots[key] = enumerate_group(compiled, assignment, members, as_of_interval)
     if plan is not None and joinable:  # all together: groups that share their spokes share the work
         joined = band_join_groups(plan, compiled, joinable, as_of_interval)
         for (assignment, _), group in zip(joinable, joined, strict=True):
             slots[vars_key(assignment)] = group
     groups = {key: group for key, group in slots.items() if group is not None}
+    if memo is not None:
+        for key, group in groups.items():
+            memo.put(memo_keys[key], group)
+        memo.done()
     # matching shares one assignment among observations with the same references:
     # identity drops nearly every repeat before the keys are built
     selected = {
