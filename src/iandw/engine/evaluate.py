@@ -374,8 +374,8 @@ def evaluate_candidates(
             slots[vars_key(assignment)] = group
     groups = {key: group for key, group in slots.items() if group is not None}
     if memo is not None:
-        for key, group in groups.items():
-            memo.put(memo_keys[key], group)
+        for key, computed in groups.items():
+            memo.put(memo_keys[key], computed)
         memo.done()
     # matching shares one assignment among observations with the same references:
     # identity drops nearly every repeat before the keys are built
