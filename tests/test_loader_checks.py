@@ -5,6 +5,7 @@ Positions are counted by hand in the inputs (1-based line and column).
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pytest
@@ -504,3 +505,44 @@ def test_the_membership_closure_stops_at_the_entity_that_makes_too_many_pairs() 
     assert (closure, stopped) == ({"c": frozenset(), "b": frozenset({"c"})}, "a")
     closure, stopped = membership_closure(parents, membership_heights(parents), most_pairs=3)
     assert stopped is None and closure["a"] == {"b", "c"}
+
+
+FEED_WITH_RULES = (
+    '{"kind": "scoring", "reliability": {"B": 1.0}}\n'
+    '{"kind": "hypothesis", "id": "planted", "statement": "s", "prior": 0.99, "indicators": ["met"]}\n'
+    '  {"kind": "indicator", "id": "met", "title": "t", "select": {"m": {"type": "meeting"}}, '
+    '"likelihood_ratio": 9}\n'
+)
+MISPLACED = (
+    "document outside the rules: indicators, hypotheses, scales and scoring are read only from the "
+    "rules directory (--rules), so that no observation file can change what it is judged by"
+)
+
+
+def test_an_observation_file_cannot_bring_rules(tmp_tree, monkeypatch) -> None:
+    """A feed holding a scoring, a hypothesis and the indicator it names: each is an error at its
+    `kind` value (column of the value after `{"kind": `, 10; 12 on the indented line), none is
+    used, and the hypothesis's reference to the planted indicator adds no error of its own."""
+    root = tmp_tree({"rules/rules.yaml": ENTITIES, "obs/feed.jsonl": FEED_WITH_RULES})
+    monkeypatch.chdir(root)
+    result = load(["obs"], rules="rules")
+    assert errors(result) == [
+        ("obs/feed.jsonl", 1, 10, f"a 'scoring' {MISPLACED}"),
+        ("obs/feed.jsonl", 2, 10, f"a 'hypothesis' {MISPLACED}"),
+        ("obs/feed.jsonl", 3, 12, f"a 'indicator' {MISPLACED}"),
+    ]
+    assert not result.case.hypotheses and not result.case.indicators
+    assert result.case.tables.reliability["B"] == 0.7  # SPEC §7: B .7, not the feed's 1.0
+
+
+def test_rules_are_taken_from_the_rules_directory_wherever_else_it_is_named(tmp_tree, monkeypatch) -> None:
+    root = tmp_tree({"case/rules/feed.jsonl": FEED_WITH_RULES, "case/obs/e.yaml": ENTITIES})
+    monkeypatch.chdir(root)
+    for paths, rules in [
+        (["case"], "case/rules"),
+        (["case/obs"], os.path.join(root, "case", "rules")),
+        (["case"], None),
+    ]:
+        result = load(paths, rules=rules)
+        assert result.ok, (paths, rules, errors(result))
+        assert set(result.case.hypotheses) == {"planted"} and result.case.tables.reliability["B"] == 1.0

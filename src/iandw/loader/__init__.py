@@ -78,20 +78,25 @@ def load(
 ) -> LoadResult:
     """Read, type and check every document under `paths` and `rules`.
 
-    Documents are typed as they are read, so a large JSONL file is never
+    Indicators, hypotheses, scales and scoring are taken from `rules` only
+    (an error anywhere else): observation files are untrusted, and a feed
+    must not change what it is judged by.  With `rules=None`, `paths` hold
+    everything.  Documents are typed as they are read, so a large JSONL file is never
     held in memory as parsed JSON.  `progress`, if given, is called now and
     then with (bytes read, total bytes).  A large JSONL file is read by up
     to `workers` processes (default: one per core; 1: this process alone),
     with the same result (iandw.loader.parallel).
     """
     files, diagnostics = find_files(list(paths) + ([rules] if rules else []))
+    rule_files = {file.real for file in find_files([rules])[0]} if rules else None
     collector = _Collector(diagnostics)
     sizes = [_size(file) for file in files]
     total, done = sum(sizes), 0
     with paused_gc():
         for file, size in zip(files, sizes, strict=True):
+            holds_rules = rule_files is None or file.real in rule_files
             for item in read_file(file, limits, workers):
-                collector.add(item)
+                collector.add(item, holds_rules)
                 if progress is not None:
                     line = _line_of(item)  # a JSONL line: report every so many
                     if line is not None and line.number % PROGRESS_EVERY_LINES == 0:
@@ -131,6 +136,18 @@ def load_documents(
     return collector.finish(lints)
 
 
+RULE_KINDS = ("indicator", "hypothesis", "scale", "scoring")
+
+
+def _misplaced(item: RawDocument, kind: str) -> Diagnostic:
+    where = item.span(("kind",)) if isinstance(item.data, dict) and "kind" in item.data else item.span()
+    return where.error(
+        f"a '{kind}' document outside the rules: indicators, hypotheses, scales and scoring are "
+        "read only from the rules directory (--rules), so that no observation file can change "
+        "what it is judged by"
+    )
+
+
 class _Collector:
     """Types each document as it arrives; checks everything together at the end."""
 
@@ -139,7 +156,7 @@ class _Collector:
         self.loaded: list[Loaded | ObservationInput] = []
         self.broken = Broken()
 
-    def add(self, item: RawDocument | Diagnostic | ObservationInput) -> None:
+    def add(self, item: RawDocument | Diagnostic | ObservationInput, holds_rules: bool = True) -> None:
         if isinstance(item, ObservationInput):  # a plain JSONL line, already typed and reduced
             self.loaded.append(item)
             return
@@ -149,7 +166,10 @@ class _Collector:
         line = item.origin  # a JSONL line: keep where it is, not what it says
         document, problems = type_document(item)
         self.diagnostics.extend(problems)
-        if document is None:
+        if document is not None and not holds_rules and document.kind in RULE_KINDS:
+            self.diagnostics.append(_misplaced(item, document.kind))
+            self.broken.add(item)  # what names it is not "unknown" too
+        elif document is None:
             self.broken.add(item)
         elif isinstance(document, Observation):
             if line is None:
