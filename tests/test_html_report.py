@@ -507,3 +507,14 @@ def test_the_api_page_is_the_command_lines_page(monkeypatch: pytest.MonkeyPatch,
     text = Page(page).content
     assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
     assert "any day from 2023-10-04 to 2023-10-10" in text  # 2023-10-07~ padded by 3 days
+
+
+def test_a_source_repeating_an_origin_however_spelled_is_shown_not_counted() -> None:
+    from worlds import PROBE, entity, observation, run, source
+
+    sources = [source("wire", "C3", origin="Hamas"), source("site", "B2", origin="hamas"), source("m", "A1")]
+    report = run([entity("x", "thing"), PROBE, observation("o", "report", "2023-01-01", ["x"], sources)])
+    page = render_html(report)
+    # 'Hamas' (.25) repeats 'hamas' (.49), which counts: two independent origins, .81 and .49
+    assert page.count("(repeats its origin: not counted)") == 1
+    assert "2 independent origins: 1 − (1 − 0.81) × (1 − 0.49) = 0.90" in page

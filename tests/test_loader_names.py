@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from iandw.loader import LoadResult, load
-from iandw.model.registry import normalize_name
+from iandw.model.names import normalize_name
 
 
 @pytest.mark.parametrize(

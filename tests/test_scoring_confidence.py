@@ -9,16 +9,7 @@ from typing import Any
 
 import pytest
 
-from worlds import entity, observation, run, source
-
-PROBE = {
-    "kind": "indicator",
-    "id": "probe",
-    "title": "t",
-    "vars": {"who": {}},
-    "select": {"e": {"type": "report", "entities": [{"entity": "$who"}]}},
-    "likelihood_ratio": 2,
-}
+from worlds import PROBE, entity, observation, run, source
 
 
 def confidences(
@@ -109,6 +100,44 @@ def test_noisy_or_over_origins():
         "no-sources": 0.0,  # an empty product of misses is 1
     }
     assert found == pytest.approx(expected, abs=1e-12)
+
+
+def test_one_origin_however_it_is_spelled() -> None:
+    """Origins are compared as names are (SPEC §4): case, diacritics, spaces and punctuation aside."""
+    found = confidences(
+        {
+            "spellings": [source("a", "B2", origin="hamas"), source("b", "B2", origin="Ḥamas ")],
+            "by-name": [source("Reuters", "B2"), source("REUTERS.", "C3")],
+            "an-origin-and-a-name": [source("a", "C3", origin="Reuters"), source("reuters", "B2")],
+            "distinct": [source("a", "B2", origin="hamas"), source("b", "B2", origin="hamas-2")],
+            "punctuation-only": [source("a", "B2", origin="--"), source("b", "B2", origin="—")],
+        }
+    )
+    expected = {
+        "spellings": 0.49,  # one origin: the best of .49 and .49
+        "by-name": 0.49,  # one origin: .49 beats .25
+        "an-origin-and-a-name": 0.49,
+        "distinct": 1 - 0.51 * 0.51,  # 'hamas2' is another origin
+        "punctuation-only": 1 - 0.51 * 0.51,  # no letters to compare: each is only itself
+    }
+    assert found == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_trace_keeps_each_origin_as_written_and_its_sources_together() -> None:
+    sources = [
+        source("z", "C3", origin="Hamas"),
+        source("m", "A1", origin="mei"),
+        source("a", "B2", origin="hamas"),
+    ]
+    documents = [entity("x", "thing"), PROBE, observation("o", "report", "2023-01-01", ["x"], sources)]
+    (trace,) = run(documents).observations
+    # hamas first (its key sorts before 'mei'), its best (.49) first; origins as written
+    assert [(s.name, s.origin, s.weight) for s in trace.sources] == [
+        ("a", "hamas", pytest.approx(0.49)),
+        ("z", "Hamas", pytest.approx(0.25)),
+        ("m", "mei", pytest.approx(0.81)),
+    ]
+    assert trace.confidence == pytest.approx(1 - 0.51 * 0.19)
 
 
 def test_scoring_document_overrides_the_tables():

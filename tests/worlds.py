@@ -19,6 +19,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 
 
+# One selection of every `report` naming an entity: each observation is a match of its own.
+PROBE = {
+    "kind": "indicator",
+    "id": "probe",
+    "title": "t",
+    "vars": {"who": {}},
+    "select": {"e": {"type": "report", "entities": [{"entity": "$who"}]}},
+    "likelihood_ratio": 2,
+}
+
+
 def entity(id: str, type: str, **fields: Any) -> dict[str, Any]:
     return {"kind": "entity", "id": id, "type": type, **fields}
 

@@ -10,6 +10,7 @@ from iandw.diagnostics import Diagnostic
 from iandw.engine.evaluate import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
+from iandw.model.names import origin_key
 from iandw.score import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, highest_level, source_weight
 
 
@@ -121,12 +122,16 @@ def _match(binding: Binding) -> r.Match:
     )
 
 
+def _grade_and_url(source: r.SourceWeight) -> tuple[str, int, str]:
+    return source.reliability, source.credibility, source.url or ""
+
+
 def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
     document = observation.document
     sources = [
         r.SourceWeight(
             name=s.name,
-            origin=s.origin_key,
+            origin=s.origin_written,
             reliability=s.reliability or UNGRADED_RELIABILITY,
             credibility=s.credibility or UNGRADED_CREDIBILITY,
             weight=source_weight(s.reliability, s.credibility, case.tables),
@@ -134,7 +139,8 @@ def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
         )
         for s in document.sources
     ]
-    sources.sort(key=lambda s: (s.origin, -s.weight, s.name, s.reliability, s.credibility, s.url or ""))
+    # one origin's sources together, its best first (the one counted), however each spells it
+    sources.sort(key=lambda s: (origin_key(s.origin), -s.weight, s.origin, s.name, *_grade_and_url(s)))
     return r.ObservationTrace(
         id=observation.id,
         type=observation.type,

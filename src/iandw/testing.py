@@ -1244,7 +1244,7 @@ def _downgraded_copy(
     generator: random.Random,
 ) -> dict[str, Any]:
     copied = Source.model_validate(dict(source))
-    new: dict[str, Any] = {"name": f"{copied.name} (echo)", "origin": copied.origin_key}
+    new: dict[str, Any] = {"name": f"{copied.name} (echo)", "origin": copied.origin_written}
     reliability, credibility = _rank(copied)
     new["reliability"] = list(RELIABILITY_RANK)[generator.randint(reliability, 5)]
     new["credibility"] = generator.randint(credibility, 6)

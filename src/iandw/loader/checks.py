@@ -36,13 +36,13 @@ from iandw.model.documents import (
     WindowRequire,
     duration_days,
 )
+from iandw.model.names import normalize_name
 from iandw.model.predicates import Predicate, variable_name
 from iandw.model.registry import (
     EntityRegistry,
     find_cycles,
     membership_closure,
     membership_heights,
-    normalize_name,
 )
 from iandw.model.scoring import ScoringTables
 from iandw.score import origins_and_confidence

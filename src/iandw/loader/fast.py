@@ -36,6 +36,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from iandw.dates import DateCache, DateError
 from iandw.model.case import SourceGrade
 from iandw.model.documents import ID_PATTERN, Reliability
+from iandw.model.names import origin_key
 
 # Deepest nesting of a plain line (observation → entities → reference): a
 # lower --max-depth must see the line on the ordinary path to reject it.
@@ -155,10 +156,11 @@ def _reduced(plain: _PlainObservation) -> PlainFields | None:
         if plain.entities
         else ()
     )
+    key = origin_key
     sources = (
         tuple(
             [
-                (intern(source.origin or source.name), source.reliability or None, source.credibility or None)
+                (key(source.origin or source.name), source.reliability or None, source.credibility or None)
                 for source in plain.sources
             ]
         )

@@ -47,7 +47,7 @@ class ObservationInput:
             date=intern(model.date),
             reported=intern(model.reported) if model.reported else None,
             refs=tuple((intern(r.entity), intern(r.role) if r.role else None) for r in model.entities),
-            sources=tuple((intern(s.origin_key), s.reliability, s.credibility) for s in model.sources),
+            sources=tuple((s.origin_key, s.reliability, s.credibility) for s in model.sources),
             where=where,
             model=model if reload is None else reload,
         )

@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from iandw.dates import DateError, parse_date
+from iandw.model.names import origin_key
 from iandw.model.predicates import NAME_PATTERN, PredicateField, is_plain
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -232,9 +233,13 @@ class Source(Strict):
     note: str | None = None
 
     @property
-    def origin_key(self) -> str:
-        """Sources sharing an origin are one source for corroboration."""
+    def origin_written(self) -> str:
         return self.origin or self.name
+
+    @property
+    def origin_key(self) -> str:
+        """Sources sharing an origin are one source for corroboration (iandw.model.names)."""
+        return origin_key(self.origin_written)
 
 
 class Observation(Strict):

@@ -1,34 +1,18 @@
 """Entities by id, name and alias; membership as a transitive closure.
 
 Observations name entities the way their sources do — "Abu Marzouk",
-"Moussa Abu Marzouk", "موسى أبو مرزوق" — so names are compared after
-Unicode normalisation (NFKD from the standard library's `unicodedata`):
-case folded, diacritics (combining marks) dropped, and everything that is
-not a letter or a digit (punctuation, spaces, symbols) removed.  Modifier
-letters (Unicode category Lm) count as punctuation: they are the ʿ and ʾ of
-transliterated Arabic and Hebrew ("al-ʿĀrūrī") and the Arabic tatweel ـ,
-marks of spelling rather than letters of the name.
+"Moussa Abu Marzouk", "موسى أبو مرزوق" — so names are compared as
+iandw.model.names compares them.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from iandw.diagnostics import suggest
 from iandw.model.documents import Entity
-
-
-@lru_cache(maxsize=65536)
-def normalize_name(text: str) -> str:
-    """'Saleh al-Arouri' and 'SALEH AL ÁROURI' both become 'salehalarouri'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(
-        ch for ch in decomposed if unicodedata.category(ch)[0] in "LN" and unicodedata.category(ch) != "Lm"
-    )
-    return unicodedata.normalize("NFKC", kept.casefold())
+from iandw.model.names import normalize_name
 
 
 @dataclass(frozen=True)

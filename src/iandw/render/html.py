@@ -25,6 +25,7 @@ from markupsafe import Markup
 from iandw import __version__
 from iandw.dates import DayInterval, day_to_iso
 from iandw.diagnostics import counted, visible
+from iandw.model.names import origin_key
 from iandw.model.report import (
     HypothesisIndicator,
     HypothesisReport,
@@ -193,8 +194,9 @@ def _observation_view(
     best: dict[str, float] = {}
     sources = []
     for source in trace.sources:  # sorted by origin, best first
-        counted = source.origin not in best
-        best.setdefault(source.origin, source.weight)
+        key = origin_key(source.origin)
+        counted = key not in best
+        best.setdefault(key, source.weight)
         sources.append(SourceView(source, safe_href(source.url), counted))
     return ObservationView(trace, when(days), confidence_arithmetic(best, trace.confidence), sources, used_by)
 
