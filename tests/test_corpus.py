@@ -60,8 +60,8 @@ CONTROL_FILES = {
 TIMEOUT_SECONDS = 10
 MEMORY_BYTES = 1 << 30  # 1 GiB
 DIAGNOSTIC = re.compile(r"^[^:]+:\d+:\d+: (error|warning): .+$")
-ERROR_SUMMARY = re.compile(r"^iandw: (\d+) errors?; nothing was (scored|evaluated|tested)$")
-VALIDATE_SUMMARY = re.compile(r"^(read .*): (\d+) errors?, (\d+) warnings?$")
+ERROR_SUMMARY = re.compile(r"^iandw: ([\d,]+) errors?; nothing was (scored|evaluated|tested)$")
+VALIDATE_SUMMARY = re.compile(r"^(read .*): ([\d,]+) errors?, ([\d,]+) warnings?$")
 AS_OF = "2023-12-01"
 
 
@@ -568,7 +568,8 @@ def test_validate_json_gives_the_same_diagnostics(case: Case, tmp_path: Path) ->
     assert payload["warnings"] == sum(d["severity"] == "warning" for d in diagnostics)
     summary = VALIDATE_SUMMARY.match(text.stdout.splitlines()[-1])
     assert summary, text.describe()
-    assert (int(summary.group(2)), int(summary.group(3))) == (payload["errors"], payload["warnings"])
+    counts = (int(summary.group(2).replace(",", "")), int(summary.group(3).replace(",", "")))
+    assert counts == (payload["errors"], payload["warnings"])
 
 
 EVALUATE_CASES = [
@@ -591,7 +592,7 @@ def test_evaluate_refuses_to_score_and_lists_every_error(case: Case, tmp_path: P
     *listed, last = evaluated.stderr_lines
     assert listed == errors, evaluated.describe()
     count = ERROR_SUMMARY.match(last)
-    assert count and int(count.group(1)) == len(errors), evaluated.describe()
+    assert count and int(count.group(1).replace(",", "")) == len(errors), evaluated.describe()
 
 
 def test_world_is_valid_and_scores(tmp_path: Path) -> None:

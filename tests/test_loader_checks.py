@@ -315,6 +315,11 @@ def test_prior_bounds_are_exclusive(tmp_tree, monkeypatch):
         id: fine
         statement: s
         prior: 0.999
+        ---
+        kind: hypothesis
+        id: exponent
+        statement: s
+        prior: 1e-3
         """
     )
     result = load_rules(tmp_tree, monkeypatch, rules)
@@ -324,6 +329,12 @@ def test_prior_bounds_are_exclusive(tmp_tree, monkeypatch):
             (4, 8, "prior must be > 0"),
             (9, 8, "prior must be < 1"),
             (14, 8, "prior: expected a number, got the string 'high'"),
+            (
+                24,
+                8,
+                "prior: expected a number, got the string '1e-3' (YAML reads an exponent as a number "
+                "only after a decimal point: write 0.001)",
+            ),
         ],
     )
     assert [item.document.id for item in result.loaded["hypothesis"]] == ["fine"]
@@ -546,3 +557,19 @@ def test_rules_are_taken_from_the_rules_directory_wherever_else_it_is_named(tmp_
         result = load(paths, rules=rules)
         assert result.ok, (paths, rules, errors(result))
         assert set(result.case.hypotheses) == {"planted"} and result.case.tables.reliability["B"] == 1.0
+
+
+def test_an_empty_type_list_is_an_error_not_any_type(tmp_tree, monkeypatch) -> None:
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: i
+        title: t
+        select: {a: {type: []}}
+        likelihood_ratio: 2
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    # ENTITIES is 7 lines, so `select: …` is line 12; `[]` is its 20th character
+    assert_errors(result, [(12, 20, "type: empty; give at least one")])

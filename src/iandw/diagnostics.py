@@ -128,15 +128,15 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
 def counted(count: int, noun: str) -> str:
     """'1 error', '2 errors', '3 entities': a count with its noun, for messages and reports."""
     plural = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}.get(noun, noun + "s")
-    return f"{count} {noun if count == 1 else plural}"
+    return f"{count:,} {noun if count == 1 else plural}"
 
 
 LISTED = 5  # items a message lists before it counts the rest
 
 
 def first_few(items: Sequence[str]) -> str:
-    """'a, b, c, d, e and 9995 more': a message about untrusted input stays short however much there is."""
-    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    """'a, b, c, d, e and 9,995 more': a message about untrusted input stays short however much there is."""
+    more = f" and {len(items) - LISTED:,} more" if len(items) > LISTED else ""
     return ", ".join(items[:LISTED]) + more
 
 

@@ -482,22 +482,22 @@ def check_window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> Ch
     return CheckResult(window.text, truth, distance, functools.partial(describe_gap, window, gap))
 
 
+def _days(count: float) -> str:
+    return f"{int(count)} day" + ("" if count == 1 else "s")
+
+
 def _amount(low: float, high: float) -> str:
     """'205 days', '20–51 days', 'at least 1 day', 'any number of days'."""
     if low == high:
-        return f"{int(low)} day" + ("" if low == 1 else "s")
+        return _days(low)
     if math.isinf(high):
-        return (
-            "any number of days"
-            if math.isinf(low)
-            else f"at least {int(low)} day" + ("" if low == 1 else "s")
-        )
+        return "any number of days" if math.isinf(low) else f"at least {_days(low)}"
     return f"{int(low)}–{int(high)} days"
 
 
 def _band(low: float, high: float) -> str:
     if math.isinf(high):
-        return f"at least {int(low)} days"
+        return f"at least {_days(low)}"
     return f"{int(low)}..{int(high)} days"
 
 

@@ -126,7 +126,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         hint = did_you_mean(key, allowed)
         return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
     if kind in _EXPECTED:
-        return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}"
+        return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}{_yaml_number_hint(kind, value)}"
     if kind == "string_pattern_mismatch":
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
         if template:
@@ -145,11 +145,24 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         return f"{name} must be {bound[kind]}{shown}, got {value!r}"
     if kind == "finite_number":
         return f"{name} must be a finite number, got {value!r}"
+    if kind == "too_short" and value in ([], {}) and ctx.get("min_length") == 1:
+        return f"{name}: empty; give at least one"
     if kind in ("too_short", "too_long"):
         return f"{name}: {error['msg'].lower()}"
     if kind == "string_too_short" and name:  # no name under a mapping's empty key
         return f"{name} must not be empty"
     return f"{name}: {error['msg']}" if not error["msg"].startswith(("a ", "an ")) else error["msg"]
+
+
+def _yaml_number_hint(kind: str, value: Any) -> str:
+    """YAML 1.1 reads `1e-3` as a string: an exponent makes a number only after a decimal point."""
+    if kind not in ("float_type", "int_type") or not isinstance(value, str) or "e" not in value.lower():
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    return f" (YAML reads an exponent as a number only after a decimal point: write {number!r})"
 
 
 def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

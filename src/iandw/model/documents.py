@@ -132,6 +132,7 @@ def _one_or_many(value: Any) -> Any:
 
 OneOrManyWords = Annotated[
     list[Word],
+    Field(min_length=1),  # an empty list would select nothing, or read as "any" where it is optional
     BeforeValidator(_one_or_many),
     WithJsonSchema(
         {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
