@@ -601,3 +601,36 @@ def test_a_jsonl_line_with_many_problems_is_read_again_once(tmp_tree, monkeypatc
     assert unknown[0].column == start
     assert unknown[-1].column == line.index('"u49"') + 1
     assert reads == [1]
+
+
+def _line_of(length: int, id: str) -> str:
+    """A JSONL observation of exactly `length` bytes (ASCII), its summary padded."""
+    bare = f'{{"id": "{id}", "type": "meeting", "date": "2023", "sources": [{{"name": "x"}}], "summary": ""}}'
+    return bare[:-2] + "x" * (length - len(bare)) + '"}'
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_line_of_exactly_the_limit_is_read_whatever_ends_it(tmp_tree, monkeypatch, end: str) -> None:
+    from iandw.limits import Limits
+
+    lines = [_line_of(200, "at"), _line_of(201, "over"), _line_of(199, "under")]
+    assert [len(line) for line in lines] == [200, 201, 199]
+    text = end.join(lines) + end + _line_of(200, "last-at") + end + _line_of(201, "last-over")  # no end
+    root = tmp_tree({"rules/.keep": "", "obs/feed.jsonl": text})
+    monkeypatch.chdir(root)
+    result = load(["obs"], rules="rules", limits=Limits(max_record_bytes=200))
+    assert_exactly(
+        result,
+        [("obs/feed.jsonl", 2, 1, "record longer than 200 bytes"), ("obs/feed.jsonl", 5, 1, "longer")],
+    )
+    assert ids(result) == ["at", "under", "last-at"]  # in file order
+
+
+@pytest.mark.parametrize("value", [0, 1.5, True, "64", 1 << 49])
+def test_a_limit_is_a_whole_number_from_one(value: object) -> None:
+    from iandw.limits import Limits
+
+    with pytest.raises(
+        ValueError, match=r"^max_depth must be a whole number from 1 to 281474976710656, not "
+    ):
+        Limits(max_depth=value)  # type: ignore[arg-type]

@@ -26,8 +26,9 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_record_bytes", "max_depth", "max_alias_nodes"):
-            if not 1 <= getattr(self, name) <= MAX_LIMIT:
-                raise ValueError(f"{name} must be from 1 to {MAX_LIMIT}")
+            value = getattr(self, name)
+            if type(value) is not int or not 1 <= value <= MAX_LIMIT:  # not a bool, not 1.5
+                raise ValueError(f"{name} must be a whole number from 1 to {MAX_LIMIT}, not {value!r}")
 
 
 DEFAULT_LIMITS = Limits()

@@ -314,13 +314,13 @@ def bounded_lines(
     """
     number, offset = 0, start
     while end is None or offset < end:
-        line = stream.readline(limit + 1)
+        line = stream.readline(limit + 2)  # `limit` bytes and a CRLF
         if not line:
             return
         number += 1
         first = offset
         offset += len(line)
-        if len(line) > limit and not line.endswith(b"\n"):
+        if len(line) - _line_end(line) > limit:
             while line and not line.endswith(b"\n"):  # drain the rest of the long line
                 line = stream.readline(1024 * 1024)
                 offset += len(line)
@@ -329,3 +329,8 @@ def bounded_lines(
         if first == 0:
             line = line.removeprefix(BOM)
         yield number, first, line
+
+
+def _line_end(line: bytes) -> int:
+    """The bytes that end a line, which no limit counts: 2 for CRLF, 1 for LF, 0 at the end of a file."""
+    return 2 if line.endswith(b"\r\n") else 1 if line.endswith(b"\n") else 0
