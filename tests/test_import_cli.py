@@ -19,7 +19,7 @@ from iandw.importers.writer import default_entities_path
 from iandw.loader import load
 from iandw.model.documents import Entity
 from iandw.model.registry import EntityRegistry
-from worlds import ROOT
+from worlds import ROOT, SHARED_DATA
 
 EVENTS = str(Path(ROOT) / "tests" / "data" / "acled" / "events.csv")
 
@@ -160,8 +160,67 @@ def test_actors_of_one_name_are_numbered_in_turn_around_known_ids() -> None:
     )
     book = EntityBook(known)
     span = Span("events.csv", 1, 1)
+    # five names that slugify alike ('militia': the Greek letters are dropped) but are not one name
     made = [
-        book.ref(f"acled:{n}", lambda n=n: EntitySpec(f"acled:{n}", "Militía", "armed-group"), span)
+        book.ref(
+            f"acled:{n}", lambda n=n: EntitySpec(f"acled:{n}", f"Militía {'αβγδε'[n]}", "armed-group"), span
+        )
         for n in range(5)
     ]
     assert made == ["militia", "militia-2", "militia-4", "militia-5", "militia-6"]
+
+
+def test_actors_of_one_name_are_one_new_entity_as_they_will_be_once_written() -> None:
+    """GDELT's EDU and EDUEDU are both 'Education': one entity, so that the next import into the
+    same directory finds one 'Education' rather than two (which it would have to warn of)."""
+    book = EntityBook(EntityRegistry.build([]))
+    span = Span("events.csv", 1, 1)
+
+    def education(code: str) -> str:
+        spec = EntitySpec(f"cameo:{code}", "Education", "sector-group", id_hint=code)
+        return book.ref(f"cameo:{code}", lambda: spec, span)
+
+    assert education("EDU") == "education"
+    book.commit()
+    assert education("EDUEDU") == "education"  # a row that is then rejected …
+    book.rollback()
+    assert [d["id"] for d in book.documents()] == ["education"]  # … takes nothing the first row made
+    assert education("EDUEDU") == "education"
+    book.commit()
+    spec = EntitySpec("cameo:MIL", "Military", "sector-group")
+    assert book.ref("cameo:MIL", lambda: spec, span) == "military"
+    book.rollback()  # the only row naming it: gone, and its name with it
+    assert [d["id"] for d in book.documents()] == ["education"]
+    again = EntitySpec("cameo:MILMIL", "Military", "sector-group", id_hint="MILMIL")
+    assert book.ref("cameo:MILMIL", lambda: again, span) == "military"
+
+
+GDELT_EXPORT = Path(SHARED_DATA) / "gdelt" / "20150218230000.export.CSV"
+STIX_BUNDLES = sorted(str(p) for p in (Path(SHARED_DATA) / "stix").glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    ("source", "inputs"),
+    [("acled", [EVENTS]), ("gdelt", [str(GDELT_EXPORT)]), ("stix", STIX_BUNDLES)],
+)
+def test_importing_again_into_the_same_directory_finds_every_entity(
+    tmp_path: Path, source: str, inputs: list[str]
+) -> None:
+    """The second import resolves to the first's entities (docs/import.md): no new entity, no
+    warning, the same observations.  GDELT names EDU and EDUEDU both 'Education'; four STIX
+    indicators share one name; DOTA names a threat actor and a person."""
+    if not all(Path(path).exists() for path in inputs) or not inputs:
+        pytest.skip("shared/data is not present")
+    (tmp_path / "observations").mkdir()
+    first = invoke(tmp_path, source, *inputs, "-o", "observations/first.jsonl")
+    assert first.exit_code == 0, first.output
+    second = invoke(tmp_path, source, *inputs, "-o", "observations/second.jsonl")
+    assert second.exit_code == 0 and second.stderr == "", second.output
+    assert entity_ids(tmp_path / "observations" / "second.entities.yaml") == []
+    first_lines = (tmp_path / "observations" / "first.jsonl").read_bytes()
+    assert (tmp_path / "observations" / "second.jsonl").read_bytes() == first_lines
+    names = [
+        e["name"] for e in yaml.safe_load_all((tmp_path / "observations" / "first.entities.yaml").read_text())
+    ]
+    if source == "gdelt":
+        assert names.count("Education") == 1

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from iandw.diagnostics import Diagnostic, Span, first_few
 from iandw.model.documents import Entity
+from iandw.model.names import normalize_name
 from iandw.model.registry import EntityRegistry
 
 MAX_ID_LENGTH = 80
@@ -59,6 +60,10 @@ class EntitySpec:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     description: str | None = None
     id_hint: str = ""  # disambiguates a slug another entity already has
+    one_per_name: bool = True  # whether two actors of one name are one entity (not for STIX objects)
+    # an identifier of the source's own, tried before any name and kept as an alias, so that
+    # importing the same data again finds the entity made from it, whatever shares its name
+    source_id: str | None = None
 
 
 @dataclass
@@ -70,7 +75,8 @@ class EntityBook:
     known_used: set[str] = field(default_factory=set)
     warnings: list[Diagnostic] = field(default_factory=list)
     _ids: dict[str, str] = field(default_factory=dict)  # key → id
-    _staged: list[str] = field(default_factory=list)  # keys first seen in the current row
+    _staged: list[tuple[str, bool]] = field(default_factory=list)  # keys first seen in this row; made here?
+    _named: dict[str, set[str]] = field(default_factory=dict)  # a name, normalized → the new ids it names
     _staged_known: set[str] = field(default_factory=set)
     _warned: set[str] = field(default_factory=set)
     _numbered: dict[str, int] = field(default_factory=dict)  # slug → the last number given it
@@ -92,9 +98,11 @@ class EntityBook:
 
     def rollback(self) -> None:
         """The current row was rejected: forget what it alone introduced."""
-        for key in self._staged:
+        for key, made in self._staged:
             entity_id = self._ids.pop(key)
-            self.new.pop(entity_id, None)
+            if made:
+                for name in self._names(self.new.pop(entity_id)):
+                    self._named[name].discard(entity_id)
         self._staged.clear()
         self._staged_known.clear()
 
@@ -103,12 +111,23 @@ class EntityBook:
         return [self.new[entity_id] for entity_id in sorted(self.new)]
 
     def _resolve(self, spec: EntitySpec, span: Span) -> str:
-        for name in (spec.name, *spec.candidates):
-            resolution = self.registry.resolve(name)
+        names = (*([spec.source_id] if spec.source_id else []), spec.name, *spec.candidates)
+        resolutions = [(name, self.registry.resolve(name)) for name in names]
+        for _, resolution in resolutions:
             if resolution.entity_id is not None:
                 self._remember(spec.key, resolution.entity_id)
                 self._staged_known.add(resolution.entity_id)
                 return resolution.entity_id
+        # an entity this import made is found by name as it will be once written: two
+        # codes of one name (GDELT's EDU and EDUEDU, "Education") are one entity, and
+        # the next import into the same directory finds one "Education", not two
+        for name in names if spec.one_per_name else ():
+            made = self._named.get(normalize_name(name), set())
+            if len(made) == 1:
+                (entity_id,) = made
+                self._remember(spec.key, entity_id)
+                return entity_id
+        for name, resolution in resolutions:
             if resolution.ambiguous and name not in self._warned:
                 self._warned.add(name)
                 self.warnings.append(
@@ -120,8 +139,9 @@ class EntityBook:
                 )
         entity_id = self._new_id(spec)
         document: dict[str, Any] = {"kind": "entity", "id": entity_id, "type": spec.type, "name": spec.name}
-        if spec.aliases:
-            document["aliases"] = sorted(set(spec.aliases) - {spec.name})
+        aliases = set(spec.aliases) | ({spec.source_id} if spec.source_id else set())
+        if aliases - {spec.name}:
+            document["aliases"] = sorted(aliases - {spec.name})
         if spec.member_of:
             document["member_of"] = list(dict.fromkeys(spec.member_of))
         if spec.attributes:
@@ -134,12 +154,19 @@ class EntityBook:
             message = exc.errors(include_url=False)[0]["msg"]
             raise EntityError(f"cannot make an entity of {spec.name!r}: {message}") from None
         self.new[entity_id] = document
-        self._remember(spec.key, entity_id)
+        for name in self._names(document):
+            self._named.setdefault(name, set()).add(entity_id)
+        self._remember(spec.key, entity_id, made=True)
         return entity_id
 
-    def _remember(self, key: str, entity_id: str) -> None:
+    def _remember(self, key: str, entity_id: str, made: bool = False) -> None:
         self._ids[key] = entity_id
-        self._staged.append(key)
+        self._staged.append((key, made))
+
+    @staticmethod
+    def _names(document: dict[str, Any]) -> set[str]:
+        """What a reference can name a new entity by, as the registry will read it: id, name, aliases."""
+        return {normalize_name(n) for n in (document["id"], document["name"], *document.get("aliases", ()))}
 
     def _new_id(self, spec: EntitySpec) -> str:
         """A slug of the name, unless a known or another new entity has it."""

@@ -344,6 +344,8 @@ class _Bundle:
             type=entity_type,
             candidates=(name, *aliases),
             aliases=aliases,
+            source_id=obj["id"],
+            one_per_name=False,  # objects of one name are distinct (four IOCs of one campaign)
             attributes=self._attributes(obj),
             description=description.strip() if isinstance(description, str) else None,
             id_hint=obj["id"].rpartition("--")[2][:8],
