@@ -475,7 +475,7 @@ def _check_ordinal(
 
 def _check_require(item: Loaded, indicator: Indicator) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
-    selections = list(indicator.select)
+    selections = [name for name in indicator.select if name != AS_OF]  # a selection so named is an error
 
     def check_name(name: str, loc: PathKey, allow_as_of: bool = True) -> None:
         if name in indicator.select or (allow_as_of and name == AS_OF):
