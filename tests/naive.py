@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,19 @@ class _Missing:
 MISSING: Any = _Missing()
 
 Key = tuple[tuple[str, str], ...]
+
+
+def _one_origin(written: str) -> str:
+    """Which origin a source has, as docs/language.md decides SPEC §5: case, diacritics, runs of
+    spaces and the punctuation around it aside; what has nothing else is only itself."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", written) if not unicodedata.combining(c))
+    words = " ".join(plain.lower().split())
+    start, end = 0, len(words)
+    while start < end and not words[start].isalnum():
+        start += 1
+    while end > start and not words[end - 1].isalnum():
+        end -= 1
+    return words[start:end] or written
 
 
 @dataclass
@@ -114,7 +128,7 @@ class Naive:
             return None  # no hindsight (SPEC §9)
         best: dict[str, float] = {}
         for source in document.sources:
-            origin = source.origin or source.name
+            origin = _one_origin(source.origin or source.name)
             weight = (
                 self.case.tables.reliability[source.reliability or "F"]
                 * (self.case.tables.credibility[source.credibility or 6])

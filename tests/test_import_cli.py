@@ -224,3 +224,14 @@ def test_importing_again_into_the_same_directory_finds_every_entity(
     ]
     if source == "gdelt":
         assert names.count("Education") == 1
+
+
+def test_actors_named_by_no_letter_or_digit_are_not_one_entity() -> None:
+    book = EntityBook(EntityRegistry.build([]))
+    span = Span("events.csv", 1, 1)
+    made = []
+    for name in ("?", "—", "🔥"):
+        spec = EntitySpec(f"acled:{name}", name, "armed-group", candidates=(name,))
+        made.append(book.ref(spec.key, lambda spec=spec: spec, span))
+        book.commit()
+    assert len(set(made)) == 3

@@ -332,8 +332,7 @@ def test_prior_bounds_are_exclusive(tmp_tree, monkeypatch):
             (
                 24,
                 8,
-                "prior: expected a number, got the string '1e-3' (YAML reads an exponent as a number "
-                "only after a decimal point: write 0.001)",
+                "prior: expected a number, got the string '1e-3' (YAML reads '1e-3' as text: write 0.001)",
             ),
         ],
     )

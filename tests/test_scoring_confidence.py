@@ -103,22 +103,27 @@ def test_noisy_or_over_origins():
 
 
 def test_one_origin_however_it_is_spelled() -> None:
-    """Origins are compared as names are (SPEC §4): case, diacritics, spaces and punctuation aside."""
+    """Origins are compared with case, diacritics, runs of spaces and surrounding punctuation aside."""
     found = confidences(
         {
             "spellings": [source("a", "B2", origin="hamas"), source("b", "B2", origin="Ḥamas ")],
             "by-name": [source("Reuters", "B2"), source("REUTERS.", "C3")],
             "an-origin-and-a-name": [source("a", "C3", origin="Reuters"), source("reuters", "B2")],
+            "spaces": [source("a", "B2", origin="Al  Qassam"), source("b", "B2", origin=" al qassam")],
             "distinct": [source("a", "B2", origin="hamas"), source("b", "B2", origin="hamas-2")],
+            "sites": [source("a", "B2", origin="news-24.com"), source("b", "B2", origin="News24.com")],
             "punctuation-only": [source("a", "B2", origin="--"), source("b", "B2", origin="—")],
         }
     )
+    two = 1 - 0.51 * 0.51
     expected = {
         "spellings": 0.49,  # one origin: the best of .49 and .49
         "by-name": 0.49,  # one origin: .49 beats .25
         "an-origin-and-a-name": 0.49,
-        "distinct": 1 - 0.51 * 0.51,  # 'hamas2' is another origin
-        "punctuation-only": 1 - 0.51 * 0.51,  # no letters to compare: each is only itself
+        "spaces": 0.49,
+        "distinct": two,  # 'hamas-2' is another origin
+        "sites": two,  # punctuation inside an origin counts: two web sites
+        "punctuation-only": two,  # nothing to fold: each is only itself
     }
     assert found == pytest.approx(expected, abs=1e-12)
 

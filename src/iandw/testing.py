@@ -256,13 +256,13 @@ def _draw_date(draw: Callable[..., Any], start: dt.date, days: int, kinds: tuple
 
 def sources(
     names: Sequence[str] = ("wire", "ministry", "blog", "embassy"),
-    origins: Sequence[str] = ("agency", "ministry", "group"),
+    origins: Sequence[str] = ("agency", "ministry", "group", "Ministry."),
     graded: bool | None = None,
 ) -> SearchStrategy[dict[str, Any]]:
     """Source mappings with Admiralty grades, sometimes missing, and shared origins.
 
     Names and origins come from small pools so that circular reporting
-    (two sources, one origin) is common.  `graded=True` always gives both
+    (two sources, one origin, however spelled) is common.  `graded=True` always gives both
     grades, `False` never, `None` sometimes.
     """
 

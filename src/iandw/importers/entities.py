@@ -122,7 +122,7 @@ class EntityBook:
         # codes of one name (GDELT's EDU and EDUEDU, "Education") are one entity, and
         # the next import into the same directory finds one "Education", not two
         for name in names if spec.one_per_name else ():
-            made = self._named.get(normalize_name(name), set())
+            made = self._named.get(normalize_name(name) or None, set())  # '?' or '🔥': no name to share
             if len(made) == 1:
                 (entity_id,) = made
                 self._remember(spec.key, entity_id)
@@ -166,7 +166,8 @@ class EntityBook:
     @staticmethod
     def _names(document: dict[str, Any]) -> set[str]:
         """What a reference can name a new entity by, as the registry will read it: id, name, aliases."""
-        return {normalize_name(n) for n in (document["id"], document["name"], *document.get("aliases", ()))}
+        names = {normalize_name(n) for n in (document["id"], document["name"], *document.get("aliases", ()))}
+        return names - {""}  # as the registry reads them: a name of no letter or digit names nothing
 
     def _new_id(self, spec: EntitySpec) -> str:
         """A slug of the name, unless a known or another new entity has it."""

@@ -332,5 +332,5 @@ def bounded_lines(
 
 
 def _line_end(line: bytes) -> int:
-    """The bytes that end a line, which no limit counts: 2 for CRLF, 1 for LF, 0 at the end of a file."""
-    return 2 if line.endswith(b"\r\n") else 1 if line.endswith(b"\n") else 0
+    """The bytes that end a line, which no limit counts: CRLF, LF, or a CR that ends the file."""
+    return 2 if line.endswith(b"\r\n") else 1 if line.endswith((b"\n", b"\r")) else 0

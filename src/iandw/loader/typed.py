@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -155,14 +156,20 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
 
 
 def _yaml_number_hint(kind: str, value: Any) -> str:
-    """YAML 1.1 reads `1e-3` as a string: an exponent makes a number only after a decimal point."""
-    if kind not in ("float_type", "int_type") or not isinstance(value, str) or "e" not in value.lower():
+    """YAML 1.1 reads `1e-3` (and `1.5e3`) as text: an exponent needs a point and a sign."""
+    if kind != "float_type" or not isinstance(value, str) or "e" not in value.lower():
         return ""
     try:
-        number = float(value)
-    except ValueError:
+        number = Decimal(value.strip())
+    except InvalidOperation:
         return ""
-    return f" (YAML reads an exponent as a number only after a decimal point: write {number!r})"
+    if not number.is_finite():
+        return ""
+    plain = f"{number:f}"
+    plain = plain if "." in plain else plain + ".0"
+    if len(plain) > 20:  # as YAML 1.1 reads an exponent: after a point, with a sign
+        plain = f"{number:.{max(1, len(number.as_tuple().digits) - 1)}e}"
+    return f" (YAML reads {value.strip()!r} as text: write {plain})"
 
 
 def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -2,7 +2,7 @@
 
 Entity names and aliases (SPEC §4) and source origins (SPEC §5) are both
 written by hand and by importers, so 'Reuters' and 'reuters', or 'Ḥamas'
-and 'Hamas', must be one name.  Names are compared after Unicode
+and 'Hamas', must be one name.  Entity names are compared after Unicode
 normalisation (NFKD from the standard library's `unicodedata`): case
 folded, diacritics (combining marks) dropped, and everything that is not a
 letter or a digit (punctuation, spaces, symbols) removed.  Modifier letters
@@ -13,6 +13,7 @@ marks of spelling rather than letters of the name.
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from functools import lru_cache
@@ -28,11 +29,19 @@ def normalize_name(text: str) -> str:
     return unicodedata.normalize("NFKC", kept.casefold())
 
 
+_ENDS = re.compile(r"^[\W_]+|[\W_]+$")  # what surrounds the letters and digits
+
+
 @lru_cache(maxsize=65536)
 def origin_key(written: str) -> str:
     """What makes two sources' origins one origin, so that circular reporting counts once.
 
-    Compared as names are; an origin of punctuation alone, which has no
-    letters to compare, is only ever itself.
+    Case, diacritics, runs of spaces and the punctuation around an origin
+    aside ('Reuters', 'REUTERS.', ' reuters'), not the punctuation inside
+    it: origins are often web sites, and news-24.com and news24.com are two.
+    An origin of punctuation alone is only ever itself.
     """
-    return sys.intern(normalize_name(written) or written)  # a million observations share a few
+    decomposed = unicodedata.normalize("NFKD", written)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    key = unicodedata.normalize("NFKC", _ENDS.sub("", " ".join(plain.split())))
+    return sys.intern(key or written)  # a million observations share a few hundred
