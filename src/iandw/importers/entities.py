@@ -122,7 +122,7 @@ class EntityBook:
         # codes of one name (GDELT's EDU and EDUEDU, "Education") are one entity, and
         # the next import into the same directory finds one "Education", not two
         for name in names if spec.one_per_name else ():
-            made = self._named.get(normalize_name(name) or None, set())  # '?' or '🔥': no name to share
+            made = self._named.get(normalize_name(name), set())  # never '' ('?', '🔥'): see _names
             if len(made) == 1:
                 (entity_id,) = made
                 self._remember(spec.key, entity_id)
