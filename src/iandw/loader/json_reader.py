@@ -320,7 +320,7 @@ def bounded_lines(
         number += 1
         first = offset
         offset += len(line)
-        if len(line) - _line_end(line) > limit:
+        if len(line) > limit and len(line) - _line_end(line) > limit:  # the common case, cheaply
             while line and not line.endswith(b"\n"):  # drain the rest of the long line
                 line = stream.readline(1024 * 1024)
                 offset += len(line)
