@@ -326,3 +326,23 @@ def test_a_state_organ_pattern_must_name_the_state(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("mapping.yaml:1:22: error: state_organ_pattern: ")
     assert "group named state" in result.stderr
+
+
+@pytest.mark.parametrize("bad_line", ["not UTF-8", "too long"])
+def test_a_bad_line_inside_a_quoted_field_spoils_its_row_only(tmp_path: Path, bad_line: str) -> None:
+    """The row's notes span lines 2-3; its second line is not UTF-8, or over the limit, and holds
+    the quote that closes the field.  Rows 4 and 5 must still be read as rows."""
+    extra = ',"multi\n' + ("b\udcff" if bad_line == "not UTF-8" else "b" * 1500) + '"'
+    header = ",".join([*REQUIRED, "notes"])
+    event = "X{},2023-09-07,1,Battles,Armed clash,Some Army,1,Some Rebels,2,Some Paper"
+    text = "\n".join([header, event.format(1) + extra, event.format(2) + ",x", event.format(3) + ",y"]) + "\n"
+    (tmp_path / "rows.csv").write_bytes(text.encode("utf-8", "surrogateescape"))
+    result = invoke(tmp_path, "acled", "rows.csv", "-o", "acled.jsonl", "--max-record-bytes", "1000")
+    assert result.exit_code == 0, result.output
+    why = (
+        "bytes that are not UTF-8 (save the file as UTF-8)"
+        if bad_line == "not UTF-8"
+        else "line longer than 1000 characters"
+    )
+    assert result.stderr.splitlines() == [f"rows.csv:3:1: error: unreadable row: {why}"]
+    assert list(read(tmp_path / "acled.jsonl")) == ["acled-x2", "acled-x3"]

@@ -135,14 +135,17 @@ class _BoundedLines:
         self.number += 1
         self._quotes += line.count('"')
         if len(line) > self.limit and not line.endswith(("\n", "\r")):
+            quotes = line.count('"')
             while line and not line.endswith(("\n", "\r")):  # drain the rest of the long line
                 line = self.text.readline(self.limit)
-                self._quotes += line.count('"')
+                quotes += line.count('"')
+            self._quotes += quotes
             self.problems[self.number] = f"line longer than {self.limit} characters"
-            return "\n"
+            # its quotes open or close a quoted field as they would have: the rows after it stay rows
+            return '"\n' if quotes % 2 else "\n"
         if _NOT_UTF8.search(line):
             self.problems[self.number] = "bytes that are not UTF-8 (save the file as UTF-8)"
-            return "\n"
+            return _NOT_UTF8.sub("\ufffd", line)  # its row is refused; its quotes still count
         return line
 
 
