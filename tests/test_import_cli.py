@@ -235,3 +235,21 @@ def test_actors_named_by_no_letter_or_digit_are_not_one_entity() -> None:
         made.append(book.ref(spec.key, lambda spec=spec: spec, span))
         book.commit()
     assert len(set(made)) == 3
+
+
+def test_a_row_whose_observation_would_be_too_long_to_read_back_is_skipped(tmp_path: Path) -> None:
+    """A 600,000-character Actor1Name is under the 1 MiB input limit, but the observation repeats
+    it (summary and attributes): its line would be over the 1 MiB iandw reads back."""
+    if not GDELT_EXPORT.exists():
+        pytest.skip("shared/data is not present")
+    rows = GDELT_EXPORT.read_text(encoding="utf-8").splitlines(keepends=True)[:3]
+    fields = rows[1].split("\t")
+    fields[6] = "A" * 600_000  # Actor1Name
+    (tmp_path / "big.csv").write_text(rows[0] + "\t".join(fields) + rows[2], encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "big.csv", "-o", "g.jsonl")
+    assert result.exit_code == 0, result.output
+    (error,) = result.stderr.splitlines()
+    assert error.startswith("big.csv:2:1: error: its observation would be a line of 1,2")
+    assert error.endswith(" bytes, longer than the 1,048,576 that iandw reads back (--max-record-bytes)")
+    assert len((tmp_path / "g.jsonl").read_text().splitlines()) == 2
+    assert "skipped 1 row: observation too long (1)" in result.stdout

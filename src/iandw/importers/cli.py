@@ -26,7 +26,7 @@ from iandw.cli_support import (
     print_cannot_write,
     print_diagnostics,
 )
-from iandw.limits import Limits
+from iandw.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from iandw.importers.entities import EntityBook
@@ -133,6 +133,8 @@ def import_command(
                 out,
                 lambda d: print_diagnostics([d]),
                 lambda read: progress.update(progress.done + read, total),
+                # what `validate` reads back by default, or more if the user reads more
+                max(limits.max_record_bytes, DEFAULT_LIMITS.max_record_bytes),
             )
             failed = summary.unreadable > 0 or (strict and bool(summary.skipped))
             if not failed:

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from iandw.diagnostics import Diagnostic
 from iandw.importers.entities import EntityBook
 from iandw.importers.outcomes import Converted, Outcome, Passed, Skipped, Unreadable
-from iandw.importers.writer import ImportOutput
+from iandw.importers.writer import ImportOutput, observation_line
+from iandw.limits import DEFAULT_LIMITS
 from iandw.model.documents import Observation
 
 
@@ -76,8 +77,13 @@ def run_import(
     output: ImportOutput,
     emit: Callable[[Diagnostic], None],
     advance: Callable[[int], None],
+    max_line_bytes: int = DEFAULT_LIMITS.max_record_bytes,
 ) -> Summary:
-    """Import every path into `output`; diagnostics go to `emit` as they are found."""
+    """Import every path into `output`; diagnostics go to `emit` as they are found.
+
+    An observation whose JSONL line would be longer than `max_line_bytes`,
+    which `iandw validate` would refuse at the same limit, is skipped.
+    """
     summary = Summary(importer.unit, files=len(paths))
     first_seen: dict[str, tuple[str, int]] = {}  # id → where it was first written
     for path in paths:
@@ -89,8 +95,9 @@ def run_import(
                 emit(item.diagnostic)
             else:
                 summary.read += 1
-                if isinstance(item, Converted):
-                    item = _checked(item, first_seen)
+                line = _checked(item, first_seen, max_line_bytes) if isinstance(item, Converted) else None
+                if isinstance(line, Skipped):
+                    item = line
                 if isinstance(item, Skipped):
                     book.rollback()
                     summary.skipped[item.reason] += 1
@@ -99,8 +106,8 @@ def run_import(
                     book.commit()
                     if isinstance(item, Passed):
                         summary.passed[item.reason] += 1
-                    else:
-                        output.write_observation(item.document)
+                    elif isinstance(line, str):
+                        output.write_line(line)
                         summary.written += 1
             for warning in book.warnings:
                 emit(warning)
@@ -111,8 +118,9 @@ def run_import(
     return summary
 
 
-def _checked(item: Converted, first_seen: dict[str, tuple[str, int]]) -> Converted | Skipped:
-    """The observation as `iandw validate` will read it: valid, and its id not repeated."""
+def _checked(item: Converted, first_seen: dict[str, tuple[str, int]], max_line_bytes: int) -> str | Skipped:
+    """The observation's JSONL line, as `iandw validate` will read it: valid, not too long, its
+    id not repeated."""
     try:
         Observation.model_validate(item.document)
     except ValidationError as exc:
@@ -120,6 +128,16 @@ def _checked(item: Converted, first_seen: dict[str, tuple[str, int]]) -> Convert
         where = ".".join(str(part) for part in error["loc"])
         return Skipped(
             item.span.error(f"invalid observation: {where}: {error['msg']}"), "invalid observation"
+        )
+    text = observation_line(item.document)
+    size = len(text.encode("utf-8", "surrogatepass")) - 1  # its newline is not counted
+    if size > max_line_bytes:
+        return Skipped(
+            item.span.error(
+                f"its observation would be a line of {size:,} bytes, longer than the "
+                f"{max_line_bytes:,} that iandw reads back (--max-record-bytes)"
+            ),
+            "observation too long",
         )
     identifier = item.document["id"]
     if identifier in first_seen:
@@ -129,7 +147,7 @@ def _checked(item: Converted, first_seen: dict[str, tuple[str, int]]) -> Convert
             "duplicate id",
         )
     first_seen[identifier] = (item.span.file, item.span.line)
-    return item
+    return text
 
 
 def _plural(count: int, word: str) -> str:

@@ -30,6 +30,11 @@ ENTITIES_HEADER = (
 )
 
 
+def observation_line(document: dict[str, Any]) -> str:
+    """An observation as one JSONL line, its newline included."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def default_entities_path(observations_path: str) -> str:
     """'out/gdelt.jsonl' → 'out/gdelt.entities.yaml'."""
     stem, extension = os.path.splitext(observations_path)
@@ -54,8 +59,9 @@ class ImportOutput:
             self.discard()
             raise
 
-    def write_observation(self, document: dict[str, Any]) -> None:
-        self._observations.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+    def write_line(self, line: str) -> None:
+        """One observation's line (`observation_line`)."""
+        self._observations.write(line)
 
     def write_entities(self, documents: Iterable[dict[str, Any]]) -> None:
         self._entities.write(ENTITIES_HEADER)
