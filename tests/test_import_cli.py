@@ -253,3 +253,17 @@ def test_a_row_whose_observation_would_be_too_long_to_read_back_is_skipped(tmp_p
     assert error.endswith(" bytes, longer than the 1,048,576 that iandw reads back (--max-record-bytes)")
     assert len((tmp_path / "g.jsonl").read_text().splitlines()) == 2
     assert "skipped 1 row: observation too long (1)" in result.stdout
+
+
+@pytest.mark.parametrize("option", ["-o", "--entities-out"])
+def test_no_output_may_overwrite_an_input(tmp_path: Path, option: str) -> None:
+    (tmp_path / "events.csv").write_bytes(Path(EVENTS).read_bytes())
+    other = {"-o": ["--entities-out", "e.yaml"], "--entities-out": ["-o", "a.jsonl"]}[option]
+    result = invoke(tmp_path, "acled", "events.csv", option, "./events.csv", *other)
+    assert result.exit_code == 2
+    assert (
+        f"Invalid value for {option}: './events.csv' is one of the files read; write elsewhere"
+        in result.stderr
+    )
+    assert (tmp_path / "events.csv").read_bytes() == Path(EVENTS).read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -1037,3 +1038,22 @@ def test_a_diagnostic_line_shows_at_most_a_thousand_characters_of_its_message():
     line = Diagnostic("o.yaml", 3, 7, "error", message).format()
     assert line == f"o.yaml:3:7: error: {message[:1000]}… ({len(message) - 1000:,} more characters)"
     assert Diagnostic("o.yaml", 3, 7, "error", message).as_dict()["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        (["evaluate", "--as-of", "2024-01-01"], "observations/2023.yaml"),
+        (["evaluate", "--as-of", "2024-01-01", "observations/2023.yaml"], "./observations/2023.yaml"),
+        (["timeline", "--from", "2023-01-01", "--to", "2023-01-08"], "rules/world.yaml"),
+    ],
+)
+def test_a_report_may_not_overwrite_a_file_of_the_case(tmp_tree, monkeypatch, command, target):
+    root = tmp_tree(CLEAN_TREE)
+    monkeypatch.chdir(root)
+    before = {path: Path(root, path).read_bytes() for path in CLEAN_TREE}
+    result = CliRunner().invoke(main, [*command, "-o", target])
+    assert result.exit_code == 2
+    assert f"Invalid value for -o: '{target}' is one of the files read; write elsewhere" in result.stderr
+    assert {path: Path(root, path).read_bytes() for path in CLEAN_TREE} == before
+    assert CliRunner().invoke(main, [*command, "-o", "report.txt"]).exit_code == 0  # elsewhere: written

@@ -34,6 +34,7 @@ from iandw.cli_support import (
     no_traceback,
     print_cannot_write,
     print_diagnostics,
+    refuse_to_overwrite,
     run_program,
 )
 from iandw.importers.cli import import_command
@@ -118,6 +119,13 @@ def _load(
         click.echo(f"iandw: {counted(len(result.errors), 'error')}; nothing was {nothing_was}", err=True)
         leave(EXIT_BAD_INPUT)
     return result
+
+
+def _refuse_to_overwrite_the_case(output: str | None, paths: Iterable[str], rules: str) -> None:
+    from iandw.loader.files import find_files
+
+    files, _ = find_files([*(list(paths) or ["observations"]), rules])  # what cannot be found is said later
+    refuse_to_overwrite({"-o": output}, (file.real for file in files))
 
 
 def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
@@ -220,6 +228,7 @@ def evaluate(
 ) -> None:
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
+    _refuse_to_overwrite_the_case(output, paths, rules)
     reading = Progress("reading")
     result = _load(paths, rules, Limits(**limits), "scored", reading=reading, workers=workers)
     from iandw.api import evaluate as run
@@ -334,6 +343,7 @@ def timeline(
         raise click.BadParameter(problem, param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
+    _refuse_to_overwrite_the_case(output, paths, rules)
     reading = Progress("reading")
     result = _load(paths, rules, Limits(**limits), "evaluated", reading=reading, workers=workers)
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text

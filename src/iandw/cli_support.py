@@ -138,6 +138,17 @@ def print_cannot_write(where: str, exc: OSError) -> None:
     print_diagnostics([Span(where).error(f"cannot write: {exc.strerror or exc}")])
 
 
+def refuse_to_overwrite(outputs: dict[str, str | None], inputs: Iterable[str]) -> None:
+    """An output (by its option) that is one of the inputs would be destroyed: a usage error first."""
+    read = {os.path.realpath(path) for path in inputs}
+    for option, output in outputs.items():
+        if output is not None and os.path.realpath(output) in read:
+            from iandw.loader.files import shown
+
+            message = f"{shown(output)!r} is one of the files read; write elsewhere"
+            raise click.BadParameter(message, param_hint=option)
+
+
 def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 

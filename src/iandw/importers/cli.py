@@ -25,6 +25,7 @@ from iandw.cli_support import (
     no_traceback,
     print_cannot_write,
     print_diagnostics,
+    refuse_to_overwrite,
 )
 from iandw.limits import DEFAULT_LIMITS, Limits
 
@@ -116,6 +117,9 @@ def import_command(
             f"{entities_out!r} is the observations file (-o); the entities need a file of their own",
             param_hint="--entities-out",
         )
+    refuse_to_overwrite(
+        {"-o": output, "--entities-out": entities_path}, [*files, *([mapping_path] if mapping_path else [])]
+    )
     try:
         mapping = load_mapping(source, mapping_path, limits.max_file_bytes)
     except MappingError as exc:
