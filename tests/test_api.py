@@ -77,3 +77,20 @@ def test_the_docstring_example_renders_twice() -> None:
     # docs/seed-case.md: as of 2023-10-06 the highest level is warning (0.7920, 0.7674)
     assert text.startswith("iandw — as of 2023-10-06 — level: WARNING\n")
     assert page.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2023-10-06", "as_of is a datetime.date, not str: datetime.date.fromisoformat('2023-10-06')"),
+        (20231006, "as_of is a datetime.date, not int"),
+    ],
+)
+def test_evaluate_says_what_as_of_must_be(as_of: object, message: str) -> None:
+    case = iandw.load_documents([]).case
+    with pytest.raises(TypeError) as raised:
+        iandw.evaluate(case, as_of=as_of)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+    assert (
+        iandw.evaluate(case, as_of=dt.datetime(2023, 10, 6, 12)).as_of == "2023-10-06"
+    )  # a datetime is a date

@@ -8,6 +8,7 @@ duplicate keys) or value (everything else), and a document-level problem
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -945,6 +946,11 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
         (
             ["timeline", "--from", "2023-10-01", "--to", "2023-09-01"],
             "Invalid value for --to: 2023-09-01 is before --from 2023-10-01",
+        ),
+        (
+            ["timeline", "--from", "9999-01-01"],
+            f"Invalid value for --to: {dt.date.today()} (today, when --to is not given) "
+            "is before --from 9999-01-01",
         ),
         (
             ["timeline", "--from", "2023-09-01", "--step", "2x"],

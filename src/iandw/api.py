@@ -132,6 +132,9 @@ def evaluate(
         raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")
     if max_assignments < 1:
         raise ValueError(f"max_assignments is at least 1, not {max_assignments}")
+    if as_of is not None and not isinstance(as_of, dt.date):
+        hint = f": datetime.date.fromisoformat({as_of!r})" if isinstance(as_of, str) else ""
+        raise TypeError(f"as_of is a datetime.date, not {type(as_of).__name__}{hint}")
     as_of_day = date_to_day(as_of or dt.date.today())
     steps = len(case.indicators) + 1
 

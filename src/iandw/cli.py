@@ -323,7 +323,8 @@ def timeline(
     first = _parse_as_of(start, "--from")
     last = _parse_as_of(end, "--to")
     if last < first:
-        raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
+        default = " (today, when --to is not given)" if end is None else ""
+        raise click.BadParameter(f"{last}{default} is before --from {first}", param_hint="--to")
     from iandw.diagnostics import quoted_start
 
     if not re.fullmatch(r"[0-9]+[dw]", step):

@@ -187,8 +187,10 @@ def _registry(rules: str, known: Sequence[str], outputs: Sequence[str]) -> Entit
         return EntityRegistry()
     result = load(paths, rules=rules_path, lints=False)
     if result.errors:
+        from iandw.diagnostics import counted
+
         click.echo(
-            f"iandw import: warning: {len(result.errors)} errors in the rules and known entities "
+            f"iandw import: warning: {counted(len(result.errors), 'error')} in the rules and known entities "
             "(run iandw validate); their valid entities are used",
             err=True,
         )

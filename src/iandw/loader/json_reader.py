@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 import jiter
 
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, counted
 from iandw.limits import Limits
 from iandw.loader.fast import PlainFields, plain_lines
 from iandw.loader.observations import ObservationInput
@@ -105,7 +105,7 @@ def parse_json_bytes(
         return None, [reported]
     if _could_exceed_depth(raw, limits) and _depth(value) > limits.max_depth:
         text, _ = decode_utf8(raw, file, line_offset)
-        message = f"nesting deeper than {limits.max_depth} levels; see --max-depth"
+        message = f"nesting deeper than {counted(limits.max_depth, 'level')}; see --max-depth"
         return None, _too_deep(text, file, limits, line_offset) or [
             Span(file, 1 + line_offset, 1).error(message)
         ]

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, counted
 from iandw.limits import Limits
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 
@@ -226,7 +226,7 @@ def _compose_document(
                 if len(stack) >= limits.max_depth:
                     raise _DocumentAbandoned(
                         Span(file, *position).error(
-                            f"{_DEPTH_MESSAGE} {limits.max_depth} levels; see --max-depth"
+                            f"{_DEPTH_MESSAGE} {counted(limits.max_depth, 'level')}; see --max-depth"
                         )
                     )
                 path = _child_path(stack, position)
