@@ -346,3 +346,14 @@ def test_a_bad_line_inside_a_quoted_field_spoils_its_row_only(tmp_path: Path, ba
     )
     assert result.stderr.splitlines() == [f"rows.csv:3:1: error: unreadable row: {why}"]
     assert list(read(tmp_path / "acled.jsonl")) == ["acled-x2", "acled-x3"]
+
+
+def test_a_header_naming_a_column_twice_makes_the_file_unreadable(tmp_path: Path) -> None:
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "twice.csv").write_text(lines[0].rstrip("\n") + ",Actor1\n" + lines[1].rstrip("\n") + ",X\n")
+    result = invoke(tmp_path, "acled", "twice.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "twice.csv:1:1: error: the header names 'actor1' more than once",
+        "iandw import: nothing was written",
+    ]

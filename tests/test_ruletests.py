@@ -184,7 +184,6 @@ def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> 
         ("year too early", "1 passed, 0 failed"),
         ("MEETING-BEFORE-ATTACK::", "4 passed, 0 failed"),  # case-insensitive, on indicator::name
         ("possible", "1 passed, 0 failed"),
-        ("no such test", "0 passed, 0 failed"),
     ],
 )
 def test_k_selects_tests_by_indicator_and_name(
@@ -192,6 +191,15 @@ def test_k_selects_tests_by_indicator_and_name(
 ) -> None:
     code, output = run(project(indicator()), "-k", pattern)
     assert (code, output.splitlines()[-1]) == (0, summary)
+
+
+def test_k_that_selects_nothing_is_a_usage_error(project: Callable[[str], str]) -> None:
+    code, output = run(project(indicator()), "-k", "no such test")
+    assert code == 2
+    assert (
+        output.splitlines()[-1]
+        == "Error: Invalid value for -k: no test's indicator::name contains 'no such test'"
+    )
 
 
 def test_k_hides_failures_it_does_not_select(project: Callable[[str], str]) -> None:

@@ -407,6 +407,8 @@ def run_tests(
 
     with _assignments_bounded(result, "tested"):
         outcomes = run_rule_tests(result, pattern, max_assignments)
+    if pattern is not None and not outcomes:  # a typo would otherwise pass, having run nothing
+        raise click.BadParameter(f"no test's indicator::name contains {pattern!r}", param_hint="-k")
     failed = [o for o in outcomes if not o.passed]
     for outcome in failed:
         click.echo(outcome.format())

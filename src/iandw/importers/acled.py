@@ -103,6 +103,11 @@ class AcledImporter:
                             row.span.error(f"not an ACLED export: the header has no {', '.join(missing)}")
                         )
                         return
+                    twice = sorted({name for name in header if name and header.count(name) > 1})
+                    if twice:  # which of its columns to read would be a guess
+                        named = ", ".join(repr(name) for name in twice)
+                        yield Unreadable(row.span.error(f"the header names {named} more than once"))
+                        return
                 else:
                     yield attempt(row.span, partial(self._observation, header, row))
         except OSError as exc:
