@@ -459,3 +459,49 @@ def test_line_separators_in_strings_do_not_shift_positions(tmp_path: Path) -> No
     assert result.stderr.splitlines() == [
         f"bundle.json:{line}:{column}: error: first_seen 'yesterday' is not a STIX timestamp"
     ]
+
+
+def test_doubtful_versions_confidences_and_producers_are_reported(tmp_path: Path) -> None:
+    """Two versions of one object with the same `modified` (the later in the file wins, with a
+    warning); a confidence outside 0-100 (a bad object, at its value); a producer not in the
+    bundle (a warning; the reference names the source); a bundle whose id is not a string (the
+    file names the source, not "None")."""
+    actor = sdo("threat-actor", 2, name="Example Actor")
+    victim = sdo("identity", 3, name="Example Victim", identity_class="organization")
+    uses = sdo("relationship", 5, relationship_type="uses", source_ref=actor["id"], target_ref=victim["id"])
+    same_time = {**uses, "relationship_type": "related-to"}
+    wrong = sdo(
+        "relationship", 6, relationship_type="targets", source_ref=actor["id"], target_ref=victim["id"]
+    )
+    wrong["confidence"] = 150
+    ghost = sdo(
+        "relationship", 7, relationship_type="targets", source_ref=actor["id"], target_ref=victim["id"]
+    )
+    ghost["created_by_ref"] = "identity--dead0000-0000-4000-8000-000000000000"  # no such object
+    text = json.dumps(
+        {"type": "bundle", "id": None, "objects": [actor, victim, uses, same_time, wrong, ghost]}, indent=1
+    )
+    (tmp_path / "b.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "b.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = text.splitlines()
+    at = {  # 1-based line of each object's `"id"` value and of its keys
+        "same": next(i for i, line in enumerate(lines, 1) if '"relationship_type": "related-to"' in line),
+        "confidence": next(i for i, line in enumerate(lines, 1) if '"confidence": 150' in line),
+        "creator": next(i for i, line in enumerate(lines, 1) if '"created_by_ref": "identity--dead' in line),
+    }
+    stderr = result.stderr.splitlines()
+    assert any(
+        line.startswith("b.json:") and f"two versions of '{uses['id']}' with the same 'modified'" in line
+        for line in stderr
+    )
+    # keys are indented 3 spaces: a value starts after `   "confidence": ` (17 characters), and
+    # after `   "created_by_ref": ` (21)
+    bad = "confidence 150 is not a STIX confidence (a whole number 0-100)"
+    assert f"b.json:{at['confidence']}:18: error: {bad}" in stderr
+    warned = f"created_by_ref {ghost['created_by_ref']!r} is not in the bundle: the source is named by it"
+    assert f"b.json:{at['creator']}:22: warning: {warned}" in stderr
+    observations = read(tmp_path / "out.jsonl")
+    assert list(observations) == [same_time["id"], ghost["id"]]
+    assert observations[same_time["id"]]["type"] == "related"  # the later of the two
+    assert observations[same_time["id"]]["sources"][0]["name"] == "STIX b.json"

@@ -120,7 +120,8 @@ class _Bundle:
         self.mapping = importer.mapping
         self.book = importer.book
         self.grade = importer.grade
-        self.bundle_id = str(bundle.get("id", path))
+        # an id that is not a string is no id: every such bundle would share one origin
+        self.bundle_id = bundle["id"] if isinstance(bundle.get("id"), str) else path
         self.objects: list[Any] = bundle["objects"]
         self.raw = RawDocument(
             bundle,
@@ -133,12 +134,14 @@ class _Bundle:
         self.published: dict[str, dt.date] = {}
         self.folded: dict[str, list[tuple[str, str]]] = {}  # observation object id → (other end, role)
         self.folded_relationships: set[str] = set()
+        self.warnings: list[Diagnostic] = []  # found while indexing, given before the outcomes
 
     def span(self, index: int, key: str | None = None) -> Span:
         return self.raw.span(("objects", index, key) if key else ("objects", index))
 
     def outcomes(self) -> Iterator[Outcome | Diagnostic]:
         self._index()
+        yield from self.warnings
         for index, obj in enumerate(self.objects):
             if index in self.decided:
                 yield self.decided[index]
@@ -161,6 +164,13 @@ class _Bundle:
                 older, newer = sorted((newest[obj["id"]], index), key=lambda i: _modified(self.objects[i]))
                 self.decided[older] = Passed("older version")
                 newest[obj["id"]] = newer
+                if _modified(self.objects[older]) == _modified(self.objects[newer]):
+                    self.warnings.append(
+                        self.span(index).warning(
+                            f"two versions of {obj['id']!r} with the same 'modified': the later one "
+                            "in the input is taken as the newer"
+                        )
+                    )
             else:
                 newest[obj["id"]] = index
         for identifier, index in newest.items():
@@ -260,7 +270,7 @@ class _Bundle:
             document["summary"] = summary
         document["entities"] = unique(references)
         document["attributes"] = self._attributes(obj)
-        document["sources"] = [self._source(obj)]
+        document["sources"] = [self._source(index, obj)]
         return document
 
     def _relationship(self, index: int, obj: dict[str, Any]) -> dict[str, Any]:
@@ -294,7 +304,7 @@ class _Bundle:
             {"entity": self._entity(end, span), "role": role} for end, role in zip(ends, roles, strict=True)
         ]
         document["attributes"] = self._attributes(obj)
-        document["sources"] = [self._source(obj)]
+        document["sources"] = [self._source(index, obj)]
         return document
 
     def _relationship_rule(self, obj: dict[str, Any]) -> tuple[str, list[str]]:
@@ -386,17 +396,29 @@ class _Bundle:
                 "bad timestamp", f"{key} {obj[key]!r} is not a STIX timestamp", self.span(index, key)
             ) from None
 
-    def _source(self, obj: dict[str, Any]) -> dict[str, Any]:
+    def _source(self, index: int, obj: dict[str, Any]) -> dict[str, Any]:
         """The producer (created_by_ref) graded by default; STIX confidence sets the credibility."""
         creator_ref = obj.get("created_by_ref")
         creator = self.by_id.get(creator_ref) if isinstance(creator_ref, str) else None
         if creator is not None and isinstance(creator.get("name"), str):
             source: dict[str, Any] = {"name": creator["name"], "origin": creator["name"]}
         elif isinstance(creator_ref, str):
+            if creator is None:
+                self.book.warnings.append(
+                    self.span(index, "created_by_ref").warning(
+                        f"created_by_ref {creator_ref!r} is not in the bundle: the source is named by it"
+                    )
+                )
             source = {"name": creator_ref, "origin": creator_ref}
         else:
             source = {"name": f"STIX {self.bundle_id}", "origin": self.bundle_id, "note": "no created_by_ref"}
         stated = credibility(obj.get("confidence"))
+        if stated is None and obj.get("confidence") is not None:
+            raise RowError(
+                "bad confidence",
+                f"confidence {obj['confidence']!r} is not a STIX confidence (a whole number 0-100)",
+                self.span(index, "confidence"),
+            )
         source.update(reliability=self.grade[0], credibility=stated or self.grade[1])
         if stated is not None:
             source["note"] = f"STIX confidence {obj['confidence']}"
