@@ -969,6 +969,10 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
             "Invalid value for --step: 1800-01-01 to 2073-10-16 every 1 day is 100,001 evaluations, "
             "more than 100,000: take a longer step",
         ),
+        (  # once '<stdout>:1:1: error: cannot write', after all the work
+            ["evaluate", "-o", ""],
+            "Invalid value for '-o' / '--output': an empty file name",
+        ),
         (
             ["evaluate", "--max-matches", "0"],
             "Invalid value for '--max-matches': '0' is less than 1",

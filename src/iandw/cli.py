@@ -28,6 +28,7 @@ from iandw.cli_support import (
     EXIT_BAD_INPUT,
     EXIT_LEVEL,
     EXIT_OK,
+    OUTPUT_FILE,
     Progress,
     leave,
     limit_option,
@@ -197,7 +198,7 @@ rules_option = click.option(
     default="text",
     show_default=True,
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("-o", "--output", type=OUTPUT_FILE, help="Write the report to FILE.")
 @click.option(
     "--fail-on",
     type=click.Choice(LEVELS[1:]),
@@ -300,7 +301,7 @@ TIMELINE_FORMATS = ("text", "csv", "json", "html", "png", "svg")
 @click.option(
     "--format", "output_format", type=click.Choice(TIMELINE_FORMATS), default="text", show_default=True
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.option("-o", "--output", type=OUTPUT_FILE, help="Write to FILE.")
 @_max_assignments_option
 @workers_option
 @_limit_options

@@ -27,6 +27,18 @@ PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a notic
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _OutputFile(click.Path):
+    """A file to write: an empty name would fail only once the work is done, as '<stdout>' or a temporary."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "":
+            self.fail("an empty file name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+OUTPUT_FILE = _OutputFile(dir_okay=False)
+
+
 class AtLeastOne(click.ParamType):
     """A whole number ≥ 1 in ASCII digits, of any length.
 

@@ -20,6 +20,7 @@ import click
 
 from iandw.cli_support import (
     EXIT_BAD_INPUT,
+    OUTPUT_FILE,
     Progress,
     limit_option,
     no_traceback,
@@ -46,12 +47,12 @@ SOURCES = ("gdelt", "acled", "stix")
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_FILE,
     help="Observations file to write (JSON Lines).",
 )
 @click.option(
     "--entities-out",
-    type=click.Path(dir_okay=False),
+    type=OUTPUT_FILE,
     help="Entities file to write (YAML); default: OUTPUT with the extension .entities.yaml.",
 )
 @click.option(
