@@ -249,3 +249,33 @@ def test_the_shipped_rules_pass_their_own_tests() -> None:
         written += sum(len(d.get("tests") or []) for d in documents)
     assert written > 0
     assert len(outcomes) == written
+
+
+def test_a_bind_key_no_variable_has_is_shown_and_a_name_given_twice_is_an_error(
+    project: Callable[[str], str],
+) -> None:
+    rule = indicator().replace(
+        "    bind: {sponsor: iran, group: hamas}\n", "    bind: {sponsor: iran, grup: hamas}\n", 1
+    )
+    rule = rule.replace(
+        "  - name: does not fire a year too early", "  - name: fires five weeks before the attack"
+    )
+    lines = rule.splitlines()
+    first, second = (
+        i for i, line in enumerate(lines, 1) if "name: fires five weeks before the attack" in line
+    )
+    bind = next(i for i, line in enumerate(lines, 1) if "grup: hamas" in line)
+    root = project(rule)
+    code, output = run(root, "-k", "year")
+    where = os.path.join(root, "rules", "meeting-before-attack.yaml")
+    assert code == 2
+    assert (
+        f"{where}:{second}:11: error: test name 'fires five weeks before the attack' is used twice in this "
+        f"indicator (first at line {first})"
+    ) in output
+    fixed = project(rule.replace("  - name: fires five weeks before the attack", "  - name: once", 1))
+    code, output = run(fixed, "-k", "once")
+    # the test runs, but its `grup` binds nothing: said on stderr, as `iandw validate` says it;
+    # "    bind: {sponsor: iran, " is 26 characters
+    where = os.path.join(fixed, "rules", "meeting-before-attack.yaml")
+    assert f"{where}:{bind}:27: warning: bind key 'grup' is not a variable of its indicator" in output

@@ -404,6 +404,7 @@ def run_tests(
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
     result = _load(paths, rules, Limits(**limits), "tested", lints=False, workers=workers)
+    print_diagnostics(result.warnings)  # a test's bind key no variable has, say: it binds nothing
     from iandw.ruletests import run_rule_tests
 
     with _assignments_bounded(result, "tested"):

@@ -442,8 +442,17 @@ def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[
             )
         )
     diagnostics += _check_require(item, indicator)
+    named: dict[str, int] = {}
     for index, test in enumerate(indicator.tests):
         _check_rule_test(item, indicator, index, test, resolver)
+        if test.name in named:  # a failure line and -k name a test by indicator::name
+            where = item.span("tests", named[test.name], "name")
+            diagnostics.append(
+                item.span("tests", index, "name").error(
+                    f"test name {test.name!r} is used twice in this indicator (first at line {where.line})"
+                )
+            )
+        named.setdefault(test.name, index)
 
 
 def _check_ordinal(
