@@ -267,3 +267,19 @@ def test_no_output_may_overwrite_an_input(tmp_path: Path, option: str) -> None:
     )
     assert (tmp_path / "events.csv").read_bytes() == Path(EVENTS).read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]
+
+
+def test_a_mapped_entity_that_names_nothing_is_a_warning_at_its_entry(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "e.yaml").write_text("kind: entity\nid: russia\ntype: state\nname: Russia\n")
+    (tmp_path / "m.yaml").write_text(
+        'entities:\n  "Military Forces of Russia (2000-)": Russia\n  "Civilians (Syria)": Civilans\n'
+    )
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--mapping", "m.yaml")
+    assert result.exit_code == 0, result.output
+    # line 3, the value after `  "Civilians (Syria)": ` (23 characters)
+    assert result.stderr.splitlines()[0] == (
+        "m.yaml:3:24: warning: mapping entities: 'Civilans' (for 'Civilians (Syria)') names no known "
+        "entity: a new entity of that name is made"
+    )
+    assert "Russia" not in result.stderr  # it names the rules' russia

@@ -122,11 +122,19 @@ def import_command(
         {"-o": output, "--entities-out": entities_path}, [*files, *([mapping_path] if mapping_path else [])]
     )
     try:
-        mapping = load_mapping(source, mapping_path, limits.max_file_bytes)
+        mapping, entity_spans = load_mapping(source, mapping_path, limits.max_file_bytes)
     except MappingError as exc:
         print_diagnostics(exc.diagnostics)
         sys.exit(EXIT_BAD_INPUT)
     book = EntityBook(_registry(rules, known, (output, entities_path)))
+    print_diagnostics(
+        entity_spans[key].warning(
+            f"mapping entities: {target!r} (for {key!r}) names no known entity: a new entity of "
+            "that name is made"
+        )
+        for key, target in sorted(mapping.entities.items())
+        if book.registry.resolve(target).entity_id is None
+    )
     importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits)
     total = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
     try:

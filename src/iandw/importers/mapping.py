@@ -166,8 +166,9 @@ def shipped_path(source: str) -> str:
 
 def load_mapping(
     source: str, override: str | None = None, max_bytes: int = DEFAULT_LIMITS.max_file_bytes
-) -> Mapping:
-    """The shipped mapping of `source`, with the user's file merged over it."""
+) -> tuple[Mapping, dict[str, Span]]:
+    """The shipped mapping of `source`, with the user's file merged over it; and where each
+    `entities` entry was written (the last file's), to say which one names nothing."""
     shipped = files("iandw.importers").joinpath("mappings", f"{source}.yaml").read_text("utf-8")
     data, raw = _parse(shipped, shipped_path(source))
     if override is not None:
@@ -187,9 +188,10 @@ def load_mapping(
         data = merge(data, extra)
     model = MODELS[source]
     try:
-        return model.model_validate(data)
+        mapping = model.model_validate(data)
     except ValidationError as exc:
         raise MappingError(errors_to_diagnostics(exc, model, raw)) from None
+    return mapping, {key: raw.span(("entities", key)) for key in mapping.entities}
 
 
 def _parse(text: str, file: str) -> tuple[dict[str, Any], RawDocument]:
