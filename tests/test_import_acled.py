@@ -241,7 +241,7 @@ def test_bad_rows_are_located_and_skipped(tmp_path: Path) -> None:
         f"{BAD}:4:1: error: expected 31 fields as in the header, got 10",
         f"{BAD}:5:1: error: time_precision '4' is not 1, 2 or 3",
         f"{BAD}:6:1: error: inter2 '9' is not an ACLED actor type (see --mapping)",
-        f"{BAD}:8:1: error: fatalities 'many' is not a number",
+        f"{BAD}:8:1: error: fatalities 'many' is not a count (a whole number from 0)",
         f"{BAD}:9:1: error: duplicate observation id 'acled-syr9106' (first at {BAD}:7)",
     ]
     assert result.stdout.splitlines() == [

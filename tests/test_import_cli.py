@@ -283,3 +283,22 @@ def test_a_mapped_entity_that_names_nothing_is_a_warning_at_its_entry(tmp_path: 
         "entity: a new entity of that name is made"
     )
     assert "Russia" not in result.stderr  # it names the rules' russia
+
+
+@pytest.mark.parametrize("text", ["-1", " 3", "+3", "3.0", "1_000", "٣", ""])
+def test_a_count_is_ascii_digits_only(text: str) -> None:
+    from iandw.importers.rows import NotA, count
+
+    with pytest.raises(NotA, match=r"^a count \(a whole number from 0\)$"):
+        count(text)
+
+
+def test_counts_and_quad_classes_read() -> None:
+    from iandw.importers.rows import NotA, count, within
+
+    assert (count("0"), count("0042")) == (0, 42)
+    quad = within(1, 4, "a quad class")
+    assert [quad(text) for text in "1234"] == [1, 2, 3, 4]
+    for text in ("0", "5", "9", "-1"):
+        with pytest.raises(NotA, match=r"^a quad class \(1 to 4\)$"):
+            quad(text)

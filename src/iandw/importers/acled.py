@@ -21,7 +21,7 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.importers.entities import EntityBook, EntitySpec, slugify, unique
 from iandw.importers.mapping import AcledMapping, InterCode, ObservationRule
 from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
-from iandw.importers.rows import Row, finite, read_rows
+from iandw.importers.rows import NotA, Row, count, finite, read_rows
 from iandw.model.documents import Credibility, Reliability
 
 REQUIRED = (
@@ -55,9 +55,9 @@ _ATTRIBUTES: tuple[tuple[str, Callable[[str], Any]], ...] = (
     ("location", str),
     ("latitude", finite),
     ("longitude", finite),
-    ("geo_precision", int),
+    ("geo_precision", count),
     ("source_scale", str),
-    ("fatalities", int),
+    ("fatalities", count),
     ("tags", str),
 )
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y")
@@ -148,8 +148,9 @@ class AcledImporter:
             if values.get(column):
                 try:
                     attributes[column] = read(values[column])
-                except ValueError:
-                    raise RowError("bad number", f"{column} {values[column]!r} is not a number") from None
+                except ValueError as exc:
+                    expected = str(exc) if isinstance(exc, NotA) else "a number"
+                    raise RowError("bad number", f"{column} {values[column]!r} is not {expected}") from None
         attributes.update(extra)
         document["attributes"] = attributes
         document["sources"] = self._sources(values["source"], values.get("source_scale", ""))

@@ -25,7 +25,7 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.importers.entities import EntityBook, EntitySpec
 from iandw.importers.mapping import GdeltMapping
 from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
-from iandw.importers.rows import Row, finite, read_rows
+from iandw.importers.rows import NotA, Row, count, finite, read_rows, within
 from iandw.model.documents import Credibility, Reliability
 
 COLUMNS = (
@@ -99,11 +99,11 @@ _ATTRIBUTES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("cameo_base_code", "EventBaseCode", str),
     ("cameo_root_code", "EventRootCode", str),
     ("is_root_event", "IsRootEvent", lambda text: text == "1"),
-    ("quad_class", "QuadClass", int),
+    ("quad_class", "QuadClass", within(1, 4, "a quad class")),
     ("goldstein", "GoldsteinScale", finite),
-    ("num_mentions", "NumMentions", int),
-    ("num_sources", "NumSources", int),
-    ("num_articles", "NumArticles", int),
+    ("num_mentions", "NumMentions", count),
+    ("num_sources", "NumSources", count),
+    ("num_articles", "NumArticles", count),
     ("avg_tone", "AvgTone", finite),
     ("actor1_code", "Actor1Code", str),
     ("actor1_name", "Actor1Name", str),
@@ -167,7 +167,7 @@ class GdeltImporter:
             return fields[INDEX[name]]
 
         event_id = get("GLOBALEVENTID")
-        if not _DIGITS.fullmatch(event_id):
+        if not _DIGITS.fullmatch(event_id) or len(event_id) > 20:  # an unsigned 64-bit number at most
             raise RowError("bad event id", f"GLOBALEVENTID {event_id!r} is not a number", field=0)
         added = get("DATEADDED")
         if not (len(added) == 14 and _DIGITS.fullmatch(added)):
@@ -191,9 +191,10 @@ class GdeltImporter:
             if get(column):
                 try:
                     attributes[key] = read(get(column))
-                except ValueError:
+                except ValueError as exc:
+                    expected = str(exc) if isinstance(exc, NotA) else "a number"
                     raise RowError(
-                        "bad number", f"{column} {get(column)!r} is not a number", field=INDEX[column]
+                        "bad number", f"{column} {get(column)!r} is not {expected}", field=INDEX[column]
                     ) from None
         attributes.update(rule.attributes)
 

@@ -165,3 +165,25 @@ def finite(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(text)
     return value
+
+
+class NotA(ValueError):
+    """A field that is not what its column holds; the message says what it holds ('a count')."""
+
+
+def count(text: str) -> int:
+    """A field read as a count (mentions, fatalities): a whole number from 0, in ASCII digits."""
+    if not (text.isascii() and text.isdigit()):
+        raise NotA("a count (a whole number from 0)")
+    return int(text)
+
+
+def within(low: int, high: int, what: str) -> Callable[[str], int]:
+    """A field read as a count from `low` to `high`, named `what` when it is not one."""
+
+    def read(text: str) -> int:
+        if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+            raise NotA(f"{what} ({low} to {high})")
+        return int(text)
+
+    return read
