@@ -280,7 +280,7 @@ def test_a_mapped_entity_that_names_nothing_is_a_warning_at_its_entry(tmp_path: 
     # line 3, the value after `  "Civilians (Syria)": ` (23 characters)
     assert result.stderr.splitlines()[0] == (
         "m.yaml:3:24: warning: mapping entities: 'Civilans' (for 'Civilians (Syria)') names no known "
-        "entity: a new entity of that name is made"
+        "entity: a new entity is made"
     )
     assert "Russia" not in result.stderr  # it names the rules' russia
 
@@ -302,3 +302,15 @@ def test_counts_and_quad_classes_read() -> None:
     for text in ("0", "5", "9", "-1"):
         with pytest.raises(NotA, match=r"^a quad class \(1 to 4\)$"):
             quad(text)
+
+
+def test_an_import_may_not_overwrite_a_rules_file(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    scale = "kind: scale\nid: level\nvalues: [low, high]\n"
+    (tmp_path / "rules" / "scales.yaml").write_text(scale)
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "rules/scales.yaml")
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for -o: 'rules/scales.yaml' is one of the files read; write elsewhere" in result.stderr
+    )
+    assert (tmp_path / "rules" / "scales.yaml").read_text() == scale

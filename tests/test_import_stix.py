@@ -219,7 +219,10 @@ def test_the_output_validates_and_evaluates(imported: Path, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("confidence", "expected"),
-    [(0, 5), (19, 5), (20, 4), (50, 3), (79, 2), (80, 1), (100, 1), (101, None), (True, None)],
+    [
+        *[(0, 5), (19, 5), (20, 4), (50, 3), (79, 2), (80, 1), (100, 1), (85.0, 1)],
+        *[(101, None), (True, None), (85.5, None), ("85", None)],
+    ],
 )
 def test_stix_confidence_is_admiralty_credibility(confidence: Any, expected: int | None) -> None:
     assert credibility(confidence) == expected
@@ -485,16 +488,15 @@ def test_doubtful_versions_confidences_and_producers_are_reported(tmp_path: Path
     result = invoke(tmp_path, "stix", "b.json", "-o", "out.jsonl")
     assert result.exit_code == 0, result.output
     lines = text.splitlines()
-    at = {  # 1-based line of each object's `"id"` value and of its keys
-        "same": next(i for i, line in enumerate(lines, 1) if '"relationship_type": "related-to"' in line),
+    at = {  # 1-based lines: the fourth object's opening brace (objects open on "  {"), and two keys
+        "same": [i for i, line in enumerate(lines, 1) if line == "  {"][3],
         "confidence": next(i for i, line in enumerate(lines, 1) if '"confidence": 150' in line),
         "creator": next(i for i, line in enumerate(lines, 1) if '"created_by_ref": "identity--dead' in line),
     }
     stderr = result.stderr.splitlines()
-    assert any(
-        line.startswith("b.json:") and f"two versions of '{uses['id']}' with the same 'modified'" in line
-        for line in stderr
-    )
+    doubt = f"two versions of {uses['id']!r} with the same 'modified': the later one in the input"
+    doubt += " is taken as the newer"
+    assert f"b.json:{at['same']}:3: warning: {doubt}" in stderr
     # keys are indented 3 spaces: a value starts after `   "confidence": ` (17 characters), and
     # after `   "created_by_ref": ` (21)
     bad = "confidence 150 is not a STIX confidence (a whole number 0-100)"

@@ -1067,3 +1067,15 @@ def test_a_report_may_not_overwrite_a_file_of_the_case(tmp_tree, monkeypatch, co
     assert f"Invalid value for -o: '{target}' is one of the files read; write elsewhere" in result.stderr
     assert {path: Path(root, path).read_bytes() for path in CLEAN_TREE} == before
     assert CliRunner().invoke(main, [*command, "-o", "report.txt"]).exit_code == 0  # elsewhere: written
+
+
+@pytest.mark.parametrize("link", [os.link, os.symlink])
+def test_a_report_may_not_overwrite_a_file_of_the_case_through_a_link(tmp_tree, monkeypatch, link):
+    root = tmp_tree(CLEAN_TREE)
+    monkeypatch.chdir(root)
+    link(os.path.join("observations", "2023.yaml"), "linked.yaml")
+    before = Path(root, "observations", "2023.yaml").read_bytes()
+    result = CliRunner().invoke(main, ["evaluate", "--as-of", "2024-01-01", "-o", "linked.yaml"])
+    assert result.exit_code == 2
+    assert "Invalid value for -o: 'linked.yaml' is one of the files read; write elsewhere" in result.stderr
+    assert Path(root, "observations", "2023.yaml").read_bytes() == before

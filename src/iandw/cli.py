@@ -125,6 +125,8 @@ def _load(
 def _refuse_to_overwrite_the_case(output: str | None, paths: Iterable[str], rules: str) -> None:
     from iandw.loader.files import find_files
 
+    if output is None or not os.path.exists(output):
+        return  # nothing to overwrite: the case is not walked for nothing
     files, _ = find_files([*(list(paths) or ["observations"]), rules])  # what cannot be found is said later
     refuse_to_overwrite({"-o": output}, (file.real for file in files))
 

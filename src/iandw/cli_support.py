@@ -151,14 +151,30 @@ def print_cannot_write(where: str, exc: OSError) -> None:
 
 
 def refuse_to_overwrite(outputs: dict[str, str | None], inputs: Iterable[str]) -> None:
-    """An output (by its option) that is one of the inputs would be destroyed: a usage error first."""
-    read = {os.path.realpath(path) for path in inputs}
-    for option, output in outputs.items():
-        if output is not None and os.path.realpath(output) in read:
+    """An output (by its option) that is one of the inputs would be destroyed: a usage error first.
+
+    Files are compared by device and inode, so that neither a symlink nor a
+    hard link to an input gets through.
+    """
+    existing = {option: _identity(output) for option, output in outputs.items() if output is not None}
+    if not any(existing.values()):
+        return  # nothing to overwrite, so nothing to look up
+    read = {_identity(path) for path in inputs} - {None}
+    for option, identity in existing.items():
+        output = outputs[option]
+        if identity is not None and identity in read and output is not None:
             from iandw.loader.files import shown
 
             message = f"{shown(output)!r} is one of the files read; write elsewhere"
             raise click.BadParameter(message, param_hint=option)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
 
 
 def stderr_is_terminal() -> bool:

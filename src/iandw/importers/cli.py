@@ -118,8 +118,13 @@ def import_command(
             f"{entities_out!r} is the observations file (-o); the entities need a file of their own",
             param_hint="--entities-out",
         )
+    from iandw.loader.files import find_files
+
+    rule_files = [file.real for file in find_files([rules])[0]] if os.path.isdir(rules) else []
+    # the known observations are not inputs here: importing again into them replaces its own outputs
     refuse_to_overwrite(
-        {"-o": output, "--entities-out": entities_path}, [*files, *([mapping_path] if mapping_path else [])]
+        {"-o": output, "--entities-out": entities_path},
+        [*files, *([mapping_path] if mapping_path else []), *rule_files],
     )
     try:
         mapping, entity_spans = load_mapping(source, mapping_path, limits.max_file_bytes)
@@ -127,14 +132,18 @@ def import_command(
         print_diagnostics(exc.diagnostics)
         sys.exit(EXIT_BAD_INPUT)
     book = EntityBook(_registry(rules, known, (output, entities_path)))
-    print_diagnostics(
-        entity_spans[key].warning(
-            f"mapping entities: {target!r} (for {key!r}) names no known entity: a new entity of "
-            "that name is made"
-        )
-        for key, target in sorted(mapping.entities.items())
-        if book.registry.resolve(target).entity_id is None
-    )
+    from iandw.diagnostics import first_few
+
+    for key, target in sorted(mapping.entities.items()):
+        resolution = book.registry.resolve(target)
+        if resolution.entity_id is None:
+            names = (
+                f"names {len(resolution.ambiguous)} known entities ({first_few(resolution.ambiguous)})"
+                if resolution.ambiguous
+                else "names no known entity"
+            )
+            message = f"mapping entities: {target!r} (for {key!r}) {names}: a new entity is made"
+            print_diagnostics([entity_spans[key].warning(message)])
     importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits)
     total = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
     try:

@@ -21,7 +21,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, quoted_start
 from iandw.importers.entities import EntityBook, EntitySpec
 from iandw.importers.mapping import GdeltMapping
 from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
@@ -167,8 +167,12 @@ class GdeltImporter:
             return fields[INDEX[name]]
 
         event_id = get("GLOBALEVENTID")
-        if not _DIGITS.fullmatch(event_id) or len(event_id) > 20:  # an unsigned 64-bit number at most
-            raise RowError("bad event id", f"GLOBALEVENTID {event_id!r} is not a number", field=0)
+        if not _DIGITS.fullmatch(event_id) or len(event_id) > 20:  # the digits of a 64-bit number at most
+            raise RowError(
+                "bad event id",
+                f"GLOBALEVENTID {quoted_start(event_id, 30)} is not a number of at most 20 digits",
+                field=0,
+            )
         added = get("DATEADDED")
         if not (len(added) == 14 and _DIGITS.fullmatch(added)):
             raise RowError("bad date", f"DATEADDED {added!r} is not YYYYMMDDHHMMSS", field=INDEX["DATEADDED"])

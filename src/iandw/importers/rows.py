@@ -55,7 +55,7 @@ def read_rows(
     """
     with open(path, "rb") as binary, _field_limit(limit):
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        lines = _BoundedLines(text, limit)
+        lines = _BoundedLines(text, limit, _Quoting(delimiter) if quoted else None)
         reader = csv.reader(
             lines,
             delimiter=delimiter,
@@ -87,28 +87,81 @@ def read_rows(
         advance(binary.tell() - last)
 
 
+class _Quoting:
+    """Whether the csv reader is inside a quoted field, followed through the text it is given.
+
+    What a line left out in place of its text must give back: a quoted
+    field that spans lines is closed by a quote on a later line, and a quote
+    in the middle of an unquoted field is only a character (`5" gun`), so
+    counting quotes is not enough.  The csv module's rules for
+    QUOTE_MINIMAL with doubled quotes: a quote opens a field only at its
+    start; inside, a doubled quote is a quote and a single one closes it.
+    """
+
+    START, FIELD, QUOTED, QUOTE_SEEN = range(4)
+
+    def __init__(self, delimiter: str) -> None:
+        self._special = re.compile('["\r\n' + re.escape(delimiter) + "]")
+        self.delimiter = delimiter
+        self.state = self.START
+
+    @property
+    def inside(self) -> bool:
+        """At the end of a line: whether a quoted field goes on to the next."""
+        return self.state == self.QUOTED
+
+    def feed(self, text: str) -> None:
+        state, position = self.state, 0
+        for match in self._special.finditer(text):  # only these characters can change the state
+            if match.start() > position:  # ordinary characters first
+                state = _AFTER_ORDINARY[state]
+            char = match.group()
+            if state == self.QUOTED:
+                state = self.QUOTE_SEEN if char == '"' else self.QUOTED
+            elif char == '"':
+                state = {self.START: self.QUOTED, self.QUOTE_SEEN: self.QUOTED}.get(state, self.FIELD)
+            else:  # the delimiter or a line end: a new field, or a new row
+                state = self.START
+            position = match.end()
+        if len(text) > position:
+            state = _AFTER_ORDINARY[state]
+        self.state = state
+
+
+# ordinary text: starts a field, stays in one, or follows a closing quote (csv reads on)
+_AFTER_ORDINARY = {
+    _Quoting.START: _Quoting.FIELD,
+    _Quoting.FIELD: _Quoting.FIELD,
+    _Quoting.QUOTED: _Quoting.QUOTED,
+    _Quoting.QUOTE_SEEN: _Quoting.FIELD,
+}
+
+
 class _BoundedLines:
     """The lines of a file for the csv reader: at most `limit` characters a line, and a row.
 
-    A line longer than the limit, or not UTF-8, is noted in `problems` and
-    given to the reader blank.  A row whose lines together are longer (only
-    a quoted field spans lines) is noted at its first line and cut short:
-    the rest of it is read past, its quotes counted to find where the quoted
-    field ends, and the reader is given a closing quote in its place.
+    A line longer than the limit is noted in `problems`, and given to the
+    reader as a line end, with a quote when the line opened or closed a
+    quoted field (`quoting`, for quoted CSV), so that the rows after it stay
+    rows.  A line that is not UTF-8 is noted and given with its bad bytes
+    replaced.  A row whose lines together are longer (only a quoted field
+    spans lines) is noted at its first line and cut short: the rest of it is
+    read past, to where its quoted field ends, and the reader is given a
+    closing quote in its place.
     """
 
-    def __init__(self, text: io.TextIOWrapper, limit: int) -> None:
+    def __init__(self, text: io.TextIOWrapper, limit: int, quoting: _Quoting | None) -> None:
         self.text = text
         self.limit = limit
+        self.quoting = quoting
         self.number = 0  # lines read so far
         self.problems: dict[int, str] = {}  # line number → why its row cannot be read
         self._row_start = 1
         self._row_size = 0  # characters of the row given to the reader
-        self._quotes = 0  # quote characters in the row's lines as written
 
     def start_row(self) -> int:
         """The reader starts a row at the next line: its number."""
-        self._row_start, self._row_size, self._quotes = self.number + 1, 0, 0
+        self._row_start, self._row_size = self.number + 1, 0
         return self._row_start
 
     def __iter__(self) -> _BoundedLines:
@@ -122,7 +175,7 @@ class _BoundedLines:
             self._row_size += len(line)
             return line
         self.problems[self._row_start] = f"row longer than {self.limit} characters"
-        while self._quotes % 2:  # still inside the quoted field: the row goes on
+        while self.quoting is not None and self.quoting.inside:  # the quoted field, and the row, go on
             if not self._read():
                 break
         return '"\n'  # ends the quoted field the reader is in, and with it the row
@@ -133,20 +186,27 @@ class _BoundedLines:
         if not line:
             return ""
         self.number += 1
-        self._quotes += line.count('"')
         if len(line) > self.limit and not line.endswith(("\n", "\r")):
-            quotes = line.count('"')
+            was_inside = self._feed(line)
             while line and not line.endswith(("\n", "\r")):  # drain the rest of the long line
                 line = self.text.readline(self.limit)
-                quotes += line.count('"')
-            self._quotes += quotes
+                self._feed(line)
             self.problems[self.number] = f"line longer than {self.limit} characters"
-            # its quotes open or close a quoted field as they would have: the rows after it stay rows
-            return '"\n' if quotes % 2 else "\n"
+            # a quote if the line opened or closed a quoted field: the rows after it stay rows
+            return '"\n' if self.quoting is not None and self.quoting.inside != was_inside else "\n"
         if _NOT_UTF8.search(line):
             self.problems[self.number] = "bytes that are not UTF-8 (save the file as UTF-8)"
-            return _NOT_UTF8.sub("\ufffd", line)  # its row is refused; its quotes still count
+            line = _NOT_UTF8.sub("\ufffd", line)  # its row is refused; its quotes still count
+        self._feed(line)
         return line
+
+    def _feed(self, text: str) -> bool:
+        """Follow `text` through the quoting; whether a quoted field was open before it."""
+        if self.quoting is None:
+            return False
+        was_inside = self.quoting.inside
+        self.quoting.feed(text)
+        return was_inside
 
 
 @contextlib.contextmanager

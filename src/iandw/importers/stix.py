@@ -62,6 +62,8 @@ _BEFORE_ANY = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 def credibility(confidence: Any) -> Credibility | None:
     """A STIX confidence (0-100) as an Admiralty credibility, per STIX 2.1 Appendix A."""
+    if isinstance(confidence, float) and confidence.is_integer():  # JSON writes 85 as 85.0 at times
+        confidence = int(confidence)
     if isinstance(confidence, int) and not isinstance(confidence, bool) and 0 <= confidence <= 100:
         return next(grade for floor, grade in _CREDIBILITY if confidence >= floor)
     return None
@@ -135,6 +137,7 @@ class _Bundle:
         self.folded: dict[str, list[tuple[str, str]]] = {}  # observation object id → (other end, role)
         self.folded_relationships: set[str] = set()
         self.warnings: list[Diagnostic] = []  # found while indexing, given before the outcomes
+        self.unknown_creators: set[str] = set()  # created_by_refs not in the bundle, warned of once
 
     def span(self, index: int, key: str | None = None) -> Span:
         return self.raw.span(("objects", index, key) if key else ("objects", index))
@@ -164,11 +167,15 @@ class _Bundle:
                 older, newer = sorted((newest[obj["id"]], index), key=lambda i: _modified(self.objects[i]))
                 self.decided[older] = Passed("older version")
                 newest[obj["id"]] = newer
-                if _modified(self.objects[older]) == _modified(self.objects[newer]):
+                same = _modified(self.objects[older]) == _modified(self.objects[newer])
+                if same and self.objects[older] != self.objects[newer]:  # one object twice is no doubt
+                    when = (
+                        "the same 'modified'" if _modified(obj) != _BEFORE_ANY else "no readable 'modified'"
+                    )
                     self.warnings.append(
                         self.span(index).warning(
-                            f"two versions of {obj['id']!r} with the same 'modified': the later one "
-                            "in the input is taken as the newer"
+                            f"two versions of {obj['id']!r} with {when}: the later one in the input "
+                            "is taken as the newer"
                         )
                     )
             else:
@@ -403,7 +410,8 @@ class _Bundle:
         if creator is not None and isinstance(creator.get("name"), str):
             source: dict[str, Any] = {"name": creator["name"], "origin": creator["name"]}
         elif isinstance(creator_ref, str):
-            if creator is None:
+            if creator is None and creator_ref not in self.unknown_creators:
+                self.unknown_creators.add(creator_ref)  # a feed leaves a producer out of every object
                 self.book.warnings.append(
                     self.span(index, "created_by_ref").warning(
                         f"created_by_ref {creator_ref!r} is not in the bundle: the source is named by it"

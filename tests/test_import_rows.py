@@ -1,0 +1,68 @@
+"""Bounded CSV reading (iandw.importers.rows) against Python's own csv module.
+
+A row longer than the limit (a line of it, or its lines together) is
+refused; every other row must come out exactly as `csv.reader` reads the
+whole file, whatever the refused rows held: quoted fields over several
+lines, doubled quotes, a quote in the middle of an unquoted field (`5" gun`,
+only a character there).  The expectation is csv's reading of the text,
+with the rows whose text is over the limit taken out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iandw.diagnostics import Diagnostic
+from iandw.importers.rows import read_rows
+
+LIMIT = 40
+
+plain = st.text(alphabet="ab \"'", max_size=60).filter(lambda text: not text.startswith('"'))
+quoted = st.text(alphabet='ab ,"\n', max_size=60).map(lambda text: '"' + text.replace('"', '""') + '"')
+rows = st.lists(
+    st.lists(st.one_of(plain, quoted), min_size=1, max_size=4).map(",".join), min_size=1, max_size=8
+)
+
+
+def refused(row: str) -> bool:
+    """Over the limit: the row's text, without the line end that closes it."""
+    return len(row) > LIMIT
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows)
+def test_rows_under_the_limit_are_read_as_csv_reads_them(tmp_path_factory, written: list[str]) -> None:
+    written = [row for row in written if next(csv.reader(io.StringIO(row + "\n")), [])]  # no blank rows
+    text = "".join(row + "\n" for row in written)
+    path = Path(tmp_path_factory.mktemp("rows")) / "rows.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    expected = [
+        None if refused(row) else fields
+        for row, fields in zip(written, csv.reader(io.StringIO(text), strict=True), strict=True)
+    ]
+    got = [
+        None if isinstance(item, Diagnostic) else item.fields
+        for item in read_rows(str(path), ",", quoted=True, limit=LIMIT, advance=lambda _: None)
+    ]
+    assert got == expected
+
+
+def test_a_doubled_quote_cut_by_the_limit_and_a_quote_inside_a_long_unquoted_field(tmp_path: Path) -> None:
+    """Two cases a count of quotes got wrong: a doubled quote straddling the point where a long
+    line is cut, and a quote in the middle of an unquoted field of a long line."""
+    # the line is read 41 characters at a time: 40 b's and the first quote of the pair
+    straddle = 'x1,"multi\n' + "b" * 40 + '""' + "b" * 10 + "\n" + "c" * 30 + '\nx666,injected\nend"\nx2,ok\n'
+    literal = 'x1,a 5" gun ' + "z" * 50 + "\nx2,ok\nx3,ok\n"
+    for text, rows_read in ((straddle, [None, ["x2", "ok"]]), (literal, [None, ["x2", "ok"], ["x3", "ok"]])):
+        path = tmp_path / "rows.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        got = [
+            None if isinstance(item, Diagnostic) else item.fields
+            for item in read_rows(str(path), ",", quoted=True, limit=LIMIT, advance=lambda _: None)
+        ]
+        assert got == rows_read, text
