@@ -66,3 +66,13 @@ def test_a_doubled_quote_cut_by_the_limit_and_a_quote_inside_a_long_unquoted_fie
             for item in read_rows(str(path), ",", quoted=True, limit=LIMIT, advance=lambda _: None)
         ]
         assert got == rows_read, text
+
+
+def test_a_malformed_row_is_reported_at_its_first_line(tmp_path: Path) -> None:
+    """`"x⏎y"z`: the quoted field opened on line 2 closes on line 3, where `z` follows its quote."""
+    path = tmp_path / "rows.csv"
+    path.write_text('a,b\n"x\ny"z,1\nok,2\n', encoding="utf-8", newline="")
+    got = list(read_rows(str(path), ",", quoted=True, limit=LIMIT, advance=lambda _: None))
+    assert [item.fields for item in got if not isinstance(item, Diagnostic)] == [["a", "b"], ["ok", "2"]]
+    (error,) = [item for item in got if isinstance(item, Diagnostic)]
+    assert (error.line, error.message) == (2, "malformed row: ',' expected after '\"' (on its line 3)")

@@ -71,7 +71,10 @@ def read_rows(
                 break
             except csv.Error as exc:
                 lines.problems.clear()
-                yield Span(path, lines.number).error(f"malformed row: {exc}")
+                where = f" (on its line {lines.number})" if lines.number > start else ""
+                yield Span(path, start).error(
+                    f"malformed row: {exc}{where}"
+                )  # at the row, as every row error
                 continue
             position = binary.tell()
             if position - last >= 1 << 16:
