@@ -156,13 +156,16 @@ def refuse_to_overwrite(outputs: dict[str, str | None], inputs: Iterable[str]) -
     Files are compared by device and inode, so that neither a symlink nor a
     hard link to an input gets through.
     """
-    existing = {option: _identity(output) for option, output in outputs.items() if output is not None}
-    if not any(existing.values()):
-        return  # nothing to overwrite, so nothing to look up
-    read = {_identity(path) for path in inputs} - {None}
-    for option, identity in existing.items():
-        output = outputs[option]
-        if identity is not None and identity in read and output is not None:
+    existing = {
+        option: (output, identity)
+        for option, output in outputs.items()
+        if output is not None and (identity := _identity(output)) is not None
+    }
+    if not existing:
+        return  # nothing to overwrite, so no input to look at
+    read = {_identity(path) for path in inputs}
+    for option, (output, identity) in existing.items():
+        if identity in read:
             from iandw.loader.files import shown
 
             message = f"{shown(output)!r} is one of the files read; write elsewhere"
