@@ -122,15 +122,6 @@ def _load(
     return result
 
 
-def _refuse_to_overwrite_the_case(output: str | None, paths: Iterable[str], rules: str) -> None:
-    from iandw.loader.files import find_files
-
-    if output is None or not os.path.exists(output):
-        return  # nothing to overwrite: the case is not walked for nothing
-    files, _ = find_files([*(list(paths) or ["observations"]), rules])  # what cannot be found is said later
-    refuse_to_overwrite({"-o": output}, (file.real for file in files))
-
-
 def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     if value is None:
         return dt.date.today()
@@ -231,7 +222,7 @@ def evaluate(
 ) -> None:
     """Evaluate every indicator and hypothesis; PATHS default to observations/."""
     day = _parse_as_of(as_of)
-    _refuse_to_overwrite_the_case(output, paths, rules)
+    refuse_to_overwrite({"-o": output}, [*(paths or ["observations"]), rules])
     reading = Progress("reading")
     result = _load(paths, rules, Limits(**limits), "scored", reading=reading, workers=workers)
     from iandw.api import evaluate as run
@@ -347,7 +338,7 @@ def timeline(
         raise click.BadParameter(problem, param_hint="--step")
     if output_format == "png" and output is None:
         raise click.BadParameter("a PNG image needs a file: add -o FILE", param_hint="--format png")
-    _refuse_to_overwrite_the_case(output, paths, rules)
+    refuse_to_overwrite({"-o": output}, [*(paths or ["observations"]), rules])
     reading = Progress("reading")
     result = _load(paths, rules, Limits(**limits), "evaluated", reading=reading, workers=workers)
     from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text

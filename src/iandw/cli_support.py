@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -153,8 +153,9 @@ def print_cannot_write(where: str, exc: OSError) -> None:
 def refuse_to_overwrite(outputs: dict[str, str | None], inputs: Iterable[str]) -> None:
     """An output (by its option) that is one of the inputs would be destroyed: a usage error first.
 
-    Files are compared by device and inode, so that neither a symlink nor a
-    hard link to an input gets through.
+    `inputs` are files, and directories read whole (as the loader finds
+    their files).  Files are compared by device and inode, so that neither a
+    symlink nor a hard link to an input gets through.
     """
     existing = {
         option: (output, identity)
@@ -163,13 +164,23 @@ def refuse_to_overwrite(outputs: dict[str, str | None], inputs: Iterable[str]) -
     }
     if not existing:
         return  # nothing to overwrite, so no input to look at
-    read = {_identity(path) for path in inputs}
+    read = {_identity(path) for path in _files_in(inputs)}
     for option, (output, identity) in existing.items():
         if identity in read:
             from iandw.loader.files import shown
 
             message = f"{shown(output)!r} is one of the files read; write elsewhere"
             raise click.BadParameter(message, param_hint=option)
+
+
+def _files_in(inputs: Iterable[str]) -> Iterator[str]:
+    from iandw.loader.files import find_files
+
+    for path in inputs:
+        if os.path.isdir(path):
+            yield from (file.real for file in find_files([path])[0])
+        else:
+            yield path
 
 
 def _identity(path: str) -> tuple[int, int] | None:

@@ -148,9 +148,8 @@ class AcledImporter:
             if values.get(column):
                 try:
                     attributes[column] = read(values[column])
-                except ValueError as exc:
-                    expected = str(exc) if isinstance(exc, NotA) else "a number"
-                    raise RowError("bad number", f"{column} {values[column]!r} is not {expected}") from None
+                except NotA as exc:
+                    raise RowError("bad number", f"{column} {values[column]!r} is not {exc}") from None
         attributes.update(extra)
         document["attributes"] = attributes
         document["sources"] = self._sources(values["source"], values.get("source_scale", ""))

@@ -31,6 +31,7 @@ from iandw.cli_support import (
 from iandw.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
+    from iandw.diagnostics import Diagnostic, Span
     from iandw.importers.entities import EntityBook
     from iandw.importers.mapping import Mapping
     from iandw.importers.run import Importer
@@ -118,13 +119,10 @@ def import_command(
             f"{entities_out!r} is the observations file (-o); the entities need a file of their own",
             param_hint="--entities-out",
         )
-    from iandw.loader.files import find_files
-
-    rule_files = [file.real for file in find_files([rules])[0]] if os.path.isdir(rules) else []
     # the known observations are not inputs here: importing again into them replaces its own outputs
     refuse_to_overwrite(
         {"-o": output, "--entities-out": entities_path},
-        [*files, *([mapping_path] if mapping_path else []), *rule_files],
+        [*files, *([mapping_path] if mapping_path else []), rules],
     )
     try:
         mapping, entity_spans = load_mapping(source, mapping_path, limits.max_file_bytes)
@@ -132,18 +130,7 @@ def import_command(
         print_diagnostics(exc.diagnostics)
         sys.exit(EXIT_BAD_INPUT)
     book = EntityBook(_registry(rules, known, (output, entities_path)))
-    from iandw.diagnostics import first_few
-
-    for key, target in sorted(mapping.entities.items()):
-        resolution = book.registry.resolve(target)
-        if resolution.entity_id is None:
-            names = (
-                f"names {len(resolution.ambiguous)} known entities ({first_few(resolution.ambiguous)})"
-                if resolution.ambiguous
-                else "names no known entity"
-            )
-            message = f"mapping entities: {target!r} (for {key!r}) {names}: a new entity is made"
-            print_diagnostics([entity_spans[key].warning(message)])
+    print_diagnostics(_unresolved_targets(mapping.entities, entity_spans, book.registry))
     importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits)
     total = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
     try:
@@ -188,6 +175,26 @@ def _importer(
     from iandw.importers.stix import StixImporter
 
     return StixImporter(mapping, book, grade, limits)
+
+
+def _unresolved_targets(
+    targets: dict[str, str], spans: dict[str, Span], registry: EntityRegistry
+) -> list[Diagnostic]:
+    """A mapping's `entities` targets that name no known entity, or several: a typo would make one."""
+    from iandw.diagnostics import first_few
+
+    warnings = []
+    for key, target in sorted(targets.items()):
+        resolution = registry.resolve(target)
+        if resolution.entity_id is None:
+            names = (
+                f"names {len(resolution.ambiguous)} known entities ({first_few(resolution.ambiguous)})"
+                if resolution.ambiguous
+                else "names no known entity"
+            )
+            message = f"mapping entities: {target!r} (for {key!r}) {names}: a new entity is made"
+            warnings.append(spans[key].warning(message))
+    return warnings
 
 
 def _registry(rules: str, known: Sequence[str], outputs: Sequence[str]) -> EntityRegistry:

@@ -195,10 +195,9 @@ class GdeltImporter:
             if get(column):
                 try:
                     attributes[key] = read(get(column))
-                except ValueError as exc:
-                    expected = str(exc) if isinstance(exc, NotA) else "a number"
+                except NotA as exc:
                     raise RowError(
-                        "bad number", f"{column} {get(column)!r} is not {expected}", field=INDEX[column]
+                        "bad number", f"{column} {get(column)!r} is not {exc}", field=INDEX[column]
                     ) from None
         attributes.update(rule.attributes)
 

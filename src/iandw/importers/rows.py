@@ -71,10 +71,9 @@ def read_rows(
                 break
             except csv.Error as exc:
                 lines.problems.clear()
+                # at the row's first line, as every row error; where reading stopped, too
                 where = f" (on its line {lines.number})" if lines.number > start else ""
-                yield Span(path, start).error(
-                    f"malformed row: {exc}{where}"
-                )  # at the row, as every row error
+                yield Span(path, start).error(f"malformed row: {exc}{where}")
                 continue
             position = binary.tell()
             if position - last >= 1 << 16:
@@ -105,7 +104,6 @@ class _Quoting:
 
     def __init__(self, delimiter: str) -> None:
         self._special = re.compile('["\r\n' + re.escape(delimiter) + "]")
-        self.delimiter = delimiter
         self.state = self.START
 
     @property
@@ -222,31 +220,41 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def finite(text: str) -> float:
-    """A field read as a number JSON can hold: NaN and infinity are errors too."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
 class NotA(ValueError):
     """A field that is not what its column holds; the message says what it holds ('a count')."""
 
 
+def finite(text: str) -> float:
+    """A field read as a number JSON can hold: NaN and infinity are errors too."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise NotA("a number") from None
+    if not math.isfinite(value):
+        raise NotA("a number")
+    return value
+
+
 def count(text: str) -> int:
     """A field read as a count (mentions, fatalities): a whole number from 0, in ASCII digits."""
-    if not (text.isascii() and text.isdigit()):
+    value = _digits(text)
+    if value is None:
         raise NotA("a count (a whole number from 0)")
-    return int(text)
+    return value
 
 
 def within(low: int, high: int, what: str) -> Callable[[str], int]:
     """A field read as a count from `low` to `high`, named `what` when it is not one."""
 
     def read(text: str) -> int:
-        if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+        value = _digits(text)
+        if value is None or not low <= value <= high:
             raise NotA(f"{what} ({low} to {high})")
-        return int(text)
+        return value
 
     return read
+
+
+def _digits(text: str) -> int | None:
+    """The number ASCII digits write; None for anything else (a sign, a space, '٣')."""
+    return int(text) if text.isascii() and text.isdigit() else None

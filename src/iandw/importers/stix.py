@@ -164,17 +164,16 @@ class _Bundle:
                     self.span(index).error("a STIX object needs a string 'id' and 'type'"), "bad object"
                 )
             elif obj["id"] in newest:
-                older, newer = sorted((newest[obj["id"]], index), key=lambda i: _modified(self.objects[i]))
+                kept = newest[obj["id"]]
+                kept_when, when = _modified(self.objects[kept]), _modified(obj)
+                older, newer = (index, kept) if when < kept_when else (kept, index)  # a tie: the later
                 self.decided[older] = Passed("older version")
                 newest[obj["id"]] = newer
-                same = _modified(self.objects[older]) == _modified(self.objects[newer])
-                if same and self.objects[older] != self.objects[newer]:  # one object twice is no doubt
-                    when = (
-                        "the same 'modified'" if _modified(obj) != _BEFORE_ANY else "no readable 'modified'"
-                    )
+                if when == kept_when and obj != self.objects[kept]:  # one object twice is no doubt
+                    stamp = "the same 'modified'" if when != _BEFORE_ANY else "no readable 'modified'"
                     self.warnings.append(
                         self.span(index).warning(
-                            f"two versions of {obj['id']!r} with {when}: the later one in the input "
+                            f"two versions of {obj['id']!r} with {stamp}: the later one in the input "
                             "is taken as the newer"
                         )
                     )

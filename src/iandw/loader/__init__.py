@@ -81,8 +81,8 @@ def load(
     Indicators, hypotheses, scales and scoring are taken from `rules` only
     (an error anywhere else): observation files are untrusted, and a feed
     must not change what it is judged by.  With `rules=None`, `paths` hold
-    everything.  Documents are typed as they are read, so a large JSONL file is never
-    held in memory as parsed JSON.  `progress`, if given, is called now and
+    everything.  Documents are typed as they are read, so a large JSONL
+    file is never held in memory as parsed JSON.  `progress`, if given, is called now and
     then with (bytes read, total bytes).  A large JSONL file is read by up
     to `workers` processes (default: one per core; 1: this process alone),
     with the same result (iandw.loader.parallel).
