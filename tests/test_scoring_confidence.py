@@ -225,3 +225,36 @@ def test_scoring_tables_built_through_the_api_hold_probabilities(weight: float) 
 
     with pytest.raises(ValueError, match="not a probability"):
         ScoringTables(credibility={**DEFAULT_CREDIBILITY, 2: weight})
+
+
+def test_weight_table_holds_every_grade_pair_and_the_ungraded() -> None:
+    """`ScoringTables.weights` is R × C for every pair, a missing grade read as F or 6, custom tables too."""
+    from iandw.model.scoring import ScoringTables
+
+    tables = ScoringTables(
+        reliability={"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.25},
+        credibility={1: 1.0, 2: 0.75, 3: 0.5, 4: 0.25, 5: 0.125, 6: 0.5},
+    )
+    reliability = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.25, None: 0.25}
+    credibility = {1: 1.0, 2: 0.75, 3: 0.5, 4: 0.25, 5: 0.125, 6: 0.5, None: 0.5}
+    expected = {r: {c: rw * cw for c, cw in credibility.items()} for r, rw in reliability.items()}
+    assert tables.weights == expected
+
+
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        ((("wire", "B", 2),), (("wire",), 0.7 * 0.7)),
+        ((("wire", None, None),), (("wire",), 0.5 * 0.5)),
+        ((("wire", "A", None),), (("wire",), 0.9 * 0.5)),
+        # two origins: 1 − (1 − .81)(1 − .25) = 0.8575
+        ((("wire", "A", 1), ("embassy", None, None)), (("embassy", "wire"), 1 - (1 - 0.81) * (1 - 0.25))),
+    ],
+)
+def test_origins_and_confidence_of_one_or_two_sources(sources, expected) -> None:
+    from iandw.model.scoring import ScoringTables
+    from iandw.score import origins_and_confidence
+
+    origins, confidence = origins_and_confidence(sources, ScoringTables())
+    assert origins == expected[0]
+    assert confidence == pytest.approx(expected[1], abs=1e-15)
