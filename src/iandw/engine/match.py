@@ -293,9 +293,8 @@ def selection_assignments(
     ):
         return []
     try:
-        if pattern_cache is not None and observation.refs in pattern_cache:
-            by_patterns = pattern_cache[observation.refs]
-        else:
+        by_patterns = None if pattern_cache is None else pattern_cache.get(observation.refs)
+        if by_patterns is None:  # one lookup: a tuple of references is hashed anew each time
             by_patterns = _patterns(selection.patterns, observation.refs, world)
             if pattern_cache is not None:
                 pattern_cache[observation.refs] = by_patterns
