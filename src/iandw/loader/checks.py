@@ -194,15 +194,20 @@ def _unique_by_kind(
 ) -> dict[str, list[Any]]:
     """Documents per kind; a repeated id is an error and the first one stays."""
     by_kind: dict[str, list[Any]] = {}
-    first_seen: dict[tuple[str, str], Loaded | ObservationInput] = {}
+    first_seen: dict[str, dict[str, Loaded | ObservationInput]] = {}  # per kind, by id: no key tuple per item
     for item in loaded:
         identifier: str | None
         if isinstance(item, ObservationInput):
             kind, identifier = "observation", item.id
         else:
             kind, identifier = item.document.kind, getattr(item.document, "id", None)
+        kept = by_kind.get(kind)
+        if kept is None:
+            kept = by_kind[kind] = []
+            first_seen[kind] = {}
         if identifier is not None:
-            first = first_seen.get((kind, identifier))
+            seen = first_seen[kind]
+            first = seen.get(identifier)
             if first is not None:
                 where = first.span()
                 diagnostics.append(
@@ -211,8 +216,8 @@ def _unique_by_kind(
                     )
                 )
                 continue
-            first_seen[(kind, identifier)] = item
-        by_kind.setdefault(kind, []).append(item)
+            seen[identifier] = item
+        kept.append(item)
     return by_kind
 
 
