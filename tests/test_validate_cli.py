@@ -1079,3 +1079,14 @@ def test_a_report_may_not_overwrite_a_file_of_the_case_through_a_link(tmp_tree, 
     assert result.exit_code == 2
     assert "Invalid value for -o: 'linked.yaml' is one of the files read; write elsewhere" in result.stderr
     assert Path(root, "observations", "2023.yaml").read_bytes() == before
+
+
+def test_a_watched_run_says_when_reading_is_done_and_checking_begins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the last byte is read, the bar is relabelled: checking a large case takes seconds."""
+    from iandw import cli_support
+
+    monkeypatch.setattr(cli_support, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(cli_support, "stderr_is_terminal", lambda: True)
+    shipped = [os.path.join(ROOT, "observations"), "--rules", os.path.join(ROOT, "rules")]
+    stderr = CliRunner().invoke(main, ["validate", *shipped]).stderr
+    assert stderr.index("reading") < stderr.index("checking")

@@ -105,12 +105,18 @@ def _load(
     from iandw.loader import load
 
     with paused_gc(freeze=True), reading or Progress("reading") as progress:
+
+        def update(done: int, total: int) -> None:
+            progress.update(done, total)
+            if done == total:  # every file read: checking them together takes a million observations seconds
+                progress.relabel("checking")
+
         result = load(
             list(paths) or ["observations"],
             rules=rules,
             limits=limits,
             lints=lints,
-            progress=progress.update,
+            progress=update,
             workers=workers,
         )
     if nothing_was is not None and not result.ok:

@@ -226,6 +226,13 @@ class Progress:
             self._bar.update(done - self.done)
         self.done = done
 
+    def relabel(self, label: str) -> None:
+        """Name the work the bar now stands for, as when reading is done and checking begins."""
+        self.label = label
+        if self._bar is not None:
+            self._bar.label = label
+            self._bar.render_progress()
+
     def __enter__(self) -> Progress:
         return self
 
