@@ -807,6 +807,27 @@ def test_the_shipped_observations_validate_against_the_observations_schema():
     assert checked > 0
 
 
+def test_schemas_accept_what_the_language_documents_as_valid():
+    """An editor must not flag a reference written as a bare id, nor an unquoted year, both valid."""
+    observations = jsonschema.Draft202012Validator(schema_of("observations"))
+    shorthand = {
+        "kind": "observation",
+        "id": "moscow-talks-2023-03-16",
+        "type": "meeting",
+        "date": 2023,  # an unquoted YAML year, as an editor's YAML 1.2 reader holds it
+        "entities": ["saleh-al-arouri", {"entity": "sergey-lavrov", "role": "host"}],
+    }
+    assert list(observations.iter_errors(shorthand)) == []
+    assert list(observations.iter_errors(dict(shorthand, entities=[3]))) != []
+    assert list(observations.iter_errors(dict(shorthand, date=0))) != []
+    assert list(observations.iter_errors(dict(shorthand, date=True))) != []
+    rules = jsonschema.Draft202012Validator(schema_of("rules"))
+    indicator = yaml.safe_load(SPEC_INDICATOR)
+    test_observation = indicator["tests"][0]["observations"][0]
+    test_observation["entities"] = ["sergey-lavrov", "saleh-al-arouri"]
+    assert list(rules.iter_errors(indicator)) == []
+
+
 def test_observation_schema_accepts_a_kindless_observation():
     validator = jsonschema.Draft202012Validator(schema_of("observations"))
     assert list(validator.iter_errors({"id": "a", "type": "meeting", "date": "2023"})) == []

@@ -176,7 +176,10 @@ EdtfDate = Annotated[
     AfterValidator(_valid_edtf),
     WithJsonSchema(
         {
-            "type": "string",
+            "anyOf": [
+                {"type": "string"},
+                {"type": "integer", "minimum": 1, "maximum": 9999},  # an unquoted YAML year
+            ],
             "description": "An EDTF date (ISO 8601-2): 2023, 2023-09, 2023-09-18, "
             "2023-09-18/2023-09-21, ../2023-10-06, 2023-10~ …",
         }
@@ -219,7 +222,10 @@ class EntityReference(Strict):
     role: str | None = None
 
 
-ReferenceItem = Annotated[EntityReference, BeforeValidator(_reference_shorthand)]
+# the schema says what the validator accepts: an editor must not flag the documented shorthand
+ReferenceItem = Annotated[
+    EntityReference, BeforeValidator(_reference_shorthand, json_schema_input_type=str | EntityReference)
+]
 
 
 class Source(Strict):
