@@ -149,6 +149,47 @@ def test_cross_document_checks_of_indicators_tests_and_hypotheses(tmp_tree, monk
     assert (36, 24, "bind key 'stranger' is not a variable of its indicator") in warnings
 
 
+BROKEN_INDICATOR = ENTITIES + textwrap.dedent(
+    """\
+    ---
+    kind: indicator
+    id: barter
+    title: A typo in one key keeps it from loading
+    vars:
+      sponsor: {type: state}
+    select:
+      deal: {type: arms-transfer, entities: [{of: $sponsor}]}
+    likelyhood_ratio: 2
+    ---
+    kind: hypothesis
+    id: h1
+    statement: Lists the indicator, and a typo of it
+    bind: {sponsor: russia}
+    indicators: [barter, bartr]
+    ---
+    kind: hypothesis
+    id: h2
+    statement: Uses every indicator
+    bind: {sponsor: russia}
+    """
+)
+
+
+def test_an_indicator_that_did_not_load_is_one_error_not_a_cascade(tmp_tree, monkeypatch):
+    """Its typo is the error; a typo of its id is still suggested; its variables are not 'unknown'."""
+    result = load_rules(tmp_tree, monkeypatch, BROKEN_INDICATOR)
+    assert_errors(
+        result,
+        [
+            (9, 1, "missing required key 'likelihood_ratio'"),
+            (16, 1, "unknown key 'likelyhood_ratio' (did you mean 'likelihood_ratio'"),
+            # "indicators: [barter, " is 21 characters
+            (22, 22, "unknown indicator 'bartr' (did you mean 'barter'?)"),
+        ],
+    )
+    assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
+
+
 def test_scoring_documents(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

@@ -566,13 +566,20 @@ def _check_bind(
     bind: dict[str, str],
     indicators: list[Indicator],
     resolver: _Resolver,
+    some_unloaded: bool = False,
 ) -> None:
-    """`bind` values are entities of the type each indicator declares."""
+    """`bind` values are entities of the type each indicator declares.
+
+    `some_unloaded`: an indicator it uses did not load (its own error is
+    reported), and may declare a key no loaded one does: no warning then.
+    """
     diagnostics = resolver.diagnostics
     for name, reference in sorted(bind.items()):
         span = item.span(*loc, name)
         entity_id = resolver.entity(reference, functools.partial(_itself, span))
         declaring = [i for i in indicators if name in i.vars]
+        if not declaring and some_unloaded:
+            continue
         if not declaring:
             diagnostics.append(
                 item.span(*loc, name, key=True).warning(
@@ -606,9 +613,12 @@ def _check_hypothesis(
     assert isinstance(hypothesis, Hypothesis)
     diagnostics = resolver.diagnostics
     entries = hypothesis.entries()
+    unloaded = sorted(indicator_id for kind, indicator_id in broken.ids if kind == "indicator")
     used: list[Indicator] = []
+    some_unloaded = False
     if entries is None:
         used = list(indicators.values())
+        some_unloaded = bool(unloaded)
     else:
         written = hypothesis.indicators or []  # as the user wrote them: an id, or an id with options
         seen: set[str] = set()
@@ -619,16 +629,16 @@ def _check_hypothesis(
                 continue
             seen.add(entry.id)
             if entry.id not in indicators:
-                if ("indicator", entry.id) in broken.ids:
+                if entry.id in unloaded:
+                    some_unloaded = True
                     continue  # its own error is already reported
+                known = [*indicators, *unloaded]  # a typo of one that did not load is still a typo
                 diagnostics.append(
-                    item.span(*loc).error(
-                        f"unknown indicator {entry.id!r}{did_you_mean(entry.id, indicators)}"
-                    )
+                    item.span(*loc).error(f"unknown indicator {entry.id!r}{did_you_mean(entry.id, known)}")
                 )
                 continue
             used.append(indicators[entry.id])
-    _check_bind(item, ("bind",), hypothesis.bind, used, resolver)
+    _check_bind(item, ("bind",), hypothesis.bind, used, resolver, some_unloaded)
 
 
 # --- observations -----------------------------------------------------------------
