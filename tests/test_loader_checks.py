@@ -82,6 +82,36 @@ def test_require_items_are_typed(tmp_tree, monkeypatch):
     )
 
 
+def test_a_duration_without_its_unit_says_which_unit_to_give(tmp_tree, monkeypatch):
+    """`within: 84` is the newcomer's way to write 84 days: the message shows '84d'."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: units
+        title: Durations written as numbers
+        select:
+          meeting: {type: meeting}
+          attack: {type: attack}
+        require:
+          - {first: meeting, then: attack, within: 84}
+          - {between: [meeting, attack], within: 4w, min: 7}
+          - {first: meeting, then: attack, within: 1.5}
+        likelihood_ratio: 2
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        [
+            # "  - {first: meeting, then: attack, within: " is 43 characters
+            (16, 44, "invalid duration 84: give its unit, days as '84d' or weeks as '12w'"),
+            # "  - {between: [meeting, attack], within: 4w, min: " is 50 characters
+            (17, 51, "invalid duration 7: give its unit, days as '7d' or weeks as '12w'"),
+            (18, 44, "invalid duration 1.5: write days as '84d' or weeks as '12w'"),
+        ],
+    )
+
+
 CROSS_CHECKS = ENTITIES + textwrap.dedent(
     """\
     ---

@@ -126,6 +126,10 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         key = str(loc[-1])
         hint = did_you_mean(key, allowed)
         return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+    if kind == "string_type" and loc[-1] in _DURATION_KEYS and _is_number(value):
+        if isinstance(value, int) and value >= 0:
+            return f"invalid duration {value!r}: give its unit, days as '{value}d' or weeks as '12w'"
+        return _PATTERN_MESSAGES[DURATION_PATTERN].format(input=value)
     if kind in _EXPECTED:
         return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}{_yaml_number_hint(kind, value)}"
     if kind == "string_pattern_mismatch":
@@ -153,6 +157,13 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
     if kind == "string_too_short" and name:  # no name under a mapping's empty key
         return f"{name} must not be empty"
     return f"{name}: {error['msg']}" if not error["msg"].startswith(("a ", "an ")) else error["msg"]
+
+
+_DURATION_KEYS = ("within", "min")  # a require item's durations: a bare number has no unit
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _yaml_number_hint(kind: str, value: Any) -> str:
