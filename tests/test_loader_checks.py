@@ -112,6 +112,53 @@ def test_a_duration_without_its_unit_says_which_unit_to_give(tmp_tree, monkeypat
     )
 
 
+def test_a_key_indented_one_level_wrong_says_so(tmp_tree, monkeypatch):
+    """`require:` under `select`, or `entities:` beside the selection names, is an indentation slip."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: misindented
+        title: Two lines indented wrongly
+        vars:
+          group:
+          type: armed-group
+        select:
+          attack:
+            type: attack
+          entities:
+            - {of: $group, role: perpetrator}
+          require:
+            - {first: attack, then: attack}
+        likelihood_ratio: 2
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        [
+            (13, 9, "group: expected a mapping, got null"),
+            (
+                14,
+                9,
+                "type: expected a mapping, got the string 'armed-group'; 'type' is a key of each "
+                "entry of 'vars': indent it under the entry's name",
+            ),
+            (
+                19,
+                5,
+                "entities: expected a mapping, got a list; 'entities' is a key of each entry of "
+                "'select': indent it under the entry's name",
+            ),
+            (
+                21,
+                5,
+                "require: expected a mapping, got a list; 'require' is a key beside 'select', "
+                "not an entry of it: indent it less",
+            ),
+        ],
+    )
+
+
 CROSS_CHECKS = ENTITIES + textwrap.dedent(
     """\
     ---

@@ -52,8 +52,16 @@ SYNTAX_ERRORS = [
         # the indented key continues the scalar 'meeting'; its ':' is the error
         4,
         6,
-        "mapping values are not allowed",
+        "mapping values are not allowed in this context; usually a key indented deeper than the line above",
         id="bad-indentation",
+    ),
+    pytest.param(
+        "kind: observation\nid: a\ntype: meeting\ndate: 2023\nsummary: Note: unquoted\n",
+        # "summary: Note" is 13 characters: the second ': ' is the error
+        5,
+        14,
+        "or a value holding ': ' that needs quotes",
+        id="colon-in-a-plain-value",
     ),
     pytest.param(
         textwrap.dedent(

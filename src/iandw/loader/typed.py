@@ -131,7 +131,10 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
             return f"invalid duration {value!r}: give its unit, days as '{value}d' or weeks as '12w'"
         return _PATTERN_MESSAGES[DURATION_PATTERN].format(input=value)
     if kind in _EXPECTED:
-        return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}{_yaml_number_hint(kind, value)}"
+        hint = _yaml_number_hint(kind, value)
+        if _EXPECTED[kind] == "a mapping":
+            hint += _indentation_hint(model, loc)
+        return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}{hint}"
     if kind == "string_pattern_mismatch":
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
         if template:
@@ -157,6 +160,29 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
     if kind == "string_too_short" and name:  # no name under a mapping's empty key
         return f"{name} must not be empty"
     return f"{name}: {error['msg']}" if not error["msg"].startswith(("a ", "an ")) else error["msg"]
+
+
+def _indentation_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """A name under `select` or `vars` that is a key one level up or down: a line indented wrongly.
+
+    `require:` indented under `select` reads as a selection named 'require';
+    a selection's `entities:` indented like the selection names reads as a
+    selection named 'entities'.  Each is "expected a mapping, got a list",
+    which names the symptom, not the mistake.
+    """
+    if len(loc) < 2 or not isinstance(loc[-1], str):
+        return ""
+    holder: Any = model
+    for part in loc[:-1]:
+        holder = _step(holder, part) if holder is not None else None
+    if holder is None or typing.get_origin(_unwrap(holder)) is not dict:
+        return ""  # only the entries of a mapping of named entries are the author's names
+    name, entries = loc[-1], loc[-2]
+    if name in allowed_keys(model, loc[:-2]):
+        return f"; '{name}' is a key beside '{entries}', not an entry of it: indent it less"
+    if name in allowed_keys(model, loc):
+        return f"; '{name}' is a key of each entry of '{entries}': indent it under the entry's name"
+    return ""
 
 
 _DURATION_KEYS = ("within", "min")  # a require item's durations: a bare number has no unit

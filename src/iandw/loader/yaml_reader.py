@@ -138,7 +138,19 @@ def _syntax_error(
             if (context_line, context_column) != (line, column):
                 context += f" that starts at line {context_line}, column {context_column}"
         context += ")"
-    return Span(file, line, column).error(f"{label} syntax error: {problem}{context}")
+    return Span(file, line, column).error(f"{label} syntax error: {problem}{context}{_syntax_hint(problem)}")
+
+
+def _syntax_hint(problem: str) -> str:
+    """What the parser's words usually mean in a hand-written rule file."""
+    if "mapping values are not allowed" in problem:
+        # `key: value` where the parser expected none: this line is indented deeper than the
+        # one above, which already holds a value, or a plain value holds ': '
+        return (
+            "; usually a key indented deeper than the line above, which already has a value, "
+            "or a value holding ': ' that needs quotes"
+        )
+    return ""
 
 
 def _compose_document(
