@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,21 @@ def test_evaluate_says_what_as_of_must_be(as_of: object, message: str) -> None:
     assert (
         iandw.evaluate(case, as_of=dt.datetime(2023, 10, 6, 12)).as_of == "2023-10-06"
     )  # a datetime is a date
+
+
+def test_a_single_path_or_document_is_one_not_a_sequence_of_its_parts() -> None:
+    """`load("observations")` reads the directory, not the paths 'o', 'b', 's' …; likewise one mapping."""
+    as_list = iandw.load([os.path.join(ROOT, "observations")], rules=os.path.join(ROOT, "rules"))
+    alone = iandw.load(os.path.join(ROOT, "observations"), rules=os.path.join(ROOT, "rules"))
+    assert alone.ok and alone.counts() == as_list.counts()
+    as_path = iandw.load(Path(ROOT) / "observations", rules=Path(ROOT) / "rules")
+    assert as_path.ok and as_path.counts() == as_list.counts()
+    one = iandw.load_documents({"kind": "entity", "id": "iran", "type": "state"})
+    assert one.ok and one.counts() == {"entity": 1}
+
+
+def test_evaluate_says_to_pass_the_case_not_the_load_result() -> None:
+    result = iandw.load_documents([])
+    with pytest.raises(TypeError) as raised:
+        iandw.evaluate(result, as_of=dt.date(2023, 10, 6))  # type: ignore[arg-type]
+    assert str(raised.value) == "evaluate takes a Case, not LoadResult: pass result.case, once result.ok"

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -312,6 +313,23 @@ def test_read_documents_reads_like_the_cli(tmp_tree: Callable[[dict[str, str]], 
     ]
     with pytest.raises(InvalidDocuments, match="no such file"):
         read_documents(os.path.join(root, "missing"))
+
+
+def test_the_kit_says_how_to_call_it_when_called_wrongly(tmp_tree: Callable[[dict[str, str]], str]) -> None:
+    """A list where paths go, a month where a day goes, one error counted as one."""
+    root = tmp_tree({"rules/a.yaml": "kind: entity\nid: e0\ntype: state\n"})
+    with pytest.raises(
+        TypeError, match=r"each path as its own argument, not a list: read_documents\('rules'"
+    ):
+        read_documents([os.path.join(root, "rules")])  # type: ignore[arg-type]
+    assert [d["id"] for d in read_documents(Path(root) / "rules")] == ["e0"]  # a Path is a path
+    with pytest.raises(
+        ValueError, match=r"as_of is one day, such as '2023-10-06' or a datetime.date, not '2023-10'"
+    ):
+        evaluate_documents(RULES, "2023-10")
+    with pytest.raises(InvalidDocuments) as raised:
+        evaluate_documents([{"kind": "entity", "id": "x"}], AS_OF)
+    assert str(raised.value) == "1 error:\n<documents>:1:1: error: missing required key 'type'"
 
 
 def test_no_better_source() -> None:

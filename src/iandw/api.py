@@ -128,6 +128,9 @@ def evaluate(
     more than `max_assignments` variable assignments, in one observation or
     in all, raises `TooManyAssignments` (docs/limits.md).
     """
+    if not isinstance(case, Case):
+        hint = ": pass result.case, once result.ok" if hasattr(case, "case") else ""
+        raise TypeError(f"evaluate takes a Case, not {type(case).__name__}{hint}")
     if max_matches < 1:
         raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")
     if max_assignments < 1:

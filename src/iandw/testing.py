@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import json
 import math
+import os
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,6 +48,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import DateError, day_to_iso, parse_date
+from iandw.diagnostics import counted
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.predicates import variable_name
 from iandw.model.report import Report
@@ -107,7 +109,7 @@ class InvalidDocuments(ValueError):
 # --- reading and evaluating documents ------------------------------------------
 
 
-def read_documents(*paths: str) -> list[dict[str, Any]]:
+def read_documents(*paths: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Every document under `paths` (files or directories) as plain mappings.
 
     Read exactly as `iandw evaluate` reads them (safe YAML, JSON, JSONL, sorted
@@ -120,7 +122,13 @@ def read_documents(*paths: str) -> list[dict[str, Any]]:
     from iandw.loader.observations import ObservationInput
     from iandw.loader.read import read_file
 
-    files, problems = find_files(list(paths))
+    for path in paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"read_documents takes each path as its own argument, not a {type(path).__name__}: "
+                "read_documents('rules', 'observations')"
+            )
+    files, problems = find_files([os.fspath(path) for path in paths])
     documents: list[dict[str, Any]] = []
     for file in files:
         for item in read_file(file, DEFAULT_LIMITS, workers=1):  # one process: documents in file order
@@ -145,7 +153,12 @@ def _as_of_date(as_of: AsOf) -> dt.date:
         return as_of.date()
     if isinstance(as_of, dt.date):
         return as_of
-    return dt.date.fromisoformat(str(as_of))
+    try:
+        return dt.date.fromisoformat(str(as_of))
+    except ValueError:
+        raise ValueError(
+            f"as_of is one day, such as '2023-10-06' or a datetime.date, not {as_of!r}"
+        ) from None
 
 
 def evaluate_documents(
@@ -162,7 +175,7 @@ def evaluate_documents(
     result = load_documents([dict(d) for d in documents])
     if not result.ok:
         shown = [d.format() for d in result.errors]
-        raise InvalidDocuments(f"{len(shown)} errors:\n" + "\n".join(shown[:20]))
+        raise InvalidDocuments(f"{counted(len(shown), 'error')}:\n" + "\n".join(shown[:20]))
     return evaluate(result.case, as_of=_as_of_date(as_of), max_matches=max_matches)
 
 

@@ -69,8 +69,8 @@ PROGRESS_EVERY_LINES = 4096  # JSONL lines between two progress reports within a
 
 
 def load(
-    paths: Iterable[str] = ("observations",),
-    rules: str | None = "rules",
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = ("observations",),
+    rules: str | os.PathLike[str] | None = "rules",
     limits: Limits = DEFAULT_LIMITS,
     lints: bool = True,
     progress: Callable[[int, int], None] | None = None,
@@ -85,10 +85,13 @@ def load(
     file is never held in memory as parsed JSON.  `progress`, if given, is called now and
     then with (bytes read, total bytes).  A large JSONL file is read by up
     to `workers` processes (default: one per core; 1: this process alone),
-    with the same result (iandw.loader.parallel).
+    with the same result (iandw.loader.parallel).  A single path may be
+    given alone: `load("case")` reads the directory, not its letters.
     """
-    files, diagnostics = find_files(list(paths) + ([rules] if rules else []))
-    rule_files = {file.real for file in find_files([rules])[0]} if rules else None
+    named = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    rules_path = os.fspath(rules) if rules is not None else None
+    files, diagnostics = find_files([os.fspath(p) for p in named] + ([rules_path] if rules_path else []))
+    rule_files = {file.real for file in find_files([rules_path])[0]} if rules_path else None
     collector = _Collector(diagnostics)
     sizes = [_size(file) for file in files]
     total, done = sum(sizes), 0
@@ -121,13 +124,16 @@ def _size(file: InputFile) -> int:
 
 
 def load_documents(
-    documents: Iterable[Mapping[str, Any]], name: str = "<documents>", lints: bool = False
+    documents: Mapping[str, Any] | Iterable[Mapping[str, Any]], name: str = "<documents>", lints: bool = False
 ) -> LoadResult:
     """Check in-memory documents (dicts as a YAML file would hold them).
 
     Diagnostics name `name` and the document's position in the sequence as
-    its line, since there is no file.
+    its line, since there is no file.  A single mapping is one document
+    (not a sequence of its keys).
     """
+    if isinstance(documents, Mapping):
+        documents = [documents]
     collector = _Collector([])
     for index, document in enumerate(documents):
         # a non-mapping is left to the typer, which reports it where a file's would be
