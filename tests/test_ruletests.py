@@ -178,6 +178,24 @@ def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> 
     assert "no observation matches 'attack'" in output
 
 
+def test_a_failure_names_the_observations_not_yet_reported_by_as_of(project: Callable[[str], str]) -> None:
+    """The attack of 7 October is not known on 6 October: 'no observation matches' alone hides why."""
+    rule = indicator().replace(
+        "name: cannot use what was reported after as_of\n    bind: {sponsor: iran, group: hamas}\n"
+        "    as_of: 2023-10-06\n    observations:\n" + MEETING + ATTACK + "    expect: not-fired",
+        "name: cannot use what was reported after as_of\n    bind: {sponsor: iran, group: hamas}\n"
+        "    as_of: 2023-10-06\n    observations:\n" + MEETING + ATTACK + "    expect: fired",
+    )
+    assert rule != indicator()
+    code, output = run(project(rule))
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "failed:" in line]
+    assert failure.endswith(
+        "::cannot use what was reported after as_of: expected fired, got not-fired: "
+        "no observation matches 'attack'; reported after as_of 2023-10-06, so not used: t-attack"
+    )
+
+
 @pytest.mark.parametrize(
     ("pattern", "summary"),
     [

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iandw.assess import bound_variables, choose_group
-from iandw.dates import Truth, parse_date
+from iandw.dates import Truth, day_to_iso, parse_date
 from iandw.diagnostics import Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import Binding, GroupResult, IndicatorResult, evaluate_indicator, reported_by
@@ -19,6 +19,7 @@ from iandw.engine.match import World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.checks import compile_test_observations
+from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator
 from iandw.render.words import unmatched_text, vars_text
 
@@ -72,7 +73,7 @@ def run_rule_tests(
                 if got != sorted(test.matches):
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
-                why = _explain(evaluation, group, fixed)
+                why = _explain(evaluation, group, fixed) + _unseen(records, as_of)
             outcomes.append(
                 RuleTestOutcome(
                     indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
@@ -95,6 +96,14 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
     if unmatched:
         return unmatched_text(unmatched)
     return "no binding meets every selection together"
+
+
+def _unseen(records: list[ObservationRecord], as_of: int) -> str:
+    """The test's observations left out as not yet reported: why a selection may have matched nothing."""
+    late = [record.id for record in records if record.reported_hi > as_of]
+    if not late:
+        return ""
+    return f"; reported after as_of {day_to_iso(as_of)}, so not used: {', '.join(late)}"
 
 
 def _named(binding: Binding) -> str:
