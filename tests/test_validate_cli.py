@@ -677,6 +677,33 @@ def test_validate_lint_warnings(tmp_tree, monkeypatch):
     )
 
 
+def test_lint_says_nothing_a_document_that_did_not_load_may_contradict(tmp_tree, monkeypatch):
+    """A hypothesis with a bad prior, an observation with a bad date: two errors, no cascade.
+
+    Before, they also warned that the orphan and meeting-before-attack moved no posterior, that
+    no rule reached 'tass' and that nothing of type 'meeting' was observed: all four false.
+    """
+    rules = LINT_RULES.replace(
+        "statement: Russia supports Hamas.\n", "statement: Russia supports Hamas.\nprior: 50%\n"
+    )
+    observations = LINT_OBSERVATIONS.replace("date: 2023-03-16", "date: 2023-02-30")
+    root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": observations})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 2
+    prior_line = rules.splitlines().index("prior: 50%") + 1
+    E, W = "error", "warning"
+    expected = [
+        ("observations/obs.yaml", 4, 7, E, "invalid date '2023-02-30'"),
+        ("observations/obs.yaml", 9, 5, W, "observation 'attack' has no sources"),
+        ("rules/rules.yaml", 21, 21, W, "no observation has type 'visit'"),  # still true
+        # "prior: " is 7 characters
+        ("rules/rules.yaml", prior_line, 8, E, "prior: expected a number, got the string '50%'"),
+    ]
+    diagnostics = parse_diagnostics(result.stderr)
+    assert_reported(diagnostics, expected)
+    assert len(diagnostics) == len(expected), diagnostics
+
+
 def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypatch):
     rules = LINT_RULES.replace("indicators: [meeting-before-attack]\n", "")
     root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})

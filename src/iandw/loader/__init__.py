@@ -189,5 +189,5 @@ class _Collector:
         case, problems, unique, unsourced = build_case(self.loaded, self.broken)
         self.diagnostics.extend(problems)
         if lints:
-            self.diagnostics.extend(lint(case, unique) + unsourced)
+            self.diagnostics.extend(lint(case, unique, self.broken) + unsourced)
         return LoadResult(case, sorted(set(self.diagnostics)), unique)

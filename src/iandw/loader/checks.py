@@ -79,12 +79,19 @@ class Broken:
 
     names: set[str] = field(default_factory=set)
     ids: set[tuple[str, str]] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)  # of every document that failed, id or not
+    observation_types: set[str] = field(default_factory=set)  # a type is still observed
 
     def add(self, raw: RawDocument) -> None:
         data = raw.data
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        if not isinstance(data, dict):
             return
         kind = data.get("kind", raw.default_kind)
+        self.kinds.add(str(kind))
+        if kind == "observation" and isinstance(data.get("type"), str):
+            self.observation_types.add(data["type"])
+        if not isinstance(data.get("id"), str):
+            return
         self.ids.add((str(kind), data["id"]))
         if kind == "entity":
             aliases = data.get("aliases")

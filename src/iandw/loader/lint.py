@@ -13,17 +13,23 @@ from typing import Any
 
 from iandw.diagnostics import Diagnostic, quoted_list
 from iandw.loader.backtracking import can_backtrack_exponentially
-from iandw.loader.checks import iter_entity_slots
+from iandw.loader.checks import Broken, iter_entity_slots
 from iandw.model.case import Case
 from iandw.model.documents import Entity, Indicator
 from iandw.model.predicates import variable_name
 
-Lint = Callable[[Case, dict[str, list[Any]]], Iterator[Diagnostic]]
+Lint = Callable[[Case, dict[str, list[Any]], Broken], Iterator[Diagnostic]]
 
 
-def selected_types_never_observed(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
-    """A rule selecting a type no observation has can never fire."""
-    observed = {record.type for record in case.observations}
+def selected_types_never_observed(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
+) -> Iterator[Diagnostic]:
+    """A rule selecting a type no observation has can never fire.
+
+    An observation with an error of its own still has its type: one typo
+    in a date must not also say that nothing of its type was observed.
+    """
+    observed = {item.type for item in loaded.get("observation", [])} | broken.observation_types
     for item in loaded.get("indicator", []):
         indicator = item.document
         assert isinstance(indicator, Indicator)
@@ -38,8 +44,15 @@ def selected_types_never_observed(case: Case, loaded: dict[str, list[Any]]) -> I
                     )
 
 
-def entities_no_rule_reaches(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
-    """An entity that no variable, pattern or hypothesis can select is dead weight."""
+def entities_no_rule_reaches(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
+) -> Iterator[Diagnostic]:
+    """An entity that no variable, pattern or hypothesis can select is dead weight.
+
+    Not said while an indicator or hypothesis did not load: it may be the one that reaches it.
+    """
+    if broken.kinds & {"indicator", "hypothesis"}:
+        return
     types: set[str] = set()
     named: set[str] = set()
     uses_of = False
@@ -84,8 +97,15 @@ def entities_no_rule_reaches(case: Case, loaded: dict[str, list[Any]]) -> Iterat
             )
 
 
-def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
-    """An indicator outside every hypothesis moves no posterior."""
+def indicators_no_hypothesis_uses(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
+) -> Iterator[Diagnostic]:
+    """An indicator outside every hypothesis moves no posterior.
+
+    Not said while a hypothesis did not load: it may be the one that lists it.
+    """
+    if "hypothesis" in broken.kinds:
+        return
     used: set[str] = set()
     for hypothesis in case.hypotheses.values():
         entries = hypothesis.entries()
@@ -98,7 +118,9 @@ def indicators_no_hypothesis_uses(case: Case, loaded: dict[str, list[Any]]) -> I
             yield item.span("id").warning(f"indicator {item.document.id!r} moves no posterior: {hint}")
 
 
-def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Any]]) -> Iterator[Diagnostic]:
+def variable_types_no_entity_has(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
+) -> Iterator[Diagnostic]:
     """A variable of a type no entity has can never be bound."""
     known = {entity.type for entity in case.registry.entities.values()}
     for item in loaded.get("indicator", []):
@@ -112,7 +134,7 @@ def variable_types_no_entity_has(case: Case, loaded: dict[str, list[Any]]) -> It
 
 
 def regexes_that_can_backtrack_exponentially(
-    case: Case, loaded: dict[str, list[Any]]
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
 ) -> Iterator[Diagnostic]:
     """A `matches` regex that can take time exponential in an untrusted text's length."""
     for item in loaded.get("indicator", []):
@@ -149,5 +171,6 @@ LINTS: tuple[Lint, ...] = (
 )
 
 
-def lint(case: Case, loaded: dict[str, list[Any]]) -> list[Diagnostic]:
-    return [warning for check in LINTS for warning in check(case, loaded)]
+def lint(case: Case, loaded: dict[str, list[Any]], broken: Broken | None = None) -> list[Diagnostic]:
+    """Every lint's warnings; `broken`: the documents that did not load, whose errors are reported."""
+    return [warning for check in LINTS for warning in check(case, loaded, broken or Broken())]
