@@ -159,6 +159,40 @@ def test_a_key_indented_one_level_wrong_says_so(tmp_tree, monkeypatch):
     )
 
 
+def test_a_pattern_written_as_a_bare_name_shows_both_ways_to_write_it(tmp_tree, monkeypatch):
+    """An observation may list `[russia, hamas]`; a selection's patterns are mappings, `of` or `entity`."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: bare
+        title: Patterns written as names
+        vars: {sponsor: {type: state}}
+        select:
+          meeting: {type: meeting, entities: [$sponsor, hamas]}
+        likelihood_ratio: 2
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        [
+            # "  meeting: {type: meeting, entities: [" is 38 characters; "$sponsor, " 10 more
+            (
+                14,
+                39,
+                "got the string '$sponsor': write {of: $sponsor} (it or any of its members) or "
+                "{entity: $sponsor} (it alone)",
+            ),
+            (
+                14,
+                49,
+                "got the string 'hamas': write {of: hamas} (it or any of its members) or "
+                "{entity: hamas} (it alone)",
+            ),
+        ],
+    )
+
+
 CROSS_CHECKS = ENTITIES + textwrap.dedent(
     """\
     ---

@@ -133,7 +133,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
     if kind in _EXPECTED:
         hint = _yaml_number_hint(kind, value)
         if _EXPECTED[kind] == "a mapping":
-            hint += _indentation_hint(model, loc)
+            hint += _indentation_hint(model, loc) + _pattern_hint(loc, value)
         return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}{hint}"
     if kind == "string_pattern_mismatch":
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
@@ -183,6 +183,14 @@ def _indentation_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     if name in allowed_keys(model, loc):
         return f"; '{name}' is a key of each entry of '{entries}': indent it under the entry's name"
     return ""
+
+
+def _pattern_hint(loc: tuple[Any, ...], value: Any) -> str:
+    """A selection's entity written as an observation writes it: the two keys it may have meant."""
+    if len(loc) < 4 or loc[0] != "select" or loc[-2] != "entities" or not isinstance(value, str):
+        return ""
+    shown = one_line(value)
+    return f": write {{of: {shown}}} (it or any of its members) or {{entity: {shown}}} (it alone)"
 
 
 _DURATION_KEYS = ("within", "min")  # a require item's durations: a bare number has no unit
