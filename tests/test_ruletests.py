@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from click.testing import CliRunner
 from iandw.cli import main
 from iandw.loader import load
 from iandw.ruletests import run_rule_tests
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ENTITIES = """\
 - {kind: entity, id: iran, type: state}
@@ -297,3 +300,24 @@ def test_a_bind_key_no_variable_has_is_shown_and_a_name_given_twice_is_an_error(
     # "    bind: {sponsor: iran, " is 26 characters
     where = os.path.join(fixed, "rules", "meeting-before-attack.yaml")
     assert f"{where}:{bind}:27: warning: bind key 'grup' is not a variable of its indicator" in output
+
+
+def test_the_failure_shown_in_docs_is_what_the_shipped_case_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/testing.md: the shipped leadership indicator with its window cut from 12w to 2w."""
+    doc = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"```console\n\$ iandw test --rules rules observations\n(.*?)\$ echo \$\?\n1\n```", doc, re.S
+    )
+    assert match, "docs/testing.md lost its iandw test example"
+    case = tmp_path / "case"
+    shutil.copytree(ROOT / "rules", case / "rules")
+    shutil.copytree(ROOT / "observations", case / "observations")
+    rule = case / "rules" / "indicators" / "leadership-meeting-before-attack.yaml"
+    text = rule.read_text(encoding="utf-8")
+    assert text.count("within: 12w}") == 1
+    rule.write_text(text.replace("within: 12w}", "within: 2w}"), encoding="utf-8")
+    monkeypatch.chdir(case)
+    result = CliRunner().invoke(main, ["test", "--rules", "rules", "observations"])
+    assert (result.exit_code, result.output) == (1, match[1])
