@@ -704,6 +704,22 @@ def test_lint_says_nothing_a_document_that_did_not_load_may_contradict(tmp_tree,
     assert len(diagnostics) == len(expected), diagnostics
 
 
+def test_a_path_mistyped_on_the_command_line_is_one_error(tmp_tree, monkeypatch):
+    """`iandw validate observation`: its entities were never read, so no reference to them is judged."""
+    root = tmp_tree(
+        {
+            "rules/rules.yaml": LINT_RULES.replace("kind: entity\nid: hamas\ntype: armed-group\n---\n", ""),
+            "observations/obs.yaml": LINT_OBSERVATIONS,
+        }
+    )
+    result = validate(root, monkeypatch, "observation", "--rules", "rules")
+    assert result.exit_code == 2
+    assert parse_diagnostics(result.stderr) == [("observation", 1, 1, "error", "no such file or directory")]
+    # the same tree, read: hamas is unknown indeed, and said so
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert "unknown entity 'hamas'" in result.stderr
+
+
 def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypatch):
     rules = LINT_RULES.replace("indicators: [meeting-before-attack]\n", "")
     root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})

@@ -93,6 +93,8 @@ def load(
     files, diagnostics = find_files([os.fspath(p) for p in named] + ([rules_path] if rules_path else []))
     rule_files = {file.real for file in find_files([rules_path])[0]} if rules_path else None
     collector = _Collector(diagnostics)
+    # `iandw evaluate observation` (a typo) must be one error, not one per reference to its entities
+    collector.broken.unread_input = has_errors(diagnostics)
     sizes = [_size(file) for file in files]
     total, done = sum(sizes), 0
     with paused_gc():

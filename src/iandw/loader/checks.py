@@ -80,6 +80,8 @@ class Broken:
     names: set[str] = field(default_factory=set)
     ids: set[tuple[str, str]] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # of every document that failed, id or not
+    # a named input path was not read (a typo in it): any entity may have been in it
+    unread_input: bool = False
     observation_types: set[str] = field(default_factory=set)  # a type is still observed
 
     def add(self, raw: RawDocument) -> None:
@@ -279,7 +281,7 @@ class _Resolver:
         if ambiguous:
             names = first_few([self.registry.describe(i) for i in ambiguous])
             return f"{reference!r} names {len(ambiguous)} entities: {names}; use an id"
-        if normalize_name(reference) in self.broken.names:
+        if normalize_name(reference) in self.broken.names or self.broken.unread_input:
             return None
         hint = ""
         if self.suggestions_left > 0:

@@ -27,8 +27,11 @@ def selected_types_never_observed(
     """A rule selecting a type no observation has can never fire.
 
     An observation with an error of its own still has its type: one typo
-    in a date must not also say that nothing of its type was observed.
+    in a date must not also say that nothing of its type was observed;
+    an input path not read may hold any type.
     """
+    if broken.unread_input:
+        return
     observed = {item.type for item in loaded.get("observation", [])} | broken.observation_types
     for item in loaded.get("indicator", []):
         indicator = item.document
@@ -51,7 +54,7 @@ def entities_no_rule_reaches(
 
     Not said while an indicator or hypothesis did not load: it may be the one that reaches it.
     """
-    if broken.kinds & {"indicator", "hypothesis"}:
+    if broken.kinds & {"indicator", "hypothesis"} or broken.unread_input:
         return
     types: set[str] = set()
     named: set[str] = set()
@@ -104,7 +107,7 @@ def indicators_no_hypothesis_uses(
 
     Not said while a hypothesis did not load: it may be the one that lists it.
     """
-    if "hypothesis" in broken.kinds:
+    if "hypothesis" in broken.kinds or broken.unread_input:
         return
     used: set[str] = set()
     for hypothesis in case.hypotheses.values():
@@ -121,7 +124,9 @@ def indicators_no_hypothesis_uses(
 def variable_types_no_entity_has(
     case: Case, loaded: dict[str, list[Any]], broken: Broken
 ) -> Iterator[Diagnostic]:
-    """A variable of a type no entity has can never be bound."""
+    """A variable of a type no entity has can never be bound (an input path not read may have one)."""
+    if broken.unread_input:
+        return
     known = {entity.type for entity in case.registry.entities.values()}
     for item in loaded.get("indicator", []):
         indicator = item.document
