@@ -289,6 +289,23 @@ def test_status_and_posterior_readers() -> None:
         posterior_of(report, "nope")
 
 
+def test_a_misspelt_variable_or_id_is_an_error_not_a_silent_not_fired() -> None:
+    """`status_of(report, "i0", aa="e0") == "not-fired"` held on every world: a property testing nothing."""
+    report = evaluate_documents([*RULES, *WORLD], AS_OF)
+    with pytest.raises(KeyError) as raised:
+        status_of(report, "i0", aa="e0")
+    assert (
+        raised.value.args[0]
+        == "indicator 'i0' has no variable 'aa' (did you mean 'a'?); its variables: 'a', 'b'"
+    )
+    with pytest.raises(KeyError) as raised:
+        status_of(report, "i00")
+    assert raised.value.args[0] == "no indicator 'i00' in the report (did you mean 'i0'?)"
+    with pytest.raises(KeyError) as raised:
+        posterior_of(report, "h00")
+    assert raised.value.args[0] == "no hypothesis 'h00' in the report (did you mean 'h0'?)"
+
+
 def test_invalid_documents_list_every_error() -> None:
     broken = [{**MEETING, "entities": ["e9"]}, {**STRIKE, "date": "2023-02-30"}]
     with pytest.raises(InvalidDocuments) as raised:

@@ -48,7 +48,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import DateError, day_to_iso, parse_date
-from iandw.diagnostics import counted
+from iandw.diagnostics import counted, did_you_mean, quoted_list
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.predicates import variable_name
 from iandw.model.report import Report
@@ -184,13 +184,24 @@ def status_of(report: Report, indicator: str, **vars: str) -> str:
 
     `status_of(report, "meeting-before-attack", group="hamas")` is what a
     hypothesis binding `group: hamas` would see: "fired", "possible" or
-    "not-fired".  Values are entity ids.
+    "not-fired".  Values are entity ids.  A name that is not one of the
+    indicator's variables raises KeyError once anything matched, rather
+    than agreeing with nothing: `status_of(r, i, sponsr="iran") ==
+    "not-fired"` would otherwise hold on every world.
     """
     for item in report.indicators:
         if item.id == indicator:
+            declared = {name for group in item.groups for name in group.vars}
+            unknown = sorted(set(vars) - declared)
+            if item.groups and unknown:
+                raise KeyError(
+                    f"indicator {indicator!r} has no variable {unknown[0]!r}"
+                    f"{did_you_mean(unknown[0], declared)}; its variables: {quoted_list(sorted(declared))}"
+                )
             agreeing = [g for g in item.groups if all(g.vars.get(k) == v for k, v in vars.items())]
             return max((g.status for g in agreeing), key=STATUS_RANK.__getitem__, default="not-fired")
-    raise KeyError(f"no indicator {indicator!r} in the report")
+    known = [item.id for item in report.indicators]
+    raise KeyError(f"no indicator {indicator!r} in the report{did_you_mean(indicator, known)}")
 
 
 def posterior_of(report: Report, hypothesis: str) -> float:
@@ -198,7 +209,8 @@ def posterior_of(report: Report, hypothesis: str) -> float:
     for item in report.hypotheses:
         if item.id == hypothesis:
             return item.posterior
-    raise KeyError(f"no hypothesis {hypothesis!r} in the report")
+    known = [item.id for item in report.hypotheses]
+    raise KeyError(f"no hypothesis {hypothesis!r} in the report{did_you_mean(hypothesis, known)}")
 
 
 # --- strategies -------------------------------------------------------------------
