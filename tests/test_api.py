@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,18 @@ def test_evaluate_says_to_pass_the_case_not_the_load_result() -> None:
     with pytest.raises(TypeError) as raised:
         iandw.evaluate(result, as_of=dt.date(2023, 10, 6))  # type: ignore[arg-type]
     assert str(raised.value) == "evaluate takes a Case, not LoadResult: pass result.case, once result.ok"
+
+
+def test_the_readme_example_prints_what_the_readme_says(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """README 'From Python': `warning`, then the posteriors as of 2023-10-06 (docs/seed-case.md)."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as stream:
+        readme = stream.read()
+    match = re.search(
+        r"<!-- the test suite runs this example: tests/test_api.py -->\n```python\n(.*?)```", readme, re.S
+    )
+    assert match, "README.md lost its Python example"
+    monkeypatch.chdir(ROOT)
+    exec(compile(match[1], "README.md", "exec"), {})
+    assert capsys.readouterr().out == (
+        "warning\niran-supported-hamas 0.79\nrussia-diplomacy-only 0.77\nrussia-supported-hamas 0.19\n"
+    )

@@ -56,6 +56,8 @@ class Group(ReportModel):
 
 
 class IndicatorReport(ReportModel):
+    """An indicator over every variable assignment that matched or nearly matched (`groups`)."""
+
     id: str
     title: str
     likelihood_ratio: float
@@ -64,6 +66,8 @@ class IndicatorReport(ReportModel):
 
 
 class HypothesisIndicator(ReportModel):
+    """One indicator as a hypothesis sees it: its status under the hypothesis's `bind`, and its Δ log-odds."""
+
     id: str
     status: IndicatorStatus
     confidence: float
@@ -90,6 +94,8 @@ class SharedEvidence(ReportModel):
 
 
 class HypothesisReport(ReportModel):
+    """A hypothesis: prior → posterior, its level, and the indicators behind the change."""
+
     id: str
     statement: str
     prior: float
@@ -132,6 +138,12 @@ class DiagnosticReport(ReportModel):
 
 
 class Report(ReportModel):
+    """What `iandw.evaluate` returns: the overall `level`, every indicator and hypothesis, and the trace.
+
+    The same fields as `iandw evaluate --format json` (docs/reports.md);
+    `iandw.render(report, "text")` writes it as the command does.
+    """
+
     as_of: str
     level: Level
     inputs: Inputs
