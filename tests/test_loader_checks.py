@@ -193,6 +193,44 @@ def test_a_pattern_written_as_a_bare_name_shows_both_ways_to_write_it(tmp_tree, 
     )
 
 
+def test_a_misspelt_choice_suggests_the_one_meant(tmp_tree, monkeypatch):
+    """`expect: fire`, `distinct: origin`, `reliability: b`: one of a few fixed words, nearly."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: words
+        title: Fixed words misspelt
+        select:
+          meeting: {type: meeting}
+        require:
+          - {count: meeting, at_least: 2, distinct: origin}
+        likelihood_ratio: 2
+        tests:
+          - name: fires
+            as_of: 2023-10-01
+            observations:
+              - {id: m, type: meeting, date: 2023-09-01, sources: [{name: x, reliability: b}]}
+            expect: fire
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        [
+            # "  - {count: meeting, at_least: 2, distinct: " is 44 characters
+            (15, 45, "got the string 'origin' (did you mean 'origins'?)"),
+            # "      - {id: m, type: meeting, date: 2023-09-01, sources: [{name: x, reliability: " is 82
+            (
+                21,
+                83,
+                "reliability: expected 'A', 'B', 'C', 'D', 'E' or 'F', got the string 'b' "
+                "(did you mean 'B'?)",
+            ),
+            (22, 13, "got the string 'fire' (did you mean 'fired' or 'not-fired'?)"),
+        ],
+    )
+
+
 CROSS_CHECKS = ENTITIES + textwrap.dedent(
     """\
     ---

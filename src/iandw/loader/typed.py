@@ -8,6 +8,7 @@ string"), placed at the offending key or value.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from decimal import Decimal, InvalidOperation
@@ -140,7 +141,12 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         if template:
             return template.format(input=value)
     if kind == "literal_error":
-        return f"{name}: expected {ctx.get('expected', 'one of the allowed values')}, got {describe(value)}"
+        expected = str(ctx.get("expected", "one of the allowed values"))
+        options = re.findall(r"'([^']*)'", expected)
+        same_but_case = [o for o in options if isinstance(value, str) and o.casefold() == value.casefold()]
+        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        hint = f" (did you mean {same_but_case[0]!r}?)" if same_but_case else hint
+        return f"{name}: expected {expected}, got {describe(value)}{hint}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = {
             "greater_than": "> ",
