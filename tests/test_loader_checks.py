@@ -231,6 +231,38 @@ def test_a_misspelt_choice_suggests_the_one_meant(tmp_tree, monkeypatch):
     )
 
 
+def test_an_entity_inside_a_rule_test_says_where_entities_go(tmp_tree, monkeypatch):
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: inline
+        title: An entity written among a test's observations
+        select:
+          meeting: {type: meeting}
+        likelihood_ratio: 2
+        tests:
+          - name: fires
+            as_of: 2023-10-01
+            observations:
+              - {kind: entity, id: lavrov, type: person}
+            expect: fired
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        [
+            (19, 9, "missing required key 'date'"),
+            # "      - {kind: " is 15 characters
+            (
+                19,
+                16,
+                "a rule test holds observations only: put the entity in the observation paths or the rules",
+            ),
+        ],
+    )
+
+
 CROSS_CHECKS = ENTITIES + textwrap.dedent(
     """\
     ---

@@ -140,6 +140,11 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
         if template:
             return template.format(input=value)
+    if kind == "literal_error" and loc[:1] == ("tests",) and loc[-1] == "kind" and value == "entity":
+        return (
+            "a rule test holds observations only: put the entity in the observation paths or "
+            "the rules, where every test and the case see it"
+        )
     if kind == "literal_error":
         expected = str(ctx.get("expected", "one of the allowed values"))
         options = re.findall(r"'([^']*)'", expected)
