@@ -213,6 +213,34 @@ def test_shared_evidence_between_two_fired_indicators():
     )
 
 
+def test_shared_evidence_ignores_a_fired_indicator_that_moves_nothing():
+    # s-b2 (c = 0.49) fires all three; `neutral` has LR 1 for this hypothesis (Δ = 0.49 · ln 1 = 0),
+    # so s-b2 is counted twice in the posterior, by `first` and `second`, not three times
+    documents = [
+        single("first", "signal", lr=3),
+        single("second", "signal", lr=2),
+        single("neutral", "signal", lr=5),
+        S_B2,
+        hypothesis("h", 0.5, ["first", "second", {"id": "neutral", "likelihood_ratio": 1}]),
+    ]
+    h = hyp(run(documents), "h")
+    assert [entry(h, i).status for i in ("first", "second", "neutral")] == ["fired"] * 3
+    assert entry(h, "neutral").delta_log_odds == 0.0
+    assert [(s.observation, s.indicators) for s in h.shared_evidence] == [("s-b2", ["first", "second"])]
+    assert h.posterior == pytest.approx(sigma(0.49 * math.log(3) + 0.49 * math.log(2)), abs=TOL)
+
+
+def test_shared_evidence_needs_two_contributing_indicators():
+    # with `second` neutral too, only `first` counts s-b2: no caution
+    documents = [
+        single("first", "signal", lr=3),
+        single("second", "signal", lr=1),
+        S_B2,
+        hypothesis("h", 0.5, ["first", "second"]),
+    ]
+    assert hyp(run(documents), "h").shared_evidence == []
+
+
 def test_shared_evidence_looks_only_at_the_best_binding_of_fired_indicators():
     strong = observation("strong", "signal", "2023-01-01", [], [source("s", "A1")])  # 0.81
     weak = observation("weak", "signal", "2023-01-01", [], [source("s", "B2")], attributes={"tag": "weak"})

@@ -162,10 +162,17 @@ def assess_all(case: Case, results: dict[str, IndicatorResult]) -> dict[str, Hyp
 
 
 def _shared_evidence(assessments: list[IndicatorAssessment]) -> list[tuple[str, list[str]]]:
-    """Observations behind the best binding of two or more fired indicators."""
+    """Observations behind the best binding of two or more contributing fired indicators.
+
+    Contributing: Δ ≠ 0, as for sensitivity (SPEC §7, §13).  A fired
+    indicator with LR 1 (or confidence 0) adds nothing to the posterior, so
+    an observation behind it is not counted again through it.
+    """
     users: dict[str, set[str]] = {}
     for assessment in assessments:
         if assessment.group is None or assessment.group.truth != Truth.DEFINITE:
+            continue
+        if assessment.delta_log_odds == 0.0:
             continue
         best = assessment.group.best_binding()
         assert best is not None
