@@ -14,6 +14,9 @@ import pytest
 
 from iandw.model.documents import Scoring
 from iandw.model.scoring import ScoringTables
+from iandw.render.markdown import render_markdown
+from iandw.render.text import render_text
+from iandw.render.words import percent
 from iandw.score import likelihood_term, warning_level
 from worlds import run
 
@@ -192,3 +195,43 @@ def test_a_fired_indicator_can_cross_a_level():
     assert h.posterior == pytest.approx(expected, abs=1e-9)
     assert h.posterior == pytest.approx(0.7545, abs=5e-5)
     assert (h.likelihood, h.level) == ("likely", "warning")
+
+
+@pytest.mark.parametrize(
+    ("p", "shown"),
+    [
+        (0.2, "20%"),  # on an edge: whole percent
+        (0.45, "45%"),
+        (0.55, "55%"),
+        (0.8, "80%"),
+        (0.95, "95%"),
+        (0.5, "50%"),
+        (0.29, "29%"),
+        (0.7949, "79%"),  # rounds down, inside its band
+        (0.795, "79.5%"),  # 79.5 would round to 80: a decimal more
+        (0.7996, "79.9%"),  # 80.0 with a decimal too: rounded down
+        (0.1996, "19.9%"),
+        (0.4496, "44.9%"),
+        (0.5496, "54.9%"),
+        (0.9496, "94.9%"),
+        (0.0496, "4.9%"),
+        (0.8 - BELOW, "79.9%"),
+        (0.999, "100%"),  # no band begins above .95
+        (0.004, "0%"),
+    ],
+)
+def test_a_percentage_is_never_rounded_onto_the_edge_of_a_band_it_is_below(p, shown):
+    assert percent(p) == shown
+
+
+def test_the_report_shows_a_posterior_below_an_edge_below_it():
+    # prior .5 (odds 1), not fired with absent LR 3.99: odds 3.99, posterior 3.99 / 4.99 ≈ 0.79960,
+    # 'likely' and 'warning'; printed "80%" it would read as 'very likely' and 'alert'
+    lowered = {**QUIET, "absent_likelihood_ratio": 3.99}
+    hypothesis = {"kind": "hypothesis", "id": "h", "statement": "s", "prior": 0.5}
+    report = run([lowered, hypothesis])
+    (h,) = report.hypotheses
+    assert h.posterior == pytest.approx(3.99 / 4.99, abs=1e-12)
+    assert (h.likelihood, h.level) == ("likely", "warning")
+    assert "  h   50% → 79.9%  likely" in render_text(report)
+    assert "| h | 50% | 79.9% | likely | warning |" in render_markdown(report)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_FLOOR, Decimal
 
 from iandw.diagnostics import counted
 from iandw.model.report import HypothesisIndicator, Inputs, Match, ObservationTrace, Report
+from iandw.model.scoring import ScoringTables
+from iandw.score import LIKELIHOOD_TERMS
 
 STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
 NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis; the rest are counted
@@ -25,8 +28,29 @@ def warnings_note(report: Report) -> str:
     return f"{counted(len(report.diagnostics), 'warning')}: run `iandw validate` to see them"
 
 
+_DEFAULTS = ScoringTables()
+# Where a band begins: the ICD 203 terms and the default warning levels (SPEC §7).
+BAND_EDGES: tuple[float, ...] = tuple(
+    sorted(
+        {lower for lower, _ in LIKELIHOOD_TERMS if lower > 0}
+        | {_DEFAULTS.watch, _DEFAULTS.warning, _DEFAULTS.alert}
+    )
+)
+
+
 def percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    """'42%', never rounded up onto the edge of a band the value is below.
+
+    0.7996 is 'likely' and 'warning'; printed '80%' beside those words it
+    would read as a mistake, 80% being 'very likely' and 'alert'.  Such a
+    value gets a decimal ('79.5%'), or, where that still rounds onto the
+    edge, one decimal rounded down ('79.9%').
+    """
+    for decimals in (0, 1):
+        text = f"{value * 100:.{decimals}f}"
+        if not any(value < edge <= float(text) / 100 for edge in BAND_EDGES):
+            return text + "%"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), rounding=ROUND_FLOOR)}%"
 
 
 def signed(value: float) -> str:
