@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from iandw.model.report import DiagnosticReport
+from iandw.render.html import render_html
 from iandw.render.markdown import render_markdown
 from iandw.render.text import render_text
 from worlds import entity, observation, run, source
@@ -469,3 +470,67 @@ def test_counts_of_one_are_said_in_the_singular() -> None:
     markdown = render_markdown(report.model_copy(update={"diagnostics": [DiagnosticReport(**warning)]}))
     assert "— read 1 entity, 1 observation, 1 indicator, 1 hypothesis.\n" in markdown
     assert markdown.endswith("\n1 warning: run `iandw validate` to see them\n")
+
+
+NO_BINDING_WORDS = "each selection matches some observation, but they never fit one binding"
+
+
+def test_why_not_when_the_selections_match_but_disagree_on_a_variable() -> None:
+    """The meeting is with gee, the attack by hee: each selection matches, no binding joins them.
+
+    With only the sponsor bound, `group` is free; the meeting gives group=gee, the attack
+    group=hee, so no assignment has both: no binding, hence no near miss, and no selection
+    is unmatched.  The report must still say why the indicator did not fire.
+    """
+    documents = [
+        entity("aland", "state"),
+        entity("gee", "armed-group"),
+        entity("hee", "armed-group"),
+        {
+            "kind": "indicator",
+            "id": "meet",
+            "title": "meet",
+            "vars": {"sponsor": {"type": "state"}, "group": {"type": "armed-group"}},
+            "select": {
+                "meeting": {"type": "meeting", "entities": [{"of": "$sponsor"}, {"of": "$group"}]},
+                "attack": {"type": "attack", "entities": [{"of": "$group", "role": "perpetrator"}]},
+            },
+            "require": [{"first": "meeting", "then": "attack", "within": "10d"}],
+            "likelihood_ratio": 4,
+        },
+        observation("m1", "meeting", "2023-01-01", ["aland", "gee"], [source("a", "B2")]),
+        observation("a1", "attack", "2023-01-05", [{"entity": "hee", "role": "perpetrator"}], [source("w")]),
+        hypothesis("h", 0.3, bind={"sponsor": "aland"}),
+    ]
+    report = run(documents)
+    item = entry(hyp(report, "h"), "meet")
+    assert (item.status, item.near_misses, item.unmatched_selections) == ("not-fired", [], [])
+    lines = render_text(report).splitlines()
+    index = lines.index("  not fired meet (sponsor=aland) Δ 0")
+    assert lines[index + 1].startswith("            " + NO_BINDING_WORDS)
+    assert f"| meet | sponsor=aland | not fired | Δ 0 | {NO_BINDING_WORDS}" in render_markdown(report)
+    assert f'<span class="why">{NO_BINDING_WORDS}' in render_html(report)
+
+
+def test_why_not_when_one_observation_would_fill_two_selections() -> None:
+    # `pair-of-signals` needs two distinct signals; there is one: its group has no binding
+    documents = [
+        {
+            "kind": "indicator",
+            "id": "pair-of-signals",
+            "title": "two signals",
+            "select": {"first": {"type": "signal"}, "second": {"type": "signal"}},
+            "likelihood_ratio": 2,
+        },
+        S_B2,
+        hypothesis("h", 0.5),
+    ]
+    report = run(documents)
+    item = entry(hyp(report, "h"), "pair-of-signals")
+    assert (item.status, item.near_misses, item.unmatched_selections) == ("not-fired", [], [])
+    assert f"            {NO_BINDING_WORDS}" in render_text(report)
+
+
+def test_a_fired_indicator_gets_no_why_not() -> None:
+    report = run([single("sig", "signal"), S_B2, hypothesis("h", 0.5)])
+    assert NO_BINDING_WORDS not in render_text(report)

@@ -40,6 +40,7 @@ from iandw.render import charts
 from iandw.render.timeline import crossing_reason
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
+    NO_BINDING,
     STATUS_LABEL,
     contribution,
     failed_checks,
@@ -152,7 +153,9 @@ def _environment() -> jinja2.Environment:
         unmatched_text=unmatched_text,
         width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
     )
-    environment.globals.update(crossing_reason=crossing_reason, near_misses_shown=NEAR_MISSES_SHOWN)
+    environment.globals.update(
+        crossing_reason=crossing_reason, near_misses_shown=NEAR_MISSES_SHOWN, no_binding=NO_BINDING
+    )
     return environment
 
 

@@ -116,8 +116,15 @@ def more_near_misses(item: HypothesisIndicator) -> str:
     return f"… and {hidden} more near {'miss' if hidden == 1 else 'misses'}"
 
 
+# Why not, when every selection matches some observation but no binding exists.
+NO_BINDING = (
+    "each selection matches some observation, but they never fit one binding: "
+    "they disagree on a variable they share, or would need one observation or one entity twice"
+)
+
+
 def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]) -> list[str]:
-    """The nearest misses, or the selections nothing matched."""
+    """The nearest misses, the selections nothing matched, or that nothing fits together."""
     if item.near_misses:
         lines = [
             f"near miss: {match_line(miss, observations)} — {failed_checks(miss)}"
@@ -127,4 +134,6 @@ def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]
         return [*lines, more] if more else lines
     if item.unmatched_selections:
         return [unmatched_text(item.unmatched_selections)]
+    if item.status == "not-fired":
+        return [NO_BINDING]
     return []
