@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from iandw.api import evaluate
 from iandw.engine import bandjoin
 from iandw.engine.evaluate import GroupMemo
-from iandw.render.timeline import render_timeline_csv, render_timeline_json
+from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
 from iandw.testing import edtf_dates, worlds_for
 from iandw.timeline import compute_timeline, too_long
 from naive import rule_sets
@@ -122,6 +122,37 @@ def test_each_point_is_the_report_as_of_that_date(case, timeline):
         (assessed,) = report.hypotheses
         assert point.posterior == pytest.approx(assessed.posterior, abs=TOL), point.date
         assert point.level == assessed.level, point.date
+
+
+def test_text_counts_the_evaluations_without_hypotheses_and_says_one_day():
+    # 2023-01-01 to 2023-01-31 every day: 31 evaluations, whether or not a hypothesis is scored
+    documents = [d for d in DOCUMENTS if d["kind"] != "hypothesis"]
+    timeline = compute_timeline(checked(documents).case, dt.date(2023, 1, 1), dt.date(2023, 1, 31), 1)
+    assert timeline.hypotheses == []
+    assert render_timeline_text(timeline) == (
+        "iandw timeline — 2023-01-01 to 2023-01-31, every 1 day "
+        "(31 evaluations, each with only what was reported by then)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "step", "count"),
+    [
+        ("2023-01-01", "2023-01-01", 7, 1),  # from == to: one evaluation
+        ("2023-01-01", "2023-01-31", 7, 6),  # 01, 08, 15, 22, 29 and the end, 31
+        ("2023-01-01", "2023-01-29", 7, 5),  # the end falls on a step
+        ("2023-01-01", "2023-01-02", 400, 2),  # a step longer than the period: start and end
+        ("2024-02-28", "2024-03-01", 1, 3),  # across a leap day: 28, 29, 1
+    ],
+)
+def test_evaluations_are_the_dates_replayed(start, end, step, count):
+    empty = checked([DOCUMENTS[0]]).case
+    timeline = compute_timeline(empty, dt.date.fromisoformat(start), dt.date.fromisoformat(end), step)
+    assert timeline.evaluations == count
+    with_hypothesis = compute_timeline(
+        checked(DOCUMENTS).case, dt.date.fromisoformat(start), dt.date.fromisoformat(end), step
+    )
+    assert len(with_hypothesis.hypotheses[0].points) == count
 
 
 def test_csv(timeline):

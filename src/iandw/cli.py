@@ -372,9 +372,11 @@ def timeline(
         )
         _write(render_html(report, timeline=computed, tables=result.case.tables), output)
     elif output_format in ("png", "svg"):
+        from iandw.diagnostics import counted
         from iandw.render.charts import ImageFormat, posterior_chart
 
-        title = f"Posterior over time, {computed.start} to {computed.end} (every {computed.step_days} days)"
+        every = counted(computed.step_days, "day")
+        title = f"Posterior over time, {computed.start} to {computed.end} (every {every})"
         image_format: ImageFormat = "png" if output_format == "png" else "svg"
         _write(posterior_chart(computed, result.case.tables, image_format, title=title), output)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from iandw.model.report import Level, ReportModel
 
 
@@ -36,3 +38,13 @@ class Timeline(ReportModel):
     end: str
     step_days: int
     hypotheses: list[HypothesisTimeline]
+
+    @property
+    def evaluations(self) -> int:
+        """The dates evaluated: every `step_days` from the start, and the end itself.
+
+        Counted from the period, not from a hypothesis's points: a case
+        without hypotheses is evaluated on as many dates.
+        """
+        span = (dt.date.fromisoformat(self.end) - dt.date.fromisoformat(self.start)).days
+        return span // self.step_days + 1 + (span % self.step_days != 0)

@@ -37,10 +37,9 @@ def crossing_reason(crossing: Crossing, start: str) -> str:
 
 
 def render_timeline_text(timeline: Timeline) -> str:
-    points = len(timeline.hypotheses[0].points) if timeline.hypotheses else 0
     lines = [
-        f"iandw timeline — {timeline.start} to {timeline.end}, every {timeline.step_days} days "
-        f"({counted(points, 'evaluation')}, each with only what was reported by then)",
+        f"iandw timeline — {timeline.start} to {timeline.end}, every {counted(timeline.step_days, 'day')} "
+        f"({counted(timeline.evaluations, 'evaluation')}, each with only what was reported by then)",
     ]
     for hypothesis in timeline.hypotheses:
         first, last = hypothesis.points[0], hypothesis.points[-1]
