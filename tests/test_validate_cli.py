@@ -734,6 +734,67 @@ def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypa
     )
 
 
+NEVER_REPORTED = """\
+kind: observation
+id: open-ended
+type: meeting
+date: 2023-03-16/..
+entities: [russia, hamas]
+sources: [{name: TASS, reliability: B, credibility: 2}]
+---
+kind: observation
+id: reported-open
+type: meeting
+date: 2023-03-16
+reported: 2023-04/..
+entities: [russia, hamas]
+sources: [{name: TASS, reliability: B, credibility: 2}]
+---
+kind: observation
+id: open-but-reported
+type: meeting
+date: 2023-03-16/..
+reported: 2023-04
+entities: [russia, hamas]
+sources: [{name: TASS, reliability: B, credibility: 2}]
+"""
+
+
+def test_validate_warns_of_an_observation_reported_on_no_known_day(tmp_tree, monkeypatch):
+    """SPEC §13: an open-ended date with no `reported` is never used; nor is an open-ended `reported`.
+
+    Only what was reported by the evaluation date is used (SPEC §9); a report
+    whose upper bound is open is by no date.  The third is reported by
+    2023-04-30 and is used from then: no warning.
+    """
+    root = tmp_tree({"rules/rules.yaml": LINT_RULES, "observations/obs.yaml": NEVER_REPORTED})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
+    W = "warning"
+    expected = [
+        # the date value "2023-03-16/.." starts at column 7 of line 4
+        (
+            "observations/obs.yaml",
+            4,
+            7,
+            W,
+            "observation 'open-ended' is never used: its date '2023-03-16/..' is open-ended "
+            "and no 'reported' says when it became known",
+        ),
+        # the reported value "2023-04/.." starts at column 11 of line 12
+        (
+            "observations/obs.yaml",
+            12,
+            11,
+            W,
+            "observation 'reported-open' is never used: its 'reported' date '2023-04/..' is open-ended",
+        ),
+    ]
+    diagnostics = parse_diagnostics(result.stderr)
+    assert_reported(diagnostics, expected)
+    assert "open-but-reported" not in result.stderr
+
+
 # --- 7. schemas ------------------------------------------------------------------
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"

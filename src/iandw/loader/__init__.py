@@ -188,8 +188,8 @@ class _Collector:
             self.loaded.append(Loaded(document, item))
 
     def finish(self, lints: bool) -> LoadResult:
-        case, problems, unique, unsourced = build_case(self.loaded, self.broken)
+        case, problems, unique, observation_lints = build_case(self.loaded, self.broken)
         self.diagnostics.extend(problems)
         if lints:
-            self.diagnostics.extend(lint(case, unique, self.broken) + unsourced)
+            self.diagnostics.extend(lint(case, unique, self.broken) + observation_lints)
         return LoadResult(case, sorted(set(self.diagnostics)), unique)

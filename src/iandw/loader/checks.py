@@ -12,6 +12,7 @@ the others from being found.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -110,7 +111,8 @@ class Checked(NamedTuple):
     # the documents kept per kind (the first of each id); an observation as its
     # record where it compiled, as its input where a reference did not resolve
     unique: dict[str, list[Any]]
-    unsourced: list[Diagnostic]  # a lint: observations with no source (confidence 0)
+    # lints of observations: no source (confidence 0), or never reported (never used)
+    observation_lints: list[Diagnostic]
 
 
 def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = None) -> Checked:
@@ -162,12 +164,12 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
 
     dates = DateCache(tables.qualifier_pad)
     records: list[ObservationRecord] = []
-    unsourced: list[Diagnostic] = []  # found here, while each input is still at hand
+    observation_lints: list[Diagnostic] = []  # found here, while each input is still at hand
     kept: list[ObservationRecord | ObservationInput] = unique.get("observation", [])
     for index, observation in enumerate(kept):
         assert isinstance(observation, ObservationInput)
         if not observation.sources:
-            unsourced.append(
+            observation_lints.append(
                 observation.span("id").warning(
                     f"observation {observation.id!r} has no sources, so its confidence is 0"
                 )
@@ -176,10 +178,26 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         if record is not None:
             records.append(record)
             kept[index] = record
+            if record.reported_hi == math.inf:
+                observation_lints.append(_never_reported(observation))
     records.sort(key=lambda record: record.id)
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
-    return Checked(case, diagnostics, unique, unsourced)
+    return Checked(case, diagnostics, unique, observation_lints)
+
+
+def _never_reported(observation: ObservationInput) -> Diagnostic:
+    """An observation reported at no known date is used as of no date (SPEC §9, §13): say so.
+
+    Otherwise it is dropped without a word from every report and timeline.
+    """
+    if observation.reported:
+        where, reported = "reported", observation.reported
+        why = f"its 'reported' date {reported!r} is open-ended; give the last day it may have been"
+    else:
+        where = "date"
+        why = f"its date {observation.date!r} is open-ended and no 'reported' says when it became known"
+    return observation.span(where).warning(f"observation {observation.id!r} is never used: {why}")
 
 
 def _repeated_scale_values(item: Loaded) -> list[Diagnostic]:
