@@ -327,3 +327,29 @@ def test_the_same_variable_in_two_patterns_needs_two_references():
     (group,) = run(documents).indicators[0].groups
     assert group.vars == {"g": "hamas"}
     assert [m.observations["m"] for m in group.matches] == ["pair"]
+
+
+def test_count_detail_gives_the_total_and_its_definite_part():
+    """The check's detail must not read as a sum that reaches the count.
+
+    ORIGINS_2 over c1 (origin `x`, definite: 1 day after the attack) and c2 (origin `y`,
+    2023-10-08/2023-10-12: gap 1..5 against within 3d, possible).  Definite origins {x}: 1;
+    with the possible binding {x, y}: 2 ≥ 2, so the count is possible.  Then with c3
+    (origin `x` again, possible) instead of c2: {x} either way, 1 < 2, not fired.
+    """
+    documents = [
+        *ENTITIES,
+        claims_indicator(ORIGINS_2),
+        attack(),
+        claim("c1", "2023-10-08", source("a", "B2", origin="x")),
+        claim("c2", "2023-10-08/2023-10-12", source("b", "B2", origin="y")),
+    ]
+    report = run(documents)
+    (group,) = report.indicators[0].groups
+    details = {c.detail for m in group.matches for c in m.checks if c.require.startswith("count")}
+    assert details == {"2 distinct origins for claim: 1 definite, 1 only possible (need 2)"}
+    documents[-1] = claim("c3", "2023-10-08/2023-10-12", source("b", "B2", origin="x"))
+    (item,) = run([*documents, {"kind": "hypothesis", "id": "h", "statement": "s"}]).hypotheses[0].indicators
+    assert item.status == "not-fired"
+    details = {c.detail for m in item.near_misses for c in m.checks if c.require.startswith("count")}
+    assert details == {"1 distinct origin for claim: 1 definite, 0 only possible (need 2)"}

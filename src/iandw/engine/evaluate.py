@@ -31,6 +31,7 @@ from iandw.dates import (
     truth_abs_within,
     truth_within,
 )
+from iandw.diagnostics import counted
 from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
 from iandw.engine.match import (
     Assignment,
@@ -555,12 +556,17 @@ def count_check(
 ) -> CheckResult:
     """One `count` item, from its selection's observations in definite and in eligible bindings."""
     sure, maybe = _distinct_values(spec, definite), _distinct_values(spec, eligible)
-    unit = "origins" if spec.distinct == "origins" else "observations"
+    unit = "distinct origin" if spec.distinct == "origins" else "distinct observation"
     if sure >= spec.at_least:
         truth = Truth.DEFINITE
     elif maybe >= spec.at_least:
         truth = Truth.POSSIBLE
     else:
         truth = Truth.FALSE
-    detail = f"{sure} definite, {maybe} possible distinct {unit} for {spec.selection} (need {spec.at_least})"
+    # the definite ones are among the possible ones: said as a total and its parts, never
+    # "1 definite, 2 possible", which reads as 3
+    detail = (
+        f"{counted(maybe, unit)} for {spec.selection}: {sure} definite, {maybe - sure} only possible "
+        f"(need {spec.at_least})"
+    )
     return CheckResult(spec.text, truth, float(max(0, spec.at_least - maybe)), lambda: detail)
