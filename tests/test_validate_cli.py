@@ -1081,6 +1081,11 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
             ["timeline", "--from", "2023-09-01", "--step", "2x"],
             "Invalid value for --step: '2x': write days as '7d' or weeks as '1w'",
         ),
+        (  # docs/reports.md: months are not steps
+            ["timeline", "--from", "2023-09-01", "--step", "1m"],
+            "Invalid value for --step: '1m': write days as '7d' or weeks as '1w' "
+            "(a month or a year is not a fixed number of days)",
+        ),
         (  # more digits than Python turns into a number: once an internal error; quoted short
             ["timeline", "--from", "2023-09-01", "--step", "1" + "0" * 5000 + "d"],
             f"Invalid value for --step: '1{'0' * 19}'…: a step is 1 to 9,999,999 days or weeks",

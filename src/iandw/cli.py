@@ -328,8 +328,14 @@ def timeline(
     from iandw.diagnostics import quoted_start
 
     if not re.fullmatch(r"[0-9]+[dw]", step):
+        # a month or a year is not a fixed number of days: the steps would not be even
+        unfixed = (
+            " (a month or a year is not a fixed number of days)"
+            if re.fullmatch(r"[0-9]+[mMyY]", step)
+            else ""
+        )
         raise click.BadParameter(
-            f"{quoted_start(step, 20)}: write days as '7d' or weeks as '1w'", param_hint="--step"
+            f"{quoted_start(step, 20)}: write days as '7d' or weeks as '1w'{unfixed}", param_hint="--step"
         )
     if not re.fullmatch(r"0*[1-9][0-9]{0,6}[dw]", step):  # a million days and more span every date
         raise click.BadParameter(
