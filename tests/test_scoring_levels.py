@@ -235,3 +235,51 @@ def test_the_report_shows_a_posterior_below_an_edge_below_it():
     assert (h.likelihood, h.level) == ("likely", "warning")
     assert "  h   50% → 79.9%  likely" in render_text(report)
     assert "| h | 50% | 79.9% | likely | warning |" in render_markdown(report)
+
+
+CUSTOM_RULES = """\
+kind: scoring
+levels: {watch: 0.3, warning: 0.6, alert: 0.9}
+---
+kind: indicator
+id: quiet
+title: never fires, absent LR 1
+select: {e: {type: never-observed}}
+likelihood_ratio: 3
+---
+kind: hypothesis
+id: h
+statement: s
+prior: 0.2996
+indicators: [quiet]
+"""
+
+
+def test_a_percentage_is_never_rounded_onto_a_threshold_of_the_scoring_document(tmp_tree, monkeypatch):
+    """Watch from 0.3 here: 0.2996 is 'none' and 'unlikely', so it must not print as 30%.
+
+    With ΣΔ = 0 the posterior is the prior, 0.2996: 29.96 rounds to 30, 30.0 too,
+    so one decimal rounded down: 29.9%.  0.3 is no edge of the defaults, where it reads 30%.
+    """
+    from click.testing import CliRunner
+
+    from iandw.cli import main
+
+    assert percent(0.2996) == "30%"
+    monkeypatch.chdir(tmp_tree({"rules/r.yaml": CUSTOM_RULES, "observations/none.yaml": "[]\n"}))
+    runner = CliRunner()
+
+    def output(*args: str) -> str:
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    text = output("evaluate", "--as-of", "2023-01-01")
+    assert "  h  29.9% → 29.9%  unlikely             none\n" in text
+    assert "| h | 29.9% | 29.9% | unlikely | none |" in output(
+        "evaluate", "--as-of", "2023-01-01", "--format", "markdown"
+    )
+    page = output("evaluate", "--as-of", "2023-01-01", "--format", "html")
+    assert "<strong>29.9%</strong>" in page and "none &lt; 30% ≤ watch" in page
+    timeline = output("timeline", "--from", "2023-01-01", "--to", "2023-01-08", "--format", "text")
+    assert "h: prior 29.9%; 29.9% (none) on 2023-01-01 → 29.9% (none) on 2023-01-08\n" in timeline

@@ -386,8 +386,11 @@ def timeline(
         image_format: ImageFormat = "png" if output_format == "png" else "svg"
         _write(posterior_chart(computed, result.case.tables, image_format, title=title), output)
     else:
-        renderer = {"text": render_timeline_text, "csv": render_timeline_csv, "json": render_timeline_json}
-        _write(renderer[output_format](computed), output)
+        if output_format == "text":
+            _write(render_timeline_text(computed, result.case.tables), output)
+        else:
+            renderer = {"csv": render_timeline_csv, "json": render_timeline_json}
+            _write(renderer[output_format](computed), output)
     leave()
 
 

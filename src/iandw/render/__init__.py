@@ -19,8 +19,9 @@ def render(report: Report, format: str = "text", tables: ScoringTables | None = 
 
     `tables` are the case's scoring tables (`result.case.tables`): the HTML
     page states their level thresholds and draws qualified dates with their
-    pad, which a rule set's `kind: scoring` may change.  The other formats
-    do not need them.
+    pad, which a rule set's `kind: scoring` may change; text, Markdown and
+    HTML never round a percentage across a threshold (`words.percent`).
+    JSON does not need them.
     """
     if format == "json":
         from iandw.render.json import render_json
@@ -29,11 +30,11 @@ def render(report: Report, format: str = "text", tables: ScoringTables | None = 
     if format == "markdown":
         from iandw.render.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, tables)
     if format == "text":
         from iandw.render.text import render_text
 
-        return render_text(report)
+        return render_text(report, tables)
     if format == "html":
         from iandw.render.html import render_html
 

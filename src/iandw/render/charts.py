@@ -24,7 +24,7 @@ from iandw.extras import MissingExtraError
 from iandw.model.report import Report
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
-from iandw.render.words import percent
+from iandw.render.words import band_edges, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -470,6 +470,7 @@ def posterior_chart(
     legend made the chart hundreds of inches tall.
     """
     drawn = timeline.hypotheses[:MAX_POSTERIOR_LINES]
+    edges = band_edges(tables)
     time = _TimeAxis((parse_date(p.date).lo for h in drawn for p in h.points), breaks=False)
     legend_rows = math.ceil((len(drawn) + len(LEVEL_MARKER)) / 2)
     width, height = 10.5, 4.2 + 0.2 * legend_rows + (0.3 if title else 0)
@@ -492,7 +493,7 @@ def posterior_chart(
                 axes.text(
                     1.005,
                     lo,
-                    f"{level} ≥ {percent(lo)}",
+                    f"{level} ≥ {percent(lo, edges)}",
                     transform=axes.get_yaxis_transform(),
                     va="center",
                     ha="left",
@@ -507,7 +508,7 @@ def posterior_chart(
             axes.step(xs, ys, where="post", color=colour, linewidth=1.6, label=_short(hypothesis.id))
             axes.plot(xs[-1:], ys[-1:], marker="o", markersize=3.5, color=colour)
             axes.annotate(
-                percent(ys[-1]),
+                percent(ys[-1], edges),
                 (xs[-1], ys[-1]),
                 xytext=(5, 0),
                 textcoords="offset points",

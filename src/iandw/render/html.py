@@ -42,6 +42,7 @@ from iandw.render.words import (
     NEAR_MISSES_SHOWN,
     NO_BINDING,
     STATUS_LABEL,
+    band_edges,
     contribution,
     failed_checks,
     inputs_read,
@@ -124,6 +125,7 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
             timeline=timeline,
             posterior_svg=posterior_svg,
             thresholds=tables,  # stated only when they are known to be the case's own
+            edges=band_edges(tables),
         )
     )
 
@@ -140,7 +142,7 @@ def _environment() -> jinja2.Environment:
         finalize=_shown,
     )
     environment.filters.update(
-        percent=percent,
+        percent=_percent,
         vars_text=vars_text,
         status_label=STATUS_LABEL.__getitem__,
         contribution=contribution,
@@ -157,6 +159,12 @@ def _environment() -> jinja2.Environment:
         crossing_reason=crossing_reason, near_misses_shown=NEAR_MISSES_SHOWN, no_binding=NO_BINDING
     )
     return environment
+
+
+@jinja2.pass_context
+def _percent(context: jinja2.runtime.Context, value: float) -> str:
+    """`percent`, never rounded across a threshold of the page's scoring tables."""
+    return percent(value, context["edges"])
 
 
 def _shown(value: object) -> object:

@@ -6,8 +6,10 @@ import re
 
 from iandw.diagnostics import one_line
 from iandw.model.report import Report
+from iandw.model.scoring import ScoringTables
 from iandw.render.words import (
     STATUS_LABEL,
+    band_edges,
     contribution,
     inputs_read,
     match_line,
@@ -40,7 +42,9 @@ def _paragraph(text: str) -> str:
     return line if marker is None else line[: marker.end()] + "\\" + line[marker.end() :]
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, tables: ScoringTables | None = None) -> str:
+    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across."""
+    edges = band_edges(tables)
     observations = observations_by_id(report)
     lines = [
         f"# Indicator and warning report, as of {report.as_of}",
@@ -51,8 +55,9 @@ def render_markdown(report: Report) -> str:
         "|---|---:|---:|---|---|",
     ]
     for hypothesis in report.hypotheses:
+        prior, posterior = percent(hypothesis.prior, edges), percent(hypothesis.posterior, edges)
         lines.append(
-            f"| {_cell(hypothesis.id)} | {percent(hypothesis.prior)} | {percent(hypothesis.posterior)} "
+            f"| {_cell(hypothesis.id)} | {prior} | {posterior} "
             f"| {hypothesis.likelihood} | {hypothesis.level} |"
         )
     for hypothesis in report.hypotheses:
@@ -80,7 +85,8 @@ def render_markdown(report: Report) -> str:
         if hypothesis.sensitivity:
             lines += ["", "Sensitivity (posterior without each indicator):", ""]
             lines += [
-                f"- {_cell(s.indicator)}: {percent(s.posterior_without)}" for s in hypothesis.sensitivity
+                f"- {_cell(s.indicator)}: {percent(s.posterior_without, edges)}"
+                for s in hypothesis.sensitivity
             ]
         if hypothesis.shared_evidence:
             lines += ["", "Shared evidence (counted more than once):", ""]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from iandw.diagnostics import one_line
 from iandw.model.report import Report
+from iandw.model.scoring import ScoringTables
 from iandw.render.words import (
     STATUS_LABEL,
+    band_edges,
     contribution,
     inputs_read,
     match_line,
@@ -25,7 +27,9 @@ from iandw.render.words import (
 )
 
 
-def render_text(report: Report) -> str:
+def render_text(report: Report, tables: ScoringTables | None = None) -> str:
+    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across."""
+    edges = band_edges(tables)
     observations = observations_by_id(report)
     lines = [
         f"iandw — as of {report.as_of} — level: {report.level.upper()}",
@@ -34,8 +38,9 @@ def render_text(report: Report) -> str:
     ]
     width = max((len(h.id) for h in report.hypotheses), default=0)
     for hypothesis in report.hypotheses:
+        prior, posterior = percent(hypothesis.prior, edges), percent(hypothesis.posterior, edges)
         lines.append(
-            f"  {hypothesis.id:<{width}}  {percent(hypothesis.prior):>4} → {percent(hypothesis.posterior):>4}"
+            f"  {hypothesis.id:<{width}}  {prior:>4} → {posterior:>4}"
             f"  {hypothesis.likelihood:<19}  {hypothesis.level}"
         )
     for hypothesis in report.hypotheses:
@@ -54,7 +59,7 @@ def render_text(report: Report) -> str:
                 lines += [f"            {reason}" for reason in why_not(item, observations)]
         if hypothesis.sensitivity:
             without = ", ".join(
-                f"{s.indicator} {percent(s.posterior_without)}" for s in hypothesis.sensitivity
+                f"{s.indicator} {percent(s.posterior_without, edges)}" for s in hypothesis.sensitivity
             )
             lines.append(f"  without: {without}")
         for shared in hypothesis.shared_evidence:

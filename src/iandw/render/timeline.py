@@ -6,9 +6,10 @@ import csv
 import io
 
 from iandw.diagnostics import counted, one_line
+from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
 from iandw.render.json import model_json
-from iandw.render.words import percent
+from iandw.render.words import band_edges, percent
 
 
 def render_timeline_json(timeline: Timeline) -> str:
@@ -36,7 +37,9 @@ def crossing_reason(crossing: Crossing, start: str) -> str:
     return "reached as time passed (a window measured from the evaluation date)"
 
 
-def render_timeline_text(timeline: Timeline) -> str:
+def render_timeline_text(timeline: Timeline, tables: ScoringTables | None = None) -> str:
+    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across."""
+    edges = band_edges(tables)
     lines = [
         f"iandw timeline — {timeline.start} to {timeline.end}, every {counted(timeline.step_days, 'day')} "
         f"({counted(timeline.evaluations, 'evaluation')}, each with only what was reported by then)",
@@ -45,18 +48,19 @@ def render_timeline_text(timeline: Timeline) -> str:
         first, last = hypothesis.points[0], hypothesis.points[-1]
         lines += [
             "",
-            f"{hypothesis.id}: prior {percent(hypothesis.prior)}; {percent(first.posterior)} ({first.level}) "
-            f"on {first.date} → {percent(last.posterior)} ({last.level}) on {last.date}",
+            f"{hypothesis.id}: prior {percent(hypothesis.prior, edges)}; "
+            f"{percent(first.posterior, edges)} ({first.level}) on {first.date} → "
+            f"{percent(last.posterior, edges)} ({last.level}) on {last.date}",
         ]
         if not hypothesis.crossings:
             lines.append("  never reached watch")
         for crossing in hypothesis.crossings:
             lines.append(
-                f"  {crossing.level:<7} first on {crossing.date} at {percent(crossing.posterior)}: "
+                f"  {crossing.level:<7} first on {crossing.date} at {percent(crossing.posterior, edges)}: "
                 f"{one_line(crossing_reason(crossing, timeline.start))}"  # holds an observation's summary
             )
         changes = [
-            f"{point.date} {percent(point.posterior)}"
+            f"{point.date} {percent(point.posterior, edges)}"
             for before, point in zip(hypothesis.points, hypothesis.points[1:], strict=False)
             if abs(point.posterior - before.posterior) >= 0.005
         ]

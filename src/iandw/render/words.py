@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from iandw.diagnostics import counted
 from iandw.model.report import HypothesisIndicator, Inputs, Match, ObservationTrace, Report
@@ -28,29 +28,43 @@ def warnings_note(report: Report) -> str:
     return f"{counted(len(report.diagnostics), 'warning')}: run `iandw validate` to see them"
 
 
-_DEFAULTS = ScoringTables()
-# Where a band begins: the ICD 203 terms and the default warning levels (SPEC §7).
-BAND_EDGES: tuple[float, ...] = tuple(
-    sorted(
-        {lower for lower, _ in LIKELIHOOD_TERMS if lower > 0}
-        | {_DEFAULTS.watch, _DEFAULTS.warning, _DEFAULTS.alert}
-    )
-)
+def band_edges(tables: ScoringTables | None = None) -> tuple[float, ...]:
+    """Where a band begins: the ICD 203 terms' and the warning levels' (SPEC §7), lowest first.
+
+    `tables` are the case's scoring tables, whose `levels` may move the
+    warning thresholds; without them, the defaults.
+    """
+    levels = tables or ScoringTables()
+    terms = {lower for lower, _ in LIKELIHOOD_TERMS if lower > 0}
+    return tuple(sorted(terms | {levels.watch, levels.warning, levels.alert}))
 
 
-def percent(value: float) -> str:
-    """'42%', never rounded up onto the edge of a band the value is below.
+BAND_EDGES = band_edges()
+
+
+def percent(value: float, edges: Iterable[float] = BAND_EDGES) -> str:
+    """'42%', never rounded across the edge of a band (`band_edges`).
 
     0.7996 is 'likely' and 'warning'; printed '80%' beside those words it
     would read as a mistake, 80% being 'very likely' and 'alert'.  Such a
     value gets a decimal ('79.5%'), or, where that still rounds onto the
-    edge, one decimal rounded down ('79.9%').
+    edge, one decimal rounded toward the value's own band ('79.9%').  An
+    edge is compared as written (0.333 is 33.3%), not as its binary float.
     """
+    percents = [(edge, Decimal(repr(edge)) * 100) for edge in edges]
     for decimals in (0, 1):
         text = f"{value * 100:.{decimals}f}"
-        if not any(value < edge <= float(text) / 100 for edge in BAND_EDGES):
+        shown = Decimal(text)
+        if not any(_across(value, shown, edge, at) for edge, at in percents):
             return text + "%"
-    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), rounding=ROUND_FLOOR)}%"
+    below = any(value < edge and shown >= at for edge, at in percents)
+    rounding = ROUND_FLOOR if below else ROUND_CEILING
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), rounding=rounding)}%"
+
+
+def _across(value: float, shown: Decimal, edge: float, at: Decimal) -> bool:
+    """Whether `shown` (a percentage) lies on the other side of `edge` (`at` percent) from `value`."""
+    return shown >= at if value < edge else shown < at
 
 
 def signed(value: float) -> str:
