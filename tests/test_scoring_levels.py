@@ -233,7 +233,7 @@ def test_the_report_shows_a_posterior_below_an_edge_below_it():
     (h,) = report.hypotheses
     assert h.posterior == pytest.approx(3.99 / 4.99, abs=1e-12)
     assert (h.likelihood, h.level) == ("likely", "warning")
-    assert "  h   50% → 79.9%  likely" in render_text(report)
+    assert "  h    50% → 79.9%  likely" in render_text(report)  # the column as wide as 79.9%
     assert "| h | 50% | 79.9% | likely | warning |" in render_markdown(report)
 
 

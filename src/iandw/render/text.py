@@ -37,10 +37,12 @@ def render_text(report: Report, tables: ScoringTables | None = None) -> str:
         "",
     ]
     width = max((len(h.id) for h in report.hypotheses), default=0)
-    for hypothesis in report.hypotheses:
-        prior, posterior = percent(hypothesis.prior, edges), percent(hypothesis.posterior, edges)
+    shown = [(percent(h.prior, edges), percent(h.posterior, edges)) for h in report.hypotheses]
+    # '100%', or '79.9%' by an edge (words.percent): the column is as wide as its widest
+    column = max([4, *(len(text) for pair in shown for text in pair)])
+    for hypothesis, (prior, posterior) in zip(report.hypotheses, shown, strict=True):
         lines.append(
-            f"  {hypothesis.id:<{width}}  {prior:>4} → {posterior:>4}"
+            f"  {hypothesis.id:<{width}}  {prior:>{column}} → {posterior:>{column}}"
             f"  {hypothesis.likelihood:<19}  {hypothesis.level}"
         )
     for hypothesis in report.hypotheses:
