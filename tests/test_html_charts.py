@@ -25,6 +25,7 @@ from iandw.render.charts import (
     posterior_chart,
     sensitivity_chart,
 )
+from iandw.render.words import band_edges
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ("<script>alert(1)</script>", "a & b </text><script>x</script>", "$\\frac{1}{$ costs $5", "]]>")
@@ -96,6 +97,15 @@ def test_user_text_in_chart_labels_is_escaped_text() -> None:
     for label in HOSTILE:
         assert label in texts  # drawn as written: no markup, no TeX
     assert b"<script" not in svg
+
+
+def test_sensitivity_labels_are_not_rounded_across_the_case_thresholds() -> None:
+    """With watch at 30%, a posterior of 0.2996 is below watch: '29.9%', not '30%' (docs/reports.md)."""
+    edges = band_edges(ScoringTables(watch=0.3, warning=0.5, alert=0.9))
+    texts = " ".join(svg_texts(sensitivity_chart(0.1, 0.2996, [("a", 0.4996)], salt="t", edges=edges)))
+    assert "posterior 29.9%" in texts and "49.9%" in texts
+    by_default = " ".join(svg_texts(sensitivity_chart(0.1, 0.2996, [("a", 0.4996)], salt="t")))
+    assert "posterior 30%" in by_default and "50%" in by_default  # 30% and 50% are no default edge
 
 
 def test_the_posterior_chart_draws_levels_and_crossings() -> None:

@@ -24,7 +24,7 @@ from iandw.extras import MissingExtraError
 from iandw.model.report import Report
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
-from iandw.render.words import band_edges, percent
+from iandw.render.words import BAND_EDGES, band_edges, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -271,13 +271,18 @@ def by_effect(posterior: float, without: Sequence[tuple[str, float]]) -> list[tu
 
 
 def sensitivity_chart(
-    prior: float, posterior: float, without: Sequence[tuple[str, float]], salt: str
+    prior: float,
+    posterior: float,
+    without: Sequence[tuple[str, float]],
+    salt: str,
+    edges: Sequence[float] = BAND_EDGES,
 ) -> bytes:
     """Posterior without each indicator against the posterior: what the judgement rests on.
 
     At most MAX_SENSITIVITY_ROWS rows, the largest effects, and a note when
     some are left out: a hypothesis of thousands of indicators would
-    otherwise take minutes and a chart hundreds of inches tall.
+    otherwise take minutes and a chart hundreds of inches tall.  `edges`:
+    the bands' (`words.band_edges`), which no label is rounded across.
     """
     ranked = by_effect(posterior, without)
     rows = ranked[:MAX_SENSITIVITY_ROWS]
@@ -305,7 +310,7 @@ def sensitivity_chart(
         axes.text(
             prior,
             1.01,
-            f" prior {percent(prior)} ",
+            f" prior {percent(prior, edges)} ",
             transform=top,
             ha=prior_side,
             va="bottom",
@@ -314,7 +319,7 @@ def sensitivity_chart(
         axes.text(
             posterior,
             1.01,
-            f" posterior {percent(posterior)} ",
+            f" posterior {percent(posterior, edges)} ",
             transform=top,
             ha=posterior_side,
             va="bottom",
@@ -337,7 +342,7 @@ def sensitivity_chart(
             axes.plot([value], [y], marker="o", markersize=5, color=colour)
             away = -1 if value < posterior else 1
             axes.annotate(
-                percent(value),
+                percent(value, edges),
                 (value, y),
                 xytext=(6 * away, 0),
                 textcoords="offset points",

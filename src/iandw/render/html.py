@@ -104,7 +104,8 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
         Markup(charts.inline_svg(charts.posterior_chart(timeline, scoring))) if timeline is not None else None
     )
     used_by = _used_by(report)
-    hypotheses = _hypothesis_views(report.hypotheses)
+    edges = band_edges(tables)
+    hypotheses = _hypothesis_views(report.hypotheses, edges)
     left_out = sum(1 for view in hypotheses if view.hypothesis.sensitivity and view.sensitivity_svg is None)
     return (
         _environment()
@@ -125,7 +126,7 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
             timeline=timeline,
             posterior_svg=posterior_svg,
             thresholds=tables,  # stated only when they are known to be the case's own
-            edges=band_edges(tables),
+            edges=edges,
         )
     )
 
@@ -177,22 +178,24 @@ def _shown(value: object) -> object:
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
-def _hypothesis_views(hypotheses: list[HypothesisReport]) -> list[HypothesisView]:
+def _hypothesis_views(hypotheses: list[HypothesisReport], edges: tuple[float, ...]) -> list[HypothesisView]:
     """Each hypothesis's view; the first MAX_SENSITIVITY_CHARTS with a sensitivity get their chart."""
     views = []
     drawn = 0
     for index, hypothesis in enumerate(hypotheses):
         draw = bool(hypothesis.sensitivity) and drawn < MAX_SENSITIVITY_CHARTS
         drawn += draw
-        views.append(_hypothesis_view(hypothesis, index, draw))
+        views.append(_hypothesis_view(hypothesis, index, draw, edges))
     return views
 
 
-def _hypothesis_view(hypothesis: HypothesisReport, index: int, draw: bool) -> HypothesisView:
+def _hypothesis_view(
+    hypothesis: HypothesisReport, index: int, draw: bool, edges: tuple[float, ...]
+) -> HypothesisView:
     without = [(s.indicator, s.posterior_without) for s in hypothesis.sensitivity]
     svg = None
     if draw:
-        chart = charts.sensitivity_chart(hypothesis.prior, hypothesis.posterior, without, salt=f"s{index}")
+        chart = charts.sensitivity_chart(hypothesis.prior, hypothesis.posterior, without, f"s{index}", edges)
         svg = Markup(charts.inline_svg(chart))
     complete = draw and len(without) <= charts.MAX_SENSITIVITY_ROWS
     table = [] if complete else charts.by_effect(hypothesis.posterior, without)
