@@ -171,3 +171,17 @@ def test_a_posterior_chart_of_many_hypotheses_draws_the_first(monkeypatch: pytes
     texts = svg_texts(posterior_chart(timeline, ScoringTables()))
     assert {"h0", "h1"} <= set(texts) and not {"h2", "h3", "h4"} & set(texts)
     assert "the first 2 of 5 hypotheses drawn" in texts
+
+
+def test_a_page_of_several_charts_has_each_id_once_and_every_reference_resolves() -> None:
+    """matplotlib numbers its groups alike in each chart (figure_1, axes_1); a page needs unique ids."""
+    import re
+    from collections import Counter
+
+    first = inline_svg(sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="x"))
+    second = inline_svg(sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="y"))
+    page = first + second
+    ids = Counter(re.findall(r' id="([^"]*)"', page))
+    assert ids and max(ids.values()) == 1
+    references = set(re.findall(r'(?:url\(#|href="#)([^")]*)', page))
+    assert references and references <= set(ids)  # the clip paths the axes use are kept

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -244,9 +245,21 @@ def _save(figure: Figure, format: ImageFormat) -> bytes:
 
 
 def inline_svg(svg: bytes) -> str:
-    """The <svg> element alone: the XML prolog and DOCTYPE do not belong inside HTML."""
+    """The <svg> element alone, for a page holding several charts.
+
+    The XML prolog and DOCTYPE do not belong inside HTML, and nor do the
+    ids matplotlib numbers the same in every chart (`figure_1`, `axes_1`):
+    an id must be unique in a page.  Only the ids the chart itself refers
+    to (`url(#…)`, `href="#…"`) are kept, and the salt makes those unique.
+    """
     text = svg.decode("utf-8")
-    return text[text.index("<svg") :].rstrip() + "\n"
+    text = text[text.index("<svg") :].rstrip() + "\n"
+    referenced = set(_REFERENCE.findall(text))
+    return _ID.sub(lambda found: found[0] if found[1] in referenced else "", text)
+
+
+_ID = re.compile(r' id="([^"]*)"')
+_REFERENCE = re.compile(r'(?:url\(#|href="#)([^")]*)')
 
 
 def _short(label: str) -> str:
