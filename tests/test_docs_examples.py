@@ -1,4 +1,4 @@
-"""The YAML examples of docs/language.md, run as a rule author would run them.
+"""The YAML examples of docs/language.md and the README, run as a rule author would run them.
 
 A reader copies the reference's examples into the shipped case: the entity,
 observation, indicator (with the Rule tests block as its `tests:`),
@@ -81,3 +81,17 @@ def test_the_language_examples_match_the_editor_schemas():
         plain = json.loads(json.dumps(document, default=str))  # dates as an editor's YAML 1.2 holds them
         validator = observations if document["kind"] == "observation" else rules
         assert [e.message for e in validator.iter_errors(plain)] == [], document["kind"]
+
+
+def test_the_readme_indicator_passes_its_own_test_in_the_shipped_case():
+    """The README's indicator, pasted over the shipped one of its id, loads and its test passes."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("kind: indicator"))
+    indicator = yaml.safe_load(block)
+    kept = [d for d in shipped_documents() if (d["kind"], d.get("id")) != ("indicator", indicator["id"])]
+    result = load_documents([*kept, indicator])
+    assert [d.format() for d in result.errors] == []
+    outcomes = [o for o in run_rule_tests(result) if o.indicator_id == indicator["id"]]
+    assert [(o.name, o.actual, o.passed) for o in outcomes] == [
+        ("fires 36 days before the attack", "fired", True)
+    ]
