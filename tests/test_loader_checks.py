@@ -112,6 +112,35 @@ def test_a_duration_without_its_unit_says_which_unit_to_give(tmp_tree, monkeypat
     )
 
 
+def test_a_variable_left_empty_says_how_to_declare_one(tmp_tree, monkeypatch):
+    """`sponsor:` with nothing after it is null: the message shows a typed and an untyped declaration."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: empty-variable
+        title: A variable declared with nothing
+        vars:
+          sponsor:
+        select:
+          meeting: {type: meeting, entities: [{of: $sponsor}]}
+        likelihood_ratio: 2
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        # "  sponsor:" is 10 characters: the missing value is at column 11
+        [
+            (
+                13,
+                11,
+                "sponsor: expected a mapping, got null: declare it as {type: state} for an entity "
+                "of one type, or {} for any entity",
+            )
+        ],
+    )
+
+
 def test_a_key_indented_one_level_wrong_says_so(tmp_tree, monkeypatch):
     """`require:` under `select`, or `entities:` beside the selection names, is an indentation slip."""
     rules = ENTITIES + textwrap.dedent(

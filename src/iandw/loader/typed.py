@@ -135,6 +135,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         hint = _yaml_number_hint(kind, value)
         if _EXPECTED[kind] == "a mapping":
             hint += _indentation_hint(model, loc) + _pattern_hint(loc, value)
+            hint += _variable_hint(model, loc, value)
         return f"{name}: expected {_EXPECTED[kind]}, got {describe(value)}{hint}"
     if kind == "string_pattern_mismatch":
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
@@ -202,6 +203,13 @@ def _pattern_hint(loc: tuple[Any, ...], value: Any) -> str:
         return ""
     shown = one_line(value)
     return f": write {{of: {shown}}} (it or any of its members) or {{entity: {shown}}} (it alone)"
+
+
+def _variable_hint(model: type[BaseModel], loc: tuple[Any, ...], value: Any) -> str:
+    """`sponsor:` left empty under `vars`: the two ways to declare a variable."""
+    if value is not None or len(loc) != 2 or loc[0] != "vars" or "vars" not in model.model_fields:
+        return ""
+    return ": declare it as {type: state} for an entity of one type, or {} for any entity"
 
 
 _DURATION_KEYS = ("within", "min")  # a require item's durations: a bare number has no unit
