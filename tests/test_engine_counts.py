@@ -63,6 +63,15 @@ def test_count_of_observations_not_reached():
     assert statuses(documents) == {"hamas": "not-fired"}
 
 
+def test_a_count_no_float_can_hold_is_never_reached():
+    """Its distance from the observations found was turned into a float, and the evaluation
+    stopped with a traceback."""
+    huge = {"count": "claim", "at_least": 10**400}
+    documents = [*ENTITIES, claims_indicator(huge), attack(), claim("c1", "2023-10-08")]
+    assert statuses(documents) == {"hamas": "not-fired"}
+    assert run(documents).indicators[0].groups == []  # the report, which orders near misses by distance
+
+
 def test_count_is_over_bindings_that_meet_the_other_checks():
     # c3 is 13 days after the attack: its binding fails the window, so it is not counted
     documents = [

@@ -140,6 +140,31 @@ def test_missing_attribute_fails_every_operator_except_exists_false():
     assert "e-none" in accepted({"color": {"exists": False}})
 
 
+HUGE = 10**400  # a whole number YAML and JSON can write, larger than any float
+
+
+@pytest.mark.parametrize(
+    ("size", "predicate", "expected"),
+    [
+        (HUGE, {"at_least": 5}, True),
+        (HUGE, {"at_most": 5}, False),
+        (HUGE, {"at_least": HUGE}, True),
+        (HUGE, {"at_least": HUGE + 1}, False),
+        (HUGE, {"at_most": 1.5e308}, False),
+        (7, {"at_most": HUGE}, True),
+        (7, {"at_least": HUGE}, False),
+    ],
+)
+def test_numbers_no_float_can_hold_are_compared_exactly(size, predicate, expected):
+    """Such a number was turned into a float to be compared, and the evaluation stopped with a traceback."""
+    documents = [
+        entity("big", "thing", attributes={"size": size}),
+        observation("o-big", "event", "2023-01-01", ["big"], [source("s", "A1")]),
+        probe({"entity": "$who", "size": predicate}),
+    ]
+    assert fired_observations(documents) == ({"o-big"} if expected else set())
+
+
 def test_literal_matches_another_name_of_the_same_entity():
     """Decision: a literal also matches when both strings name one entity (id, name or alias)."""
     documents = [

@@ -569,4 +569,13 @@ def count_check(
         f"{counted(maybe, unit)} for {spec.selection}: {sure} definite, {maybe - sure} only possible "
         f"(need {spec.at_least})"
     )
-    return CheckResult(spec.text, truth, float(max(0, spec.at_least - maybe)), lambda: detail)
+    return CheckResult(spec.text, truth, _shortfall(spec.at_least - maybe), lambda: detail)
+
+
+def _shortfall(missing: int) -> float:
+    """How far a `count` is from its `at_least`, as a distance: an `at_least` of 400 digits is a
+    valid whole number that no float can hold, and is as far as can be."""
+    try:
+        return float(max(0, missing))
+    except OverflowError:
+        return math.inf

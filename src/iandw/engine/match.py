@@ -110,13 +110,21 @@ def _elements(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _ordinal(value: Any, attribute: str, scales: dict[str, tuple[str, ...]], numeric: bool) -> float | None:
+def _ordinal(
+    value: Any, attribute: str, scales: dict[str, tuple[str, ...]], numeric: bool
+) -> int | float | None:
+    """A number as it is, or a scale value's rank.
+
+    Not converted to float: a whole number of 400 digits is a valid YAML or
+    JSON number that no float can hold, and Python compares ints with
+    floats exactly.
+    """
     if numeric:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            return value
         return None
     scale = scales.get(attribute, ())
-    return float(scale.index(value)) if value in scale else None
+    return scale.index(value) if value in scale else None
 
 
 # Python's backtracking search can take time quadratic in the text (`\w+ minister`
