@@ -230,6 +230,29 @@ def test_a_week_reaching_past_the_calendar_is_a_bad_date(tmp_path: Path) -> None
     }
 
 
+def test_a_number_python_cannot_read_is_a_bad_number_on_its_row(tmp_path: Path) -> None:
+    """An `iso` that is no number, and a count of 5,000 digits (past what `int` converts), raised
+    ValueError out of the import (an internal error, exit 3) instead of being errors on their rows."""
+    lines = Path(EVENTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    strike = lines[1]  # SYR9001: iso 760, fatalities 3
+    assert ",760," in strike and ",3,," in strike
+    rows = [
+        strike.replace("SYR9001", "SYR1").replace(",760,", ",abc,"),
+        strike.replace("SYR9001", "SYR2").replace(",760,", ",-760,"),
+        strike.replace("SYR9001", "SYR3").replace(",3,,", "," + "9" * 5000 + ",,"),
+        strike.replace("SYR9001", "SYR4"),
+    ]
+    (tmp_path / "numbers.csv").write_text(lines[0] + "".join(rows), encoding="utf-8")
+    result = invoke(tmp_path, "acled", "numbers.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 0, result.output
+    iso, negative, fatalities = result.stderr.splitlines()
+    assert iso == "numbers.csv:2:1: error: iso 'abc' is not an ISO 3166 numeric country code (0 to 999)"
+    assert negative == "numbers.csv:3:1: error: iso '-760' is not an ISO 3166 numeric country code (0 to 999)"
+    assert fatalities.startswith("numbers.csv:4:1: error: fatalities '999")
+    assert "skipped 3 rows: bad number (3)" in result.stdout.splitlines()
+    assert read(tmp_path / "acled.jsonl")["acled-syr4"]["attributes"]["iso"] == 760
+
+
 def test_bad_rows_are_located_and_skipped(tmp_path: Path) -> None:
     result = invoke(tmp_path, "acled", BAD, "-o", "acled.jsonl")
     assert result.exit_code == 0, result.output

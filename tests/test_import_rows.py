@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iandw.diagnostics import Diagnostic
-from iandw.importers.rows import read_rows
+from iandw.importers.rows import NotA, count, read_rows, within
 
 LIMIT = 40
 
@@ -76,3 +78,12 @@ def test_a_malformed_row_is_reported_at_its_first_line(tmp_path: Path) -> None:
     assert [item.fields for item in got if not isinstance(item, Diagnostic)] == [["a", "b"], ["ok", "2"]]
     (error,) = [item for item in got if isinstance(item, Diagnostic)]
     assert (error.line, error.message) == (2, "malformed row: ',' expected after '\"' (on its line 3)")
+
+
+@pytest.mark.parametrize("reader", [count, within(1, 4, "a quad class")])
+def test_a_count_of_more_digits_than_python_converts_is_not_a_count(reader: Callable[[str], int]) -> None:
+    """`int` raises ValueError past 4,300 digits: it escaped the readers, which the importers
+    catch as NotA only, and the import ended with an internal error."""
+    with pytest.raises(NotA):
+        reader("9" * 5000)
+    assert reader("3") == 3

@@ -21,7 +21,7 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.importers.entities import EntityBook, EntitySpec, slugify, unique
 from iandw.importers.mapping import AcledMapping, InterCode, ObservationRule
 from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
-from iandw.importers.rows import NotA, Row, count, finite, read_rows
+from iandw.importers.rows import NotA, Row, count, finite, read_rows, within
 from iandw.model.documents import Credibility, Reliability
 
 REQUIRED = (
@@ -40,13 +40,13 @@ REQUIRED = (
 # Observation attribute ← column, and how its text is read.
 _ATTRIBUTES: tuple[tuple[str, Callable[[str], Any]], ...] = (
     ("event_id_cnty", str),
-    ("time_precision", int),
+    ("time_precision", within(1, 3, "a time precision")),
     ("disorder_type", str),
     ("event_type", str),
     ("sub_event_type", str),
     ("interaction", str),
     ("civilian_targeting", str),
-    ("iso", int),
+    ("iso", within(0, 999, "an ISO 3166 numeric country code")),
     ("region", str),
     ("country", str),
     ("admin1", str),

@@ -256,5 +256,11 @@ def within(low: int, high: int, what: str) -> Callable[[str], int]:
 
 
 def _digits(text: str) -> int | None:
-    """The number ASCII digits write; None for anything else (a sign, a space, '٣')."""
-    return int(text) if text.isascii() and text.isdigit() else None
+    """The number ASCII digits write; None for anything else (a sign, a space, '٣'), and for
+    more digits than Python converts (4,300: `int` raises ValueError past them)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
