@@ -59,7 +59,7 @@ def _one_origin(written: str) -> str:
     """Which origin a source has, as docs/language.md decides SPEC §5: case, diacritics, runs of
     spaces and the punctuation around it aside; what has nothing else is only itself."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", written) if not unicodedata.combining(c))
-    words = " ".join(plain.lower().split())
+    words = " ".join(plain.casefold().split())  # full case folding: ß is ss
     start, end = 0, len(words)
     while start < end and not words[start].isalnum():
         start += 1

@@ -113,6 +113,7 @@ def test_one_origin_however_it_is_spelled() -> None:
             "distinct": [source("a", "B2", origin="hamas"), source("b", "B2", origin="hamas-2")],
             "sites": [source("a", "B2", origin="news-24.com"), source("b", "B2", origin="News24.com")],
             "punctuation-only": [source("a", "B2", origin="--"), source("b", "B2", origin="—")],
+            "folded-case": [source("a", "B2", origin="Straße"), source("b", "B2", origin="STRASSE")],
         }
     )
     two = 1 - 0.51 * 0.51
@@ -124,6 +125,7 @@ def test_one_origin_however_it_is_spelled() -> None:
         "distinct": two,  # 'hamas-2' is another origin
         "sites": two,  # punctuation inside an origin counts: two web sites
         "punctuation-only": two,  # nothing to fold: each is only itself
+        "folded-case": 0.49,  # Unicode case folding: ß is ss
     }
     assert found == pytest.approx(expected, abs=1e-12)
 
