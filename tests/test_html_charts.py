@@ -185,3 +185,24 @@ def test_a_page_of_several_charts_has_each_id_once_and_every_reference_resolves(
     assert ids and max(ids.values()) == 1
     references = set(re.findall(r'(?:url\(#|href="#)([^")]*)', page))
     assert references and references <= set(ids)  # the clip paths the axes use are kept
+
+
+def test_a_label_that_reads_like_an_id_or_a_reference_is_text_not_markup() -> None:
+    """Labels come from observation files; only the chart's own tags have ids and references.
+
+    ' id="x" here' would lose its ' id="x"', and 'url(#figure_1)' would keep the
+    figure_1 and axes_1 ids that every chart numbers alike: twice on one page.
+    """
+    import re
+    from collections import Counter
+
+    labels = [' id="x" here', 'url(#figure_1) href="#axes_1"']
+    first, second = (
+        inline_svg(sensitivity_chart(0.5, 0.7, [(label, 0.6) for label in labels], salt=salt))
+        for salt in "xy"
+    )
+    assert set(labels) <= set(svg_texts(first.encode()))
+    page = first + second
+    ids = Counter(re.findall(r'<[^<>]* id="([^"]*)"', page))
+    assert ids and max(ids.values()) == 1
+    assert "figure_1" not in ids and "axes_1" not in ids

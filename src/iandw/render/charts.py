@@ -251,13 +251,21 @@ def inline_svg(svg: bytes) -> str:
     ids matplotlib numbers the same in every chart (`figure_1`, `axes_1`):
     an id must be unique in a page.  Only the ids the chart itself refers
     to (`url(#…)`, `href="#…"`) are kept, and the salt makes those unique.
+    Both are looked for in tags alone: a label's text is the observation
+    file's, and may read ` id="x"` or `url(#figure_1)` (matplotlib escapes
+    '<' and '>' in text, not '"').
     """
     text = svg.decode("utf-8")
     text = text[text.index("<svg") :].rstrip() + "\n"
-    referenced = set(_REFERENCE.findall(text))
-    return _ID.sub(lambda found: found[0] if found[1] in referenced else "", text)
+    referenced = {found for tag in _TAG.findall(text) for found in _REFERENCE.findall(tag)}
+
+    def kept(tag: re.Match[str]) -> str:
+        return _ID.sub(lambda found: found[0] if found[1] in referenced else "", tag[0])
+
+    return _TAG.sub(kept, text)
 
 
+_TAG = re.compile(r"<[^<>]*>")  # an attribute's '<' and '>' are escaped too
 _ID = re.compile(r' id="([^"]*)"')
 _REFERENCE = re.compile(r'(?:url\(#|href="#)([^")]*)')
 
