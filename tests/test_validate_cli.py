@@ -720,6 +720,27 @@ def test_a_path_mistyped_on_the_command_line_is_one_error(tmp_tree, monkeypatch)
     assert "unknown entity 'hamas'" in result.stderr
 
 
+def test_an_entity_with_its_own_error_still_has_its_type(tmp_tree, monkeypatch):
+    """hamas, the only armed group, has a bad `aliases`: one error, not also "no entity has type
+    'armed-group'" on the variable `group`, which hamas answers once its aliases are fixed."""
+    rules = LINT_RULES.replace("type: armed-group\n", "type: armed-group\naliases: Hamas\n", 1)
+    root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 2
+    E, W = "error", "warning"
+    expected = [
+        ("observations/obs.yaml", 9, 5, W, "observation 'attack' has no sources"),
+        # "aliases: " is 9 characters; the lines below it are one further down than in LINT_RULES
+        ("rules/rules.yaml", 8, 10, E, "aliases: expected a list, got the string 'Hamas'"),
+        ("rules/rules.yaml", 11, 5, W, "no rule can reach entity 'tass'"),
+        ("rules/rules.yaml", 22, 21, W, "no observation has type 'visit'"),
+        ("rules/rules.yaml", 35, 5, W, "indicator 'orphan' moves no posterior: no hypothesis lists it"),
+    ]
+    diagnostics = parse_diagnostics(result.stderr)
+    assert_reported(diagnostics, expected)
+    assert len(diagnostics) == len(expected), diagnostics
+
+
 def test_lint_no_indicator_warning_when_a_hypothesis_uses_all(tmp_tree, monkeypatch):
     rules = LINT_RULES.replace("indicators: [meeting-before-attack]\n", "")
     root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": LINT_OBSERVATIONS})

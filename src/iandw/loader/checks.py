@@ -83,7 +83,9 @@ class Broken:
     kinds: set[str] = field(default_factory=set)  # of every document that failed, id or not
     # a named input path was not read (a typo in it): any entity may have been in it
     unread_input: bool = False
-    observation_types: set[str] = field(default_factory=set)  # a type is still observed
+    # kind → the types its failed documents give: an entity or observation with an
+    # error of its own still has its type, for the lints that ask whether any has it
+    types: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, raw: RawDocument) -> None:
         data = raw.data
@@ -91,8 +93,8 @@ class Broken:
             return
         kind = data.get("kind", raw.default_kind)
         self.kinds.add(str(kind))
-        if kind == "observation" and isinstance(data.get("type"), str):
-            self.observation_types.add(data["type"])
+        if isinstance(data.get("type"), str):
+            self.types.setdefault(str(kind), set()).add(data["type"])
         if not isinstance(data.get("id"), str):
             return
         self.ids.add((str(kind), data["id"]))

@@ -32,7 +32,7 @@ def selected_types_never_observed(
     """
     if broken.unread_input:
         return
-    observed = {item.type for item in loaded.get("observation", [])} | broken.observation_types
+    observed = {item.type for item in loaded.get("observation", [])} | broken.types.get("observation", set())
     for item in loaded.get("indicator", []):
         indicator = item.document
         assert isinstance(indicator, Indicator)
@@ -124,10 +124,14 @@ def indicators_no_hypothesis_uses(
 def variable_types_no_entity_has(
     case: Case, loaded: dict[str, list[Any]], broken: Broken
 ) -> Iterator[Diagnostic]:
-    """A variable of a type no entity has can never be bound (an input path not read may have one)."""
+    """A variable of a type no entity has can never be bound.
+
+    An entity with an error of its own still has its type; an input path
+    not read may have one.
+    """
     if broken.unread_input:
         return
-    known = {entity.type for entity in case.registry.entities.values()}
+    known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
     for item in loaded.get("indicator", []):
         indicator = item.document
         assert isinstance(indicator, Indicator)
