@@ -400,6 +400,34 @@ def test_an_indicator_that_did_not_load_is_one_error_not_a_cascade(tmp_tree, mon
     assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
 
 
+def test_an_indicator_without_a_string_id_silences_the_bind_keys_it_may_declare(tmp_tree, monkeypatch):
+    """`id: 12` is its one error; h2 uses every indicator, so `sponsor` may be this one's variable."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: 12
+        title: Its id is a number
+        vars:
+          sponsor: {type: state}
+        select:
+          deal: {type: arms-transfer, entities: [{of: $sponsor}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h2
+        statement: Uses every indicator
+        bind: {sponsor: russia}
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    # "id: " is 4 characters
+    assert_errors(
+        result, [(rules.splitlines().index("id: 12") + 1, 5, "id: expected a string, got the number 12")]
+    )
+    assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
+
+
 def test_scoring_documents(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

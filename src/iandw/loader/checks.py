@@ -647,7 +647,7 @@ def _check_hypothesis(
     some_unloaded = False
     if entries is None:
         used = list(indicators.values())
-        some_unloaded = bool(unloaded)
+        some_unloaded = "indicator" in broken.kinds  # one with no id (`id: 12`) did not load either
     else:
         written = hypothesis.indicators or []  # as the user wrote them: an id, or an id with options
         seen: set[str] = set()
