@@ -40,7 +40,7 @@ from iandw.engine import bandjoin
 from iandw.engine.evaluate import GroupMemo
 from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
 from iandw.testing import edtf_dates, worlds_for
-from iandw.timeline import compute_timeline, too_long
+from iandw.timeline import MAX_POINTS, compute_timeline, too_long
 from naive import rule_sets
 from worlds import checked, observation, source
 
@@ -153,6 +153,9 @@ def test_evaluations_are_the_dates_replayed(start, end, step, count):
         checked(DOCUMENTS).case, dt.date.fromisoformat(start), dt.date.fromisoformat(end), step
     )
     assert len(with_hypothesis.hypotheses[0].points) == count
+    # the limit counts the same dates: with more hypotheses than points allowed, it names them
+    refused = too_long(dt.date.fromisoformat(start), dt.date.fromisoformat(end), step, MAX_POINTS + 1)
+    assert refused is not None and f" is {count:,} evaluations" in refused
 
 
 def test_csv(timeline):

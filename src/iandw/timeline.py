@@ -34,7 +34,7 @@ from iandw.engine.evaluate import (
 from iandw.engine.match import World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
-from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
+from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint, evaluation_count
 
 
 @dataclass
@@ -114,8 +114,7 @@ MAX_POINTS = 1_000_000  # evaluations × hypotheses: about 0.6 KiB each while he
 
 def too_long(start: dt.date, end: dt.date, step: int, hypotheses: int = 1) -> str | None:
     """Why the period, at this step, makes too many evaluations or points for one timeline; or None."""
-    span = date_to_day(end) - date_to_day(start)
-    count = span // step + 1 + (span % step != 0)
+    count = evaluation_count(date_to_day(end) - date_to_day(start), step)
     evaluations = f"{start} to {end} every {counted(step, 'day')} is {count:,} evaluations"
     if count > MAX_STEPS:
         return f"{evaluations}, more than {MAX_STEPS:,}: take a longer step"

@@ -47,4 +47,9 @@ class Timeline(ReportModel):
         without hypotheses is evaluated on as many dates.
         """
         span = (dt.date.fromisoformat(self.end) - dt.date.fromisoformat(self.start)).days
-        return span // self.step_days + 1 + (span % self.step_days != 0)
+        return evaluation_count(span, self.step_days)
+
+
+def evaluation_count(span: int, step: int) -> int:
+    """Dates evaluated over `span` days every `step` days: the start, each step, and the end itself."""
+    return span // step + 1 + (span % step != 0)
