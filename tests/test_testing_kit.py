@@ -347,6 +347,9 @@ def test_the_kit_says_how_to_call_it_when_called_wrongly(tmp_tree: Callable[[dic
     with pytest.raises(InvalidDocuments) as raised:
         evaluate_documents([{"kind": "entity", "id": "x"}], AS_OF)
     assert str(raised.value) == "1 error:\n<documents>:1:1: error: missing required key 'type'"
+    # one mapping is one document, as for load_documents: not its keys, each read as a mapping
+    alone = evaluate_documents({"kind": "entity", "id": "x", "type": "state"}, AS_OF)
+    assert alone.inputs.entities == 1 and alone.hypotheses == []
 
 
 def test_no_better_source() -> None:

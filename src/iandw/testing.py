@@ -162,17 +162,18 @@ def _as_of_date(as_of: AsOf) -> dt.date:
 
 
 def evaluate_documents(
-    documents: Iterable[Document], as_of: AsOf, *, max_matches: int = DEFAULT_MAX_MATCHES
+    documents: Document | Iterable[Document], as_of: AsOf, *, max_matches: int = DEFAULT_MAX_MATCHES
 ) -> Report:
     """Load in-memory documents and evaluate them as of a day.
 
     Raises `InvalidDocuments` (with every error) rather than evaluating a
-    case that `iandw evaluate` would refuse.
+    case that `iandw evaluate` would refuse.  A single mapping is one
+    document, as for `load_documents`.
     """
     from iandw.api import evaluate
     from iandw.loader import load_documents
 
-    result = load_documents([dict(d) for d in documents])
+    result = load_documents([dict(d) for d in ([documents] if isinstance(documents, Mapping) else documents)])
     if not result.ok:
         shown = [d.format() for d in result.errors]
         raise InvalidDocuments(f"{counted(len(shown), 'error')}:\n" + "\n".join(shown[:20]))
