@@ -25,6 +25,7 @@ from iandw.render.charts import (
     posterior_chart,
     sensitivity_chart,
 )
+from iandw.render.html import render_html
 from iandw.render.words import band_edges
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +160,19 @@ def test_a_sensitivity_chart_draws_the_largest_effects_and_counts_the_rest() -> 
     drawn = {text for text in texts if text.startswith("i")}
     assert drawn == {f"i{n:04d}" for n in range(1000 - charts.MAX_SENSITIVITY_ROWS, 1000)}
     assert f"{charts.MAX_SENSITIVITY_ROWS} of 1000 indicators drawn, the largest effects" in " ".join(texts)
+
+
+def test_a_threshold_is_stated_as_written_not_rounded_to_a_side_of_itself(report: Report) -> None:
+    """Watch from 0.3333: 'watch ≥ 33.33%'.  As a value, 0.3333 is at watch and `percent` keeps it
+    there by rounding up to '33.4%', which as the threshold would put 33.35% below watch."""
+    point = TimelinePoint(date="2023-01-01", posterior=0.4, likelihood="", level="watch")  # type: ignore[arg-type]
+    series = HypothesisTimeline(id="h", statement="", prior=0.4, points=[point], crossings=[])
+    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, hypotheses=[series])
+    tables = ScoringTables(watch=0.3333, warning=0.6, alert=0.875)
+    texts = set(svg_texts(posterior_chart(timeline, tables)))
+    assert {"watch ≥ 33.33%", "warning ≥ 60%", "alert ≥ 87.5%"} <= texts
+    page = render_html(report, tables=tables)
+    assert "Levels: none &lt; 33.33% ≤ watch &lt; 60% ≤ warning &lt; 87.5% ≤ alert." in page
 
 
 def test_a_posterior_chart_of_many_hypotheses_draws_the_first(monkeypatch: pytest.MonkeyPatch) -> None:

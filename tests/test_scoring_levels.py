@@ -16,7 +16,7 @@ from iandw.model.documents import Scoring
 from iandw.model.scoring import ScoringTables
 from iandw.render.markdown import render_markdown
 from iandw.render.text import render_text
-from iandw.render.words import percent
+from iandw.render.words import band_edges, percent, threshold_percent
 from iandw.score import likelihood_term, warning_level
 from worlds import run
 
@@ -283,3 +283,22 @@ def test_a_percentage_is_never_rounded_onto_a_threshold_of_the_scoring_document(
     assert "<strong>29.9%</strong>" in page and "none &lt; 30% ≤ watch" in page
     timeline = output("timeline", "--from", "2023-01-01", "--to", "2023-01-08", "--format", "text")
     assert "h: prior 29.9%; 29.9% (none) on 2023-01-01 → 29.9% (none) on 2023-01-08\n" in timeline
+
+
+@pytest.mark.parametrize(
+    ("p", "shown"),
+    [
+        (0.3331, "33.3%"),  # at watch: '33%' would read below 33.3%; one decimal stays on its side
+        (0.3329, "33%"),  # below watch, and 33 is below 33.3 too
+        (0.3336, "33.4%"),  # 33.36 rounds to 33 (below watch), then to 33.4
+    ],
+)
+def test_a_percentage_above_an_edge_is_never_rounded_below_it(p, shown):
+    assert percent(p, band_edges(ScoringTables(watch=0.333))) == shown
+
+
+@pytest.mark.parametrize(
+    ("edge", "shown"), [(0.3333, "33.33%"), (0.875, "87.5%"), (0.2, "20%"), (0.333, "33.3%")]
+)
+def test_a_threshold_reads_as_written(edge, shown):
+    assert threshold_percent(edge) == shown

@@ -25,7 +25,7 @@ from iandw.extras import MissingExtraError
 from iandw.model.report import Report
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
-from iandw.render.words import BAND_EDGES, band_edges, percent
+from iandw.render.words import BAND_EDGES, band_edges, percent, threshold_percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -519,7 +519,7 @@ def posterior_chart(
                 axes.text(
                     1.005,
                     lo,
-                    f"{level} ≥ {percent(lo, edges)}",
+                    f"{level} ≥ {threshold_percent(lo)}",
                     transform=axes.get_yaxis_transform(),
                     va="center",
                     ha="left",

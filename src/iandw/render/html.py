@@ -49,6 +49,7 @@ from iandw.render.words import (
     more_near_misses,
     percent,
     strongest_first,
+    threshold_percent,
     uncertain_checks,
     unmatched_text,
     vars_text,
@@ -144,6 +145,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters.update(
         percent=_percent,
+        threshold=threshold_percent,
         vars_text=vars_text,
         status_label=STATUS_LABEL.__getitem__,
         contribution=contribution,

@@ -51,7 +51,7 @@ def percent(value: float, edges: Iterable[float] = BAND_EDGES) -> str:
     edge, one decimal rounded toward the value's own band ('79.9%').  An
     edge is compared as written (0.333 is 33.3%), not as its binary float.
     """
-    percents = [(edge, Decimal(repr(edge)) * 100) for edge in edges]
+    percents = [(edge, _written(edge)) for edge in edges]
     for decimals in (0, 1):
         text = f"{value * 100:.{decimals}f}"
         shown = Decimal(text)
@@ -60,6 +60,21 @@ def percent(value: float, edges: Iterable[float] = BAND_EDGES) -> str:
     below = any(value < edge and shown >= at for edge, at in percents)
     rounding = ROUND_FLOOR if below else ROUND_CEILING
     return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), rounding=rounding)}%"
+
+
+def threshold_percent(edge: float) -> str:
+    """A band's edge as written ('33.33%' for 0.3333), never rounded.
+
+    `percent` keeps a value on its own side of every edge, so an edge
+    itself may come out a decimal above it ('33.4%'), and "none < 33.4% ≤
+    watch" would misstate where watch begins.
+    """
+    return f"{_written(edge).normalize():f}%"
+
+
+def _written(edge: float) -> Decimal:
+    """An edge in percent as its shortest decimal reads (0.333 is 33.3), not as its binary float."""
+    return Decimal(repr(edge)) * 100
 
 
 def _across(value: float, shown: Decimal, edge: float, at: Decimal) -> bool:
