@@ -536,6 +536,24 @@ def test_variable_of_a_type_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
     assert (13, 17, "no entity has type 'armed-gruop' (known types: 'armed-group', 'state')") in warnings
 
 
+def test_variable_type_warning_without_any_entity_says_none_is_loaded(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: no-entities
+        title: A case with no entity yet
+        vars:
+          group: {type: armed-group}
+        select:
+          attack: {type: attack, entities: [{of: $group}]}
+        likelihood_ratio: 2
+        """
+    )
+    warnings = [(d.line, d.column, d.message) for d in load_rules(tmp_tree, monkeypatch, rules).warnings]
+    # "  group: {type: " is 16 characters
+    assert (5, 17, "no entity has type 'armed-group' (no entity is loaded)") in warnings
+
+
 def test_nan_likelihood_ratio_is_an_error(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

@@ -199,6 +199,25 @@ def test_a_failure_names_the_observations_not_yet_reported_by_as_of(project: Cal
     )
 
 
+def test_a_failure_names_the_observations_reported_on_no_known_day(project: Callable[[str], str]) -> None:
+    """An attack dated '2023-10-07/..' with no `reported` is known on no day: never used, whatever as_of."""
+    open_attack = ATTACK.replace("date: 2023-10-07,", "date: 2023-10-07/..,")
+    rule = indicator().replace(
+        "name: fires five weeks before the attack\n    bind: {sponsor: iran, group: hamas}\n"
+        "    as_of: 2023-10-08\n    observations:\n" + MEETING + ATTACK,
+        "name: fires five weeks before the attack\n    bind: {sponsor: iran, group: hamas}\n"
+        "    as_of: 2023-10-08\n    observations:\n" + MEETING + open_attack,
+    )
+    assert rule != indicator()
+    code, output = run(project(rule))
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "failed:" in line]
+    assert failure.endswith(
+        "::fires five weeks before the attack: expected fired, got not-fired: "
+        "no observation matches 'attack'; reported on no known day, so never used: t-attack"
+    )
+
+
 @pytest.mark.parametrize(
     ("pattern", "summary"),
     [

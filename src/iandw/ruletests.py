@@ -8,6 +8,7 @@ ids — with what the author expected.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from iandw.assess import bound_variables, choose_group
@@ -99,11 +100,15 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
 
 
 def _unseen(records: list[ObservationRecord], as_of: int) -> str:
-    """The test's observations left out as not yet reported: why a selection may have matched nothing."""
-    late = [record.id for record in records if record.reported_hi > as_of]
-    if not late:
-        return ""
-    return f"; reported after as_of {day_to_iso(as_of)}, so not used: {', '.join(late)}"
+    """The test's observations left out as not yet reported: why a selection may have matched nothing.
+
+    One reported on no known day (an open-ended date and no `reported`) is never used, at any `as_of`.
+    """
+    late = [record.id for record in records if as_of < record.reported_hi < math.inf]
+    never = [record.id for record in records if record.reported_hi == math.inf]
+    return (f"; reported after as_of {day_to_iso(as_of)}, so not used: {', '.join(late)}" if late else "") + (
+        f"; reported on no known day, so never used: {', '.join(never)}" if never else ""
+    )
 
 
 def _named(binding: Binding) -> str:

@@ -137,9 +137,8 @@ def variable_types_no_entity_has(
         assert isinstance(indicator, Indicator)
         for name, spec in indicator.vars.items():
             if spec.type is not None and spec.type not in known:
-                yield item.span("vars", name, "type").warning(
-                    f"no entity has type {spec.type!r} (known types: {quoted_list(sorted(known))})"
-                )
+                types = f"known types: {quoted_list(sorted(known))}" if known else "no entity is loaded"
+                yield item.span("vars", name, "type").warning(f"no entity has type {spec.type!r} ({types})")
 
 
 def regexes_that_can_backtrack_exponentially(
