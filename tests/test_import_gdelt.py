@@ -175,6 +175,54 @@ def test_actor_codes_become_states_and_their_organs(imported: Path) -> None:
 
 
 @needs_data
+def test_a_country_code_with_a_role_gdelt_left_untyped_is_not_the_state(imported: Path) -> None:
+    # Event 410414582 of the slot: Actor1Code USAREL ("SAN FRANCISCO"), Actor1CountryCode
+    # USA, every Actor1Type column empty; Actor2 is USA itself. Event 410414581: USAPTY.
+    written = {o["id"]: o for o in observations(imported / "gdelt.jsonl")}
+    assert [r["entity"] for r in written["gdelt-410414582"]["entities"]] == [
+        "united-states-rel",
+        "united-states",
+    ]
+    assert [r["entity"] for r in written["gdelt-410414581"]["entities"]] == [
+        "united-states-pty",
+        "united-states",
+    ]
+    entities = {
+        e["id"]: e for e in yaml.safe_load_all((imported / "gdelt.entities.yaml").read_text("utf-8")) if e
+    }
+    assert entities["united-states-rel"] == {
+        "kind": "entity",
+        "id": "united-states-rel",
+        "type": "actor",
+        "name": "United States REL",
+        "attributes": {
+            "cameo_code": "USAREL",
+            "cameo_country": "USA",
+            "cameo_types": ["REL"],
+            "country": "united-states",
+        },
+    }
+
+
+def test_an_untyped_role_code_after_a_country_takes_its_mapped_type(tmp_path: Path) -> None:
+    # USAMIL with the type columns empty is still the US military, a member of the state
+    path = tmp_path / "rows.CSV"
+    path.write_text(row(c5="USAMIL") + row(c0="2", c5="USA"), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", str(path), "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    written = observations(tmp_path / "out.jsonl")
+    assert [[r["entity"] for r in o["entities"]] for o in written] == [
+        ["united-states-military", "russia"],
+        ["united-states", "russia"],
+    ]
+    entities = {
+        e["id"]: e for e in yaml.safe_load_all((tmp_path / "out.entities.yaml").read_text("utf-8")) if e
+    }
+    military = entities["united-states-military"]
+    assert (military["type"], military["member_of"]) == ("armed-force", ["united-states"])
+
+
+@needs_data
 def test_the_output_validates(imported: Path) -> None:
     result = load([str(imported)], rules=None)
     assert result.errors == []

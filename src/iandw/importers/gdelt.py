@@ -236,8 +236,13 @@ class GdeltImporter:
         types = tuple(t for t in (get(f"{prefix}Type{i}Code") for i in (1, 2, 3)) if t)
         if group:
             return self.book.ref(f"cameo-group:{group}", lambda: self._group(group), span)
-        if country and not (ethnic or religions or types):
-            return self._country(country, span)
+        if not (ethnic or religions or types):
+            # GDELT leaves the type columns empty for some role codes (USAREL, USAPTY):
+            # the code's rest after the country is still a role, not the state itself.
+            rest = code[len(country) :] if country and code.startswith(country) else ""
+            if country and not rest:
+                return self._country(country, span)
+            types = tuple(rest[i : i + 3] for i in range(0, len(rest), 3))
 
         def describe() -> EntitySpec:
             return self._composite(code, country, ethnic, religions, types, span)
