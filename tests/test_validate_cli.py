@@ -1241,3 +1241,23 @@ def test_a_watched_run_says_when_reading_is_done_and_checking_begins(monkeypatch
     shipped = [os.path.join(ROOT, "observations"), "--rules", os.path.join(ROOT, "rules")]
     stderr = CliRunner().invoke(main, ["validate", *shipped]).stderr
     assert stderr.index("reading") < stderr.index("checking")
+
+
+def test_a_missing_rules_directory_says_what_it_is_for(tmp_tree, monkeypatch):
+    """A case just imported has observations and no rules/ yet: the error says to create it."""
+    observation = "kind: observation\nid: o\ntype: t\ndate: 2023\nsources: [{name: wire}]\n"
+    root = tmp_tree({"observations/o.yaml": observation})
+    result = validate(root, monkeypatch, "observations")  # --rules left at its default, rules/
+    assert result.exit_code == 2
+    assert parse_diagnostics(result.stderr) == [
+        (
+            "rules",
+            1,
+            1,
+            "error",
+            "no such rules directory: indicators and hypotheses are read from it (--rules); "
+            "create it, even empty, to check the observations alone",
+        )
+    ]
+    os.mkdir(os.path.join(root, "rules"))
+    assert validate(root, monkeypatch, "observations").exit_code == 0

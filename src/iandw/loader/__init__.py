@@ -90,7 +90,11 @@ def load(
     """
     named = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     rules_path = os.fspath(rules) if rules is not None else None
-    files, diagnostics = find_files([os.fspath(p) for p in named] + ([rules_path] if rules_path else []))
+    missing = _missing_rules(rules_path)
+    given = [os.fspath(p) for p in named] + ([rules_path] if rules_path and missing is None else [])
+    files, diagnostics = find_files(given)
+    if missing is not None:
+        diagnostics.append(missing)
     rule_files = {file.real for file in find_files([rules_path])[0]} if rules_path else None
     collector = _Collector(diagnostics)
     # `iandw evaluate observation` (a typo) must be one error, not one per reference to its entities
@@ -110,6 +114,16 @@ def load(
             if progress is not None:
                 progress(done, total)
         return collector.finish(lints)
+
+
+def _missing_rules(rules: str | None) -> Diagnostic | None:
+    """A missing rules directory, said with what it is for: a new case (after `iandw import`) has none."""
+    if not rules or os.path.lexists(rules):
+        return None
+    return Span(os.path.normpath(rules)).error(
+        "no such rules directory: indicators and hypotheses are read from it (--rules); "
+        "create it, even empty, to check the observations alone"
+    )
 
 
 def _line_of(item: RawDocument | Diagnostic | ObservationInput) -> JsonlLine | None:
