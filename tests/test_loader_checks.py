@@ -260,7 +260,8 @@ def test_a_misspelt_choice_suggests_the_one_meant(tmp_tree, monkeypatch):
     )
 
 
-def test_an_entity_inside_a_rule_test_says_where_entities_go(tmp_tree, monkeypatch):
+@pytest.mark.parametrize("written", ["entity", "Entity"])
+def test_an_entity_inside_a_rule_test_says_where_entities_go(tmp_tree, monkeypatch, written):
     rules = ENTITIES + textwrap.dedent(
         """\
         ---
@@ -277,7 +278,7 @@ def test_an_entity_inside_a_rule_test_says_where_entities_go(tmp_tree, monkeypat
               - {kind: entity, id: lavrov, type: person}
             expect: fired
         """
-    )
+    ).replace("kind: entity, id: lavrov", f"kind: {written}, id: lavrov")
     assert_errors(
         load_rules(tmp_tree, monkeypatch, rules),
         [

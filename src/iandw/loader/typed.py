@@ -141,7 +141,13 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
         if template:
             return template.format(input=value)
-    if kind == "literal_error" and loc[:1] == ("tests",) and loc[-1] == "kind" and value == "entity":
+    if (
+        kind == "literal_error"
+        and loc[:1] == ("tests",)
+        and loc[-1] == "kind"
+        and isinstance(value, str)
+        and value.casefold() == "entity"  # `Entity` too: what matters is where it is, not its case
+    ):
         return (
             "a rule test holds observations only: put the entity in the observation paths or "
             "the rules, where every test and the case see it"
