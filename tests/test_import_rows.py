@@ -87,3 +87,10 @@ def test_a_count_of_more_digits_than_python_converts_is_not_a_count(reader: Call
     with pytest.raises(NotA):
         reader("9" * 5000)
     assert reader("3") == 3
+
+
+def test_a_count_too_long_to_read_says_so_not_that_it_is_no_whole_number() -> None:
+    with pytest.raises(NotA, match=r"^a count of at most 4,300 digits$"):
+        count("9" * 5000)
+    with pytest.raises(NotA, match=r"^a count \(a whole number from 0\)$"):
+        count("-1")

@@ -239,7 +239,8 @@ def count(text: str) -> int:
     """A field read as a count (mentions, fatalities): a whole number from 0, in ASCII digits."""
     value = _digits(text)
     if value is None:
-        raise NotA("a count (a whole number from 0)")
+        too_long = text.isascii() and text.isdigit()  # a whole number, longer than `int` reads
+        raise NotA("a count of at most 4,300 digits" if too_long else "a count (a whole number from 0)")
     return value
 
 
