@@ -181,39 +181,38 @@ def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> 
     assert "no observation matches 'attack'" in output
 
 
-def test_a_failure_names_the_observations_not_yet_reported_by_as_of(project: Callable[[str], str]) -> None:
-    """The attack of 7 October is not known on 6 October: 'no observation matches' alone hides why."""
-    rule = indicator().replace(
-        "name: cannot use what was reported after as_of\n    bind: {sponsor: iran, group: hamas}\n"
-        "    as_of: 2023-10-06\n    observations:\n" + MEETING + ATTACK + "    expect: not-fired",
-        "name: cannot use what was reported after as_of\n    bind: {sponsor: iran, group: hamas}\n"
-        "    as_of: 2023-10-06\n    observations:\n" + MEETING + ATTACK + "    expect: fired",
-    )
+def the_one_failure(project: Callable[[str], str], test: str, before: str, after: str) -> str:
+    """The failure line of `iandw test` once `before` is written `after` in the rule test named `test`."""
+    header = f"name: {test}\n    bind: {{sponsor: iran, group: hamas}}\n"
+    rule = indicator().replace(header + before, header + after)
     assert rule != indicator()
     code, output = run(project(rule))
     assert code == 1
     (failure,) = [line for line in output.splitlines() if "failed:" in line]
+    return failure
+
+
+def test_a_failure_names_the_observations_not_yet_reported_by_as_of(project: Callable[[str], str]) -> None:
+    """The attack of 7 October is not known on 6 October: 'no observation matches' alone hides why."""
+    test = "cannot use what was reported after as_of"
+    observations = "    as_of: 2023-10-06\n    observations:\n" + MEETING + ATTACK
+    failure = the_one_failure(
+        project, test, observations + "    expect: not-fired", observations + "    expect: fired"
+    )
     assert failure.endswith(
-        "::cannot use what was reported after as_of: expected fired, got not-fired: "
+        f"::{test}: expected fired, got not-fired: "
         "no observation matches 'attack'; reported after as_of 2023-10-06, so not used: t-attack"
     )
 
 
 def test_a_failure_names_the_observations_reported_on_no_known_day(project: Callable[[str], str]) -> None:
     """An attack dated '2023-10-07/..' with no `reported` is known on no day: never used, whatever as_of."""
+    test = "fires five weeks before the attack"
+    observations = "    as_of: 2023-10-08\n    observations:\n" + MEETING
     open_attack = ATTACK.replace("date: 2023-10-07,", "date: 2023-10-07/..,")
-    rule = indicator().replace(
-        "name: fires five weeks before the attack\n    bind: {sponsor: iran, group: hamas}\n"
-        "    as_of: 2023-10-08\n    observations:\n" + MEETING + ATTACK,
-        "name: fires five weeks before the attack\n    bind: {sponsor: iran, group: hamas}\n"
-        "    as_of: 2023-10-08\n    observations:\n" + MEETING + open_attack,
-    )
-    assert rule != indicator()
-    code, output = run(project(rule))
-    assert code == 1
-    (failure,) = [line for line in output.splitlines() if "failed:" in line]
+    failure = the_one_failure(project, test, observations + ATTACK, observations + open_attack)
     assert failure.endswith(
-        "::fires five weeks before the attack: expected fired, got not-fired: "
+        f"::{test}: expected fired, got not-fired: "
         "no observation matches 'attack'; reported on no known day, so never used: t-attack"
     )
 
