@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 from iandw.diagnostics import counted
 from iandw.model.report import HypothesisIndicator, Inputs, Match, ObservationTrace, Report
@@ -42,7 +43,7 @@ def band_edges(tables: ScoringTables | None = None) -> tuple[float, ...]:
 BAND_EDGES = band_edges()
 
 
-def percent(value: float, edges: Iterable[float] = BAND_EDGES) -> str:
+def percent(value: float, edges: Sequence[float] = BAND_EDGES) -> str:
     """'42%', never rounded across the edge of a band (`band_edges`).
 
     0.7996 is 'likely' and 'warning'; printed '80%' beside those words it
@@ -51,6 +52,8 @@ def percent(value: float, edges: Iterable[float] = BAND_EDGES) -> str:
     edge, one decimal rounded toward the value's own band ('79.9%').  An
     edge is compared as written (0.333 is 33.3%), not as its binary float.
     """
+    if all(abs(value - edge) > NEAR_EDGE for edge in edges):  # the common case, without decimals
+        return f"{value * 100:.0f}%"
     percents = [(edge, _written(edge)) for edge in edges]
     for decimals in (0, 1):
         text = f"{value * 100:.{decimals}f}"
@@ -72,6 +75,10 @@ def threshold_percent(edge: float) -> str:
     return f"{_written(edge).normalize():f}%"
 
 
+NEAR_EDGE = 0.01  # rounding to a whole percent moves a value by half a point at most
+
+
+@lru_cache(maxsize=64)
 def _written(edge: float) -> Decimal:
     """An edge in percent as its shortest decimal reads (0.333 is 33.3), not as its binary float."""
     return Decimal(repr(edge)) * 100
