@@ -19,7 +19,7 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import Broken, Loaded, build_case
-from iandw.loader.files import InputFile, find_files
+from iandw.loader.files import InputFile, find_files, shown
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
@@ -89,13 +89,14 @@ def load(
     given alone: `load("case")` reads the directory, not its letters.
     """
     named = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    rules_path = os.fspath(rules) if rules is not None else None
-    missing = _missing_rules(rules_path)
-    given = [os.fspath(p) for p in named] + ([rules_path] if rules_path and missing is None else [])
-    files, diagnostics = find_files(given)
-    if missing is not None:
-        diagnostics.append(missing)
-    rule_files = {file.real for file in find_files([rules_path])[0]} if rules_path else None
+    files, diagnostics = find_files([os.fspath(p) for p in named])
+    rule_files: set[str] | None = None  # None: `paths` hold everything
+    if rules is not None and os.fspath(rules):
+        found, problems = _find_rules(os.fspath(rules))
+        rule_files = {file.real for file in found}
+        listed = {file.real for file in files}  # the rules directory may sit inside an observation path
+        files += [file for file in found if file.real not in listed]
+        diagnostics += problems
     collector = _Collector(diagnostics)
     # `iandw evaluate observation` (a typo) must be one error, not one per reference to its entities
     collector.broken.unread_input = has_errors(diagnostics)
@@ -116,14 +117,15 @@ def load(
         return collector.finish(lints)
 
 
-def _missing_rules(rules: str | None) -> Diagnostic | None:
-    """A missing rules directory, said with what it is for: a new case (after `iandw import`) has none."""
-    if not rules or os.path.lexists(rules):
-        return None
-    return Span(os.path.normpath(rules)).error(
+def _find_rules(rules: str) -> tuple[list[InputFile], list[Diagnostic]]:
+    """The rule files; a missing directory is said with what it is for (a new case has none yet)."""
+    if os.path.lexists(rules):
+        return find_files([rules])
+    missing = Span(shown(os.path.normpath(rules))).error(
         "no such rules directory: indicators and hypotheses are read from it (--rules); "
         "create it, even empty, to check the observations alone"
     )
+    return [], [missing]
 
 
 def _line_of(item: RawDocument | Diagnostic | ObservationInput) -> JsonlLine | None:
