@@ -524,13 +524,12 @@ id: only
 type: meeting
 date: 2023
 entities: [russia]
-sources: [{name: TASS}]
 """,
         }
     )
     result = validate(root, monkeypatch, "observations", "--rules", "rules")
     assert result.exit_code == 0
-    # the entity is reachable by no rule: one warning
+    # the observation has no source: one warning
     assert result.stdout == "read 1 entity, 1 observation: 0 errors, 1 warning\n"
 
 
@@ -1243,21 +1242,44 @@ def test_a_watched_run_says_when_reading_is_done_and_checking_begins(monkeypatch
     assert stderr.index("reading") < stderr.index("checking")
 
 
-def test_a_missing_rules_directory_says_what_it_is_for(tmp_tree, monkeypatch):
-    """A case just imported has observations and no rules/ yet: the error says to create it."""
+def test_without_the_default_rules_directory_the_observations_are_checked_alone(tmp_tree, monkeypatch):
+    """A case just imported has observations and no rules/ yet: validate checks them, and says so."""
     observation = "kind: observation\nid: o\ntype: t\ndate: 2023\nsources: [{name: wire}]\n"
     root = tmp_tree({"observations/o.yaml": observation})
     result = validate(root, monkeypatch, "observations")  # --rules left at its default, rules/
+    assert result.exit_code == 0
+    assert parse_diagnostics(result.stderr) == [
+        ("rules", 1, 1, "warning", "no rules directory: the observations were checked alone, without rules")
+    ]
+    assert result.stdout == "read 1 observation: 0 errors, 1 warning\n"
+    evaluated = CliRunner().invoke(main, ["evaluate", "observations"])  # nothing to evaluate without rules
+    assert evaluated.exit_code == 2
+    assert "rules:1:1: error: no such rules directory" in evaluated.stderr
+
+
+def test_a_rule_among_observations_checked_alone_is_still_refused(tmp_tree, monkeypatch):
+    """With no rules directory, observation files still may not bring their own rules."""
+    scale = "kind: scale\nid: level\nvalues: [low, high]\n"
+    root = tmp_tree({"observations/level.yaml": scale})
+    result = validate(root, monkeypatch, "observations")
+    assert result.exit_code == 2
+    errors = [d for d in parse_diagnostics(result.stderr) if d[3] == "error"]
+    assert [(file, line) for file, line, *_ in errors] == [("observations/level.yaml", 1)]
+    assert errors[0][4].startswith("a 'scale' document outside the rules")
+
+
+def test_a_named_rules_directory_that_is_missing_is_an_error(tmp_tree, monkeypatch):
+    """`--rules` written out and missing is a mistake (a typo, a wrong folder), not a choice."""
+    observation = "kind: observation\nid: o\ntype: t\ndate: 2023\nsources: [{name: wire}]\n"
+    root = tmp_tree({"observations/o.yaml": observation})
+    result = validate(root, monkeypatch, "observations", "--rules", "rulez")
     assert result.exit_code == 2
     assert parse_diagnostics(result.stderr) == [
         (
-            "rules",
+            "rulez",
             1,
             1,
             "error",
-            "no such rules directory: indicators and hypotheses are read from it (--rules); "
-            "create it, even empty, to check the observations alone",
+            "no such rules directory: indicators and hypotheses are read from it (--rules)",
         )
     ]
-    os.mkdir(os.path.join(root, "rules"))
-    assert validate(root, monkeypatch, "observations").exit_code == 0

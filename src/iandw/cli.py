@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from iandw import __version__
 from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS
@@ -96,6 +97,7 @@ def _load(
     lints: bool = True,
     reading: Progress | None = None,
     workers: int | None = None,
+    rules_required: bool = True,
 ) -> LoadResult:
     """The case read.
 
@@ -118,6 +120,7 @@ def _load(
             lints=lints,
             progress=update,
             workers=workers,
+            rules_required=rules_required,
         )
     if nothing_was is not None and not result.ok:
         from iandw.diagnostics import counted
@@ -265,8 +268,13 @@ def evaluate(
 def validate(
     paths: tuple[str, ...], rules: str, output_format: str, workers: int | None, **limits: int
 ) -> None:
-    """Report every error and warning in the inputs, then a summary."""
-    result = _load(paths, rules, Limits(**limits), workers=workers)
+    """Report every error and warning in the inputs, then a summary.
+
+    Without the default rules/ (a case just imported), the observations are
+    checked alone; a --rules directory named and missing is an error.
+    """
+    named = click.get_current_context().get_parameter_source("rules") is not ParameterSource.DEFAULT
+    result = _load(paths, rules, Limits(**limits), workers=workers, rules_required=named)
     counts = result.counts()
     errors, warnings = len(result.errors), len(result.warnings)
     if output_format == "json":

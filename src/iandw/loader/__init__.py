@@ -75,6 +75,7 @@ def load(
     lints: bool = True,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    rules_required: bool = True,
 ) -> LoadResult:
     """Read, type and check every document under `paths` and `rules`.
 
@@ -87,12 +88,14 @@ def load(
     to `workers` processes (default: one per core; 1: this process alone),
     with the same result (iandw.loader.parallel).  A single path may be
     given alone: `load("case")` reads the directory, not its letters.
+    A missing `rules` directory is an error, or with `rules_required=False`
+    a warning: the observations are then checked alone.
     """
     named = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     files, diagnostics = find_files([os.fspath(p) for p in named])
     rule_files: set[str] | None = None  # None: `paths` hold everything
     if rules is not None and os.fspath(rules):
-        found, problems = _find_rules(os.fspath(rules))
+        found, problems = _find_rules(os.fspath(rules), rules_required)
         rule_files = {file.real for file in found}
         listed = {file.real for file in files}  # the rules directory may sit inside an observation path
         files += [file for file in found if file.real not in listed]
@@ -117,15 +120,14 @@ def load(
         return collector.finish(lints)
 
 
-def _find_rules(rules: str) -> tuple[list[InputFile], list[Diagnostic]]:
+def _find_rules(rules: str, required: bool) -> tuple[list[InputFile], list[Diagnostic]]:
     """The rule files; a missing directory is said with what it is for (a new case has none yet)."""
     if os.path.lexists(rules):
         return find_files([rules])
-    missing = Span(shown(os.path.normpath(rules))).error(
-        "no such rules directory: indicators and hypotheses are read from it (--rules); "
-        "create it, even empty, to check the observations alone"
-    )
-    return [], [missing]
+    where = Span(shown(os.path.normpath(rules)))
+    if not required:
+        return [], [where.warning("no rules directory: the observations were checked alone, without rules")]
+    return [], [where.error("no such rules directory: indicators and hypotheses are read from it (--rules)")]
 
 
 def _line_of(item: RawDocument | Diagnostic | ObservationInput) -> JsonlLine | None:

@@ -52,9 +52,10 @@ def entities_no_rule_reaches(
 ) -> Iterator[Diagnostic]:
     """An entity that no variable, pattern or hypothesis can select is dead weight.
 
-    Not said while an indicator or hypothesis did not load: it may be the one that reaches it.
+    Not said while an indicator or hypothesis did not load: it may be the one that reaches it;
+    nor with no indicator at all (observations checked alone), where it would be said of every entity.
     """
-    if broken.kinds & {"indicator", "hypothesis"} or broken.unread_input:
+    if broken.kinds & {"indicator", "hypothesis"} or broken.unread_input or not case.indicators:
         return
     types: set[str] = set()
     named: set[str] = set()
