@@ -45,12 +45,12 @@ PLAIN_DEPTH = 3
 _VALID_ID = re.compile(ID_PATTERN).fullmatch  # a full match, as pydantic's regex engine reads `$`
 
 
-class _Reference(Struct, forbid_unknown_fields=True):
+class _Reference(Struct, forbid_unknown_fields=True, gc=False):
     entity: str
     role: str | UnsetType | None = UNSET
 
 
-class _Source(Struct, forbid_unknown_fields=True):
+class _Source(Struct, forbid_unknown_fields=True, gc=False):
     name: str
     origin: str | UnsetType | None = UNSET
     reliability: Reliability | UnsetType | None = UNSET
@@ -60,7 +60,7 @@ class _Source(Struct, forbid_unknown_fields=True):
     note: str | UnsetType | None = UNSET
 
 
-class _PlainObservation(Struct, forbid_unknown_fields=True):
+class _PlainObservation(Struct, forbid_unknown_fields=True, gc=False):
     """An observation as large files write it.  UNSET marks an absent key, so none is invented."""
 
     id: str
