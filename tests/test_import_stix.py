@@ -507,3 +507,30 @@ def test_doubtful_versions_confidences_and_producers_are_reported(tmp_path: Path
     assert list(observations) == [same_time["id"], ghost["id"]]
     assert observations[same_time["id"]]["type"] == "related"  # the later of the two
     assert observations[same_time["id"]]["sources"][0]["name"] == "STIX b.json"
+
+
+def test_the_bundles_of_one_import_are_one_collection(tmp_path: Path) -> None:
+    """A feed delivered as several bundles: a newer version, a revocation and a relationship's
+    ends may each be in another file than the object they concern."""
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    victim = sdo("identity", 2, name="Example Victim", identity_class="organization")
+    first = sdo("campaign", 3, name="First name", first_seen="2023-01-01T00:00:00Z")
+    renamed = {**first, "name": "Second name", "modified": "2023-02-01T00:00:00Z"}
+    withdrawn_campaign = sdo("campaign", 4, name="Withdrawn later", first_seen="2023-01-05T00:00:00Z")
+    withdrawal = {**withdrawn_campaign, "modified": "2023-03-01T00:00:00Z", "revoked": True}
+    targets = sdo(
+        "relationship", 5, relationship_type="targets", source_ref=actor["id"], target_ref=victim["id"]
+    )
+    (tmp_path / "one.json").write_text(bundle(actor, victim, first, withdrawn_campaign), encoding="utf-8")
+    (tmp_path / "two.json").write_text(bundle(renamed, withdrawal, targets), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "one.json", "two.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    observations = read(tmp_path / "out.jsonl")
+    # the newer version only, where it is; the withdrawn campaign not at all
+    assert [(o["id"], o.get("summary")) for o in observations.values()] == [
+        (renamed["id"], "Second name"),
+        (targets["id"], "Example Actor targets Example Victim"),
+    ]
+    assert [e["role"] for e in observations[targets["id"]]["entities"]] == ["attacker", "target"]
+    assert "5 objects not observations: entity (2), older version (2), revoked (1)" in result.stdout

@@ -131,7 +131,7 @@ def import_command(
         sys.exit(EXIT_BAD_INPUT)
     book = EntityBook(_registry(rules, known, (output, entities_path)))
     print_diagnostics(_unresolved_targets(mapping.entities, entity_spans, book.registry))
-    importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits)
+    importer = _importer(source, mapping, book, grade_parts(grade or mapping.default_grade), limits, files)
     total = sum(os.path.getsize(path) for path in files if os.path.isfile(path))
     try:
         with ImportOutput(output, entities_path) as out, Progress("importing") as progress:
@@ -159,7 +159,12 @@ def import_command(
 
 
 def _importer(
-    source: str, mapping: Mapping, book: EntityBook, grade: tuple[Reliability, Credibility], limits: Limits
+    source: str,
+    mapping: Mapping,
+    book: EntityBook,
+    grade: tuple[Reliability, Credibility],
+    limits: Limits,
+    files: Sequence[str],
 ) -> Importer:
     from iandw.importers.mapping import AcledMapping, GdeltMapping, StixMapping
 
@@ -174,7 +179,7 @@ def _importer(
     assert isinstance(mapping, StixMapping), source
     from iandw.importers.stix import StixImporter
 
-    return StixImporter(mapping, book, grade, limits)
+    return StixImporter(mapping, book, grade, limits, files)
 
 
 def _unresolved_targets(

@@ -18,7 +18,8 @@ then (`../reported`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -70,123 +71,167 @@ def credibility(confidence: Any) -> Credibility | None:
 
 
 class StixImporter:
-    """STIX 2.1 bundle files → observations and entities."""
+    """STIX 2.1 bundle files → observations and entities.
+
+    The bundles of one import are one collection, as a STIX consumer holds
+    them: the newest version of an object wins and a revocation holds
+    whichever file they are in, and a reference may name an object in
+    another of the files.  So every bundle is read and indexed before the
+    first outcome is given.
+    """
 
     unit = "object"
 
     def __init__(
-        self, mapping: StixMapping, book: EntityBook, grade: tuple[Reliability, Credibility], limits: Limits
+        self,
+        mapping: StixMapping,
+        book: EntityBook,
+        grade: tuple[Reliability, Credibility],
+        limits: Limits,
+        paths: Sequence[str],
     ) -> None:
         self.mapping = mapping
         self.book = book
         self.grade = grade
         self.limits = limits
+        self.paths = list(paths)
+        self._collection: _Collection | None = None
+        self._next = 0  # the position in `paths` of the next file asked for
 
     def read(self, path: str, advance: Callable[[int], None]) -> Iterator[Outcome | Diagnostic]:
+        if self._collection is None:
+            self._collection = _Collection(self, [self._parse(path, advance) for path in self.paths])
+        position = self._next
+        assert self.paths[position] == path, "files are read in the order the importer was given them"
+        self._next += 1
+        yield from self._collection.outcomes(position)
+
+    def _parse(self, path: str, advance: Callable[[int], None]) -> _File | list[Outcome | Diagnostic]:
+        """One file as a parsed bundle, or why it cannot be read."""
         try:
             with open(path, "rb") as stream:
                 content = read_at_most(stream, self.limits.max_file_bytes)
         except OSError as exc:
-            yield Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
-            return
+            return [Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))]
         advance(len(content))
         if len(content) > self.limits.max_file_bytes:
-            yield Unreadable(
-                Span(path).error(
-                    f"file is larger than {self.limits.max_file_bytes} bytes; see --max-file-bytes"
+            return [
+                Unreadable(
+                    Span(path).error(
+                        f"file is larger than {self.limits.max_file_bytes} bytes; see --max-file-bytes"
+                    )
                 )
-            )
-            return
+            ]
         content = content.removeprefix(BOM)
         bundle, problems = parse_json_bytes(content, path, self.limits)
         if problems:
-            yield Unreadable(problems[0])
-            yield from problems[1:]
-            return
+            return [Unreadable(problems[0]), *problems[1:]]
         if not (
             isinstance(bundle, dict)
             and bundle.get("type") == "bundle"
             and isinstance(bundle.get("objects"), list)
         ):
-            yield Unreadable(
-                Span(path).error("not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}")
-            )
-            return
-        yield from _Bundle(self, path, content, bundle).outcomes()
-
-
-class _Bundle:
-    """One bundle being imported: its objects indexed, then each turned into an outcome."""
-
-    def __init__(self, importer: StixImporter, path: str, content: bytes, bundle: dict[str, Any]) -> None:
-        self.mapping = importer.mapping
-        self.book = importer.book
-        self.grade = importer.grade
-        # an id that is not a string is no id: every such bundle would share one origin
-        self.bundle_id = bundle["id"] if isinstance(bundle.get("id"), str) else path
-        self.objects: list[Any] = bundle["objects"]
-        self.raw = RawDocument(
+            return [
+                Unreadable(
+                    Span(path).error("not a STIX bundle: expected {'type': 'bundle', 'objects': [...]}")
+                )
+            ]
+        raw = RawDocument(
             bundle,
             path,
             Span(path),
-            lazy_sourcemap=lambda: sourcemap_for(content.decode("utf-8"), path, importer.limits),
+            lazy_sourcemap=lambda: sourcemap_for(content.decode("utf-8"), path, self.limits),
         )
+        # an id that is not a string is no id: every such bundle would share one origin
+        bundle_id = bundle["id"] if isinstance(bundle.get("id"), str) else path
+        return _File(path, raw, bundle["objects"], bundle_id)
+
+
+@dataclass
+class _File:
+    """One bundle file, parsed."""
+
+    path: str
+    raw: RawDocument
+    objects: list[Any]
+    bundle_id: str
+
+
+Where = tuple[int, int]  # an object's file (position in the import) and index in that file's `objects`
+
+
+class _Collection:
+    """The bundles of one import: their objects indexed, then each turned into an outcome."""
+
+    def __init__(self, importer: StixImporter, files: list[_File | list[Outcome | Diagnostic]]) -> None:
+        self.mapping = importer.mapping
+        self.book = importer.book
+        self.grade = importer.grade
+        self.files = files
+        self.scope = "the bundle" if len(files) == 1 else "the bundles imported"
         self.by_id: dict[str, dict[str, Any]] = {}
-        self.decided: dict[int, Outcome] = {}  # objects settled while indexing
+        self.decided: dict[Where, Outcome] = {}  # objects settled while indexing
         self.published: dict[str, dt.date] = {}
         self.folded: dict[str, list[tuple[str, str]]] = {}  # observation object id → (other end, role)
         self.folded_relationships: set[str] = set()
-        self.warnings: list[Diagnostic] = []  # found while indexing, given before the outcomes
-        self.unknown_creators: set[str] = set()  # created_by_refs not in the bundle, warned of once
-
-    def span(self, index: int, key: str | None = None) -> Span:
-        return self.raw.span(("objects", index, key) if key else ("objects", index))
-
-    def outcomes(self) -> Iterator[Outcome | Diagnostic]:
+        # found while indexing, given before the outcomes of their file
+        self.warnings: dict[int, list[Diagnostic]] = {}
+        self.unknown_creators: set[tuple[int, str]] = set()  # created_by_refs not found, warned of once
         self._index()
-        yield from self.warnings
-        for index, obj in enumerate(self.objects):
-            if index in self.decided:
-                yield self.decided[index]
+
+    def span(self, where: Where, key: str | None = None) -> Span:
+        file = self.files[where[0]]
+        assert isinstance(file, _File)
+        return file.raw.span(("objects", where[1], key) if key else ("objects", where[1]))
+
+    def obj(self, where: Where) -> Any:
+        file = self.files[where[0]]
+        assert isinstance(file, _File)
+        return file.objects[where[1]]
+
+    def outcomes(self, position: int) -> Iterator[Outcome | Diagnostic]:
+        file = self.files[position]
+        if not isinstance(file, _File):
+            yield from file
+            return
+        yield from self.warnings.get(position, [])
+        for index, obj in enumerate(file.objects):
+            where = (position, index)
+            if where in self.decided:
+                yield self.decided[where]
                 continue
-            yield self._outcome(index, obj)
+            yield self._outcome(where, obj)
 
     # --- indexing -------------------------------------------------------------
 
     def _index(self) -> None:
         """Latest version of each object unless revoked or misshapen; report dates; folded relationships."""
-        newest: dict[str, int] = {}
-        for index, obj in enumerate(self.objects):
-            if not (
-                isinstance(obj, dict) and isinstance(obj.get("id"), str) and isinstance(obj.get("type"), str)
-            ):
-                self.decided[index] = Skipped(
-                    self.span(index).error("a STIX object needs a string 'id' and 'type'"), "bad object"
-                )
-            elif obj["id"] in newest:
-                kept = newest[obj["id"]]
-                kept_when, when = _modified(self.objects[kept]), _modified(obj)
-                older, newer = (index, kept) if when < kept_when else (kept, index)  # a tie: the later
-                self.decided[older] = Passed("older version")
-                newest[obj["id"]] = newer
-                if when == kept_when and obj != self.objects[kept]:  # one object twice is no doubt
-                    stamp = "the same 'modified'" if when != _BEFORE_ANY else "no readable 'modified'"
-                    self.warnings.append(
-                        self.span(index).warning(
-                            f"two versions of {obj['id']!r} with {stamp}: the later one in the input "
-                            "is taken as the newer"
-                        )
+        newest: dict[str, Where] = {}
+        for position, file in enumerate(self.files):
+            if not isinstance(file, _File):
+                continue
+            for index, obj in enumerate(file.objects):
+                where = (position, index)
+                if not (
+                    isinstance(obj, dict)
+                    and isinstance(obj.get("id"), str)
+                    and isinstance(obj.get("type"), str)
+                ):
+                    self.decided[where] = Skipped(
+                        self.span(where).error("a STIX object needs a string 'id' and 'type'"), "bad object"
                     )
-            else:
-                newest[obj["id"]] = index
-        for identifier, index in newest.items():
-            obj = self.objects[index]
+                elif obj["id"] in newest:
+                    newest[obj["id"]] = self._newer(newest[obj["id"]], where)
+                else:
+                    newest[obj["id"]] = where
+        for identifier, where in newest.items():
+            obj = self.obj(where)
             not_list = next((key for key in _LISTS if key in obj and not isinstance(obj[key], list)), None)
             if obj.get("revoked") is True:  # a revoked latest version revokes the object
-                self.decided[index] = Passed("revoked")
+                self.decided[where] = Passed("revoked")
             elif not_list is not None:
-                self.decided[index] = Skipped(
-                    self.span(index, not_list).error(f"{not_list} must be a list"), "bad object"
+                self.decided[where] = Skipped(
+                    self.span(where, not_list).error(f"{not_list} must be a list"), "bad object"
                 )
             else:
                 self.by_id[identifier] = obj
@@ -202,6 +247,22 @@ class _Bundle:
         for obj in self.by_id.values():
             if obj["type"] == "relationship":
                 self._fold(obj)
+
+    def _newer(self, kept: Where, where: Where) -> Where:
+        """Of two versions of one object, the newer; the older is passed (a tie: the later in the input)."""
+        kept_obj, obj = self.obj(kept), self.obj(where)
+        kept_when, when = _modified(kept_obj), _modified(obj)
+        older, newer = (where, kept) if when < kept_when else (kept, where)
+        self.decided[older] = Passed("older version")
+        if when == kept_when and obj != kept_obj:  # one object twice is no doubt
+            stamp = "the same 'modified'" if when != _BEFORE_ANY else "no readable 'modified'"
+            self.warnings.setdefault(where[0], []).append(
+                self.span(where).warning(
+                    f"two versions of {obj['id']!r} with {stamp}: the later one in the input "
+                    "is taken as the newer"
+                )
+            )
+        return newer
 
     def _fold(self, relationship: dict[str, Any]) -> None:
         """Note a relationship with an end whose rule folds it in (a bad one is reported later)."""
@@ -225,15 +286,15 @@ class _Bundle:
 
     # --- outcomes -------------------------------------------------------------
 
-    def _outcome(self, index: int, obj: dict[str, Any]) -> Outcome:
-        span = self.span(index)
+    def _outcome(self, where: Where, obj: dict[str, Any]) -> Outcome:
+        span = self.span(where)
         if obj["type"] == "relationship":
             if obj["id"] in self.folded_relationships:
                 return Passed("relationship folded into an observation")
-            return attempt(span, partial(self._relationship, index, obj))
+            return attempt(span, partial(self._relationship, where, obj))
         rule = self._observation_rule(obj)
         if rule is not None:
-            return attempt(span, partial(self._event, index, obj, rule))
+            return attempt(span, partial(self._event, where, obj, rule))
         if self._is_entity(obj):
             try:
                 self._entity(obj, span)
@@ -250,9 +311,9 @@ class _Bundle:
             return None
         return rule
 
-    def _event(self, index: int, obj: dict[str, Any], rule: StixObservationRule) -> dict[str, Any]:
-        span = self.span(index)
-        reported = self._reported(index, obj)
+    def _event(self, where: Where, obj: dict[str, Any], rule: StixObservationRule) -> dict[str, Any]:
+        span = self.span(where)
+        reported = self._reported(where, obj)
         references: list[dict[str, str]] = []
         if rule.self_role and self._is_entity(obj):
             references.append({"entity": self._entity(obj, span), "role": rule.self_role})
@@ -266,41 +327,41 @@ class _Bundle:
         if missing:
             self.book.warnings.append(
                 span.warning(
-                    f"{obj['id']}: left out references to objects not in the bundle: {', '.join(missing)}"
+                    f"{obj['id']}: left out references to objects not in {self.scope}: {', '.join(missing)}"
                 )
             )
-        document = self._document(obj, rule.type, self._interval(index, obj, rule.first, rule.last, reported))
+        document = self._document(obj, rule.type, self._interval(where, obj, rule.first, rule.last, reported))
         document["reported"] = reported.isoformat()
         summary = obj.get("name") or obj.get("description")
         if isinstance(summary, str):
             document["summary"] = summary
         document["entities"] = unique(references)
         document["attributes"] = self._attributes(obj)
-        document["sources"] = [self._source(index, obj)]
+        document["sources"] = [self._source(where, obj)]
         return document
 
-    def _relationship(self, index: int, obj: dict[str, Any]) -> dict[str, Any]:
-        span = self.span(index)
+    def _relationship(self, where: Where, obj: dict[str, Any]) -> dict[str, Any]:
+        span = self.span(where)
         kind, roles = self._relationship_rule(obj)
         ends = []
         for key in ("source_ref", "target_ref"):
             ref = obj.get(key)
             if not isinstance(ref, str):
-                raise RowError("bad object", f"a relationship needs a string {key}", self.span(index, key))
+                raise RowError("bad object", f"a relationship needs a string {key}", self.span(where, key))
             target = self.by_id.get(ref)
             if target is None:
                 raise RowError(
-                    "dangling reference", f"{key} {ref!r} is not in the bundle", self.span(index, key)
+                    "dangling reference", f"{key} {ref!r} is not in {self.scope}", self.span(where, key)
                 )
             if not self._is_entity(target):
                 raise RowError(
                     "relationship not between entities",
                     f"{key} {target['id']!r} is a {target['type']}, not an entity",
-                    self.span(index, key),
+                    self.span(where, key),
                 )
             ends.append(target)
-        reported = self._reported(index, obj)
-        document = self._document(obj, kind, self._interval(index, obj, "start_time", "stop_time", reported))
+        reported = self._reported(where, obj)
+        document = self._document(obj, kind, self._interval(where, obj, "start_time", "stop_time", reported))
         document["reported"] = reported.isoformat()
         names = [_name(end) for end in ends]
         document["summary"] = f"{names[0]} {obj.get('relationship_type')} {names[1]}"
@@ -310,7 +371,7 @@ class _Bundle:
             {"entity": self._entity(end, span), "role": role} for end, role in zip(ends, roles, strict=True)
         ]
         document["attributes"] = self._attributes(obj)
-        document["sources"] = [self._source(index, obj)]
+        document["sources"] = [self._source(where, obj)]
         return document
 
     def _relationship_rule(self, obj: dict[str, Any]) -> tuple[str, list[str]]:
@@ -370,61 +431,64 @@ class _Bundle:
     # --- time and provenance --------------------------------------------------
 
     def _interval(
-        self, index: int, obj: dict[str, Any], first: str | None, last: str | None, reported: dt.date
+        self, where: Where, obj: dict[str, Any], first: str | None, last: str | None, reported: dt.date
     ) -> str:
         """The EDTF interval between two timestamp properties; undated: up to `reported`."""
-        lo = self._timestamp(index, obj, first)
-        hi = self._timestamp(index, obj, last)
+        lo = self._timestamp(where, obj, first)
+        hi = self._timestamp(where, obj, last)
         if lo and hi and hi < lo:
-            raise RowError("reversed interval", f"{last} is before {first}", self.span(index, last))
+            raise RowError("reversed interval", f"{last} is before {first}", self.span(where, last))
         if lo and hi:
             return lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"
         if lo:
             return f"{lo.isoformat()}/.."
         return f"../{(hi or reported).isoformat()}"
 
-    def _reported(self, index: int, obj: dict[str, Any]) -> dt.date:
+    def _reported(self, where: Where, obj: dict[str, Any]) -> dt.date:
         """When it became known: its report's `published`, else its own `created`."""
         if obj["type"] == "report" and obj.get("published") is not None:
-            return self._timestamp(index, obj, "published")  # type: ignore[return-value]
-        created = self._timestamp(index, obj, "created")
+            return self._timestamp(where, obj, "published")  # type: ignore[return-value]
+        created = self._timestamp(where, obj, "created")
         if created is None:
-            raise RowError("bad object", "an object that is an observation needs `created`", self.span(index))
+            raise RowError("bad object", "an object that is an observation needs `created`", self.span(where))
         return self.published.get(obj["id"], created)
 
-    def _timestamp(self, index: int, obj: dict[str, Any], key: str | None) -> dt.date | None:
+    def _timestamp(self, where: Where, obj: dict[str, Any], key: str | None) -> dt.date | None:
         if key is None or obj.get(key) is None:
             return None
         try:
             return _day(obj[key])
         except ValueError:
             raise RowError(
-                "bad timestamp", f"{key} {obj[key]!r} is not a STIX timestamp", self.span(index, key)
+                "bad timestamp", f"{key} {obj[key]!r} is not a STIX timestamp", self.span(where, key)
             ) from None
 
-    def _source(self, index: int, obj: dict[str, Any]) -> dict[str, Any]:
+    def _source(self, where: Where, obj: dict[str, Any]) -> dict[str, Any]:
         """The producer (created_by_ref) graded by default; STIX confidence sets the credibility."""
         creator_ref = obj.get("created_by_ref")
         creator = self.by_id.get(creator_ref) if isinstance(creator_ref, str) else None
         if creator is not None and isinstance(creator.get("name"), str):
             source: dict[str, Any] = {"name": creator["name"], "origin": creator["name"]}
         elif isinstance(creator_ref, str):
-            if creator is None and creator_ref not in self.unknown_creators:
-                self.unknown_creators.add(creator_ref)  # a feed leaves a producer out of every object
+            if creator is None and (where[0], creator_ref) not in self.unknown_creators:
+                self.unknown_creators.add((where[0], creator_ref))  # a feed leaves a producer out of all
                 self.book.warnings.append(
-                    self.span(index, "created_by_ref").warning(
-                        f"created_by_ref {creator_ref!r} is not in the bundle: the source is named by it"
+                    self.span(where, "created_by_ref").warning(
+                        f"created_by_ref {creator_ref!r} is not in {self.scope}: the source is named by it"
                     )
                 )
             source = {"name": creator_ref, "origin": creator_ref}
         else:
-            source = {"name": f"STIX {self.bundle_id}", "origin": self.bundle_id, "note": "no created_by_ref"}
+            file = self.files[where[0]]
+            assert isinstance(file, _File)
+            bundle_id = file.bundle_id
+            source = {"name": f"STIX {bundle_id}", "origin": bundle_id, "note": "no created_by_ref"}
         stated = credibility(obj.get("confidence"))
         if stated is None and obj.get("confidence") is not None:
             raise RowError(
                 "bad confidence",
                 f"confidence {obj['confidence']!r} is not a STIX confidence (a whole number 0-100)",
-                self.span(index, "confidence"),
+                self.span(where, "confidence"),
             )
         source.update(reliability=self.grade[0], credibility=stated or self.grade[1])
         if stated is not None:
