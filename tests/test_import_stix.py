@@ -534,3 +534,41 @@ def test_the_bundles_of_one_import_are_one_collection(tmp_path: Path) -> None:
     ]
     assert [e["role"] for e in observations[targets["id"]]["entities"]] == ["attacker", "target"]
     assert "5 objects not observations: entity (2), older version (2), revoked (1)" in result.stdout
+
+
+def test_what_refers_to_a_revoked_object_says_so(tmp_path: Path) -> None:
+    """A relationship with a revoked end is withdrawn with it (counted, no error); a sighting of a
+    revoked indicator leaves the reference out and says it is revoked, not missing; a revoked
+    producer still names the source."""
+    producer = sdo("identity", 1, name="Example CERT", identity_class="organization", revoked=True)
+    actor = sdo("threat-actor", 2, name="Example Actor")
+    indicator = sdo("indicator", 3, name="Bad IP", pattern="[ipv4-addr:value = '192.0.2.1']", revoked=True)
+    indicates = sdo(
+        "relationship", 4, relationship_type="indicates", source_ref=indicator["id"], target_ref=actor["id"]
+    )
+    sighting = sdo(
+        "sighting",
+        5,
+        sighting_of_ref=indicator["id"],
+        first_seen="2023-01-01T00:00:00Z",
+        created_by_ref=producer["id"],
+    )
+    (tmp_path / "bundle.json").write_text(
+        bundle(producer, actor, indicator, indicates, sighting), encoding="utf-8"
+    )
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "bundle.json").read_text(encoding="utf-8").splitlines()
+    opening = [number for number, line in enumerate(lines, 1) if line == "  {"][4]  # the sighting
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{opening}:3: warning: {sighting['id']}: left out references to revoked objects: "
+        + indicator["id"]
+    ]
+    observations = read(tmp_path / "out.jsonl")
+    assert list(observations) == [sighting["id"]]
+    assert observations[sighting["id"]]["entities"] == []
+    assert observations[sighting["id"]]["sources"][0]["name"] == "Example CERT"
+    assert "skipped 0 objects" in result.stdout
+    assert "4 objects not observations: entity (1), relationship with a revoked end (1), revoked (2)" in (
+        result.stdout
+    )

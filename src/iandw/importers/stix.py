@@ -170,6 +170,7 @@ class _Collection:
         self.files = files
         self.scope = "the bundle" if len(files) == 1 else "the bundles imported"
         self.by_id: dict[str, dict[str, Any]] = {}
+        self.revoked: dict[str, dict[str, Any]] = {}  # id → its revoked latest version
         self.decided: dict[Where, Outcome] = {}  # objects settled while indexing
         self.published: dict[str, dt.date] = {}
         self.folded: dict[str, list[tuple[str, str]]] = {}  # observation object id → (other end, role)
@@ -229,6 +230,7 @@ class _Collection:
             not_list = next((key for key in _LISTS if key in obj and not isinstance(obj[key], list)), None)
             if obj.get("revoked") is True:  # a revoked latest version revokes the object
                 self.decided[where] = Passed("revoked")
+                self.revoked[identifier] = obj
             elif not_list is not None:
                 self.decided[where] = Skipped(
                     self.span(where, not_list).error(f"{not_list} must be a list"), "bad object"
@@ -291,6 +293,9 @@ class _Collection:
         if obj["type"] == "relationship":
             if obj["id"] in self.folded_relationships:
                 return Passed("relationship folded into an observation")
+            ends = (obj.get("source_ref"), obj.get("target_ref"))
+            if any(isinstance(end, str) and end in self.revoked for end in ends):
+                return Passed("relationship with a revoked end")  # withdrawn with the object
             return attempt(span, partial(self._relationship, where, obj))
         rule = self._observation_rule(obj)
         if rule is not None:
@@ -317,19 +322,18 @@ class _Collection:
         references: list[dict[str, str]] = []
         if rule.self_role and self._is_entity(obj):
             references.append({"entity": self._entity(obj, span), "role": rule.self_role})
-        missing: list[str] = []
+        left_out: dict[str, list[str]] = {f"objects not in {self.scope}": [], "revoked objects": []}
         for key, role in rule.refs.items():
             values = obj.get(key)
             for ref in values if isinstance(values, list) else [values] if values else []:
-                references += self._reference(ref, role, span, missing)
+                references += self._reference(ref, role, span, left_out)
         for other, role in self.folded.get(obj["id"], []):
-            references += self._reference(other, role, span, missing)
-        if missing:
-            self.book.warnings.append(
-                span.warning(
-                    f"{obj['id']}: left out references to objects not in {self.scope}: {', '.join(missing)}"
+            references += self._reference(other, role, span, left_out)
+        for what, refs in left_out.items():
+            if refs:
+                self.book.warnings.append(
+                    span.warning(f"{obj['id']}: left out references to {what}: {', '.join(refs)}")
                 )
-            )
         document = self._document(obj, rule.type, self._interval(where, obj, rule.first, rule.last, reported))
         document["reported"] = reported.isoformat()
         summary = obj.get("name") or obj.get("description")
@@ -391,10 +395,14 @@ class _Collection:
         kind = obj["type"]
         return kind in self.mapping.entity_types or ("created" not in obj and kind not in _NOT_ENTITIES)
 
-    def _reference(self, ref: Any, role: str, span: Span, missing: list[str]) -> list[dict[str, str]]:
+    def _reference(
+        self, ref: Any, role: str, span: Span, left_out: dict[str, list[str]]
+    ) -> list[dict[str, str]]:
+        """The entity `ref` names, with `role`; a reference to no entity is noted in `left_out`."""
         target = self.by_id.get(ref) if isinstance(ref, str) else None
         if target is None:
-            missing.append(str(ref))
+            revoked = isinstance(ref, str) and ref in self.revoked
+            left_out["revoked objects" if revoked else f"objects not in {self.scope}"].append(str(ref))
             return []
         if not self._is_entity(target):
             return []
@@ -466,7 +474,12 @@ class _Collection:
     def _source(self, where: Where, obj: dict[str, Any]) -> dict[str, Any]:
         """The producer (created_by_ref) graded by default; STIX confidence sets the credibility."""
         creator_ref = obj.get("created_by_ref")
-        creator = self.by_id.get(creator_ref) if isinstance(creator_ref, str) else None
+        # a revoked identity still names who produced the object
+        creator = (
+            self.by_id.get(creator_ref) or self.revoked.get(creator_ref)
+            if isinstance(creator_ref, str)
+            else None
+        )
         if creator is not None and isinstance(creator.get("name"), str):
             source: dict[str, Any] = {"name": creator["name"], "origin": creator["name"]}
         elif isinstance(creator_ref, str):
