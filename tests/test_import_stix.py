@@ -572,3 +572,46 @@ def test_what_refers_to_a_revoked_object_says_so(tmp_path: Path) -> None:
     assert "4 objects not observations: entity (1), relationship with a revoked end (1), revoked (2)" in (
         result.stdout
     )
+
+
+def test_a_stix_2_0_bundle_is_refused_at_its_spec_version(tmp_path: Path) -> None:
+    """STIX 2.0 put `spec_version` on the bundle (2.1 moved it onto each object) and embedded
+    observed data's observables, which a 2.1 reading would drop without a word."""
+    producer = sdo("identity", 1, name="ACME", identity_class="organization")
+    del producer["spec_version"]  # as in STIX 2.0
+    text = json.dumps(
+        {"type": "bundle", "id": "bundle--1", "spec_version": "2.0", "objects": [producer]}, indent=1
+    )
+    (tmp_path / "old.json").write_text(text, encoding="utf-8")
+    said_21 = json.dumps({"type": "bundle", "id": "bundle--2", "spec_version": "2.1", "objects": [producer]})
+    (tmp_path / "new.json").write_text(said_21, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "old.json", "new.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    line = text.splitlines().index(' "spec_version": "2.0",') + 1
+    assert result.stderr.splitlines() == [
+        f"old.json:{line}:18: error: a STIX 2.0 bundle (spec_version '2.0'); iandw reads STIX 2.1: "
+        "convert it first (OASIS's stix2-elevator does)",
+        "iandw import: nothing was written",
+    ]
+    assert "read 1 object from 2 files" in result.stdout  # new.json was read
+
+
+def test_observables_embedded_in_observed_data_are_said_to_be_left_out(tmp_path: Path) -> None:
+    embedded = sdo(
+        "observed-data",
+        1,
+        first_observed="2023-01-01T00:00:00Z",
+        last_observed="2023-01-01T00:00:00Z",
+        number_observed=1,
+        objects={"0": {"type": "file", "name": "evil.exe"}},
+    )
+    text = bundle(embedded)
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    line = text.splitlines().index('   "objects": {') + 1
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{line}:15: warning: {embedded['id']}: the observables in 'objects' (deprecated in "
+        "STIX 2.1) are not imported; only those in 'object_refs' are"
+    ]
+    assert read(tmp_path / "out.jsonl")[embedded["id"]]["entities"] == []

@@ -142,6 +142,16 @@ class StixImporter:
             Span(path),
             lazy_sourcemap=lambda: sourcemap_for(content.decode("utf-8"), path, self.limits),
         )
+        version = bundle.get("spec_version")
+        if version is not None and version != "2.1":  # STIX 2.0 bundles say "2.0"; 2.1 ones say nothing
+            return [
+                Unreadable(
+                    raw.span(("spec_version",)).error(
+                        f"a STIX {version} bundle (spec_version {version!r}); iandw reads STIX 2.1: "
+                        "convert it first (OASIS's stix2-elevator does)"
+                    )
+                )
+            ]
         # an id that is not a string is no id: every such bundle would share one origin
         bundle_id = bundle["id"] if isinstance(bundle.get("id"), str) else path
         return _File(path, raw, bundle["objects"], bundle_id)
@@ -334,6 +344,13 @@ class _Collection:
                 self.book.warnings.append(
                     span.warning(f"{obj['id']}: left out references to {what}: {', '.join(refs)}")
                 )
+        if obj["type"] == "observed-data" and "objects" in obj:  # STIX 2.0's embedding, deprecated in 2.1
+            self.book.warnings.append(
+                self.span(where, "objects").warning(
+                    f"{obj['id']}: the observables in 'objects' (deprecated in STIX 2.1) are not imported; "
+                    "only those in 'object_refs' are"
+                )
+            )
         document = self._document(obj, rule.type, self._interval(where, obj, rule.first, rule.last, reported))
         document["reported"] = reported.isoformat()
         summary = obj.get("name") or obj.get("description")
