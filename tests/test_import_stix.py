@@ -615,3 +615,32 @@ def test_observables_embedded_in_observed_data_are_said_to_be_left_out(tmp_path:
         "STIX 2.1) are not imported; only those in 'object_refs' are"
     ]
     assert read(tmp_path / "out.jsonl")[embedded["id"]]["entities"] == []
+
+
+def test_markings_are_kept_as_attributes(tmp_path: Path) -> None:
+    """Handling markings travel with what they mark: a marking definition's name, or for the four
+    TLP markings STIX 2.1 predefines (section 7.2.1.4) their name even when the bundle leaves
+    them out."""
+    red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"  # TLP:RED in STIX 2.1
+    statement = {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": "marking-definition--00000000-0000-4000-8000-000000000009",
+        "created": "2023-01-01T00:00:00Z",
+        "name": "Copyright Example CERT",
+        "definition_type": "statement",
+        "definition": {"statement": "Copyright Example CERT"},
+    }
+    victim = sdo("identity", 1, name="Example Victim", identity_class="organization")
+    victim["object_marking_refs"] = [red]
+    marked = sdo("campaign", 2, name="Marked", object_marking_refs=[red, statement["id"]])
+    listed = sdo("campaign", 3, name="Misshapen", object_marking_refs=red)
+    (tmp_path / "bundle.json").write_text(bundle(statement, victim, marked, listed), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [line.split(": error: ")[1] for line in result.stderr.splitlines()] == [
+        "object_marking_refs must be a list"
+    ]
+    observation = read(tmp_path / "out.jsonl")[marked["id"]]
+    assert observation["attributes"]["markings"] == ["TLP:RED", "Copyright Example CERT"]
+    assert entities(tmp_path / "out.entities.yaml")["example-victim"]["attributes"]["markings"] == ["TLP:RED"]

@@ -57,7 +57,14 @@ _NOT_ATTRIBUTES = frozenset(
 )
 _NOT_ENTITIES = frozenset({"relationship", "sighting", "bundle"})
 # Properties that must be lists if present: the importer reads their items.
-_LISTS = ("external_references", "kill_chain_phases")
+_LISTS = ("external_references", "kill_chain_phases", "object_marking_refs")
+# The TLP markings STIX 2.1 predefines (section 7.2.1.4): bundles refer to them without holding them.
+_TLP = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "TLP:WHITE",
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "TLP:GREEN",
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "TLP:AMBER",
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "TLP:RED",
+}
 _BEFORE_ANY = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -552,7 +559,17 @@ class _Collection:
         ids = [r.get("external_id") for r in obj.get("external_references", []) if isinstance(r, dict)]
         if any(isinstance(i, str) for i in ids):
             attributes["external_ids"] = [i for i in ids if isinstance(i, str)]
+        markings = [self._marking(ref) for ref in obj.get("object_marking_refs", []) if isinstance(ref, str)]
+        if markings:
+            attributes["markings"] = markings
         return attributes
+
+    def _marking(self, ref: str) -> str:
+        """How a marking is known (TLP:AMBER): its definition's name, a predefined TLP, else its id."""
+        definition = self.by_id.get(ref)
+        if definition is not None and isinstance(definition.get("name"), str):
+            return str(definition["name"])
+        return _TLP.get(ref, ref)
 
 
 def _scalar(value: Any) -> bool:
