@@ -644,3 +644,33 @@ def test_markings_are_kept_as_attributes(tmp_path: Path) -> None:
     observation = read(tmp_path / "out.jsonl")[marked["id"]]
     assert observation["attributes"]["markings"] == ["TLP:RED", "Copyright Example CERT"]
     assert entities(tmp_path / "out.entities.yaml")["example-victim"]["attributes"]["markings"] == ["TLP:RED"]
+
+
+def test_a_location_without_a_name_is_named_by_its_address(tmp_path: Path) -> None:
+    """STIX 2.1 locations need no name: a country, a region or coordinates will do."""
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    city = sdo("location", 2, city="Kharkiv", administrative_area="Kharkiv Oblast", country="UA")
+    region = sdo("location", 3, region="eastern-europe")
+    point = sdo("location", 4, latitude=48.8566, longitude=2.3522)
+    located = [
+        sdo(
+            "relationship",
+            5 + n,
+            relationship_type="located-at",
+            source_ref=actor["id"],
+            target_ref=place["id"],
+        )
+        for n, place in enumerate((city, region, point))
+    ]
+    (tmp_path / "bundle.json").write_text(bundle(actor, city, region, point, *located), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    names = {e["attributes"]["stix_id"]: e["name"] for e in entities(tmp_path / "out.entities.yaml").values()}
+    assert [names[place["id"]] for place in (city, region, point)] == [
+        "Kharkiv, Kharkiv Oblast, UA",
+        "eastern-europe",
+        "48.8566, 2.3522",
+    ]
+    assert read(tmp_path / "out.jsonl")[located[0]["id"]]["summary"] == (
+        "Example Actor located-at Kharkiv, Kharkiv Oblast, UA"
+    )

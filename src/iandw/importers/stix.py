@@ -579,11 +579,26 @@ def _scalar(value: Any) -> bool:
 
 
 def _name(obj: dict[str, Any]) -> str:
-    """What a person would call the object: its name, a cyber observable's value, or its id."""
+    """What a person would call the object: its name, a cyber observable's value, a location's
+    address or coordinates, or its id."""
     for key in ("name", "value", "key", "path", "pattern"):
         if isinstance(obj.get(key), str) and obj[key].strip():
             return obj[key].strip()
+    if obj["type"] == "location":  # a location needs no name: a region, a country or a point will do
+        return _place(obj) or str(obj["id"])
     return str(obj["id"])
+
+
+def _place(location: dict[str, Any]) -> str:
+    """A location's address from its most precise part ('Kyiv, UA'), else its region or coordinates."""
+    address = ("street_address", "city", "administrative_area", "country")
+    parts = [location[key].strip() for key in address if isinstance(location.get(key), str)]
+    parts = [part for part in parts if part]
+    if not parts and isinstance(location.get("region"), str):
+        parts = [location["region"].strip()]
+    if not parts and all(isinstance(location.get(key), int | float) for key in ("latitude", "longitude")):
+        parts = [f"{location['latitude']}, {location['longitude']}"]
+    return ", ".join(parts)
 
 
 def _day(value: Any) -> dt.date:
