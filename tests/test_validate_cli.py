@@ -1283,3 +1283,18 @@ def test_a_named_rules_directory_that_is_missing_is_an_error(tmp_tree, monkeypat
             "no such rules directory: indicators and hypotheses are read from it (--rules)",
         )
     ]
+
+
+def test_a_reader_of_the_diagnostics_that_stops_reading_ends_the_program_quietly(tmp_tree) -> None:
+    """`iandw validate 2>&1 | head`: the status of a SIGPIPE, not an internal error or Python's exit 1."""
+    unsourced = "---\n".join(f"{{kind: observation, id: o{i}, type: t, date: 2023}}\n" for i in range(200))
+    root = tmp_tree({"observations/o.yaml": unsourced, "rules/.keep": ""})
+    program = subprocess.Popen(
+        [sys.executable, "-m", "iandw", "validate"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert program.stdout is not None and program.stderr is not None
+    program.stderr.close()  # before the first of the 200 warnings is written
+    assert (program.wait(timeout=60), program.stdout.read()) == (141, b"")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,6 +34,7 @@ from iandw.cli_support import (
     no_traceback,
     print_cannot_write,
     print_diagnostics,
+    reader_stopped_reading,
     refuse_to_overwrite,
     run_program,
 )
@@ -145,9 +144,6 @@ def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     return dt.date.fromordinal(int(interval.lo))
 
 
-EXIT_BROKEN_PIPE = 128 + 13  # as a program killed by SIGPIPE: what a shell expects of `| head`
-
-
 def _write(content: str | bytes, output: str | None) -> None:
     """A report or an image to the file `output`, or to stdout; failing to is a located error, exit 2."""
     try:
@@ -158,8 +154,7 @@ def _write(content: str | bytes, output: str | None) -> None:
                 stream.write(content.encode("utf-8") if isinstance(content, str) else content)
     except OSError as exc:  # a full disk, an I/O error, a missing directory; or a closed pipe
         if output is None and isinstance(exc, BrokenPipeError):  # the reader stopped reading: nothing to say
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            leave(EXIT_BROKEN_PIPE)
+            reader_stopped_reading()
         print_cannot_write(output or "<stdout>", exc)
         leave(EXIT_BAD_INPUT)
 

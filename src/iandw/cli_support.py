@@ -6,6 +6,7 @@ can use it without importing the command group itself.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -90,6 +91,8 @@ def no_traceback(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("iandw: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # writing diagnostics or a summary to a reader that stopped (`2>&1 | head`)
+            reader_stopped_reading()
         except MissingExtraError as exc:  # "Error: …", as click prints its own errors
             click.echo(f"Error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
@@ -117,6 +120,20 @@ def run_program(main: Callable[[], Any]) -> None:
 
 
 EXIT_FLUSH_FAILED = 120  # what Python itself exits with when flushing stdout fails at exit
+EXIT_BROKEN_PIPE = 128 + 13  # as a program killed by SIGPIPE: what a shell expects of `| head`
+
+
+def reader_stopped_reading() -> NoReturn:
+    """End quietly, as a program killed by SIGPIPE: the reader of stdout or stderr has gone.
+
+    Both streams are pointed at /dev/null first, so that nothing flushed
+    at exit fails again (Python would exit 120 and say so on stderr).
+    """
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a stream closed or not a file
+            os.dup2(null, stream.fileno())
+    leave(EXIT_BROKEN_PIPE)
 
 
 def leave(code: int = EXIT_OK) -> NoReturn:
