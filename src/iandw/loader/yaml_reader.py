@@ -42,7 +42,6 @@ class _Frame:
     size: int = 1
     key: Any = None
     has_key: bool = False
-    key_position: tuple[int, int] = (1, 1)
     merges: list[Any] = field(default_factory=list)
 
 
