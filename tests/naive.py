@@ -445,7 +445,6 @@ def pick(draw: Callable[..., Any], choices: Sequence[Any]) -> Any:
 
 
 ENTITY_TYPES = ("state", "group", "person")
-OBSERVATION_TYPES = ("meet", "strike")
 LEVELS = ("low", "mid", "high")
 TAGS = ("x", "xy", "yx", "Name 1", "e0", "e2")
 

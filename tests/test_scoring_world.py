@@ -28,8 +28,6 @@ def sigma(x: float) -> float:
 # --- confidences of the observations, by hand ---------------------------------------
 C_M1 = 1 - (1 - 0.7 * 0.7) * (1 - 0.5 * 0.5)  # B2 (TASS) + C3 (Hamas site): 1 − .51·.75 = .6175
 C_A1 = 0.9 * 0.9  # A1: .81
-C_M2 = 0.9 * 0.7  # two A2 sources of one origin (IRNA): counts once, .63
-C_A2 = 0.7 * 0.9  # B1: .63
 C_M3 = 0.7 * 0.5  # B3: .35
 C_D1 = 0.5 * 0.7  # C2: .35
 C_D2 = 0.3 * 0.5  # D3: .15
