@@ -11,7 +11,8 @@ from iandw.engine.evaluate import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupR
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.names import origin_key
-from iandw.score import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, highest_level, source_weight
+from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY
+from iandw.score import highest_level, source_weight
 
 
 def build_report(

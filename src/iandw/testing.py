@@ -52,13 +52,8 @@ from iandw.diagnostics import counted, did_you_mean, quoted_list
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.predicates import variable_name
 from iandw.model.report import Report
-from iandw.model.scoring import ScoringTables
-from iandw.score import (
-    RELIABILITY_RANK,
-    UNGRADED_CREDIBILITY,
-    UNGRADED_RELIABILITY,
-    source_weight,
-)
+from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
+from iandw.score import RELIABILITY_RANK, source_weight
 
 __all__ = [
     "DEFAULT_DATE_KINDS",

@@ -33,7 +33,6 @@ from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_w
 from iandw.engine.compile import CompiledIndicator
 from iandw.engine.evaluate import (
     NO_NEAR_MISS,
-    Assignment,
     Binding,
     GroupResult,
     Members,
@@ -41,6 +40,7 @@ from iandw.engine.evaluate import (
     match_order,
     near_miss_order,
 )
+from iandw.engine.match import Assignment
 from iandw.model.case import ObservationRecord
 from iandw.score import product
 

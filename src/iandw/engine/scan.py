@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 from iandw.dates import DayInterval, Truth
 from iandw.engine.compile import CompiledIndicator, WindowSpec
 from iandw.engine.evaluate import (
-    Assignment,
     Binding,
     CheckResult,
     GroupResult,
@@ -41,6 +40,7 @@ from iandw.engine.evaluate import (
     count_check,
     observation_ids,
 )
+from iandw.engine.match import Assignment
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import AS_OF
 

@@ -22,15 +22,8 @@ from typing import Any
 
 from iandw.dates import Truth
 from iandw.engine.compile import CompiledIndicator
-from iandw.engine.evaluate import (
-    Assignment,
-    Binding,
-    CheckResult,
-    GroupResult,
-    IndicatorResult,
-    VarsKey,
-    vars_key,
-)
+from iandw.engine.evaluate import Binding, CheckResult, GroupResult, IndicatorResult
+from iandw.engine.match import Assignment, VarsKey, vars_key
 from iandw.model.case import ObservationRecord
 
 
