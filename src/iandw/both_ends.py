@@ -33,7 +33,11 @@ import marshal
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
 
@@ -54,8 +58,8 @@ def process_count(workers: int | None) -> int:
 
 @dataclass
 class _Worker:
-    process: Any  # multiprocessing's Process, imported only with work to share
-    results: Any  # the read end of its pipe
+    process: BaseProcess  # multiprocessing is imported only with work to share
+    results: Connection  # the read end of its pipe
 
 
 class BothEnds(Generic[T]):
@@ -91,7 +95,13 @@ class BothEnds(Generic[T]):
             self.close()
             raise
 
-    def _work(self, task: Callable[[int], T], writer: Any, pipes: list[Any], parent: int) -> None:
+    def _work(
+        self,
+        task: Callable[[int], T],
+        writer: Connection,
+        pipes: list[tuple[Connection, Connection]],
+        parent: int,
+    ) -> None:
         """In a worker: take tasks from the back until the two ends meet; send each result.
 
         A thread sends the results, so that working never waits for this
