@@ -20,7 +20,7 @@ class Crossing(ReportModel):
     level: Level
     date: str
     posterior: float
-    observation: str | None  # None: reached by the passage of time (an as_of window), not a report
+    observation: str | None  # None: held from the first date, or reached as time passed (an as_of window)
     summary: str | None
     reported: str | None
 
