@@ -56,7 +56,7 @@ class Group(ReportModel):
 
 
 class IndicatorReport(ReportModel):
-    """An indicator over every variable assignment that matched or nearly matched (`groups`)."""
+    """An indicator over every variable assignment under which it fired or was possible (`groups`)."""
 
     id: str
     title: str
