@@ -218,7 +218,7 @@ class _Side:
 # hub observation.  Shapes too rare to pay for a segment of their own (a
 # handful of intervals of one odd length) are pooled and compared pair by pair.
 _SEGMENT = 1e8  # larger than any span of days (year 9999 is day 3.65e6)
-_HALF = _SEGMENT / 4
+_CLIP = _SEGMENT / 4  # a bound clipped to ±this is beyond every key and within its own segment
 POOL_BELOW = 4  # a shape with fewer observations than this goes to the pool
 
 
@@ -380,7 +380,7 @@ def _spoke_stats(
             ranges.append((np.full(count, -INF), np.full(count, INF), *definite))
     offsets = (np.arange(len(ranges)) * _SEGMENT)[:, None]
     p_from, p_to, d_from, d_to = (
-        np.clip(np.array([r[i] for r in ranges]).reshape(-1, count), -_HALF, _HALF) + offsets
+        np.clip(np.array([r[i] for r in ranges]).reshape(-1, count), -_CLIP, _CLIP) + offsets
         for i in range(4)
     )
     p_start = np.searchsorted(segments.keys, p_from, "left")
