@@ -77,7 +77,7 @@ def test_require_items_are_typed(tmp_tree, monkeypatch):
             (18, 15, "between: list should have at least 2 items"),
             # "  - {between: [meeting], within: " is 33 characters
             (18, 34, "invalid duration '3x': write days as '84d' or weeks as '12w'"),
-            (19, 5, "a require item is {first, then[, within, min]}, {between: [A, B], within[, min]}"),
+            (19, 5, "a require item is {first, then[, within, min]}, {between: [A, B][, within, min]}"),
         ],
     )
 

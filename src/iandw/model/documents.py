@@ -313,7 +313,7 @@ class WindowRequire(Strict):
 
 
 class BetweenRequire(Strict):
-    """The two happen within `within` days of each other, in either order."""
+    """The two happen in either order, their gap between `min` and `within` days."""
 
     between: Annotated[list[Name], Field(min_length=2, max_length=2)]
     within: Duration | None = None
@@ -349,7 +349,7 @@ RequireItem = Annotated[
         _require_tag,
         custom_error_type="require",
         custom_error_message="a require item is {first, then[, within, min]}, "
-        "{between: [A, B], within[, min]} or {count, at_least[, distinct]}",
+        "{between: [A, B][, within, min]} or {count, at_least[, distinct]}",
     ),
 ]
 
