@@ -181,6 +181,25 @@ def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> 
     assert "no observation matches 'attack'" in output
 
 
+def test_selections_that_never_fit_one_binding_are_said_to(tmp_tree: Callable[[dict[str, str]], str]) -> None:
+    """The meeting is with Hamas, every attack PIJ's: each selection matches, no binding holds both."""
+    test = "name: fires five weeks before the attack\n    bind: {sponsor: iran, group: hamas}\n"
+    rule = indicator().replace(test, test.replace(", group: hamas", ""))
+    rule = rule.replace(
+        "entities: [{entity: hamas, role: perpetrator}]", "entities: [{entity: pij, role: perpetrator}]"
+    )
+    entities = ENTITIES + "- {kind: entity, id: pij, type: armed-group}\n"
+    root = tmp_tree({"observations/entities.yaml": entities, "rules/meeting-before-attack.yaml": rule})
+    code, output = run(root)
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "::fires five weeks before the attack:" in line]
+    assert failure.endswith(
+        "expected fired, got not-fired: each selection matches some observation, but they never fit "
+        "one binding: they disagree on a variable they share, or would need one observation or one "
+        "entity twice"
+    )
+
+
 def the_one_failure(project: Callable[[str], str], test: str, before: str, after: str) -> str:
     """The failure line of `iandw test` once `before` is written `after` in the rule test named `test`."""
     header = f"name: {test}\n    bind: {{sponsor: iran, group: hamas}}\n"

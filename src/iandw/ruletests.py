@@ -22,7 +22,7 @@ from iandw.loader import LoadResult
 from iandw.loader.checks import compile_test_observations
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator
-from iandw.render.words import unmatched_text, vars_text
+from iandw.render.words import NO_BINDING, unmatched_text, vars_text
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
     unmatched = evaluation.unmatched(fixed)
     if unmatched:
         return unmatched_text(unmatched)
-    return "no binding meets every selection together"
+    return NO_BINDING
 
 
 def _unseen(records: list[ObservationRecord], as_of: int) -> str:
