@@ -429,6 +429,43 @@ def test_an_indicator_without_a_string_id_silences_the_bind_keys_it_may_declare(
     assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
 
 
+def test_a_misspelt_kind_is_one_error_not_a_cascade(tmp_tree, monkeypatch):
+    """`kind: Indicator` is its one error: the hypothesis listing it, its bind keys, the entity
+    only it names and the type only it selects are not reported as well."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: entity
+        id: wagner
+        type: pmc
+        ---
+        kind: Indicator
+        id: barter
+        title: Capitalised kind
+        vars:
+          sponsor: {type: state}
+        select:
+          deal: {type: arms-transfer, entities: [{of: $sponsor}, {entity: wagner}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Uses it
+        bind: {sponsor: russia}
+        indicators: [barter]
+        """
+    )
+    observations = (
+        "kind: observation\nid: o\ntype: arms-transfer\ndate: 2023\nentities: [russia]\n"
+        "sources: [{name: s}]\n"
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules, observations)
+    # "kind: " is 6 characters
+    line = rules.splitlines().index("kind: Indicator") + 1
+    assert_errors(result, [(line, 7, "unknown kind 'Indicator' (did you mean 'indicator'?)")])
+    assert result.warnings == [], result.warnings
+
+
 def test_scoring_documents(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

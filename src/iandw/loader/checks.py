@@ -19,12 +19,13 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from iandw.dates import DateCache, DateError, parse_date
-from iandw.diagnostics import Diagnostic, Span, did_you_mean, first_few, quoted_list
+from iandw.diagnostics import Diagnostic, Span, did_you_mean, first_few, quoted_list, suggest
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument
 from iandw.model.case import Case, ObservationRecord, Reference
 from iandw.model.documents import (
     AS_OF,
+    DOCUMENT_KINDS,
     BetweenRequire,
     CountRequire,
     Document,
@@ -91,18 +92,29 @@ class Broken:
         data = raw.data
         if not isinstance(data, dict):
             return
-        kind = data.get("kind", raw.default_kind)
-        self.kinds.add(str(kind))
+        for kind in meant_kinds(data.get("kind", raw.default_kind)):
+            self._add_as(kind, data)
+
+    def _add_as(self, kind: str, data: dict[str, Any]) -> None:
+        self.kinds.add(kind)
         if isinstance(data.get("type"), str):
-            self.types.setdefault(str(kind), set()).add(data["type"])
+            self.types.setdefault(kind, set()).add(data["type"])
         if not isinstance(data.get("id"), str):
             return
-        self.ids.add((str(kind), data["id"]))
+        self.ids.add((kind, data["id"]))
         if kind == "entity":
             aliases = data.get("aliases")
             for name in [data["id"], data.get("name"), *(aliases if isinstance(aliases, list) else [])]:
                 if isinstance(name, str):
                     self.names.add(normalize_name(name))
+
+
+def meant_kinds(kind: Any) -> list[str]:
+    """The kinds a document's `kind` may mean: itself, or for a misspelt one (`Indicator`)
+    the kinds its error suggests, so that what names the document is not "unknown" too."""
+    if not isinstance(kind, str) or kind in DOCUMENT_KINDS:
+        return [str(kind)]
+    return suggest(kind, DOCUMENT_KINDS) or [kind]
 
 
 class Checked(NamedTuple):
