@@ -140,6 +140,64 @@ def test_documents_before_a_syntax_error_are_kept(tmp_tree, monkeypatch):
     assert ids(result) == ["before"]
 
 
+def test_a_syntax_error_is_one_error_not_one_per_reference_to_what_it_defined(tmp_tree, monkeypatch):
+    """The entity on a tab-indented line, the indicator with a key one space too far in: each
+    one syntax error, and what names them is not also 'unknown' (nor its type never seen)."""
+    entities = (
+        "kind: entity\nid: russia\ntype: state\n---\n"
+        "kind: entity\nid: wagner-group\ntype: pmc\nname: 'Wagner Group'  # a PMC\n"
+        'aliases: [PMC Wagner, "Vagner"]\n'
+        "attributes:\n\tstate: russia\n"
+    )
+    indicator = textwrap.dedent(
+        """\
+        kind: indicator
+        id: trained
+        title: Trained
+        vars:
+          pmc: {type: pmc}
+           sponsor: {type: state}
+        select:
+          training: {type: training, entities: [{of: $pmc}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Trained by a PMC
+        indicators: [trained]
+        """
+    )
+    observations = textwrap.dedent(
+        """\
+        - kind: observation
+          id: camp
+          type: training
+          date: 2023
+          entities: [wagner-group, PMC Wagner, vagner]
+          sources: [{name: x}]
+        """
+    )
+    result = load_tree(
+        tmp_tree,
+        monkeypatch,
+        {"rules/rules.yaml": indicator, "obs/entities.yaml": entities, "obs/o.yaml": observations},
+    )
+    # the tab opens line 11 (column 1); " sponsor" is one column deeper than "pmc" (line 6, column 4)
+    assert positions(result) == [("obs/entities.yaml", 11, 1), ("rules/rules.yaml", 6, 4)], errors(result)
+    assert result.warnings == [], result.warnings
+
+
+def test_only_the_top_level_keys_of_a_document_with_a_syntax_error_are_kept_from_it(tmp_tree, monkeypatch):
+    """A source's `name` inside the broken observation names no entity: the reference to it
+    elsewhere is still unknown, and so is a name in a list of documents when the file is not one."""
+    broken = "kind: observation\nid: o\ntype: x\nsources:\n  - name: Radio Free\n    note: a: b\n"
+    observation = good("p").replace("sources:", "entities: [radio-free]\nsources:")
+    result = load_tree(tmp_tree, monkeypatch, {"obs/a.yaml": broken, "obs/b.yaml": observation})
+    # "    note: a: b": the second ': ' is at column 12; "entities: [" is 11 characters
+    assert positions(result) == [("obs/a.yaml", 6, 12), ("obs/b.yaml", 5, 12)], errors(result)
+    assert errors(result)[1][3] == "unknown entity 'radio-free'"
+
+
 def test_directives_go_with_the_document_they_stand_before(tmp_tree, monkeypatch):
     text = "%YAML 1.1\n---\n" + good("first") + "...\n# the second\n%YAML 1.1\n\n---\n" + good("second")
     result = load_tree(

@@ -189,6 +189,9 @@ class _Collector:
         if isinstance(item, Diagnostic):
             self.diagnostics.append(item)
             return
+        if item.unparsed:  # what a document with a syntax error says of itself: not "unknown" too
+            self.broken.add(item)
+            return
         line = item.origin  # a JSONL line: keep where it is, not what it says
         document, problems = type_document(item)
         self.diagnostics.extend(problems)

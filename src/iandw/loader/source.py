@@ -64,6 +64,7 @@ class RawDocument:
     lazy_sourcemap: Callable[[], SourceMap | None] | None = None
     default_kind: str | None = None  # "observation" or None: only Observation fills in its kind
     origin: Any = None  # a JsonlLine: how to read this document again
+    unparsed: bool = False  # only the identifying keys of a document with a syntax error (loader.salvage)
 
     def span(self, loc: PathKey = (), key: bool = False) -> Span:
         """The position of a path inside this document (tags in `loc` are skipped)."""

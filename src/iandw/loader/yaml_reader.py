@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from iandw.diagnostics import Diagnostic, Span, counted
+from iandw.diagnostics import Diagnostic, Span, counted, has_errors
 from iandw.limits import Limits
+from iandw.loader.salvage import salvage
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 
 try:
@@ -431,10 +432,13 @@ def documents_from_yaml(text: str, file: str, limits: Limits) -> tuple[list[RawD
     """Split a YAML stream into documents: each mapping, or each mapping of a list."""
     parsed: list[tuple[Any, SourceMap, Span]] = []
     diagnostics: list[Diagnostic] = []
+    lost: list[RawDocument] = []
     for line_offset, chunk in _document_chunks(text):
         found, problems = parse_yaml(chunk, file, limits, line_offset)
         parsed += found
         diagnostics += problems
+        if not found and has_errors(problems):
+            lost += salvage(chunk, file, line_offset)
     documents: list[RawDocument] = []
     for data, sourcemap, start in parsed:
         if data is None:
@@ -448,4 +452,4 @@ def documents_from_yaml(text: str, file: str, limits: Limits) -> tuple[list[RawD
         else:
             if not sourcemap.is_poisoned(()):
                 documents.append(RawDocument(data, file, sourcemap.span(()) or start, (), sourcemap))
-    return documents, diagnostics
+    return documents + lost, diagnostics

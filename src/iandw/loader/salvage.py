@@ -1,0 +1,76 @@
+"""What a YAML document that could not be parsed says of itself, read line by line.
+
+A syntax error (a tab, a key indented one space too far) loses its whole
+document: without this, every observation naming an entity it defined
+would be an "unknown entity" too, and every hypothesis listing an
+indicator it held an "unknown indicator", burying the one true error.
+The document's top-level `kind`, `id`, `name`, `aliases` and `type` lines
+usually still read, and they are all the checks need to stay quiet about
+it.  They are never loaded: the document stays unread until it is fixed.
+
+Values are read as plain or quoted scalars and one-line flow lists only,
+never by a YAML parser: the text is known to be broken, and untrusted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from iandw.diagnostics import Span
+from iandw.loader.source import RawDocument
+
+# a top-level key of the document (column 0), or of an element of a top-level list ("- kind: …", "  id: …")
+_COMMENT = re.compile(r"[ \t]#")
+_LINE = re.compile(r"(?P<indent>- |  )?(?P<key>kind|id|name|aliases|type)[ \t]*:[ \t]+(?P<value>\S.*)")
+
+
+def salvage(chunk: str, file: str, line_offset: int) -> list[RawDocument]:
+    """The identifying keys of each document in an unparsed chunk, as unparsed documents.
+
+    A `kind` line, or a key seen again, starts the next document (a list of
+    documents); an element's keys count only when the chunk is such a list.
+    """
+    lines = chunk.split("\n")
+    in_list = next((line for line in lines if _content(line)), "").startswith("- ")
+    found: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(lines):
+        match = _LINE.fullmatch(line.rstrip("\r"))
+        if match is None or (match["indent"] is not None) != in_list:
+            continue
+        value = _value(match["value"], as_list=match["key"] == "aliases")
+        if value is None:
+            continue
+        if not found or match["key"] == "kind" or match["key"] in found[-1][1]:
+            found.append((number, {}))
+        found[-1][1][match["key"]] = value
+    return [
+        RawDocument(data, file, Span(file, line_offset + number + 1, 1), unparsed=True)
+        for number, data in found
+    ]
+
+
+def _content(line: str) -> bool:
+    """Not blank, a comment, a document marker or a directive."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith(("#", "---", "%"))
+
+
+def _value(text: str, as_list: bool) -> str | list[str] | None:
+    """A scalar (quoted or plain, before any comment), or for `aliases` a one-line flow list of them."""
+    comment = _COMMENT.search(text)  # two characters, no repetition: linear however long the line
+    text = (text[: comment.start()] if comment else text).strip()
+    if not as_list:
+        return _scalar(text)
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    items = [_scalar(item.strip()) for item in text[1:-1].split(",")]
+    return [item for item in items if item is not None]
+
+
+def _scalar(text: str) -> str | None:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    if not text or text[0] in "[]{}&*!|>'\"%@`":
+        return None  # a collection, an alias, a tag or a block: not a name
+    return text
