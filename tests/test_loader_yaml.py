@@ -91,7 +91,8 @@ SYNTAX_ERRORS = [
         "kind: observation\nsources:\n\t- name: x\n",
         3,
         1,
-        "found character that cannot start any token",
+        "found character that cannot start any token (while scanning for the next token); "
+        "the character is a tab: YAML indents with spaces only",
         id="tab-before-item",
     ),
 ]

@@ -138,11 +138,23 @@ def _syntax_error(
             if (context_line, context_column) != (line, column):
                 context += f" that starts at line {context_line}, column {context_column}"
         context += ")"
-    return Span(file, line, column).error(f"{label} syntax error: {problem}{context}{_syntax_hint(problem)}")
+    found = _character_at(text, mark) if mark else ""
+    hint = _syntax_hint(problem, found)
+    return Span(file, line, column).error(f"{label} syntax error: {problem}{context}{hint}")
 
 
-def _syntax_hint(problem: str) -> str:
+def _character_at(text: str, mark: Any) -> str:
+    """The character a mark points at ('' past the end): libyaml does not always name it."""
+    lines = text.split("\n")
+    if mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _syntax_hint(problem: str, found: str) -> str:
     """What the parser's words usually mean in a hand-written rule file."""
+    if found == "\t" and "tab" not in problem:
+        return "; the character is a tab: YAML indents with spaces only"
     if "mapping values are not allowed" in problem:
         # `key: value` where the parser expected none: this line is indented deeper than the
         # one above, which already holds a value, or a plain value holds ': '
