@@ -357,7 +357,7 @@ def test_cross_document_checks_of_indicators_tests_and_hypotheses(tmp_tree, monk
     )
     warnings = [(d.line, d.column, d.message) for d in result.warnings]
     # "bind: {sponsor: hamas, " is 23 characters
-    assert (36, 24, "bind key 'stranger' is not a variable of its indicator") in warnings
+    assert (36, 24, "bind key 'stranger' is not a variable of its indicator, so it binds nothing") in warnings
 
 
 BROKEN_INDICATOR = ENTITIES + textwrap.dedent(
@@ -427,6 +427,39 @@ def test_an_indicator_without_a_string_id_silences_the_bind_keys_it_may_declare(
         result, [(rules.splitlines().index("id: 12") + 1, 5, "id: expected a string, got the number 12")]
     )
     assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
+
+
+def test_a_misspelt_bind_key_suggests_the_variable_meant(tmp_tree, monkeypatch):
+    """`grup` binds nothing, so `group` would be left free: a warning that names the variable."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: met
+        title: Met
+        vars:
+          sponsor: {type: state}
+          group: {type: armed-group}
+        select:
+          meeting: {type: meeting, entities: [{of: $sponsor}, {of: $group}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Met
+        bind: {sponsor: russia, grup: hamas}
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    line = rules.splitlines().index("bind: {sponsor: russia, grup: hamas}") + 1
+    # "bind: {sponsor: russia, " is 24 characters
+    assert [(d.line, d.column, d.message) for d in result.warnings if "bind key" in d.message] == [
+        (
+            line,
+            25,
+            "bind key 'grup' is not a variable of its indicator (did you mean 'group'?), so it binds nothing",
+        )
+    ]
 
 
 def test_a_misspelt_kind_is_one_error_not_a_cascade(tmp_tree, monkeypatch):

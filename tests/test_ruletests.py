@@ -336,7 +336,10 @@ def test_a_bind_key_no_variable_has_is_shown_and_a_name_given_twice_is_an_error(
     # the test runs, but its `grup` binds nothing: said on stderr, as `iandw validate` says it;
     # "    bind: {sponsor: iran, " is 26 characters
     where = os.path.join(fixed, "rules", "meeting-before-attack.yaml")
-    assert f"{where}:{bind}:27: warning: bind key 'grup' is not a variable of its indicator" in output
+    assert (
+        f"{where}:{bind}:27: warning: bind key 'grup' is not a variable of its indicator "
+        "(did you mean 'group'?), so it binds nothing\n"
+    ) in output
 
 
 def test_the_failure_shown_in_docs_is_what_the_shipped_case_prints(

@@ -626,6 +626,8 @@ def _check_bind(
                 item.span(*loc, name, key=True).warning(
                     f"bind key {name!r} is not a variable of "
                     + ("its indicator" if len(indicators) == 1 else "any of its indicators")
+                    + did_you_mean(name, [var for indicator in indicators for var in indicator.vars])
+                    + ", so it binds nothing"
                 )
             )
             continue
