@@ -238,6 +238,38 @@ def test_invalid_dates(text: str, message: str) -> None:
         parse_date(text)
 
 
+HOW_DATES_ARE_WRITTEN = (
+    "; write a day 2023-09-18, a month 2023-09, a year 2023, an interval 2023-09-18/2023-09-21 "
+    "or an open one ../2023-10-06"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Sept 2023", "invalid EDTF date 'Sept 2023'" + HOW_DATES_ARE_WRITTEN),
+        ("2023-9-1", "invalid EDTF date '2023-9-1'" + HOW_DATES_ARE_WRITTEN),
+        ("2023-13-01", "invalid EDTF date '2023-13-01': there is no month 13 (months are 01-12)"),
+        ("2023-21-05", "invalid EDTF date '2023-21-05': there is no month 21 (months are 01-12)"),
+        (
+            "2023-00",
+            "invalid EDTF date '2023-00': there is no month 00 (months are 01-12; 21-41 are seasons, "
+            "quarters and halves)",
+        ),
+        (
+            "2023-09-01..2023-09-05",
+            "invalid EDTF date '2023-09-01..2023-09-05': an interval is written with '/' "
+            "(2023-09-18/2023-09-21); '..' joins a range inside a set",
+        ),
+    ],
+)
+def test_an_unreadable_date_says_how_dates_are_written(text: str, message: str) -> None:
+    """'invalid EDTF date' alone tells a newcomer nothing: the message shows the forms."""
+    with pytest.raises(DateError) as raised:
+        parse_date(text)
+    assert str(raised.value) == message
+
+
 def test_a_date_cache_parses_as_parse_date_and_remembers_only_valid_dates() -> None:
     cache = DateCache(pad=3)
     assert cache["2023-10-07?"] == DayInterval(day("2023-10-04"), day("2023-10-10"))  # padded by 3
@@ -272,7 +304,7 @@ def test_a_bad_date_repeated_is_read_once(monkeypatch: pytest.MonkeyPatch) -> No
             parse_date(bad)
         messages.add(str(raised.value))
     assert calls == [bad]
-    assert messages == {f"invalid EDTF date {bad!r}"}
+    assert messages == {f"invalid EDTF date {bad!r}{HOW_DATES_ARE_WRITTEN}"}
 
 
 def test_the_garbage_of_edtf_parses_is_collected_every_few_dates(monkeypatch: pytest.MonkeyPatch) -> None:

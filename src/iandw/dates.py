@@ -231,6 +231,25 @@ def _plain_bounds(text: str, parts: Sequence[str | None], pad: int, strict: bool
     return DayInterval(lo.toordinal(), hi.toordinal())
 
 
+_NUMERIC_MONTH = re.compile(r"\d{4}-(\d{2})(-\d{2})?")
+_RANGE_OUTSIDE_SET = re.compile(r"[^\[{]*\d\.\.\d.*")
+
+
+def _form_hint(text: str) -> str:
+    """How to write what an unreadable date seems to mean: 'EDTF' alone tells a newcomer nothing."""
+    month = _NUMERIC_MONTH.fullmatch(text)
+    if month and not 1 <= int(month[1]) <= 12:
+        if month[2]:
+            return f": there is no month {month[1]} (months are 01-12)"
+        return f": there is no month {month[1]} (months are 01-12; 21-41 are seasons, quarters and halves)"
+    if _RANGE_OUTSIDE_SET.fullmatch(text):
+        return ": an interval is written with '/' (2023-09-18/2023-09-21); '..' joins a range inside a set"
+    return (
+        "; write a day 2023-09-18, a month 2023-09, a year 2023, an interval "
+        "2023-09-18/2023-09-21 or an open one ../2023-10-06"
+    )
+
+
 EDTF_CHARS = 100  # the longest date given to `edtf`: a tenth of a second of its parsing
 EDTF_COLLECT_EVERY = 32  # `edtf` parses between two collections of their garbage: seconds apart
 _EDTF_PARSES = itertools.count(1)  # for the process, as the collector is one
@@ -262,7 +281,7 @@ def _edtf_interval(text: str, pad: int) -> DayInterval:
         with contextlib.redirect_stdout(io.StringIO()):
             parsed = parse_edtf(text)
     except EDTFParseException:
-        raise DateError(f"invalid EDTF date {text!r}") from None
+        raise DateError(f"invalid EDTF date {text!r}{_form_hint(text)}") from None
     except Exception:  # the parser fails with its own internal errors on some inputs: not the user's words
         raise DateError(f"invalid EDTF date {text!r}: the edtf package cannot read it") from None
     if hasattr(parsed, "lower") and hasattr(parsed, "upper"):
