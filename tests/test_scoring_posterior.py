@@ -531,6 +531,31 @@ def test_why_not_when_one_observation_would_fill_two_selections() -> None:
     assert f"            {NO_BINDING_WORDS}" in render_text(report)
 
 
+def test_reports_of_one_origin_below_min_origins_leave_their_selection_unmatched() -> None:
+    """Two accounts echoing one origin are one source (docs/reports.md): the signal was
+    collected, but no observation meets `min_origins: 2`, so the selection is named unmatched."""
+    echoed = observation(
+        "echoed",
+        "signal",
+        "2023-01-01",
+        [],
+        [source("account-a", "C2", "osint"), source("account-b", "C2", "osint")],
+    )
+    documents = [
+        single("corroborated", "signal", select={"e": {"type": "signal", "min_origins": 2}}),
+        echoed,
+        hypothesis("h", 0.5),
+    ]
+    item = entry(hyp(run(documents), "h"), "corroborated")
+    assert (item.status, item.near_misses, item.unmatched_selections) == ("not-fired", [], ["e"])
+    second = source("wire", "C2")
+    item = entry(
+        hyp(run([documents[0], {**echoed, "sources": [*echoed["sources"], second]}, documents[2]]), "h"),
+        "corroborated",
+    )
+    assert item.status == "fired"
+
+
 def test_a_fired_indicator_gets_no_why_not() -> None:
     report = run([single("sig", "signal"), S_B2, hypothesis("h", 0.5)])
     assert NO_BINDING_WORDS not in render_text(report)
