@@ -392,13 +392,77 @@ def test_an_indicator_that_did_not_load_is_one_error_not_a_cascade(tmp_tree, mon
     assert_errors(
         result,
         [
-            (9, 1, "missing required key 'likelihood_ratio'"),
-            (16, 1, "unknown key 'likelyhood_ratio' (did you mean 'likelihood_ratio'"),
+            (16, 1, "unknown key 'likelyhood_ratio' (did you mean 'likelihood_ratio'? it is required"),
             # "indicators: [barter, " is 21 characters
             (22, 22, "unknown indicator 'bartr' (did you mean 'barter'?)"),
         ],
     )
     assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
+
+
+def test_a_misspelt_required_key_is_one_error_not_also_a_missing_one(tmp_tree, monkeypatch):
+    """`typ:` for `type:` is one mistake; an unknown key near no missing one is still only unknown,
+    and a required key that nothing misspells is still missing.  The type `typ:` gives is still
+    observed: no rule selecting it is told that nothing has it."""
+    observations = textwrap.dedent(
+        """\
+        kind: observation
+        id: a
+        typ: parade
+        date: 2023
+        sources: [{name: s}]
+        ---
+        kind: observation
+        id: b
+        type: meeting
+        sauces: [{name: s}]
+        ---
+        kind: observation
+        id: c
+        tpe: meeting
+        dat: 2023
+        """
+    )
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: paraded
+        title: Paraded
+        select: {shown: {type: parade}}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Paraded
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules, observations)
+    allowed = (
+        "allowed keys: kind, id, type, date, reported, place, summary, entities, attributes, sources, note"
+    )
+    assert errors(result) == [
+        (
+            "obs/o.yaml",
+            3,
+            1,
+            f"unknown key 'typ' (did you mean 'type'? it is required and missing); {allowed}",
+        ),
+        ("obs/o.yaml", 7, 1, "missing required key 'date'"),
+        ("obs/o.yaml", 10, 1, f"unknown key 'sauces' (did you mean 'sources'?); {allowed}"),
+        (
+            "obs/o.yaml",
+            14,
+            1,
+            f"unknown key 'tpe' (did you mean 'type'? it is required and missing); {allowed}",
+        ),
+        (
+            "obs/o.yaml",
+            15,
+            1,
+            f"unknown key 'dat' (did you mean 'date'? it is required and missing); {allowed}",
+        ),
+    ]
+    assert result.warnings == [], result.warnings
 
 
 def test_an_indicator_without_a_string_id_silences_the_bind_keys_it_may_declare(tmp_tree, monkeypatch):

@@ -97,8 +97,9 @@ class Broken:
 
     def _add_as(self, kind: str, data: dict[str, Any]) -> None:
         self.kinds.add(kind)
-        if isinstance(data.get("type"), str):
-            self.types.setdefault(kind, set()).add(data["type"])
+        written = _type_written(data)
+        if written is not None:
+            self.types.setdefault(kind, set()).add(written)
         if not isinstance(data.get("id"), str):
             return
         self.ids.add((kind, data["id"]))
@@ -107,6 +108,16 @@ class Broken:
             for name in [data["id"], data.get("name"), *(aliases if isinstance(aliases, list) else [])]:
                 if isinstance(name, str):
                     self.names.add(normalize_name(name))
+
+
+def _type_written(data: dict[Any, Any]) -> str | None:
+    """The document's `type`, or the value of a key misspelling it (`typ: meeting`): still its type."""
+    if "type" in data:
+        return data["type"] if isinstance(data["type"], str) else None
+    for key, value in data.items():
+        if isinstance(key, str) and isinstance(value, str) and suggest(key, ["type"]):
+            return value
+    return None
 
 
 def meant_kinds(kind: Any) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from iandw.diagnostics import Diagnostic, did_you_mean, one_line, quoted_list
+from iandw.diagnostics import Diagnostic, did_you_mean, one_line, quoted_list, suggest
 from iandw.loader.source import RawDocument
 from iandw.model.documents import (
     DOCUMENT_KINDS,
@@ -93,18 +93,52 @@ def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
 def errors_to_diagnostics(exc: ValidationError, model: type[BaseModel], raw: RawDocument) -> list[Diagnostic]:
     diagnostics = []
     seen: set[tuple[int, int, str]] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    misspelt = _misspelt_required(errors, model)
+    for error in errors:
         loc = tuple(error["loc"])
+        if error["type"] == "missing" and loc in misspelt.values():
+            continue  # the unknown key that misspells it says so: one mistake, one error
         key_error = error["type"] == "extra_forbidden"
         if loc and loc[-1] == "[key]":  # a mapping key failed, not its value
             loc, key_error = loc[:-1], True
         span = raw.span(loc, key=key_error)
-        message = _message(error, model, loc, key_error and error["type"] != "extra_forbidden")
+        if loc in misspelt:
+            message = _misspelt_message(model, loc, misspelt[loc][-1])
+        else:
+            message = _message(error, model, loc, key_error and error["type"] != "extra_forbidden")
         marker = (span.line, span.column, message)
         if marker not in seen:
             seen.add(marker)
             diagnostics.append(span.error(message))
     return sorted(diagnostics)
+
+
+def _misspelt_required(errors: list[Any], model: type[BaseModel]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Unknown keys that are a misspelling of a required key missing beside them, each to that key.
+
+    `likelyhood_ratio: 2` is one mistake: an unknown key and a missing one.
+    """
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing" and e["loc"]}
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] != "extra_forbidden" or not loc or not isinstance(loc[-1], str):
+            continue
+        meant = [(*loc[:-1], key) for key in suggest(loc[-1], allowed_keys(model, loc[:-1]))]
+        for key_loc in meant:
+            if key_loc in missing and key_loc not in found.values():
+                found[loc] = key_loc
+                break
+    return found
+
+
+def _misspelt_message(model: type[BaseModel], loc: tuple[Any, ...], meant: str) -> str:
+    allowed = allowed_keys(model, loc[:-1])
+    return (
+        f"unknown key {str(loc[-1])!r} (did you mean {meant!r}? it is required and missing); "
+        f"allowed keys: {', '.join(allowed)}"
+    )
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
