@@ -400,6 +400,46 @@ def test_an_indicator_that_did_not_load_is_one_error_not_a_cascade(tmp_tree, mon
     assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
 
 
+def test_a_misspelt_variable_is_one_error_not_also_an_unused_one(tmp_tree, monkeypatch):
+    """`$weapn` for the declared `$weapon`, used nowhere else: one error, at the typo, naming the
+    variable meant; `$sponsr` is close to `$sponsor`, which is used, so that one is only suggested."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: shown
+        title: Shown
+        vars:
+          sponsor: {type: state}
+          weapon: {type: weapon}
+        select:
+          display: {type: display, entities: [{of: $sponsor}, {entity: $weapn}]}
+          parade: {type: display, entities: [{of: $sponsr}]}
+        likelihood_ratio: 2
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    display = (
+        rules.splitlines().index("  display: {type: display, entities: [{of: $sponsor}, {entity: $weapn}]}")
+        + 1
+    )
+    declared = "; declared: 'sponsor', 'weapon'"
+    assert_errors(
+        result,
+        [
+            # "  display: {type: display, entities: [{of: $sponsor}, {entity: " is 63 characters
+            (
+                display,
+                64,
+                "undeclared variable '$weapn' (did you mean 'weapon'? it is declared, and no pattern "
+                f"uses it){declared}",
+            ),
+            # "  parade: {type: display, entities: [{of: " is 42 characters
+            (display + 1, 43, f"undeclared variable '$sponsr' (did you mean 'sponsor'?){declared}"),
+        ],
+    )
+
+
 def test_a_misspelt_required_key_is_one_error_not_also_a_missing_one(tmp_tree, monkeypatch):
     """`typ:` for `type:` is one mistake; an unknown key near no missing one is still only unknown,
     and a required key that nothing misspells is still missing.  The type `typ:` gives is still

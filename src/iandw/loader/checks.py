@@ -468,15 +468,12 @@ def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[
     diagnostics = resolver.diagnostics
     declared = set(indicator.vars)
     used: set[str] = set()
+    undeclared: list[tuple[str, PathKey]] = []
 
     def use_variable(name: str, loc: PathKey) -> None:
         used.add(name)
         if name not in declared:
-            hint = did_you_mean(name, declared)
-            known = (
-                f"; declared: {quoted_list(sorted(declared))}" if declared else "; declare it under 'vars'"
-            )
-            diagnostics.append(item.span(*loc).error(f"undeclared variable '${name}'{hint}{known}"))
+            undeclared.append((name, loc))
 
     for loc, value in iter_entity_slots(indicator):
         name = variable_name(value)
@@ -488,7 +485,18 @@ def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
         diagnostics += _check_ordinal(item, loc, attribute, predicate, scales)
-    for name in sorted(declared - used):
+    unused = declared - used
+    misspelt = set()
+    for name, loc in undeclared:
+        meant = next((close for close in suggest(name, declared) if close in unused), None)
+        if meant is None:
+            hint = did_you_mean(name, declared)
+        else:  # one typo: this error says it, and the declared variable is not "unused" too
+            hint = f" (did you mean {meant!r}? it is declared, and no pattern uses it)"
+            misspelt.add(meant)
+        known = f"; declared: {quoted_list(sorted(declared))}" if declared else "; declare it under 'vars'"
+        diagnostics.append(item.span(*loc).error(f"undeclared variable '${name}'{hint}{known}"))
+    for name in sorted(unused - misspelt):
         diagnostics.append(
             item.span("vars", name, key=True).error(f"variable '${name}' is declared but no pattern uses it")
         )
