@@ -400,6 +400,50 @@ def test_an_indicator_that_did_not_load_is_one_error_not_a_cascade(tmp_tree, mon
     assert not [w for w in result.warnings if "bind key" in w.message], result.warnings
 
 
+def test_an_indicator_id_reused_is_one_error_not_also_what_the_dropped_one_reaches(tmp_tree, monkeypatch):
+    """The second `met` is dropped; the entity type only it selects is not "reached by no rule"."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: entity
+        id: wagner
+        type: pmc
+        ---
+        kind: indicator
+        id: met
+        title: Met
+        vars:
+          sponsor: {type: state}
+          group: {type: armed-group}
+        select:
+          meeting: {type: meeting, entities: [{of: $sponsor}, {of: $group}]}
+        likelihood_ratio: 2
+        ---
+        kind: indicator
+        id: met
+        title: Trained, under an id copied from the one above
+        vars:
+          pmc: {type: pmc}
+        select:
+          training: {type: meeting, entities: [{entity: $pmc}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Met
+        """
+    )
+    observations = "kind: observation\nid: o\ntype: meeting\ndate: 2023\nsources: [{name: s}]\n"
+    result = load_rules(tmp_tree, monkeypatch, rules, observations)
+    lines = rules.splitlines()
+    first, second = (number for number, line in enumerate(lines, 1) if line == "id: met")
+    # "id: " is 4 characters
+    assert_errors(
+        result, [(second, 5, f"duplicate indicator id 'met' (first defined at rules/rules.yaml:{first - 1})")]
+    )
+    assert result.warnings == [], result.warnings
+
+
 def test_a_misspelt_variable_is_one_error_not_also_an_unused_one(tmp_tree, monkeypatch):
     """`$weapn` for the declared `$weapon`, used nowhere else: one error, at the typo, naming the
     variable meant; `$sponsr` is close to `$sponsor`, which is used, so that one is only suggested."""

@@ -147,7 +147,8 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
     its record is built, so that a large case never holds both.
     """
     diagnostics: list[Diagnostic] = []
-    unique = _unique_by_kind(loaded, diagnostics)
+    broken = broken or Broken()
+    unique = _unique_by_kind(loaded, diagnostics, broken)
     loaded.clear()
 
     scorings = unique.get("scoring", [])
@@ -162,7 +163,6 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
     assert scoring is None or isinstance(scoring, Scoring)
     tables = ScoringTables.from_document(scoring)
 
-    broken = broken or Broken()
     entities = unique.get("entity", [])
     registry = EntityRegistry.build(item.document for item in entities)
     diagnostics += _check_membership(entities, registry, broken)
@@ -242,9 +242,12 @@ def _repeated_scale_values(item: Loaded) -> list[Diagnostic]:
 
 
 def _unique_by_kind(
-    loaded: list[Loaded | ObservationInput], diagnostics: list[Diagnostic]
+    loaded: list[Loaded | ObservationInput], diagnostics: list[Diagnostic], broken: Broken
 ) -> dict[str, list[Any]]:
-    """Documents per kind; a repeated id is an error and the first one stays."""
+    """Documents per kind; a repeated id is an error and the first one stays.
+
+    The one dropped counts as broken: an entity only it reaches is not "reached by no rule" too.
+    """
     by_kind: dict[str, list[Any]] = {}
     first_seen: dict[str, dict[str, Loaded | ObservationInput]] = {}  # per kind, by id: no key tuple per item
     for item in loaded:
@@ -267,6 +270,8 @@ def _unique_by_kind(
                         f"duplicate {kind} id {identifier!r} (first defined at {where.file}:{where.line})"
                     )
                 )
+                if isinstance(item, Loaded):
+                    broken.add(item.raw)
                 continue
             seen[identifier] = item
         kept.append(item)
