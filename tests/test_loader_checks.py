@@ -755,6 +755,60 @@ def test_variable_of_a_type_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
     assert (13, 17, "no entity has type 'armed-gruop' (known types: 'armed-group', 'state')") in warnings
 
 
+def test_a_pattern_attribute_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
+    """`affiliated-state` for `affiliated_state` fails on every entity: the selection can never
+    match, silently.  `exists: false` on an attribute nobody has is what it means, and a known
+    attribute is not warned of."""
+    rules = textwrap.dedent(
+        """\
+        kind: entity
+        id: russia
+        type: state
+        ---
+        kind: entity
+        id: wagner
+        type: pmc
+        attributes: {affiliated_state: russia, founded: 2014}
+        ---
+        kind: indicator
+        id: trained
+        title: Trained by a PMC of the sponsor
+        vars:
+          sponsor: {type: state}
+          pmc: {type: pmc}
+        select:
+          training:
+            type: training
+            entities:
+              - {entity: $pmc, affiliated-state: $sponsor, founded: {at_least: 2000}}
+              - {of: $sponsor, listed: {exists: false}}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Trained
+        """
+    )
+    observations = "kind: observation\nid: o\ntype: training\ndate: 2023\nsources: [{name: s}]\n"
+    result = load_rules(tmp_tree, monkeypatch, rules, observations)
+    assert result.errors == []
+    # "      - {entity: $pmc, " is 23 characters
+    line = (
+        rules.splitlines().index(
+            "      - {entity: $pmc, affiliated-state: $sponsor, founded: {at_least: 2000}}"
+        )
+        + 1
+    )
+    assert [(d.line, d.column, d.message) for d in result.warnings] == [
+        (
+            line,
+            24,
+            "no entity has attribute 'affiliated-state', so this pattern never matches "
+            "(did you mean 'affiliated_state'?); attributes: 'affiliated_state', 'founded'",
+        )
+    ]
+
+
 def test_variable_type_warning_without_any_entity_says_none_is_loaded(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from iandw.diagnostics import Diagnostic, quoted_list
+from iandw.diagnostics import Diagnostic, did_you_mean, quoted_list
 from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.checks import Broken, iter_entity_slots
 from iandw.model.case import Case
@@ -142,6 +142,33 @@ def variable_types_no_entity_has(
                 yield item.span("vars", name, "type").warning(f"no entity has type {spec.type!r} ({types})")
 
 
+def pattern_attributes_no_entity_has(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
+) -> Iterator[Diagnostic]:
+    """A pattern key no entity has as an attribute (`affiliated-state` for `affiliated_state`)
+    fails on every entity: the selection never matches, and nothing else says why.
+
+    Not said for `exists: false`, which holds exactly then, nor while an entity did not load
+    or an input path was not read: it may have the attribute.
+    """
+    if broken.unread_input or "entity" in broken.kinds:
+        return
+    known = {name for entity in case.registry.entities.values() for name in entity.attributes}
+    for item in loaded.get("indicator", []):
+        indicator = item.document
+        assert isinstance(indicator, Indicator)
+        for selection_name, selection in indicator.select.items():
+            for index, pattern in enumerate(selection.entities):
+                for name, predicate in sorted(pattern.attribute_predicates.items()):
+                    if name in known or (predicate.op == "exists" and predicate.operand is False):
+                        continue
+                    listed = f"; attributes: {quoted_list(sorted(known))}" if known else ""
+                    yield item.span("select", selection_name, "entities", index, name, key=True).warning(
+                        f"no entity has attribute {name!r}, so this pattern never matches"
+                        f"{did_you_mean(name, known)}{listed}"
+                    )
+
+
 def regexes_that_can_backtrack_exponentially(
     case: Case, loaded: dict[str, list[Any]], broken: Broken
 ) -> Iterator[Diagnostic]:
@@ -176,6 +203,7 @@ LINTS: tuple[Lint, ...] = (
     entities_no_rule_reaches,
     indicators_no_hypothesis_uses,
     variable_types_no_entity_has,
+    pattern_attributes_no_entity_has,
     regexes_that_can_backtrack_exponentially,
 )
 
