@@ -104,9 +104,9 @@ def test_a_duration_without_its_unit_says_which_unit_to_give(tmp_tree, monkeypat
         load_rules(tmp_tree, monkeypatch, rules),
         [
             # "  - {first: meeting, then: attack, within: " is 43 characters
-            (16, 44, "invalid duration 84: give its unit, days as '84d' or weeks as '12w'"),
+            (16, 44, "invalid duration 84: give its unit, '84d' for days or '84w' for weeks"),
             # "  - {between: [meeting, attack], within: 4w, min: " is 50 characters
-            (17, 51, "invalid duration 7: give its unit, days as '7d' or weeks as '12w'"),
+            (17, 51, "invalid duration 7: give its unit, '7d' for days or '7w' for weeks"),
             (18, 44, "invalid duration 1.5: write days as '84d' or weeks as '12w'"),
         ],
     )

@@ -163,7 +163,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
     if kind == "string_type" and loc[-1] in _DURATION_KEYS and _is_number(value):
         if isinstance(value, int) and value >= 0:
-            return f"invalid duration {value!r}: give its unit, days as '{value}d' or weeks as '12w'"
+            return f"invalid duration {value!r}: give its unit, '{value}d' for days or '{value}w' for weeks"
         return _PATTERN_MESSAGES[DURATION_PATTERN].format(input=value)
     if kind in _EXPECTED:
         hint = _yaml_number_hint(kind, value)
