@@ -674,3 +674,20 @@ def test_a_location_without_a_name_is_named_by_its_address(tmp_path: Path) -> No
     assert read(tmp_path / "out.jsonl")[located[0]["id"]]["summary"] == (
         "Example Actor located-at Kharkiv, Kharkiv Oblast, UA"
     )
+
+
+def test_a_spec_version_that_is_not_a_string_is_refused_as_such(tmp_path: Path) -> None:
+    """`"spec_version": 2.1` names no version: not 'a STIX 2.1 bundle' that iandw, reading 2.1, refuses."""
+    producer = sdo("identity", 1, name="ACME", identity_class="organization")
+    text = json.dumps(
+        {"type": "bundle", "id": "bundle--1", "spec_version": 2.1, "objects": [producer]}, indent=1
+    )
+    (tmp_path / "number.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "number.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    line = text.splitlines().index(' "spec_version": 2.1,') + 1
+    assert result.stderr.splitlines() == [
+        f"number.json:{line}:18: error: spec_version must be a string: a STIX 2.0 bundle says '2.0', "
+        "a STIX 2.1 bundle has none",
+        "iandw import: nothing was written",
+    ]

@@ -150,6 +150,15 @@ class StixImporter:
             lazy_sourcemap=lambda: sourcemap_for(content.decode("utf-8"), path, self.limits),
         )
         version = bundle.get("spec_version")
+        if version is not None and not isinstance(version, str):  # 2.1 as a number names no version
+            return [
+                Unreadable(
+                    raw.span(("spec_version",)).error(
+                        "spec_version must be a string: a STIX 2.0 bundle says '2.0', a STIX 2.1 bundle "
+                        "has none"
+                    )
+                )
+            ]
         if version is not None and version != "2.1":  # STIX 2.0 bundles say "2.0"; 2.1 ones say nothing
             return [
                 Unreadable(
