@@ -1298,3 +1298,24 @@ def test_a_reader_of_the_diagnostics_that_stops_reading_ends_the_program_quietly
     assert program.stdout is not None and program.stderr is not None
     program.stderr.close()  # before the first of the 200 warnings is written
     assert (program.wait(timeout=60), program.stdout.read()) == (141, b"")
+
+
+def test_a_broken_pipe_that_is_not_the_readers_is_an_internal_error(tmp_tree) -> None:
+    """A pipe of the program's own that breaks is a fault to report, not `| head` to end quietly (141)."""
+    root = tmp_tree({"observations/o.yaml": "", "rules/.keep": ""})
+    broken = (
+        "import iandw.cli\n"
+        "def load(*args, **kwargs):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "iandw.cli._load = load\n"
+        "iandw.cli.program()\n"
+    )
+    # stdout and stderr are pipes whose reader stays: the program sees them as it sees `| head`
+    ran = subprocess.run(
+        [sys.executable, "-c", broken, "validate"], cwd=root, capture_output=True, timeout=60
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (
+        3,
+        b"",
+        b"iandw: internal error: BrokenPipeError: [Errno 32] Broken pipe (please report this)\n",
+    )

@@ -91,8 +91,12 @@ def no_traceback(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("iandw: interrupted", err=True)
             sys.exit(130)
-        except BrokenPipeError:  # writing diagnostics or a summary to a reader that stopped (`2>&1 | head`)
-            reader_stopped_reading()
+        except (
+            BrokenPipeError
+        ) as exc:  # writing diagnostics or a summary to a reader that stopped (`2>&1 | head`)
+            if _a_reader_has_gone():
+                reader_stopped_reading()
+            _internal_error(exc)  # a pipe of its own, not the user's: not to be ended quietly
         except MissingExtraError as exc:  # "Error: …", as click prints its own errors
             click.echo(f"Error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
@@ -100,13 +104,35 @@ def no_traceback(command: F) -> F:
             click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except Exception as exc:
-            from iandw.diagnostics import one_line
-
-            error = one_line(f"{type(exc).__name__}: {exc}")
-            click.echo(f"iandw: internal error: {error} (please report this)", err=True)
-            sys.exit(EXIT_INTERNAL)
+            _internal_error(exc)
 
     return guarded  # type: ignore[return-value]
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    from iandw.diagnostics import one_line
+
+    error = one_line(f"{type(exc).__name__}: {exc}")
+    click.echo(f"iandw: internal error: {error} (please report this)", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+def _a_reader_has_gone() -> bool:
+    """Whether the reader of stdout or stderr has gone: the pipe a BrokenPipeError came from is one of them.
+
+    The system says so of a pipe or socket with no reader left (POLLERR,
+    POLLHUP).  A stream that is no file (a test's capture) has no reader to
+    lose; where poll is missing (Windows), any broken pipe is taken as theirs.
+    """
+    import select
+
+    if not hasattr(select, "poll"):
+        return True
+    poll = select.poll()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a stream closed or not a file
+            poll.register(stream.fileno(), select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
 
 
 _as_program = False  # whether the commands run as the `iandw` program, not called in process
