@@ -691,3 +691,14 @@ def test_a_spec_version_that_is_not_a_string_is_refused_as_such(tmp_path: Path) 
         "a STIX 2.1 bundle has none",
         "iandw import: nothing was written",
     ]
+
+
+def test_a_blank_region_or_a_true_coordinate_does_not_name_a_location(tmp_path: Path) -> None:
+    """A region of spaces hid the coordinates after it; `true` is no latitude, though Python counts it 1."""
+    blank_region = sdo("location", 1, region="  ", latitude=50.45, longitude=30.52)
+    true_latitude = sdo("location", 2, latitude=True, longitude=30.52)
+    (tmp_path / "bundle.json").write_text(bundle(blank_region, true_latitude), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    names = {e["attributes"]["stix_id"]: e["name"] for e in entities(tmp_path / "out.entities.yaml").values()}
+    assert names == {blank_region["id"]: "50.45, 30.52", true_latitude["id"]: true_latitude["id"]}

@@ -603,11 +603,16 @@ def _place(location: dict[str, Any]) -> str:
     address = ("street_address", "city", "administrative_area", "country")
     parts = [location[key].strip() for key in address if isinstance(location.get(key), str)]
     parts = [part for part in parts if part]
-    if not parts and isinstance(location.get("region"), str):
+    if not parts and isinstance(location.get("region"), str) and location["region"].strip():
         parts = [location["region"].strip()]
-    if not parts and all(isinstance(location.get(key), int | float) for key in ("latitude", "longitude")):
+    if not parts and all(_coordinate(location.get(key)) for key in ("latitude", "longitude")):
         parts = [f"{location['latitude']}, {location['longitude']}"]
     return ", ".join(parts)
+
+
+def _coordinate(value: Any) -> bool:
+    """A latitude or longitude: a finite number, not true or false (which Python counts as 1 and 0)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and _scalar(value)
 
 
 def _day(value: Any) -> dt.date:
