@@ -91,9 +91,8 @@ def no_traceback(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("iandw: interrupted", err=True)
             sys.exit(130)
-        except (
-            BrokenPipeError
-        ) as exc:  # writing diagnostics or a summary to a reader that stopped (`2>&1 | head`)
+        except BrokenPipeError as exc:
+            # writing diagnostics or a summary to a reader that stopped (`2>&1 | head`)
             if _a_reader_has_gone():
                 reader_stopped_reading()
             _internal_error(exc)  # a pipe of its own, not the user's: not to be ended quietly
