@@ -596,6 +596,17 @@ def test_a_stix_2_0_bundle_is_refused_at_its_spec_version(tmp_path: Path) -> Non
     assert "read 1 object from 2 files" in result.stdout  # new.json was read
 
 
+def test_a_later_stix_version_is_refused_without_advice_to_convert_it(tmp_path: Path) -> None:
+    """stix2-elevator converts STIX 1.x and 2.0 only: it is no advice for a newer bundle."""
+    bundle = {"type": "bundle", "id": "bundle--3", "spec_version": "3.0", "objects": []}
+    (tmp_path / "next.json").write_text(json.dumps(bundle), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "next.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "next.json:1:55: error: a STIX 3.0 bundle (spec_version '3.0'); iandw reads STIX 2.1"
+    )
+
+
 def test_observables_embedded_in_observed_data_are_said_to_be_left_out(tmp_path: Path) -> None:
     embedded = sdo(
         "observed-data",

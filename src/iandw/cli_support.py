@@ -89,7 +89,7 @@ def no_traceback(command: F) -> F:
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("iandw: interrupted", err=True)
+            _say("iandw: interrupted")
             sys.exit(130)
         except BrokenPipeError as exc:
             # writing diagnostics or a summary to a reader that stopped (`2>&1 | head`)
@@ -108,11 +108,17 @@ def no_traceback(command: F) -> F:
     return guarded  # type: ignore[return-value]
 
 
+def _say(last_words: str) -> None:
+    """A line on stderr as the program ends, unless no one reads it: the exit code still says it all."""
+    with contextlib.suppress(OSError):
+        click.echo(last_words, err=True)
+
+
 def _internal_error(exc: BaseException) -> NoReturn:
     from iandw.diagnostics import one_line
 
     error = one_line(f"{type(exc).__name__}: {exc}")
-    click.echo(f"iandw: internal error: {error} (please report this)", err=True)
+    _say(f"iandw: internal error: {error} (please report this)")
     sys.exit(EXIT_INTERNAL)
 
 

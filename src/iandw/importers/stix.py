@@ -163,8 +163,8 @@ class StixImporter:
             return [
                 Unreadable(
                     raw.span(("spec_version",)).error(
-                        f"a STIX {version} bundle (spec_version {version!r}); iandw reads STIX 2.1: "
-                        "convert it first (OASIS's stix2-elevator does)"
+                        f"a STIX {version} bundle (spec_version {version!r}); iandw reads STIX 2.1"
+                        + (": convert it first (OASIS's stix2-elevator does)" if version.startswith(("1.", "2.0")) else "")
                     )
                 )
             ]
