@@ -160,11 +160,12 @@ class StixImporter:
                 )
             ]
         if version is not None and version != "2.1":  # STIX 2.0 bundles say "2.0"; 2.1 ones say nothing
+            convertible = version.startswith(("1.", "2.0"))  # what stix2-elevator converts
             return [
                 Unreadable(
                     raw.span(("spec_version",)).error(
                         f"a STIX {version} bundle (spec_version {version!r}); iandw reads STIX 2.1"
-                        + (": convert it first (OASIS's stix2-elevator does)" if version.startswith(("1.", "2.0")) else "")
+                        + (": convert it first (OASIS's stix2-elevator does)" if convertible else "")
                     )
                 )
             ]
