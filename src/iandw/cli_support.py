@@ -103,6 +103,11 @@ def no_traceback(command: F) -> F:
             click.echo("iandw: error: out of memory; see docs/limits.md", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except Exception as exc:
+            from iandw.diagnostics import InputChanged
+
+            if isinstance(exc, InputChanged):  # a file changed under the command: the user's to fix
+                print_diagnostics([exc.diagnostic])
+                sys.exit(EXIT_BAD_INPUT)
             _internal_error(exc)
 
     return guarded  # type: ignore[return-value]

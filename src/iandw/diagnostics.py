@@ -64,6 +64,21 @@ class Span:
         return Diagnostic(self.file, self.line, self.column, "warning", message)
 
 
+class InputChanged(Exception):
+    """A file no longer holds what was read from it: it changed while iandw ran.
+
+    Raised, not returned, unlike every other problem: it is found where a
+    document read earlier is needed again (a JSONL line is read twice, once
+    to check it and again to show or test it), and nothing computed from a
+    file that changed in between could be trusted.  The command reports
+    its diagnostic and exits 2.
+    """
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
+
+
 # C0, DEL and C1 controls (a terminal acts on ESC and CSI), the Unicode line and
 # paragraph separators (which end a line as a newline does), the bidirectional
 # embeddings, overrides and isolates (which reorder what follows them on the line:

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 import jiter
 
-from iandw.diagnostics import Diagnostic, Span, counted
+from iandw.diagnostics import Diagnostic, InputChanged, Span, counted
 from iandw.limits import Limits
 from iandw.loader.fast import PlainFields, plain_lines
 from iandw.loader.observations import ObservationInput
@@ -162,28 +162,47 @@ class JsonlLine:
         return raw
 
     def raw(self) -> RawDocument:
-        """The line's document again (it was read once, so it fits the limit)."""
+        """The line's document again (it was read once, so it fits the limit).
+
+        A line that no longer parses (its file changed since) is a document
+        of nothing, located at the line's start.
+        """
         with open(self.real, "rb") as stream:
             line = self.read_from(stream) or b""
-        value, _ = parse_json_bytes(line, self.file, self.limits, line_offset=self.number - 1)
+        value, problems = parse_json_bytes(line, self.file, self.limits, line_offset=self.number - 1)
+        if problems:
+            return RawDocument(None, self.file, Span(self.file, self.number, 1), origin=self)
         return _line_document(value, line, self, self.limits)
 
     def span(self, loc: PathKey) -> Span:
         # a line with thousands of problems asks for thousands of spans: read and map it once
-        status = os.stat(self.real)  # a file written again is read again
-        changed = (status.st_mtime_ns, status.st_size, status.st_ino)
-        return _raw_line(self.real, self.file, self.number, self.offset, self.limits, changed).span(loc)
+        try:
+            status = os.stat(self.real)  # a file written again is read again
+            changed = (status.st_mtime_ns, status.st_size, status.st_ino)
+            return _raw_line(self.real, self.file, self.number, self.offset, self.limits, changed).span(loc)
+        except OSError:  # removed since it was read: the line is still where the problem is
+            return Span(self.file, self.number, 1)
 
-    def __call__(self) -> Observation:
-        """The line's observation, typed again (it was valid).
+    def __call__(self, expected_id: str) -> Observation:
+        """The line's observation, typed again (it was valid); it must still be `expected_id`.
 
         Callable, so that an observation from a JSONL file keeps its line as
         the way back to its model (`ObservationRecord.source`): no closure
-        per observation.
+        per observation.  A file rewritten, truncated or removed since it was
+        read would otherwise give another observation's text, or none, in
+        this one's place: `InputChanged`.
         """
-        document, _ = type_document(self.raw())
-        assert isinstance(document, Observation)
+        try:
+            document, _ = type_document(self.raw())
+        except OSError as exc:
+            raise self._changed(f"cannot read this line again ({exc.strerror or exc})") from None
+        if not isinstance(document, Observation) or document.id != expected_id:
+            raise self._changed(f"this line no longer holds observation {expected_id!r}")
         return document
+
+    def _changed(self, what: str) -> InputChanged:
+        message = f"{what}: the file changed while iandw was running; run again"
+        return InputChanged(Span(self.file, self.number, 1).error(message))
 
 
 @lru_cache(maxsize=8)

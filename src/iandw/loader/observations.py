@@ -33,11 +33,11 @@ class ObservationInput:
     refs: tuple[tuple[str, str | None], ...]  # (reference as written, role)
     sources: tuple[SourceGrade, ...]
     where: Locatable  # a JSONL line, or the document it was read from
-    model: Observation | Callable[[], Observation]  # the model, or how to read it again: what a record keeps
+    model: Observation | Callable[[str], Observation]  # the model, or how to read it again (given its id)
 
     @classmethod
     def of(
-        cls, model: Observation, where: Locatable, reload: Callable[[], Observation] | None
+        cls, model: Observation, where: Locatable, reload: Callable[[str], Observation] | None
     ) -> ObservationInput:
         """From a typed model; with `reload`, the model itself is not kept."""
         intern = sys.intern
@@ -54,7 +54,7 @@ class ObservationInput:
 
     @property
     def document(self) -> Observation:
-        return self.model if isinstance(self.model, Observation) else self.model()
+        return self.model if isinstance(self.model, Observation) else self.model(self.id)
 
     def span(self, *loc: Any) -> Span:
         return self.where.span(tuple(loc))

@@ -45,12 +45,12 @@ class ObservationRecord:
     origins: tuple[str, ...]  # distinct origins, sorted
     sources: tuple[SourceGrade, ...]  # as read: kept, not copied, for `min_grade`
     confidence: float
-    model: Observation | Callable[[], Observation]  # the model, or how to read it again
+    model: Observation | Callable[[str], Observation]  # the model, or how to read it again (given its id)
 
     @property
     def document(self) -> Observation:
         """The observation as written (re-read from its file for JSONL inputs)."""
-        return self.model if isinstance(self.model, Observation) else self.model()
+        return self.model if isinstance(self.model, Observation) else self.model(self.id)
 
 
 @dataclass
