@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import marshal
 import os
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import iandw.api
+import iandw.engine.evaluate
 from iandw.api import evaluate, fixed_per_indicator, record_by_id
 from iandw.assess import assess, choose_group
 from iandw.both_ends import BothEnds
@@ -248,3 +251,59 @@ def test_the_command_line_sets_how_many_processes(monkeypatch: pytest.MonkeyPatc
     assert shared.exit_code == 0, shared.output
     assert shared.output == alone.output
     assert pool_sizes == [0, 2]  # this process alone; then with two workers
+
+
+def unconstrained_meetings() -> list[dict[str, Any]]:
+    """Four sponsors × four groups, and a third meeting of any twenty: 16 groups of hundreds of bindings."""
+    documents: list[dict[str, Any]] = [entity(f"s{n}", "state") for n in range(4)]
+    documents += [entity(f"g{n}", "armed-group") for n in range(4)]
+    documents.append(
+        {
+            "kind": "indicator",
+            "id": "three-meetings",
+            "title": "three meetings",
+            "vars": {"sponsor": {"type": "state"}, "group": {"type": "armed-group"}},
+            "select": {
+                "first": {"type": "meeting", "entities": [{"of": "$sponsor"}]},
+                "second": {"type": "meeting", "entities": [{"of": "$group"}]},
+                "third": {"type": "meeting"},
+            },
+            "require": [{"first": "first", "then": "second", "within": "30d"}],
+            "likelihood_ratio": 2,
+        }
+    )
+    hypothesis = {"kind": "hypothesis", "id": "h", "statement": "h", "prior": 0.5, "bind": {"sponsor": "s0"}}
+    documents.append(hypothesis)
+    for n in range(20):
+        day = f"2023-{1 + n % 12:02d}-{1 + n % 28:02d}"
+        parties = [f"s{n % 4}", f"g{n // 5}"]
+        documents.append(observation(f"m{n:02d}", "meeting", day, parties, [source("s", "B2")]))
+    return documents
+
+
+def test_an_indicators_groups_are_cut_down_as_they_are_evaluated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many groups an indicator has, one group's bindings at most are held at a time.
+
+    Each group enumerated here holds hundreds of bindings; an indicator of
+    a thousand such groups held them all until it was summarized (8.7 GB).
+    """
+    enumerated: list[weakref.ref[Any]] = []
+    held: list[int] = []
+    enumerate_group = iandw.engine.evaluate.enumerate_group
+
+    def watched(*args: Any) -> Any:
+        gc.collect()
+        held.append(sum(1 for group in enumerated if group() is not None))
+        group = enumerate_group(*args)
+        enumerated.append(weakref.ref(group))
+        return group
+
+    monkeypatch.setattr(iandw.engine.evaluate, "enumerate_group", watched)
+    case = checked(unconstrained_meetings()).case
+    evaluate(case, as_of=dt.date(2024, 1, 1), workers=1)
+    assert len(held) == 16  # every (sponsor, group) pair met
+    assert max(held) <= 1  # the one just before at most: the others were cut down to their summaries
+
+
+def test_groups_cut_down_as_evaluated_report_as_the_whole_result() -> None:
+    assert_summaries_agree(unconstrained_meetings(), dt.date(2024, 1, 1), 5)

@@ -27,7 +27,7 @@ from iandw.engine.evaluate import (
     reported_by,
 )
 from iandw.engine.match import World
-from iandw.engine.summary import pack, summarize, unpack
+from iandw.engine.summary import kept_group, pack, summarize, unpack
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
@@ -62,7 +62,8 @@ def summarized_indicators(
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
         world = World(case.registry, case.scales, indicator.variables, max_assignments)
-        result = evaluate_indicator(indicator, usable, world, as_of_day, by_type)
+        settle = functools.partial(kept_group, keep=keep)  # one group's bindings held at a time
+        result = evaluate_indicator(indicator, usable, world, as_of_day, by_type, settle)
         chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
         return summarize(result, [group for group in chosen if group is not None], keep)
 

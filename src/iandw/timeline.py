@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from iandw.engine.evaluate import (
     reported_by,
 )
 from iandw.engine.match import World
+from iandw.engine.summary import kept_group
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint, evaluation_count
@@ -100,13 +102,17 @@ class Backtest:
             last = self._last.get(indicator_id)
             if last is None or last[0] != key:
                 result = evaluate_candidates(
-                    prepared.compiled, candidates, as_of, self.max_assignments, prepared.memo
+                    prepared.compiled, candidates, as_of, self.max_assignments, prepared.memo, KEEP_FIRST
                 )
                 last = key, result
                 self._last[indicator_id] = last
             results[indicator_id] = last[1]
         return results
 
+
+# A timeline reads of each group its status, its best match and its closest
+# near miss (iandw.assess): one binding of each is all it keeps.
+KEEP_FIRST = functools.partial(kept_group, keep=1)
 
 MAX_STEPS = 100_000  # a timeline's evaluations: 270 years, daily
 MAX_POINTS = 1_000_000  # evaluations × hypotheses: about 0.6 KiB each while held, 1.9 KiB for HTML

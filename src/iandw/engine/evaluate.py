@@ -15,12 +15,14 @@ possible / not fired for its assignment.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import operator
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from iandw.dates import (
     DayInterval,
@@ -191,12 +193,17 @@ class EnumeratedGroup(GroupResult):
         return sum(1 for b in self.bindings if b.truth == Truth.FALSE)
 
     def top_matches(self, limit: int | None = None) -> list[Binding]:
-        found = sorted((b for b in self.bindings if b.truth != Truth.FALSE), key=match_order)
-        return found[:limit]
+        return _first_of((b for b in self.bindings if b.truth != Truth.FALSE), match_order, limit)
 
     def top_near_misses(self, limit: int | None = None) -> list[Binding]:
-        missed = sorted((b for b in self.bindings if b.truth == Truth.FALSE), key=near_miss_order)
-        return missed[:limit]
+        return _first_of((b for b in self.bindings if b.truth == Truth.FALSE), near_miss_order, limit)
+
+
+def _first_of(
+    bindings: Iterable[Binding], order: Callable[[Binding], Any], limit: int | None
+) -> list[Binding]:
+    """`sorted(bindings, key=order)[:limit]`, without sorting them all for the first few."""
+    return sorted(bindings, key=order) if limit is None else heapq.nsmallest(limit, bindings, key=order)
 
 
 @dataclass
@@ -291,13 +298,20 @@ def evaluate_indicator(
     world: World,
     as_of: int,
     by_type: dict[str, list[ObservationRecord]] | None = None,
+    settle: Settle | None = None,
 ) -> IndicatorResult:
     """Every binding of the indicator over the observations, grouped by assignment."""
     candidates = match_candidates(compiled, observations, world, by_type)
-    return evaluate_candidates(compiled, candidates, as_of, world.max_assignments)
+    return evaluate_candidates(compiled, candidates, as_of, world.max_assignments, settle=settle)
 
 
 Members = dict[str, list[ObservationRecord]]  # per selection, the observations of one group
+
+# What a caller keeps of each group as soon as it is evaluated (a summary of
+# it, iandw.engine.summary): an enumerated group holds up to ENUMERATED_MAX
+# bindings and a scanned one its rows' arrays, and an indicator may have
+# thousands of groups.
+Settle = Callable[[GroupResult], GroupResult]
 
 
 class GroupMemo:
@@ -335,6 +349,7 @@ def evaluate_candidates(
     as_of: int,
     max_assignments: int = MAX_ASSIGNMENTS,
     memo: GroupMemo | None = None,
+    settle: Settle | None = None,
 ) -> IndicatorResult:
     """Partition, join, check and group already matched candidates as of one date.
 
@@ -344,7 +359,10 @@ def evaluate_candidates(
     enumerating its bindings (iandw.engine.bandjoin); a large group of any
     other indicator is checked a row of bindings at a time, none of them kept
     (iandw.engine.scan).  A group `memo` holds from the last evaluation is
-    reused as it is.
+    reused as it is.  With `settle`, each enumerated or scanned group is
+    replaced by what `settle` keeps of it as soon as it is evaluated, so
+    that one group's bindings at most are held at a time, however many
+    groups there are.
     """
     from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
     from iandw.engine.scan import ScannedGroup, scans
@@ -365,10 +383,13 @@ def evaluate_candidates(
         if plan is not None and size >= BAND_JOIN_MIN_BINDINGS:
             slots[key] = None
             joinable.append((assignment, members))
-        elif scans(members):
-            slots[key] = ScannedGroup(compiled, assignment, members, as_of_interval)
         else:
-            slots[key] = enumerate_group(compiled, assignment, members, as_of_interval)
+            evaluated: GroupResult = (
+                ScannedGroup(compiled, assignment, members, as_of_interval)
+                if scans(members)
+                else enumerate_group(compiled, assignment, members, as_of_interval)
+            )
+            slots[key] = evaluated if settle is None else settle(evaluated)
     if plan is not None and joinable:  # all together: groups that share their spokes share the work
         joined = band_join_groups(plan, compiled, joinable, as_of_interval)
         for (assignment, _), group in zip(joinable, joined, strict=True):

@@ -91,22 +91,29 @@ def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int)
     """
     needed = {key for key, group in result.groups.items() if group.truth != Truth.FALSE}
     needed.update(vars_key(group.vars) for group in chosen)
-    groups: dict[VarsKey, GroupResult] = {}
-    for key in sorted(needed):
-        group = result.groups[key]
-        groups[key] = KeptGroup(
-            vars=group.vars,
-            found=group.truth,
-            matches_found=group.match_count,
-            near_misses_found=group.near_miss_count,
-            matches=_first(group.top_matches, keep, group.nested_tops, read_alone=True),
-            # alone, the closest near miss only tells how close a group that did not fire came
-            near_misses=_first(
-                group.top_near_misses, keep, group.nested_tops, read_alone=group.truth == Truth.FALSE
-            ),
-            nested=group.nested_tops,
-        )
+    groups: dict[VarsKey, GroupResult] = {key: kept_group(result.groups[key], keep) for key in sorted(needed)}
     return IndicatorResult(result.indicator, groups, result.selected)
+
+
+def kept_group(group: GroupResult, keep: int) -> KeptGroup:
+    """What a summary keeps of one group: its status, counts and first `keep` bindings.
+
+    Kept again, a kept group is the same: so a group may be cut down as
+    soon as it is evaluated (`evaluate_candidates`' `settle`), before the
+    indicator's others are, and summarized with them later.
+    """
+    return KeptGroup(
+        vars=group.vars,
+        found=group.truth,
+        matches_found=group.match_count,
+        near_misses_found=group.near_miss_count,
+        matches=_first(group.top_matches, keep, group.nested_tops, read_alone=True),
+        # alone, the closest near miss only tells how close a group that did not fire came
+        near_misses=_first(
+            group.top_near_misses, keep, group.nested_tops, read_alone=group.truth == Truth.FALSE
+        ),
+        nested=group.nested_tops,
+    )
 
 
 def _first(
