@@ -1145,6 +1145,18 @@ def test_bad_command_line_values_exit_2_naming_the_option(tmp_tree, monkeypatch,
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
 
 
+def test_an_output_that_cannot_be_written_is_said_so_before_the_work(tmp_tree, monkeypatch):
+    root = tmp_tree(CLEAN_TREE)
+    report = os.path.join(root, "report.html")
+    Path(report).write_text("an earlier report")
+    real_access = os.access  # root may write any file: refuse this one as a mode of 0o000 would
+    monkeypatch.setattr(os, "access", lambda path, mode: path != report and real_access(path, mode))
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["evaluate", "-o", report])
+    assert result.exit_code == 2
+    assert f"Invalid value for '-o' / '--output': File '{report}' is not writable." in result.stderr
+
+
 def test_a_limit_of_more_digits_than_python_reads_means_no_limit(tmp_tree, monkeypatch):
     monkeypatch.chdir(tmp_tree(CLEAN_TREE))
     result = CliRunner().invoke(

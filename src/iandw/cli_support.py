@@ -37,7 +37,8 @@ class _OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
-OUTPUT_FILE = _OutputFile(dir_okay=False)
+# an existing output is written, not read: one that cannot be is said before the work
+OUTPUT_FILE = _OutputFile(dir_okay=False, readable=False, writable=True)
 
 
 class AtLeastOne(click.ParamType):
