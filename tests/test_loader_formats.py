@@ -515,6 +515,37 @@ def test_empty_jsonl_file_is_a_warning(tmp_tree, monkeypatch):
     assert_exactly(result, [("obs/empty.jsonl", 1, 1, "empty file")], "warning")
 
 
+WIDE_JSONL = "".join(json.dumps({"id": f"w{n}", "type": "meeting", "date": "2023"}) + "\n" for n in range(3))
+
+
+@pytest.mark.parametrize(
+    "encoding, said",
+    [
+        ("utf-16", "the file is UTF-16 (it starts with a UTF-16 byte-order mark)"),  # as Windows writes it
+        ("utf-16-be", "the file looks UTF-16 (its first characters hold NUL bytes)"),
+        ("utf-16-le", "the file looks UTF-16 (its first characters hold NUL bytes)"),
+        ("utf-32", "the file is UTF-32 (it starts with a UTF-32 byte-order mark)"),
+        ("utf-32-be", "the file looks UTF-32 (its first characters hold NUL bytes)"),
+    ],
+)
+@pytest.mark.parametrize("name", ["wide.jsonl", "wide.json", "wide.yaml"])
+def test_a_utf16_or_utf32_file_is_one_error_that_says_so(tmp_tree, monkeypatch, encoding, said, name):
+    """Not one error per line of a JSONL file, none of which named the encoding."""
+    text = WIDE_JSONL if name.endswith(".jsonl") else WIDE_JSONL.splitlines()[0]  # a YAML flow mapping too
+    files = {f"obs/{name}": text.encode(encoding), "obs/a.yaml": observation("a")}
+    result = load_tree(tmp_tree, monkeypatch, files)
+    assert_exactly(result, [(f"obs/{name}", 1, 1, f"not UTF-8: {said}; save it as UTF-8")])
+    assert ids(result) == ["a"]
+
+
+def test_nul_bytes_that_are_not_a_wide_encoding_are_found_where_they_are(tmp_tree, monkeypatch):
+    line = json.dumps({"id": "ok", "type": "meeting", "date": "2023"})
+    result = load_tree(tmp_tree, monkeypatch, {"obs/feed.jsonl": "a\x00\n" + line + "\n"})
+    assert [(d.line, d.column) for d in result.errors] == [(1, 1)]
+    assert "NUL" not in result.errors[0].message
+    assert ids(result) == ["ok"]
+
+
 def test_unreadable_file_is_an_error(tmp_tree, monkeypatch):
     root = tmp_tree({"rules/.keep": "", "obs/a.yaml": observation("a"), "obs/secret.yaml": observation("s")})
     secret = os.path.join(root, "obs", "secret.yaml")

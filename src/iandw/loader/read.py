@@ -12,7 +12,7 @@ from iandw.loader.json_reader import documents_from_json, documents_from_jsonl
 from iandw.loader.observations import ObservationInput
 from iandw.loader.parallel import chunk_bounds, read_jsonl_in_parts, split_for
 from iandw.loader.source import RawDocument
-from iandw.loader.text import BOM, decode_utf8
+from iandw.loader.text import BOM, decode_utf8, wide_encoding_error
 from iandw.loader.yaml_reader import documents_from_yaml
 
 
@@ -30,6 +30,9 @@ def read_file(
     try:
         if file.extension == ".jsonl":
             with open(file.real, "rb") as stream:
+                if wide := wide_encoding_error(stream.read(4), file.path):
+                    yield wide
+                    return
                 size = os.fstat(stream.fileno()).st_size
                 parts, pool_size = split_for(size, workers)
                 ranges = chunk_bounds(stream, size, parts) if parts > 1 else []
@@ -54,6 +57,9 @@ def read_file(
     if len(raw) > limits.max_file_bytes:  # it grew since its size was read
         limit = limits.max_file_bytes
         yield where.error(f"file is larger than the limit of {limit} bytes; see --max-file-bytes")
+        return
+    if wide := wide_encoding_error(raw[:4], file.path):
+        yield wide
         return
     raw = raw.removeprefix(BOM)
     if not raw.strip():
