@@ -37,6 +37,7 @@ from iandw.cli_support import (
     reader_stopped_reading,
     refuse_to_overwrite,
     run_program,
+    write_stdout,
 )
 from iandw.importers.cli import import_command
 from iandw.limits import MAX_ASSIGNMENTS, Limits
@@ -148,7 +149,7 @@ def _write(content: str | bytes, output: str | None) -> None:
     """A report or an image to the file `output`, or to stdout; failing to is a located error, exit 2."""
     try:
         if output is None:
-            click.echo(content, nl=False)
+            write_stdout(content)
         else:
             with open(output, "wb") as stream:
                 stream.write(content.encode("utf-8") if isinstance(content, str) else content)
@@ -281,13 +282,13 @@ def validate(
             "warnings": warnings,
             "diagnostics": [d.as_dict() for d in result.diagnostics],
         }
-        click.echo(pretty_json(payload))
+        _write(pretty_json(payload) + "\n", None)
     else:
         from iandw.diagnostics import counted
 
         print_diagnostics(result.diagnostics)
         read = ", ".join(counted(n, kind) for kind, n in counts.items()) or "nothing"
-        click.echo(f"read {read}: {counted(errors, 'error')}, {counted(warnings, 'warning')}")
+        _write(f"read {read}: {counted(errors, 'error')}, {counted(warnings, 'warning')}\n", None)
     leave(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 
@@ -425,9 +426,8 @@ def run_tests(
     if pattern is not None and not outcomes:  # a typo would otherwise pass, having run nothing
         raise click.BadParameter(f"no test's indicator::name contains {pattern!r}", param_hint="-k")
     failed = [o for o in outcomes if not o.passed]
-    for outcome in failed:
-        click.echo(outcome.format())
-    click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    tally = f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
+    _write("".join(line + "\n" for line in [*(outcome.format() for outcome in failed), tally]), None)
     leave(EXIT_LEVEL if failed else EXIT_OK)
 
 
@@ -439,7 +439,7 @@ def schema(what: str) -> None:
     from iandw.model.schema import json_schema
     from iandw.render.json import pretty_json
 
-    click.echo(pretty_json(json_schema(what)))
+    _write(pretty_json(json_schema(what)) + "\n", None)
 
 
 main.add_command(import_command)

@@ -7,6 +7,7 @@ can use it without importing the command group itself.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import sys
@@ -184,11 +185,36 @@ def leave(code: int = EXIT_OK) -> NoReturn:
     if not _as_program:
         sys.exit(code)
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the program was started with it closed
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe or stream: as Python itself reports it
         code = EXIT_FLUSH_FAILED
     os._exit(code)
+
+
+def write_stdout(content: str | bytes) -> None:
+    """All of `content` on stdout as UTF-8, the bytes `-o` writes, or an OSError.
+
+    Not through the locale's encoding: Latin-1 or a Windows code page cannot
+    hold what a report quotes (an Arabic name, an arrow), and the report
+    ended in an internal error.  Not through `click.echo` either: a large
+    write to a pipe whose reader leaves midway (`| head`) can come back short
+    without an error, the buffered writer returning the bytes it wrote, and
+    the command then said it was done with its output cut; a short write is
+    carried on, and the next one is the broken pipe.
+    """
+    if sys.stdout is None:  # started with stdout closed
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    sys.stdout.flush()
+    stream = sys.stdout.buffer
+    left = memoryview(content.encode("utf-8") if isinstance(content, str) else content)
+    while left:
+        written = stream.write(left)
+        if not written:
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+        left = left[written:]
+    stream.flush()
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
