@@ -261,3 +261,14 @@ def test_near_misses_prefer_fewer_failed_checks_over_smaller_violation():
 def test_a_gap_is_described_in_words_at_either_end(gap: tuple[float, float], expected: str) -> None:
     window = WindowSpec("meeting", "attack", 0, 84, absolute=False, text="")
     assert describe_gap(window, gap) == f"{expected} (window 0..84 days)"
+
+
+@pytest.mark.parametrize("digits", [16, 5000])  # 5,000: more than Python reads as a number
+def test_a_window_longer_than_any_span_of_dates_is_no_bound(digits: int) -> None:
+    """`within: 99…9w` holds every gap a date can make, as no `within` does; `min` none."""
+    endless = "9" * digits + "w"
+    for a_date, b_date in (("0001-01-01", "2039-12-31"), (day(0), day(1)), (day(1), day(0))):
+        assert status({"first": "a", "then": "b", "within": endless}, a_date, b_date) == status(
+            {"first": "a", "then": "b"}, a_date, b_date
+        )
+    assert status({"first": "a", "then": "b", "min": endless}, "0001-01-01", "2039-12-31") == "not-fired"

@@ -140,9 +140,21 @@ OneOrManyWords = Annotated[
 ]
 
 
+# Longer than every span of dates (years 1 to 9999 are 3.7 million days):
+# a duration past it is held at it, as the same window.
+DURATION_DAYS_HELD = 10**15
+
+
 def duration_days(duration: str) -> int:
-    """'12w' → 84, '3d' → 3."""
-    return int(duration[:-1]) * (7 if duration.endswith("w") else 1)
+    """'12w' → 84, '3d' → 3; a duration longer than any span of dates is DURATION_DAYS_HELD.
+
+    Held, not read: Python refuses to read a number of more than 4,300
+    digits, and `within: 99…9w` had been an internal error.
+    """
+    digits = duration[:-1].lstrip("0") or "0"
+    if len(digits) > len(str(DURATION_DAYS_HELD)):
+        return DURATION_DAYS_HELD
+    return min(int(digits) * (7 if duration.endswith("w") else 1), DURATION_DAYS_HELD)
 
 
 def date_as_text(value: Any) -> str:
