@@ -665,3 +665,19 @@ def test_a_limit_is_a_whole_number_from_one(value: object) -> None:
         ValueError, match=r"^max_depth must be a whole number from 1 to 281474976710656, not "
     ):
         Limits(max_depth=value)  # type: ignore[arg-type]
+
+
+def test_a_directory_without_input_files_is_a_warning(tmp_tree, monkeypatch):
+    """A directory of CSV exports, or the wrong one, is not read as nothing without a word."""
+    files = {"obs/a.yaml": observation("a"), "exports/events.csv": "id\n", "exports/.hidden.yaml": BROKEN}
+    result = load_tree(tmp_tree, monkeypatch, files, paths=("obs", "exports"))
+    message = "no .yaml, .yml, .json or .jsonl file in this directory"
+    assert_exactly(result, [("exports", 1, 1, message)], "warning")
+    assert ids(result) == ["a"]
+    assert result.ok
+
+
+def test_an_empty_rules_directory_is_no_warning(tmp_tree, monkeypatch):
+    """The way to check observations alone (docs/limits.md)."""
+    result = load_tree(tmp_tree, monkeypatch, {"obs/a.yaml": observation("a")})
+    assert not [d for d in result.diagnostics if "in this directory" in d.message]

@@ -92,7 +92,7 @@ def load(
     a warning: the observations are then checked alone.
     """
     named = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    files, diagnostics = find_files([os.fspath(p) for p in named])
+    files, diagnostics = find_files([os.fspath(p) for p in named], warn_empty=True)
     rule_files: set[str] | None = None  # None: `paths` hold everything
     if rules is not None and os.fspath(rules):
         found, problems = _find_rules(os.fspath(rules), rules_required)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from iandw.diagnostics import Diagnostic, Span
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
+NAMED_EXTENSIONS = ", ".join(EXTENSIONS[:-1]) + " or " + EXTENSIONS[-1]
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,13 @@ def _at(path: str) -> Span:
     return Span(shown(path))
 
 
-def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
-    """Every input file under `paths`, in sorted order, each once."""
+def find_files(paths: list[str], warn_empty: bool = False) -> tuple[list[InputFile], list[Diagnostic]]:
+    """Every input file under `paths`, in sorted order, each once.
+
+    With `warn_empty`, a directory holding no input file is a warning: a
+    directory of CSV exports, or the wrong one, would otherwise be read as
+    nothing without a word (a rules directory may be empty on purpose).
+    """
     files: list[InputFile] = []
     diagnostics: list[Diagnostic] = []
     seen: set[str] = set()
@@ -48,7 +54,10 @@ def find_files(paths: list[str]) -> tuple[list[InputFile], list[Diagnostic]]:
             diagnostics.append(_at(display).error(kind))
             continue
         if os.path.isdir(display):
-            for found in sorted(_walk(display, diagnostics), key=lambda f: f.path):
+            inside = sorted(_walk(display, diagnostics), key=lambda f: f.path)
+            if warn_empty and not inside:
+                diagnostics.append(_at(display).warning(f"no {NAMED_EXTENSIONS} file in this directory"))
+            for found in inside:
                 if found.real not in seen:
                     seen.add(found.real)
                     files.append(found)
