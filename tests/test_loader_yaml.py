@@ -690,3 +690,23 @@ def test_non_utf8_file_is_never_parsed_as_yaml(tmp_tree, monkeypatch):
     assert errors(result) == [
         ("obs/bin.yaml", 2, 5, "not UTF-8: byte 0xff cannot be decoded (save the file as UTF-8)")
     ]
+
+
+HEX_5000 = "0x" + "f" * 5000  # 16⁵⁰⁰⁰ is 6,021 digits: more than Python will write in decimal
+
+
+def test_a_number_too_long_to_show_is_text_as_a_long_decimal_one_is(tmp_tree, monkeypatch):
+    """Python reads a hexadecimal number of any length, and then refuses to show it."""
+    files = {
+        "obs/id.yaml": good(HEX_5000),  # an id such a number reads as: kept as the text it is
+        "obs/grade.yaml": good("graded").replace("{name: x}", f"{{name: x, credibility: {HEX_5000}}}"),
+        "obs/tagged.yaml": good("tagged") + f"attributes: {{n: !!int {HEX_5000}}}\n",
+    }
+    result = load_tree(tmp_tree, monkeypatch, files)
+    assert ids(result) == [HEX_5000]
+    found = {(file, line, column): message for file, line, column, message in errors(result)}
+    assert sorted(found) == [("obs/grade.yaml", 5, 34), ("obs/tagged.yaml", 6, 17)]  # at the numbers
+    assert found["obs/grade.yaml", 5, 34].startswith(
+        "credibility: expected a whole number, got the string '0xfff"
+    )
+    assert found["obs/tagged.yaml", 6, 17].startswith(f"invalid !!int value '{HEX_5000}'")

@@ -318,13 +318,26 @@ def _construct_scalar(loader: Any, event: Any, file: str, position: tuple[int, i
         )
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
-        return loader.construct_object(node)
+        return _showable(loader.construct_object(node))
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         if event.tag is None:
             return event.value  # looked like a date or number but is not one: keep the text
         raise _InvalidScalar(
             Span(file, *position).error(f"invalid {_short_tag(tag)} value {event.value!r}: {exc}")
         ) from None
+
+
+# Python writes no whole number of more digits than this (sys.get_int_max_str_digits),
+# and reads none in decimal; in hexadecimal, octal or binary it reads any.
+_UNSHOWABLE = 10**4300
+
+
+def _showable(value: Any) -> Any:
+    """`value`, unless it is a number no message or report could show: a ValueError then, as for
+    a decimal one that long (a `0x…` of 3,600 digits had been an internal error where shown)."""
+    if isinstance(value, int) and abs(value) >= _UNSHOWABLE:
+        raise ValueError("a number of more than 4,300 digits")
+    return value
 
 
 def _check_collection_tag(event: Any, file: str, position: tuple[int, int]) -> None:
