@@ -178,7 +178,11 @@ def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> 
     rule = indicator().replace("role: perpetrator}]", "role: victim}]")  # the test data, not the rule
     code, output = run(project(rule))
     assert code == 1
-    assert "no observation matches 'attack'" in output
+    # the one attack is Hamas's as victim: the pattern asks for the group (hamas) as perpetrator
+    assert (
+        "no observation matches 'attack': 1 of type 'attack', "
+        "none with entities matching its patterns for group=hamas" in output
+    )
 
 
 def test_selections_that_never_fit_one_binding_are_said_to(tmp_tree: Callable[[dict[str, str]], str]) -> None:
@@ -220,7 +224,8 @@ def test_a_failure_names_the_observations_not_yet_reported_by_as_of(project: Cal
     )
     assert failure.endswith(
         f"::{test}: expected fired, got not-fired: "
-        "no observation matches 'attack'; reported after as_of 2023-10-06, so not used: t-attack"
+        "no observation matches 'attack': no observation of type 'attack'; "
+        "reported after as_of 2023-10-06, so not used: t-attack"
     )
 
 
@@ -232,7 +237,8 @@ def test_a_failure_names_the_observations_reported_on_no_known_day(project: Call
     failure = the_one_failure(project, test, observations + ATTACK, observations + open_attack)
     assert failure.endswith(
         f"::{test}: expected fired, got not-fired: "
-        "no observation matches 'attack'; reported on no known day, so never used: t-attack"
+        "no observation matches 'attack': no observation of type 'attack'; "
+        "reported on no known day, so never used: t-attack"
     )
 
 

@@ -428,7 +428,8 @@ def test_text_report_lines_for_a_hypothesis():
     """The default text report, line by line, for one fired and one absent indicator.
 
     sig fires on s-b2 (one B2 source: c = 0.7 × 0.7 = 0.49): Δ = 0.49 · ln 4 = 0.6793 → "+0.68".
-    quiet has nothing to match; absent LR 0.5: Δ = ln 0.5 = -0.6931 → "-0.69".
+    quiet has nothing to match (the one observation is a signal);
+    absent LR 0.5: Δ = ln 0.5 = -0.6931 → "-0.69".
     Strongest first: |−0.6931| > |0.6793|, so quiet comes before sig.
     posterior = σ(logit .5 + 0.6793 − 0.6931) = σ(−0.0139) = 0.4965 → "50%",
     roughly even chance (.45 ≤ p < .55), level watch (≥ .20).
@@ -454,7 +455,7 @@ def test_text_report_lines_for_a_hypothesis():
         "",
         "h: h",
         "  not fired quiet () absent LR 0.5: Δ -0.69",
-        "            no observation matches 'e'",
+        "            no observation matches 'e': no observation of type 'quiet'",
         "  fired     sig () c=0.49 × ln LR 4 = Δ +0.68",
         "            e: s-b2 (2023-01-01)",
         "  without: quiet 66%, sig 33%",

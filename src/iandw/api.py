@@ -149,6 +149,8 @@ def evaluate(
     with paused_gc():
         results = summarized_indicators(case, as_of_day, max_matches, step, workers, max_assignments)
         assessments = list(assess_all(case, results).values())
-        report = build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
+        report = build_report(
+            case, results, assessments, as_of_day, max_matches, diagnostics, max_assignments
+        )
     step(steps)
     return report

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 from iandw.assess import HypothesisAssessment
 from iandw.dates import day_to_iso
 from iandw.diagnostics import Diagnostic
-from iandw.engine.evaluate import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
+from iandw.engine.evaluate import (
+    CHECK_STATUS,
+    STATUS_OF_TRUTH,
+    Binding,
+    GroupResult,
+    IndicatorResult,
+    observations_by_type,
+    reported_by,
+    unmatched_reasons,
+)
+from iandw.engine.match import World
+from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.names import origin_key
@@ -22,8 +34,11 @@ def build_report(
     as_of: int,
     max_matches: int,
     diagnostics: Iterable[Diagnostic] = (),
+    max_assignments: int = MAX_ASSIGNMENTS,
 ) -> r.Report:
     used: dict[str, ObservationRecord] = {}
+    # only when some selection matched nothing: a large case has a million observations
+    by_type = functools.cache(lambda: observations_by_type(reported_by(case.observations, as_of)))
 
     def matches(shown: list[Binding]) -> list[r.Match]:
         for binding in shown:
@@ -80,6 +95,11 @@ def build_report(
                     near_misses=matches(chosen.top_near_misses(max_matches) if chosen else []),
                     near_miss_count=chosen.near_miss_count if chosen else 0,
                     unmatched_selections=item.result.unmatched(item.vars) if chosen is None else [],
+                    unmatched_reasons=(
+                        _unmatched_reasons(item.result, item.vars, by_type, case, max_assignments)
+                        if chosen is None
+                        else {}
+                    ),
                 )
             )
         hypothesis = assessment.hypothesis
@@ -110,6 +130,20 @@ def build_report(
         observations=[_trace(used[i], case) for i in sorted(used)],
         diagnostics=[r.DiagnosticReport(**d.as_dict()) for d in sorted(diagnostics)],
     )
+
+
+def _unmatched_reasons(
+    result: IndicatorResult,
+    fixed: dict[str, str],
+    by_type: Callable[[], dict[str, list[ObservationRecord]]],
+    case: Case,
+    max_assignments: int,
+) -> dict[str, str]:
+    """Why each selection nothing met went unmatched; the observations are grouped only if one did."""
+    if not result.unmatched(fixed):
+        return {}
+    world = World(case.registry, case.scales, result.indicator.variables, max_assignments)
+    return unmatched_reasons(result, fixed, by_type(), world)
 
 
 def _match(binding: Binding) -> r.Match:

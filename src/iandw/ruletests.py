@@ -15,7 +15,15 @@ from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, day_to_iso, parse_date
 from iandw.diagnostics import Span, one_line
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import Binding, GroupResult, IndicatorResult, evaluate_indicator, reported_by
+from iandw.engine.evaluate import (
+    Binding,
+    GroupResult,
+    IndicatorResult,
+    evaluate_indicator,
+    observations_by_type,
+    reported_by,
+    unmatched_reasons,
+)
 from iandw.engine.match import World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
@@ -63,7 +71,8 @@ def run_rule_tests(
                 continue
             as_of = int(parse_date(test.as_of).lo)
             records = compile_test_observations(item, index, test, case.registry, case.tables)
-            evaluation = evaluate_indicator(compiled, reported_by(records, as_of), world, as_of)
+            usable = reported_by(records, as_of)
+            evaluation = evaluate_indicator(compiled, usable, world, as_of)
             fixed = bound_variables(test.bind, indicator, case.registry)
             group = choose_group(evaluation, fixed)
             actual = group.status if group else "not-fired"
@@ -74,7 +83,7 @@ def run_rule_tests(
                 if got != sorted(test.matches):
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
-                why = _explain(evaluation, group, fixed) + _unseen(records, as_of)
+                why = _explain(evaluation, group, fixed, usable, world) + _unseen(records, as_of)
             outcomes.append(
                 RuleTestOutcome(
                     indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
@@ -83,8 +92,14 @@ def run_rule_tests(
     return outcomes
 
 
-def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict[str, str]) -> str:
-    """The binding that fired, the nearest miss, or the selection nothing met."""
+def _explain(
+    evaluation: IndicatorResult,
+    group: GroupResult | None,
+    fixed: dict[str, str],
+    usable: list[ObservationRecord],
+    world: World,
+) -> str:
+    """The binding that fired, the nearest miss, or the selection nothing met and why."""
     if group is not None:
         best = group.best_binding()
         if best is not None:
@@ -93,9 +108,9 @@ def _explain(evaluation: IndicatorResult, group: GroupResult | None, fixed: dict
         if misses:
             failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
             return f"nearest miss {_named(misses[0])}: {failed}"
-    unmatched = evaluation.unmatched(fixed)
-    if unmatched:
-        return unmatched_text(unmatched)
+    reasons = unmatched_reasons(evaluation, fixed, observations_by_type(usable), world)
+    if reasons:
+        return unmatched_text(reasons)
     return NO_BINDING
 
 

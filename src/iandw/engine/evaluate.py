@@ -42,6 +42,7 @@ from iandw.engine.match import (
     World,
     distinct_assignments,
     selection_assignments,
+    unmatched_reason,
     vars_key,
 )
 from iandw.limits import MAX_ASSIGNMENTS
@@ -229,6 +230,25 @@ class IndicatorResult:
             for name, found in self.selected.items()
             if not any(all(a.get(k, v) == v for k, v in fixed.items()) for a in found)
         ]
+
+
+def unmatched_reasons(
+    result: IndicatorResult, fixed: Assignment, by_type: dict[str, list[ObservationRecord]], world: World
+) -> dict[str, str]:
+    """Per selection no observation meets under `fixed` (`IndicatorResult.unmatched`), why.
+
+    `by_type`: the observations reported by the evaluation date, grouped by
+    `observations_by_type`.  Each selection is checked again over its own
+    pool (`unmatched_reason`), only here, so that matching counts nothing.
+    """
+    unmatched = result.unmatched(fixed)
+    reasons = {}
+    for selection in result.indicator.selections:
+        if selection.name in unmatched:
+            kinds = selection.types or by_type.keys()
+            pool = [o for kind in sorted(kinds) for o in by_type.get(kind, ())]
+            reasons[selection.name] = unmatched_reason(selection, pool, world, fixed)
+    return {name: reasons[name] for name in unmatched}
 
 
 def match_candidates(

@@ -10,10 +10,11 @@ entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
+from iandw.diagnostics import counted
 from iandw.engine.compile import EntityCondition, PatternSpec, SelectionSpec
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import ObservationRecord, Reference
@@ -320,6 +321,98 @@ def selection_assignments(
     except TooManyAssignments as exc:
         exc.selection, exc.observation = selection.name, observation.id
         raise
+
+
+# --- why a selection matched nothing ---------------------------------------------
+
+
+def unmatched_reason(
+    selection: SelectionSpec, observations: Iterable[ObservationRecord], world: World, fixed: Assignment
+) -> str:
+    """Why no observation meets the selection under the `fixed` variables, with counts.
+
+    The stages of `selection_assignments` in its order (type, `min_origins`,
+    `min_grade`, entity patterns, `where`), each with how many observations
+    pass it, up to the first that none passes: '2 of type 'display', none
+    from at least 2 independent origins (min_origins: 2)'.  Computed again
+    only for a selection a report says nothing met, so that matching itself
+    counts nothing.  `observations` are those reported by the evaluation date.
+    """
+    fixed = {name: value for name, value in sorted(fixed.items()) if name in selection.variables}
+    pool = [o for o in observations if not selection.types or o.type in selection.types]
+    if not pool:
+        return f"no observation{_of_types(selection.types)}"
+    said = [
+        f"{len(pool)}{_of_types(selection.types)}" if selection.types else counted(len(pool), "observation")
+    ]
+    for words, passes in _stages(selection, world, fixed):
+        pool = [o for o in pool if passes(o)]
+        if not pool:
+            return ", ".join([*said, f"none {words}"])
+        said.append(f"{len(pool)} of them {words}")
+    return ", ".join(said)  # every stage passed: the selection did match
+
+
+def _of_types(types: frozenset[str]) -> str:
+    """ " of type 'a' or 'b'", or "" for a selection of any type."""
+    return " of type " + " or ".join(repr(t) for t in sorted(types)) if types else ""
+
+
+def _stages(
+    selection: SelectionSpec, world: World, fixed: Assignment
+) -> list[tuple[str, Callable[[ObservationRecord], bool]]]:
+    """The selection's own filters after its type, as words and tests, in the order matching applies them."""
+    stages: list[tuple[str, Callable[[ObservationRecord], bool]]] = []
+    if selection.min_origins is not None:
+        least = selection.min_origins
+        stages.append(
+            (
+                f"from at least {counted(least, 'independent origin')} (min_origins: {least})",
+                lambda o: len(o.origins) >= least,
+            )
+        )
+    if selection.min_grade is not None:
+        grade = selection.min_grade
+        stages.append(
+            (
+                f"with a source graded {grade} or better (min_grade: {grade})",
+                lambda o: any(meets_grade(r, c, grade) for _, r, c in o.sources),
+            )
+        )
+    if selection.patterns:
+        under = f" for {', '.join(f'{k}={v}' for k, v in fixed.items())}" if fixed else ""
+        stages.append(
+            (
+                f"with entities matching its patterns{under}",
+                lambda o: bool(_agreeing_patterns(selection, o, world, fixed)),
+            )
+        )
+    if selection.where_fixed or selection.where_binding:
+        stages.append(("meeting its 'where'", lambda o: _where_agrees(selection, o, world, fixed)))
+    return stages
+
+
+def _agrees(assignment: Assignment, fixed: Assignment) -> bool:
+    """Whether the assignment leaves each fixed variable free or gives it its fixed value."""
+    return all(assignment.get(name, value) == value for name, value in fixed.items())
+
+
+def _agreeing_patterns(
+    selection: SelectionSpec, observation: ObservationRecord, world: World, fixed: Assignment
+) -> list[Assignment]:
+    return [a for a in _patterns(selection.patterns, observation.refs, world) if _agrees(a, fixed)]
+
+
+def _where_agrees(
+    selection: SelectionSpec, observation: ObservationRecord, world: World, fixed: Assignment
+) -> bool:
+    if not _where_holds(selection.where_fixed, observation, world):
+        return False
+    return any(
+        _agrees(extended, fixed)
+        for assignment in _agreeing_patterns(selection, observation, world, fixed)
+        for extended in _where(selection.where_binding, observation, assignment, world)
+    )
 
 
 def _bounded(assignments: Sized, world: World) -> None:

@@ -81,6 +81,8 @@ class HypothesisIndicator(ReportModel):
     near_misses: list[Match]
     near_miss_count: int
     unmatched_selections: list[str]
+    # per unmatched selection, the first of its filters nothing got past, with counts
+    unmatched_reasons: dict[str, str]
 
 
 class Sensitivity(ReportModel):

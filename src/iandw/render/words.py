@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
@@ -102,8 +102,9 @@ def strongest_first(indicators: Iterable[HypothesisIndicator]) -> list[Hypothesi
     return sorted(indicators, key=lambda i: (-abs(i.delta_log_odds), i.id))
 
 
-def unmatched_text(selections: Iterable[str]) -> str:
-    return "no observation matches " + ", ".join(repr(s) for s in selections)
+def unmatched_text(reasons: Mapping[str, str]) -> str:
+    """ "no observation matches 'display': 2 of type 'display', none from …": each selection with its why."""
+    return "no observation matches " + "; ".join(f"{name!r}: {why}" for name, why in reasons.items())
 
 
 def observations_by_id(report: Report) -> dict[str, ObservationTrace]:
@@ -169,7 +170,7 @@ def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]
         more = more_near_misses(item)
         return [*lines, more] if more else lines
     if item.unmatched_selections:
-        return [unmatched_text(item.unmatched_selections)]
+        return [unmatched_text(item.unmatched_reasons)]
     if item.status == "not-fired":
         return [NO_BINDING]
     return []

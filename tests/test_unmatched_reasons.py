@@ -1,0 +1,148 @@
+"""Why a selection matched nothing: the first of its filters no observation got past, with counts.
+
+Each case is built by hand so that exactly one stage of matching (type,
+`min_origins`, `min_grade`, entity patterns under the hypothesis's `bind`,
+`where`) leaves no observation; the expected words and counts are worked out
+from the observations listed, not read off the program.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iandw.render.html import render_html
+from iandw.render.markdown import render_markdown
+from iandw.render.text import render_text
+from worlds import entity, observation, run, source
+
+
+def indicator(select: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "indicator",
+        "id": "ind",
+        "title": "ind",
+        "select": select,
+        "likelihood_ratio": 2,
+        **extra,
+    }
+
+
+def hypothesis(**extra: Any) -> dict[str, Any]:
+    return {"kind": "hypothesis", "id": "h", "statement": "h", "prior": 0.5, **extra}
+
+
+def why(documents: list[dict[str, Any]], as_of: str = "2030-01-01") -> dict[str, str]:
+    """The only hypothesis's only indicator: its unmatched selections, each with its reason."""
+    (item,) = run(documents, as_of=as_of).hypotheses[0].indicators
+    assert item.status == "not-fired"
+    assert list(item.unmatched_reasons) == item.unmatched_selections
+    return item.unmatched_reasons
+
+
+def test_no_observation_of_the_type_counting_only_what_was_reported_by_the_date() -> None:
+    """A meeting is of another type; the display dated 2023-03-01 is not yet known on 2023-02-01."""
+    documents = [
+        indicator({"display": {"type": "display"}}),
+        observation("m1", "meeting", "2023-01-01", [], [source("s", "B2")]),
+        observation("d1", "display", "2023-03-01", [], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    assert why(documents, as_of="2023-02-01") == {"display": "no observation of type 'display'"}
+
+
+def test_two_accounts_of_one_origin_fall_short_of_min_origins() -> None:
+    """d1 and d2 each have two sources of the one origin 'osint': 1 origin each, short of 2."""
+    echoed = [source("account-a", "C2", "osint"), source("account-b", "C2", "osint")]
+    documents = [
+        indicator({"display": {"type": "display", "min_origins": 2}}),
+        observation("d1", "display", "2023-01-01", [], echoed),
+        observation("d2", "display", "2023-01-02", [], echoed),
+        hypothesis(),
+    ]
+    assert why(documents) == {
+        "display": "2 of type 'display', none from at least 2 independent origins (min_origins: 2)"
+    }
+
+
+def test_min_grade_after_min_origins_with_the_count_of_each_stage() -> None:
+    """s1 (C3, C3) and s2 (B3, C2) have two origins each, s3 one: 2 pass min_origins.
+
+    Neither of those has a source both B or better and 2 or better: none passes min_grade B2.
+    """
+    documents = [
+        indicator({"e": {"type": "signal", "min_origins": 2, "min_grade": "B2"}}),
+        observation("s1", "signal", "2023-01-01", [], [source("a", "C3", "x"), source("b", "C3", "y")]),
+        observation("s2", "signal", "2023-01-02", [], [source("a", "B3", "x"), source("b", "C2", "y")]),
+        observation("s3", "signal", "2023-01-03", [], [source("a", "A1", "x")]),
+        hypothesis(),
+    ]
+    assert why(documents) == {
+        "e": "3 of type 'signal', 2 of them from at least 2 independent origins (min_origins: 2), "
+        "none with a source graded B2 or better (min_grade: B2)"
+    }
+
+
+PATTERNED = [
+    entity("iran", "state"),
+    entity("russia", "state"),
+    entity("lavrov", "person", member_of=["russia"]),
+    indicator(
+        {"meeting": {"type": "meeting", "entities": [{"of": "$sponsor"}]}},
+        vars={"sponsor": {"type": "state"}},
+    ),
+    observation("m1", "meeting", "2023-01-01", ["lavrov"], [source("s", "B2")]),
+    observation("m2", "meeting", "2023-01-02", ["russia"], [source("s", "B2")]),
+]
+
+
+def test_entity_patterns_are_checked_under_the_hypothesis_bind() -> None:
+    """Both meetings are Russia's (one through Lavrov): none is Iran's."""
+    assert why([*PATTERNED, hypothesis(bind={"sponsor": "iran"})]) == {
+        "meeting": "2 of type 'meeting', none with entities matching its patterns for sponsor=iran"
+    }
+    (item,) = run([*PATTERNED, hypothesis(bind={"sponsor": "russia"})]).hypotheses[0].indicators
+    assert (item.status, item.unmatched_reasons) == ("fired", {})
+
+
+def test_where_comes_last() -> None:
+    """Both attacks name Hamas as perpetrator, neither took place in Gaza."""
+    documents = [
+        entity("hamas", "armed-group"),
+        indicator(
+            {
+                "attack": {
+                    "type": "attack",
+                    "entities": [{"entity": "hamas", "role": "perpetrator"}],
+                    "where": {"place": "Gaza"},
+                }
+            }
+        ),
+        observation(
+            "a1", "attack", "2023-01-01", [{"entity": "hamas", "role": "perpetrator"}], place="Sderot"
+        ),
+        observation("a2", "attack", "2023-01-02", [{"entity": "hamas", "role": "perpetrator"}]),
+        observation("a3", "attack", "2023-01-03", [{"entity": "hamas", "role": "victim"}], place="Gaza"),
+        hypothesis(),
+    ]
+    assert why(documents) == {
+        "attack": "3 of type 'attack', 2 of them with entities matching its patterns, "
+        "none meeting its 'where'"
+    }
+
+
+def test_each_report_says_why_after_the_words_it_said_before() -> None:
+    """Two selections unmatched, each with its own reason, in the rule's order."""
+    documents = [
+        indicator({"display": {"type": "display"}, "parade": {"type": "parade"}}),
+        observation("m1", "meeting", "2023-01-01", [], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    report = run(documents)
+    line = (
+        "no observation matches 'display': no observation of type 'display'; "
+        "'parade': no observation of type 'parade'"
+    )
+    assert f"            {line}\n" in render_text(report)
+    assert line in render_markdown(report)
+    escaped = line.replace("'", "&#39;")  # as Jinja escapes a quote
+    assert f'<span class="why">{escaped}</span>' in render_html(report)
