@@ -104,6 +104,19 @@ def test_entity_patterns_are_checked_under_the_hypothesis_bind() -> None:
     assert (item.status, item.unmatched_reasons) == ("fired", {})
 
 
+def test_entity_patterns_under_the_bind_come_before_where() -> None:
+    """With a `where` after them the patterns are checked, not inferred: still none is Iran's."""
+    meeting = {"type": "meeting", "entities": [{"of": "$sponsor"}], "where": {"place": "Tehran"}}
+    documents = [*PATTERNED[:3], {**PATTERNED[3], "select": {"meeting": meeting}}, *PATTERNED[4:]]
+    assert why([*documents, hypothesis(bind={"sponsor": "iran"})]) == {
+        "meeting": "2 of type 'meeting', none with entities matching its patterns for sponsor=iran"
+    }
+    assert why([*documents, hypothesis(bind={"sponsor": "russia"})]) == {
+        "meeting": "2 of type 'meeting', 2 of them with entities matching its patterns for sponsor=russia, "
+        "none meeting its 'where'"
+    }
+
+
 def test_where_comes_last() -> None:
     """Both attacks name Hamas as perpetrator, neither took place in Gaza."""
     documents = [

@@ -334,9 +334,12 @@ def unmatched_reason(
     The stages of `selection_assignments` in its order (type, `min_origins`,
     `min_grade`, entity patterns, `where`), each with how many observations
     pass it, up to the first that none passes: '2 of type 'display', none
-    from at least 2 independent origins (min_origins: 2)'.  Computed again
-    only for a selection a report says nothing met, so that matching itself
-    counts nothing.  `observations` are those reported by the evaluation date.
+    from at least 2 independent origins (min_origins: 2)'.  Only for a
+    selection nothing met (`IndicatorResult.unmatched`), when a report says
+    so, so that matching itself counts nothing; and as nothing met it, what
+    reaches its last stage fails it, unchecked (entity patterns over a large
+    pool cost what matching did).  `observations` are those reported by the
+    evaluation date.
     """
     fixed = {name: value for name, value in sorted(fixed.items()) if name in selection.variables}
     pool = [o for o in observations if not selection.types or o.type in selection.types]
@@ -345,23 +348,28 @@ def unmatched_reason(
     said = [
         f"{len(pool)}{_of_types(selection.types)}" if selection.types else counted(len(pool), "observation")
     ]
-    for words, passes in _stages(selection, world, fixed):
+    stages = _stages(selection, world, fixed)
+    last = WHERE_WORDS if selection.where_fixed or selection.where_binding else stages.pop()[0]
+    for words, passes in stages:
         pool = [o for o in pool if passes(o)]
         if not pool:
             return ", ".join([*said, f"none {words}"])
         said.append(f"{len(pool)} of them {words}")
-    return ", ".join(said)  # every stage passed: the selection did match
+    return ", ".join([*said, f"none {last}"])
+
+
+WHERE_WORDS = "meeting its 'where'"
 
 
 def _of_types(types: frozenset[str]) -> str:
-    """ " of type 'a' or 'b'", or "" for a selection of any type."""
+    """What follows a count: ` of type 'a' or 'b'`, or nothing for a selection of any type."""
     return " of type " + " or ".join(repr(t) for t in sorted(types)) if types else ""
 
 
 def _stages(
     selection: SelectionSpec, world: World, fixed: Assignment
 ) -> list[tuple[str, Callable[[ObservationRecord], bool]]]:
-    """The selection's own filters after its type, as words and tests, in the order matching applies them."""
+    """The filters between its type and its `where`, as words and tests, in the order matching uses."""
     stages: list[tuple[str, Callable[[ObservationRecord], bool]]] = []
     if selection.min_origins is not None:
         least = selection.min_origins
@@ -384,11 +392,9 @@ def _stages(
         stages.append(
             (
                 f"with entities matching its patterns{under}",
-                lambda o: bool(_agreeing_patterns(selection, o, world, fixed)),
+                lambda o: _patterns_agree(selection, o, world, fixed),
             )
         )
-    if selection.where_fixed or selection.where_binding:
-        stages.append(("meeting its 'where'", lambda o: _where_agrees(selection, o, world, fixed)))
     return stages
 
 
@@ -397,22 +403,11 @@ def _agrees(assignment: Assignment, fixed: Assignment) -> bool:
     return all(assignment.get(name, value) == value for name, value in fixed.items())
 
 
-def _agreeing_patterns(
-    selection: SelectionSpec, observation: ObservationRecord, world: World, fixed: Assignment
-) -> list[Assignment]:
-    return [a for a in _patterns(selection.patterns, observation.refs, world) if _agrees(a, fixed)]
-
-
-def _where_agrees(
+def _patterns_agree(
     selection: SelectionSpec, observation: ObservationRecord, world: World, fixed: Assignment
 ) -> bool:
-    if not _where_holds(selection.where_fixed, observation, world):
-        return False
-    return any(
-        _agrees(extended, fixed)
-        for assignment in _agreeing_patterns(selection, observation, world, fixed)
-        for extended in _where(selection.where_binding, observation, assignment, world)
-    )
+    """Whether the observation meets the entity patterns under the fixed variables."""
+    return any(_agrees(a, fixed) for a in _patterns(selection.patterns, observation.refs, world))
 
 
 def _bounded(assignments: Sized, world: World) -> None:
