@@ -61,7 +61,7 @@ def summarized_indicators(
 
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
-        world = World(case.registry, case.scales, indicator.variables, max_assignments)
+        world = World.of(case, indicator, max_assignments)
         settle = functools.partial(kept_group, keep=keep)  # one group's bindings held at a time
         result = evaluate_indicator(indicator, usable, world, as_of_day, by_type, settle)
         chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])

@@ -142,7 +142,7 @@ def _unmatched_reasons(
     """Why each selection nothing met went unmatched; the observations are grouped only if one did."""
     if not result.unmatched(fixed):
         return {}
-    world = World(case.registry, case.scales, result.indicator.variables, max_assignments)
+    world = World.of(case, result.indicator, max_assignments)
     return unmatched_reasons(result, fixed, by_type(), world)
 
 

@@ -65,7 +65,7 @@ def run_rule_tests(
         indicator = item.document
         assert isinstance(indicator, Indicator)
         compiled = compile_indicator(indicator, case.registry)
-        world = World(case.registry, case.scales, compiled.variables, max_assignments)
+        world = World.of(case, compiled, max_assignments)
         for index, test in enumerate(indicator.tests):
             if pattern and pattern.lower() not in f"{indicator.id}::{test.name}".lower():
                 continue

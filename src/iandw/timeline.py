@@ -60,7 +60,7 @@ class Backtest:
         self.prepared: dict[str, _Prepared] = {}
         for indicator_id, indicator in sorted(case.indicators.items()):
             compiled = compile_indicator(indicator, case.registry)
-            world = World(case.registry, case.scales, compiled.variables, max_assignments)
+            world = World.of(case, compiled, max_assignments)
             self.prepared[indicator_id] = _Prepared(
                 compiled, match_candidates(compiled, self.observations, world, by_type), GroupMemo()
             )

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.diagnostics import counted
-from iandw.engine.compile import EntityCondition, PatternSpec, SelectionSpec
+from iandw.engine.compile import CompiledIndicator, EntityCondition, PatternSpec, SelectionSpec
 from iandw.limits import MAX_ASSIGNMENTS
-from iandw.model.case import ObservationRecord, Reference
+from iandw.model.case import Case, ObservationRecord, Reference
 from iandw.model.predicates import Predicate
 from iandw.model.registry import EntityRegistry
 from iandw.score import meets_grade
@@ -75,6 +75,11 @@ class World:
     # own; entities and roles repeat across observations far more than whole
     # observations do
     local: dict[tuple[int, str, str | None], list[Assignment]] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, case: Case, indicator: CompiledIndicator, max_assignments: int = MAX_ASSIGNMENTS) -> World:
+        """The world one indicator is matched in: the case's entities and scales, its variables."""
+        return cls(case.registry, case.scales, indicator.variables, max_assignments)
 
     def options(self, pattern: PatternSpec, reference: Reference) -> list[Assignment]:
         """`pattern_extensions` from an empty assignment, remembered per (pattern, entity, role)."""
