@@ -214,6 +214,27 @@ def test_json_duplicate_key_is_located(tmp_tree, monkeypatch):
     assert_exactly(result, [("obs/dup.json", 4, 3, "duplicate key 'id'")])
 
 
+def test_a_jsonl_file_with_cr_line_ends_says_so(tmp_tree, monkeypatch):
+    """Lines ended by CR alone run together: the error says why, not only 'trailing characters'."""
+    record = '{"id": "a", "type": "meeting", "date": "2023", "sources": [{"name": "x"}]}'
+    result = load_tree(
+        tmp_tree, monkeypatch, {"obs/cr.jsonl": record + "\r" + record.replace('"a"', '"b"') + "\r"}
+    )
+    column = len(record) + 2  # past the first record and its CR: where the second begins to trail it
+    assert_exactly(
+        result,
+        [
+            (
+                "obs/cr.jsonl",
+                1,
+                column,
+                "JSON syntax error: trailing characters (its records are separated by CR alone: "
+                "end each line with LF or CRLF)",
+            )
+        ],
+    )
+
+
 JSONL = (
     '{"id": "a", "type": "meeting", "date": "2023-03-16", "sources": [{"name": "x"}]}\n'
     '{"id": "b", "type": "meeting" "date": "2023"}\n'

@@ -11,6 +11,7 @@ enormous line costs at most `max_record_bytes` of memory.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Generator, Iterator
@@ -279,10 +280,22 @@ def jsonl_line_items(
     raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next
     value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
     if diagnostics:
-        return list(diagnostics)
+        return [_with_cr_hint(d, raw) for d in diagnostics]
     if not isinstance(value, dict):
         return [Span(file, number, 1).error("a JSONL line must hold one JSON object")]
     return [_line_document(value, raw, line, limits)]
+
+
+def _with_cr_hint(diagnostic: Diagnostic, raw: bytes) -> Diagnostic:
+    """A file whose lines end in CR alone (as classic Mac OS wrote them) reads as one line: say so.
+
+    JSON allows a CR only as space between tokens, so the records run
+    together and the parser sees 'trailing characters' after the first.
+    """
+    if b"\r" not in raw or "trailing characters" not in diagnostic.message:
+        return diagnostic
+    hint = " (its records are separated by CR alone: end each line with LF or CRLF)"
+    return dataclasses.replace(diagnostic, message=diagnostic.message + hint)
 
 
 NumberedLine = tuple[int, int, bytes | None]  # what `bounded_lines` yields: (number, offset, bytes)
