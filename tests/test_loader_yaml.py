@@ -199,6 +199,41 @@ def test_only_the_top_level_keys_of_a_document_with_a_syntax_error_are_kept_from
     assert errors(result)[1][3] == "unknown entity 'radio-free'"
 
 
+def test_each_element_of_a_broken_list_is_read_apart_whatever_key_it_opens_with(tmp_tree, monkeypatch):
+    """An element opening with `id` is still one document: the entity 'alpha' keeps its id and
+    kind, and the observation after it defines no entity 'o1' (a reference to it is unknown)."""
+    broken = (
+        "- id: alpha\n  kind: entity\n  type: group\n"
+        "- id: o1\n  type: meeting\n  date: 2023\n  sources: [{name: x}]\n"
+        "- name: Gamma\n  kind: entity\n  id: gamma\n  type: group\n"
+        "\tnote: tab\n"
+    )
+    observation = good("p").replace("sources:", "entities: [alpha, o1, gamma, Gamma]\nsources:")
+    result = load_tree(tmp_tree, monkeypatch, {"obs/a.yaml": broken, "obs/b.yaml": observation})
+    # the tab opens line 12; "entities: [alpha, " is 18 characters, so 'o1' is at column 19
+    assert positions(result) == [("obs/a.yaml", 12, 1), ("obs/b.yaml", 5, 19)], errors(result)
+    assert errors(result)[1][3].startswith("unknown entity 'o1'"), errors(result)
+
+
+def test_a_broken_document_that_is_not_a_list_is_one_document_whatever_its_key_order():
+    from iandw.loader.salvage import salvage
+
+    found = salvage("id: foo\nkind: entity\nname: Foo\nid: bar\n\tx: 1\n", "f.yaml", 4)
+    assert [(item.data, item.start.line) for item in found] == [
+        ({"id": "foo", "kind": "entity", "name": "Foo"}, 5)
+    ]
+
+
+def test_a_quoted_alias_with_a_comma_in_a_broken_document_names_no_entity_by_its_pieces(
+    tmp_tree, monkeypatch
+):
+    broken = "kind: entity\nid: a\ntype: group\naliases: ['b, c', d]\n\tnote: tab\n"
+    observation = good("p").replace("sources:", 'entities: [a, d, "c\'"]\nsources:')
+    result = load_tree(tmp_tree, monkeypatch, {"obs/a.yaml": broken, "obs/b.yaml": observation})
+    # "entities: [a, d, " is 17 characters
+    assert positions(result) == [("obs/a.yaml", 5, 1), ("obs/b.yaml", 5, 18)], errors(result)
+
+
 def test_directives_go_with_the_document_they_stand_before(tmp_tree, monkeypatch):
     text = "%YAML 1.1\n---\n" + good("first") + "...\n# the second\n%YAML 1.1\n\n---\n" + good("second")
     result = load_tree(

@@ -22,28 +22,36 @@ from iandw.loader.source import RawDocument
 
 # a top-level key of the document (column 0), or of an element of a top-level list ("- kind: …", "  id: …")
 _COMMENT = re.compile(r"[ \t]#")
+_ELEMENT = re.compile(r"-(?:[ \t]|$)")
 _LINE = re.compile(r"(?P<indent>- |  )?(?P<key>kind|id|name|aliases|type)[ \t]*:[ \t]+(?P<value>\S.*)")
 
 
 def salvage(chunk: str, file: str, line_offset: int) -> list[RawDocument]:
     """The identifying keys of each document in an unparsed chunk, as unparsed documents.
 
-    A `kind` line, or a key seen again, starts the next document (a list of
-    documents); an element's keys count only when the chunk is such a list.
+    A chunk is one document, or a list of them (its first content line is
+    an element's); each element starts at its `-` in column 0, whatever key
+    it opens with, and its keys count only when the chunk is such a list.
+    A key seen again in the same document keeps its first value.
     """
     lines = chunk.split("\n")
     in_list = next((line for line in lines if _content(line)), "").startswith("- ")
     found: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(lines):
-        match = _LINE.fullmatch(line.rstrip("\r"))
+    element: int | None = None  # the line of the element whose keys come next, until one is read
+    for number, text in enumerate(lines):
+        line = text.rstrip("\r")
+        if in_list and _ELEMENT.match(line):
+            element = number  # the next element, even one whose first key is not read here
+        match = _LINE.fullmatch(line)
         if match is None or (match["indent"] is not None) != in_list:
             continue
         value = _value(match["value"], as_list=match["key"] == "aliases")
         if value is None:
             continue
-        if not found or match["key"] == "kind" or match["key"] in found[-1][1]:
-            found.append((number, {}))
-        found[-1][1][match["key"]] = value
+        if element is not None or not found:  # no document held for a line of nothing read
+            found.append((number if element is None else element, {}))
+            element = None
+        found[-1][1].setdefault(match["key"], value)
     return [
         RawDocument(data, file, Span(file, line_offset + number + 1, 1), unparsed=True)
         for number, data in found
@@ -71,6 +79,7 @@ def _value(text: str, as_list: bool) -> str | list[str] | None:
 def _scalar(text: str) -> str | None:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
-    if not text or text[0] in "[]{}&*!|>'\"%@`":
-        return None  # a collection, an alias, a tag or a block: not a name
+    if not text or text[0] in "[]{}&*!|>'\"%@`" or text[-1] in "'\"":
+        return None  # a collection, an alias, a tag or a block, or part of a quoted item cut at its comma
+
     return text
