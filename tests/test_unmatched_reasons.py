@@ -159,3 +159,32 @@ def test_each_report_says_why_after_the_words_it_said_before() -> None:
     assert line in render_markdown(report)
     escaped = line.replace("'", "&#39;")  # as Jinja escapes a quote
     assert f'<span class="why">{escaped}</span>' in render_html(report)
+
+
+def test_each_stage_names_only_the_fixed_variables_it_uses() -> None:
+    """The pattern names $group, the `where` $sponsor: Hamas's meeting passes the pattern, whatever
+    the sponsor, and fails the `where` for Iran alone (its sponsor attribute is Russia)."""
+    documents = [
+        entity("iran", "state"),
+        entity("russia", "state"),
+        entity("hamas", "armed-group"),
+        indicator(
+            {
+                "meeting": {
+                    "type": "meeting",
+                    "entities": [{"of": "$group"}],
+                    "where": {"attributes.sponsor": "$sponsor"},
+                }
+            },
+            vars={"group": {"type": "armed-group"}, "sponsor": {"type": "state"}},
+        ),
+        observation(
+            "m1", "meeting", "2023-01-01", ["hamas"], [source("s", "B2")], attributes={"sponsor": "russia"}
+        ),
+    ]
+    assert why([*documents, hypothesis(bind={"sponsor": "iran"})]) == {
+        "meeting": "1 of type 'meeting', 1 of them with entities matching its patterns, "
+        "none meeting its 'where' for sponsor=iran"
+    }
+    (item,) = run([*documents, hypothesis(bind={"sponsor": "russia"})]).hypotheses[0].indicators
+    assert (item.status, item.unmatched_reasons) == ("fired", {})

@@ -354,7 +354,10 @@ def unmatched_reason(
         f"{len(pool)}{_of_types(selection.types)}" if selection.types else counted(len(pool), "observation")
     ]
     stages = _stages(selection, world, fixed)
-    last = WHERE_WORDS if selection.where_fixed or selection.where_binding else stages.pop()[0]
+    if selection.where_fixed or selection.where_binding:
+        last = WHERE_WORDS + _under(fixed, {p.variable for _, p in selection.where_binding})
+    else:
+        last = stages.pop()[0]
     for words, passes in stages:
         pool = [o for o in pool if passes(o)]
         if not pool:
@@ -393,14 +396,29 @@ def _stages(
             )
         )
     if selection.patterns:
-        under = f" for {', '.join(f'{k}={v}' for k, v in fixed.items())}" if fixed else ""
         stages.append(
             (
-                f"with entities matching its patterns{under}",
+                f"with entities matching its patterns{_under(fixed, _pattern_variables(selection))}",
                 lambda o: _patterns_agree(selection, o, world, fixed),
             )
         )
     return stages
+
+
+def _under(fixed: Assignment, used: set[str | None]) -> str:
+    """' for sponsor=iran': the fixed variables a stage uses, or nothing."""
+    named = [f"{name}={value}" for name, value in fixed.items() if name in used]
+    return f" for {', '.join(named)}" if named else ""
+
+
+def _pattern_variables(selection: SelectionSpec) -> set[str | None]:
+    """The variables its entity patterns name (not those only its `where` names)."""
+    used: set[str | None] = set()
+    for pattern in selection.patterns:
+        used |= {condition.variable for condition in (pattern.entity, pattern.of) if condition is not None}
+        predicates = (pattern.role, pattern.type, *(predicate for _, predicate in pattern.attributes))
+        used |= {predicate.variable for predicate in predicates if predicate is not None}
+    return used
 
 
 def _agrees(assignment: Assignment, fixed: Assignment) -> bool:
