@@ -809,6 +809,37 @@ def test_a_pattern_attribute_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
     ]
 
 
+def test_a_pattern_attribute_warning_lists_the_first_few_attributes_entities_have(tmp_tree, monkeypatch):
+    """Entities come from observation files, untrusted: 300 of them with an attribute each
+    ('a000' to 'a299') give one short warning, listing 5 of those attributes and counting the rest."""
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: i
+        title: i
+        select:
+          s: {type: t, entities: [{nope: 1}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: h
+        indicators: [i]
+        """
+    )
+    entities = "".join(
+        f"---\nkind: entity\nid: e{n:03}\ntype: x\nattributes: {{a{n:03}: 1}}\n" for n in range(300)
+    )
+    observation = "---\nkind: observation\nid: o\ntype: t\ndate: 2023\nsources: [{name: s}]\n"
+    result = load_rules(tmp_tree, monkeypatch, rules, entities + observation)
+    assert result.errors == []
+    attribute_warnings = [d.message for d in result.warnings if "attribute" in d.message]
+    assert attribute_warnings == [
+        "no entity has attribute 'nope', so this pattern never matches; "
+        "attributes: 'a000', 'a001', 'a002', 'a003', 'a004' and 295 more"
+    ]
+
+
 def test_variable_type_warning_without_any_entity_says_none_is_loaded(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

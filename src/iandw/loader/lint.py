@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from iandw.diagnostics import Diagnostic, did_you_mean, quoted_list
+from iandw.diagnostics import Diagnostic, did_you_mean, first_few, quoted_list
 from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.checks import Broken, iter_entity_slots
 from iandw.model.case import Case
@@ -162,7 +162,8 @@ def pattern_attributes_no_entity_has(
                 for name, predicate in sorted(pattern.attribute_predicates.items()):
                     if name in known or (predicate.op == "exists" and predicate.operand is False):
                         continue
-                    listed = f"; attributes: {quoted_list(sorted(known))}" if known else ""
+                    # entities come from untrusted files too: their attributes may be countless
+                    listed = f"; attributes: {first_few([repr(a) for a in sorted(known)])}" if known else ""
                     yield item.span("select", selection_name, "entities", index, name, key=True).warning(
                         f"no entity has attribute {name!r}, so this pattern never matches"
                         f"{did_you_mean(name, known)}{listed}"
