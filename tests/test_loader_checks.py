@@ -610,6 +610,33 @@ def test_a_misspelt_bind_key_suggests_the_variable_meant(tmp_tree, monkeypatch):
     ]
 
 
+def test_a_bind_key_beside_the_variable_it_resembles_suggests_nothing(tmp_tree, monkeypatch):
+    """`group` is bound already: `groups` beside it is extra, not a misspelling of it."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: met
+        title: Met
+        vars:
+          sponsor: {type: state}
+          group: {type: armed-group}
+        select:
+          meeting: {type: meeting, entities: [{of: $sponsor}, {of: $group}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: Met
+        bind: {group: hamas, groups: hamas}
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert [d.message for d in result.warnings if "bind key" in d.message] == [
+        "bind key 'groups' is not a variable of its indicator, so it binds nothing"
+    ]
+
+
 def test_a_misspelt_kind_is_one_error_not_a_cascade(tmp_tree, monkeypatch):
     """`kind: Indicator` is its one error: the hypothesis listing it, its bind keys, the entity
     only it names and the type only it selects are not reported as well."""

@@ -650,7 +650,8 @@ def _check_bind(
                 item.span(*loc, name, key=True).warning(
                     f"bind key {name!r} is not a variable of "
                     + ("its indicator" if len(indicators) == 1 else "any of its indicators")
-                    + did_you_mean(name, [var for indicator in indicators for var in indicator.vars])
+                    # a variable bound beside it is not what it meant: it is simply extra
+                    + did_you_mean(name, [v for i in indicators for v in i.vars if v not in bind])
                     + ", so it binds nothing"
                 )
             )
