@@ -867,6 +867,35 @@ def test_a_pattern_attribute_warning_lists_the_first_few_attributes_entities_hav
     ]
 
 
+def test_a_variable_type_warning_lists_the_first_few_types_entities_have(tmp_tree, monkeypatch):
+    """300 entities of types 't000' to 't299' (observation files may hold them) give one short warning."""
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: i
+        title: i
+        vars:
+          group: {type: armed-group}
+        select:
+          s: {type: t, entities: [{of: $group}]}
+        likelihood_ratio: 2
+        ---
+        kind: hypothesis
+        id: h
+        statement: h
+        indicators: [i]
+        """
+    )
+    entities = "".join(f"---\nkind: entity\nid: e{n:03}\ntype: t{n:03}\n" for n in range(300))
+    observation = "---\nkind: observation\nid: o\ntype: t\ndate: 2023\nsources: [{name: s}]\n"
+    result = load_rules(tmp_tree, monkeypatch, rules, entities + observation)
+    assert result.errors == []
+    type_warnings = [d.message for d in result.warnings if "no entity has type" in d.message]
+    assert type_warnings == [
+        "no entity has type 'armed-group' (known types: 't000', 't001', 't002', 't003', 't004' and 295 more)"
+    ]
+
+
 def test_variable_type_warning_without_any_entity_says_none_is_loaded(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from iandw.diagnostics import Diagnostic, did_you_mean, first_few, quoted_list
+from iandw.diagnostics import Diagnostic, did_you_mean, first_few
 from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.checks import Broken, iter_entity_slots
 from iandw.model.case import Case
@@ -138,7 +138,11 @@ def variable_types_no_entity_has(
         assert isinstance(indicator, Indicator)
         for name, spec in indicator.vars.items():
             if spec.type is not None and spec.type not in known:
-                types = f"known types: {quoted_list(sorted(known))}" if known else "no entity is loaded"
+                types = (
+                    f"known types: {first_few([repr(t) for t in sorted(known)])}"
+                    if known
+                    else "no entity is loaded"
+                )
                 yield item.span("vars", name, "type").warning(f"no entity has type {spec.type!r} ({types})")
 
 
