@@ -41,18 +41,20 @@ def summarized_indicators(
     case: Case,
     as_of_day: int,
     keep: int,
+    usable: list[ObservationRecord],
+    by_type: dict[str, list[ObservationRecord]],
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     max_assignments: int = MAX_ASSIGNMENTS,
 ) -> dict[str, IndicatorResult]:
     """Every indicator, summarized for the report (iandw.engine.summary).
 
-    A large case's indicators are shared with up to `workers` processes
-    (this one included; default: one per core), the costliest first, each
-    sending back its summary (iandw.both_ends); the result is the same.
+    `usable` are the observations reported by `as_of_day`, `by_type` the
+    same grouped by `observations_by_type`.  A large case's indicators are
+    shared with up to `workers` processes (this one included; default: one
+    per core), the costliest first, each sending back its summary
+    (iandw.both_ends); the result is the same.
     """
-    usable = reported_by(case.observations, as_of_day)
-    by_type = observations_by_type(usable)
     fixed = fixed_per_indicator(case)
     compiled = sorted(
         (compile_indicator(indicator, case.registry) for indicator in case.indicators.values()),
@@ -147,10 +149,14 @@ def evaluate(
             progress(done, steps)
 
     with paused_gc():
-        results = summarized_indicators(case, as_of_day, max_matches, step, workers, max_assignments)
+        usable = reported_by(case.observations, as_of_day)
+        by_type = observations_by_type(usable)  # for matching, and for saying why nothing matched
+        results = summarized_indicators(
+            case, as_of_day, max_matches, usable, by_type, step, workers, max_assignments
+        )
         assessments = list(assess_all(case, results).values())
         report = build_report(
-            case, results, assessments, as_of_day, max_matches, diagnostics, max_assignments
+            case, results, assessments, as_of_day, max_matches, diagnostics, max_assignments, by_type
         )
     step(steps)
     return report

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from iandw.assess import HypothesisAssessment
 from iandw.dates import day_to_iso
@@ -35,10 +34,13 @@ def build_report(
     max_matches: int,
     diagnostics: Iterable[Diagnostic] = (),
     max_assignments: int = MAX_ASSIGNMENTS,
+    by_type: dict[str, list[ObservationRecord]] | None = None,
 ) -> r.Report:
+    """`by_type`: the observations reported by `as_of`, grouped by `observations_by_type`, if the
+    caller has them (evaluating needed them too); for saying why a selection matched nothing."""
     used: dict[str, ObservationRecord] = {}
-    # only when some selection matched nothing: a large case has a million observations
-    by_type = functools.cache(lambda: observations_by_type(reported_by(case.observations, as_of)))
+    if by_type is None:
+        by_type = observations_by_type(reported_by(case.observations, as_of))
 
     def matches(shown: list[Binding]) -> list[r.Match]:
         for binding in shown:
@@ -80,6 +82,10 @@ def build_report(
         entries = []
         for item in assessment.indicators:
             chosen: GroupResult | None = item.group
+            reasons = {}  # why each selection nothing met is unmatched, when no group could be chosen
+            if chosen is None:
+                world = World.of(case, item.result.indicator, max_assignments)
+                reasons = unmatched_reasons(item.result, item.vars, by_type, world)
             entries.append(
                 r.HypothesisIndicator(
                     id=item.indicator_id,
@@ -94,12 +100,8 @@ def build_report(
                     match_count=chosen.match_count if chosen else 0,
                     near_misses=matches(chosen.top_near_misses(max_matches) if chosen else []),
                     near_miss_count=chosen.near_miss_count if chosen else 0,
-                    unmatched_selections=item.result.unmatched(item.vars) if chosen is None else [],
-                    unmatched_reasons=(
-                        _unmatched_reasons(item.result, item.vars, by_type, case, max_assignments)
-                        if chosen is None
-                        else {}
-                    ),
+                    unmatched_selections=list(reasons),  # in the order `unmatched` gives them
+                    unmatched_reasons=reasons,
                 )
             )
         hypothesis = assessment.hypothesis
@@ -130,20 +132,6 @@ def build_report(
         observations=[_trace(used[i], case) for i in sorted(used)],
         diagnostics=[r.DiagnosticReport(**d.as_dict()) for d in sorted(diagnostics)],
     )
-
-
-def _unmatched_reasons(
-    result: IndicatorResult,
-    fixed: dict[str, str],
-    by_type: Callable[[], dict[str, list[ObservationRecord]]],
-    case: Case,
-    max_assignments: int,
-) -> dict[str, str]:
-    """Why each selection nothing met went unmatched; the observations are grouped only if one did."""
-    if not result.unmatched(fixed):
-        return {}
-    world = World.of(case, result.indicator, max_assignments)
-    return unmatched_reasons(result, fixed, by_type(), world)
 
 
 def _match(binding: Binding) -> r.Match:
