@@ -30,10 +30,9 @@ import datetime as dt
 import functools
 import json
 import math
-import os
 import random
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, get_args
 
@@ -46,14 +45,24 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'iandw[test]' (or pip install hypothesis)"
     ) from exc
 
-from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import DateError, day_to_iso, parse_date
-from iandw.diagnostics import counted, did_you_mean, quoted_list
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.predicates import variable_name
 from iandw.model.report import Report
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
 from iandw.score import RELIABILITY_RANK, source_weight
+from iandw.testing.documents import (
+    STATUS_RANK,
+    AsOf,
+    Document,
+    Documents,
+    InvalidDocuments,
+    _as_of_date,
+    evaluate_documents,
+    posterior_of,
+    read_documents,
+    status_of,
+)
 
 __all__ = [
     "DEFAULT_DATE_KINDS",
@@ -85,128 +94,12 @@ __all__ = [
     "worlds_for",
 ]
 
-Document: TypeAlias = Mapping[str, Any]
-Documents: TypeAlias = Sequence[Mapping[str, Any]]
-AsOf: TypeAlias = "dt.date | str"
 Rng: TypeAlias = "random.Random | int | None"
 
 DEFAULT_START = dt.date(2023, 9, 1)
 """Where generated dates start unless told otherwise."""
 
-STATUS_RANK = {"not-fired": 0, "possible": 1, "fired": 2}
 _COMPARE_MATCHES = 100_000  # compare whole traces, not the first five matches
-
-
-class InvalidDocuments(ValueError):
-    """The documents do not load: the message lists the errors, as `iandw validate` would."""
-
-
-# --- reading and evaluating documents ------------------------------------------
-
-
-def read_documents(*paths: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Every document under `paths` (files or directories) as plain mappings.
-
-    Read exactly as `iandw evaluate` reads them (safe YAML, JSON, JSONL, sorted
-    order); `.json`/`.jsonl` documents get their default `kind: observation`.
-    """
-    from iandw.diagnostics import Diagnostic
-    from iandw.limits import DEFAULT_LIMITS
-    from iandw.loader.files import find_files
-    from iandw.loader.json_reader import JsonlLine
-    from iandw.loader.observations import ObservationInput
-    from iandw.loader.read import read_file
-
-    for path in paths:
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(
-                f"read_documents takes each path as its own argument, not a {type(path).__name__}: "
-                "read_documents('rules', 'observations')"
-            )
-    files, problems = find_files([os.fspath(path) for path in paths])
-    documents: list[dict[str, Any]] = []
-    for file in files:
-        for item in read_file(file, DEFAULT_LIMITS, workers=1):  # one process: documents in file order
-            if isinstance(item, Diagnostic):
-                if item.severity == "error":
-                    problems.append(item)
-                continue
-            if isinstance(item, ObservationInput):  # reduced on the way: its whole document is wanted here
-                assert isinstance(item.where, JsonlLine)  # only a JSONL line is reduced while read
-                item = item.where.raw()
-            data = dict(item.data)
-            if "kind" not in data and item.default_kind:
-                data["kind"] = item.default_kind
-            documents.append(data)
-    if problems:
-        raise InvalidDocuments("\n".join(p.format() for p in problems))
-    return documents
-
-
-def _as_of_date(as_of: AsOf) -> dt.date:
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of))
-    except ValueError:
-        raise ValueError(
-            f"as_of is one day, such as '2023-10-06' or a datetime.date, not {as_of!r}"
-        ) from None
-
-
-def evaluate_documents(
-    documents: Document | Iterable[Document], as_of: AsOf, *, max_matches: int = DEFAULT_MAX_MATCHES
-) -> Report:
-    """Load in-memory documents and evaluate them as of a day.
-
-    Raises `InvalidDocuments` (with every error) rather than evaluating a
-    case that `iandw evaluate` would refuse.  A single mapping is one
-    document, as for `load_documents`.
-    """
-    from iandw.api import evaluate
-    from iandw.loader import load_documents
-
-    result = load_documents([dict(d) for d in ([documents] if isinstance(documents, Mapping) else documents)])
-    if not result.ok:
-        shown = [d.format() for d in result.errors]
-        raise InvalidDocuments(f"{counted(len(shown), 'error')}:\n" + "\n".join(shown[:20]))
-    return evaluate(result.case, as_of=_as_of_date(as_of), max_matches=max_matches)
-
-
-def status_of(report: Report, indicator: str, **vars: str) -> str:
-    """The strongest status of `indicator` over the assignments agreeing with `vars`.
-
-    `status_of(report, "meeting-before-attack", group="hamas")` is what a
-    hypothesis binding `group: hamas` would see: "fired", "possible" or
-    "not-fired".  Values are entity ids.  A name that is not one of the
-    indicator's variables raises KeyError once anything matched, rather
-    than agreeing with nothing: `status_of(r, i, sponsr="iran") ==
-    "not-fired"` would otherwise hold on every world.
-    """
-    for item in report.indicators:
-        if item.id == indicator:
-            declared = {name for group in item.groups for name in group.vars}
-            unknown = sorted(set(vars) - declared)
-            if item.groups and unknown:
-                raise KeyError(
-                    f"indicator {indicator!r} has no variable {unknown[0]!r}"
-                    f"{did_you_mean(unknown[0], declared)}; its variables: {quoted_list(sorted(declared))}"
-                )
-            agreeing = [g for g in item.groups if all(g.vars.get(k) == v for k, v in vars.items())]
-            return max((g.status for g in agreeing), key=STATUS_RANK.__getitem__, default="not-fired")
-    known = [item.id for item in report.indicators]
-    raise KeyError(f"no indicator {indicator!r} in the report{did_you_mean(indicator, known)}")
-
-
-def posterior_of(report: Report, hypothesis: str) -> float:
-    """The posterior of one hypothesis."""
-    for item in report.hypotheses:
-        if item.id == hypothesis:
-            return item.posterior
-    known = [item.id for item in report.hypotheses]
-    raise KeyError(f"no hypothesis {hypothesis!r} in the report{did_you_mean(hypothesis, known)}")
 
 
 # --- strategies -------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""Documents in, report out: the one way the kit reads files, evaluates mappings and reads a report.
+
+Generated worlds and the invariant checks are plain mappings; this is where
+they are loaded and evaluated exactly as `iandw evaluate` would, refused
+with every error when they would not load, and where a test asks a report
+what fired and what a hypothesis's posterior is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+from iandw.choices import DEFAULT_MAX_MATCHES
+from iandw.diagnostics import counted, did_you_mean, quoted_list
+from iandw.model.report import Report
+
+Document: TypeAlias = Mapping[str, Any]
+Documents: TypeAlias = Sequence[Mapping[str, Any]]
+AsOf: TypeAlias = "dt.date | str"
+
+STATUS_RANK = {"not-fired": 0, "possible": 1, "fired": 2}
+
+
+class InvalidDocuments(ValueError):
+    """The documents do not load: the message lists the errors, as `iandw validate` would."""
+
+
+def read_documents(*paths: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every document under `paths` (files or directories) as plain mappings.
+
+    Read exactly as `iandw evaluate` reads them (safe YAML, JSON, JSONL, sorted
+    order); `.json`/`.jsonl` documents get their default `kind: observation`.
+    """
+    from iandw.diagnostics import Diagnostic
+    from iandw.limits import DEFAULT_LIMITS
+    from iandw.loader.files import find_files
+    from iandw.loader.json_reader import JsonlLine
+    from iandw.loader.observations import ObservationInput
+    from iandw.loader.read import read_file
+
+    for path in paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"read_documents takes each path as its own argument, not a {type(path).__name__}: "
+                "read_documents('rules', 'observations')"
+            )
+    files, problems = find_files([os.fspath(path) for path in paths])
+    documents: list[dict[str, Any]] = []
+    for file in files:
+        for item in read_file(file, DEFAULT_LIMITS, workers=1):  # one process: documents in file order
+            if isinstance(item, Diagnostic):
+                if item.severity == "error":
+                    problems.append(item)
+                continue
+            if isinstance(item, ObservationInput):  # reduced on the way: its whole document is wanted here
+                assert isinstance(item.where, JsonlLine)  # only a JSONL line is reduced while read
+                item = item.where.raw()
+            data = dict(item.data)
+            if "kind" not in data and item.default_kind:
+                data["kind"] = item.default_kind
+            documents.append(data)
+    if problems:
+        raise InvalidDocuments("\n".join(p.format() for p in problems))
+    return documents
+
+
+def _as_of_date(as_of: AsOf) -> dt.date:
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        return dt.date.fromisoformat(str(as_of))
+    except ValueError:
+        raise ValueError(
+            f"as_of is one day, such as '2023-10-06' or a datetime.date, not {as_of!r}"
+        ) from None
+
+
+def evaluate_documents(
+    documents: Document | Iterable[Document], as_of: AsOf, *, max_matches: int = DEFAULT_MAX_MATCHES
+) -> Report:
+    """Load in-memory documents and evaluate them as of a day.
+
+    Raises `InvalidDocuments` (with every error) rather than evaluating a
+    case that `iandw evaluate` would refuse.  A single mapping is one
+    document, as for `load_documents`.
+    """
+    from iandw.api import evaluate
+    from iandw.loader import load_documents
+
+    result = load_documents([dict(d) for d in ([documents] if isinstance(documents, Mapping) else documents)])
+    if not result.ok:
+        shown = [d.format() for d in result.errors]
+        raise InvalidDocuments(f"{counted(len(shown), 'error')}:\n" + "\n".join(shown[:20]))
+    return evaluate(result.case, as_of=_as_of_date(as_of), max_matches=max_matches)
+
+
+def status_of(report: Report, indicator: str, **vars: str) -> str:
+    """The strongest status of `indicator` over the assignments agreeing with `vars`.
+
+    `status_of(report, "meeting-before-attack", group="hamas")` is what a
+    hypothesis binding `group: hamas` would see: "fired", "possible" or
+    "not-fired".  Values are entity ids.  A name that is not one of the
+    indicator's variables raises KeyError once anything matched, rather
+    than agreeing with nothing: `status_of(r, i, sponsr="iran") ==
+    "not-fired"` would otherwise hold on every world.
+    """
+    for item in report.indicators:
+        if item.id == indicator:
+            declared = {name for group in item.groups for name in group.vars}
+            unknown = sorted(set(vars) - declared)
+            if item.groups and unknown:
+                raise KeyError(
+                    f"indicator {indicator!r} has no variable {unknown[0]!r}"
+                    f"{did_you_mean(unknown[0], declared)}; its variables: {quoted_list(sorted(declared))}"
+                )
+            agreeing = [g for g in item.groups if all(g.vars.get(k) == v for k, v in vars.items())]
+            return max((g.status for g in agreeing), key=STATUS_RANK.__getitem__, default="not-fired")
+    known = [item.id for item in report.indicators]
+    raise KeyError(f"no indicator {indicator!r} in the report{did_you_mean(indicator, known)}")
+
+
+def posterior_of(report: Report, hypothesis: str) -> float:
+    """The posterior of one hypothesis."""
+    for item in report.hypotheses:
+        if item.id == hypothesis:
+            return item.posterior
+    known = [item.id for item in report.hypotheses]
+    raise KeyError(f"no hypothesis {hypothesis!r} in the report{did_you_mean(hypothesis, known)}")
