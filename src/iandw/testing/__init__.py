@@ -45,7 +45,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'iandw[test]' (or pip install hypothesis)"
     ) from exc
 
-from iandw.dates import DateError, day_to_iso, parse_date
+from iandw.dates import DateError, parse_date
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days, is_attribute_value
 from iandw.model.predicates import variable_name
 from iandw.model.report import Report
@@ -63,6 +63,7 @@ from iandw.testing.documents import (
     read_documents,
     status_of,
 )
+from iandw.testing.transformations import _day_text, _interval, _window_items, shift_date
 
 __all__ = [
     "DEFAULT_DATE_KINDS",
@@ -759,63 +760,12 @@ def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-# --- transformations ----------------------------------------------------------------
-
-_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})([?~%]?)")  # ASCII digits, as EDTF
-
-
-def shift_date(text: Any, days: int) -> str | None:
-    """The EDTF date moved by `days`, or None if it cannot be moved exactly.
-
-    Days, intervals of days, qualified days and open ends move; a month,
-    year or unspecified digit does not (a month is not a fixed number of
-    days: "2023-09" moved by five days is not an EDTF date).
-    """
-    parts = date_as_text(text).strip().split("/")
-    if len(parts) > 2:
-        return None
-    moved = []
-    for part in parts:
-        if part in ("..", "") and len(parts) == 2:
-            moved.append(part)
-            continue
-        match = _DAY.fullmatch(part)
-        if not match:
-            return None
-        year, month, day, qualifier = match.groups()
-        try:
-            value = dt.date(int(year), int(month), int(day)) + dt.timedelta(days=days)
-        except (ValueError, OverflowError):
-            return None
-        moved.append(value.isoformat() + qualifier)
-    return "/".join(moved)
-
-
 def _observation_documents(documents: Documents) -> list[int]:
     return [i for i, d in enumerate(documents) if d.get("kind", "observation") == "observation"]
 
 
-def _interval(text: Any, pad: int) -> tuple[float, float]:
-    interval = parse_date(date_as_text(text), pad)
-    return interval.lo, interval.hi
-
-
-def _day_text(lo: float, hi: float) -> str:
-    return day_to_iso(lo) if lo == hi else f"{day_to_iso(lo)}/{day_to_iso(hi)}"
-
-
 def _rng(value: Rng) -> random.Random:
     return value if isinstance(value, random.Random) else random.Random(value or 0)
-
-
-def _window_items(rules: Documents) -> list[tuple[int, int]]:
-    found = []
-    for i, document in enumerate(rules):
-        if document.get("kind") == "indicator":
-            for j, item in enumerate(document.get("require") or []):
-                if isinstance(item, Mapping) and "count" not in item:
-                    found.append((i, j))
-    return found
 
 
 # --- comparing reports ------------------------------------------------------------
