@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import iandw.testing
+import iandw.testing.worlds
 from iandw.dates import parse_date
 from iandw.loader import load_documents
 from iandw.model.report import Report
@@ -252,7 +253,7 @@ def test_worlds_aim_at_a_name_only_when_the_engine_resolves_it(
     report = evaluate_documents([*rules, attack], AS_OF)
     assert status_of(report, "sponsored-attack", sponsor="iran") == status
     # the assignments worlds_for aims at: those under which the proxy's attack can fire
-    assert iandw.testing._Vocabulary.of(rules).fitting(0) == fitting
+    assert iandw.testing.worlds._Vocabulary.of(rules).fitting(0) == fitting
 
 
 # --- small helpers ------------------------------------------------------------------
