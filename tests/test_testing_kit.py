@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import iandw.testing
+import iandw.testing.invariants
 import iandw.testing.worlds
 from iandw.dates import parse_date
 from iandw.loader import load_documents
@@ -497,7 +497,7 @@ PLANTED: dict[str, tuple[Callable[[Evaluate], Evaluate], Callable[[], None]]] = 
 def test_each_assertion_catches_a_planted_bug(bug: str, monkeypatch: pytest.MonkeyPatch) -> None:
     plant, check = PLANTED[bug]
     check()  # passes on the real engine
-    monkeypatch.setattr(iandw.testing, "_evaluate", plant(iandw.testing._evaluate))
+    monkeypatch.setattr(iandw.testing.invariants, "_evaluate", plant(iandw.testing.invariants._evaluate))
     with pytest.raises(AssertionError):
         check()
 
@@ -538,9 +538,9 @@ def test_assertions_refuse_what_their_invariant_does_not_cover(
 
 def test_monotone_helper_sees_status_drops_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """A drop in any assignment's status is reported even when no posterior can show it."""
-    run = iandw.testing._evaluate
+    run = iandw.testing.invariants._evaluate
     monkeypatch.setattr(
-        iandw.testing,
+        iandw.testing.invariants,
         "_evaluate",
         lambda docs, as_of: (
             _no_groups(run(docs, as_of)) if _observation_count(docs) > 2 else run(docs, as_of)
