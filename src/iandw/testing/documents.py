@@ -67,7 +67,8 @@ def read_documents(*paths: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return documents
 
 
-def _as_of_date(as_of: AsOf) -> dt.date:
+def as_of_date(as_of: AsOf) -> dt.date:
+    """The as-of day however a test gives it, so every helper accepts the same forms."""
     if isinstance(as_of, dt.datetime):
         return as_of.date()
     if isinstance(as_of, dt.date):
@@ -96,7 +97,7 @@ def evaluate_documents(
     if not result.ok:
         shown = [d.format() for d in result.errors]
         raise InvalidDocuments(f"{counted(len(shown), 'error')}:\n" + "\n".join(shown[:20]))
-    return evaluate(result.case, as_of=_as_of_date(as_of), max_matches=max_matches)
+    return evaluate(result.case, as_of=as_of_date(as_of), max_matches=max_matches)
 
 
 def status_of(report: Report, indicator: str, **vars: str) -> str:

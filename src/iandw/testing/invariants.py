@@ -26,11 +26,11 @@ from iandw.testing.documents import (
     AsOf,
     Document,
     Documents,
-    _as_of_date,
+    as_of_date,
     evaluate_documents,
     posterior_of,
 )
-from iandw.testing.transformations import _day_text, _interval, _window_items, shift_date
+from iandw.testing.transformations import day_interval, day_text, shift_date, window_items
 
 Rng: TypeAlias = "random.Random | int | None"
 
@@ -167,7 +167,7 @@ def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsO
                         raise ValueError(f"{document.get('id')}: {key} {document[key]!r} cannot be shifted")
                     document[key] = shifted
         moved.append(document)
-    new_as_of = _as_of_date(as_of) + dt.timedelta(days=days)
+    new_as_of = as_of_date(as_of) + dt.timedelta(days=days)
     drop = ("as_of", "observations.*.date", "observations.*.reported")
     before = _canonical(_evaluate([*rules, *observations], as_of), drop)
     after = _canonical(_evaluate([*rules, *moved], new_as_of), drop)
@@ -234,7 +234,7 @@ def assert_widening_safe(
     """
     generator = _rng(rng) if rng is not None else None
     widened = [copy.deepcopy(dict(d)) for d in rules]
-    for i, j in _window_items(rules):
+    for i, j in window_items(rules):
         item = widened[i]["require"][j]
         amount = days
         if generator is not None and days is not None:
@@ -278,13 +278,13 @@ def assert_narrowing_safe(
     for original in observations:
         document: dict[str, Any] = dict(original)
         if document.get("kind", "observation") == "observation":
-            lo, hi = _interval(document["date"], pad)
+            lo, hi = day_interval(document["date"], pad)
             if narrowed is not None:
                 new = narrowed.get(str(document.get("id")))
             else:
-                new = _random_narrowing(lo, hi, generator, _as_of_date(as_of).toordinal())
+                new = _random_narrowing(lo, hi, generator, as_of_date(as_of).toordinal())
             if new is not None:
-                new_lo, new_hi = _interval(new, pad)
+                new_lo, new_hi = day_interval(new, pad)
                 if not lo <= new_lo <= new_hi <= hi:
                     raise ValueError(f"{document.get('id')}: {new!r} is not inside {document['date']!r}")
                 document["reported"] = document.get("reported") or date_as_text(document["date"])
@@ -305,7 +305,7 @@ def _random_narrowing(lo: float, hi: float, generator: random.Random, anchor: in
     high = int(hi) if math.isfinite(hi) else max(low, anchor) + 60
     a = generator.randint(low, high)
     b = generator.randint(a, min(high, a + generator.choice((0, 0, 1, 3, 10))))
-    return _day_text(a, b)
+    return day_text(a, b)
 
 
 def _rank(source: Source) -> tuple[int, int]:
@@ -405,7 +405,7 @@ def assert_no_hindsight(
     `inputs.observations` counts what was read, so it is the one field
     allowed to change.
     """
-    day = _as_of_date(as_of)
+    day = as_of_date(as_of)
     pad = _tables(rules).qualifier_pad
     if late is None:
         late = [
@@ -415,7 +415,7 @@ def assert_no_hindsight(
         ]
     for document in late:
         reported = document.get("reported") or document.get("date")
-        if _interval(reported, pad)[1] <= day.toordinal():
+        if day_interval(reported, pad)[1] <= day.toordinal():
             raise ValueError(f"{document.get('id')} is reported by {day}: it is not late")
     drop = ("inputs.observations",)
     before = _canonical(_evaluate([*rules, *observations], as_of), drop)
@@ -531,7 +531,7 @@ def assert_invariants(
     and determinism.  Raises AssertionError naming the first that fails.
     """
     generator = _rng(rng)
-    day = _as_of_date(as_of)
+    day = as_of_date(as_of)
     assert_deterministic(rules, observations, day)
     assert_permutation_invariant(rules, observations, day, generator)
     movable = all(

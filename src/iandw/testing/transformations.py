@@ -48,16 +48,19 @@ def shift_date(text: Any, days: int) -> str | None:
     return "/".join(moved)
 
 
-def _interval(text: Any, pad: int) -> tuple[float, float]:
+def day_interval(text: Any, pad: int) -> tuple[float, float]:
+    """A document's date as its (first, last) day, padded as `iandw.dates.parse_date` pads it."""
     interval = parse_date(date_as_text(text), pad)
     return interval.lo, interval.hi
 
 
-def _day_text(lo: float, hi: float) -> str:
+def day_text(lo: float, hi: float) -> str:
+    """Days back to a date a document can hold: one day, or an interval of two."""
     return day_to_iso(lo) if lo == hi else f"{day_to_iso(lo)}/{day_to_iso(hi)}"
 
 
-def _window_items(rules: Documents) -> list[tuple[int, int]]:
+def window_items(rules: Documents) -> list[tuple[int, int]]:
+    """(document, item) positions of every window in the rules' `require` lists, counts excluded."""
     found = []
     for i, document in enumerate(rules):
         if document.get("kind") == "indicator":
