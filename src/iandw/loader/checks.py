@@ -22,13 +22,13 @@ from iandw.dates import DateCache, DateError, parse_date
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, first_few, quoted_list, suggest
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument
+from iandw.loader.typed import Loaded
 from iandw.model.case import Case, ObservationRecord, Reference
 from iandw.model.documents import (
     AS_OF,
     DOCUMENT_KINDS,
     BetweenRequire,
     CountRequire,
-    Document,
     Entity,
     Hypothesis,
     Indicator,
@@ -48,27 +48,6 @@ from iandw.model.registry import (
 )
 from iandw.model.scoring import ScoringTables
 from iandw.score import origins_and_confidence
-
-
-@dataclass
-class Loaded:
-    """A typed document and where it came from."""
-
-    document: Document
-    raw: RawDocument
-
-    def span(self, *loc: Any, key: bool = False) -> Span:
-        return self.raw.span(tuple(loc), key=key)
-
-    def raw_value(self, *loc: Any) -> Any:
-        """What the user wrote at `loc`, before typing (None if absent)."""
-        node = self.raw.data
-        for part in loc:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                return None
-        return node
 
 
 @dataclass

@@ -3,7 +3,9 @@
 pydantic reports what failed and where in the data; this module turns each
 of its errors into one located diagnostic in words a rule author uses
 ("unknown key 'withn' (did you mean 'within'?)", "expected a list, got a
-string"), placed at the offending key or value.
+string"), placed at the offending key or value.  A document that types is
+handed on as `Loaded`: its model, with the raw document that still says
+where each of its values was written.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import re
 import types
 import typing
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from iandw.diagnostics import Diagnostic, did_you_mean, one_line, quoted_list, suggest
+from iandw.diagnostics import Diagnostic, Span, did_you_mean, one_line, quoted_list, suggest
 from iandw.loader.source import RawDocument
 from iandw.model.documents import (
     DOCUMENT_KINDS,
@@ -66,6 +69,27 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"
+
+
+@dataclass
+class Loaded:
+    """A typed document and where it came from."""
+
+    document: Document
+    raw: RawDocument
+
+    def span(self, *loc: Any, key: bool = False) -> Span:
+        return self.raw.span(tuple(loc), key=key)
+
+    def raw_value(self, *loc: Any) -> Any:
+        """What the user wrote at `loc`, before typing (None if absent)."""
+        node = self.raw.data
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                return None
+        return node
 
 
 def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
