@@ -18,12 +18,13 @@ from typing import Any
 
 from iandw.diagnostics import Diagnostic, Span, has_errors
 from iandw.limits import DEFAULT_LIMITS, Limits
-from iandw.loader.checks import Broken, build_case
+from iandw.loader.checks import build_case
 from iandw.loader.files import InputFile, find_files, shown
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
 from iandw.loader.read import read_file
+from iandw.loader.references import Broken
 from iandw.loader.source import RawDocument
 from iandw.loader.typed import Loaded, type_document
 from iandw.model.case import Case

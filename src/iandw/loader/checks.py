@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from iandw.dates import DateCache, DateError, parse_date
-from iandw.diagnostics import Diagnostic, Span, did_you_mean, first_few, quoted_list, suggest
+from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list, suggest
 from iandw.loader.observations import ObservationInput
+from iandw.loader.references import Broken, Resolver
 from iandw.loader.source import PathKey, RawDocument
 from iandw.loader.typed import Loaded
-from iandw.model.case import Case, ObservationRecord, Reference
+from iandw.model.case import Case, ObservationRecord
 from iandw.model.documents import (
     AS_OF,
-    DOCUMENT_KINDS,
     BetweenRequire,
     CountRequire,
     Entity,
@@ -38,7 +37,6 @@ from iandw.model.documents import (
     WindowRequire,
     duration_days,
 )
-from iandw.model.names import normalize_name
 from iandw.model.predicates import Predicate, variable_name
 from iandw.model.registry import (
     EntityRegistry,
@@ -48,63 +46,6 @@ from iandw.model.registry import (
 )
 from iandw.model.scoring import ScoringTables
 from iandw.score import origins_and_confidence
-
-
-@dataclass
-class Broken:
-    """Documents that failed typing, so references to them are not reported again.
-
-    An entity with a typo in one key would otherwise make every observation
-    naming it an "unknown entity": one mistake, many errors.
-    """
-
-    names: set[str] = field(default_factory=set)
-    ids: set[tuple[str, str]] = field(default_factory=set)
-    kinds: set[str] = field(default_factory=set)  # of every document that failed, id or not
-    # a named input path was not read (a typo in it): any entity may have been in it
-    unread_input: bool = False
-    # kind → the types its failed documents give: an entity or observation with an
-    # error of its own still has its type, for the lints that ask whether any has it
-    types: dict[str, set[str]] = field(default_factory=dict)
-
-    def add(self, raw: RawDocument) -> None:
-        data = raw.data
-        if not isinstance(data, dict):
-            return
-        for kind in meant_kinds(data.get("kind", raw.default_kind)):
-            self._add_as(kind, data)
-
-    def _add_as(self, kind: str, data: dict[str, Any]) -> None:
-        self.kinds.add(kind)
-        written = _type_written(data)
-        if written is not None:
-            self.types.setdefault(kind, set()).add(written)
-        if not isinstance(data.get("id"), str):
-            return
-        self.ids.add((kind, data["id"]))
-        if kind == "entity":
-            aliases = data.get("aliases")
-            for name in [data["id"], data.get("name"), *(aliases if isinstance(aliases, list) else [])]:
-                if isinstance(name, str):
-                    self.names.add(normalize_name(name))
-
-
-def _type_written(data: dict[Any, Any]) -> str | None:
-    """The document's `type`, or the value of a key misspelling it (`typ: meeting`): still its type."""
-    if "type" in data:
-        return data["type"] if isinstance(data["type"], str) else None
-    for key, value in data.items():
-        if isinstance(key, str) and isinstance(value, str) and suggest(key, ["type"]):
-            return value
-    return None
-
-
-def meant_kinds(kind: Any) -> list[str]:
-    """The kinds a document's `kind` may mean: itself, or for a misspelt one (`Indicator`)
-    the kinds its error suggests, so that what names the document is not "unknown" too."""
-    if not isinstance(kind, str) or kind in DOCUMENT_KINDS:
-        return [str(kind)]
-    return suggest(kind, DOCUMENT_KINDS) or [kind]
 
 
 class Checked(NamedTuple):
@@ -153,7 +94,7 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         scales[item.document.id] = tuple(dict.fromkeys(item.document.values))
     diagnostics += _check_scaled_attributes(entities, scales)
 
-    resolver = _Resolver(registry, diagnostics, broken)
+    resolver = Resolver(registry, diagnostics, broken)
     indicators: dict[str, Indicator] = {}
     for item in sorted(unique.get("indicator", []), key=lambda i: i.document.id):
         assert isinstance(item.document, Indicator)
@@ -257,96 +198,6 @@ def _unique_by_kind(
     return by_kind
 
 
-SUGGESTED_UNKNOWN = 100  # distinct unknown references given a "did you mean" at most
-SUGGESTION_COMPARISONS = 500_000  # and names compared for them in all: about 3 s
-
-
-class _Resolver:
-    """Entity lookups that report unresolvable references where they occur.
-
-    Observation files are untrusted: what is said of a reference that names
-    no single entity is worked out once per distinct reference, its list of
-    entities is cut short, and only the first few unknown references are
-    compared with every name for a suggestion (SUGGESTED_UNKNOWN, fewer
-    among many names: SUGGESTION_COMPARISONS).
-    """
-
-    def __init__(
-        self, registry: EntityRegistry, diagnostics: list[Diagnostic], broken: Broken | None = None
-    ) -> None:
-        self.registry = registry
-        self.diagnostics = diagnostics
-        self.broken = broken or Broken()
-        self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
-        # ... and, most of them, a hundred thousand lists of references
-        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
-        self.unresolved: dict[str, str | None] = {}  # reference → what to say of it (None: said elsewhere)
-        self.suggestions_left = min(SUGGESTED_UNKNOWN, SUGGESTION_COMPARISONS // max(1, registry.name_count))
-
-    def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
-        """The entity id, or None after reporting the problem at `where()`.
-
-        `where` is called only on failure: locating a JSON value costs a
-        re-parse, which a million valid observations must not pay.
-        """
-        known = self.resolved.get(reference)
-        if known is not None:
-            return known
-        if reference not in self.unresolved:
-            resolution = self.registry.resolve(reference)
-            if resolution.entity_id is not None:
-                self.resolved[reference] = resolution.entity_id
-                return resolution.entity_id
-            self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
-        message = self.unresolved[reference]
-        if message is not None:
-            self.diagnostics.append(where().error(message))
-        return None
-
-    def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> str | None:
-        """What to say of a reference naming no single entity; None if the entity's own error says it."""
-        if ambiguous:
-            names = first_few([self.registry.describe(i) for i in ambiguous])
-            return f"{reference!r} names {len(ambiguous)} entities: {names}; use an id"
-        if normalize_name(reference) in self.broken.names or self.broken.unread_input:
-            return None
-        hint = ""
-        if self.suggestions_left > 0:
-            self.suggestions_left -= 1
-            suggestions = self.registry.closest(reference)
-            if suggestions:
-                described = " or ".join(self.registry.describe(i) for i in suggestions)
-                hint = f" (did you mean {described}?)"
-        return f"unknown entity {reference!r}{hint}"
-
-    def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
-        """An observation's references resolved, or None after reporting each one that is not."""
-        known = self.resolved_lists.get(observation.refs)
-        if known is not None:
-            return known
-        refs = []
-        complete = True
-        for index, (reference, role) in enumerate(observation.refs):
-            entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
-                reference, functools.partial(observation.span, "entities", index, "entity")
-            )
-            if entity_id is None:
-                complete = False
-            else:
-                refs.append(_reference(entity_id, role))
-        if not complete:
-            return None
-        resolved = tuple(refs)
-        if (
-            len(self.resolved_lists) < RESOLVED_LISTS_SIZE
-        ):  # untrusted files may hold a million distinct lists
-            self.resolved_lists[observation.refs] = resolved
-        return resolved
-
-
-RESOLVED_LISTS_SIZE = 1 << 18
-
-
 # --- entities -----------------------------------------------------------------
 
 
@@ -356,7 +207,7 @@ MAX_MEMBERSHIP_PAIRS = 1_000_000  # (member, container) pairs all member_of rela
 
 def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: Broken) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
-    resolver = _Resolver(registry, diagnostics, broken)
+    resolver = Resolver(registry, diagnostics, broken)
     parents: dict[str, list[str]] = {}
     where: dict[str, Loaded] = {}
     written: dict[str, dict[str, int]] = {}  # per entity, per parent: its index in member_of
@@ -446,7 +297,7 @@ def iter_entity_slots(indicator: Indicator) -> Iterator[tuple[PathKey, str]]:
                     yield ("select", selection_name, "entities", index, name), value
 
 
-def _check_indicator(item: Loaded, resolver: _Resolver, scales: dict[str, tuple[str, ...]]) -> None:
+def _check_indicator(item: Loaded, resolver: Resolver, scales: dict[str, tuple[str, ...]]) -> None:
     indicator = item.document
     assert isinstance(indicator, Indicator)
     diagnostics = resolver.diagnostics
@@ -574,7 +425,7 @@ def _check_require(item: Loaded, indicator: Indicator) -> list[Diagnostic]:
 
 
 def _check_rule_test(
-    item: Loaded, indicator: Indicator, index: int, test: RuleTest, resolver: _Resolver
+    item: Loaded, indicator: Indicator, index: int, test: RuleTest, resolver: Resolver
 ) -> None:
     diagnostics = resolver.diagnostics
     base: PathKey = ("tests", index)
@@ -609,7 +460,7 @@ def _check_bind(
     loc: PathKey,
     bind: dict[str, str],
     indicators: list[Indicator],
-    resolver: _Resolver,
+    resolver: Resolver,
     some_unloaded: bool = False,
 ) -> None:
     """`bind` values are entities of the type each indicator declares.
@@ -654,7 +505,7 @@ def _check_bind(
 
 
 def _check_hypothesis(
-    item: Loaded, indicators: dict[str, Indicator], resolver: _Resolver, broken: Broken
+    item: Loaded, indicators: dict[str, Indicator], resolver: Resolver, broken: Broken
 ) -> None:
     hypothesis = item.document
     assert isinstance(hypothesis, Hypothesis)
@@ -692,7 +543,7 @@ def _check_hypothesis(
 
 
 def compile_observation(
-    observation: ObservationInput, resolver: _Resolver, tables: ScoringTables, dates: DateCache
+    observation: ObservationInput, resolver: Resolver, tables: ScoringTables, dates: DateCache
 ) -> ObservationRecord | None:
     """The engine's record of an observation; None if a reference is unresolved.
 
@@ -754,17 +605,11 @@ class _Under:
         return self.raw.span(self.prefix + loc)
 
 
-@cache
-def _reference(entity_id: str, role: str | None) -> Reference:
-    """One shared Reference per (entity, role): a million observations repeat a few thousand."""
-    return Reference(entity_id, role)
-
-
 def compile_test_observations(
     indicator_item: Loaded, index: int, test: RuleTest, registry: EntityRegistry, tables: ScoringTables
 ) -> list[ObservationRecord]:
     """The inline observations of one rule test, resolved (already checked)."""
-    resolver = _Resolver(registry, [])
+    resolver = Resolver(registry, [])
     dates = DateCache(tables.qualifier_pad)
     records = []
     for position, observation in enumerate(test.observations):

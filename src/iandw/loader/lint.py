@@ -13,7 +13,8 @@ from typing import Any
 
 from iandw.diagnostics import Diagnostic, did_you_mean, first_few
 from iandw.loader.backtracking import can_backtrack_exponentially
-from iandw.loader.checks import Broken, iter_entity_slots
+from iandw.loader.checks import iter_entity_slots
+from iandw.loader.references import Broken
 from iandw.model.case import Case
 from iandw.model.documents import Entity, Indicator
 from iandw.model.predicates import variable_name

@@ -4,7 +4,8 @@ Models are strict (no silent coercion of a number into a string) and reject
 unknown keys, so a typo is an error that names the allowed keys.  They check
 shape only; cross-document meaning — does this entity exist, is this
 variable declared — is checked in `iandw.loader.checks`, which knows the whole
-rule set.  Nothing here does I/O.
+rule set (an entity reference is resolved by `iandw.loader.references`).
+Nothing here does I/O.
 """
 
 from __future__ import annotations

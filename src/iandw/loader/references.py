@@ -1,0 +1,179 @@
+"""Entity references resolved, and each one that names no single entity reported.
+
+Rules (`member_of`, `entity:` and `of:`, `bind`, a rule test's inline
+observations) and observations all name entities by id, name or alias.
+Every such reference goes through a `Resolver`, which reports one that
+names no entity or several where it is written, working out what to say
+once per distinct reference.  `Broken` holds the documents that failed
+typing, so that what names one of them is not reported as unknown too: one
+mistake, one error.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from iandw.diagnostics import Diagnostic, Span, first_few, suggest
+from iandw.loader.observations import ObservationInput
+from iandw.loader.source import RawDocument
+from iandw.model.case import Reference
+from iandw.model.documents import DOCUMENT_KINDS
+from iandw.model.names import normalize_name
+from iandw.model.registry import EntityRegistry
+
+
+@dataclass
+class Broken:
+    """Documents that failed typing, so references to them are not reported again.
+
+    An entity with a typo in one key would otherwise make every observation
+    naming it an "unknown entity": one mistake, many errors.
+    """
+
+    names: set[str] = field(default_factory=set)
+    ids: set[tuple[str, str]] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)  # of every document that failed, id or not
+    # a named input path was not read (a typo in it): any entity may have been in it
+    unread_input: bool = False
+    # kind → the types its failed documents give: an entity or observation with an
+    # error of its own still has its type, for the lints that ask whether any has it
+    types: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, raw: RawDocument) -> None:
+        data = raw.data
+        if not isinstance(data, dict):
+            return
+        for kind in meant_kinds(data.get("kind", raw.default_kind)):
+            self._add_as(kind, data)
+
+    def _add_as(self, kind: str, data: dict[str, Any]) -> None:
+        self.kinds.add(kind)
+        written = _type_written(data)
+        if written is not None:
+            self.types.setdefault(kind, set()).add(written)
+        if not isinstance(data.get("id"), str):
+            return
+        self.ids.add((kind, data["id"]))
+        if kind == "entity":
+            aliases = data.get("aliases")
+            for name in [data["id"], data.get("name"), *(aliases if isinstance(aliases, list) else [])]:
+                if isinstance(name, str):
+                    self.names.add(normalize_name(name))
+
+
+def _type_written(data: dict[Any, Any]) -> str | None:
+    """The document's `type`, or the value of a key misspelling it (`typ: meeting`): still its type."""
+    if "type" in data:
+        return data["type"] if isinstance(data["type"], str) else None
+    for key, value in data.items():
+        if isinstance(key, str) and isinstance(value, str) and suggest(key, ["type"]):
+            return value
+    return None
+
+
+def meant_kinds(kind: Any) -> list[str]:
+    """The kinds a document's `kind` may mean: itself, or for a misspelt one (`Indicator`)
+    the kinds its error suggests, so that what names the document is not "unknown" too."""
+    if not isinstance(kind, str) or kind in DOCUMENT_KINDS:
+        return [str(kind)]
+    return suggest(kind, DOCUMENT_KINDS) or [kind]
+
+
+SUGGESTED_UNKNOWN = 100  # distinct unknown references given a "did you mean" at most
+SUGGESTION_COMPARISONS = 500_000  # and names compared for them in all: about 3 s
+
+
+class Resolver:
+    """Entity lookups that report unresolvable references where they occur.
+
+    Observation files are untrusted: what is said of a reference that names
+    no single entity is worked out once per distinct reference, its list of
+    entities is cut short, and only the first few unknown references are
+    compared with every name for a suggestion (SUGGESTED_UNKNOWN, fewer
+    among many names: SUGGESTION_COMPARISONS).
+    """
+
+    def __init__(
+        self, registry: EntityRegistry, diagnostics: list[Diagnostic], broken: Broken | None = None
+    ) -> None:
+        self.registry = registry
+        self.diagnostics = diagnostics
+        self.broken = broken or Broken()
+        self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
+        # ... and, most of them, a hundred thousand lists of references
+        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
+        self.unresolved: dict[str, str | None] = {}  # reference → what to say of it (None: said elsewhere)
+        self.suggestions_left = min(SUGGESTED_UNKNOWN, SUGGESTION_COMPARISONS // max(1, registry.name_count))
+
+    def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
+        """The entity id, or None after reporting the problem at `where()`.
+
+        `where` is called only on failure: locating a JSON value costs a
+        re-parse, which a million valid observations must not pay.
+        """
+        known = self.resolved.get(reference)
+        if known is not None:
+            return known
+        if reference not in self.unresolved:
+            resolution = self.registry.resolve(reference)
+            if resolution.entity_id is not None:
+                self.resolved[reference] = resolution.entity_id
+                return resolution.entity_id
+            self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
+        message = self.unresolved[reference]
+        if message is not None:
+            self.diagnostics.append(where().error(message))
+        return None
+
+    def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> str | None:
+        """What to say of a reference naming no single entity; None if the entity's own error says it."""
+        if ambiguous:
+            names = first_few([self.registry.describe(i) for i in ambiguous])
+            return f"{reference!r} names {len(ambiguous)} entities: {names}; use an id"
+        if normalize_name(reference) in self.broken.names or self.broken.unread_input:
+            return None
+        hint = ""
+        if self.suggestions_left > 0:
+            self.suggestions_left -= 1
+            suggestions = self.registry.closest(reference)
+            if suggestions:
+                described = " or ".join(self.registry.describe(i) for i in suggestions)
+                hint = f" (did you mean {described}?)"
+        return f"unknown entity {reference!r}{hint}"
+
+    def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
+        """An observation's references resolved, or None after reporting each one that is not."""
+        known = self.resolved_lists.get(observation.refs)
+        if known is not None:
+            return known
+        refs = []
+        complete = True
+        for index, (reference, role) in enumerate(observation.refs):
+            entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
+                reference, functools.partial(observation.span, "entities", index, "entity")
+            )
+            if entity_id is None:
+                complete = False
+            else:
+                refs.append(_reference(entity_id, role))
+        if not complete:
+            return None
+        resolved = tuple(refs)
+        if (
+            len(self.resolved_lists) < RESOLVED_LISTS_SIZE
+        ):  # untrusted files may hold a million distinct lists
+            self.resolved_lists[observation.refs] = resolved
+        return resolved
+
+
+RESOLVED_LISTS_SIZE = 1 << 18
+
+
+@cache
+def _reference(entity_id: str, role: str | None) -> Reference:
+    """One shared Reference per (entity, role): a million observations repeat a few thousand."""
+    return Reference(entity_id, role)
