@@ -27,7 +27,7 @@ from iandw.engine.evaluate import (
 from iandw.engine.match import World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
-from iandw.loader.checks import compile_test_observations
+from iandw.loader.records import compile_test_observations
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator
 from iandw.render.words import NO_BINDING, unmatched_text, vars_text

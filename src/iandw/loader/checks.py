@@ -1,29 +1,33 @@
-"""Cross-document checks, and the resolved `Case` they produce.
+"""Cross-document checks of the rule set, and the resolved `Case` built on them.
 
 Typing (iandw.loader.typed) checks each document alone; here the whole rule set
-is known, so references can be resolved and rules checked against it: ids
-unique per kind, every entity reference resolvable, no membership cycles,
-every `$variable` declared and every declared one used, `require` naming real
-selections, `at_least` only where a scale orders the attribute, hypotheses
-binding entities of the right type.  Every problem is collected, none stops
-the others from being found.
+is known, so references can be resolved (iandw.loader.references) and rules
+checked against it: ids unique per kind, every entity reference resolvable, no
+membership cycles, every `$variable` declared and every declared one used,
+`require` naming real selections, `at_least` only where a scale orders the
+attribute, hypotheses binding entities of the right type.  Every problem is
+collected, none stops the others from being found.
+
+`build_case` runs the checks in the order each needs what the one before
+produced (scoring tables, entity registry, scales, indicators, hypotheses),
+then has the observations compiled against them (iandw.loader.records)
+and returns the case.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from iandw.dates import DateCache, DateError, parse_date
+from iandw.dates import parse_date
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list, suggest
 from iandw.loader.observations import ObservationInput
+from iandw.loader.records import compile_observations
 from iandw.loader.references import Broken, Resolver
-from iandw.loader.source import PathKey, RawDocument
+from iandw.loader.source import PathKey
 from iandw.loader.typed import Loaded
-from iandw.model.case import Case, ObservationRecord
+from iandw.model.case import Case
 from iandw.model.documents import (
     AS_OF,
     BetweenRequire,
@@ -45,7 +49,6 @@ from iandw.model.registry import (
     membership_heights,
 )
 from iandw.model.scoring import ScoringTables
-from iandw.score import origins_and_confidence
 
 
 class Checked(NamedTuple):
@@ -107,42 +110,10 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         _check_hypothesis(item, indicators, resolver, broken)
         hypotheses[item.document.id] = item.document
 
-    dates = DateCache(tables.qualifier_pad)
-    records: list[ObservationRecord] = []
-    observation_lints: list[Diagnostic] = []  # found here, while each input is still at hand
-    kept: list[ObservationRecord | ObservationInput] = unique.get("observation", [])
-    for index, observation in enumerate(kept):
-        assert isinstance(observation, ObservationInput)
-        if not observation.sources:
-            observation_lints.append(
-                observation.span("id").warning(
-                    f"observation {observation.id!r} has no sources, so its confidence is 0"
-                )
-            )
-        record = compile_observation(observation, resolver, tables, dates)
-        if record is not None:
-            records.append(record)
-            kept[index] = record
-            if record.reported_hi == math.inf:
-                observation_lints.append(_never_reported(observation))
-    records.sort(key=lambda record: record.id)
+    records, observation_lints = compile_observations(unique.get("observation", []), resolver, tables)
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
     return Checked(case, diagnostics, unique, observation_lints)
-
-
-def _never_reported(observation: ObservationInput) -> Diagnostic:
-    """An observation reported at no known date is used as of no date (SPEC §9, §13): say so.
-
-    Otherwise it is dropped without a word from every report and timeline.
-    """
-    if observation.reported:
-        where, reported = "reported", observation.reported
-        why = f"its 'reported' date {reported!r} is open-ended; give the last day it may have been"
-    else:
-        where = "date"
-        why = f"its date {observation.date!r} is open-ended and no 'reported' says when it became known"
-    return observation.span(where).warning(f"observation {observation.id!r} is never used: {why}")
 
 
 def _repeated_scale_values(item: Loaded) -> list[Diagnostic]:
@@ -501,6 +472,10 @@ def _check_bind(
                 break
 
 
+def _itself(span: Span) -> Span:
+    return span
+
+
 # --- hypotheses -----------------------------------------------------------------
 
 
@@ -537,85 +512,3 @@ def _check_hypothesis(
                 continue
             used.append(indicators[entry.id])
     _check_bind(item, ("bind",), hypothesis.bind, used, resolver, some_unloaded)
-
-
-# --- observations -----------------------------------------------------------------
-
-
-def compile_observation(
-    observation: ObservationInput, resolver: Resolver, tables: ScoringTables, dates: DateCache
-) -> ObservationRecord | None:
-    """The engine's record of an observation; None if a reference is unresolved.
-
-    `dates` parses at the scoring's qualifier padding.
-    """
-    refs = resolver.references(observation)
-    try:
-        date = dates[observation.date]
-        reported = dates[observation.reported] if observation.reported else date
-    except DateError:
-        _report_padding_errors(observation, dates, resolver.diagnostics)
-        return None
-    if refs is None:
-        return None
-    sources = observation.sources
-    origins, confidence = origins_and_confidence(sources, tables)
-    # positional: a dataclass built from keywords takes three times as long, once per observation
-    return ObservationRecord(
-        observation.id,
-        observation.type,
-        date,
-        reported.hi,  # reported_hi
-        refs,
-        origins,
-        sources,
-        confidence,
-        observation.model,
-    )
-
-
-def _report_padding_errors(
-    observation: ObservationInput, dates: DateCache, diagnostics: list[Diagnostic]
-) -> None:
-    """Each of the observation's dates that fails at the scoring's padding, located at its own key.
-
-    Only the padding can fail here: validity was checked when the observation was typed.
-    """
-    for key in ("date", "reported"):
-        text = getattr(observation, key)
-        try:
-            if text:
-                dates[text]
-        except DateError as exc:
-            diagnostics.append(observation.span(key).error(str(exc)))
-
-
-def _itself(span: Span) -> Span:
-    return span
-
-
-@dataclass(frozen=True)
-class _Under:
-    """Positions inside one part of a document: a rule test's inline observation."""
-
-    raw: RawDocument
-    prefix: PathKey
-
-    def span(self, loc: PathKey) -> Span:
-        return self.raw.span(self.prefix + loc)
-
-
-def compile_test_observations(
-    indicator_item: Loaded, index: int, test: RuleTest, registry: EntityRegistry, tables: ScoringTables
-) -> list[ObservationRecord]:
-    """The inline observations of one rule test, resolved (already checked)."""
-    resolver = Resolver(registry, [])
-    dates = DateCache(tables.qualifier_pad)
-    records = []
-    for position, observation in enumerate(test.observations):
-        prefix = ("tests", index, "observations", position)
-        reduced = ObservationInput.of(observation, _Under(indicator_item.raw, prefix), None)
-        record = compile_observation(reduced, resolver, tables, dates)
-        if record is not None:
-            records.append(record)
-    return sorted(records, key=lambda record: record.id)

@@ -1,9 +1,10 @@
 """Warnings: things that are valid but probably not what the author meant.
 
 Each lint is a small function from the checked case (and where its
-documents came from) to warnings, so a new one is one more function.  One
-more lint, an observation with no source, is found by `build_case` while it
-compiles each observation, as the input it needs is dropped right after.
+documents came from) to warnings, so a new one is one more function.  Two
+more lints, an observation with no source and one never reported, are found
+by iandw.loader.records while it compiles each observation, as the input
+they need is dropped right after.
 """
 
 from __future__ import annotations
