@@ -380,3 +380,106 @@ def test_a_header_naming_a_column_twice_makes_the_file_unreadable(tmp_path: Path
         "twice.csv:1:1: error: the header names 'actor1' more than once",
         "iandw import: nothing was written",
     ]
+
+
+def export(path: Path, *rows: tuple[str, str, str]) -> None:
+    """An export of rows SYR9201, SYR9202 … from (event_date, time_precision, timestamp),
+    each otherwise the good row of bad.csv."""
+    header, *lines = Path(BAD).read_text(encoding="utf-8").splitlines()
+    columns = header.split(",")
+    template = next(line for line in lines if line.startswith("SYR9106,")).split(",")
+    out = [header]
+    for number, (date, precision, timestamp) in enumerate(rows, start=9201):
+        fields = dict(zip(columns, template, strict=True))
+        fields.update(
+            event_id_cnty=f"SYR{number}", event_date=date, time_precision=precision, timestamp=timestamp
+        )
+        out.append(",".join(fields.values()))
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_a_timestamp_is_read_as_its_utc_day(tmp_path: Path) -> None:
+    # 2023-09-11T00:00Z is 19611 days of 86400 seconds after 1970-01-01: 1694390400
+    export(
+        tmp_path / "rows.csv",
+        ("2023-09-04", "1", "1694390400"),  # midnight: 2023-09-11
+        ("2023-09-04", "1", "1694476799.999999"),  # the day's last instant; as a float, midnight
+        ("2023-09-04", "1", "1694431234.0"),  # a column a spreadsheet wrote as floats
+        ("2023-09-04", "1", '" 1694431234 "'),  # surrounding spaces, as in every column
+        ("2023-09-04", "1", "0001694476800"),  # leading zeros; the next midnight: 2023-09-12
+        ("2023-09-04", "1", "253402300799"),  # 9999-12-31T23:59:59Z, the last day there is
+    )
+    result = invoke(tmp_path, "acled", "rows.csv", "-o", "acled.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [o["reported"] for o in read(tmp_path / "acled.jsonl").values()] == [
+        "2023-09-11",
+        "2023-09-11",
+        "2023-09-11",
+        "2023-09-11",
+        "2023-09-12",
+        "9999-12-31",
+    ]
+
+
+def test_a_timestamp_that_is_not_a_day_in_seconds_is_a_bad_row(tmp_path: Path) -> None:
+    export(
+        tmp_path / "rows.csv",
+        ("2023-09-04", "1", "1694431234000"),  # milliseconds: the year 55665 in seconds
+        ("2023-09-04", "1", "253402300800"),  # 10000-01-01T00:00Z
+        ("2023-09-04", "1", "9" * 5000),  # more digits than int() reads
+        ("2023-09-04", "1", "-86400"),
+        ("2023-09-04", "1", "1.694431234e9"),
+        ("2023-09-04", "1", "1_694_431_234"),  # int() would read it
+        ("2023-09-04", "1", "1694431234"),
+    )
+    result = invoke(tmp_path, "acled", "rows.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 0
+    past = "is after the year 9999 in seconds since 1970 (ACLED gives seconds, not milliseconds)"
+    not_seconds = "is not seconds since 1970-01-01 UTC (such as 1694431234)"
+    assert result.stderr.splitlines() == [
+        f"rows.csv:2:1: error: timestamp '1694431234000' {past}",
+        f"rows.csv:3:1: error: timestamp '253402300800' {past}",
+        f"rows.csv:4:1: error: timestamp '{'9' * 30}'… {past}",
+        f"rows.csv:5:1: error: timestamp '-86400' {not_seconds}",
+        f"rows.csv:6:1: error: timestamp '1.694431234e9' {not_seconds}",
+        f"rows.csv:7:1: error: timestamp '1_694_431_234' {not_seconds}",
+    ]
+    assert list(read(tmp_path / "acled.jsonl")) == ["acled-syr9207"]
+    assert "skipped 6 rows: bad timestamp (6)" in result.stdout
+
+
+def test_a_row_published_before_its_event_could_happen_is_a_bad_row(tmp_path: Path) -> None:
+    # 2023-09-04T00:00Z is 1693785600; a week-precise 2023-09-07 is 2023-09-04/2023-09-10,
+    # a month-precise one 2023-09: published on its first day or later, nothing is amiss
+    export(
+        tmp_path / "rows.csv",
+        ("2023-09-04", "1", "1693785599"),  # 2023-09-03T23:59:59Z
+        ("2023-09-04", "1", "1693785600"),  # the event's own day
+        ("2023-09-07", "2", "1693785599"),
+        ("2023-09-07", "2", "1693872000"),  # 2023-09-05: inside the week, after its first day
+        ("2023-09-15", "3", "1693526399"),  # 2023-08-31T23:59:59Z
+        ("2023-09-15", "3", "1693526400"),  # 2023-09-01
+        ("2023-09-04", "1", "0"),
+    )
+    result = invoke(tmp_path, "acled", "rows.csv", "-o", "acled.jsonl")
+    assert result.exit_code == 0
+
+    def before(line: int, timestamp: str, day: str, date: str) -> str:
+        return (
+            f"rows.csv:{line}:1: error: timestamp {timestamp!r} is {day}, before the event's date "
+            f"{date}: ACLED publishes a row only after its event"
+        )
+
+    assert result.stderr.splitlines() == [
+        before(2, "1693785599", "2023-09-03", "2023-09-04"),
+        before(4, "1693785599", "2023-09-03", "2023-09-04/2023-09-10"),
+        before(6, "1693526399", "2023-08-31", "2023-09"),
+        before(8, "0", "1970-01-01", "2023-09-04"),
+    ]
+    written = read(tmp_path / "acled.jsonl")
+    assert {key: (o["date"], o["reported"]) for key, o in written.items()} == {
+        "acled-syr9202": ("2023-09-04", "2023-09-04"),
+        "acled-syr9204": ("2023-09-04/2023-09-10", "2023-09-05"),
+        "acled-syr9206": ("2023-09", "2023-09-01"),
+    }
+    assert "skipped 4 rows: timestamp before the event (4)" in result.stdout

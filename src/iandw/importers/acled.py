@@ -4,7 +4,9 @@ ACLED is hand-coded and says how well it knows each date: time_precision 1
 is the day, 2 a week around event_date, 3 only the month, and each becomes
 the EDTF date that denotes exactly that uncertainty, so that a `within`
 window over a week-precise event is "possible" rather than falsely definite.
-`timestamp` (when the row was last published or updated) becomes `reported`.
+`timestamp` (when the row was last published or updated) becomes `reported`:
+a row that says it was published before its event could have happened is an
+error, not an observation that as-of evaluation would see too early.
 Every outlet named in `source` is its own source, so an event that two
 outlets report counts as corroborated.
 """
@@ -17,7 +19,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, quoted_start
 from iandw.importers.entities import EntityBook, EntitySpec, slugify, unique
 from iandw.importers.mapping import AcledMapping, InterCode, ObservationRule
 from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
@@ -61,6 +63,10 @@ _ATTRIBUTES: tuple[tuple[str, Callable[[str], Any]], ...] = (
     ("tags", str),
 )
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y")
+# Seconds since 1970-01-01 UTC; a fraction (".0" where a spreadsheet or pandas wrote the
+# column as a float) does not change the second's day.
+_UNIX_TIME = re.compile(r"([0-9]+)(?:\.[0-9]+)?")
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 class AcledImporter:
@@ -128,13 +134,10 @@ class AcledImporter:
         if not identifier:
             raise RowError("bad event id", f"event_id_cnty {event!r} cannot make an id")
         rule, roles, extra = self._rule(values["event_type"], values["sub_event_type"])
-        document: dict[str, Any] = {
-            "id": f"acled-{identifier}",
-            "type": rule.type,
-            "date": self._date(values["event_date"], values["time_precision"]),
-        }
+        date, earliest = self._date(values["event_date"], values["time_precision"])
+        document: dict[str, Any] = {"id": f"acled-{identifier}", "type": rule.type, "date": date}
         if values.get("timestamp"):
-            document["reported"] = _timestamp_day(values["timestamp"])
+            document["reported"] = _reported(values["timestamp"], date, earliest)
         place = ", ".join(
             dict.fromkeys(v for v in (values.get(k) for k in ("location", "admin1", "country")) if v)
         )
@@ -155,11 +158,11 @@ class AcledImporter:
         document["sources"] = self._sources(values["source"], values.get("source_scale", ""))
         return document
 
-    def _date(self, text: str, precision: str) -> str:
-        """The EDTF date for event_date at its time_precision."""
+    def _date(self, text: str, precision: str) -> tuple[str, dt.date]:
+        """The EDTF date for event_date at its time_precision, and the earliest day it allows."""
         day = _event_day(text)
         if precision == "1":
-            return day.isoformat()
+            return day.isoformat(), day
         if precision == "2":
             week = self.mapping.week
             try:
@@ -168,9 +171,9 @@ class AcledImporter:
                 raise RowError(
                     "bad date", f"event_date {text!r}: the week around it is outside the years 1-9999"
                 ) from None
-            return lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"
+            return (lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"), lo
         if precision == "3":
-            return f"{day.year:04d}-{day.month:02d}"
+            return f"{day.year:04d}-{day.month:02d}", day.replace(day=1)
         raise RowError("bad time precision", f"time_precision {precision!r} is not 1, 2 or 3")
 
     def _rule(
@@ -281,9 +284,36 @@ def _event_day(text: str) -> dt.date:
     raise RowError("bad date", f"event_date {text!r} is not a date (2023-09-04 or 04 September 2023)")
 
 
-def _timestamp_day(text: str) -> str:
-    """ACLED's `timestamp` (Unix seconds, UTC) → the day."""
-    try:
-        return dt.datetime.fromtimestamp(int(text), dt.UTC).date().isoformat()
-    except (ValueError, OverflowError, OSError):
-        raise RowError("bad timestamp", f"timestamp {text!r} is not a Unix time in seconds") from None
+def _reported(text: str, date: str, earliest: dt.date) -> str:
+    """The day of ACLED's `timestamp`, which cannot be before the event it reports."""
+    day = _timestamp_day(text)
+    if day < earliest:
+        # event_date is a local day and timestamp UTC, yet ACLED publishes weekly, never
+        # within the hours that could put its UTC day before the event's
+        raise RowError(
+            "timestamp before the event",
+            f"timestamp {quoted_start(text, 30)} is {day.isoformat()}, before the event's date {date}: "
+            "ACLED publishes a row only after its event",
+        )
+    return day.isoformat()
+
+
+def _timestamp_day(text: str) -> dt.date:
+    """ACLED's `timestamp` (seconds since 1970-01-01 UTC) → its UTC day."""
+    match = _UNIX_TIME.fullmatch(text)
+    if match is None:
+        raise RowError(
+            "bad timestamp",
+            f"timestamp {quoted_start(text, 30)} is not seconds since 1970-01-01 UTC (such as 1694431234)",
+        )
+    seconds = match[1].lstrip("0") or "0"
+    last = dt.date.max.toordinal()
+    # 13 digits or more are past the year 9999: int() is never handed thousands of them
+    ordinal = _EPOCH + int(seconds) // 86400 if len(seconds) <= 12 else last + 1
+    if ordinal > last:
+        raise RowError(
+            "bad timestamp",
+            f"timestamp {quoted_start(text, 30)} is after the year 9999 in seconds since 1970 "
+            "(ACLED gives seconds, not milliseconds)",
+        )
+    return dt.date.fromordinal(ordinal)
