@@ -222,6 +222,17 @@ def test_an_untyped_role_code_after_a_country_takes_its_mapped_type(tmp_path: Pa
     assert (military["type"], military["member_of"]) == ("armed-force", ["united-states"])
 
 
+def test_a_leap_second_in_dateadded_is_its_own_day(tmp_path: Path) -> None:
+    # the last second of 2016 was the leap second 23:59:60 UTC; only DATEADDED's day is read
+    path = tmp_path / "rows.CSV"
+    path.write_text(row(c1="20161231", c59="20161231235960"), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", str(path), "-o", "out.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [(o["date"], o["reported"]) for o in observations(tmp_path / "out.jsonl")] == [
+        ("2016-12-31", "2016-12-31")
+    ]
+
+
 @needs_data
 def test_the_output_validates(imported: Path) -> None:
     result = load([str(imported)], rules=None)

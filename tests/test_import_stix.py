@@ -364,6 +364,56 @@ def test_timestamps_outside_the_calendar_in_utc_are_bad(tmp_path: Path) -> None:
     assert "skipped 2 objects: bad timestamp (2)" in result.stdout
 
 
+def test_a_leap_second_is_read_as_its_own_day(tmp_path: Path) -> None:
+    # RFC 3339 section 5.8: 1990-12-31T23:59:60Z is the leap second that ended 1990, and
+    # 1990-12-31T15:59:60-08:00 the same second in Pacific time; it is no second of 1991.
+    utc = sdo(
+        "campaign", 1, name="UTC", first_seen="1990-12-31T23:59:60Z", last_seen="1990-12-31T15:59:60-08:00"
+    )
+    june = sdo("campaign", 2, name="June", first_seen="2015-06-30T23:59:60.999Z")
+    created = sdo("campaign", 3, name="Created", created="2016-12-31T23:59:60Z")  # reported: its created day
+    last = sdo("campaign", 4, name="Last", first_seen="9999-12-31T23:59:60Z")  # the calendar's last second
+    (tmp_path / "bundle.json").write_text(bundle(utc, june, created, last), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [(o["date"], o["reported"]) for o in read(tmp_path / "out.jsonl").values()] == [
+        ("1990-12-31", "2023-01-02"),
+        ("2015-06-30/..", "2023-01-02"),
+        ("../2016-12-31", "2016-12-31"),
+        ("9999-12-31/..", "2023-01-02"),
+    ]
+
+
+def test_a_leap_second_is_after_the_second_before_it(tmp_path: Path) -> None:
+    # of two versions, the newer `modified` wins whatever their order in the input
+    leap = sdo("campaign", 1, name="Leap", modified="2016-12-31T23:59:60Z")
+    before = {**leap, "name": "Before", "modified": "2016-12-31T23:59:59.999Z"}
+    midnight = sdo("campaign", 2, name="Midnight", modified="2017-01-01T00:00:00Z")
+    leap_too = {**midnight, "name": "Leap too", "modified": "2016-12-31T23:59:60.5Z"}
+    (tmp_path / "bundle.json").write_text(bundle(leap, before, midnight, leap_too), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [o["summary"] for o in read(tmp_path / "out.jsonl").values()] == ["Leap", "Midnight"]
+
+
+def test_second_60_of_a_minute_that_has_no_leap_second_is_bad(tmp_path: Path) -> None:
+    # RFC 3339 section 5.6: 60 only in the last minute of a month in UTC
+    times = (
+        "2017-02-27T10:15:60Z",  # mid-month
+        "2016-12-30T23:59:60Z",  # a day before the month ends
+        "2016-12-31T23:58:60Z",  # a minute early
+        "2016-12-31T23:59:60+01:00",  # 22:59 in UTC
+    )
+    objects = [sdo("campaign", n, name=f"C{n}", first_seen=t) for n, t in enumerate(times, start=1)]
+    (tmp_path / "bundle.json").write_text(bundle(*objects), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [line.split(": error: ")[1] for line in result.stderr.splitlines()] == [
+        f"first_seen {t!r} is not a STIX timestamp" for t in times
+    ]
+    assert "skipped 4 objects: bad timestamp (4)" in result.stdout
+
+
 def test_wrong_shapes_are_located_and_skipped(tmp_path: Path) -> None:
     actor = sdo("threat-actor", 1, name="Example Actor")
     victim = sdo("identity", 2, name="Example Victim", identity_class="organization")

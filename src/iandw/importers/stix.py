@@ -622,16 +622,29 @@ def _day(value: Any) -> dt.date:
 
 
 def _instant(value: Any) -> dt.datetime:
-    """A STIX timestamp in UTC (one without a zone is taken as UTC); ValueError if it is not one."""
+    """A STIX timestamp in UTC (one without a zone is taken as UTC); ValueError if it is not one.
+
+    RFC 3339 allows second 60, a leap second, in the last minute of a month in UTC
+    (2016-12-31T23:59:60Z); datetime has no such second, so it is read as the last
+    microsecond of its minute: still its own day, and after every second before it.
+    """
     if not isinstance(value, str):
         raise ValueError(value)
-    instant = dt.datetime.fromisoformat(value)
+    leap = value[16:19] == ":60"  # YYYY-MM-DDThh:mm:60
+    instant = dt.datetime.fromisoformat(f"{value[:17]}59{value[19:]}" if leap else value)
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=dt.UTC)
+        instant = instant.replace(tzinfo=dt.UTC)
     try:
-        return instant.astimezone(dt.UTC)
+        instant = instant.astimezone(dt.UTC)
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
         raise ValueError(value) from None
+    if not leap:
+        return instant
+    day = instant.date()
+    month_ends = day == dt.date.max or (day + dt.timedelta(days=1)).day == 1
+    if (instant.hour, instant.minute) != (23, 59) or not month_ends:
+        raise ValueError(value)  # second 60 of any other minute is no leap second
+    return instant.replace(microsecond=999_999)
 
 
 def _modified(obj: dict[str, Any]) -> dt.datetime:
