@@ -204,6 +204,80 @@ def test_a_country_code_with_a_role_gdelt_left_untyped_is_not_the_state(imported
     }
 
 
+@needs_data
+def test_religion_codes_with_their_numbers_are_distinct_actors(imported: Path) -> None:
+    # Event 410412833: CHRPRO300 "PRESBYTERIAN"; 410412835: CHRPRO365 "UNITED CHURCH OF CHRIST".
+    # GDELT breaks out Religion1Code CHR and Religion2Code PRO for both; the number that ends a
+    # CAMEO religion code (CAMEO manual 1.1b3, section 4.4) names the denomination.
+    written = {o["id"]: o for o in observations(imported / "gdelt.jsonl")}
+    assert written["gdelt-410412833"]["entities"][0]["entity"] == "christian-protestant-300"
+    assert written["gdelt-410412835"]["entities"][0]["entity"] == "christian-protestant-365"
+    entities = {
+        e["id"]: e for e in yaml.safe_load_all((imported / "gdelt.entities.yaml").read_text("utf-8")) if e
+    }
+    assert entities["christian-protestant-365"] == {
+        "kind": "entity",
+        "id": "christian-protestant-365",
+        "type": "religious-group",
+        "name": "Christian Protestant 365",
+        "attributes": {"cameo_code": "CHRPRO365", "cameo_religions": ["CHR", "PRO", "365"]},
+    }
+    assert "christian-protestant" not in entities
+
+
+@needs_data
+def test_codes_gdelt_broke_out_into_no_column_are_still_read(imported: Path) -> None:
+    # 410412559: Actor2Code REL ("CLERIC"), every other Actor2 column empty; 410413301:
+    # Actor2Code PTY ("POLITICIAN"); 410413314: Actor2Code SCGSRB ("SERBIA"), country SRB.
+    written = {o["id"]: o for o in observations(imported / "gdelt.jsonl")}
+    assert [written[f"gdelt-{n}"]["entities"][-1]["entity"] for n in (410412559, 410413301, 410413314)] == [
+        "rel",
+        "pty",
+        "serbia",
+    ]
+    entities = {
+        e["id"]: e for e in yaml.safe_load_all((imported / "gdelt.entities.yaml").read_text("utf-8")) if e
+    }
+    assert entities["rel"]["attributes"] == {"cameo_code": "REL", "cameo_types": ["REL"]}
+    assert entities["pty"]["attributes"] == {"cameo_code": "PTY", "cameo_types": ["PTY"]}
+
+
+def test_an_actor_is_never_read_as_less_than_its_code_says(tmp_path: Path) -> None:
+    path = tmp_path / "rows.CSV"
+    path.write_text(
+        row(c0="1", c5="SCGSRBPTY", c7="SRB")  # a Serbian party, PTY in no column: not the state
+        + row(c0="2", c5="SCGSRB", c7="SRB")  # Serbia within Serbia and Montenegro: the state
+        + row(c0="3", c5="ISRGOV", c7="ISR", c12="GOV")
+        + row(c0="4", c5="ISRGOVLKD", c7="ISR", c12="GOV")  # Likud in government, LKD in no column
+        + row(c0="5", c5="IGOEUREEC", c7="EUR", c8="EEC", c12="IGO"),  # a known group is itself
+        encoding="utf-8",
+    )
+    result = invoke(tmp_path, "gdelt", str(path), "-o", "out.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [o["entities"][0]["entity"] for o in observations(tmp_path / "out.jsonl")] == [
+        "serbia-pty",
+        "serbia",
+        "israel-government",
+        "israel-government-lkd",
+        "european-union",
+    ]
+    entities = {
+        e["id"]: e for e in yaml.safe_load_all((tmp_path / "out.entities.yaml").read_text("utf-8")) if e
+    }
+    party = entities["serbia-pty"]
+    assert (party["type"], party.get("member_of"), party["attributes"]["cameo_types"]) == (
+        "actor",
+        None,
+        ["PTY"],
+    )
+    likud = entities["israel-government-lkd"]
+    assert (likud["name"], likud["member_of"], likud["attributes"]["cameo_types"]) == (
+        "Israel Government LKD",
+        ["israel"],
+        ["GOV", "LKD"],
+    )
+
+
 def test_an_untyped_role_code_after_a_country_takes_its_mapped_type(tmp_path: Path) -> None:
     # USAMIL with the type columns empty is still the US military, a member of the state
     path = tmp_path / "rows.CSV"

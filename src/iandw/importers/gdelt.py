@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache, partial
 from importlib.resources import files
@@ -236,13 +237,13 @@ class GdeltImporter:
         types = tuple(t for t in (get(f"{prefix}Type{i}Code") for i in (1, 2, 3)) if t)
         if group:
             return self.book.ref(f"cameo-group:{group}", lambda: self._group(group), span)
-        if not (ethnic or religions or types):
-            # GDELT leaves the type columns empty for some role codes (USAREL, USAPTY):
-            # the code's rest after the country is still a role, not the state itself.
-            rest = code[len(country) :] if country and code.startswith(country) else ""
-            if country and not rest:
-                return self._country(country, span)
-            types = tuple(rest[i : i + 3] for i in range(0, len(rest), 3))
+        # GDELT breaks out only the codes its lookups list; the rest still say who the actor
+        # is: letters are role codes (PTY, REL), digits end a religion code (CHRPRO300)
+        rest = _unplaced(code, country, (ethnic, *religions, *types))
+        types += tuple(part for part in rest if not part.isdigit())
+        religions += tuple(part for part in rest if part.isdigit())
+        if country and not (ethnic or religions or types):
+            return self._country(country, span)
 
         def describe() -> EntitySpec:
             return self._composite(code, country, ethnic, religions, types, span)
@@ -338,6 +339,27 @@ class GdeltImporter:
             source = {"name": url or "GDELT", "origin": url or "gdelt"}
         source.update(reliability=self.grade[0], credibility=self.grade[1], note="machine-coded by GDELT")
         return source
+
+
+def _unplaced(code: str, country: str, placed: tuple[str, ...]) -> tuple[str, ...]:
+    """The 3-character codes of an actor code in none of its columns, in their order.
+
+    Those before the country code are left out: a country there is the state the
+    country code's region belonged to (CAMEO 1.1b3 section 3.1.2: Serbia 2003-2006 is
+    SCGSRB, SRB within Serbia and Montenegro, and GDELT gives SRB as its country).
+    """
+    left = Counter(part for part in placed if part)
+    rest: list[str] = []
+    seen_country = False
+    for part in (code[i : i + 3] for i in range(0, len(code), 3)):
+        if part == country and not seen_country:
+            seen_country = True
+            rest.clear()
+        elif left[part]:
+            left[part] -= 1
+        else:
+            rest.append(part)
+    return tuple(rest)
 
 
 def _iso_day(text: str, column: str) -> str:
