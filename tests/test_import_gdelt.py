@@ -184,7 +184,7 @@ def test_a_country_code_with_a_role_gdelt_left_untyped_is_not_the_state(imported
         "united-states",
     ]
     assert [r["entity"] for r in written["gdelt-410414581"]["entities"]] == [
-        "united-states-pty",
+        "united-states-political-party",  # PTY: CAMEO's party code, not in GDELT's type lookup
         "united-states",
     ]
     entities = {
@@ -232,14 +232,20 @@ def test_codes_gdelt_broke_out_into_no_column_are_still_read(imported: Path) -> 
     written = {o["id"]: o for o in observations(imported / "gdelt.jsonl")}
     assert [written[f"gdelt-{n}"]["entities"][-1]["entity"] for n in (410412559, 410413301, 410413314)] == [
         "rel",
-        "pty",
+        "political-party",
         "serbia",
     ]
     entities = {
         e["id"]: e for e in yaml.safe_load_all((imported / "gdelt.entities.yaml").read_text("utf-8")) if e
     }
     assert entities["rel"]["attributes"] == {"cameo_code": "REL", "cameo_types": ["REL"]}
-    assert entities["pty"]["attributes"] == {"cameo_code": "PTY", "cameo_types": ["PTY"]}
+    assert entities["political-party"] == {
+        "kind": "entity",
+        "id": "political-party",
+        "type": "political-party",
+        "name": "Political Party",
+        "attributes": {"cameo_code": "PTY", "cameo_types": ["PTY"]},
+    }
 
 
 def test_an_actor_is_never_read_as_less_than_its_code_says(tmp_path: Path) -> None:
@@ -249,27 +255,31 @@ def test_an_actor_is_never_read_as_less_than_its_code_says(tmp_path: Path) -> No
         + row(c0="2", c5="SCGSRB", c7="SRB")  # Serbia within Serbia and Montenegro: the state
         + row(c0="3", c5="ISRGOV", c7="ISR", c12="GOV")
         + row(c0="4", c5="ISRGOVLKD", c7="ISR", c12="GOV")  # Likud in government, LKD in no column
-        + row(c0="5", c5="IGOEUREEC", c7="EUR", c8="EEC", c12="IGO"),  # a known group is itself
+        + row(c0="5", c5="IGOEUREEC", c7="EUR", c8="EEC", c12="IGO")  # a known group is itself
+        + row(c0="6", c5="USAGOVPTY", c7="USA", c12="GOV"),  # a governing party: GOV comes first
         encoding="utf-8",
     )
     result = invoke(tmp_path, "gdelt", str(path), "-o", "out.jsonl")
     assert (result.exit_code, result.stderr) == (0, "")
     assert [o["entities"][0]["entity"] for o in observations(tmp_path / "out.jsonl")] == [
-        "serbia-pty",
+        "serbia-political-party",
         "serbia",
         "israel-government",
         "israel-government-lkd",
         "european-union",
+        "united-states-government-political-party",
     ]
     entities = {
         e["id"]: e for e in yaml.safe_load_all((tmp_path / "out.entities.yaml").read_text("utf-8")) if e
     }
-    party = entities["serbia-pty"]
+    party = entities["serbia-political-party"]
     assert (party["type"], party.get("member_of"), party["attributes"]["cameo_types"]) == (
-        "actor",
+        "political-party",
         None,
         ["PTY"],
     )
+    governing = entities["united-states-government-political-party"]
+    assert (governing["type"], governing["member_of"]) == ("government-body", ["united-states"])
     likud = entities["israel-government-lkd"]
     assert (likud["name"], likud["member_of"], likud["attributes"]["cameo_types"]) == (
         "Israel Government LKD",
