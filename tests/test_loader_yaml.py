@@ -217,8 +217,12 @@ def test_each_element_of_a_broken_list_is_read_apart_whatever_key_it_opens_with(
 
 def test_a_broken_document_that_is_not_a_list_is_one_document_whatever_its_key_order():
     from iandw.loader.salvage import salvage
+    from iandw.loader.yaml_reader import read_alone
 
-    found = salvage("id: foo\nkind: entity\nname: Foo\nid: bar\n\tx: 1\n", "f.yaml", 4)
+    def read(text, offset):
+        return read_alone(text, "f.yaml", Limits(), offset)
+
+    found = salvage("id: foo\nkind: entity\nname: Foo\nid: bar\n\tx: 1\n", "f.yaml", 4, read)
     assert [(item.data, item.start.line) for item in found] == [
         ({"id": "foo", "kind": "entity", "name": "Foo"}, 5)
     ]
@@ -232,6 +236,32 @@ def test_a_quoted_alias_with_a_comma_in_a_broken_document_names_no_entity_by_its
     result = load_tree(tmp_tree, monkeypatch, {"obs/a.yaml": broken, "obs/b.yaml": observation})
     # "entities: [a, d, " is 17 characters
     assert positions(result) == [("obs/a.yaml", 5, 1), ("obs/b.yaml", 5, 18)], errors(result)
+
+
+def test_a_quoted_name_in_a_broken_document_is_the_name_the_parser_reads(tmp_tree, monkeypatch):
+    """The name escaped as "Caf\\u00e9 Noir" is Café Noir, not its letters 'Cafu00e9 Noir'; the
+    name "Unit # 9" followed by a comment is read whole, not cut at its ' #'."""
+    broken = textwrap.dedent(
+        """\
+        - kind: entity
+          id: e1
+          type: group
+          name: "Caf\\u00e9 Noir"
+        - kind: entity
+          id: e2
+          type: group
+          name: "Unit # 9"  # the ninth
+        \tnote: tab
+        """
+    )
+    references = '["Café Noir", "Unit # 9", "Cafu00e9 Noir", "Unit"]'
+    observation = good("p").replace("sources:", f"entities: {references}\nsources:")
+    result = load_tree(tmp_tree, monkeypatch, {"obs/a.yaml": broken, "obs/b.yaml": observation})
+    # "entities: [" is 11 characters, '"Café Noir", ' 13 and '"Unit # 9", ' 12: the two wrong
+    # names are at columns 12 + 13 + 12 = 37 and 37 + 17 ('"Cafu00e9 Noir", ') = 54
+    assert positions(result) == [("obs/a.yaml", 9, 1), ("obs/b.yaml", 5, 37), ("obs/b.yaml", 5, 54)]
+    assert errors(result)[1][3].startswith("unknown entity 'Cafu00e9 Noir'")
+    assert errors(result)[2][3].startswith("unknown entity 'Unit'")
 
 
 def test_directives_go_with_the_document_they_stand_before(tmp_tree, monkeypatch):

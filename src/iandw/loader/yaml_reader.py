@@ -453,6 +453,19 @@ def _document_chunks(text: str) -> list[tuple[int, str]]:
     return [(start, "\n".join(lines[start:end])) for start, end in zip(starts, ends, strict=True)]
 
 
+def read_alone(text: str, file: str, limits: Limits, line_offset: int) -> tuple[Any, SourceMap] | None:
+    """The data of a text that parses as one document without an error, else None.
+
+    How salvage reads a key cut out of a broken document: by the same rules
+    as a whole file, limits included.
+    """
+    found, problems = parse_yaml(text, file, limits, line_offset)
+    if len(found) != 1 or has_errors(problems):
+        return None
+    data, sourcemap, _ = found[0]
+    return data, sourcemap
+
+
 def documents_from_yaml(text: str, file: str, limits: Limits) -> tuple[list[RawDocument], list[Diagnostic]]:
     """Split a YAML stream into documents: each mapping, or each mapping of a list."""
     parsed: list[tuple[Any, SourceMap, Span]] = []
@@ -463,7 +476,9 @@ def documents_from_yaml(text: str, file: str, limits: Limits) -> tuple[list[RawD
         parsed += found
         diagnostics += problems
         if not found and has_errors(problems):
-            lost += salvage(chunk, file, line_offset)
+            lost += salvage(
+                chunk, file, line_offset, lambda text, offset: read_alone(text, file, limits, offset)
+            )
     documents: list[RawDocument] = []
     for data, sourcemap, start in parsed:
         if data is None:
