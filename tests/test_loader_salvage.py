@@ -126,6 +126,39 @@ def test_values_that_are_not_text_are_what_the_parser_makes_of_them():
     assert salvaged(chunk) == [(1, {"kind": "entity", "id": True, "type": 2023, "aliases": [1, "Foo"]})]
 
 
+def test_documents_written_as_flow_mappings_are_read():
+    chunk = textwrap.dedent(
+        """\
+        - {kind: entity, id: russia, type: state}
+        - {kind: entity, id: ukraine, type: state,
+           name: "Ukraine # UA"}
+        - {kind: entity, id: open, type: state
+        -
+          kind: entity
+          id: bad
+        \tnote: tab
+        """
+    )
+    assert salvaged(chunk) == [
+        (1, {"kind": "entity", "id": "russia", "type": "state"}),
+        (2, {"kind": "entity", "id": "ukraine", "type": "state", "name": "Ukraine # UA"}),
+        (5, {"kind": "entity", "id": "bad"}),
+    ]
+
+
+def test_a_document_written_as_one_flow_mapping_is_read():
+    chunk = "{kind: entity, id: solo, name: 'Solo # 1'}\n\tnote: tab\n"
+    assert salvaged(chunk) == [(1, {"kind": "entity", "id": "solo", "name": "Solo # 1"})]
+
+
+def test_a_list_whose_first_element_opens_with_a_bare_dash_is_a_list():
+    chunk = "-\n  kind: entity\n  id: first\n- kind: entity\n  id: second\n\tnote: tab\n"
+    assert salvaged(chunk) == [
+        (1, {"kind": "entity", "id": "first"}),
+        (4, {"kind": "entity", "id": "second"}),
+    ]
+
+
 def test_deep_nesting_in_a_broken_document_is_not_read_and_does_not_crash():
     chunk = "kind: entity\nid: deep\naliases: " + "[" * 20000 + "\n\tnote: tab\n"
     assert salvaged(chunk) == [(1, {"kind": "entity", "id": "deep"})]

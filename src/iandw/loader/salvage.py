@@ -32,7 +32,7 @@ Reader = Callable[[str, int], tuple[Any, SourceMap] | None]
 
 KEYS = ("kind", "id", "name", "aliases", "type")
 _ELEMENT = re.compile(r"-(?:[ \t]|$)")
-_KEY = re.compile(r"(?:kind|id|name|aliases|type)[ \t]*:(?:[ \t]|$)")
+_ENTRY = re.compile(r"(?:kind|id|name|aliases|type)[ \t]*:(?:[ \t]|$)|\{")  # a key, or a flow mapping
 # a value that is plainly text, read without the parser: most are, and a broken file may be large
 _SIMPLE = re.compile(
     r"(?P<key>kind|id|name|aliases|type):[ \t]+"
@@ -54,14 +54,14 @@ def salvage(chunk: str, file: str, line_offset: int, read: Reader) -> list[RawDo
     A key seen again in the same document keeps its first value.
     """
     lines = [line.rstrip("\r") for line in chunk.split("\n")]
-    in_list = next((line for line in lines if _content(line)), "").startswith("- ")
+    in_list = bool(_ELEMENT.match(next((line for line in lines if _content(line)), "")))
     indent = 2 if in_list else 0  # the column of a document's keys: after "- ", or under it
     documents: list[tuple[int, Found]] = []
     element: int | None = None  # the line of the element whose keys come next, until one is read
     for number, line in enumerate(lines):
         if in_list and _ELEMENT.match(line):
             element = number  # the next element, even one whose first key is not read here
-        if (in_list and not line.startswith(("- ", "  "))) or not _KEY.match(line, indent):
+        if (in_list and not line.startswith(("- ", "  "))) or not _ENTRY.match(line, indent):
             continue
         found = _read_entry(lines, number, indent, line_offset, read)
         if not found:
@@ -90,9 +90,10 @@ def _content(line: str) -> bool:
 
 
 def _read_entry(lines: list[str], number: int, indent: int, line_offset: int, read: Reader) -> Found:
-    """The key on this line (at column `indent`) with its value, or nothing if it does not read alone.
+    """The key on this line (at column `indent`) with its value, or the keys of the flow
+    mapping it opens (`- {kind: entity, id: x}`); nothing if they do not read alone.
 
-    Its value goes on over blank lines, deeper ones and, for a list under
+    A value goes on over blank lines, deeper ones and, for a list under
     the key, lines starting '- ' in the key's column.
     """
     end = number + 1
