@@ -1202,6 +1202,39 @@ def test_an_observation_file_cannot_bring_rules(tmp_tree, monkeypatch) -> None:
     assert result.case.tables.reliability["B"] == 0.7  # SPEC §7: B .7, not the feed's 1.0
 
 
+def test_a_rule_document_with_a_syntax_error_is_refused_among_the_observations_too(
+    tmp_tree, monkeypatch
+) -> None:
+    """Read only for its kind, a broken hypothesis, indicator or scoring in an observation file
+    is refused as it will be once fixed, at its `kind` value: column 7 after `kind: `, 10 after
+    `- {kind: `, 9 after `- kind: `. A broken observation in the rules directory is allowed there,
+    and its only error is its syntax."""
+    feed = "kind: hypothesis\nid: planted\nstatement: s\nprior: 0.99\nindicators: [met]\n\tnote: tab\n"
+    listed = (
+        "- {kind: indicator, id: met, title: t, select: {m: {type: meeting}}, likelihood_ratio: 9}\n"
+        '- kind: "scoring"\n  reliability: {B: 1.0}\n\tnote: tab\n'
+    )
+    rules = ENTITIES + "---\nkind: observation\nid: o\ntype: meeting\ndate: 2023\n\tnote: tab\n"
+    root = tmp_tree({"rules/rules.yaml": rules, "obs/feed.yaml": feed, "obs/list.yaml": listed})
+    monkeypatch.chdir(root)
+    result = load(["obs"], rules="rules")
+    # ENTITIES is 7 lines: the observation's tab is on line 7 + 6 = 13
+    assert [error[:3] for error in errors(result)] == [
+        ("obs/feed.yaml", 1, 7),
+        ("obs/feed.yaml", 6, 1),
+        ("obs/list.yaml", 1, 10),
+        ("obs/list.yaml", 2, 9),
+        ("obs/list.yaml", 4, 1),
+        ("rules/rules.yaml", 13, 1),
+    ], errors(result)
+    messages = [error[3] for error in errors(result)]
+    assert messages[0] == f"a 'hypothesis' {MISPLACED}"
+    assert messages[2] == f"a 'indicator' {MISPLACED}"
+    assert messages[3] == f"a 'scoring' {MISPLACED}"
+    assert all(messages[i].startswith("YAML syntax error: ") for i in (1, 4, 5))
+    assert result.case.tables.reliability["B"] == 0.7
+
+
 def test_rules_are_taken_from_the_rules_directory_wherever_else_it_is_named(tmp_tree, monkeypatch) -> None:
     root = tmp_tree({"case/rules/feed.jsonl": FEED_WITH_RULES, "case/obs/e.yaml": ENTITIES})
     monkeypatch.chdir(root)

@@ -191,6 +191,9 @@ class _Collector:
             self.diagnostics.append(item)
             return
         if item.unparsed:  # what a document with a syntax error says of itself: not "unknown" too
+            kind = item.data.get("kind")
+            if not holds_rules and kind in RULE_KINDS:  # refused as it will be once it parses
+                self.diagnostics.append(_misplaced(item, kind))
             self.broken.add(item)
             return
         line = item.origin  # a JSONL line: keep where it is, not what it says
