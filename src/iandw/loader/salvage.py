@@ -9,11 +9,12 @@ usually still read, and they are all the checks need to stay quiet about
 it.  They are never loaded: the document stays unread until it is fixed.
 
 Each such key is read alone: its line and the lines that continue its
-value are cut out and parsed by the file reader itself, so a quoted name
-with escapes or a ' #' inside, an anchor, a block scalar or a block list
-of aliases reads as the same value it would in a file that parses.  When
-those lines do not parse alone, the key is not read: no name is better
-than a wrong one, which would hide a true "unknown entity".
+value are cut out and parsed by the file reader itself, under the same
+limits (the text is broken, and untrusted), so a quoted name with escapes
+or a ' #' inside, an anchor, a block scalar or a block list of aliases
+reads as the same value it would in a file that parses.  When those lines
+do not parse alone, the key is not read: no name is better than a wrong
+one, which would hide a true "unknown entity".
 """
 
 from __future__ import annotations
