@@ -53,7 +53,7 @@ def expected_summary() -> list[str]:
     """The import's summary, counted on the bundles by the documented mapping (docs/import.md).
 
     Observations: each campaign, sighting, observed-data and report; each intrusion-set,
-    threat-actor or malware with first_seen/last_seen (an `activity`); each relationship
+    threat-actor, malware or infrastructure with first_seen/last_seen (an `activity`); each relationship
     not folded into a campaign (one with a campaign at either end is folded).  Entities:
     every other object (SDOs such as identity, tool, indicator, and the observables),
     and the campaigns too; those that became an activity are observations first.
@@ -66,7 +66,8 @@ def expected_summary() -> list[str]:
         for r in relationships
     )
     activity = sum(
-        o["type"] in ("intrusion-set", "threat-actor", "malware") and ("first_seen" in o or "last_seen" in o)
+        o["type"] in ("intrusion-set", "threat-actor", "malware", "infrastructure")
+        and ("first_seen" in o or "last_seen" in o)
         for o in objects
     )
     dated = sum(kinds.count(kind) for kind in ("campaign", "sighting", "observed-data", "report"))
@@ -763,3 +764,63 @@ def test_a_blank_region_or_a_true_coordinate_does_not_name_a_location(tmp_path: 
     assert result.exit_code == 0, result.output
     names = {e["attributes"]["stix_id"]: e["name"] for e in entities(tmp_path / "out.entities.yaml").values()}
     assert names == {blank_region["id"]: "50.45, 30.52", true_latitude["id"]: true_latitude["id"]}
+
+
+def test_infrastructure_seen_at_work_is_an_activity_like_the_other_sdos_that_are_seen(tmp_path: Path) -> None:
+    """STIX 2.1 4.8.1: an infrastructure's first_seen/last_seen are when it was seen performing
+    malicious activities, as an intrusion set's, a threat actor's and malware's are when they
+    were seen: each dates an `activity` of the thing, which stays an entity too."""
+    c2 = sdo(
+        "infrastructure",
+        1,
+        name="Example C2",
+        infrastructure_types=["command-and-control"],
+        first_seen="2023-01-01T00:00:00Z",
+        last_seen="2023-02-01T12:00:00Z",
+    )
+    idle = sdo("infrastructure", 2, name="Example Server")
+    malware = sdo("malware", 3, name="Example Malware", is_family=True, first_seen="2022-12-01T00:00:00Z")
+    (tmp_path / "bundle.json").write_text(bundle(c2, idle, malware), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    observations = read(tmp_path / "out.jsonl")
+    assert observations[c2["id"]] == {
+        "id": c2["id"],
+        "type": "activity",
+        "date": "2023-01-01/2023-02-01",
+        "reported": "2023-01-02",
+        "summary": "Example C2",
+        "entities": [{"entity": "example-c2", "role": "infrastructure"}],
+        "attributes": {
+            "stix_id": c2["id"],
+            "stix_type": "infrastructure",
+            "infrastructure_types": ["command-and-control"],
+            "first_seen": "2023-01-01T00:00:00Z",
+            "last_seen": "2023-02-01T12:00:00Z",
+        },
+        "sources": [
+            {
+                "name": "STIX bundle--00000000-0000-4000-8000-000000000000",
+                "origin": "bundle--00000000-0000-4000-8000-000000000000",
+                "note": "no created_by_ref",
+                "reliability": "C",
+                "credibility": 3,
+            }
+        ],
+    }
+    assert (observations[malware["id"]]["type"], observations[malware["id"]]["date"]) == (
+        "activity",
+        "2022-12-01/..",
+    )
+    assert list(observations) == [
+        c2["id"],
+        malware["id"],
+    ]  # an infrastructure never seen at work is an entity only
+    made = entities(tmp_path / "out.entities.yaml")
+    assert [(e["type"], e["name"]) for e in made.values()] == [
+        ("infrastructure", "Example C2"),
+        ("malware", "Example Malware"),
+        ("infrastructure", "Example Server"),
+    ]
+    assert "1 object not observations: entity (1)" in result.stdout
