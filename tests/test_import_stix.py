@@ -824,3 +824,94 @@ def test_infrastructure_seen_at_work_is_an_activity_like_the_other_sdos_that_are
         ("infrastructure", "Example Server"),
     ]
     assert "1 object not observations: entity (1)" in result.stdout
+
+
+def sco(kind: str, number: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "spec_version": "2.1",
+        "id": f"{kind}--00000000-0000-5000-8000-{number:012d}",
+        **fields,
+    }
+
+
+# Every relationship STIX 2.1 defines (section 3.7 and Appendix B), restated from docs/import.md
+# independently of the shipped YAML: its observation type and roles, and a source and target
+# type the specification allows it between.
+RELATIONSHIPS = {
+    "attributed-to": ("attribution", "attributed", "responsible", "intrusion-set", "threat-actor"),
+    "authored-by": ("authorship", "authored", "author", "malware", "threat-actor"),
+    "beacons-to": ("beaconing", "beaconer", "destination", "malware", "infrastructure"),
+    "belongs-to": ("belonging", "member", "holder", "ipv4-addr", "autonomous-system"),
+    "communicates-with": ("communication", "communicator", "peer", "infrastructure", "domain-name"),
+    "compromises": ("compromise", "attacker", "compromised", "threat-actor", "infrastructure"),
+    "consists-of": ("composition", "whole", "part", "infrastructure", "ipv4-addr"),
+    "controls": ("control", "controller", "controlled", "infrastructure", "malware"),
+    "delivers": ("delivery", "deliverer", "delivered", "tool", "malware"),
+    "derived-from": ("derived-from", "source", "target", "indicator", "indicator"),
+    "downloads": ("download", "downloader", "downloaded", "malware", "file"),
+    "drops": ("drop", "dropper", "dropped", "tool", "malware"),
+    "duplicate-of": ("duplicate", "duplicate", "duplicate", "malware", "malware"),
+    "exfiltrates-to": ("exfiltration", "exfiltrator", "destination", "malware", "infrastructure"),
+    "exploits": ("exploitation", "exploiter", "exploited", "malware", "vulnerability"),
+    "has": ("weakness", "affected", "weakness", "infrastructure", "vulnerability"),
+    "hosts": ("hosting", "host", "hosted", "infrastructure", "tool"),
+    "impersonates": ("impersonation", "impersonator", "impersonated", "threat-actor", "identity"),
+    "indicates": ("indication", "ioc", "indicated", "indicator", "malware"),
+    "investigates": ("investigative-measure", "measure", "investigated", "course-of-action", "indicator"),
+    "located-at": ("location", "located", "location", "identity", "location"),
+    "mitigates": ("mitigation", "measure", "mitigated", "course-of-action", "attack-pattern"),
+    "originates-from": ("origin", "originator", "origin", "intrusion-set", "location"),
+    "owns": ("ownership", "owner", "owned", "intrusion-set", "infrastructure"),
+    "related-to": ("related", "related", "related", "malware", "tool"),
+    "remediates": ("remediation", "measure", "remediated", "course-of-action", "vulnerability"),
+    "resolves-to": ("resolution", "resolved", "address", "domain-name", "ipv4-addr"),
+    "targets": ("targeting", "attacker", "target", "attack-pattern", "identity"),
+    "uses": ("use", "user", "used", "threat-actor", "attack-pattern"),
+    "variant-of": ("variant", "variant", "original", "malware", "malware"),
+}
+
+
+def test_every_relationship_stix_defines_is_an_observation_with_roles(tmp_path: Path) -> None:
+    """Each relationship type of the specification becomes an observation of a type of its own,
+    its ends in roles that say which is which; derived-from keeps the generic roles."""
+    # two objects of each type (a source, a target), named by their type
+    ends: dict[str, list[dict[str, Any]]] = {}
+    for number, kind in enumerate(sorted({t for row in RELATIONSHIPS.values() for t in row[3:]}), 1):
+        names = [f"Example {kind}", f"Example {kind} 2"]
+        if kind in ("ipv4-addr", "domain-name"):
+            ends[kind] = [
+                sco(kind, n, value=name) for n, name in ((number, names[0]), (100 + number, names[1]))
+            ]
+        elif kind in ("file", "autonomous-system"):
+            ends[kind] = [
+                sco(kind, n, name=name) for n, name in ((number, names[0]), (100 + number, names[1]))
+            ]
+        else:
+            ends[kind] = [
+                sdo(kind, n, name=name) for n, name in ((number, names[0]), (100 + number, names[1]))
+            ]
+    relationships = [
+        sdo(
+            "relationship",
+            200 + number,
+            relationship_type=kind,
+            source_ref=ends[source][0]["id"],
+            target_ref=ends[target][1]["id"],
+        )
+        for number, (kind, (_, _, _, source, target)) in enumerate(RELATIONSHIPS.items())
+    ]
+    objects = [o for made in ends.values() for o in made]
+    (tmp_path / "bundle.json").write_text(bundle(*objects, *relationships), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    observations = read(tmp_path / "out.jsonl")
+    found = {
+        o["attributes"]["relationship_type"]: (o["type"], *(e["role"] for e in o["entities"]), o["summary"])
+        for o in observations.values()
+    }
+    assert found == {
+        kind: (observation, source_role, target_role, f"Example {source} {kind} Example {target} 2")
+        for kind, (observation, source_role, target_role, source, target) in RELATIONSHIPS.items()
+    }
