@@ -915,3 +915,95 @@ def test_every_relationship_stix_defines_is_an_observation_with_roles(tmp_path: 
         kind: (observation, source_role, target_role, f"Example {source} {kind} Example {target} 2")
         for kind, (observation, source_role, target_role, source, target) in RELATIONSHIPS.items()
     }
+
+
+def test_a_relationship_with_an_object_that_is_no_entity(tmp_path: Path) -> None:
+    """Observed data is an observation, not an entity: what is based on it or consists of it is
+    referenced in it (folded, as into a campaign).  A relationship with an object iandw makes
+    nothing of (a malware analysis) or none it can relate (a report) is valid STIX: counted, not
+    an error.  An end STIX forbids (a sighting) and a relationship_type outside a-z, 0-9 and
+    hyphens are bad objects, located at the value."""
+    ip = sco("ipv4-addr", 1, value="192.0.2.1")
+    observed = sdo(
+        "observed-data",
+        2,
+        first_observed="2023-01-01T00:00:00Z",
+        last_observed="2023-01-01T00:00:00Z",
+        number_observed=1,
+        object_refs=[ip["id"]],
+    )
+    indicator = sdo("indicator", 3, name="Bad IP", pattern="[ipv4-addr:value = '192.0.2.1']")
+    c2 = sdo("infrastructure", 4, name="Example C2")
+    malware = sdo("malware", 5, name="Example Malware", is_family=True)
+    analysis = sdo("malware-analysis", 6, product="example-av", result="malicious")
+    campaign = sdo("campaign", 7, name="Example Campaign")
+    report = sdo("report", 8, name="Example Report", published="2023-01-03T00:00:00Z", object_refs=[c2["id"]])
+    sighting = sdo("sighting", 9, sighting_of_ref=indicator["id"])
+
+    def relationship(
+        number: int, kind: str, source: dict[str, Any], target: dict[str, Any]
+    ) -> dict[str, Any]:
+        return sdo(
+            "relationship", number, relationship_type=kind, source_ref=source["id"], target_ref=target["id"]
+        )
+
+    based_on = relationship(10, "based-on", indicator, observed)
+    consists_of = relationship(11, "consists-of", c2, observed)
+    characterizes = relationship(12, "characterizes", analysis, malware)
+    campaign_report = relationship(13, "related-to", campaign, report)
+    to_sighting = relationship(14, "related-to", malware, sighting)
+    capitalised = relationship(15, "Uses", malware, c2)
+    objects = [ip, observed, indicator, c2, malware, analysis, campaign, report, sighting]
+    links = [based_on, consists_of, characterizes, campaign_report, to_sighting, capitalised]
+    text = bundle(*objects, *links)
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = text.splitlines()
+    sighting_ref = next(i for i, line in enumerate(lines, 1) if f'"target_ref": "{sighting["id"]}"' in line)
+    uses = next(i for i, line in enumerate(lines, 1) if '"relationship_type": "Uses"' in line)
+    # keys are indented 2 spaces: a value starts after `  "target_ref": ` (17 characters), and
+    # after `  "relationship_type": ` (24)
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{sighting_ref}:18: error: target_ref {sighting['id']!r} is of type sighting: "
+        "a relationship joins domain and cyber-observable objects",
+        f"bundle.json:{uses}:25: error: relationship_type 'Uses' is not a STIX relationship type: "
+        "lowercase letters, digits and hyphens",
+    ]
+    observations = read(tmp_path / "out.jsonl")
+    assert list(observations) == [observed["id"], campaign["id"], report["id"], sighting["id"]]
+    assert observations[observed["id"]] == {
+        "id": observed["id"],
+        "type": "observed-data",
+        "date": "2023-01-01",
+        "reported": "2023-01-02",
+        "entities": [
+            {"entity": "192-0-2-1", "role": "observed"},
+            {"entity": "bad-ip", "role": "derived"},
+            {"entity": "example-c2", "role": "whole"},
+        ],
+        "attributes": {
+            "stix_id": observed["id"],
+            "stix_type": "observed-data",
+            "first_observed": "2023-01-01T00:00:00Z",
+            "last_observed": "2023-01-01T00:00:00Z",
+            "number_observed": 1,
+        },
+        "sources": [
+            {
+                "name": "STIX bundle--00000000-0000-4000-8000-000000000000",
+                "origin": "bundle--00000000-0000-4000-8000-000000000000",
+                "note": "no created_by_ref",
+                "reliability": "C",
+                "credibility": 3,
+            }
+        ],
+    }
+    # the campaign folds nothing it could not reference
+    assert observations[campaign["id"]]["entities"] == [{"entity": "example-campaign", "role": "campaign"}]
+    assert "skipped 2 objects: bad object (2)" in result.stdout
+    assert (
+        "9 objects not observations: entity (4), malware-analysis (not mapped) (1), relationship folded "
+        "into an observation (2), relationship with malware-analysis (not mapped) (1), relationship with "
+        "report (not mapped) (1)"
+    ) in result.stdout

@@ -4,8 +4,10 @@ STIX mixes things that happened with things that exist.  Objects the
 mapping lists under `observations` (a campaign, a sighting, observed data, a
 report) become observations dated by their own interval fields
 (first_seen/last_seen, first_observed/last_observed, published); every
-relationship becomes an observation linking its two ends; actors, malware,
-tools, indicators, identities and cyber observables become entities.
+relationship between entities becomes an observation linking its two ends,
+unless folded into the observation of one (a campaign's, observed data's);
+actors, malware, tools, indicators, identities and cyber observables become
+entities.
 
 Provenance: the producer (`created_by_ref`) is the source.  `reported` is
 when the object became known: the `published` date of the earliest report
@@ -18,6 +20,7 @@ then (`../reported`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -56,6 +59,11 @@ _NOT_ATTRIBUTES = frozenset(
     }
 )
 _NOT_ENTITIES = frozenset({"relationship", "sighting", "bundle"})
+# What a relationship may not join: its ends are SDOs and SCOs (STIX 2.1 section 5.1.2).
+_NOT_ENDS = frozenset(
+    {"relationship", "sighting", "bundle", "marking-definition", "language-content", "extension-definition"}
+)
+_RELATIONSHIP_TYPE = re.compile(r"[a-z0-9-]+")  # STIX 2.1 section 5.1.2
 # Properties that must be lists if present: the importer reads their items.
 _LISTS = ("external_references", "kill_chain_phases", "object_marking_refs")
 # The TLP markings STIX 2.1 predefines (section 7.2.1.4): bundles refer to them without holding them.
@@ -184,6 +192,10 @@ class _File:
     bundle_id: str
 
 
+class _NotMapped(Exception):
+    """A valid object iandw has no observation or entity for: counted, not an error."""
+
+
 Where = tuple[int, int]  # an object's file (position in the import) and index in that file's `objects`
 
 
@@ -273,9 +285,9 @@ class _Collection:
                 for ref in obj["object_refs"]:
                     if isinstance(ref, str):
                         self.published[ref] = min(day, self.published.get(ref, day))
-        for obj in self.by_id.values():
-            if obj["type"] == "relationship":
-                self._fold(obj)
+        for identifier, where in newest.items():
+            if self.by_id.get(identifier, {}).get("type") == "relationship":
+                self._fold(where, self.by_id[identifier])
 
     def _newer(self, kept: Where, where: Where) -> Where:
         """Of two versions of one object, the newer; the older is passed (a tie: the later in the input)."""
@@ -293,23 +305,23 @@ class _Collection:
             )
         return newer
 
-    def _fold(self, relationship: dict[str, Any]) -> None:
-        """Note a relationship with an end whose rule folds it in (a bad one is reported later)."""
-        ends = (relationship.get("source_ref"), relationship.get("target_ref"))
+    def _fold(self, where: Where, relationship: dict[str, Any]) -> None:
+        """Note a relationship with an end whose rule folds it in, if its other end can be referenced
+        there: an entity, or one missing or revoked, which that observation warns of (a bad
+        relationship is reported later)."""
+        source, target = relationship.get("source_ref"), relationship.get("target_ref")
         try:
-            roles = self._relationship_rule(relationship)[1]
+            roles = self._relationship_rule(where, relationship)[1]
         except RowError:
             return
+        if not (isinstance(source, str) and isinstance(target, str)):
+            return
+        ends = (source, target)
         for position, end in enumerate(ends):
-            rule = self._observation_rule(self.by_id.get(end) if isinstance(end, str) else None)
-            other = ends[1 - position]
-            if (
-                rule is not None
-                and rule.fold_relationships
-                and isinstance(other, str)
-                and isinstance(end, str)
-            ):
-                self.folded.setdefault(end, []).append((other, roles[1 - position]))
+            rule = self._observation_rule(self.by_id.get(end))
+            other = self.by_id.get(ends[1 - position])
+            if rule is not None and rule.fold_relationships and (other is None or self._is_entity(other)):
+                self.folded.setdefault(end, []).append((ends[1 - position], roles[1 - position]))
                 self.folded_relationships.add(relationship["id"])
                 return
 
@@ -323,7 +335,10 @@ class _Collection:
             ends = (obj.get("source_ref"), obj.get("target_ref"))
             if any(isinstance(end, str) and end in self.revoked for end in ends):
                 return Passed("relationship with a revoked end")  # withdrawn with the object
-            return attempt(span, partial(self._relationship, where, obj))
+            try:
+                return attempt(span, partial(self._relationship, where, obj))
+            except _NotMapped as exc:
+                return Passed(str(exc))
         rule = self._observation_rule(obj)
         if rule is not None:
             return attempt(span, partial(self._event, where, obj, rule))
@@ -380,7 +395,7 @@ class _Collection:
 
     def _relationship(self, where: Where, obj: dict[str, Any]) -> dict[str, Any]:
         span = self.span(where)
-        kind, roles = self._relationship_rule(obj)
+        kind, roles = self._relationship_rule(where, obj)
         ends = []
         for key in ("source_ref", "target_ref"):
             ref = obj.get(key)
@@ -391,13 +406,17 @@ class _Collection:
                 raise RowError(
                     "dangling reference", f"{key} {ref!r} is not in {self.scope}", self.span(where, key)
                 )
-            if not self._is_entity(target):
+            if target["type"] in _NOT_ENDS:
                 raise RowError(
-                    "relationship not between entities",
-                    f"{key} {target['id']!r} is a {target['type']}, not an entity",
+                    "bad object",
+                    f"{key} {ref!r} is of type {target['type']}: a relationship joins domain and "
+                    "cyber-observable objects",
                     self.span(where, key),
                 )
             ends.append(target)
+        unmapped = next((end["type"] for end in ends if not self._is_entity(end)), None)
+        if unmapped is not None:  # a malware analysis, a note: valid, but no entity to relate
+            raise _NotMapped(f"relationship with {unmapped} (not mapped)")
         reported = self._reported(where, obj)
         document = self._document(obj, kind, self._interval(where, obj, "start_time", "stop_time", reported))
         document["reported"] = reported.isoformat()
@@ -412,10 +431,17 @@ class _Collection:
         document["sources"] = [self._source(where, obj)]
         return document
 
-    def _relationship_rule(self, obj: dict[str, Any]) -> tuple[str, list[str]]:
+    def _relationship_rule(self, where: Where, obj: dict[str, Any]) -> tuple[str, list[str]]:
         kind = obj.get("relationship_type")
         if not isinstance(kind, str) or not kind.strip():
             raise RowError("bad object", "a relationship needs a relationship_type")
+        if not _RELATIONSHIP_TYPE.fullmatch(kind):
+            raise RowError(
+                "bad object",
+                f"relationship_type {kind!r} is not a STIX relationship type: lowercase letters, digits "
+                "and hyphens",
+                self.span(where, "relationship_type"),
+            )
         rule = self.mapping.relationships.get(kind)
         return (rule.type, rule.roles) if rule else (kind, self.mapping.relationship_roles)
 
