@@ -125,6 +125,13 @@ def test_sightings_and_observed_data_keep_their_intervals_and_entities(imported:
         "2017-02-28",
     )
     assert observed["entities"] == [{"entity": "resume-pdf", "role": "observed"}]
+    # what its observed data saw made it a sighting of the trojan (STIX 2.1 5.2)
+    assert observations["sighting--779c4ae8-e134-4180-baa4-03141095d971"]["entities"] == [
+        {"entity": "online-job-site-trojan", "role": "sighted"},
+        {"entity": "oscorp-industries", "role": "observer"},
+        {"entity": "resume-pdf", "role": "observed"},
+        {"entity": "hkey-local-machine-system-controlset001-services-wsalg2", "role": "observed"},
+    ]
 
 
 @needs_data
@@ -962,8 +969,8 @@ def test_a_relationship_with_an_object_that_is_no_entity(tmp_path: Path) -> None
     lines = text.splitlines()
     sighting_ref = next(i for i, line in enumerate(lines, 1) if f'"target_ref": "{sighting["id"]}"' in line)
     uses = next(i for i, line in enumerate(lines, 1) if '"relationship_type": "Uses"' in line)
-    # keys are indented 2 spaces: a value starts after `  "target_ref": ` (17 characters), and
-    # after `  "relationship_type": ` (24)
+    # keys are indented 3 spaces: a value starts after `   "target_ref": ` (17 characters), and
+    # after `   "relationship_type": ` (24)
     assert result.stderr.splitlines() == [
         f"bundle.json:{sighting_ref}:18: error: target_ref {sighting['id']!r} is of type sighting: "
         "a relationship joins domain and cyber-observable objects",
@@ -1007,3 +1014,121 @@ def test_a_relationship_with_an_object_that_is_no_entity(tmp_path: Path) -> None
         "into an observation (2), relationship with malware-analysis (not mapped) (1), relationship with "
         "report (not mapped) (1)"
     ) in result.stdout
+
+
+def test_sightings_as_stix_means_them(tmp_path: Path) -> None:
+    """STIX 2.1 5.2.1: a count of 0 says the thing was looked for and not seen (a
+    `negative-sighting`, dated by the window it was looked for in); observed_data_refs name the
+    observed data that made it a sighting, whose observables the sighting references as
+    `observed`; where_sighted_refs name identities and locations only.  A reference STIX does
+    not allow there, or to what is no entity here, is left out with a warning; a count that is
+    not a whole number 0-999,999,999 is a bad object."""
+    producer = sdo("identity", 1, name="Example CERT", identity_class="organization")
+    indicator = sdo("indicator", 2, name="Bad IP", pattern="[ipv4-addr:value = '192.0.2.1']")
+    ip = sco("ipv4-addr", 3, value="192.0.2.1")
+    observed = sdo(
+        "observed-data",
+        4,
+        first_observed="2023-03-05T10:00:00Z",
+        last_observed="2023-03-05T11:00:00Z",
+        number_observed=3,
+        object_refs=[ip["id"]],
+    )
+    malware = sdo("malware", 5, name="Example Malware", is_family=True)
+    report = sdo(
+        "report", 6, name="Example Report", published="2023-01-03T00:00:00Z", object_refs=[malware["id"]]
+    )
+    missing = "observed-data--00000000-0000-4000-8000-000000000099"
+    unseen = sdo(
+        "sighting",
+        10,
+        created_by_ref=producer["id"],
+        sighting_of_ref=indicator["id"],
+        first_seen="2023-03-01T00:00:00Z",
+        last_seen="2023-03-31T23:59:59Z",
+        count=0,
+        where_sighted_refs=[producer["id"]],
+    )
+    seen = sdo(
+        "sighting",
+        11,
+        sighting_of_ref=indicator["id"],
+        first_seen="2023-03-05T10:00:00Z",
+        last_seen="2023-03-05T11:00:00Z",
+        count=2.0,
+        observed_data_refs=[observed["id"], producer["id"], missing],
+        where_sighted_refs=[producer["id"], malware["id"]],
+    )
+    wordy = sdo("sighting", 12, sighting_of_ref=indicator["id"], count="2")
+    huge = sdo("sighting", 13, sighting_of_ref=indicator["id"], count=1_000_000_000)
+    of_report = sdo("sighting", 14, sighting_of_ref=report["id"])
+    text = bundle(producer, indicator, ip, observed, malware, report, unseen, seen, wordy, huge, of_report)
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = text.splitlines()
+    opening = [number for number, line in enumerate(lines, 1) if line == "  {"]  # objects open on "  {"
+    counts = [number for number, line in enumerate(lines, 1) if line.startswith('   "count": ')]
+    # a count's value starts after `   "count": ` (12 characters)
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{opening[7]}:3: warning: {seen['id']}: left out references to objects not in the "
+        f"bundle: {missing}",
+        f"bundle.json:{opening[7]}:3: warning: {seen['id']}: left out references to objects "
+        f"where_sighted_refs may not name (only identity or location): {malware['id']}",
+        f"bundle.json:{opening[7]}:3: warning: {seen['id']}: left out references to objects "
+        f"observed_data_refs may not name (only observed-data): {producer['id']}",
+        f"bundle.json:{counts[2]}:13: error: count '2' is not a STIX count (a whole number 0-999999999)",
+        f"bundle.json:{counts[3]}:13: error: count 1000000000 is not a STIX count "
+        "(a whole number 0-999999999)",
+        f"bundle.json:{opening[10]}:3: warning: {of_report['id']}: left out references to objects that are "
+        f"no entity: {report['id']}",
+    ]
+    observations = read(tmp_path / "out.jsonl")
+    assert list(observations) == [observed["id"], report["id"], unseen["id"], seen["id"], of_report["id"]]
+    assert observations[unseen["id"]] == {
+        "id": unseen["id"],
+        "type": "negative-sighting",
+        "date": "2023-03-01/2023-03-31",
+        "reported": "2023-01-02",
+        "entities": [
+            {"entity": "bad-ip", "role": "sighted"},
+            {"entity": "example-cert", "role": "observer"},
+        ],
+        "attributes": {
+            "stix_id": unseen["id"],
+            "stix_type": "sighting",
+            "first_seen": "2023-03-01T00:00:00Z",
+            "last_seen": "2023-03-31T23:59:59Z",
+            "count": 0,
+        },
+        "sources": [{"name": "Example CERT", "origin": "Example CERT", "reliability": "C", "credibility": 3}],
+    }
+    assert observations[seen["id"]] == {
+        "id": seen["id"],
+        "type": "sighting",
+        "date": "2023-03-05",
+        "reported": "2023-01-02",
+        "entities": [
+            {"entity": "bad-ip", "role": "sighted"},
+            {"entity": "example-cert", "role": "observer"},
+            {"entity": "192-0-2-1", "role": "observed"},
+        ],
+        "attributes": {
+            "stix_id": seen["id"],
+            "stix_type": "sighting",
+            "first_seen": "2023-03-05T10:00:00Z",
+            "last_seen": "2023-03-05T11:00:00Z",
+            "count": 2,
+        },
+        "sources": [
+            {
+                "name": "STIX bundle--00000000-0000-4000-8000-000000000000",
+                "origin": "bundle--00000000-0000-4000-8000-000000000000",
+                "note": "no created_by_ref",
+                "reliability": "C",
+                "credibility": 3,
+            }
+        ],
+    }
+    assert observations[of_report["id"]]["entities"] == []
+    assert "skipped 2 objects: bad count (2)" in result.stdout

@@ -122,6 +122,7 @@ class StixObservationRule(Strict):
     refs: dict[str, Word] = {}
     dated_only: bool = False
     fold_relationships: bool = False
+    unseen_type: Word | None = None  # the type instead when its `count` is 0: looked for, not seen
 
 
 class RelationshipRule(Strict):

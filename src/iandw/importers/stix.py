@@ -64,6 +64,12 @@ _NOT_ENDS = frozenset(
     {"relationship", "sighting", "bundle", "marking-definition", "language-content", "extension-definition"}
 )
 _RELATIONSHIP_TYPE = re.compile(r"[a-z0-9-]+")  # STIX 2.1 section 5.1.2
+# The objects a sighting's references may name (STIX 2.1 section 5.2.1).
+_SIGHTING_REFS = {
+    "where_sighted_refs": frozenset({"identity", "location"}),
+    "observed_data_refs": frozenset({"observed-data"}),
+}
+_MAX_COUNT = 999_999_999  # a sighting's count, STIX 2.1 section 5.2.1
 # Properties that must be lists if present: the importer reads their items.
 _LISTS = ("external_references", "kill_chain_phases", "object_marking_refs")
 # The TLP markings STIX 2.1 predefines (section 7.2.1.4): bundles refer to them without holding them.
@@ -361,14 +367,23 @@ class _Collection:
     def _event(self, where: Where, obj: dict[str, Any], rule: StixObservationRule) -> dict[str, Any]:
         span = self.span(where)
         reported = self._reported(where, obj)
+        count = self._count(where, obj) if rule.unseen_type else None  # read where it decides the type
         references: list[dict[str, str]] = []
         if rule.self_role and self._is_entity(obj):
             references.append({"entity": self._entity(obj, span), "role": rule.self_role})
         left_out: dict[str, list[str]] = {f"objects not in {self.scope}": [], "revoked objects": []}
         for key, role in rule.refs.items():
-            values = obj.get(key)
-            for ref in values if isinstance(values, list) else [values] if values else []:
-                references += self._reference(ref, role, span, left_out)
+            through, _, inner = key.partition(".")
+            for ref in _listed(obj.get(through)):
+                target = self.by_id.get(ref) if isinstance(ref, str) else None
+                why = self._misplaced(obj, through, target) if target is not None else None
+                if why is not None:
+                    left_out.setdefault(why, []).append(ref)
+                elif inner and target is not None:  # its own observation warns of references it misses
+                    for item in _listed(target.get(inner)):
+                        references += self._reference(item, role, span, {})
+                else:
+                    references += self._reference(ref, role, span, left_out)
         for other, role in self.folded.get(obj["id"], []):
             references += self._reference(other, role, span, left_out)
         for what, refs in left_out.items():
@@ -383,15 +398,45 @@ class _Collection:
                     "only those in 'object_refs' are"
                 )
             )
-        document = self._document(obj, rule.type, self._interval(where, obj, rule.first, rule.last, reported))
+        kind = rule.unseen_type if rule.unseen_type and count == 0 else rule.type
+        document = self._document(obj, kind, self._interval(where, obj, rule.first, rule.last, reported))
         document["reported"] = reported.isoformat()
         summary = obj.get("name") or obj.get("description")
         if isinstance(summary, str):
             document["summary"] = summary
         document["entities"] = unique(references)
         document["attributes"] = self._attributes(obj)
+        if count is not None:
+            document["attributes"]["count"] = count  # 2.0 as 2
         document["sources"] = [self._source(where, obj)]
         return document
+
+    def _misplaced(self, obj: dict[str, Any], key: str, target: dict[str, Any]) -> str | None:
+        """Why a sighting's `key` cannot name `target`: STIX 2.1 (section 5.2.1) does not let it,
+        or what it has sighted is no entity here (a report, a relationship)."""
+        if obj["type"] != "sighting":
+            return None
+        allowed = _SIGHTING_REFS.get(key)
+        if allowed is not None and target["type"] not in allowed:
+            return f"objects {key} may not name (only {' or '.join(sorted(allowed))})"
+        if key == "sighting_of_ref" and not self._is_entity(target):
+            return "objects that are no entity"
+        return None
+
+    def _count(self, where: Where, obj: dict[str, Any]) -> int | None:
+        """Its `count`, if it has one: a whole number 0-999,999,999 (STIX 2.1 section 5.2.1)."""
+        value = obj.get("count")
+        if isinstance(value, float) and value.is_integer():  # as confidence: 2.0 is 2
+            value = int(value)
+        if value is None or (
+            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT
+        ):
+            return value
+        raise RowError(
+            "bad count",
+            f"count {obj['count']!r} is not a STIX count (a whole number 0-{_MAX_COUNT})",
+            self.span(where, "count"),
+        )
 
     def _relationship(self, where: Where, obj: dict[str, Any]) -> dict[str, Any]:
         span = self.span(where)
@@ -462,7 +507,8 @@ class _Collection:
         target = self.by_id.get(ref) if isinstance(ref, str) else None
         if target is None:
             revoked = isinstance(ref, str) and ref in self.revoked
-            left_out["revoked objects" if revoked else f"objects not in {self.scope}"].append(str(ref))
+            what = "revoked objects" if revoked else f"objects not in {self.scope}"
+            left_out.setdefault(what, []).append(str(ref))
             return []
         if not self._is_entity(target):
             return []
@@ -606,6 +652,11 @@ class _Collection:
         if definition is not None and isinstance(definition.get("name"), str):
             return str(definition["name"])
         return _TLP.get(ref, ref)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A reference property's references: a list's items, a single one, or none."""
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _scalar(value: Any) -> bool:
