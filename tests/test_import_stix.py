@@ -1132,3 +1132,46 @@ def test_sightings_as_stix_means_them(tmp_path: Path) -> None:
     }
     assert observations[of_report["id"]]["entities"] == []
     assert "skipped 2 objects: bad count (2)" in result.stdout
+
+
+def test_a_marking_reference_to_what_is_no_marking_definition_is_a_located_warning(tmp_path: Path) -> None:
+    """STIX 2.1 7.2.2, 7.2.3: object_marking_refs and a granular marking's marking_ref name marking
+    definitions.  One that names an identity, or an id of no marking definition, marks nothing:
+    each is a warning at the value, and the object is imported with the markings it has (an
+    identity's name was taken for a marking, a number left out without a word)."""
+    red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"  # TLP:RED, not in the bundle
+    elsewhere = "marking-definition--00000000-0000-4000-8000-000000000098"  # not in the bundle either
+    producer = sdo("identity", 1, name="Example CERT", identity_class="organization")
+    actor = sdo("threat-actor", 2, name="Example Actor")
+    gone = "identity--00000000-0000-4000-8000-000000000099"
+    marked = sdo(
+        "campaign",
+        3,
+        name="Marked",
+        description="Described",
+        object_marking_refs=[red, producer["id"], gone, elsewhere, 5],
+        granular_markings=[
+            {"marking_ref": actor["id"], "selectors": ["description"]},
+            {"lang": "de", "selectors": ["name"]},
+            {"marking_ref": red, "selectors": ["name"]},
+        ],
+    )
+    text = bundle(producer, actor, marked)
+    (tmp_path / "bundle.json").write_text(text, encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    lines = text.splitlines()
+    refs = lines.index('   "object_marking_refs": [') + 1  # its items follow, one a line, at column 5
+    granular = next(n for n, line in enumerate(lines, 1) if f'"marking_ref": "{actor["id"]}"' in line)
+    column = lines[granular - 1].index(f'"{actor["id"]}"') + 1
+    assert result.stderr.splitlines() == [
+        f"bundle.json:{refs + 2}:5: warning: object_marking_refs {producer['id']!r} is of type identity, "
+        "not a marking definition: it marks nothing",
+        f"bundle.json:{refs + 3}:5: warning: object_marking_refs {gone!r} is not a marking definition's id: "
+        "it marks nothing",
+        f"bundle.json:{refs + 5}:5: warning: object_marking_refs 5 is not a marking definition's id: "
+        "it marks nothing",
+        f"bundle.json:{granular}:{column}: warning: a granular marking's marking_ref {actor['id']!r} is of "
+        "type threat-actor, not a marking definition: it marks nothing",
+    ]
+    assert read(tmp_path / "out.jsonl")[marked["id"]]["attributes"]["markings"] == ["TLP:RED", elsewhere]

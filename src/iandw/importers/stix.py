@@ -220,15 +220,17 @@ class _Collection:
         self.published: dict[str, dt.date] = {}
         self.folded: dict[str, list[tuple[str, str]]] = {}  # observation object id → (other end, role)
         self.folded_relationships: set[str] = set()
+        self.markings: dict[str, list[str]] = {}  # object id → its object markings, by name
         # found while indexing, given before the outcomes of their file
         self.warnings: dict[int, list[Diagnostic]] = {}
         self.unknown_creators: set[tuple[int, str]] = set()  # created_by_refs not found, warned of once
         self._index()
 
-    def span(self, where: Where, key: str | None = None) -> Span:
+    def span(self, where: Where, *path: str | int) -> Span:
+        """Where an object, or a value at `path` in it, is."""
         file = self.files[where[0]]
         assert isinstance(file, _File)
-        return file.raw.span(("objects", where[1], key) if key else ("objects", where[1]))
+        return file.raw.span(("objects", where[1], *path))
 
     def obj(self, where: Where) -> Any:
         file = self.files[where[0]]
@@ -292,6 +294,8 @@ class _Collection:
                     if isinstance(ref, str):
                         self.published[ref] = min(day, self.published.get(ref, day))
         for identifier, where in newest.items():
+            if identifier in self.by_id:
+                self.markings[identifier] = self._markings(where, self.by_id[identifier])
             if self.by_id.get(identifier, {}).get("type") == "relationship":
                 self._fold(where, self.by_id[identifier])
 
@@ -551,6 +555,7 @@ class _Collection:
         lo = self._timestamp(where, obj, first)
         hi = self._timestamp(where, obj, last)
         if lo and hi and hi < lo:
+            assert last is not None  # hi was read from it
             raise RowError("reversed interval", f"{last} is before {first}", self.span(where, last))
         if lo and hi:
             return lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"
@@ -641,17 +646,42 @@ class _Collection:
         ids = [r.get("external_id") for r in obj.get("external_references", []) if isinstance(r, dict)]
         if any(isinstance(i, str) for i in ids):
             attributes["external_ids"] = [i for i in ids if isinstance(i, str)]
-        markings = [self._marking(ref) for ref in obj.get("object_marking_refs", []) if isinstance(ref, str)]
-        if markings:
-            attributes["markings"] = markings
+        if self.markings.get(obj["id"]):
+            attributes["markings"] = self.markings[obj["id"]]
         return attributes
 
-    def _marking(self, ref: str) -> str:
-        """How a marking is known (TLP:AMBER): its definition's name, a predefined TLP, else its id."""
-        definition = self.by_id.get(ref)
-        if definition is not None and isinstance(definition.get("name"), str):
-            return str(definition["name"])
-        return _TLP.get(ref, ref)
+    def _markings(self, where: Where, obj: dict[str, Any]) -> list[str]:
+        """Its object markings by name; a reference there or in a granular marking that names no
+        marking definition is a warning (STIX 2.1 section 7.2), and no marking."""
+        names = []
+        for index, ref in enumerate(obj.get("object_marking_refs", [])):
+            name = self._marking(where, ref, "object_marking_refs", ("object_marking_refs", index))
+            if name is not None:
+                names.append(name)
+        granular = obj.get("granular_markings")
+        for index, item in enumerate(granular if isinstance(granular, list) else []):
+            if isinstance(item, dict) and "marking_ref" in item:  # checked, not applied
+                path = ("granular_markings", index, "marking_ref")
+                self._marking(where, item["marking_ref"], "a granular marking's marking_ref", path)
+        return names
+
+    def _marking(self, where: Where, ref: Any, field: str, path: tuple[str | int, ...]) -> str | None:
+        """How a marking is known (TLP:AMBER): its definition's name, a predefined TLP, else the id of
+        a marking definition; None, with a warning at `path`, if `ref` names something else."""
+        definition = self.by_id.get(ref) if isinstance(ref, str) else None
+        if definition is not None and definition["type"] == "marking-definition":
+            return str(definition["name"]) if isinstance(definition.get("name"), str) else _TLP.get(ref, ref)
+        if definition is None and isinstance(ref, str) and ref.startswith("marking-definition--"):
+            return _TLP.get(ref, ref)
+        what = (
+            f"is of type {definition['type']}, not a marking definition"
+            if definition is not None
+            else "is not a marking definition's id"
+        )
+        self.warnings.setdefault(where[0], []).append(
+            self.span(where, *path).warning(f"{field} {ref!r} {what}: it marks nothing")
+        )
+        return None
 
 
 def _listed(value: Any) -> list[Any]:
