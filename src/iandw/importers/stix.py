@@ -647,7 +647,7 @@ class _Collection:
         if any(isinstance(i, str) for i in ids):
             attributes["external_ids"] = [i for i in ids if isinstance(i, str)]
         if self.markings.get(obj["id"]):
-            attributes["markings"] = self.markings[obj["id"]]
+            attributes["markings"] = list(self.markings[obj["id"]])  # each document its own list
         return attributes
 
     def _markings(self, where: Where, obj: dict[str, Any]) -> list[str]:
