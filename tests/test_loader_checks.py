@@ -1078,6 +1078,77 @@ def test_at_least_with_a_number_needs_no_scale(tmp_tree, monkeypatch):
 # --- scales ---------------------------------------------------------------------------
 
 
+# --- where paths ------------------------------------------------------------------
+
+WHERE_PATHS = textwrap.dedent(
+    """\
+    kind: indicator
+    id: shipment
+    title: A shipment reached Port Alpha
+    select:
+      arrival:
+        type: arrival
+        where:
+          plac: Port Alpha
+          atributes.tonnage: {at_least: 10}
+          date.year: 2023
+          sources.name: Harbour log
+          entities: {exists: true}
+          place: Port Alpha
+          attributes: {exists: true}
+          attributes.cargo.kind: grain
+          note: {exists: false}
+    likelihood_ratio: 2
+    """
+)
+
+
+def test_a_where_path_no_observation_can_have_is_an_error_at_its_key(tmp_tree, monkeypatch):
+    """It would be missing from every observation: the selection would never match, and nothing said why."""
+    result = load_rules(tmp_tree, monkeypatch, WHERE_PATHS)
+    fields = "; a where path starts with place, summary, type, id, date, reported, note or attributes"
+    assert errors(result) == [
+        ("rules/rules.yaml", 8, 7, "unknown observation field 'plac' (did you mean 'place'?)" + fields),
+        (
+            "rules/rules.yaml",
+            9,
+            7,
+            "unknown observation field 'atributes' in where path 'atributes.tonnage' "
+            "(did you mean 'attributes'?)" + fields,
+        ),
+        (
+            "rules/rules.yaml",
+            10,
+            7,
+            "where path 'date.year': 'date' has no keys under it, only 'attributes' has",
+        ),
+        (
+            "rules/rules.yaml",
+            11,
+            7,
+            "where path 'sources.name': an observation's sources are judged by the selection's "
+            "'min_origins' and 'min_grade', not by 'where'",
+        ),
+        (
+            "rules/rules.yaml",
+            12,
+            7,
+            "where path 'entities': an observation's entities are met by the selection's 'entities' "
+            "patterns, not by 'where'",
+        ),
+    ]
+
+
+def test_every_where_path_the_docs_name_is_accepted(tmp_tree, monkeypatch):
+    """The fields docs/language.md lists, alone, and attributes at any depth."""
+    paths = ["place", "summary", "type", "id", "date", "reported", "note", "attributes.a", "attributes.a.b"]
+    where = "".join(f"      {path}: {{exists: true}}\n" for path in paths)
+    rules = WHERE_PATHS.split("    where:\n")[0] + "    where:\n" + where + "likelihood_ratio: 2\n"
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert result.errors == []
+    assert list(result.case.indicators["shipment"].select["arrival"].where) == paths
+
+
 def test_repeated_scale_value_is_located(tmp_tree, monkeypatch):
     rules = "kind: scale\nid: level\nvalues: [low, high, low]\n"
     result = load_rules(tmp_tree, monkeypatch, rules)

@@ -893,6 +893,19 @@ def test_shipped_style_rules_validate_against_the_rules_schema():
     assert list(validator.iter_errors(typo)) != []
 
 
+@pytest.mark.parametrize(
+    ("path", "valid"),
+    [("place", True), ("attributes", True), ("attributes.cargo.kind", True)]
+    + [(path, False) for path in ("plac", "atributes.tonnage", "place.x", "sources.name", "attributesx")],
+)
+def test_the_rules_schema_knows_the_where_paths(path, valid):
+    """An editor flags a where path as iandw does (docs/language.md)."""
+    validator = jsonschema.Draft202012Validator(schema_of("rules"))
+    indicator = yaml.safe_load(SPEC_INDICATOR)
+    indicator["select"]["meeting"]["where"] = {path: "x"}
+    assert (list(validator.iter_errors(indicator)) == []) is valid
+
+
 def shipped_documents(folder: str) -> Iterator[tuple[str, Any]]:
     """(file name, document as JSON would hold it) for every YAML document under the shipped folder."""
     root = os.path.join(ROOT, folder)

@@ -26,6 +26,7 @@ from iandw.model.documents import (
     DURATION_PATTERN,
     GRADE_PATTERN,
     ID_PATTERN,
+    WHERE_PATH_ERROR,
     Document,
     validation_context,
 )
@@ -180,6 +181,8 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
     name = f"{_field_name(loc[:-1])} key {loc[-1]!r}" if is_key else _field_name(loc)
     if kind == "missing":
         return f"missing required key {loc[-1]!r}"
+    if kind == WHERE_PATH_ERROR:
+        return str(error["msg"])
     if kind == "extra_forbidden":
         allowed = allowed_keys(model, loc[:-1])
         key = str(loc[-1])

@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from iandw.dates import DateError, parse_date
+from iandw.diagnostics import did_you_mean
 from iandw.model.names import origin_key
 from iandw.model.predicates import NAME_PATTERN, PredicateField, is_plain
 
@@ -302,12 +303,48 @@ class EntityPattern(BaseModel):
         return dict(self.__pydantic_extra__ or {})
 
 
+# The observation fields a `where` path starts with (SPEC §6); only `attributes` has keys
+# under it.  Any other path is missing from every observation: the selection would
+# silently never match.
+FLAT_WHERE_FIELDS = ("place", "summary", "type", "id", "date", "reported", "note")
+WHERE_FIELDS = (*FLAT_WHERE_FIELDS, "attributes")
+WHERE_PATH_PATTERN = rf"^({'|'.join(FLAT_WHERE_FIELDS)})$|^attributes(\.|$)"
+WHERE_PATH_ERROR = "where_path"  # its message is whole: the typer shows it as it is
+_MET_OTHERWISE = {
+    "entities": "an observation's entities are met by the selection's 'entities' patterns",
+    "sources": "an observation's sources are judged by the selection's 'min_origins' and 'min_grade'",
+}
+
+
+def _where_path(path: str) -> str:
+    """The path, if an observation can have it; else why not, and what was likely meant."""
+    head, dot, _ = path.partition(".")
+    if head == "attributes" or (head in FLAT_WHERE_FIELDS and not dot):
+        return path
+    if head in FLAT_WHERE_FIELDS:
+        why = f"where path {path!r}: {head!r} has no keys under it, only 'attributes' has"
+    elif head in _MET_OTHERWISE:
+        why = f"where path {path!r}: {_MET_OTHERWISE[head]}, not by 'where'"
+    else:
+        within = f" in where path {path!r}" if dot else ""
+        why = (
+            f"unknown observation field {head!r}{within}{did_you_mean(head, WHERE_FIELDS)}; "
+            f"a where path starts with {', '.join(FLAT_WHERE_FIELDS)} or attributes"
+        )
+    raise PydanticCustomError(WHERE_PATH_ERROR, "{why}", {"why": why})
+
+
+WherePath = Annotated[str, AfterValidator(_where_path)]
+
+
 class Selection(Strict):
     """Which observations can stand for one named part of the pattern."""
 
     type: OneOrManyWords | None = None
     entities: list[EntityPattern] = Field(default_factory=list)
-    where: dict[str, PredicateField] = Field(default_factory=dict)
+    where: dict[WherePath, PredicateField] = Field(
+        default_factory=dict, json_schema_extra={"propertyNames": {"pattern": WHERE_PATH_PATTERN}}
+    )
     min_origins: Annotated[int, Field(ge=1)] | None = None
     min_grade: Grade | None = None
 
