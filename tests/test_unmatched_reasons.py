@@ -113,7 +113,7 @@ def test_entity_patterns_under_the_bind_come_before_where() -> None:
     }
     assert why([*documents, hypothesis(bind={"sponsor": "russia"})]) == {
         "meeting": "2 of type 'meeting', 2 of them with entities matching its patterns for sponsor=russia, "
-        "none meeting its 'where'"
+        "none meeting its 'where' on 'place'"
     }
 
 
@@ -139,7 +139,36 @@ def test_where_comes_last() -> None:
     ]
     assert why(documents) == {
         "attack": "3 of type 'attack', 2 of them with entities matching its patterns, "
-        "none meeting its 'where'"
+        "none meeting its 'where' on 'place'"
+    }
+
+
+def test_the_where_item_no_observation_meets_is_named() -> None:
+    """Items without a variable are checked in the order written, up to the first that none meets;
+    those with one come last, together, as matching checks them."""
+    where = {"attributes.tonnage": {"at_least": 100}, "place": "Port Alpha", "attributes.owner": "$owner"}
+    documents = [
+        entity("acme", "company"),
+        indicator(
+            {"arrival": {"type": "arrival", "where": where}},
+            vars={"owner": {"type": "company"}},
+        ),
+        observation("a1", "arrival", "2023-01-01", [], attributes={"tonnage": 150}, place="Port Beta"),
+        observation("a2", "arrival", "2023-01-02", [], attributes={"tonnage": 200}, place="Port Beta"),
+        observation("a3", "arrival", "2023-01-03", [], attributes={"tonnage": 50}, place="Port Alpha"),
+        hypothesis(),
+    ]
+    assert why(documents) == {
+        "arrival": "3 of type 'arrival', 2 of them meeting its 'where' on 'attributes.tonnage', "
+        "none meeting its 'where' on 'place'"
+    }
+    # a2 now passes both: what remains is the item with a variable, named unchecked
+    documents[3] = observation(
+        "a2", "arrival", "2023-01-02", [], attributes={"tonnage": 200, "owner": "nobody"}, place="Port Alpha"
+    )
+    assert why(documents) == {
+        "arrival": "3 of type 'arrival', 2 of them meeting its 'where' on 'attributes.tonnage', "
+        "1 of them meeting its 'where' on 'place', none meeting its 'where' on 'attributes.owner'"
     }
 
 
@@ -184,7 +213,7 @@ def test_each_stage_names_only_the_fixed_variables_it_uses() -> None:
     ]
     assert why([*documents, hypothesis(bind={"sponsor": "iran"})]) == {
         "meeting": "1 of type 'meeting', 1 of them with entities matching its patterns, "
-        "none meeting its 'where' for sponsor=iran"
+        "none meeting its 'where' on 'attributes.sponsor' for sponsor=iran"
     }
     (item,) = run([*documents, hypothesis(bind={"sponsor": "russia"})]).hypotheses[0].indicators
     assert (item.status, item.unmatched_reasons) == ("fired", {})

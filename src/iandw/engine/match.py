@@ -337,7 +337,8 @@ def unmatched_reason(
     """Why no observation meets the selection under the `fixed` variables, with counts.
 
     The stages of `selection_assignments` in its order (type, `min_origins`,
-    `min_grade`, entity patterns, `where`), each with how many observations
+    `min_grade`, entity patterns, each `where` item without a variable, then
+    those with one, together), each with how many observations
     pass it, up to the first that none passes: '2 of type 'display', none
     from at least 2 independent origins (min_origins: 2)'.  Only for a
     selection nothing met (`IndicatorResult.unmatched`), when a report says
@@ -354,8 +355,9 @@ def unmatched_reason(
         f"{len(pool)}{_of_types(selection.types)}" if selection.types else counted(len(pool), "observation")
     ]
     stages = _stages(selection, world, fixed)
-    if selection.where_fixed or selection.where_binding:
-        last = WHERE_WORDS + _under(fixed, {p.variable for _, p in selection.where_binding})
+    if selection.where_binding:
+        paths = " and ".join(repr(".".join(path)) for path, _ in selection.where_binding)
+        last = f"{WHERE_WORDS} on {paths}" + _under(fixed, {p.variable for _, p in selection.where_binding})
     else:
         last = stages.pop()[0]
     for words, passes in stages:
@@ -377,7 +379,11 @@ def _of_types(types: frozenset[str]) -> str:
 def _stages(
     selection: SelectionSpec, world: World, fixed: Assignment
 ) -> list[tuple[str, Callable[[ObservationRecord], bool]]]:
-    """The filters between its type and its `where`, as words and tests, in the order matching uses."""
+    """The filters after its type, as words and tests, in the order matching uses.
+
+    Its `where` items without a variable are one stage each, so that the
+    reason names the first that no observation meets.
+    """
     stages: list[tuple[str, Callable[[ObservationRecord], bool]]] = []
     if selection.min_origins is not None:
         least = selection.min_origins
@@ -402,7 +408,14 @@ def _stages(
                 lambda o: _patterns_agree(selection, o, world, fixed),
             )
         )
+    for path, predicate in selection.where_fixed:
+        stages.append((f"{WHERE_WORDS} on {'.'.join(path)!r}", _holds(path, predicate, world)))
     return stages
+
+
+def _holds(path: tuple[str, ...], predicate: Predicate, world: World) -> Callable[[ObservationRecord], bool]:
+    """One `where` item without a variable, as a test of an observation."""
+    return lambda observation: value_holds(predicate, _field(observation, path), path[-1], world)
 
 
 def _under(fixed: Assignment, used: set[str | None]) -> str:
