@@ -836,6 +836,38 @@ def test_a_pattern_attribute_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
     ]
 
 
+def test_a_misspelt_pattern_key_suggests_the_key_or_the_attribute_meant(tmp_tree, monkeypatch):
+    """`rol` is read as an attribute no entity has; it is the key `role` misspelt."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: entity
+        id: amir
+        type: person
+        attributes: {rank: minister}
+        ---
+        kind: indicator
+        id: misspelt
+        title: Pattern keys with typos
+        select:
+          meeting:
+            type: meeting
+            entities: [{rol: host, tpye: person, rnk: minister}]
+        likelihood_ratio: 2
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert result.errors == []
+    found = [(d.line, d.column, d.message) for d in result.warnings if "attribute" in d.message]
+    # "    entities: [{" is 16 characters; "rol: host, " 11 more, "tpye: person, " 14 more
+    never = "so this pattern never matches"
+    assert found == [
+        (20, 17, f"no entity has attribute 'rol', {never} (did you mean 'role'?); attributes: 'rank'"),
+        (20, 28, f"no entity has attribute 'tpye', {never} (did you mean 'type'?); attributes: 'rank'"),
+        (20, 42, f"no entity has attribute 'rnk', {never} (did you mean 'rank'?); attributes: 'rank'"),
+    ]
+
+
 def test_a_pattern_attribute_warning_lists_the_first_few_attributes_entities_have(tmp_tree, monkeypatch):
     """Entities come from observation files, untrusted: 300 of them with an attribute each
     ('a000' to 'a299') give one short warning, listing 5 of those attributes and counting the rest."""

@@ -17,7 +17,7 @@ from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.checks import iter_entity_slots
 from iandw.loader.references import Broken
 from iandw.model.case import Case
-from iandw.model.documents import Entity, Indicator
+from iandw.model.documents import Entity, EntityPattern, Indicator
 from iandw.model.predicates import variable_name
 
 Lint = Callable[[Case, dict[str, list[Any]], Broken], Iterator[Diagnostic]]
@@ -160,6 +160,7 @@ def pattern_attributes_no_entity_has(
     if broken.unread_input or "entity" in broken.kinds:
         return
     known = {name for entity in case.registry.entities.values() for name in entity.attributes}
+    meant = known | set(EntityPattern.model_fields)  # `rol` is the key `role` misspelt, not an attribute
     for item in loaded.get("indicator", []):
         indicator = item.document
         assert isinstance(indicator, Indicator)
@@ -172,7 +173,7 @@ def pattern_attributes_no_entity_has(
                     listed = f"; attributes: {first_few([repr(a) for a in sorted(known)])}" if known else ""
                     yield item.span("select", selection_name, "entities", index, name, key=True).warning(
                         f"no entity has attribute {name!r}, so this pattern never matches"
-                        f"{did_you_mean(name, known)}{listed}"
+                        f"{did_you_mean(name, meant)}{listed}"
                     )
 
 
