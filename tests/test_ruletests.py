@@ -348,6 +348,72 @@ def test_a_bind_key_no_variable_has_is_shown_and_a_name_given_twice_is_an_error(
     ) in output
 
 
+MISSPELT = f"""\
+kind: indicator
+id: attack
+title: The group attacked
+vars:
+  group: {{type: armed-group}}
+select:
+  attack:
+    type: attack
+    entities:
+      - {{of: $group, rol: perpetrator}}
+likelihood_ratio: 2
+tests:
+  - name: fires on the group's attack
+    bind: {{group: hamas}}
+    as_of: 2023-10-08
+    observations:
+{ATTACK}    expect: fired
+---
+kind: indicator
+id: meeting
+title: A person met the group
+vars:
+  person: {{type: persn}}
+select:
+  meeting:
+    type: meeting
+    entities: [{{entity: $person}}]
+likelihood_ratio: 2
+tests:
+  - name: fires on a meeting
+    as_of: 2023-10-08
+    observations:
+{MEETING}    expect: fired
+"""
+
+
+def test_the_warnings_that_explain_a_failure_are_shown_before_it(project: Callable[[str], str]) -> None:
+    """`rol` for `role` and `persn` for `person` fail every pattern, and the failures only say that
+    nothing matched: the warnings say why, located as `iandw validate` prints them.  What validate
+    also says of this case (no hypothesis, no observation of type 'attack') is not about the rules
+    tested, and is left out."""
+    root = project(MISSPELT)
+    where = os.path.join(root, "rules", "meeting-before-attack.yaml")
+    # "      - {of: $group, " is 21 characters; "  person: {type: " 17
+    rol = (
+        f"{where}:10:22: warning: no entity has attribute 'rol', so this pattern never matches "
+        "(did you mean 'role'?)"
+    )
+    persn = (
+        f"{where}:25:18: warning: no entity has type 'persn' (known types: 'armed-group', 'person', 'state')"
+    )
+    attack = (
+        f"{where}:13:5: failed: attack::fires on the group's attack: expected fired, got not-fired: "
+        "no observation matches 'attack': 1 of type 'attack', none with entities matching its patterns "
+        "for group=hamas"
+    )
+    meeting = (
+        f"{where}:32:5: failed: meeting::fires on a meeting: expected fired, got not-fired: "
+        "no observation matches 'meeting': 1 of type 'meeting', none with entities matching its patterns"
+    )
+    assert run(root) == (1, "\n".join([rol, persn, attack, meeting, "0 passed, 2 failed"]) + "\n")
+    # only the warnings about the indicators whose tests run
+    assert run(root, "-k", "meeting::") == (1, "\n".join([persn, meeting, "0 passed, 1 failed"]) + "\n")
+
+
 def test_the_failure_shown_in_docs_is_what_the_shipped_case_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -418,8 +418,10 @@ def run_tests(
 ) -> None:
     """Run the `tests:` of every indicator; entities come from PATHS (default observations/)."""
     result = _load(paths, rules, Limits(**limits), "tested", lints=False, workers=workers)
-    print_diagnostics(result.warnings)  # a test's bind key no variable has, say: it binds nothing
-    from iandw.ruletests import run_rule_tests
+    from iandw.ruletests import rule_test_warnings, run_rule_tests
+
+    # a test's bind key no variable has, a pattern attribute no entity has: why a test fails
+    print_diagnostics(sorted(result.warnings + rule_test_warnings(result, pattern)))
 
     with _assignments_bounded(result, "tested"):
         outcomes = run_rule_tests(result, pattern, max_assignments)

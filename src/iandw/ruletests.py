@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, day_to_iso, parse_date
-from iandw.diagnostics import Span, one_line
+from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import (
     Binding,
@@ -27,9 +27,10 @@ from iandw.engine.evaluate import (
 from iandw.engine.match import World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
+from iandw.loader.lint import RULE_TEST_LINTS, lint
 from iandw.loader.records import compile_test_observations
 from iandw.model.case import ObservationRecord
-from iandw.model.documents import Indicator
+from iandw.model.documents import Indicator, RuleTest
 from iandw.render.words import NO_BINDING, unmatched_text, vars_text
 
 
@@ -55,6 +56,27 @@ class RuleTestOutcome:
         return f"{one_line(self.span.file)}:{self.span.line}:{self.span.column}: failed: {one_line(outcome)}"
 
 
+def _chosen(indicator: Indicator, test: RuleTest, pattern: str | None) -> bool:
+    """Whether `-k PATTERN` runs the test."""
+    return not pattern or pattern.lower() in f"{indicator.id}::{test.name}".lower()
+
+
+def rule_test_warnings(result: LoadResult, pattern: str | None = None) -> list[Diagnostic]:
+    """The warnings that can explain a failing test, about the indicators whose tests run.
+
+    A variable type or a pattern attribute no entity has (RULE_TEST_LINTS)
+    fails every test that expects a match, and the failure only says that
+    nothing matched.  For a case without errors, the only one tests run on:
+    no document is broken.
+    """
+    tested = [
+        item
+        for item in result.loaded.get("indicator", [])
+        if any(_chosen(item.document, test, pattern) for test in item.document.tests)
+    ]
+    return lint(result.case, {**result.loaded, "indicator": tested}, lints=RULE_TEST_LINTS)
+
+
 def run_rule_tests(
     result: LoadResult, pattern: str | None = None, max_assignments: int = MAX_ASSIGNMENTS
 ) -> list[RuleTestOutcome]:
@@ -67,7 +89,7 @@ def run_rule_tests(
         compiled = compile_indicator(indicator, case.registry)
         world = World.of(case, compiled, max_assignments)
         for index, test in enumerate(indicator.tests):
-            if pattern and pattern.lower() not in f"{indicator.id}::{test.name}".lower():
+            if not _chosen(indicator, test, pattern):
                 continue
             as_of = int(parse_date(test.as_of).lo)
             records = compile_test_observations(item, index, test, case.registry, case.tables)

@@ -216,6 +216,13 @@ LINTS: tuple[Lint, ...] = (
 )
 
 
-def lint(case: Case, loaded: dict[str, list[Any]], broken: Broken | None = None) -> list[Diagnostic]:
-    """Every lint's warnings; `broken`: the documents that did not load, whose errors are reported."""
-    return [warning for check in LINTS for warning in check(case, loaded, broken or Broken())]
+# The lints that can say why a rule test fails, which `iandw test` prints: a variable
+# or a pattern no entity can meet.  The others are about the case, not the rule.
+RULE_TEST_LINTS: tuple[Lint, ...] = (variable_types_no_entity_has, pattern_attributes_no_entity_has)
+
+
+def lint(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken | None = None, lints: tuple[Lint, ...] = LINTS
+) -> list[Diagnostic]:
+    """The warnings of `lints`; `broken`: the documents that did not load, whose errors are reported."""
+    return [warning for check in lints for warning in check(case, loaded, broken or Broken())]
