@@ -39,15 +39,51 @@ def why(documents: list[dict[str, Any]], as_of: str = "2030-01-01") -> dict[str,
     return item.unmatched_reasons
 
 
-def test_no_observation_of_the_type_counting_only_what_was_reported_by_the_date() -> None:
-    """A meeting is of another type; the display dated 2023-03-01 is not yet known on 2023-02-01."""
+def test_no_observation_of_the_type_collected_at_all() -> None:
+    """Only a meeting was collected: nothing of type 'display', known or not yet known."""
+    documents = [
+        indicator({"display": {"type": "display"}}),
+        observation("m1", "meeting", "2023-01-01", [], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    assert why(documents, as_of="2023-02-01") == {"display": "no observation of type 'display'"}
+
+
+def test_collected_but_not_yet_reported_is_not_a_gap_in_collection() -> None:
+    """d1 (dated 2023-03-01) and d2 (dated 2023-01-15, reported 2023-02-02) are displays, neither
+    known on 2023-02-01: two collected, none reported by then; the meeting is of another type."""
     documents = [
         indicator({"display": {"type": "display"}}),
         observation("m1", "meeting", "2023-01-01", [], [source("s", "B2")]),
         observation("d1", "display", "2023-03-01", [], [source("s", "B2")]),
+        observation("d2", "display", "2023-01-15", [], [source("s", "B2")], reported="2023-02-02"),
         hypothesis(),
     ]
-    assert why(documents, as_of="2023-02-01") == {"display": "no observation of type 'display'"}
+    assert why(documents, as_of="2023-02-01") == {
+        "display": "2 of type 'display', none reported by 2023-02-01"
+    }
+
+
+def test_an_observation_reported_on_no_known_day_is_not_reported_by_any_date() -> None:
+    """d1's date is open-ended and it has no `reported`: collected, and never used."""
+    documents = [
+        indicator({"display": {"type": "display"}}),
+        observation("d1", "display", "2023-01-01/..", [], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    assert why(documents) == {"display": "1 of type 'display', none reported by 2030-01-01"}
+
+
+def test_a_selection_of_any_type_counts_every_observation_not_yet_reported() -> None:
+    """No `type`: the meeting and the display both count, and neither is known on 2022-12-31."""
+    documents = [
+        indicator({"any": {"entities": [{"type": "state"}]}}),
+        entity("iran", "state"),
+        observation("m1", "meeting", "2023-01-01", ["iran"], [source("s", "B2")]),
+        observation("d1", "display", "2023-01-02", ["iran"], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    assert why(documents, as_of="2022-12-31") == {"any": "2 observations, none reported by 2022-12-31"}
 
 
 def test_two_accounts_of_one_origin_fall_short_of_min_origins() -> None:
@@ -101,6 +137,19 @@ def test_entity_patterns_are_checked_under_the_hypothesis_bind() -> None:
         "meeting": "2 of type 'meeting', none with entities matching its patterns for sponsor=iran"
     }
     (item,) = run([*PATTERNED, hypothesis(bind={"sponsor": "russia"})]).hypotheses[0].indicators
+    assert (item.status, item.unmatched_reasons) == ("fired", {})
+
+
+def test_those_not_yet_reported_are_counted_before_the_stage_that_fails() -> None:
+    """m3, Iran's meeting, is reported on 2023-02-02: on 2023-02-01 three meetings were collected, the
+    two reported by then are Russia's."""
+    late = observation("m3", "meeting", "2023-01-03", ["iran"], [source("s", "B2")], reported="2023-02-02")
+    documents = [*PATTERNED, late, hypothesis(bind={"sponsor": "iran"})]
+    assert why(documents, as_of="2023-02-01") == {
+        "meeting": "3 of type 'meeting', 2 of them reported by 2023-02-01, "
+        "none with entities matching its patterns for sponsor=iran"
+    }
+    (item,) = run(documents, as_of="2023-02-02").hypotheses[0].indicators
     assert (item.status, item.unmatched_reasons) == ("fired", {})
 
 

@@ -13,11 +13,12 @@ from iandw.engine.evaluate import (
     Binding,
     GroupResult,
     IndicatorResult,
+    not_reported_by,
     observations_by_type,
     reported_by,
     unmatched_reasons,
 )
-from iandw.engine.match import World
+from iandw.engine.match import Unreported, World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
@@ -41,6 +42,7 @@ def build_report(
     used: dict[str, ObservationRecord] = {}
     if by_type is None:
         by_type = observations_by_type(reported_by(case.observations, as_of))
+    unreported: Unreported | None = None  # counted once, when a first selection nothing met needs it
 
     def matches(shown: list[Binding]) -> list[r.Match]:
         for binding in shown:
@@ -85,7 +87,9 @@ def build_report(
             reasons = {}  # why each selection nothing met is unmatched, when no group could be chosen
             if chosen is None:
                 world = World.of(case, item.result.indicator, max_assignments)
-                reasons = unmatched_reasons(item.result, item.vars, by_type, world)
+                if unreported is None:
+                    unreported = not_reported_by(case.observations, as_of)
+                reasons = unmatched_reasons(item.result, item.vars, by_type, world, unreported)
             entries.append(
                 r.HypothesisIndicator(
                     id=item.indicator_id,

@@ -20,11 +20,12 @@ from iandw.engine.evaluate import (
     GroupResult,
     IndicatorResult,
     evaluate_indicator,
+    not_reported_by,
     observations_by_type,
     reported_by,
     unmatched_reasons,
 )
-from iandw.engine.match import World
+from iandw.engine.match import Unreported, World
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.lint import RULE_TEST_LINTS, lint
@@ -105,7 +106,8 @@ def run_rule_tests(
                 if got != sorted(test.matches):
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
-                why = _explain(evaluation, group, fixed, usable, world) + _unseen(records, as_of)
+                unreported = not_reported_by(records, as_of)
+                why = _explain(evaluation, group, fixed, usable, unreported, world) + _unseen(records, as_of)
             outcomes.append(
                 RuleTestOutcome(
                     indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
@@ -119,6 +121,7 @@ def _explain(
     group: GroupResult | None,
     fixed: dict[str, str],
     usable: list[ObservationRecord],
+    unreported: Unreported,
     world: World,
 ) -> str:
     """The binding that fired, the nearest miss, or the selection nothing met and why."""
@@ -130,7 +133,7 @@ def _explain(
         if misses:
             failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
             return f"nearest miss {_named(misses[0])}: {failed}"
-    reasons = unmatched_reasons(evaluation, fixed, observations_by_type(usable), world)
+    reasons = unmatched_reasons(evaluation, fixed, observations_by_type(usable), world, unreported)
     if reasons:
         return unmatched_text(reasons)
     return NO_BINDING

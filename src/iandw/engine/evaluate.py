@@ -19,7 +19,7 @@ import heapq
 import math
 import operator
 from abc import ABC, abstractmethod
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +28,7 @@ from iandw.dates import (
     DayInterval,
     Truth,
     abs_distance_outside,
+    day_to_iso,
     distance_outside,
     gap_range,
     truth_abs_within,
@@ -38,6 +39,7 @@ from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
 from iandw.engine.match import (
     Assignment,
     TooManyAssignments,
+    Unreported,
     VarsKey,
     World,
     distinct_assignments,
@@ -233,13 +235,18 @@ class IndicatorResult:
 
 
 def unmatched_reasons(
-    result: IndicatorResult, fixed: Assignment, by_type: dict[str, list[ObservationRecord]], world: World
+    result: IndicatorResult,
+    fixed: Assignment,
+    by_type: dict[str, list[ObservationRecord]],
+    world: World,
+    unreported: Unreported,
 ) -> dict[str, str]:
     """Per selection no observation meets under `fixed` (`IndicatorResult.unmatched`), why.
 
     `by_type`: the observations reported by the evaluation date, grouped by
-    `observations_by_type`.  Each selection is checked again over its own
-    pool (`unmatched_reason`), only here, so that matching counts nothing.
+    `observations_by_type`; `unreported`: those it left out (`not_reported_by`).
+    Each selection is checked again over its own pool (`unmatched_reason`),
+    only here, so that matching counts nothing.
     """
     unmatched = result.unmatched(fixed)
     reasons = {}
@@ -247,7 +254,7 @@ def unmatched_reasons(
         if selection.name in unmatched:
             kinds = selection.types or by_type.keys()
             pool = [o for kind in sorted(kinds) for o in by_type.get(kind, ())]
-            reasons[selection.name] = unmatched_reason(selection, pool, world, fixed)
+            reasons[selection.name] = unmatched_reason(selection, pool, world, fixed, unreported)
     return {name: reasons[name] for name in unmatched}
 
 
@@ -310,6 +317,15 @@ record_id = operator.attrgetter("id")
 def reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> list[ObservationRecord]:
     """No hindsight: only what had been reported by the evaluation date."""
     return [o for o in observations if o.reported_hi <= as_of_day]
+
+
+def not_reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> Unreported:
+    """What `reported_by` leaves out, counted per type: for saying why a selection matched nothing.
+
+    One pass over the case, made only when a report has such a selection to explain.
+    """
+    late = Counter(o.type for o in observations if o.reported_hi > as_of_day)
+    return Unreported(day_to_iso(as_of_day), late)
 
 
 def evaluate_indicator(

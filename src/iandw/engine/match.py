@@ -10,7 +10,7 @@ entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,8 +331,32 @@ def selection_assignments(
 # --- why a selection matched nothing ---------------------------------------------
 
 
+@dataclass(frozen=True)
+class Unreported:
+    """The observations the evaluation date leaves out (not yet reported), counted per type.
+
+    A selection nothing met says so: "1 of type 'financing', none reported
+    by 2023-10-06" calls for a later date, where "no observation of type
+    'financing'" calls for collection.  Counted once per evaluation, over
+    the observations `reported_by` drops, never during matching.
+    """
+
+    as_of: str  # the evaluation date, as a reason writes it
+    by_type: Mapping[str, int]
+
+    def count(self, types: frozenset[str]) -> int:
+        """Those of the types given, or of any type for a selection of any type."""
+        if not types:
+            return sum(self.by_type.values())
+        return sum(self.by_type.get(kind, 0) for kind in types)
+
+
 def unmatched_reason(
-    selection: SelectionSpec, observations: Iterable[ObservationRecord], world: World, fixed: Assignment
+    selection: SelectionSpec,
+    observations: Iterable[ObservationRecord],
+    world: World,
+    fixed: Assignment,
+    unreported: Unreported,
 ) -> str:
     """Why no observation meets the selection under the `fixed` variables, with counts.
 
@@ -345,15 +369,25 @@ def unmatched_reason(
     so, so that matching itself counts nothing; and as nothing met it, what
     reaches its last stage fails it, unchecked (entity patterns over a large
     pool cost what matching did).  `observations` are those reported by the
-    evaluation date.
+    evaluation date; when `unreported` holds some of the selection's type,
+    the count of its type is of all and a stage after it says how many were
+    reported by then ('3 of type 'meeting', 2 of them reported by
+    2023-10-06, …'), so that "not yet known" never reads as "never
+    collected".
     """
     fixed = {name: value for name, value in sorted(fixed.items()) if name in selection.variables}
     pool = [o for o in observations if not selection.types or o.type in selection.types]
-    if not pool:
+    late = unreported.count(selection.types)
+    collected = len(pool) + late
+    if not collected:
         return f"no observation{_of_types(selection.types)}"
     said = [
-        f"{len(pool)}{_of_types(selection.types)}" if selection.types else counted(len(pool), "observation")
+        f"{collected}{_of_types(selection.types)}" if selection.types else counted(collected, "observation")
     ]
+    if late:
+        if not pool:
+            return ", ".join([*said, f"none reported by {unreported.as_of}"])
+        said.append(f"{len(pool)} of them reported by {unreported.as_of}")
     stages = _stages(selection, world, fixed)
     if selection.where_binding:
         paths = " and ".join(repr(".".join(path)) for path, _ in selection.where_binding)
