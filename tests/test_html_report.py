@@ -461,7 +461,13 @@ def test_an_empty_case_still_renders() -> None:
         {
             "as_of": AS_OF,
             "level": "none",
-            "inputs": {"entities": 0, "observations": 0, "indicators": 0, "hypotheses": 0},
+            "inputs": {
+                "entities": 0,
+                "observations": 0,
+                "observations_reported": 0,
+                "indicators": 0,
+                "hypotheses": 0,
+            },
             "indicators": [],
             "hypotheses": [],
             "observations": [],

@@ -23,6 +23,7 @@ from iandw.api import evaluate
 from iandw.cli import main
 from iandw.loader import load
 from iandw.model.report import HypothesisIndicator, HypothesisReport, Report
+from iandw.render import render
 from worlds import ROOT
 
 AS_OF = dt.date(2024, 1, 1)
@@ -232,6 +233,22 @@ def test_on_the_eve_what_was_reported_later_is_not_said_to_be_missing(eve: Repor
         "display": "1 of type 'weapons-display', none with entities matching its patterns "
         "for group=hamas, sponsor=iran"
     }
+
+
+def test_the_header_says_how_many_observations_were_reported_by_the_day(eve: Report, report: Report) -> None:
+    """Counted from observations/: 56 observations, of which 25 reported by 2023-10-06 (all 10 of
+    2001-2022.yaml; 14 of 2023.yaml, up to the Shoigu visit and statement of late September; and the
+    Iranian drones of ongoing.yaml, reported 2023-09-10).  By 2024-01-01 every one was, the last
+    ones dated or reported up to 2023-12-31, and the line reads as it always did."""
+    assert (eve.inputs.observations, eve.inputs.observations_reported) == (56, 25)
+    read = "read 48 entities, 56 observations (25 reported by 2023-10-06), 8 indicators, 3 hypotheses"
+    assert render(eve, "text").splitlines()[1] == read
+    assert f"**Level: warning** — {read}." in render(eve, "markdown").splitlines()
+    assert (report.inputs.observations, report.inputs.observations_reported) == (56, 56)
+    assert (
+        render(report, "text").splitlines()[1]
+        == "read 48 entities, 56 observations, 8 indicators, 3 hypotheses"
+    )
 
 
 def test_before_any_report_every_selection_is_collected_but_not_yet_reported() -> None:

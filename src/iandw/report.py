@@ -130,7 +130,7 @@ def build_report(
     return r.Report(
         as_of=day_to_iso(as_of),
         level=highest_level(h.level for h in hypotheses),
-        inputs=r.Inputs(**case.counts()),
+        inputs=r.Inputs(**case.counts(), observations_reported=sum(len(found) for found in by_type.values())),
         indicators=indicators,
         hypotheses=hypotheses,
         observations=[_trace(used[i], case) for i in sorted(used)],

@@ -23,7 +23,9 @@ class ReportModel(BaseModel):
 
 class Inputs(ReportModel):
     entities: int
-    observations: int
+    observations: int  # every one read, used or not
+    # of those, the ones reported by `as_of`: the only ones used (no hindsight)
+    observations_reported: int
     indicators: int
     hypotheses: int
 

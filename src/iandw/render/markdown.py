@@ -49,7 +49,7 @@ def render_markdown(report: Report, tables: ScoringTables | None = None) -> str:
     lines = [
         f"# Indicator and warning report, as of {report.as_of}",
         "",
-        f"**Level: {report.level}** — read {inputs_read(report.inputs)}.",
+        f"**Level: {report.level}** — read {inputs_read(report.inputs, report.as_of)}.",
         "",
         "| hypothesis | prior | posterior | likelihood (ICD 203) | level |",
         "|---|---:|---:|---|---|",

@@ -33,7 +33,7 @@ def render_text(report: Report, tables: ScoringTables | None = None) -> str:
     observations = observations_by_id(report)
     lines = [
         f"iandw — as of {report.as_of} — level: {report.level.upper()}",
-        f"read {inputs_read(report.inputs)}",
+        f"read {inputs_read(report.inputs, report.as_of)}",
         "",
     ]
     width = max((len(h.id) for h in report.hypotheses), default=0)

@@ -15,11 +15,18 @@ STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fire
 NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis; the rest are counted
 
 
-def inputs_read(inputs: Inputs) -> str:
-    """'48 entities, 56 observations, 8 indicators, 3 hypotheses'."""
+def inputs_read(inputs: Inputs, as_of: str) -> str:
+    """'48 entities, 56 observations (25 reported by 2023-10-06), 8 indicators, 3 hypotheses'.
+
+    The observations used are said when some were left out, so that a
+    replay's count of what was read does not pass for what it used.
+    """
     kinds = ("entity", "observation", "indicator", "hypothesis")
     counts = (inputs.entities, inputs.observations, inputs.indicators, inputs.hypotheses)
-    return ", ".join(counted(count, kind) for count, kind in zip(counts, kinds, strict=True))
+    parts = [counted(count, kind) for count, kind in zip(counts, kinds, strict=True)]
+    if inputs.observations_reported != inputs.observations:
+        parts[1] += f" ({inputs.observations_reported:,} reported by {as_of})"
+    return ", ".join(parts)
 
 
 def warnings_note(report: Report) -> str:
