@@ -224,6 +224,38 @@ def test_near_misses_left_out_count_those_the_report_did_not_keep(seed: LoadResu
     assert text.count("… and 5 more near misses") == page.count("… and 5 more near misses") == 2
 
 
+def listed(monkeypatch: pytest.MonkeyPatch, output_format: str, *options: str) -> str:
+    """`iandw evaluate` of the shipped case as of AS_OF, in a format, with options."""
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["evaluate", "--as-of", AS_OF, "--format", output_format, *options])
+    assert result.exit_code == 0, result.output
+    return result.output if output_format != "html" else Page(result.output).content
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "html"])
+def test_a_given_max_matches_lists_that_many_near_misses(
+    monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    """Russia's leadership-meeting-before-attack misses 6 times under each of its two hypotheses:
+    Lavrov's and Bogdanov's meetings of 2023-03-16 and the Moscow trilateral of 2023-10-26 (the 2006
+    visit names no Russian official), each with Hamas's attacks of 2001 and 2023-10-07 (the 2014
+    kidnapping codes no perpetrator).  By default 3 are listed and 3 counted; --max-matches 4
+    lists 4 and counts 2; 20 lists all 6; 5, given though it is the default, lists 5."""
+    default = listed(monkeypatch, output_format)
+    assert default.count("near miss: ") == 2 * 3 and default.count("… and 3 more near misses") == 2
+    four = listed(monkeypatch, output_format, "--max-matches", "4")
+    assert four.count("near miss: ") == 2 * 4 and four.count("… and 2 more near misses") == 2
+    twenty = listed(monkeypatch, output_format, "--max-matches", "20")
+    assert twenty.count("near miss: ") == 2 * 6 and "more near miss" not in twenty
+    five = listed(monkeypatch, output_format, "--max-matches", "5")
+    assert five.count("near miss: ") == 2 * 5 and five.count("… and 1 more near miss") == 2
+
+
+def test_render_lists_at_least_one_near_miss(report: Report) -> None:
+    with pytest.raises(ValueError, match="near_misses is at least 1, not 0"):
+        render(report, "text", near_misses=0)
+
+
 def _hostile(report: Report) -> Report:
     """The seed report with every free-text field an observation file controls set to markup."""
     script, img = PAYLOADS

@@ -207,7 +207,8 @@ rules_option = click.option(
     type=AT_LEAST_ONE,
     default=DEFAULT_MAX_MATCHES,
     show_default=True,
-    help="Matches and near misses shown per group (the report counts them all).",
+    help="Matches and near misses kept per group (the report counts them all); when given, also the "
+    "near misses text, markdown and html list per indicator that did not fire (otherwise 3).",
 )
 @_max_assignments_option
 @workers_option
@@ -248,7 +249,10 @@ def evaluate(
             workers=workers,
             max_assignments=max_assignments,
         )
-    _write(render(report, output_format, tables=result.case.tables), output)
+    # a compact summary by default; as many near misses as the user asked for
+    given = click.get_current_context().get_parameter_source("max_matches") is not ParameterSource.DEFAULT
+    near_misses = max_matches if given else None
+    _write(render(report, output_format, tables=result.case.tables, near_misses=near_misses), output)
     leave(EXIT_LEVEL if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on) else EXIT_OK)
 
 

@@ -14,29 +14,41 @@ if TYPE_CHECKING:
     from iandw.model.scoring import ScoringTables
 
 
-def render(report: Report, format: str = "text", tables: ScoringTables | None = None) -> str:
+def render(
+    report: Report, format: str = "text", tables: ScoringTables | None = None, near_misses: int | None = None
+) -> str:
     """The report in one of FORMATS; the command line prints exactly this.
 
     `tables` are the case's scoring tables (`result.case.tables`): the HTML
     page states their level thresholds and draws qualified dates with their
     pad, which a rule set's `kind: scoring` may change; text, Markdown and
     HTML never round a percentage across a threshold (`words.percent`).
-    JSON does not need them.
+    JSON does not need them.  `near_misses` (at least 1): how many near
+    misses text, Markdown and HTML list per indicator of a hypothesis that
+    did not fire, the rest counted; by default 3, for a summary read at a
+    glance.  The report holds at most its `max_matches` of them; the command
+    line passes `--max-matches` when it is given.  JSON lists what the
+    report holds.
     """
     if format == "json":
         from iandw.render.json import render_json
 
         return render_json(report)
+    from iandw.render.words import NEAR_MISSES_SHOWN
+
+    if near_misses is not None and near_misses < 1:
+        raise ValueError(f"near_misses is at least 1, not {near_misses}")
+    shown = NEAR_MISSES_SHOWN if near_misses is None else near_misses
     if format == "markdown":
         from iandw.render.markdown import render_markdown
 
-        return render_markdown(report, tables)
+        return render_markdown(report, tables, shown)
     if format == "text":
         from iandw.render.text import render_text
 
-        return render_text(report, tables)
+        return render_text(report, tables, shown)
     if format == "html":
         from iandw.render.html import render_html
 
-        return render_html(report, tables=tables)
+        return render_html(report, tables=tables, near_misses=shown)
     raise ValueError(f"unknown format {format!r}; formats are: {', '.join(FORMATS)}")

@@ -86,12 +86,18 @@ class HypothesisView:
     sensitivity_table: list[tuple[str, float]]
 
 
-def render_html(report: Report, timeline: Timeline | None = None, tables: ScoringTables | None = None) -> str:
+def render_html(
+    report: Report,
+    timeline: Timeline | None = None,
+    tables: ScoringTables | None = None,
+    near_misses: int = NEAR_MISSES_SHOWN,
+) -> str:
     """The page; a timeline adds the posterior over time.
 
     `tables` are the case's scoring tables: the page states their level
     thresholds only when given (a custom `kind: scoring` may move them), and
-    draws qualified dates with their pad (default 1).
+    draws qualified dates with their pad (default 1).  `near_misses`: listed
+    per indicator of a hypothesis that did not fire, the rest counted.
     """
     scoring = tables or ScoringTables()
     days = charts.observation_days(report, scoring.qualifier_pad)
@@ -128,6 +134,7 @@ def render_html(report: Report, timeline: Timeline | None = None, tables: Scorin
             posterior_svg=posterior_svg,
             thresholds=tables,  # stated only when they are known to be the case's own
             edges=edges,
+            near_misses_shown=near_misses,
         )
     )
 
@@ -158,9 +165,7 @@ def _environment() -> jinja2.Environment:
         unmatched_text=unmatched_text,
         width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
     )
-    environment.globals.update(
-        crossing_reason=crossing_reason, near_misses_shown=NEAR_MISSES_SHOWN, no_binding=NO_BINDING
-    )
+    environment.globals.update(crossing_reason=crossing_reason, no_binding=NO_BINDING)
     return environment
 
 

@@ -8,6 +8,7 @@ from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.model.scoring import ScoringTables
 from iandw.render.words import (
+    NEAR_MISSES_SHOWN,
     STATUS_LABEL,
     band_edges,
     contribution,
@@ -42,8 +43,11 @@ def _paragraph(text: str) -> str:
     return line if marker is None else line[: marker.end()] + "\\" + line[marker.end() :]
 
 
-def render_markdown(report: Report, tables: ScoringTables | None = None) -> str:
-    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across."""
+def render_markdown(
+    report: Report, tables: ScoringTables | None = None, near_misses: int = NEAR_MISSES_SHOWN
+) -> str:
+    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across;
+    `near_misses`: listed per indicator that did not fire, the rest counted."""
     edges = band_edges(tables)
     observations = observations_by_id(report)
     lines = [
@@ -77,7 +81,7 @@ def render_markdown(report: Report, tables: ScoringTables | None = None) -> str:
                 if uncertain:
                     evidence += f" (uncertain: {uncertain})"
             else:
-                evidence = "; ".join(why_not(item, observations))
+                evidence = "; ".join(why_not(item, observations, near_misses))
             lines.append(
                 f"| {_cell(item.id)} | {_cell(vars_text(item.vars))} | {STATUS_LABEL[item.status]} "
                 f"| {_cell(contribution(item))} | {_cell(evidence)} |"

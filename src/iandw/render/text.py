@@ -12,6 +12,7 @@ from iandw.diagnostics import one_line
 from iandw.model.report import Report
 from iandw.model.scoring import ScoringTables
 from iandw.render.words import (
+    NEAR_MISSES_SHOWN,
     STATUS_LABEL,
     band_edges,
     contribution,
@@ -27,8 +28,11 @@ from iandw.render.words import (
 )
 
 
-def render_text(report: Report, tables: ScoringTables | None = None) -> str:
-    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across."""
+def render_text(
+    report: Report, tables: ScoringTables | None = None, near_misses: int = NEAR_MISSES_SHOWN
+) -> str:
+    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across;
+    `near_misses`: listed per indicator that did not fire, the rest counted."""
     edges = band_edges(tables)
     observations = observations_by_id(report)
     lines = [
@@ -58,7 +62,7 @@ def render_text(report: Report, tables: ScoringTables | None = None) -> str:
                 if uncertain:
                     lines.append(f"            uncertain: {uncertain}")
             else:
-                lines += [f"            {reason}" for reason in why_not(item, observations)]
+                lines += [f"            {reason}" for reason in why_not(item, observations, near_misses)]
         if hypothesis.sensitivity:
             without = ", ".join(
                 f"{s.indicator} {percent(s.posterior_without, edges)}" for s in hypothesis.sensitivity

@@ -12,7 +12,7 @@ from iandw.model.scoring import ScoringTables
 from iandw.score import LIKELIHOOD_TERMS
 
 STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
-NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis; the rest are counted
+NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis unless --max-matches is given; the rest are counted
 
 
 def inputs_read(inputs: Inputs, as_of: str) -> str:
@@ -148,13 +148,13 @@ def contribution(item: HypothesisIndicator) -> str:
     return "Δ 0"
 
 
-def more_near_misses(item: HypothesisIndicator) -> str:
-    """'… and 4 more near misses' beyond those shown, or '' when none is left out.
+def more_near_misses(item: HypothesisIndicator, shown: int = NEAR_MISSES_SHOWN) -> str:
+    """'… and 4 more near misses' beyond the first `shown`, or '' when none is left out.
 
     The report itself holds at most `--max-matches` near misses, which may be
-    fewer than NEAR_MISSES_SHOWN.
+    fewer than `shown`.
     """
-    hidden = item.near_miss_count - len(item.near_misses[:NEAR_MISSES_SHOWN])
+    hidden = item.near_miss_count - len(item.near_misses[:shown])
     if hidden <= 0:
         return ""
     return f"… and {hidden} more near {'miss' if hidden == 1 else 'misses'}"
@@ -167,14 +167,16 @@ NO_BINDING = (
 )
 
 
-def why_not(item: HypothesisIndicator, observations: dict[str, ObservationTrace]) -> list[str]:
-    """The nearest misses, the selections nothing matched, or that nothing fits together."""
+def why_not(
+    item: HypothesisIndicator, observations: dict[str, ObservationTrace], shown: int = NEAR_MISSES_SHOWN
+) -> list[str]:
+    """The first `shown` nearest misses, the selections nothing matched, or that nothing fits together."""
     if item.near_misses:
         lines = [
             f"near miss: {match_line(miss, observations)} — {failed_checks(miss)}"
-            for miss in item.near_misses[:NEAR_MISSES_SHOWN]
+            for miss in item.near_misses[:shown]
         ]
-        more = more_near_misses(item)
+        more = more_near_misses(item, shown)
         return [*lines, more] if more else lines
     if item.unmatched_selections:
         return [unmatched_text(item.unmatched_reasons)]
