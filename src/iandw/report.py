@@ -42,6 +42,7 @@ def build_report(
     used: dict[str, ObservationRecord] = {}
     if by_type is None:
         by_type = observations_by_type(reported_by(case.observations, as_of))
+    reported = sum(len(found) for found in by_type.values())
     unreported: Unreported | None = None  # counted once, when a first selection nothing met needs it
 
     def matches(shown: list[Binding]) -> list[r.Match]:
@@ -88,7 +89,7 @@ def build_report(
             if chosen is None:
                 world = World.of(case, item.result.indicator, max_assignments)
                 if unreported is None:
-                    unreported = not_reported_by(case.observations, as_of)
+                    unreported = not_reported_by(case.observations, as_of, reported)
                 reasons = unmatched_reasons(item.result, item.vars, by_type, world, unreported)
             entries.append(
                 r.HypothesisIndicator(
@@ -130,7 +131,7 @@ def build_report(
     return r.Report(
         as_of=day_to_iso(as_of),
         level=highest_level(h.level for h in hypotheses),
-        inputs=r.Inputs(**case.counts(), observations_reported=sum(len(found) for found in by_type.values())),
+        inputs=r.Inputs(**case.counts(), observations_reported=reported),
         indicators=indicators,
         hypotheses=hypotheses,
         observations=[_trace(used[i], case) for i in sorted(used)],

@@ -106,7 +106,7 @@ def run_rule_tests(
                 if got != sorted(test.matches):
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
-                unreported = not_reported_by(records, as_of)
+                unreported = not_reported_by(records, as_of, len(usable))
                 why = _explain(evaluation, group, fixed, usable, unreported, world) + _unseen(records, as_of)
             outcomes.append(
                 RuleTestOutcome(

@@ -20,7 +20,7 @@ import math
 import operator
 from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -319,12 +319,18 @@ def reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> li
     return [o for o in observations if o.reported_hi <= as_of_day]
 
 
-def not_reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> Unreported:
+def not_reported_by(observations: Sequence[ObservationRecord], as_of_day: int, reported: int) -> Unreported:
     """What `reported_by` leaves out, counted per type: for saying why a selection matched nothing.
 
-    One pass over the case, made only when a report has such a selection to explain.
+    One pass over the case (0.2 s for a million), made only when a report has
+    such a selection to explain; none when `reported`, the number `reported_by`
+    kept, is all of them, as when evaluating as of today.
     """
-    late = Counter(o.type for o in observations if o.reported_hi > as_of_day)
+    late = (
+        Counter(o.type for o in observations if o.reported_hi > as_of_day)
+        if reported < len(observations)
+        else {}
+    )
     return Unreported(day_to_iso(as_of_day), late)
 
 
