@@ -307,6 +307,20 @@ def test_a_misspelt_variable_or_id_is_an_error_not_a_silent_not_fired() -> None:
     assert raised.value.args[0] == "no hypothesis 'h00' in the report (did you mean 'h0'?)"
 
 
+def test_an_unknown_indicator_or_hypothesis_lists_the_ids_there_are() -> None:
+    report = evaluate_documents([*RULES, *WORLD], AS_OF)
+    with pytest.raises(KeyError) as raised:
+        status_of(report, "meeting")
+    assert raised.value.args[0] == "no indicator 'meeting' in the report; it has 'i0'"
+    with pytest.raises(KeyError) as raised:
+        posterior_of(report, "e0-backs-e1")
+    assert raised.value.args[0] == "no hypothesis 'e0-backs-e1' in the report; it has 'h0'"
+    without = evaluate_documents(RULES[:3], AS_OF)
+    with pytest.raises(KeyError) as raised:
+        posterior_of(without, "h0")
+    assert raised.value.args[0] == "no hypothesis 'h0' in the report; it has none"
+
+
 def test_invalid_documents_list_every_error() -> None:
     broken = [{**MEETING, "entities": ["e9"]}, {**STRIKE, "date": "2023-02-30"}]
     with pytest.raises(InvalidDocuments) as raised:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from iandw.choices import DEFAULT_MAX_MATCHES
-from iandw.diagnostics import counted, did_you_mean, quoted_list
+from iandw.diagnostics import counted, did_you_mean, first_few, quoted_list
 from iandw.model.report import Report
 
 Document: TypeAlias = Mapping[str, Any]
@@ -122,7 +122,7 @@ def status_of(report: Report, indicator: str, **vars: str) -> str:
             agreeing = [g for g in item.groups if all(g.vars.get(k) == v for k, v in vars.items())]
             return max((g.status for g in agreeing), key=STATUS_RANK.__getitem__, default="not-fired")
     known = [item.id for item in report.indicators]
-    raise KeyError(f"no indicator {indicator!r} in the report{did_you_mean(indicator, known)}")
+    raise KeyError(f"no indicator {indicator!r} in the report{_known_ids(indicator, known)}")
 
 
 def posterior_of(report: Report, hypothesis: str) -> float:
@@ -131,4 +131,11 @@ def posterior_of(report: Report, hypothesis: str) -> float:
         if item.id == hypothesis:
             return item.posterior
     known = [item.id for item in report.hypotheses]
-    raise KeyError(f"no hypothesis {hypothesis!r} in the report{did_you_mean(hypothesis, known)}")
+    raise KeyError(f"no hypothesis {hypothesis!r} in the report{_known_ids(hypothesis, known)}")
+
+
+def _known_ids(wanted: str, ids: list[str]) -> str:
+    """' (did you mean …?)', or else the ids there are: a wrong id is then fixed without opening the rules."""
+    if not ids:
+        return "; it has none"
+    return did_you_mean(wanted, ids) or f"; it has {first_few([repr(i) for i in sorted(ids)])}"
