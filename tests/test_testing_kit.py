@@ -282,7 +282,6 @@ def test_status_and_posterior_readers() -> None:
     report = evaluate_documents([*RULES, *WORLD], AS_OF)
     assert status_of(report, "i0") == "possible"  # the strike is 3 to 9 days after the meeting
     assert status_of(report, "i0", a="e0", b="e1") == "possible"
-    assert status_of(report, "i0", a="e1") == "not-fired"
     assert posterior_of(report, "h0") == 0.2
     with pytest.raises(KeyError):
         status_of(report, "nope")
@@ -305,6 +304,82 @@ def test_a_misspelt_variable_or_id_is_an_error_not_a_silent_not_fired() -> None:
     with pytest.raises(KeyError) as raised:
         posterior_of(report, "h00")
     assert raised.value.args[0] == "no hypothesis 'h00' in the report (did you mean 'h0'?)"
+
+
+# e0 is also "Westland"; e2, a second state, is "Eastland"; both are "the West"
+NAMED = [
+    {**RULES[0], "name": "Westland", "aliases": ["the West"]},
+    {"kind": "entity", "id": "e2", "type": "state", "name": "Eastland", "aliases": ["the West"]},
+    *RULES[1:],
+]
+
+
+@pytest.mark.parametrize(
+    ("given", "status"),
+    [
+        ({"a": "e0"}, "possible"),
+        ({"a": "Westland"}, "possible"),  # a name, resolved as a hypothesis's bind resolves it
+        ({"a": "WESTLAND", "b": "e1"}, "possible"),  # names compare as the loader compares them
+        ({"a": "e2"}, "not-fired"),  # a state of the case, under which nothing matched
+        ({"a": "Eastland"}, "not-fired"),
+    ],
+)
+def test_status_of_reads_an_id_or_a_name_of_the_case(given: dict[str, str], status: str) -> None:
+    report = evaluate_documents([*NAMED, *WORLD], AS_OF)
+    assert status_of(report, "i0", **given) == status
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"a": "e00"}, "a='e00' names no entity (did you mean Westland (e0)?)"),
+        ({"a": "nobody"}, "a='nobody' names no entity"),
+        ({"a": "the West"}, "a='the West' names 2 entities: Westland (e0), Eastland (e2); use an id"),
+        (
+            {"a": "e1"},
+            "a='e1' has type 'group', but indicator 'i0' declares a as 'state'; "
+            "entities of that type: e0, e2",
+        ),
+        (
+            {"a": "e0", "b": "Westland"},
+            "b='Westland' has type 'state', but indicator 'i0' declares b as 'group'; "
+            "entities of that type: e1",
+        ),
+    ],
+)
+def test_status_of_refuses_a_value_that_would_always_read_not_fired(
+    given: dict[str, str], message: str
+) -> None:
+    """A typo, an ambiguous name or an entity of the wrong type agrees with no group on any world."""
+    report = evaluate_documents([*NAMED, *WORLD], AS_OF)
+    with pytest.raises(ValueError) as raised:
+        status_of(report, "i0", **given)
+    assert str(raised.value) == message
+    with pytest.raises(TypeError, match=r"a is an entity id, not a int: a=0"):
+        status_of(report, "i0", a=0)  # type: ignore[arg-type]
+
+
+def test_status_of_checks_variable_names_even_when_nothing_matched() -> None:
+    """With no observation there are no groups to learn the variables from: the case still declares them."""
+    report = evaluate_documents(NAMED, AS_OF)
+    assert status_of(report, "i0", a="e0") == "not-fired"
+    with pytest.raises(KeyError) as raised:
+        status_of(report, "i0", aa="e0")
+    assert raised.value.args[0] == (
+        "indicator 'i0' has no variable 'aa' (did you mean 'a'?); its variables: 'a', 'b'"
+    )
+
+
+def test_a_report_made_elsewhere_is_read_with_what_it_says() -> None:
+    """Read back from JSON, a report knows no entities: names are checked against its groups only."""
+    checked = evaluate_documents([*NAMED, *WORLD], AS_OF)
+    plain = Report.model_validate_json(checked.model_dump_json())
+    assert plain == checked and checked == plain  # what the kit keeps is not part of the report
+    assert status_of(plain, "i0", a="Westland") == "not-fired"  # unresolved: no group has it
+    with pytest.raises(KeyError, match="has no variable 'aa'"):
+        status_of(plain, "i0", aa="e0")
+    empty = Report.model_validate_json(evaluate_documents(NAMED, AS_OF).model_dump_json())
+    assert status_of(empty, "i0", aa="e0") == "not-fired"  # no group: nothing to check against
 
 
 def test_an_unknown_indicator_or_hypothesis_lists_the_ids_there_are() -> None:
