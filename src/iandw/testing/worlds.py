@@ -254,6 +254,32 @@ class _Indicator:
     selections: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class _Aims:
+    """The values a generated datum takes to meet a predicate (`meet`) and to fail it (`miss`).
+
+    No `meet` means only a missing value meets it (`exists: false`); a
+    missing value fails every other predicate.
+    """
+
+    meet: tuple[Any, ...] = ()
+    miss: tuple[Any, ...] = ()
+
+    def plus(self, other: _Aims) -> _Aims:
+        return _Aims(self.meet + other.meet, self.miss + other.miss)
+
+
+def _aim(draw: Callable[..., Any], aims: _Aims) -> Any:
+    """A value that meets the predicate eight times in ten; else one that fails it, or None (leave it out).
+
+    Aimed worlds must fire often enough to test a rule, and miss often
+    enough to test the other side; zero, where shrinking ends, leaves it out.
+    """
+    roll = draw(st.integers(0, 9))
+    values = () if roll == 0 else aims.miss if roll == 1 else aims.meet
+    return _pick(draw, values) if values else None
+
+
 @dataclass
 class _Vocabulary:
     """What a rule set selects on: the words a world must use to be matched."""
@@ -263,7 +289,7 @@ class _Vocabulary:
     types: list[str] = field(default_factory=list)  # observation types selected
     entity_types: list[str] = field(default_factory=list)  # entity types variables and patterns need
     roles: list[str] = field(default_factory=list)
-    entity_attributes: dict[str, list[Any]] = field(default_factory=dict)
+    entity_attributes: dict[str, _Aims] = field(default_factory=dict)  # what entity patterns test
     indicators: list[_Indicator] = field(default_factory=list)
     _fitting: dict[int, list[dict[str, str]]] = field(default_factory=dict)
 
@@ -305,42 +331,56 @@ class _Vocabulary:
                 for key, predicate in pattern.items():
                     if key in ("entity", "of"):
                         continue
-                    values = self.candidates(predicate, key, {})
+                    aims = self.aims(predicate, key, {})
                     if key == "role":
-                        self.roles.extend(v for v in values if isinstance(v, str))
+                        self.roles.extend(v for v in (*aims.meet, *aims.miss) if isinstance(v, str))
                     elif key == "type":
-                        self.entity_types.extend(v for v in values if isinstance(v, str))
+                        self.entity_types.extend(v for v in (*aims.meet, *aims.miss) if isinstance(v, str))
                     else:
-                        self.entity_attributes.setdefault(key, []).extend(values)
+                        self.entity_attributes[key] = self.entity_attributes.get(key, _Aims()).plus(aims)
 
-    def candidates(self, predicate: Any, attribute: str, assignment: Mapping[str, str]) -> list[Any]:
-        """Values that meet (or nearly meet) a predicate, to aim generated data at it."""
-        scale = self.scales.get(attribute.rsplit(".", 1)[-1], [])
+    def aims(self, predicate: Any, attribute: str, assignment: Mapping[str, str]) -> _Aims:
+        """Values that meet a predicate, to aim generated data at it, and values that fail it.
+
+        An ordinal bound is split on the scale named like the attribute (on
+        a number's neighbours for a numeric one), each side starting at the
+        bound: aimed data then meets it as often as an equality, and tries
+        its edge most.
+        """
         variable = variable_name(predicate)
         if variable is not None:
             bound = assignment.get(variable)
-            return [bound] if bound else list(self.entities)  # a value naming an entity unifies
+            return _Aims((bound,) if bound else tuple(self.entities))  # a value naming an entity unifies
         if isinstance(predicate, list):
-            return list(predicate)
+            return _Aims(tuple(predicate))
         if not isinstance(predicate, Mapping):
-            return [] if predicate is None else [predicate]
+            return _Aims(() if predicate is None else (predicate,))
         if len(predicate) != 1:
-            return []
+            return _Aims()
         ((op, operand),) = predicate.items()
         if op in ("in", "not_in") and isinstance(operand, list):
-            return [*operand, "other"]
+            inside, outside = tuple(operand), ("other",)
+            return _Aims(inside, outside) if op == "in" else _Aims(outside, inside)
         if op == "exists":
-            return ["present"] if operand is True else []
+            return _Aims(("present",)) if operand is True else _Aims((), ("present",))
         if op in ("at_least", "at_most"):
-            if isinstance(operand, (int, float)) and not isinstance(operand, bool):
-                return [operand - 1, operand, operand + 1]
-            return list(scale)
+            numeric = isinstance(operand, (int, float)) and not isinstance(operand, bool)
+            ordered = (
+                [operand - 1, operand, operand + 1]
+                if numeric
+                else self.scales.get(attribute.rsplit(".", 1)[-1], [])
+            )
+            if operand not in ordered:
+                return _Aims()
+            at = ordered.index(operand)
+            up, down = tuple(ordered[at:]), tuple(ordered[at::-1])  # each from the bound itself
+            return _Aims(up, down[1:]) if op == "at_least" else _Aims(down, up[1:])
         if op == "contains":
-            return [operand, [operand, "other"], f"{operand}-and-more"]
+            return _Aims((operand, [operand, "other"], f"{operand}-and-more"))
         if op == "matches" and isinstance(operand, str):
             literal = re.sub(r"[\\^$.*+?()\[\]{}|]", "", operand)
-            return [literal] if literal else []
-        return []
+            return _Aims((literal,) if literal else ())
+        return _Aims()
 
 
 class _Scenario:
@@ -437,13 +477,8 @@ class _Scenario:
             fitting = self._candidates(pattern, assignment, fit=True)
             candidates = fitting or self._candidates(pattern, assignment, fit=False) or pool
             entity_id = _pick(draw, candidates)
-            roles = [
-                v
-                for v in self.vocabulary.candidates(pattern.get("role"), "role", assignment)
-                if isinstance(v, str)
-            ]
-            role = _pick(draw, roles) if roles and draw(st.integers(0, 4)) > 0 else None
-            refs.append(_reference(entity_id, role))
+            role = _aim(draw, self.vocabulary.aims(pattern.get("role"), "role", assignment))
+            refs.append(_reference(entity_id, role if isinstance(role, str) else None))
         return refs
 
     def _fits(self, pattern: Mapping[str, Any], entity_id: str, assignment: Mapping[str, str]) -> bool:
@@ -478,7 +513,7 @@ class _Scenario:
         if value is None:
             return False
         values = value if isinstance(value, list) else [value]
-        wanted = self.vocabulary.candidates(predicate, attribute, assignment)
+        wanted = self.vocabulary.aims(predicate, attribute, assignment).meet
         if variable_name(predicate) is not None:
             return any(self.resolve(v) in wanted for v in values if isinstance(v, str))
         return any(v in wanted for v in values)
@@ -504,7 +539,9 @@ def worlds_for(
     aimed at each of its selections (a type it selects, for each entity
     pattern a reference to the entity it names, the variable's entity or a
     member of it, one whose attributes fit, a role it asks for, the `where`
-    values it tests).  The rest is noise.  Dates are drawn independently,
+    values it tests).  A role or `where` value meets its predicate eight
+    times in ten, fails it once (an ordinal bound through its scale) and is
+    left out once, so that worlds fire and miss.  The rest is noise.  Dates are drawn independently,
     so windows hold, may hold or fail.  New entities of the types the
     variables need are sometimes made up (in `World.entities`), members of
     the rules' entities.  Dates come from `dates` (default:
@@ -615,9 +652,9 @@ def _aimed(
         "entities": scenario.references(draw, selection, assignment),
     }
     for path, predicate in sorted((selection.get("where") or {}).items()):
-        values = scenario.vocabulary.candidates(predicate, str(path), assignment)
-        if values and draw(st.integers(0, 4)) > 0:
-            _set_path(document, str(path), _pick(draw, values))
+        value = _aim(draw, scenario.vocabulary.aims(predicate, str(path), assignment))
+        if value is not None:
+            _set_path(document, str(path), value)
     # enough independent origins, and a source of the grade asked for, most of the time
     wanted_origins = selection.get("min_origins")
     if isinstance(wanted_origins, int) and draw(st.integers(0, 3)) > 0:
@@ -648,10 +685,10 @@ def _draw_new_entities(
         if parents and draw(st.booleans()):
             document["member_of"] = [_pick(draw, parents)]
         attributes = {}
-        for name, values in sorted(vocabulary.entity_attributes.items()):
-            usable = [v for v in values if is_attribute_value(v)]
-            if usable and draw(st.booleans()):
-                attributes[name] = _pick(draw, usable)
+        for name, aims in sorted(vocabulary.entity_attributes.items()):
+            value = _aim(draw, aims)
+            if value is not None and is_attribute_value(value):
+                attributes[name] = value
         if attributes:
             document["attributes"] = attributes
         known[entity_id] = document
