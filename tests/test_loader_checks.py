@@ -1365,3 +1365,33 @@ def test_an_empty_type_list_is_an_error_not_any_type(tmp_tree, monkeypatch) -> N
     result = load_rules(tmp_tree, monkeypatch, rules)
     # ENTITIES is 7 lines, so `select: …` is line 12; `[]` is its 20th character
     assert_errors(result, [(12, 20, "type: empty; give at least one")])
+
+
+def test_a_pattern_type_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
+    """`type: stat` for `state` in a pattern fails on every entity, silently; a known type, a
+    variable and a regex are not judged."""
+    rules = ENTITIES + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: typo-pattern-type
+        title: A pattern type with a typo
+        vars:
+          group: {type: armed-group}
+        select:
+          attack:
+            type: attack
+            entities: [{of: $group}, {type: stat}, {type: {in: [state, armd-group]}}, {type: {matches: x}}]
+        likelihood_ratio: 2
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert result.errors == []
+    warnings = [(d.line, d.column, d.message) for d in result.warnings if "this pattern" in d.message]
+    never = "so this pattern never matches"
+    known = "known types: 'armed-group', 'state'"
+    # "    entities: [{of: $group}, {type: " is 36 characters; "stat}, {type: {in: [state, " 27 more
+    assert warnings == [
+        (17, 37, f"no entity has type 'stat', {never} (did you mean 'state'?); {known}"),
+        (17, 64, f"no entity has type 'armd-group', {never} (did you mean 'armed-group'?); {known}"),
+    ]

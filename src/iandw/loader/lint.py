@@ -177,6 +177,44 @@ def pattern_attributes_no_entity_has(
                     )
 
 
+def pattern_types_no_entity_has(
+    case: Case, loaded: dict[str, list[Any]], broken: Broken
+) -> Iterator[Diagnostic]:
+    """A pattern's `type` that no entity has (`stat` for `state`) fails on every entity: the
+    selection never matches, and nothing else says why.
+
+    Only literal types are judged (one, a list or `in`); an entity with an error of its own
+    still has its type, and an input path not read may have one.
+    """
+    if broken.unread_input:
+        return
+    known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
+    listed = f"known types: {first_few([repr(t) for t in sorted(known)])}" if known else "no entity is loaded"
+    for item in loaded.get("indicator", []):
+        indicator = item.document
+        assert isinstance(indicator, Indicator)
+        for selection_name, selection in indicator.select.items():
+            for index, pattern in enumerate(selection.entities):
+                if pattern.type is None or pattern.type.op not in ("eq", "in"):
+                    continue
+                where: tuple[str | int, ...] = ("select", selection_name, "entities", index, "type")
+                if pattern.type.op == "in":
+                    where += ("in",)
+                operand = pattern.type.operand
+                # a list is located word by word, a single type at the value
+                words = (
+                    [((*where, i), w) for i, w in enumerate(operand)]
+                    if isinstance(operand, tuple)
+                    else [(where, operand)]
+                )
+                for loc, word in words:
+                    if isinstance(word, str) and word not in known:
+                        yield item.span(*loc).warning(
+                            f"no entity has type {word!r}, so this pattern never matches"
+                            f"{did_you_mean(word, known)}; {listed}"
+                        )
+
+
 def regexes_that_can_backtrack_exponentially(
     case: Case, loaded: dict[str, list[Any]], broken: Broken
 ) -> Iterator[Diagnostic]:
@@ -212,13 +250,18 @@ LINTS: tuple[Lint, ...] = (
     indicators_no_hypothesis_uses,
     variable_types_no_entity_has,
     pattern_attributes_no_entity_has,
+    pattern_types_no_entity_has,
     regexes_that_can_backtrack_exponentially,
 )
 
 
 # The lints that can say why a rule test fails, which `iandw test` prints: a variable
 # or a pattern no entity can meet.  The others are about the case, not the rule.
-RULE_TEST_LINTS: tuple[Lint, ...] = (variable_types_no_entity_has, pattern_attributes_no_entity_has)
+RULE_TEST_LINTS: tuple[Lint, ...] = (
+    variable_types_no_entity_has,
+    pattern_attributes_no_entity_has,
+    pattern_types_no_entity_has,
+)
 
 
 def lint(
