@@ -314,3 +314,31 @@ def test_an_import_may_not_overwrite_a_rules_file(tmp_path: Path) -> None:
         "Invalid value for -o: 'rules/scales.yaml' is one of the files read; write elsewhere" in result.stderr
     )
     assert (tmp_path / "rules" / "scales.yaml").read_text() == scale
+
+
+@pytest.mark.parametrize(
+    ("source", "given", "error"),
+    [
+        (
+            "gdelt",
+            Path(SHARED_DATA) / "stix" / "apt1.json",
+            "1:1: error: not a GDELT 2.0 export: expected 61 tab-separated columns, got 1, "
+            "and no row of its first 10 has 61 columns",
+        ),
+        (
+            "acled",
+            GDELT_EXPORT,
+            "1:1: error: not an ACLED export: the header has no event_id_cnty, event_date, time_precision, "
+            "event_type, sub_event_type, actor1, inter1, actor2, inter2, source",
+        ),
+        # '410412347' is a JSON number and the tab after it JSON whitespace: column 11 is left over
+        ("stix", GDELT_EXPORT, "1:11: error: JSON syntax error: trailing characters"),
+    ],
+)
+def test_a_file_of_another_format_is_one_error(tmp_path: Path, source: str, given: Path, error: str) -> None:
+    if not given.exists():
+        pytest.skip("shared/data is not present")
+    result = invoke(tmp_path, source, str(given), "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{given}:{error}", "iandw import: nothing was written"]
+    assert not list(tmp_path.iterdir())

@@ -463,6 +463,61 @@ def test_strict_fails_and_writes_nothing(broken: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.CSV"]
 
 
+def test_a_file_that_is_not_an_export_is_one_error_and_fails_the_import(tmp_path: Path) -> None:
+    """Its first 10 rows have 1 column each: one error at its first row, not one per row."""
+    (tmp_path / "bundle.json").write_text("{\n" + '  "a": 1,\n' * 28 + "}\n", encoding="utf-8")
+    (tmp_path / "good.CSV").write_text(row(), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "good.CSV", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "bundle.json:1:1: error: not a GDELT 2.0 export: expected 61 tab-separated columns, got 1, "
+        "and no row of its first 10 has 61 columns",
+        "iandw import: nothing was written",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.json", "good.CSV"]
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        # a comma-separated file of one row, after two blank lines: said at that row
+        (b"\n\nid,date\n", "3:1: error: not a GDELT 2.0 export: expected 61 tab-separated columns, got 1"),
+        # the zip GDELT publishes, not unzipped: no row of it can be read
+        (
+            b"PK\x03\x04\x14\x00\xff\xfe\n",
+            "1:1: error: not a GDELT 2.0 export: unreadable row: bytes that are not UTF-8 "
+            "(save the file as UTF-8)",
+        ),
+    ],
+)
+def test_a_short_file_that_is_not_an_export(tmp_path: Path, content: bytes, error: str) -> None:
+    (tmp_path / "in.CSV").write_bytes(content)
+    result = invoke(tmp_path, "gdelt", "in.CSV", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "in.CSV:" + error
+
+
+def test_an_export_whose_first_rows_are_bad_is_still_read(tmp_path: Path) -> None:
+    """One export row among the first 10 makes the file an export: its bad rows are errors of their own."""
+    bad = "1\t20230301\tcut short\n"
+    (tmp_path / "in.CSV").write_text(bad * 9 + row(c0="10"), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "in.CSV", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"in.CSV:{line}:1: error: expected 61 tab-separated columns (a GDELT 2.0 export row), got 3"
+        for line in range(1, 10)
+    ]
+    assert [o["id"] for o in observations(tmp_path / "out.jsonl")] == ["gdelt-10"]
+    # ten bad rows first decide it: the file is refused, its 11th row with it
+    (tmp_path / "in.CSV").write_text(bad * 10 + row(c0="11"), encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "in.CSV", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "in.CSV:1:1: error: not a GDELT 2.0 export: expected 61 tab-separated columns, got 3, "
+        "and no row of its first 10 has 61 columns"
+    )
+
+
 def test_a_bad_mapping_is_a_located_error(tmp_path: Path) -> None:
     (tmp_path / "mapping.yaml").write_text('event_codes:\n  "04": {typo: x}\n')
     (tmp_path / "in.CSV").write_text(row(), encoding="utf-8")

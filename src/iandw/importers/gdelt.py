@@ -11,9 +11,11 @@ article are one source, not corroboration).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -117,6 +119,9 @@ _ATTRIBUTES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("action_feature_id", "ActionGeo_FeatureID", str),
 )
 _DIGITS = re.compile(r"[0-9]+")
+# Rows read before a file none of whose rows has the export's columns is refused as a whole:
+# a wrong file is one error, not one per row, however long it is.
+SAMPLE_ROWS = 10
 _EVENT_CODE = re.compile(r"[0-9]{2,4}")
 
 
@@ -148,21 +153,32 @@ class GdeltImporter:
 
     def read(self, path: str, advance: Callable[[int], None]) -> Iterator[Outcome | Diagnostic]:
         try:
-            for row in read_rows(path, "\t", quoted=False, limit=self.field_limit, advance=advance):
-                if isinstance(row, Diagnostic):
-                    yield Skipped(row, "malformed row")
-                else:
-                    yield attempt(row.span, partial(self._observation, row), row.span_at)
+            with contextlib.closing(
+                read_rows(path, "\t", quoted=False, limit=self.field_limit, advance=advance)
+            ) as rows:
+                sample = list(itertools.islice(rows, SAMPLE_ROWS))
+                if sample and not any(_has_columns(row) for row in sample):
+                    yield Unreadable(_not_an_export(sample))
+                    return
+                yield from self._outcomes(itertools.chain(sample, rows))
         except OSError as exc:
             yield Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
 
+    def _outcomes(self, rows: Iterator[Row | Diagnostic]) -> Iterator[Outcome]:
+        for row in rows:
+            if isinstance(row, Diagnostic):
+                yield Skipped(row, "malformed row")
+            else:
+                yield attempt(row.span, partial(self._observation, row), row.span_at)
+
     def _observation(self, row: Row) -> dict[str, Any]:
-        fields = [field.strip() for field in row.fields]
-        if len(fields) != len(COLUMNS):
+        if not _has_columns(row):
             raise RowError(
                 "wrong number of columns",
-                f"expected {len(COLUMNS)} tab-separated columns (a GDELT 2.0 export row), got {len(fields)}",
+                f"expected {len(COLUMNS)} tab-separated columns (a GDELT 2.0 export row), "
+                f"got {len(row.fields)}",
             )
+        fields = [field.strip() for field in row.fields]
 
         def get(name: str) -> str:
             return fields[INDEX[name]]
@@ -360,6 +376,22 @@ def _unplaced(code: str, country: str, placed: tuple[str, ...]) -> tuple[str, ..
         else:
             rest.append(part)
     return tuple(rest)
+
+
+def _has_columns(row: Row | Diagnostic) -> bool:
+    return isinstance(row, Row) and len(row.fields) == len(COLUMNS)
+
+
+def _not_an_export(sample: list[Row | Diagnostic]) -> Diagnostic:
+    """One error for a file none of whose first rows is an export row, at its first row."""
+    first = sample[0]
+    if isinstance(first, Row):
+        where, why = first.span, f"expected {len(COLUMNS)} tab-separated columns, got {len(first.fields)}"
+    else:
+        where, why = Span(first.file, first.line, first.column), first.message
+    if len(sample) > 1:
+        why += f", and no row of its first {len(sample)} has {len(COLUMNS)} columns"
+    return where.error(f"not a GDELT 2.0 export: {why}")
 
 
 def _iso_day(text: str, column: str) -> str:

@@ -16,7 +16,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from iandw.diagnostics import Diagnostic, Span
@@ -46,7 +46,7 @@ def read_rows(
     quoted: bool,
     limit: int,
     advance: Callable[[int], None],
-) -> Iterator[Row | Diagnostic]:
+) -> Generator[Row | Diagnostic, None, None]:
     """Every row of a delimited file, or a located error in place of a bad one.
 
     `quoted` selects CSV quoting (ACLED); without it every character but the
