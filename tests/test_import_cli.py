@@ -35,7 +35,6 @@ def entity_ids(path: Path) -> list[str]:
 
 def test_entities_go_next_to_the_observations_by_default(tmp_path: Path) -> None:
     assert default_entities_path("out/acled.jsonl") == "out/acled.entities.yaml"
-    assert default_entities_path("out/acled") == "out/acled.entities.yaml"
     assert invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "people.yaml").exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "people.yaml"]
 
@@ -109,13 +108,47 @@ def test_usage_errors(tmp_path: Path) -> None:
 
 
 def test_the_entities_cannot_go_to_the_observations_file(tmp_path: Path) -> None:
-    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "./a.jsonl")
+    (tmp_path / "e.yaml").symlink_to("a.jsonl")  # named for YAML, but the observations file
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "e.yaml")
     assert result.exit_code == 2
     assert (
-        "Invalid value for --entities-out: './a.jsonl' is the observations file (-o); "
+        "Invalid value for --entities-out: 'e.yaml' is the observations file (-o); "
         "the entities need a file of their own" in result.stderr
     )
+    assert [p.name for p in tmp_path.iterdir()] == ["e.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "error"),
+    [
+        ("-o", "x.yaml", "'x.yaml' does not end in .jsonl: the observations are written as JSON Lines"),
+        ("-o", "x.json", "'x.json' does not end in .jsonl: the observations are written as JSON Lines"),
+        (
+            "--entities-out",
+            "e.json",
+            "'e.json' does not end in .yaml or .yml: the entities are written as YAML",
+        ),
+    ],
+)
+def test_an_output_must_be_named_for_what_is_written(
+    tmp_path: Path, option: str, name: str, error: str
+) -> None:
+    """`iandw validate` reads a file by its extension: JSON Lines in x.yaml would be misread."""
+    other = {"-o": [], "--entities-out": ["-o", "a.jsonl"]}[option]
+    result = invoke(tmp_path, "acled", EVENTS, option, name, *other)
+    assert result.exit_code == 2
+    expected = f"Invalid value for {option}: {error}, and iandw reads a file by its extension"
+    assert expected in " ".join(result.stderr.split())  # click wraps the line
     assert not list(tmp_path.iterdir())
+
+
+def test_an_output_extension_is_read_in_any_case(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "A.JSONL", "--entities-out", "E.YML")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["A.JSONL", "E.YML"]
+    assert load([str(tmp_path)], rules=None).errors == []
+    assert invoke(tmp_path, "acled", EVENTS, "-o", "B.JSONL").exit_code == 0
+    assert (tmp_path / "B.entities.yaml").exists()
 
 
 def test_csv_field_limit_is_restored(tmp_path: Path) -> None:
@@ -255,18 +288,18 @@ def test_a_row_whose_observation_would_be_too_long_to_read_back_is_skipped(tmp_p
     assert "skipped 1 row: observation too long (1)" in result.stdout
 
 
-@pytest.mark.parametrize("option", ["-o", "--entities-out"])
-def test_no_output_may_overwrite_an_input(tmp_path: Path, option: str) -> None:
-    (tmp_path / "events.csv").write_bytes(Path(EVENTS).read_bytes())
+@pytest.mark.parametrize(("option", "name"), [("-o", "events.jsonl"), ("--entities-out", "events.yaml")])
+def test_no_output_may_overwrite_an_input(tmp_path: Path, option: str, name: str) -> None:
+    """An input named as an output may be (a CSV named .jsonl is read as given): it is not overwritten."""
+    (tmp_path / name).write_bytes(Path(EVENTS).read_bytes())
     other = {"-o": ["--entities-out", "e.yaml"], "--entities-out": ["-o", "a.jsonl"]}[option]
-    result = invoke(tmp_path, "acled", "events.csv", option, "./events.csv", *other)
+    result = invoke(tmp_path, "acled", name, option, f"./{name}", *other)
     assert result.exit_code == 2
     assert (
-        f"Invalid value for {option}: './events.csv' is one of the files read; write elsewhere"
-        in result.stderr
+        f"Invalid value for {option}: './{name}' is one of the files read; write elsewhere" in result.stderr
     )
-    assert (tmp_path / "events.csv").read_bytes() == Path(EVENTS).read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv"]
+    assert (tmp_path / name).read_bytes() == Path(EVENTS).read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_a_mapped_entity_that_names_nothing_is_a_warning_at_its_entry(tmp_path: Path) -> None:
@@ -308,10 +341,11 @@ def test_an_import_may_not_overwrite_a_rules_file(tmp_path: Path) -> None:
     (tmp_path / "rules").mkdir()
     scale = "kind: scale\nid: level\nvalues: [low, high]\n"
     (tmp_path / "rules" / "scales.yaml").write_text(scale)
-    result = invoke(tmp_path, "acled", EVENTS, "-o", "rules/scales.yaml")
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--entities-out", "rules/scales.yaml")
     assert result.exit_code == 2
     assert (
-        "Invalid value for -o: 'rules/scales.yaml' is one of the files read; write elsewhere" in result.stderr
+        "Invalid value for --entities-out: 'rules/scales.yaml' is one of the files read; write elsewhere"
+        in result.stderr
     )
     assert (tmp_path / "rules" / "scales.yaml").read_text() == scale
 

@@ -49,12 +49,12 @@ SOURCES = ("gdelt", "acled", "stix")
     "--output",
     required=True,
     type=OUTPUT_FILE,
-    help="Observations file to write (JSON Lines).",
+    help="Observations file to write (JSON Lines, .jsonl).",
 )
 @click.option(
     "--entities-out",
     type=OUTPUT_FILE,
-    help="Entities file to write (YAML); default: OUTPUT with the extension .entities.yaml.",
+    help="Entities file to write (YAML, .yaml or .yml); default: OUTPUT with the extension .entities.yaml.",
 )
 @click.option(
     "--mapping",
@@ -112,6 +112,8 @@ def import_command(
             f"{grade!r} is not a grade: a reliability letter A-F then a credibility digit 1-6, such as D4",
             param_hint="--grade",
         )
+    _check_extension("-o", output, (".jsonl",), "the observations are written as JSON Lines")
+    _check_extension("--entities-out", entities_out, (".yaml", ".yml"), "the entities are written as YAML")
     limits = Limits(max_file_bytes=max_file_bytes, max_record_bytes=max_record_bytes, max_depth=max_depth)
     entities_path = entities_out or default_entities_path(output)
     if os.path.realpath(entities_path) == os.path.realpath(output):
@@ -156,6 +158,17 @@ def import_command(
     if failed:
         click.echo("iandw import: nothing was written", err=True)
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _check_extension(option: str, path: str | None, extensions: tuple[str, ...], written: str) -> None:
+    """An output named for another format would be written, then misread by `iandw validate`,
+    which reads a file by its extension: a usage error before any work."""
+    if path is not None and not path.lower().endswith(extensions):
+        named = " or ".join(extensions)
+        raise click.BadParameter(
+            f"{path!r} does not end in {named}: {written}, and iandw reads a file by its extension",
+            param_hint=option,
+        )
 
 
 def _importer(

@@ -37,8 +37,7 @@ def observation_line(document: dict[str, Any]) -> str:
 
 def default_entities_path(observations_path: str) -> str:
     """'out/gdelt.jsonl' → 'out/gdelt.entities.yaml'."""
-    stem, extension = os.path.splitext(observations_path)
-    return (stem if extension.lower() == ".jsonl" else observations_path) + ".entities.yaml"
+    return os.path.splitext(observations_path)[0] + ".entities.yaml"
 
 
 class ImportOutput:
