@@ -376,3 +376,44 @@ def test_a_file_of_another_format_is_one_error(tmp_path: Path, source: str, give
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [f"{given}:{error}", "iandw import: nothing was written"]
     assert not list(tmp_path.iterdir())
+
+
+def test_a_directory_is_searched_for_the_sources_files(tmp_path: Path) -> None:
+    """Its files of the source's extension, sorted, at any depth; hidden ones and the import's own
+    outputs are left quietly, any other file is said; the output is that of the files named in that order."""
+    if not STIX_BUNDLES:
+        pytest.skip("shared/data is not present")
+    bundles = {Path(path).name: Path(path).read_bytes() for path in STIX_BUNDLES}
+    feed = tmp_path / "feed"
+    (feed / "older").mkdir(parents=True)
+    (feed / "sighting-of-an-indicator.json").write_bytes(bundles["sighting-of-an-indicator.json"])
+    (feed / "older" / "apt1.json").write_bytes(bundles["apt1.json"])
+    (feed / "Campaigns.JSON").write_bytes(bundles["defining-campaigns-threat-actors-intrusion-sets.json"])
+    (feed / ".draft.json").write_text("not JSON")
+    (feed / "LICENSE.txt").write_text("BSD")
+    (feed / "older" / "notes.md").write_text("")
+    result = invoke(tmp_path, "stix", "feed", "-o", "feed/stix.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "feed:1:1: warning: skipped 2 files not ending in .json: LICENSE.txt, older/notes.md"
+    ]
+    assert result.stdout.startswith("read 106 objects from 3 files\n")  # 26 + 76 + 4, in that order
+    given = ["feed/Campaigns.JSON", "feed/older/apt1.json", "feed/sighting-of-an-indicator.json"]
+    assert invoke(tmp_path, "stix", *given, "-o", "explicit.jsonl").exit_code == 0
+    assert (tmp_path / "feed" / "stix.jsonl").read_bytes() == (tmp_path / "explicit.jsonl").read_bytes()
+    again = invoke(tmp_path, "stix", "feed", "-o", "feed/stix.jsonl")  # its outputs are now in feed/
+    assert again.exit_code == 0 and len(again.stderr.splitlines()) == 1, again.output
+
+
+def test_a_directory_without_the_sources_files_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "events.json").write_text("{}")
+    result = invoke(tmp_path, "acled", "empty", EVENTS, "other/", "-o", "a.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "empty:1:1: error: no .csv file in this directory",
+        "other:1:1: warning: skipped 1 file not ending in .csv: events.json",
+        "other:1:1: error: no .csv file in this directory",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "other"]

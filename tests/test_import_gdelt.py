@@ -518,6 +518,21 @@ def test_an_export_whose_first_rows_are_bad_is_still_read(tmp_path: Path) -> Non
     )
 
 
+def test_a_directory_of_gdelt_slots_is_searched_for_event_exports(tmp_path: Path) -> None:
+    """GDELT publishes each slot's events beside its mentions and GKG files, which are not events."""
+    (tmp_path / "slots").mkdir()
+    (tmp_path / "slots" / "20230301000000.export.CSV").write_text(row(), encoding="utf-8")
+    (tmp_path / "slots" / "20230301000000.mentions.CSV").write_text("1\t2\n", encoding="utf-8")
+    (tmp_path / "slots" / "20230301000000.gkg.csv").write_text("1\t2\n", encoding="utf-8")
+    result = invoke(tmp_path, "gdelt", "slots", "-o", "g.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "slots:1:1: warning: skipped 2 files not ending in .export.csv: "
+        "20230301000000.gkg.csv, 20230301000000.mentions.CSV"
+    ]
+    assert result.stdout.startswith("read 1 row from 1 file\n")
+
+
 def test_a_bad_mapping_is_a_located_error(tmp_path: Path) -> None:
     (tmp_path / "mapping.yaml").write_text('event_codes:\n  "04": {typo: x}\n')
     (tmp_path / "in.CSV").write_text(row(), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""`iandw import gdelt|acled|stix FILE… -o OUT.jsonl`: other people's event data as observations.
+"""`iandw import gdelt|acled|stix FILE|DIR… -o OUT.jsonl`: other people's event data as observations.
 
 iandw.cli registers `import_command` with `main.add_command`.  Heavy modules
 are imported inside the command so that `iandw --help` stays instant.
@@ -39,11 +39,14 @@ if TYPE_CHECKING:
     from iandw.model.registry import EntityRegistry
 
 SOURCES = ("gdelt", "acled", "stix")
+# What a directory given as an input is searched for: GDELT's event exports are
+# YYYYMMDDHHMMSS.export.CSV, beside its mentions and GKG files, which are not events.
+EXTENSIONS = {"gdelt": (".export.csv",), "acled": (".csv",), "stix": (".json",)}
 
 
 @click.command(name="import")
 @click.argument("source", type=click.Choice(SOURCES))
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option(
     "-o",
     "--output",
@@ -88,7 +91,7 @@ SOURCES = ("gdelt", "acled", "stix")
 @no_traceback
 def import_command(
     source: str,
-    files: Sequence[str],
+    inputs: Sequence[str],
     output: str,
     entities_out: str | None,
     mapping_path: str | None,
@@ -100,7 +103,12 @@ def import_command(
     max_record_bytes: int,
     max_depth: int,
 ) -> None:
-    """Import GDELT 2.0 events, ACLED events or STIX 2.1 bundles as observations."""
+    """Import GDELT 2.0 events, ACLED events or STIX 2.1 bundles as observations.
+
+    INPUTS are files, or directories searched for GDELT's *.export.CSV, ACLED's
+    *.csv or STIX's *.json files.
+    """
+    from iandw.diagnostics import has_errors
     from iandw.importers.entities import EntityBook
     from iandw.importers.mapping import MappingError, grade_parts, load_mapping
     from iandw.importers.run import run_import
@@ -121,6 +129,10 @@ def import_command(
             f"{entities_out!r} is the observations file (-o); the entities need a file of their own",
             param_hint="--entities-out",
         )
+    files, problems = _files(inputs, EXTENSIONS[source], (output, entities_path))
+    print_diagnostics(problems)
+    if has_errors(problems):
+        sys.exit(EXIT_BAD_INPUT)
     # the known observations are not inputs here: importing again into them replaces its own outputs
     refuse_to_overwrite(
         {"-o": output, "--entities-out": entities_path},
@@ -158,6 +170,42 @@ def import_command(
     if failed:
         click.echo("iandw import: nothing was written", err=True)
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _files(
+    inputs: Sequence[str], extensions: tuple[str, ...], outputs: Sequence[str]
+) -> tuple[list[str], list[Diagnostic]]:
+    """The files to import: each input file as given, each directory's files of the source's
+    extensions, sorted; what a directory holds besides them and the outputs is said, and one
+    without any is an error."""
+    from iandw.diagnostics import Span, counted, first_few
+    from iandw.loader.files import find_files, named_extensions, shown
+
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    named = named_extensions(extensions)
+    rewritten = {os.path.realpath(path) for path in outputs}  # an import's own outputs are no inputs
+    for given in inputs:
+        if not os.path.isdir(given):
+            files.append(given)  # read as it is, whatever its name: a missing one is said when read
+            continue
+        skipped: list[str] = []
+        found, diagnostics = find_files([given], extensions=extensions, skipped=skipped)
+        problems += diagnostics
+        where = Span(shown(os.path.normpath(given)))
+        names = [
+            os.path.relpath(path, where.file) for path in skipped if os.path.realpath(path) not in rewritten
+        ]
+        if names:
+            problems.append(
+                where.warning(
+                    f"skipped {counted(len(names), 'file')} not ending in {named}: {first_few(names)}"
+                )
+            )
+        if not found:
+            problems.append(where.error(f"no {named} file in this directory"))
+        files += [file.path for file in found]
+    return files, problems
 
 
 def _check_extension(option: str, path: str | None, extensions: tuple[str, ...], written: str) -> None:

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from iandw.diagnostics import Diagnostic, Span
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
-NAMED_EXTENSIONS = ", ".join(EXTENSIONS[:-1]) + " or " + EXTENSIONS[-1]
+
+
+def named_extensions(extensions: tuple[str, ...]) -> str:
+    """('.yaml', '.json', '.jsonl') → '.yaml, .json or .jsonl'."""
+    return ", ".join(extensions[:-1]) + " or " + extensions[-1] if len(extensions) > 1 else extensions[0]
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,20 @@ def _at(path: str) -> Span:
     return Span(shown(path))
 
 
-def find_files(paths: list[str], warn_empty: bool = False) -> tuple[list[InputFile], list[Diagnostic]]:
+def find_files(
+    paths: list[str],
+    warn_empty: bool = False,
+    extensions: tuple[str, ...] = EXTENSIONS,
+    skipped: list[str] | None = None,
+) -> tuple[list[InputFile], list[Diagnostic]]:
     """Every input file under `paths`, in sorted order, each once.
 
     With `warn_empty`, a directory holding no input file is a warning: a
     directory of CSV exports, or the wrong one, would otherwise be read as
     nothing without a word (a rules directory may be empty on purpose).
+    Input files are those whose names end in one of `extensions` (in any
+    case); the other files found in directories are added to `skipped`, if
+    given, for a command that says what it left.
     """
     files: list[InputFile] = []
     diagnostics: list[Diagnostic] = []
@@ -54,9 +66,11 @@ def find_files(paths: list[str], warn_empty: bool = False) -> tuple[list[InputFi
             diagnostics.append(_at(display).error(kind))
             continue
         if os.path.isdir(display):
-            inside = sorted(_walk(display, diagnostics), key=lambda f: f.path)
+            inside = sorted(_walk(display, diagnostics, extensions, skipped), key=lambda f: f.path)
             if warn_empty and not inside:
-                diagnostics.append(_at(display).warning(f"no {NAMED_EXTENSIONS} file in this directory"))
+                diagnostics.append(
+                    _at(display).warning(f"no {named_extensions(extensions)} file in this directory")
+                )
             for found in inside:
                 if found.real not in seen:
                     seen.add(found.real)
@@ -65,8 +79,8 @@ def find_files(paths: list[str], warn_empty: bool = False) -> tuple[list[InputFi
         if not os.path.isfile(display):
             diagnostics.append(_at(display).error("not a regular file (a pipe or a device?)"))
             continue
-        if os.path.splitext(display)[1].lower() not in EXTENSIONS:
-            diagnostics.append(_at(display).error("unsupported file type: expected " + ", ".join(EXTENSIONS)))
+        if not display.lower().endswith(extensions):
+            diagnostics.append(_at(display).error("unsupported file type: expected " + ", ".join(extensions)))
             continue
         real = os.path.realpath(display)
         if real not in seen:
@@ -75,8 +89,10 @@ def find_files(paths: list[str], warn_empty: bool = False) -> tuple[list[InputFi
     return files, diagnostics
 
 
-def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
-    """Every file under `top`; a directory already on the current path is a loop."""
+def _walk(
+    top: str, diagnostics: list[Diagnostic], extensions: tuple[str, ...], skipped: list[str] | None
+) -> Iterator[InputFile]:
+    """Every input file under `top`; a directory already on the current path is a loop."""
     pending: list[tuple[str, bool, frozenset[str]]] = [(top, True, frozenset())]
     while pending:
         path, is_directory, ancestors = pending.pop()
@@ -102,12 +118,16 @@ def _walk(top: str, diagnostics: list[Diagnostic]) -> Iterator[InputFile]:
                 child_is_directory, child_is_file = entry.is_dir(), entry.is_file()
             except OSError:
                 child_is_directory = child_is_file = False
+            wanted = entry.name.lower().endswith(extensions)
             if child_is_directory:
                 children.append((child, True, inside))
-            elif child_is_file and os.path.splitext(entry.name)[1].lower() in EXTENSIONS:
+            elif child_is_file and wanted:
                 children.append((child, False, inside))
+            elif child_is_file:
+                if skipped is not None:
+                    skipped.append(shown(child))
             elif entry.is_symlink() and not os.path.exists(child):
                 diagnostics.append(_at(child).warning("broken symlink; skipped"))
-            elif os.path.splitext(entry.name)[1].lower() in EXTENSIONS:
+            elif wanted:
                 diagnostics.append(_at(child).warning("not a regular file (a pipe or a device?); skipped"))
         pending.extend(reversed(children))
