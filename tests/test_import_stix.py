@@ -594,6 +594,39 @@ def test_the_bundles_of_one_import_are_one_collection(tmp_path: Path) -> None:
     assert "5 objects not observations: entity (2), older version (2), revoked (1)" in result.stdout
 
 
+def test_the_same_object_read_twice_is_one_object(tmp_path: Path) -> None:
+    """A bundle given twice, and a copy of it under another bundle id: each object is read three
+    times and is one version, not three; the first reading is the one imported, and a version
+    older than the newest is still an older version, whether or not it was read before."""
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    victim = sdo("identity", 2, name="Example Victim", identity_class="organization")
+    campaign = sdo("campaign", 3, name="Example", first_seen="2023-01-01T00:00:00Z")
+    (tmp_path / "feed.json").write_text(bundle(actor, victim, campaign), encoding="utf-8")
+    copy = {"type": "bundle", "id": "bundle--11111111-1111-4111-8111-111111111111"}
+    (tmp_path / "copy.json").write_text(json.dumps({**copy, "objects": [actor, victim, campaign]}))
+    result = invoke(tmp_path, "stix", "feed.json", "feed.json", "copy.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "read 9 objects from 3 files",
+        "wrote 1 observation to out.jsonl",
+        "wrote 3 new entities to out.entities.yaml; 0 known entities referenced",
+        "skipped 0 objects",
+        "8 objects not observations: entity (2), same object read twice (6)",
+    ]
+    (observation,) = read(tmp_path / "out.jsonl").values()
+    assert observation["sources"][0]["name"] == "STIX bundle--00000000-0000-4000-8000-000000000000"
+    renamed = {**campaign, "name": "Renamed", "modified": "2023-02-01T00:00:00Z"}
+    (tmp_path / "newer.json").write_text(bundle(renamed), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "feed.json", "newer.json", "copy.json", "-o", "out.jsonl")
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    # the actor and victim are read twice; the campaign's first version is older, read twice or not
+    assert "6 objects not observations: entity (2), older version (2), same object read twice (2)" in (
+        result.stdout
+    )
+    assert [o["summary"] for o in read(tmp_path / "out.jsonl").values()] == ["Renamed"]
+
+
 def test_what_refers_to_a_revoked_object_says_so(tmp_path: Path) -> None:
     """A relationship with a revoked end is withdrawn with it (counted, no error); a sighting of a
     revoked indicator leaves the reference out and says it is revoked, not missing; a revoked

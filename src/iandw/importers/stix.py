@@ -300,12 +300,19 @@ class _Collection:
                 self._fold(where, self.by_id[identifier])
 
     def _newer(self, kept: Where, where: Where) -> Where:
-        """Of two versions of one object, the newer; the older is passed (a tie: the later in the input)."""
+        """Of two versions of one object, the newer; the older is passed (a tie: the later in the input).
+
+        The same object read twice (a bundle given twice, or a copy of it) is one version, not two:
+        the first reading is kept and the second counted as what it is.
+        """
         kept_obj, obj = self.obj(kept), self.obj(where)
+        if obj == kept_obj:
+            self.decided[where] = Passed("same object read twice")
+            return kept
         kept_when, when = _modified(kept_obj), _modified(obj)
         older, newer = (where, kept) if when < kept_when else (kept, where)
         self.decided[older] = Passed("older version")
-        if when == kept_when and obj != kept_obj:  # one object twice is no doubt
+        if when == kept_when:
             stamp = "the same 'modified'" if when != _BEFORE_ANY else "no readable 'modified'"
             self.warnings.setdefault(where[0], []).append(
                 self.span(where).warning(
