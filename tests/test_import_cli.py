@@ -374,7 +374,7 @@ def test_a_file_of_another_format_is_one_error(tmp_path: Path, source: str, give
         pytest.skip("shared/data is not present")
     result = invoke(tmp_path, source, str(given), "-o", "out.jsonl")
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [f"{given}:{error}", "iandw import: nothing was written"]
+    assert result.stderr.splitlines() == [f"{given}:{error}"]
     assert not list(tmp_path.iterdir())
 
 
@@ -417,3 +417,20 @@ def test_a_directory_without_the_sources_files_is_an_error(tmp_path: Path) -> No
         "other:1:1: error: no .csv file in this directory",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "other"]
+
+
+def test_the_summary_says_why_nothing_was_written() -> None:
+    from collections import Counter
+
+    from iandw.importers.run import Summary
+
+    summary = Summary("row", files=2, read=3, written=2, skipped=Counter({"bad date": 1}), unreadable=1)
+    assert summary.failure(strict=False) == "1 file could not be read"
+    failure = summary.failure(strict=True)
+    assert failure == "1 file could not be read, and 1 row was skipped (--strict)"
+    assert summary.lines("o.jsonl", "o.entities.yaml", failure) == [
+        "read 3 rows from 2 files",
+        "wrote nothing: 1 file could not be read, and 1 row was skipped (--strict)",
+        "skipped 1 row: bad date (1)",
+    ]
+    assert Summary("row", files=1, read=2, written=2).failure(strict=True) is None

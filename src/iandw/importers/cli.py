@@ -159,16 +159,15 @@ def import_command(
                 # what `validate` reads back by default, or more if the user reads more
                 max(limits.max_record_bytes, DEFAULT_LIMITS.max_record_bytes),
             )
-            failed = summary.unreadable > 0 or (strict and bool(summary.skipped))
-            if not failed:
+            failure = summary.failure(strict)
+            if failure is None:
                 out.commit()
     except OSError as exc:
         print_cannot_write(str(exc.filename or output), exc)
         sys.exit(EXIT_BAD_INPUT)
-    for line in summary.lines(output, entities_path, committed=not failed):
+    for line in summary.lines(output, entities_path, failure):
         click.echo(line)
-    if failed:
-        click.echo("iandw import: nothing was written", err=True)
+    if failure is not None:
         sys.exit(EXIT_BAD_INPUT)
 
 

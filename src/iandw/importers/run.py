@@ -49,21 +49,35 @@ class Summary:
     new_entities: int = 0
     known_entities: int = 0
 
-    def lines(self, observations_path: str, entities_path: str, committed: bool) -> list[str]:
-        """The summary; `committed`: the outputs were moved into place."""
+    def failure(self, strict: bool) -> str | None:
+        """Why nothing is to be written, if so: an input that could not be read, or with
+        `strict` any skipped row."""
+        reasons = []
+        if self.unreadable:
+            reasons.append(f"{self.unreadable} {_plural(self.unreadable, 'file')} could not be read")
+        skipped = sum(self.skipped.values())
+        if strict and skipped:
+            were = "was" if skipped == 1 else "were"
+            reasons.append(f"{skipped} {_plural(skipped, self.unit)} {were} skipped (--strict)")
+        return ", and ".join(reasons) or None
+
+    def lines(self, observations_path: str, entities_path: str, failure: str | None) -> list[str]:
+        """The summary; `failure`: why nothing was written, if so."""
         unit = _plural(self.read, self.unit)
         files = _plural(self.files, "file")
         lines = [f"read {self.read} {unit} from {self.files} {files}"]
-        if self.unreadable:
-            lines.append(f"{self.unreadable} {_plural(self.unreadable, 'file')} could not be read")
-        wrote = "wrote" if committed else "did not write"
-        lines.append(f"{wrote} {self.written} {_plural(self.written, 'observation')} to {observations_path}")
-        lines.append(
-            f"{wrote} {self.new_entities} new {_plural(self.new_entities, 'entity')} to {entities_path}; "
-            f"{self.known_entities} known {_plural(self.known_entities, 'entity')} referenced"
-        )
-        skipped = sum(self.skipped.values())
-        lines.append(f"skipped {skipped} {_plural(skipped, self.unit)}{_reasons(self.skipped)}")
+        if failure:
+            lines.append(f"wrote nothing: {failure}")
+        else:
+            written = _plural(self.written, "observation")
+            lines.append(f"wrote {self.written} {written} to {observations_path}")
+            lines.append(
+                f"wrote {self.new_entities} new {_plural(self.new_entities, 'entity')} to {entities_path}; "
+                f"{self.known_entities} known {_plural(self.known_entities, 'entity')} referenced"
+            )
+        if self.read:  # of nothing read, nothing was skipped
+            skipped = sum(self.skipped.values())
+            lines.append(f"skipped {skipped} {_plural(skipped, self.unit)}{_reasons(self.skipped)}")
         if self.passed:
             passed = sum(self.passed.values())
             lines.append(f"{passed} {_plural(passed, self.unit)} not observations{_reasons(self.passed)}")
