@@ -222,8 +222,9 @@ def test_a_week_reaching_past_the_calendar_is_a_bad_date(tmp_path: Path) -> None
     result = invoke(tmp_path, "acled", "edges.csv", "-o", "acled.jsonl")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        "edges.csv:2:1: error: event_date '0001-01-01': the week around it is outside the years 1-9999",
-        "edges.csv:3:1: error: event_date '9999-12-31': the week around it is outside the years 1-9999",
+        # at the field: after `PSE1,`
+        "edges.csv:2:6: error: event_date '0001-01-01': the week around it is outside the years 1-9999",
+        "edges.csv:3:6: error: event_date '9999-12-31': the week around it is outside the years 1-9999",
     ]
     assert {key: o["date"] for key, o in read(tmp_path / "acled.jsonl").items()} == {
         "acled-pse3": "0001-01-01/0001-01-07"
@@ -246,9 +247,18 @@ def test_a_number_python_cannot_read_is_a_bad_number_on_its_row(tmp_path: Path) 
     result = invoke(tmp_path, "acled", "numbers.csv", "-o", "acled.jsonl")
     assert result.exit_code == 0, result.output
     iso, negative, fatalities = result.stderr.splitlines()
-    assert iso == "numbers.csv:2:1: error: iso 'abc' is not an ISO 3166 numeric country code (0 to 999)"
-    assert negative == "numbers.csv:3:1: error: iso '-760' is not an ISO 3166 numeric country code (0 to 999)"
-    assert fatalities.startswith("numbers.csv:4:1: error: fatalities '999")
+    # each at its field: iso after `…,760` less the 3 characters SYR1 is shorter than SYR9001;
+    # fatalities after the quoted notes, whose comma inside the quotes starts no field
+    at_iso, at_fatalities = strike.index(",760,") + 2 - 3, strike.index(",3,,") + 2 - 3
+    assert (at_iso, at_fatalities) == (167, 400)
+    assert rows[2][at_fatalities - 1 :].startswith("999")
+    iso_error = "error: iso 'abc' is not an ISO 3166 numeric country code (0 to 999)"
+    assert iso == f"numbers.csv:2:{at_iso}: {iso_error}"
+    assert (
+        negative
+        == f"numbers.csv:3:{at_iso}: error: iso '-760' is not an ISO 3166 numeric country code (0 to 999)"
+    )
+    assert fatalities.startswith(f"numbers.csv:4:{at_fatalities}: error: fatalities '999")
     assert "skipped 3 rows: bad number (3)" in result.stdout.splitlines()
     assert read(tmp_path / "acled.jsonl")["acled-syr4"]["attributes"]["iso"] == 760
 
@@ -258,15 +268,20 @@ def test_bad_rows_are_located_and_skipped(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert list(read(tmp_path / "acled.jsonl")) == ["acled-syr9106"]
     assert result.stderr.splitlines() == [
-        f"{BAD}:2:1: error: event_date '2023-02-30' is not a date (2023-09-04 or 04 September 2023)",
+        # a field at fault is pointed at: `SYR9101,` is 8 characters, `SYR9104,2023-03-03,2023,` 24
+        f"{BAD}:2:9: error: event_date '2023-02-30' is not a date (2023-09-04 or 04 September 2023)",
+        # two fields, or the whole row: at the row
         f"{BAD}:3:1: error: no rule maps event_type 'Skirmishes' or sub_event_type 'Skirmish' "
         "(see --mapping)",
         f"{BAD}:4:1: error: expected 31 fields as in the header, got 10",
-        f"{BAD}:5:1: error: time_precision '4' is not 1, 2 or 3",
-        f"{BAD}:6:1: error: inter2 '9' is not an ACLED actor type (see --mapping)",
-        f"{BAD}:8:1: error: fatalities 'many' is not a count (a whole number from 0)",
+        f"{BAD}:5:25: error: time_precision '4' is not 1, 2 or 3",
+        f"{BAD}:6:124: error: inter2 '9' is not an ACLED actor type (see --mapping)",
+        f"{BAD}:8:243: error: fatalities 'many' is not a count (a whole number from 0)",
         f"{BAD}:9:1: error: duplicate observation id 'acled-syr9106' (first at {BAD}:7)",
     ]
+    lines = Path(BAD).read_text(encoding="utf-8").splitlines()
+    for line, column, text in ((2, 9, "2023-02-30,"), (5, 25, "4,"), (6, 124, "9,"), (8, 243, "many,")):
+        assert lines[line - 1][column - 1 :].startswith(text)
     assert result.stdout.splitlines() == [
         "read 8 rows from 1 file",
         "wrote 1 observation to acled.jsonl",
@@ -442,14 +457,16 @@ def test_a_timestamp_that_is_not_a_day_in_seconds_is_a_bad_row(tmp_path: Path) -
     assert result.exit_code == 0
     past = "is after the year 9999 in seconds since 1970 (ACLED gives seconds, not milliseconds)"
     not_seconds = "is not seconds since 1970-01-01 UTC (such as 1694431234)"
+    # at the timestamp: the last field, after the 235 characters of those before it
     assert result.stderr.splitlines() == [
-        f"rows.csv:2:1: error: timestamp '1694431234000' {past}",
-        f"rows.csv:3:1: error: timestamp '253402300800' {past}",
-        f"rows.csv:4:1: error: timestamp '{'9' * 30}'… {past}",
-        f"rows.csv:5:1: error: timestamp '-86400' {not_seconds}",
-        f"rows.csv:6:1: error: timestamp '1.694431234e9' {not_seconds}",
-        f"rows.csv:7:1: error: timestamp '1_694_431_234' {not_seconds}",
+        f"rows.csv:2:236: error: timestamp '1694431234000' {past}",
+        f"rows.csv:3:236: error: timestamp '253402300800' {past}",
+        f"rows.csv:4:236: error: timestamp '{'9' * 30}'… {past}",
+        f"rows.csv:5:236: error: timestamp '-86400' {not_seconds}",
+        f"rows.csv:6:236: error: timestamp '1.694431234e9' {not_seconds}",
+        f"rows.csv:7:236: error: timestamp '1_694_431_234' {not_seconds}",
     ]
+    assert (tmp_path / "rows.csv").read_text().splitlines()[1][235:] == "1694431234000"
     assert list(read(tmp_path / "acled.jsonl")) == ["acled-syr9207"]
     assert "skipped 6 rows: bad timestamp (6)" in result.stdout
 
@@ -472,7 +489,7 @@ def test_a_row_published_before_its_event_could_happen_is_a_bad_row(tmp_path: Pa
 
     def before(line: int, timestamp: str, day: str, date: str) -> str:
         return (
-            f"rows.csv:{line}:1: error: timestamp {timestamp!r} is {day}, before the event's date "
+            f"rows.csv:{line}:236: error: timestamp {timestamp!r} is {day}, before the event's date "
             f"{date}: ACLED publishes a row only after its event"
         )
 

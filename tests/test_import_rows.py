@@ -54,6 +54,47 @@ def test_rows_under_the_limit_are_read_as_csv_reads_them(tmp_path_factory, writt
     assert got == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(rows)
+def test_each_field_of_a_row_of_one_line_is_located_where_it_starts(
+    tmp_path_factory, written: list[str]
+) -> None:
+    """csv reading the row's line from a field's column reads that field first: a comma inside
+    quotes or a doubled quote moves the columns after it as the text does."""
+    path = Path(tmp_path_factory.mktemp("rows")) / "rows.csv"
+    path.write_text("".join(row + "\n" for row in written), encoding="utf-8", newline="")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for item in read_rows(str(path), ",", quoted=True, limit=LIMIT, advance=lambda _: None):
+        if isinstance(item, Diagnostic) or item.columns is None:
+            continue
+        line = lines[item.span.line - 1]
+        assert len(item.columns) == len(item.fields)
+        for field, column in zip(item.fields, item.columns, strict=True):
+            assert (next(csv.reader([line[column - 1 :]])) or [""])[0] == field  # nothing after: ''
+
+
+def test_columns_of_quoted_and_unquoted_rows(tmp_path: Path) -> None:
+    """`a,"b,c",d`: d starts at 9, the comma in quotes starts no field; `"x""y",5" gun,w`: a
+    doubled quote is two characters, a quote inside a field one; a row of two lines has no columns."""
+    path = tmp_path / "rows.csv"
+    path.write_text('a,"b,c",d\n"x""y",5" gun,"\nz",w\n"x""y",5" gun,w\n', encoding="utf-8", newline="")
+    got = [
+        (item.span.line, item.fields, item.columns)
+        for item in read_rows(str(path), ",", quoted=True, limit=LIMIT, advance=lambda _: None)
+        if not isinstance(item, Diagnostic)
+    ]
+    assert got == [
+        (1, ["a", "b,c", "d"], (1, 3, 9)),
+        (2, ['x"y', '5" gun', "\nz", "w"], None),
+        (4, ['x"y', '5" gun', "w"], (1, 8, 15)),
+    ]
+    # without quoting (GDELT) a quote is a character like any other
+    path.write_text('a\t"b\tc\n', encoding="utf-8", newline="")
+    (row,) = read_rows(str(path), "\t", quoted=False, limit=LIMIT, advance=lambda _: None)
+    assert not isinstance(row, Diagnostic)
+    assert (row.fields, row.columns) == (["a", '"b', "c"], (1, 3, 6))
+
+
 def test_a_doubled_quote_cut_by_the_limit_and_a_quote_inside_a_long_unquoted_field(tmp_path: Path) -> None:
     """Two cases a count of quotes got wrong: a doubled quote straddling the point where a long
     line is cut, and a quote in the middle of an unquoted field of a long line."""

@@ -115,7 +115,9 @@ class AcledImporter:
                         yield Unreadable(row.span.error(f"the header names {named} more than once"))
                         return
                 else:
-                    yield attempt(row.span, partial(self._observation, header, row))
+                    yield attempt(
+                        row.span, partial(self._observation, header, row), partial(_span_of, header, row)
+                    )
         except OSError as exc:
             yield Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
             return
@@ -132,7 +134,9 @@ class AcledImporter:
         event = values["event_id_cnty"]
         identifier = slugify(event)
         if not identifier:
-            raise RowError("bad event id", f"event_id_cnty {event!r} cannot make an id")
+            raise RowError(
+                "bad event id", f"event_id_cnty {event!r} cannot make an id", field="event_id_cnty"
+            )
         rule, roles, extra = self._rule(values["event_type"], values["sub_event_type"])
         date, earliest = self._date(values["event_date"], values["time_precision"])
         document: dict[str, Any] = {"id": f"acled-{identifier}", "type": rule.type, "date": date}
@@ -152,7 +156,9 @@ class AcledImporter:
                 try:
                     attributes[column] = read(values[column])
                 except NotA as exc:
-                    raise RowError("bad number", f"{column} {values[column]!r} is not {exc}") from None
+                    raise RowError(
+                        "bad number", f"{column} {values[column]!r} is not {exc}", field=column
+                    ) from None
         attributes.update(extra)
         document["attributes"] = attributes
         document["sources"] = self._sources(values["source"], values.get("source_scale", ""))
@@ -169,12 +175,16 @@ class AcledImporter:
                 lo, hi = day - dt.timedelta(days=week.before), day + dt.timedelta(days=week.after)
             except OverflowError:
                 raise RowError(
-                    "bad date", f"event_date {text!r}: the week around it is outside the years 1-9999"
+                    "bad date",
+                    f"event_date {text!r}: the week around it is outside the years 1-9999",
+                    field="event_date",
                 ) from None
             return (lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"), lo
         if precision == "3":
             return f"{day.year:04d}-{day.month:02d}", day.replace(day=1)
-        raise RowError("bad time precision", f"time_precision {precision!r} is not 1, 2 or 3")
+        raise RowError(
+            "bad time precision", f"time_precision {precision!r} is not 1, 2 or 3", field="time_precision"
+        )
 
     def _rule(
         self, event_type: str, sub_event_type: str
@@ -218,7 +228,9 @@ class AcledImporter:
         found = self._inter.get(value) or self._inter.get(value.casefold())
         if found is None:
             raise RowError(
-                "unknown inter code", f"{column} {value!r} is not an ACLED actor type (see --mapping)"
+                "unknown inter code",
+                f"{column} {value!r} is not an ACLED actor type (see --mapping)",
+                field=column,
             )
         return found
 
@@ -275,13 +287,22 @@ class AcledImporter:
         ]
 
 
+def _span_of(header: list[str], row: Row, column: str) -> Span:
+    """Where the row's field of `column` starts."""
+    return row.span_at(header.index(column))
+
+
 def _event_day(text: str) -> dt.date:
     for pattern in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise RowError("bad date", f"event_date {text!r} is not a date (2023-09-04 or 04 September 2023)")
+    raise RowError(
+        "bad date",
+        f"event_date {text!r} is not a date (2023-09-04 or 04 September 2023)",
+        field="event_date",
+    )
 
 
 def _reported(text: str, date: str, earliest: dt.date) -> str:
@@ -294,6 +315,7 @@ def _reported(text: str, date: str, earliest: dt.date) -> str:
             "timestamp before the event",
             f"timestamp {quoted_start(text, 30)} is {day.isoformat()}, before the event's date {date}: "
             "ACLED publishes a row only after its event",
+            field="timestamp",
         )
     return day.isoformat()
 
@@ -305,6 +327,7 @@ def _timestamp_day(text: str) -> dt.date:
         raise RowError(
             "bad timestamp",
             f"timestamp {quoted_start(text, 30)} is not seconds since 1970-01-01 UTC (such as 1694431234)",
+            field="timestamp",
         )
     seconds = match[1].lstrip("0") or "0"
     last = dt.date.max.toordinal()
@@ -315,5 +338,6 @@ def _timestamp_day(text: str) -> dt.date:
             "bad timestamp",
             f"timestamp {quoted_start(text, 30)} is after the year 9999 in seconds since 1970 "
             "(ACLED gives seconds, not milliseconds)",
+            field="timestamp",
         )
     return dt.date.fromordinal(ordinal)

@@ -169,7 +169,7 @@ class GdeltImporter:
             if isinstance(row, Diagnostic):
                 yield Skipped(row, "malformed row")
             else:
-                yield attempt(row.span, partial(self._observation, row), row.span_at)
+                yield attempt(row.span, partial(self._observation, row), partial(_span_of, row))
 
     def _observation(self, row: Row) -> dict[str, Any]:
         if not _has_columns(row):
@@ -188,24 +188,22 @@ class GdeltImporter:
             raise RowError(
                 "bad event id",
                 f"GLOBALEVENTID {quoted_start(event_id, 30)} is not a number of at most 20 digits",
-                field=0,
+                field="GLOBALEVENTID",
             )
         added = get("DATEADDED")
         if not (len(added) == 14 and _DIGITS.fullmatch(added)):
-            raise RowError("bad date", f"DATEADDED {added!r} is not YYYYMMDDHHMMSS", field=INDEX["DATEADDED"])
+            raise RowError("bad date", f"DATEADDED {added!r} is not YYYYMMDDHHMMSS", field="DATEADDED")
         date = _iso_day(get("SQLDATE"), "SQLDATE")
         reported = _iso_day(added[:8], "DATEADDED")
         code = get("EventCode")
         if not _EVENT_CODE.fullmatch(code):
-            raise RowError(
-                "bad event code", f"EventCode {code!r} is not a CAMEO code", field=INDEX["EventCode"]
-            )
+            raise RowError("bad event code", f"EventCode {code!r} is not a CAMEO code", field="EventCode")
         rule = self.mapping.rule(code)
         if rule is None:
             raise RowError(
                 "unmapped event code",
                 f"no rule maps EventCode {code!r} (see --mapping)",
-                field=INDEX["EventCode"],
+                field="EventCode",
             )
         attributes: dict[str, Any] = {}
         for key, column, read in _ATTRIBUTES:
@@ -214,7 +212,7 @@ class GdeltImporter:
                     attributes[key] = read(get(column))
                 except NotA as exc:
                     raise RowError(
-                        "bad number", f"{column} {get(column)!r} is not {exc}", field=INDEX[column]
+                        "bad number", f"{column} {get(column)!r} is not {exc}", field=column
                     ) from None
         attributes.update(rule.attributes)
 
@@ -378,6 +376,11 @@ def _unplaced(code: str, country: str, placed: tuple[str, ...]) -> tuple[str, ..
     return tuple(rest)
 
 
+def _span_of(row: Row, column: str) -> Span:
+    """Where the row's field of `column` starts."""
+    return row.span_at(INDEX[column])
+
+
 def _has_columns(row: Row | Diagnostic) -> bool:
     return isinstance(row, Row) and len(row.fields) == len(COLUMNS)
 
@@ -401,6 +404,4 @@ def _iso_day(text: str, column: str) -> str:
             raise ValueError
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
     except ValueError:
-        raise RowError(
-            "bad date", f"{column} {text!r} is not a date (YYYYMMDD)", field=INDEX[column]
-        ) from None
+        raise RowError("bad date", f"{column} {text!r} is not a date (YYYYMMDD)", field=column) from None

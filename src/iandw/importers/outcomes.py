@@ -44,9 +44,9 @@ Outcome = Converted | Skipped | Passed | Unreadable
 
 
 class RowError(Exception):
-    """Why a row cannot become an observation, and where: a span, or the index of a field."""
+    """Why a row cannot become an observation, and where: a span, or the column of the field at fault."""
 
-    def __init__(self, reason: str, message: str, span: Span | None = None, field: int | None = None) -> None:
+    def __init__(self, reason: str, message: str, span: Span | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -55,11 +55,11 @@ class RowError(Exception):
 
 
 def attempt(
-    span: Span, convert: Callable[[], dict[str, Any]], locate: Callable[[int], Span] | None = None
+    span: Span, convert: Callable[[], dict[str, Any]], locate: Callable[[str], Span] | None = None
 ) -> Converted | Skipped:
     """Run one conversion; its RowError or EntityError becomes a located skip.
 
-    `locate` finds a field's position, only when a field is at fault.
+    `locate` finds where the field of a column starts, only when a field is at fault.
     """
     try:
         return Converted(span, convert())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import math
 import re
 from collections.abc import Callable, Generator, Iterator
@@ -30,14 +31,13 @@ class Row:
 
     span: Span
     fields: list[str]
-    exact_columns: bool  # unquoted single-line rows: each field's column is known
+    columns: tuple[int, ...] | None  # where each field starts; None for a row of several lines
 
     def span_at(self, index: int) -> Span:
-        """Where field `index` starts (the row's start when columns are not exact)."""
-        if not self.exact_columns:
+        """Where field `index` starts (the row's start for a row of several lines)."""
+        if self.columns is None:
             return self.span
-        column = 1 + sum(len(field) + 1 for field in self.fields[:index])
-        return Span(self.span.file, self.span.line, column)
+        return Span(self.span.file, self.span.line, self.columns[index])
 
 
 def read_rows(
@@ -85,12 +85,23 @@ def read_rows(
                 lines.problems.clear()
                 continue
             if fields:
-                yield Row(Span(path, start), fields, not quoted and start == lines.number)
+                yield Row(
+                    Span(path, start), fields, _columns(fields, lines) if start == lines.number else None
+                )
         advance(binary.tell() - last)
 
 
+def _columns(fields: list[str], lines: _BoundedLines) -> tuple[int, ...]:
+    """Where each field of a row of one line starts: after each delimiter, or with quoting,
+    after each delimiter outside a quoted field."""
+    if lines.quoting is None:
+        return tuple(itertools.accumulate((len(field) + 1 for field in fields[:-1]), initial=1))
+    return (1, *(offset + 2 for offset in lines.quoting.delimiters))
+
+
 class _Quoting:
-    """Whether the csv reader is inside a quoted field, followed through the text it is given.
+    """Whether the csv reader is inside a quoted field, followed through the text it is given,
+    and which delimiters in a line end a field (for where a field of a one-line row starts).
 
     What a line left out in place of its text must give back: a quoted
     field that spans lines is closed by a quote on a later line, and a quote
@@ -103,8 +114,10 @@ class _Quoting:
     START, FIELD, QUOTED, QUOTE_SEEN = range(4)
 
     def __init__(self, delimiter: str) -> None:
+        self._delimiter = delimiter
         self._special = re.compile('["\r\n' + re.escape(delimiter) + "]")
         self.state = self.START
+        self.delimiters: list[int] = []  # in the text last fed, the offsets of those that end a field
 
     @property
     def inside(self) -> bool:
@@ -113,6 +126,7 @@ class _Quoting:
 
     def feed(self, text: str) -> None:
         state, position = self.state, 0
+        self.delimiters = []
         for match in self._special.finditer(text):  # only these characters can change the state
             if match.start() > position:  # ordinary characters first
                 state = _AFTER_ORDINARY[state]
@@ -123,6 +137,8 @@ class _Quoting:
                 state = {self.START: self.QUOTED, self.QUOTE_SEEN: self.QUOTED}.get(state, self.FIELD)
             else:  # the delimiter or a line end: a new field, or a new row
                 state = self.START
+                if char == self._delimiter:
+                    self.delimiters.append(match.start())
             position = match.end()
         if len(text) > position:
             state = _AFTER_ORDINARY[state]
