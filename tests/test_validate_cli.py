@@ -1158,6 +1158,86 @@ def test_bad_command_line_values_exit_2_naming_the_option(tmp_tree, monkeypatch,
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
 
 
+_CASE_STDIN = (
+    "reading standard input is not supported: save it to a file with a .jsonl, .yaml or .json name "
+    "(./- names a path called '-')"
+)
+_RULES_STDIN = (
+    "reading standard input is not supported: rules are read from a directory (./- names a path called '-')"
+)
+_IMPORT = ["import", "acled", "events.csv", "-o", "events.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "-"], f"Invalid value for '[PATHS]...': {_CASE_STDIN}"),
+        (["evaluate", "-"], f"Invalid value for '[PATHS]...': {_CASE_STDIN}"),
+        (["test", "-"], f"Invalid value for '[PATHS]...': {_CASE_STDIN}"),
+        (
+            ["timeline", "--from", "2023-01-01", "observations", "-"],
+            f"Invalid value for '[PATHS]...': {_CASE_STDIN}",
+        ),
+        (["validate", "--rules", "-"], f"Invalid value for '--rules': {_RULES_STDIN}"),
+        (
+            ["evaluate", "-o", "-"],
+            "Invalid value for '-o' / '--output': '-' is not standard output here: "
+            "leave out -o to write to standard output (./- names a file called '-')",
+        ),
+        (
+            ["timeline", "--from", "2023-01-01", "--format", "svg", "-o", "-"],
+            "Invalid value for '-o' / '--output': '-' is not standard output here: "
+            "leave out -o to write to standard output (./- names a file called '-')",
+        ),
+        (
+            ["import", "acled", "-", "-o", "events.jsonl"],
+            "Invalid value for 'FILES...': reading standard input is not supported: "
+            "save it to a file first (./- names a file called '-')",
+        ),
+        (
+            ["import", "acled", "events.csv", "-o", "-"],
+            "Invalid value for '-o' / '--output': writing standard output is not supported: "
+            "an import writes files, so name one (./- names a file called '-')",
+        ),
+        (
+            [*_IMPORT, "--entities-out", "-"],
+            "Invalid value for '--entities-out': writing standard output is not supported: "
+            "an import writes files, so name one (./- names a file called '-')",
+        ),
+        (
+            [*_IMPORT, "--mapping", "-"],
+            "Invalid value for '--mapping': reading standard input is not supported: "
+            "save the mapping to a file first (./- names a file called '-')",
+        ),
+        ([*_IMPORT, "--known", "-"], f"Invalid value for '--known': {_CASE_STDIN}"),
+        ([*_IMPORT, "--rules", "-"], f"Invalid value for '--rules': {_RULES_STDIN}"),
+    ],
+)
+def test_a_dash_is_refused_as_a_standard_stream_not_taken_as_a_file(tmp_tree, monkeypatch, args, message):
+    """docs/language.md, Files: '-' is neither read from standard input nor written as a file named '-'.
+
+    A file named '-' is there, and a document on standard input: neither is read, nothing is written.
+    """
+    root = tmp_tree({**CLEAN_TREE, "-": CLEAN_OBSERVATIONS, "events.csv": "event_id_cnty\n"})
+    monkeypatch.chdir(root)
+    before = sorted(os.listdir(root))
+    result = CliRunner().invoke(main, args, input=CLEAN_OBSERVATIONS)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert sorted(os.listdir(root)) == before
+
+
+def test_a_file_named_dash_is_still_read_as_dot_slash_dash(tmp_tree, monkeypatch):
+    """./- names the file: it is read, and as a file without a known extension it is refused as one."""
+    monkeypatch.chdir(tmp_tree({**CLEAN_TREE, "-": CLEAN_OBSERVATIONS}))
+    result = CliRunner().invoke(main, ["validate", "./-"])
+    assert result.exit_code == 2
+    assert parse_diagnostics(result.stderr) == [
+        ("-", 1, 1, "error", "unsupported file type: expected .yaml, .yml, .json, .jsonl")
+    ]
+
+
 def test_an_output_that_cannot_be_written_is_said_so_before_the_work(tmp_tree, monkeypatch):
     root = tmp_tree(CLEAN_TREE)
     report = os.path.join(root, "report.html")

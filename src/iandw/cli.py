@@ -24,10 +24,13 @@ from iandw import __version__
 from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS
 from iandw.cli_support import (
     AT_LEAST_ONE,
+    CASE_DASH,
     EXIT_BAD_INPUT,
     EXIT_LEVEL,
     EXIT_OK,
     OUTPUT_FILE,
+    RULES_DASH,
+    CommandLinePath,
     Progress,
     leave,
     limit_option,
@@ -173,7 +176,7 @@ def program() -> None:
 
 # readable=False: a missing or unreadable path is reported by the loader as a
 # located diagnostic, with every other input still checked
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(readable=False))
+paths_argument = click.argument("paths", nargs=-1, type=CommandLinePath(CASE_DASH, readable=False))
 workers_option = click.option(
     "--workers",
     type=AT_LEAST_ONE,
@@ -181,7 +184,11 @@ workers_option = click.option(
     "[default: one per core]; 1 uses the least memory.",
 )
 rules_option = click.option(
-    "--rules", default="rules", show_default=True, type=click.Path(readable=False), help="Directory of rules."
+    "--rules",
+    default="rules",
+    show_default=True,
+    type=CommandLinePath(RULES_DASH, readable=False),
+    help="Directory of rules.",
 )
 
 

@@ -29,7 +29,32 @@ PROGRESS_MIN_BYTES = 1 << 20  # a progress bar only for inputs that take a notic
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _OutputFile(click.Path):
+STDIN_UNSUPPORTED = "reading standard input is not supported"
+# what '-' is told in place of observation paths and of a rules directory, by every command
+CASE_DASH = f"{STDIN_UNSUPPORTED}: save it to a file with a .jsonl, .yaml or .json name"
+RULES_DASH = f"{STDIN_UNSUPPORTED}: rules are read from a directory"
+
+
+class CommandLinePath(click.Path):
+    """A path on the command line, where '-' is refused with `dash` rather than taken as a file of that name.
+
+    Many programs read '-' as standard input or write it as standard output;
+    iandw does neither (docs/language.md, Files).  Taken as a file's name, it
+    answered what was piped in with "no such file or directory", and `-o -`
+    wrote a file called '-'.  ./- still names one.
+    """
+
+    def __init__(self, dash: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dash = dash
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "-":
+            self.fail(f"{self.dash} (./- names a {self.name} called '-')", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class _OutputFile(CommandLinePath):
     """A file to write: an empty name would fail only once the work is done, as '<stdout>' or a temporary."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -38,8 +63,16 @@ class _OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
-# an existing output is written, not read: one that cannot be is said before the work
-OUTPUT_FILE = _OutputFile(dir_okay=False, readable=False, writable=True)
+def output_file(dash: str) -> click.Path:
+    """The type of an option naming a file to write; `dash` says what to do instead of '-'.
+
+    An existing output is written, not read: one that cannot be is said before the work.
+    """
+    return _OutputFile(dash, dir_okay=False, readable=False, writable=True)
+
+
+# a report or an image: without -o it goes to standard output
+OUTPUT_FILE = output_file("'-' is not standard output here: leave out -o to write to standard output")
 
 
 class AtLeastOne(click.ParamType):

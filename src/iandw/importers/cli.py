@@ -19,11 +19,15 @@ from typing import TYPE_CHECKING
 import click
 
 from iandw.cli_support import (
+    CASE_DASH,
     EXIT_BAD_INPUT,
-    OUTPUT_FILE,
+    RULES_DASH,
+    STDIN_UNSUPPORTED,
+    CommandLinePath,
     Progress,
     limit_option,
     no_traceback,
+    output_file,
     print_cannot_write,
     print_diagnostics,
     refuse_to_overwrite,
@@ -42,40 +46,44 @@ SOURCES = ("gdelt", "acled", "stix")
 # What a directory given as an input is searched for: GDELT's event exports are
 # YYYYMMDDHHMMSS.export.CSV, beside its mentions and GKG files, which are not events.
 EXTENSIONS = {"gdelt": (".export.csv",), "acled": (".csv",), "stix": (".json",)}
+# the observations and the entities are two files, moved into place when the import succeeds
+_WRITTEN = output_file("writing standard output is not supported: an import writes files, so name one")
 
 
 @click.command(name="import")
 @click.argument("source", type=click.Choice(SOURCES))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.argument(
+    "inputs", nargs=-1, required=True, type=CommandLinePath(f"{STDIN_UNSUPPORTED}: save it to a file first")
+)
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=OUTPUT_FILE,
+    type=_WRITTEN,
     help="Observations file to write (JSON Lines, .jsonl).",
 )
 @click.option(
     "--entities-out",
-    type=OUTPUT_FILE,
+    type=_WRITTEN,
     help="Entities file to write (YAML, .yaml or .yml); default: OUTPUT with the extension .entities.yaml.",
 )
 @click.option(
     "--mapping",
     "mapping_path",
-    type=click.Path(dir_okay=False),
+    type=CommandLinePath(f"{STDIN_UNSUPPORTED}: save the mapping to a file first", dir_okay=False),
     help="Mapping file merged over the shipped one (see docs/import.md).",
 )
 @click.option(
     "--rules",
     default="rules",
     show_default=True,
-    type=click.Path(),
+    type=CommandLinePath(RULES_DASH),
     help="Rules whose entities imported actors resolve to (skipped if missing).",
 )
 @click.option(
     "--known",
     multiple=True,
-    type=click.Path(exists=True),
+    type=CommandLinePath(CASE_DASH, exists=True),
     help="Files or directories whose entities imported actors resolve to (repeatable); "
     "default: observations/ if it exists.",
 )
