@@ -16,6 +16,7 @@ from iandw.dates import (
     _edtf_interval,
     _parse,
     parse_date,
+    parse_day,
 )
 
 
@@ -267,6 +268,43 @@ def test_an_unreadable_date_says_how_dates_are_written(text: str, message: str) 
     """'invalid EDTF date' alone tells a newcomer nothing: the message shows the forms."""
     with pytest.raises(DateError) as raised:
         parse_date(text)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinal"),
+    [
+        ("2023-10-06", 738799),  # 2022 * 365 + 490 leap days (years 1-2022) + 273 (January-September) + 6
+        (" 2024-02-29 ", 738945),  # 2023-10-06 + 25 (rest of October) + 30 + 31 + 31 (to January's end) + 29
+        ("2023-10-06/2023-10-06", 738799),  # an interval of one day is that day
+    ],
+)
+def test_an_evaluation_date_is_one_day(text: str, ordinal: int) -> None:
+    assert parse_day(text) == ordinal == day(text.strip().partition("/")[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # ISO 8601's basic format: the day it is, written as iandw reads it; never a month or an interval
+        ("20231006", "'20231006' is not a day: write YYYY-MM-DD, here 2023-10-06"),
+        ("20231306", "'20231306' is not a day: write YYYY-MM-DD, such as 2023-10-06"),  # no month 13
+        ("Sept 2023", "'Sept 2023' is not a day: write YYYY-MM-DD, such as 2023-10-06"),
+        ("2023/10/06", "'2023/10/06' is not a day: write YYYY-MM-DD, such as 2023-10-06"),
+        ("", "'' is not a day: write YYYY-MM-DD, such as 2023-10-06"),
+        # valid dates, but more than one day
+        ("2023-10", "'2023-10' is not a single day (write YYYY-MM-DD)"),
+        ("2023-10-06~", "'2023-10-06~' is not a single day (write YYYY-MM-DD)"),
+        ("2023-10-06/2023-10-07", "'2023-10-06/2023-10-07' is not a single day (write YYYY-MM-DD)"),
+        # in the form of a day: what is wrong with it, with no other form suggested
+        ("2023-02-30", "invalid date '2023-02-30': day 30 does not exist in 2023-02"),
+        ("2023-13-01", "invalid EDTF date '2023-13-01': there is no month 13 (months are 01-12)"),
+    ],
+)
+def test_an_evaluation_date_that_is_not_one_day_suggests_only_a_day(text: str, message: str) -> None:
+    """--as-of and a rule test's as_of take one day: a month or an interval suggested would be refused."""
+    with pytest.raises(DateError) as raised:
+        parse_day(text)
     assert str(raised.value) == message
 
 

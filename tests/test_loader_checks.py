@@ -343,7 +343,7 @@ def test_cross_document_checks_of_indicators_tests_and_hypotheses(tmp_tree, monk
             (21, 52, "min 2d is longer than within 1d: nothing can match"),
             # "    bind: {sponsor: " is 20 characters
             (25, 21, type_error),
-            (26, 12, "as_of must be a single day, got '2023-10'"),
+            (26, 12, "as_of: '2023-10' is not a single day (write YYYY-MM-DD)"),
             # "      - {id: t1, type: meeting, date: 2023, entities: [" is 55 characters
             (28, 56, "unknown entity 'Hamaz' (did you mean hamas?)"),
             (29, 14, "duplicate observation id 't1' in this test"),

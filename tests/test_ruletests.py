@@ -280,7 +280,12 @@ def test_k_hides_failures_it_does_not_select(project: Callable[[str], str]) -> N
             ("expect: possible", "expect: maybe"),
             "expect: expected 'fired', 'possible' or 'not-fired', got the string 'maybe'",
         ),
-        (("as_of: 2023-10-06", "as_of: 2023-10"), "as_of must be a single day"),
+        (("as_of: 2023-10-06", "as_of: 2023-10"), "as_of: '2023-10' is not a single day (write YYYY-MM-DD)"),
+        # a day without its dashes, which YAML reads as a number: a month is not suggested
+        (
+            ("as_of: 2023-10-06", "as_of: 20231006"),
+            "as_of: '20231006' is not a day: write YYYY-MM-DD, here 2023-10-06",
+        ),
         # "indicator" becomes a plain scalar continued on the next line, whose "bad:" cannot be a key:
         (
             ("kind: indicator", "kind: indicator\n  bad: [unclosed"),

@@ -1101,6 +1101,18 @@ def test_limit_options_are_checked(tmp_tree, monkeypatch):
             ["evaluate", "--as-of", "2023-10"],
             "Invalid value for --as-of: '2023-10' is not a single day (write YYYY-MM-DD)",
         ),
+        (  # a day without its dashes: the hint is a day, never the month or interval --as-of refuses
+            ["evaluate", "--as-of", "20231006"],
+            "Invalid value for --as-of: '20231006' is not a day: write YYYY-MM-DD, here 2023-10-06",
+        ),
+        (
+            ["timeline", "--from", "20231006"],
+            "Invalid value for --from: '20231006' is not a day: write YYYY-MM-DD, here 2023-10-06",
+        ),
+        (
+            ["timeline", "--from", "2023-10-01", "--to", "Oct 2023"],
+            "Invalid value for --to: 'Oct 2023' is not a day: write YYYY-MM-DD, such as 2023-10-06",
+        ),
         (
             ["timeline", "--from", "2023-10-01", "--to", "2023-09-01"],
             "Invalid value for --to: 2023-09-01 is before --from 2023-10-01",

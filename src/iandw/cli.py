@@ -137,15 +137,12 @@ def _load(
 def _parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     if value is None:
         return dt.date.today()
-    from iandw.dates import DateError, parse_date
+    from iandw.dates import DateError, parse_day
 
     try:
-        interval = parse_date(value)
+        return dt.date.fromordinal(parse_day(value))
     except DateError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
-    if interval.lo != interval.hi:
-        raise click.BadParameter(f"{value!r} is not a single day (write YYYY-MM-DD)", param_hint=option)
-    return dt.date.fromordinal(int(interval.lo))
 
 
 def _write(content: str | bytes, output: str | None) -> None:

@@ -89,6 +89,37 @@ def _parsed(text: str, pad: int) -> DayInterval:
     return outcome
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BASIC_DAY = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")  # ISO 8601's basic format: no dashes
+
+
+def parse_day(text: str) -> int:
+    """The one day an evaluation date names (`--as-of`, a rule test's `as_of`); raises DateError.
+
+    Its messages suggest a day alone, as YYYY-MM-DD: the forms `parse_date`
+    suggests (a month, an interval) would be refused here in turn.
+    """
+    stripped = text.strip()
+    try:
+        interval = parse_date(stripped)
+    except DateError:
+        if _ISO_DAY.fullmatch(stripped):  # in the form of a day: its error says which part is wrong
+            raise
+        raise DateError(f"{_shown(stripped)} is not a day: {_day_hint(stripped)}") from None
+    if interval.lo != interval.hi:
+        raise DateError(f"{_shown(stripped)} is not a single day (write YYYY-MM-DD)")
+    return int(interval.lo)
+
+
+def _day_hint(text: str) -> str:
+    """How to write a day, with `text`'s own if it is one without its dashes (20231006)."""
+    basic = _BASIC_DAY.fullmatch(text)
+    if basic:
+        with contextlib.suppress(ValueError):
+            return f"write YYYY-MM-DD, here {dt.date(*map(int, basic.groups())).isoformat()}"
+    return "write YYYY-MM-DD, such as 2023-10-06"
+
+
 DATE_CACHE_SIZE = 65536  # distinct dates remembered; a million observations repeat a few thousand
 
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from iandw.assess import bound_variables, choose_group
-from iandw.dates import Truth, day_to_iso, parse_date
+from iandw.dates import Truth, day_to_iso, parse_day
 from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import (
@@ -92,7 +92,7 @@ def run_rule_tests(
         for index, test in enumerate(indicator.tests):
             if not _chosen(indicator, test, pattern):
                 continue
-            as_of = int(parse_date(test.as_of).lo)
+            as_of = parse_day(test.as_of)
             records = compile_test_observations(item, index, test, case.registry, case.tables)
             usable = reported_by(records, as_of)
             evaluation = evaluate_indicator(compiled, usable, world, as_of)

@@ -20,7 +20,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from iandw.dates import parse_date
+from iandw.dates import DateError, parse_day
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list, suggest
 from iandw.loader.observations import ObservationInput
 from iandw.loader.records import compile_observations
@@ -401,9 +401,10 @@ def _check_rule_test(
     diagnostics = resolver.diagnostics
     base: PathKey = ("tests", index)
     _check_bind(item, (*base, "bind"), test.bind, [indicator], resolver)
-    as_of = parse_date(test.as_of)
-    if as_of.lo != as_of.hi:
-        diagnostics.append(item.span(*base, "as_of").error(f"as_of must be a single day, got {test.as_of!r}"))
+    try:
+        parse_day(test.as_of)
+    except DateError as exc:
+        diagnostics.append(item.span(*base, "as_of").error(f"as_of: {exc}"))
     ids: set[str] = set()
     for position, observation in enumerate(test.observations):
         loc = (*base, "observations", position)

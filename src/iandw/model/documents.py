@@ -404,12 +404,35 @@ RequireItem = Annotated[
 ]
 
 
+def _day_as_text(value: Any) -> str:
+    """One day as its text: as a date is given, or a number, which may be a day without its dashes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # 20231006: told how to write it, not that it is no date
+    if isinstance(value, (str, dt.date)):
+        return date_as_text(value)
+    raise PydanticCustomError(
+        "date_type",
+        'expected one day such as "2023-10-06", got {kind}',
+        {"kind": "null" if value is None else type(value).__name__},
+    )
+
+
+# An evaluation date: unlike an observation's, a month or an interval is not one.  Which
+# day it names is checked with the other documents (iandw.loader.checks), so that a
+# mistake in it is one error, not its whole indicator unread.
+OneDay = Annotated[
+    str,
+    BeforeValidator(_day_as_text),
+    WithJsonSchema({"type": "string", "description": "One day, YYYY-MM-DD: 2023-10-08"}),
+]
+
+
 class RuleTest(Strict):
     """An expectation a rule author states about an indicator (SPEC §10)."""
 
     name: str
     bind: dict[Name, str] = Field(default_factory=dict)
-    as_of: EdtfDate
+    as_of: OneDay
     observations: list[Observation] = Field(default_factory=list)
     expect: Literal["fired", "possible", "not-fired"]
     matches: list[Id] | None = None
