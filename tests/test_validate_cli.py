@@ -719,6 +719,68 @@ def test_a_path_mistyped_on_the_command_line_is_one_error(tmp_tree, monkeypatch)
     assert "unknown entity 'hamas'" in result.stderr
 
 
+_MEETING_LINE = json.dumps(
+    {
+        "id": "moscow-talks",
+        "type": "meeting",
+        "date": "2023-08-16",
+        "entities": ["Sergey Lavrov", "hamas"],
+        "sources": [{"name": "TASS", "reliability": "B", "credibility": 2}],
+    }
+)
+_ATTACK_LINE = json.dumps(
+    {
+        "id": "october-attack",
+        "type": "attack",
+        "date": "2023-10-07",
+        "summary": "x" * 500,  # with its other keys, past --max-record-bytes 400
+        "entities": [{"entity": "Hamas", "role": "perpetrator"}],
+        "sources": [{"name": "Reuters", "reliability": "A", "credibility": 1}],
+    }
+)
+# "    type: attack", the 39th line of CLEAN_RULES: the selection no observation would have
+_NO_ATTACK = (
+    "rules/world.yaml",
+    39,
+    11,
+    "warning",
+    "no observation has type 'attack', so selection 'attack' never matches",
+)
+
+
+def test_a_record_too_long_to_read_is_one_error_and_the_checks_needing_every_input_wait(
+    tmp_tree, monkeypatch
+):
+    """The attack's record is past the limit: it may be the attack, so no type is said never observed."""
+    assert len(_MEETING_LINE) < 400 < len(_ATTACK_LINE)
+    feed = {"observations/feed.jsonl": f"{_MEETING_LINE}\n{_ATTACK_LINE}\n"}
+    root = tmp_tree({"rules/world.yaml": CLEAN_RULES, **feed})
+    result = validate(root, monkeypatch, "--max-record-bytes", "400")
+    assert result.exit_code == 2
+    assert parse_diagnostics(result.stderr) == [
+        ("observations/feed.jsonl", 2, 1, "error", "record longer than 400 bytes; see --max-record-bytes")
+    ]
+    # the same file without that record: nothing of type 'attack' is observed indeed, and said so
+    Path(root, "observations", "feed.jsonl").write_text(f"{_MEETING_LINE}\n", encoding="utf-8")
+    result = validate(root, monkeypatch, "--max-record-bytes", "400")
+    assert result.exit_code == 0
+    assert parse_diagnostics(result.stderr) == [_NO_ATTACK]
+
+
+def test_a_file_that_cannot_be_decoded_is_one_error_and_the_checks_needing_every_input_wait(
+    tmp_tree, monkeypatch
+):
+    """Not UTF-8: none of its documents was read, so neither the meeting's type nor the attack's is
+    said to be never observed, nor is Sergey Lavrov, whom only its meeting names, said to be unreached."""
+    latin1 = CLEAN_OBSERVATIONS.replace("name: TASS", "name: T\xc4SS").encode("latin-1")
+    root = tmp_tree({"rules/world.yaml": CLEAN_RULES, "observations/2023.yaml": latin1})
+    result = validate(root, monkeypatch)
+    assert result.exit_code == 2
+    # "sources: [{name: T" is 18 characters: the byte 0xc4 is the 19th of line 6
+    message = "not UTF-8: byte 0xc4 cannot be decoded (save the file as UTF-8)"
+    assert parse_diagnostics(result.stderr) == [("observations/2023.yaml", 6, 19, "error", message)]
+
+
 def test_an_entity_with_its_own_error_still_has_its_type(tmp_tree, monkeypatch):
     """hamas, the only armed group, has a bad `aliases`: one error, not also "no entity has type
     'armed-group'" on the variable `group`, which hamas answers once its aliases are fixed."""

@@ -270,11 +270,9 @@ def jsonl_line_items(
         return [ObservationInput(*fields, line, line)]
     file, number, limits = line.file, line.number, line.limits
     if raw is None:
-        return [
-            Span(file, number, 1).error(
-                f"record longer than {limits.max_record_bytes} bytes; see --max-record-bytes"
-            )
-        ]
+        where = Span(file, number, 1)
+        problem = where.error(f"record longer than {limits.max_record_bytes} bytes; see --max-record-bytes")
+        return [problem, RawDocument.unread(where)]
     if not raw.strip():
         return []
     raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next

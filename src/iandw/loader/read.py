@@ -31,7 +31,7 @@ def read_file(
         if file.extension == ".jsonl":
             with open(file.real, "rb") as stream:
                 if wide := wide_encoding_error(stream.read(4), file.path):
-                    yield wide
+                    yield from _unread(wide)
                     return
                 size = os.fstat(stream.fileno()).st_size
                 parts, pool_size = split_for(size, workers)
@@ -44,22 +44,26 @@ def read_file(
             return
         size = os.path.getsize(file.real)
         if size > limits.max_file_bytes:
-            yield where.error(
-                f"file is {size} bytes, larger than the limit of {limits.max_file_bytes}; "
-                "see --max-file-bytes (JSONL files are streamed and have no such limit)"
+            yield from _unread(
+                where.error(
+                    f"file is {size} bytes, larger than the limit of {limits.max_file_bytes}; "
+                    "see --max-file-bytes (JSONL files are streamed and have no such limit)"
+                )
             )
             return
         with open(file.real, "rb") as stream:
             raw = read_at_most(stream, limits.max_file_bytes)
     except OSError as exc:
-        yield where.error(f"cannot read file: {exc.strerror or exc}")
+        yield from _unread(where.error(f"cannot read file: {exc.strerror or exc}"))
         return
     if len(raw) > limits.max_file_bytes:  # it grew since its size was read
         limit = limits.max_file_bytes
-        yield where.error(f"file is larger than the limit of {limit} bytes; see --max-file-bytes")
+        yield from _unread(
+            where.error(f"file is larger than the limit of {limit} bytes; see --max-file-bytes")
+        )
         return
     if wide := wide_encoding_error(raw[:4], file.path):
-        yield wide
+        yield from _unread(wide)
         return
     raw = raw.removeprefix(BOM)
     if not raw.strip():
@@ -70,10 +74,16 @@ def read_file(
     else:
         text, problem = decode_utf8(raw, file.path)
         if problem is not None:
-            yield problem
+            yield from _unread(problem)
             return
         documents, diagnostics = documents_from_yaml(text, file.path, limits)
     if not documents and not diagnostics:
         yield where.warning("no documents in this file (only comments?)")
     yield from diagnostics
     yield from documents
+
+
+def _unread(problem: Diagnostic) -> Iterator[Diagnostic | RawDocument]:
+    """A file, or the rest of one, that could not be read: its error, and what stands for its documents."""
+    yield problem
+    yield RawDocument.unread(Span(problem.file, problem.line, problem.column))

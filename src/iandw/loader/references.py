@@ -37,13 +37,17 @@ class Broken:
     names: set[str] = field(default_factory=set)
     ids: set[tuple[str, str]] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # of every document that failed, id or not
-    # a named input path was not read (a typo in it): any entity may have been in it
+    # an input was not read (a typo in a named path, a file or record that could not be
+    # read): any document may have been in it
     unread_input: bool = False
     # kind → the types its failed documents give: an entity or observation with an
     # error of its own still has its type, for the lints that ask whether any has it
     types: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, raw: RawDocument) -> None:
+        if raw.is_unread:
+            self.unread_input = True
+            return
         data = raw.data
         if not isinstance(data, dict):
             return

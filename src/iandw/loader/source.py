@@ -64,7 +64,23 @@ class RawDocument:
     lazy_sourcemap: Callable[[], SourceMap | None] | None = None
     default_kind: str | None = None  # "observation" or None: only Observation fills in its kind
     origin: Any = None  # a JsonlLine: how to read this document again
-    unparsed: bool = False  # only the identifying keys of a document with a syntax error (loader.salvage)
+    # only the identifying keys of a document with a syntax error (loader.salvage); none, of
+    # what could not be read at all (`unread`)
+    unparsed: bool = False
+
+    @classmethod
+    def unread(cls, start: Span) -> RawDocument:
+        """What stands for an input or a record that could not be read at all: a file that cannot
+        be opened or decoded, a line past --max-record-bytes.
+
+        It may have held any document, so the checks that need every input
+        wait (iandw.loader.references.Broken), as for a path that is missing.
+        """
+        return cls({}, start.file, start, unparsed=True)
+
+    @property
+    def is_unread(self) -> bool:
+        return self.unparsed and not self.data
 
     def span(self, loc: PathKey = (), key: bool = False) -> Span:
         """The position of a path inside this document (tags in `loc` are skipped)."""
