@@ -781,6 +781,78 @@ def test_a_file_that_cannot_be_decoded_is_one_error_and_the_checks_needing_every
     assert parse_diagnostics(result.stderr) == [("observations/2023.yaml", 6, 19, "error", message)]
 
 
+_UNSUPPORTED = "unsupported file type: expected .yaml, .yml, .json, .jsonl"
+
+
+def test_an_event_table_named_as_observations_says_how_to_import_it(tmp_tree, monkeypatch):
+    """GDELT exports (.CSV, tab-separated) and ACLED's (.csv): the importers are named, with the file."""
+    files = {"20150218230000.export.CSV": "", "acled 2023.csv": "", "events.tsv": "", "notes.txt": ""}
+    root = tmp_tree({**CLEAN_TREE, **files})
+    result = validate(root, monkeypatch, *files)
+    assert result.exit_code == 2
+    imported = f"{_UNSUPPORTED}; a GDELT or ACLED export is imported first: iandw import gdelt|acled"
+    assert parse_diagnostics(result.stderr) == [
+        ("20150218230000.export.CSV", 1, 1, "error", f"{imported} 20150218230000.export.CSV -o out.jsonl"),
+        (
+            "acled 2023.csv",
+            1,
+            1,
+            "error",
+            f"{imported} 'acled 2023.csv' -o out.jsonl",
+        ),  # quoted for the shell
+        ("events.tsv", 1, 1, "error", f"{imported} events.tsv -o out.jsonl"),
+        ("notes.txt", 1, 1, "error", _UNSUPPORTED),
+    ]
+
+
+_BUNDLE_21 = {  # STIX 2.1: the bundle has an id and objects, its objects a spec_version
+    "type": "bundle",
+    "id": "bundle--2ac7882f-76a3-4a9b-97b3-811b3af1c7c0",
+    "objects": [{"type": "identity", "spec_version": "2.1", "id": "identity--1", "name": "Hamas"}],
+}
+_BUNDLE_20 = {"type": "bundle", "id": "bundle--5d0092c5", "spec_version": "2.0", "objects": []}
+_STIX = "this looks like a STIX bundle, not an iandw document: import it with iandw import stix"
+
+
+def test_a_stix_bundle_named_as_observations_is_one_error_saying_how_to_import_it(tmp_tree, monkeypatch):
+    """Not 'missing required key date' and 'unknown key objects', nor a warning for each type a rule
+    selects: the bundle's objects, once imported, may be any of them."""
+    bundles = {
+        "feeds/indicator.json": json.dumps(_BUNDLE_21, indent=4),
+        # a list of documents: each is judged, at its own position ("[" is line 1, the bundle line 2)
+        "feeds/old.json": "[\n" + json.dumps(_BUNDLE_20) + "\n]\n",
+        "feeds/lines.jsonl": json.dumps(_BUNDLE_21) + "\n",
+    }
+    root = tmp_tree({"rules/world.yaml": CLEAN_RULES, **bundles})
+    result = validate(root, monkeypatch, "feeds")
+    assert result.exit_code == 2
+    assert parse_diagnostics(result.stderr) == [
+        ("feeds/indicator.json", 1, 1, "error", f"{_STIX} feeds/indicator.json -o out.jsonl"),
+        ("feeds/lines.jsonl", 1, 1, "error", f"{_STIX} feeds/lines.jsonl -o out.jsonl"),
+        ("feeds/old.json", 2, 1, "error", f"{_STIX} feeds/old.json -o out.jsonl"),
+    ]
+
+
+def test_an_observation_of_type_bundle_is_an_observation(tmp_tree, monkeypatch):
+    """Only what looks like STIX (a `bundle--` id, a spec_version) is a bundle: a type is the user's."""
+    observation = {
+        "id": "arms-bundle",
+        "type": "bundle",
+        "date": "2023-10-07",
+        "entities": ["hamas"],
+        "sources": [{"name": "Reuters", "reliability": "A", "credibility": 1}],
+    }
+    no_date = {"type": "bundle", "id": "bundle-1"}  # its own error, as any observation's
+    files = {"observations/arms.json": json.dumps(observation), "observations/bad.json": json.dumps(no_date)}
+    root = tmp_tree({**CLEAN_TREE, **files})
+    result = validate(root, monkeypatch)
+    # CLEAN_TREE's meeting and attack, and arms-bundle
+    assert result.stdout.startswith("read 3 entities, 1 hypothesis, 1 indicator, 3 observations, 1 scale")
+    assert parse_diagnostics(result.stderr) == [
+        ("observations/bad.json", 1, 1, "error", "missing required key 'date'")
+    ]
+
+
 def test_an_entity_with_its_own_error_still_has_its_type(tmp_tree, monkeypatch):
     """hamas, the only armed group, has a bad `aliases`: one error, not also "no entity has type
     'armed-group'" on the variable `group`, which hamas answers once its aliases are fixed."""

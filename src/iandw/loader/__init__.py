@@ -175,6 +175,24 @@ def _misplaced(item: RawDocument, kind: str) -> Diagnostic:
     )
 
 
+def _is_stix_bundle(data: Any) -> bool:
+    """A STIX bundle handed over as observations (a `.json` file, read as one observation)."""
+    if not isinstance(data, dict) or "kind" in data or data.get("type") != "bundle":
+        return False
+    identifier = data.get("id")
+    return "spec_version" in data or (isinstance(identifier, str) and identifier.startswith("bundle--"))
+
+
+def _stix_bundle(item: RawDocument) -> Diagnostic:
+    """One error for the bundle, saying how to import it, rather than each key it lacks and has."""
+    import shlex
+
+    command = f"iandw import stix {shlex.quote(item.file)} -o out.jsonl"
+    return item.span().error(
+        f"this looks like a STIX bundle, not an iandw document: import it with {command}"
+    )
+
+
 class _Collector:
     """Types each document as it arrives; checks everything together at the end."""
 
@@ -198,6 +216,10 @@ class _Collector:
             return
         line = item.origin  # a JSONL line: keep where it is, not what it says
         document, problems = type_document(item)
+        if document is None and _is_stix_bundle(item.data):
+            self.diagnostics.append(_stix_bundle(item))
+            self.broken.unread_input = True  # its objects, once imported, may be any entity or observation
+            return
         self.diagnostics.extend(problems)
         if document is not None and not holds_rules and document.kind in RULE_KINDS:
             self.diagnostics.append(_misplaced(item, document.kind))

@@ -80,13 +80,27 @@ def find_files(
             diagnostics.append(_at(display).error("not a regular file (a pipe or a device?)"))
             continue
         if not display.lower().endswith(extensions):
-            diagnostics.append(_at(display).error("unsupported file type: expected " + ", ".join(extensions)))
+            diagnostics.append(_at(display).error(_unsupported(display, extensions)))
             continue
         real = os.path.realpath(display)
         if real not in seen:
             seen.add(real)
             files.append(InputFile(shown(display), real))
     return files, diagnostics
+
+
+_EVENT_TABLES = (".csv", ".tsv")  # GDELT's exports (.CSV, tab-separated) and ACLED's
+
+
+def _unsupported(path: str, extensions: tuple[str, ...]) -> str:
+    """Why a file named on the command line is not read; a table of events is to be imported first."""
+    message = "unsupported file type: expected " + ", ".join(extensions)
+    if extensions != EXTENSIONS or not path.lower().endswith(_EVENT_TABLES):
+        return message
+    import shlex
+
+    command = f"iandw import gdelt|acled {shlex.quote(shown(path))} -o out.jsonl"
+    return f"{message}; a GDELT or ACLED export is imported first: {command}"
 
 
 def _walk(
