@@ -126,6 +126,47 @@ def test_the_posterior_chart_draws_levels_and_crossings() -> None:
     assert posterior_chart(timeline, tables, "png").startswith(b"\x89PNG")
 
 
+def _step_lines(svg: bytes, colour: str) -> list[list[tuple[float, float]]]:
+    """The vertices of each line drawn in the plot (clipped to it, so not the legend's) in `colour`."""
+    lines = []
+    for element in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}path"):
+        if "clip-path" in element.attrib and f"stroke: {colour}; stroke-width: 1.6" in element.get(
+            "style", ""
+        ):
+            numbers = [float(word) for word in element.attrib["d"].split() if word not in ("M", "L")]
+            lines.append(list(zip(numbers[::2], numbers[1::2], strict=True)))
+    return lines
+
+
+def test_the_posterior_line_holds_its_last_value_to_the_right_edge() -> None:
+    """docs/reports.md: each step holds until the next evaluation, and the line ends with its last value.
+
+    A step line stops at its last point, so the last value was only a dot
+    floating above the line, its rise hidden under it.  Worked by hand, in
+    SVG points (72 an inch): the axis pads the days 2023-01-01 (d) and
+    d + 7 by 15 days a side, so they sit at 15/37 and 22/37 of the axes,
+    which span 0.07-0.90 of 10.5 in: 52.92 + 627.48 × x.  One hypothesis
+    and three level markers make two legend rows: 4.6 in tall, the axes
+    from 0.25 of it (y 248.4 from the top) up to 0.25 in below the top
+    (y 18.0), so a posterior p is at 248.4 - 230.4 p.
+    """
+    points = [
+        TimelinePoint(date=date, posterior=p, likelihood="", level=level)  # type: ignore[arg-type]
+        for date, p, level in (("2023-01-01", 0.2, "watch"), ("2023-01-08", 0.5, "watch"))
+    ]
+    series = HypothesisTimeline(id="h", statement="", prior=0.2, points=points, crossings=[])
+    timeline = Timeline(start="2023-01-01", end="2023-01-08", step_days=7, hypotheses=[series])
+    (line,) = _step_lines(posterior_chart(timeline, ScoringTables()), charts.PALETTE[0].lower())
+    first, last, edge = 52.92 + 627.48 * 15 / 37, 52.92 + 627.48 * 22 / 37, 52.92 + 627.48
+    assert (first, last, edge) == pytest.approx((307.3038, 426.0162, 680.4), abs=1e-4)
+    at_20, at_50 = 248.4 - 230.4 * 0.2, 248.4 - 230.4 * 0.5
+    assert (at_20, at_50) == pytest.approx((202.32, 133.2))
+    expected = [(first, at_20), (last, at_20), (last, at_50), (edge, at_50)]  # 20% a week, 50% from then on
+    assert [coordinate for vertex in line for coordinate in vertex] == pytest.approx(
+        [coordinate for vertex in expected for coordinate in vertex], abs=1e-3
+    )
+
+
 def test_charts_are_byte_identical_and_inline_without_prolog() -> None:
     first = sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="x")
     assert first == sensitivity_chart(0.5, 0.7, [("a", 0.6)], salt="x")

@@ -531,14 +531,23 @@ def posterior_chart(
             colour = PALETTE[index % len(PALETTE)]
             xs = [time.x(parse_date(p.date).lo) for p in hypothesis.points]
             ys = [p.posterior for p in hypothesis.points]
-            axes.step(xs, ys, where="post", color=colour, linewidth=1.6, label=_short(hypothesis.id))
+            # each value holds until the next date, and the last, with none after it, to the right
+            # edge: a step line stops at its last point, where the dot hid the last value's rise
+            ends = [*xs[1:], 1.0]
+            axes.plot(
+                [x for start, end in zip(xs, ends, strict=True) for x in (start, end)],
+                [y for y in ys for _ in range(2)],
+                color=colour,
+                linewidth=1.6,
+                label=_short(hypothesis.id),
+            )
             axes.plot(xs[-1:], ys[-1:], marker="o", markersize=3.5, color=colour)
             axes.annotate(
                 percent(ys[-1], edges),
                 (xs[-1], ys[-1]),
-                xytext=(5, 0),
+                xytext=(5, 2),  # above the line that runs on to the right
                 textcoords="offset points",
-                va="center",
+                va="bottom",
                 fontsize=7,
                 color=colour,
             )
