@@ -1337,8 +1337,8 @@ _IMPORT = ["import", "acled", "events.csv", "-o", "events.jsonl"]
         ),
         (
             ["import", "acled", "-", "-o", "events.jsonl"],
-            "Invalid value for 'FILES...': reading standard input is not supported: "
-            "save it to a file first (./- names a file called '-')",
+            "Invalid value for 'INPUTS...': reading standard input is not supported: "
+            "save it to a file first (./- names a path called '-')",
         ),
         (
             ["import", "acled", "events.csv", "-o", "-"],
