@@ -210,7 +210,7 @@ def test_rule_references_resolve_and_suggest_too(tmp_tree, monkeypatch):
         kind: hypothesis
         id: h
         statement: Binds are checked too.
-        bind: {group: Hamaz}
+        bind: {group: Hamass}
         """
     )
     root = tmp_tree({"rules/all.yaml": rules, "obs/.keep": ""})
@@ -220,7 +220,50 @@ def test_rule_references_resolve_and_suggest_too(tmp_tree, monkeypatch):
         # ENTITIES has 33 lines; "      - {of: " is 13 characters
         ("rules/all.yaml", 44, 14, "unknown entity 'Hamaz' (did you mean Hamas (hamas)?)"),
         # "bind: {group: " is 14 characters
-        ("rules/all.yaml", 50, 15, "unknown entity 'Hamaz' (did you mean Hamas (hamas)?)"),
+        ("rules/all.yaml", 50, 15, "unknown entity 'Hamass' (did you mean Hamas (hamas)?)"),
+    ]
+
+
+def test_a_reference_written_many_times_is_one_error_at_its_first_place(tmp_tree, monkeypatch):
+    """'Belarus' three times is one entity left undefined: one error, where it is shown first
+    (obs/ before rules/, though the rules are checked first), saying how often it is written.
+    'BELARUS' is other words, and said apart."""
+    rules = ENTITIES.replace("member_of: [Rusia]", "member_of: [Russia]") + textwrap.dedent(
+        """\
+        ---
+        kind: indicator
+        id: named
+        title: Patterns may name entities
+        select:
+          meeting:
+            type: meeting
+            entities: [{entity: Belarus}]
+        likelihood_ratio: 2
+        """
+    )
+    observations = textwrap.dedent(
+        """\
+        kind: observation
+        id: a
+        type: meeting
+        date: 2023-03-16
+        sources: [{name: x}]
+        entities: [russia, Belarus]
+        ---
+        kind: observation
+        id: b
+        type: meeting
+        date: 2023-03-17
+        sources: [{name: x}]
+        entities: [Belarus, BELARUS]
+        """
+    )
+    result = load_tree(tmp_tree, monkeypatch, observations, rules)
+    assert errors(result) == [
+        # "entities: [russia, " is 19 characters
+        ("obs/o.yaml", 6, 20, "unknown entity 'Belarus' (named 3 times, first here)"),
+        # "entities: [Belarus, " is 20 characters
+        ("obs/o.yaml", 13, 21, "unknown entity 'BELARUS'"),
     ]
 
 

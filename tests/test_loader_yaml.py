@@ -692,18 +692,19 @@ def test_yaml_merge_keys(tmp_tree, monkeypatch):
 
 
 def test_problem_in_merged_values_is_placed_at_the_merge(tmp_tree, monkeypatch):
+    # the base's own date is bad, so only the derived document names 'nobody'
     text = textwrap.dedent(
         """\
-        - &bad {kind: observation, type: meeting, date: 2023, entities: [nobody], id: bad-base}
-        - {<<: *bad, id: derived}
+        - &bad {kind: observation, type: meeting, date: 2023-02-30, entities: [nobody], id: bad-base}
+        - {<<: *bad, id: derived, date: 2023}
         """
     )
     root = tmp_tree({"rules/e.yaml": "kind: entity\nid: nobody-else\ntype: state\n", "obs/merge.yaml": text})
     monkeypatch.chdir(root)
     result = load(["obs"], rules="rules")
     assert errors(result) == [
-        # "- &bad {kind: observation, type: meeting, date: 2023, entities: [" is 65 characters
-        ("obs/merge.yaml", 1, 66, "unknown entity 'nobody' (did you mean nobody-else?)"),
+        # "- &bad {kind: observation, type: meeting, date: " is 48 characters
+        ("obs/merge.yaml", 1, 49, "date: invalid date '2023-02-30': day 30 does not exist in 2023-02"),
         # "- {<<: " is 7 characters: the merged value comes from the alias
         ("obs/merge.yaml", 2, 8, "unknown entity 'nobody' (did you mean nobody-else?)"),
     ]

@@ -49,9 +49,9 @@ class Diagnostic:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Span:
-    """A position in a file: 1-based line and column."""
+    """A position in a file: 1-based line and column; ordered as diagnostics are."""
 
     file: str
     line: int = 1

@@ -88,7 +88,8 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
 
     entities = unique.get("entity", [])
     registry = EntityRegistry.build(item.document for item in entities)
-    diagnostics += _check_membership(entities, registry, broken)
+    resolver = Resolver(registry, diagnostics, broken)  # one for all: each unresolved reference is said once
+    diagnostics += _check_membership(entities, resolver)
 
     scales: dict[str, tuple[str, ...]] = {}
     for item in unique.get("scale", []):
@@ -97,7 +98,6 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         scales[item.document.id] = tuple(dict.fromkeys(item.document.values))
     diagnostics += _check_scaled_attributes(entities, scales)
 
-    resolver = Resolver(registry, diagnostics, broken)
     indicators: dict[str, Indicator] = {}
     for item in sorted(unique.get("indicator", []), key=lambda i: i.document.id):
         assert isinstance(item.document, Indicator)
@@ -111,6 +111,7 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         hypotheses[item.document.id] = item.document
 
     records, observation_lints = compile_observations(unique.get("observation", []), resolver, tables)
+    resolver.report()
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
     return Checked(case, diagnostics, unique, observation_lints)
@@ -176,9 +177,9 @@ MAX_MEMBERSHIP_LEVELS = 32  # person → unit → … → state is a handful; a 
 MAX_MEMBERSHIP_PAIRS = 1_000_000  # (member, container) pairs all member_of relations make: about 60 MB
 
 
-def _check_membership(entities: list[Loaded], registry: EntityRegistry, broken: Broken) -> list[Diagnostic]:
+def _check_membership(entities: list[Loaded], resolver: Resolver) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
-    resolver = Resolver(registry, diagnostics, broken)
+    registry = resolver.registry
     parents: dict[str, list[str]] = {}
     where: dict[str, Loaded] = {}
     written: dict[str, dict[str, int]] = {}  # per entity, per parent: its index in member_of

@@ -2,9 +2,11 @@
 
 Rules (`member_of`, `entity:` and `of:`, `bind`, a rule test's inline
 observations) and observations all name entities by id, name or alias.
-Every such reference goes through a `Resolver`, which reports one that
-names no entity or several where it is written, working out what to say
-once per distinct reference.  `Broken` holds the documents that failed
+Every such reference goes through a `Resolver`, which works out once per
+distinct reference whether it names one entity, and reports each that names
+none or several once, at the first place it is written, with how often it
+is: the same words written twice are one mistake (an entity left undefined,
+an alias missing), not two.  `Broken` holds the documents that failed
 typing, so that what names one of them is not reported as unknown too: one
 mistake, one error.
 """
@@ -91,14 +93,36 @@ SUGGESTED_UNKNOWN = 100  # distinct unknown references given a "did you mean" at
 SUGGESTION_COMPARISONS = 500_000  # and names compared for them in all: about 3 s
 
 
+@dataclass
+class Unresolved:
+    """A reference that names no single entity: what to say of it, and where it is written."""
+
+    subject: str  # "unknown entity 'x'", or "'x'" for one naming several
+    hint: str  # "did you mean …?", or ""
+    rest: str  # "names 3 entities: …; use an id", or ""
+    count: int = 0
+    first: Span | None = None  # in the order diagnostics are shown
+
+    def written(self, span: Span) -> None:
+        self.count += 1
+        if self.first is None or span < self.first:
+            self.first = span
+
+    def message(self) -> str:
+        notes = [f"named {self.count:,} times, first here"] if self.count > 1 else []
+        notes += [self.hint] if self.hint else []
+        return " ".join(filter(None, [self.subject, f"({'; '.join(notes)})" if notes else "", self.rest]))
+
+
 class Resolver:
-    """Entity lookups that report unresolvable references where they occur.
+    """Entity lookups that report each reference naming no single entity once.
 
     Observation files are untrusted: what is said of a reference that names
     no single entity is worked out once per distinct reference, its list of
     entities is cut short, and only the first few unknown references are
     compared with every name for a suggestion (SUGGESTED_UNKNOWN, fewer
-    among many names: SUGGESTION_COMPARISONS).
+    among many names: SUGGESTION_COMPARISONS).  `report` says each one
+    once every reference has been looked up.
     """
 
     def __init__(
@@ -110,11 +134,11 @@ class Resolver:
         self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
         # ... and, most of them, a hundred thousand lists of references
         self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
-        self.unresolved: dict[str, str | None] = {}  # reference → what to say of it (None: said elsewhere)
+        self.unresolved: dict[str, Unresolved | None] = {}  # None: said elsewhere
         self.suggestions_left = min(SUGGESTED_UNKNOWN, SUGGESTION_COMPARISONS // max(1, registry.name_count))
 
     def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
-        """The entity id, or None after reporting the problem at `where()`.
+        """The entity id, or None after noting the problem at `where()` for `report`.
 
         `where` is called only on failure: locating a JSON value costs a
         re-parse, which a million valid observations must not pay.
@@ -128,16 +152,22 @@ class Resolver:
                 self.resolved[reference] = resolution.entity_id
                 return resolution.entity_id
             self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
-        message = self.unresolved[reference]
-        if message is not None:
-            self.diagnostics.append(where().error(message))
+        problem = self.unresolved[reference]
+        if problem is not None:
+            problem.written(where())
         return None
 
-    def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> str | None:
+    def report(self) -> None:
+        """Each reference naming no single entity, once, at the first place it is written."""
+        for problem in self.unresolved.values():
+            if problem is not None and problem.first is not None:
+                self.diagnostics.append(problem.first.error(problem.message()))
+
+    def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> Unresolved | None:
         """What to say of a reference naming no single entity; None if the entity's own error says it."""
         if ambiguous:
             names = first_few([self.registry.describe(i) for i in ambiguous])
-            return f"{reference!r} names {len(ambiguous)} entities: {names}; use an id"
+            return Unresolved(repr(reference), "", f"names {len(ambiguous)} entities: {names}; use an id")
         if normalize_name(reference) in self.broken.names or self.broken.unread_input:
             return None
         hint = ""
@@ -145,9 +175,8 @@ class Resolver:
             self.suggestions_left -= 1
             suggestions = self.registry.closest(reference)
             if suggestions:
-                described = " or ".join(self.registry.describe(i) for i in suggestions)
-                hint = f" (did you mean {described}?)"
-        return f"unknown entity {reference!r}{hint}"
+                hint = f"did you mean {' or '.join(self.registry.describe(i) for i in suggestions)}?"
+        return Unresolved(f"unknown entity {reference!r}", hint, "")
 
     def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
         """An observation's references resolved, or None after reporting each one that is not."""
