@@ -645,7 +645,9 @@ def test_a_jsonl_line_with_many_problems_is_read_again_once(tmp_tree, monkeypatc
         return real(self)
 
     monkeypatch.setattr(JsonlLine, "raw", counting)
-    result = load_tree(tmp_tree, monkeypatch, {"obs/feed.jsonl": line})
+    # an entity is loaded, so the unknown ones are said one by one (and not as entities left out)
+    entity = "kind: entity\nid: russia\ntype: state\n"
+    result = load_tree(tmp_tree, monkeypatch, {"obs/feed.jsonl": line, "obs/entities.yaml": entity})
     unknown = [d for d in result.errors if "unknown entity" in d.message]
     assert len(unknown) == 50
     # each name is a quoted string after '"entities": [' and the names before it

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ from iandw.cli import main
 from iandw.loader import load
 from iandw.model.report import HypothesisIndicator, HypothesisReport, Report
 from iandw.render import render
-from worlds import ROOT
+from worlds import ROOT, SHARED_DATA
 
 AS_OF = dt.date(2024, 1, 1)
 ATTACK = dt.date(2023, 10, 7)
@@ -278,6 +279,48 @@ def test_evaluate_reports_progress_per_indicator_then_the_report(report: Report)
     )
     assert calls == [(done, 9) for done in range(1, 10)]
     assert with_progress == report
+
+
+PASS_THE_ENTITIES = "too, e.g. observations/entities, or the whole observations/ folder"
+
+
+def test_one_year_of_observations_without_the_entities_is_one_error(monkeypatch) -> None:
+    """`iandw evaluate observations/2023.yaml` leaves out observations/entities/: one error, not
+    one per reference.  Counted with grep: 79 `{entity: …}` in 2023.yaml; in the rules, 99
+    `{entity: …}` of the tests' observations and 64 `bind` values (29 binds of two, 2 of three):
+    163.  242 references to 37 distinct names; the first is russia's, 2023.yaml line 18."""
+    monkeypatch.chdir(ROOT)
+    outcome = CliRunner().invoke(main, ["evaluate", "observations/2023.yaml", "--as-of", "2024-01-01"])
+    assert outcome.exit_code == 2
+    assert outcome.stdout == ""
+    assert outcome.stderr == (
+        # "  - {entity: " is 13 characters
+        "observations/2023.yaml:18:14: error: unknown entity 'russia'; no entity is loaded, so 242 "
+        "references to 37 names could not be resolved: pass the folder that holds the entities "
+        f"{PASS_THE_ENTITIES}\n"
+        "iandw: 1 error; nothing was scored\n"
+    )
+
+
+def test_an_import_validated_alone_is_one_error_for_the_rules_entities(monkeypatch, tmp_path: Path) -> None:
+    """A STIX bundle imported into a case: its entities are loaded, none of those the rules name.
+    The rules' 163 references (above) name 23 distinct entities; the first is the first bind of
+    rules/hypotheses.yaml, line 25."""
+    shutil.copytree(os.path.join(ROOT, "rules"), tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)
+    bundle = os.path.join(SHARED_DATA, "stix", "apt1.json")
+    imported = CliRunner().invoke(main, ["import", "stix", bundle, "-o", "stix/stix.jsonl"])
+    assert imported.exit_code == 0, imported.output
+    outcome = CliRunner().invoke(main, ["validate", "stix"])
+    assert outcome.exit_code == 2
+    errors = [line for line in outcome.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        # "bind: {sponsor: " is 16 characters
+        "rules/hypotheses.yaml:25:17: error: unknown entity 'russia'; none of the entities the rules "
+        "name is loaded (entities were read only from stix/stix.entities.yaml), so 163 references to "
+        "23 names in the rules could not be resolved: pass the folder that holds the rules' entities "
+        f"{PASS_THE_ENTITIES}"
+    ]
 
 
 @pytest.mark.parametrize(

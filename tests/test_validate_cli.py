@@ -853,6 +853,122 @@ def test_an_observation_of_type_bundle_is_an_observation(tmp_tree, monkeypatch):
     ]
 
 
+# LINT_RULES with its entities in a file of their own, as a case keeps them (observations/entities/)
+RULES_ALONE = LINT_RULES[LINT_RULES.index("kind: indicator") :]
+LINT_ENTITIES = LINT_RULES[: LINT_RULES.index("kind: indicator")].removesuffix("---\n")
+# what an import writes: observations and the entities they name, none of which the rules name
+FEED = {
+    "feed/feed.entities.yaml": "kind: entity\nid: apt1\ntype: intrusion-set\nname: APT1\n",
+    "feed/feed.jsonl": '{"id": "f1", "type": "intrusion", "date": "2013-02", "entities": ["apt1"]}\n',
+}
+ENTITIES_FOLDER = "e.g. observations/entities, or the whole observations/ folder"
+
+
+def test_with_no_entity_loaded_the_unresolved_references_are_one_error(tmp_tree, monkeypatch):
+    """`iandw validate observations/obs.yaml` without the entities: every reference is unknown,
+    which is one mistake, on the command line; one error says so, where the first one is written.
+
+    References, by hand: the rules name russia ('orphan', and the bind) and hamas (the bind); the
+    observations name russia and hamas ('talks'), and hamas ('attack'): 6 references to 2 names.
+    """
+    root = tmp_tree(
+        {
+            "rules/rules.yaml": RULES_ALONE,
+            "observations/entities.yaml": LINT_ENTITIES,
+            "observations/obs.yaml": LINT_OBSERVATIONS,
+        }
+    )
+    result = validate(root, monkeypatch, "observations/obs.yaml")
+    assert result.exit_code == 2
+    errors = [d for d in parse_diagnostics(result.stderr) if d[3] == "error"]
+    assert errors == [
+        # "entities: [" is 11 characters
+        (
+            "observations/obs.yaml",
+            5,
+            12,
+            "error",
+            "unknown entity 'russia'; no entity is loaded, so 6 references to 2 names could not be "
+            f"resolved: pass the folder that holds the entities too, {ENTITIES_FOLDER}",
+        )
+    ]
+    as_json = validate(root, monkeypatch, "observations/obs.yaml", "--format", "json")
+    payload = json.loads(as_json.stdout)
+    assert payload["errors"] == 1
+    assert [d for d in payload["diagnostics"] if d["severity"] == "error"] == [
+        dict(zip(["file", "line", "column", "severity", "message"], errors[0], strict=True))
+    ]
+    # given the entities, every reference resolves
+    assert validate(root, monkeypatch, "observations").exit_code == 0
+
+
+def test_with_none_of_the_rules_entities_loaded_their_references_are_one_error(tmp_tree, monkeypatch):
+    """An imported feed validated alone: its entities are loaded, none of the three the rules name.
+
+    The rules name russia twice and tass once ('orphan'; the bind), hamas once (the bind): 4
+    references to 3 names, the first of them in 'orphan'.  The observations' own unknown
+    references are said as ever, once per name.
+    """
+    rules = RULES_ALONE.replace("[{entity: russia}]", "[{entity: russia}, {entity: tass}]")
+    root = tmp_tree(
+        {
+            "rules/rules.yaml": rules,
+            "observations/entities.yaml": LINT_ENTITIES,
+            "observations/obs.yaml": LINT_OBSERVATIONS,
+            **FEED,
+        }
+    )
+    in_rules = (
+        # "    entities: [{entity: " is 24 characters
+        "rules/rules.yaml",
+        27,
+        25,
+        "error",
+        "unknown entity 'russia'; none of the entities the rules name is loaded (entities were read only "
+        "from feed/feed.entities.yaml), so 4 references to 3 names in the rules could not be resolved: "
+        f"pass the folder that holds the rules' entities too, {ENTITIES_FOLDER}",
+    )
+    result = validate(root, monkeypatch, "feed")
+    assert result.exit_code == 2
+    assert [d for d in parse_diagnostics(result.stderr) if d[3] == "error"] == [in_rules]
+    result = validate(root, monkeypatch, "feed", "observations/obs.yaml")
+    assert [d for d in parse_diagnostics(result.stderr) if d[3] == "error"] == [
+        ("observations/obs.yaml", 5, 12, "error", "unknown entity 'russia'"),
+        # "entities: [russia, " is 19 characters
+        ("observations/obs.yaml", 5, 20, "error", "unknown entity 'hamas' (named 2 times, first here)"),
+        in_rules,
+    ]
+    assert validate(root, monkeypatch, "feed", "observations").exit_code == 0
+
+
+def test_two_unknown_names_in_the_rules_are_two_errors_though_none_is_loaded(tmp_tree, monkeypatch):
+    """Two names may be two mistakes of their own (a bind written `{sponsor: Rusia, group: Hamaz}`):
+    each is said, not taken for entities left out.  russia: 'orphan' and the bind; hamas: the bind."""
+    root = tmp_tree({"rules/rules.yaml": RULES_ALONE, **FEED})
+    result = validate(root, monkeypatch, "feed")
+    assert [d for d in parse_diagnostics(result.stderr) if d[3] == "error"] == [
+        ("rules/rules.yaml", 27, 25, "error", "unknown entity 'russia' (named 2 times, first here)"),
+        # "bind: {sponsor: russia, group: " is 31 characters
+        ("rules/rules.yaml", 33, 32, "error", "unknown entity 'hamas'"),
+    ]
+
+
+def test_with_some_of_the_rules_entities_loaded_each_unknown_name_is_one_error(tmp_tree, monkeypatch):
+    """russia is loaded, so the rules' entities were read: hamas is simply unknown, one error
+    for its three references (the bind, 'talks' and 'attack'), where it is written first."""
+    root = tmp_tree(
+        {
+            "rules/rules.yaml": RULES_ALONE,
+            "observations/entities.yaml": "kind: entity\nid: russia\ntype: state\n",
+            "observations/obs.yaml": LINT_OBSERVATIONS,
+        }
+    )
+    result = validate(root, monkeypatch, "observations")
+    assert [d for d in parse_diagnostics(result.stderr) if d[3] == "error"] == [
+        ("observations/obs.yaml", 5, 20, "error", "unknown entity 'hamas' (named 3 times, first here)"),
+    ]
+
+
 def test_an_entity_with_its_own_error_still_has_its_type(tmp_tree, monkeypatch):
     """hamas, the only armed group, has a bad `aliases`: one error, not also "no entity has type
     'armed-group'" on the variable `group`, which hamas answers once its aliases are fixed."""

@@ -111,7 +111,7 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         hypotheses[item.document.id] = item.document
 
     records, observation_lints = compile_observations(unique.get("observation", []), resolver, tables)
-    resolver.report()
+    resolver.report(lambda: sorted({item.raw.file for item in entities}))
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
     return Checked(case, diagnostics, unique, observation_lints)
@@ -287,7 +287,7 @@ def _check_indicator(item: Loaded, resolver: Resolver, scales: dict[str, tuple[s
         if name is not None:
             use_variable(name, loc)
         else:
-            resolver.entity(value, functools.partial(item.span, *loc))
+            resolver.entity(value, functools.partial(item.span, *loc), in_rules=True)
     for loc, attribute, predicate in iter_predicates(indicator):
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
@@ -418,6 +418,7 @@ def _check_rule_test(
             resolver.entity(
                 reference.entity,
                 functools.partial(item.span, *loc, "entities", ref_index, "entity"),
+                in_rules=True,
             )
     for position, expected in enumerate(test.matches or []):
         if expected not in ids:
@@ -444,7 +445,7 @@ def _check_bind(
     diagnostics = resolver.diagnostics
     for name, reference in sorted(bind.items()):
         span = item.span(*loc, name)
-        entity_id = resolver.entity(reference, functools.partial(_itself, span))
+        entity_id = resolver.entity(reference, functools.partial(_itself, span), in_rules=True)
         declaring = [i for i in indicators if name in i.vars]
         if not declaring and some_unloaded:
             continue

@@ -14,12 +14,12 @@ mistake, one error.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from iandw.diagnostics import Diagnostic, Span, first_few, suggest
+from iandw.diagnostics import Diagnostic, Span, counted, first_few, suggest
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import RawDocument
 from iandw.model.case import Reference
@@ -91,6 +91,26 @@ def meant_kinds(kind: Any) -> list[str]:
 
 SUGGESTED_UNKNOWN = 100  # distinct unknown references given a "did you mean" at most
 SUGGESTION_COMPARISONS = 500_000  # and names compared for them in all: about 3 s
+# distinct names the rules write, none of them loaded, that say the rules' entities were left out;
+# one or two unknown names are as likely mistakes of their own, and are said as such
+LEFT_OUT_NAMES = 3
+
+
+@dataclass
+class Places:
+    """How often a reference is written, and the first place, in the order diagnostics are shown."""
+
+    first: Span
+    count: int = 1
+
+    def add(self, span: Span) -> None:
+        self.count += 1
+        self.first = min(self.first, span)
+
+
+def merged(places: Iterable[Places]) -> Places:
+    listed = list(places)
+    return Places(min(p.first for p in listed), sum(p.count for p in listed))
 
 
 @dataclass
@@ -100,16 +120,17 @@ class Unresolved:
     subject: str  # "unknown entity 'x'", or "'x'" for one naming several
     hint: str  # "did you mean …?", or ""
     rest: str  # "names 3 entities: …; use an id", or ""
-    count: int = 0
-    first: Span | None = None  # in the order diagnostics are shown
+    written: dict[bool, Places] = field(default_factory=dict)  # in the rules (True), or elsewhere
 
-    def written(self, span: Span) -> None:
-        self.count += 1
-        if self.first is None or span < self.first:
-            self.first = span
+    def add(self, span: Span, in_rules: bool) -> None:
+        places = self.written.get(in_rules)
+        if places is None:
+            self.written[in_rules] = Places(span)
+        else:
+            places.add(span)
 
-    def message(self) -> str:
-        notes = [f"named {self.count:,} times, first here"] if self.count > 1 else []
+    def message(self, count: int) -> str:
+        notes = [f"named {count:,} times, first here"] if count > 1 else []
         notes += [self.hint] if self.hint else []
         return " ".join(filter(None, [self.subject, f"({'; '.join(notes)})" if notes else "", self.rest]))
 
@@ -136,32 +157,61 @@ class Resolver:
         self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
         self.unresolved: dict[str, Unresolved | None] = {}  # None: said elsewhere
         self.suggestions_left = min(SUGGESTED_UNKNOWN, SUGGESTION_COMPARISONS // max(1, registry.name_count))
+        # whether a reference in the rules named an entity that was read (one, several, or one
+        # with an error of its own): then the entities the rules were written against were read
+        self.rules_name_one_read = False
 
-    def entity(self, reference: str, where: Callable[[], Span]) -> str | None:
+    def entity(self, reference: str, where: Callable[[], Span], in_rules: bool = False) -> str | None:
         """The entity id, or None after noting the problem at `where()` for `report`.
 
         `where` is called only on failure: locating a JSON value costs a
         re-parse, which a million valid observations must not pay.
+        `in_rules`: the reference is written in an indicator or a hypothesis.
         """
         known = self.resolved.get(reference)
-        if known is not None:
-            return known
-        if reference not in self.unresolved:
+        if known is None and reference not in self.unresolved:
             resolution = self.registry.resolve(reference)
-            if resolution.entity_id is not None:
-                self.resolved[reference] = resolution.entity_id
-                return resolution.entity_id
-            self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
-        problem = self.unresolved[reference]
+            if resolution.entity_id is None:
+                self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
+            else:
+                known = self.resolved[reference] = resolution.entity_id
+        problem = None if known is not None else self.unresolved[reference]
         if problem is not None:
-            problem.written(where())
-        return None
+            problem.add(where(), in_rules)
+        if in_rules and (problem is None or problem.rest):
+            self.rules_name_one_read = True
+        return known
 
-    def report(self) -> None:
-        """Each reference naming no single entity, once, at the first place it is written."""
-        for problem in self.unresolved.values():
-            if problem is not None and problem.first is not None:
-                self.diagnostics.append(problem.first.error(problem.message()))
+    def report(self, entity_files: Callable[[], list[str]]) -> None:
+        """Each reference naming no single entity, once, at the first place it is written.
+
+        Unless the entities they name were left out of the inputs (`iandw
+        evaluate observations/2023.yaml`, without observations/entities/):
+        with no entity read at all, or none of the several the rules name
+        (LEFT_OUT_NAMES), the references that could not be resolved are one
+        error at the first of them, which says so and what to pass.
+        `entity_files`: where the entities read came from.
+        """
+        problems = [problem for problem in self.unresolved.values() if problem is not None]
+        if not problems:
+            return
+        if not self.registry.entities and "entity" not in self.broken.kinds:
+            everywhere = [(problem, merged(problem.written.values())) for problem in problems]
+            self.diagnostics.append(_left_out(everywhere, "no entity is loaded", "", "the entities"))
+            return
+        in_rules = [(problem, problem.written[True]) for problem in problems if True in problem.written]
+        rules_left_out = (
+            len(in_rules) >= LEFT_OUT_NAMES and bool(self.registry.entities) and not self.rules_name_one_read
+        )
+        for problem in problems:
+            shown = [places for rules, places in problem.written.items() if not (rules and rules_left_out)]
+            if shown:
+                places = merged(shown)
+                self.diagnostics.append(places.first.error(problem.message(places.count)))
+        if rules_left_out:
+            read = first_few(entity_files())
+            why = f"none of the entities the rules name is loaded (entities were read only from {read})"
+            self.diagnostics.append(_left_out(in_rules, why, " in the rules", "the rules' entities"))
 
     def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> Unresolved | None:
         """What to say of a reference naming no single entity; None if the entity's own error says it."""
@@ -210,3 +260,14 @@ RESOLVED_LISTS_SIZE = 1 << 18
 def _reference(entity_id: str, role: str | None) -> Reference:
     """One shared Reference per (entity, role): a million observations repeat a few thousand."""
     return Reference(entity_id, role)
+
+
+def _left_out(written: list[tuple[Unresolved, Places]], why: str, where: str, folder: str) -> Diagnostic:
+    """One error for references that could not be resolved because what they name was not read."""
+    problem, first = min(written, key=lambda pair: pair[1].first)
+    references = counted(sum(places.count for _, places in written), "reference")
+    return first.first.error(
+        f"{problem.message(1)}; {why}, so {references} to {counted(len(written), 'name')}{where} "
+        f"could not be resolved: pass the folder that holds {folder} too, e.g. observations/entities, "
+        "or the whole observations/ folder"
+    )
