@@ -969,6 +969,70 @@ def test_with_some_of_the_rules_entities_loaded_each_unknown_name_is_one_error(t
     ]
 
 
+def test_entities_left_out_leave_what_the_rules_ask_of_entities_unjudged(tmp_tree, monkeypatch):
+    """With the entities left out, "no entity has type 'state'" (for $sponsor), "… 'armed-group'"
+    ($group) and "no rule can reach entity 'apt1'" would be said of entities never read: the
+    error says what to pass, and these wait until it is.  What is said of observations stays."""
+    W = "warning"
+    root = tmp_tree(
+        {
+            "rules/rules.yaml": RULES_ALONE,
+            "observations/entities.yaml": LINT_ENTITIES,
+            "observations/obs.yaml": LINT_OBSERVATIONS,
+        }
+    )
+    result = validate(root, monkeypatch, "observations/obs.yaml")
+    assert [d for d in parse_diagnostics(result.stderr) if d[3] == W] == [
+        ("observations/obs.yaml", 9, 5, W, "observation 'attack' has no sources, so its confidence is 0"),
+        # "    type: [meeting, " is 20 characters
+        (
+            "rules/rules.yaml",
+            9,
+            21,
+            W,
+            "no observation has type 'visit', so selection 'meeting' never matches",
+        ),
+        ("rules/rules.yaml", 22, 5, W, "indicator 'orphan' moves no posterior: no hypothesis lists it"),
+    ]
+    rules = RULES_ALONE.replace("[{entity: russia}]", "[{entity: russia}, {entity: tass}]")
+    root = tmp_tree({"rules/rules.yaml": rules, **FEED})
+    result = validate(root, monkeypatch, "feed")
+    assert [d for d in parse_diagnostics(result.stderr) if d[3] == W] == [
+        # '{"id": ' is 7 characters
+        ("feed/feed.jsonl", 1, 8, W, "observation 'f1' has no sources, so its confidence is 0"),
+        # "    type: [" is 11 characters, "    type: " 10
+        (
+            "rules/rules.yaml",
+            9,
+            12,
+            W,
+            "no observation has type 'meeting', so selection 'meeting' never matches",
+        ),
+        (
+            "rules/rules.yaml",
+            9,
+            21,
+            W,
+            "no observation has type 'visit', so selection 'meeting' never matches",
+        ),
+        (
+            "rules/rules.yaml",
+            14,
+            11,
+            W,
+            "no observation has type 'attack', so selection 'attack' never matches",
+        ),
+        ("rules/rules.yaml", 22, 5, W, "indicator 'orphan' moves no posterior: no hypothesis lists it"),
+        (
+            "rules/rules.yaml",
+            26,
+            11,
+            W,
+            "no observation has type 'meeting', so selection 'talk' never matches",
+        ),
+    ]
+
+
 def test_an_entity_with_its_own_error_still_has_its_type(tmp_tree, monkeypatch):
     """hamas, the only armed group, has a bad `aliases`: one error, not also "no entity has type
     'armed-group'" on the variable `group`, which hamas answers once its aliases are fixed."""

@@ -111,7 +111,7 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
         hypotheses[item.document.id] = item.document
 
     records, observation_lints = compile_observations(unique.get("observation", []), resolver, tables)
-    resolver.report(lambda: sorted({item.raw.file for item in entities}))
+    broken.entities_left_out = resolver.report(lambda: sorted({item.raw.file for item in entities}))
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
     return Checked(case, diagnostics, unique, observation_lints)

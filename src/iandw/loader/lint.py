@@ -55,9 +55,15 @@ def entities_no_rule_reaches(
     """An entity that no variable, pattern or hypothesis can select is dead weight.
 
     Not said while an indicator or hypothesis did not load: it may be the one that reaches it;
-    nor with no indicator at all (observations checked alone), where it would be said of every entity.
+    nor with no indicator at all (observations checked alone), where it would be said of every entity;
+    nor while the entities the rules name were left out: it may be a member of one.
     """
-    if broken.kinds & {"indicator", "hypothesis"} or broken.unread_input or not case.indicators:
+    if (
+        broken.kinds & {"indicator", "hypothesis"}
+        or broken.unread_input
+        or broken.entities_left_out
+        or not case.indicators
+    ):
         return
     types: set[str] = set()
     named: set[str] = set()
@@ -130,9 +136,9 @@ def variable_types_no_entity_has(
     """A variable of a type no entity has can never be bound.
 
     An entity with an error of its own still has its type; an input path
-    not read may have one.
+    not read, or the entities left out of the inputs, may have one.
     """
-    if broken.unread_input:
+    if broken.unread_input or broken.entities_left_out:
         return
     known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
     for item in loaded.get("indicator", []):
@@ -154,10 +160,10 @@ def pattern_attributes_no_entity_has(
     """A pattern key no entity has as an attribute (`affiliated-state` for `affiliated_state`)
     fails on every entity: the selection never matches, and nothing else says why.
 
-    Not said for `exists: false`, which holds exactly then, nor while an entity did not load
-    or an input path was not read: it may have the attribute.
+    Not said for `exists: false`, which holds exactly then, nor while an entity did not load,
+    an input path was not read or the entities were left out of the inputs: it may have the attribute.
     """
-    if broken.unread_input or "entity" in broken.kinds:
+    if broken.unread_input or broken.entities_left_out or "entity" in broken.kinds:
         return
     known = {name for entity in case.registry.entities.values() for name in entity.attributes}
     meant = known | set(EntityPattern.model_fields)  # `rol` is the key `role` misspelt, not an attribute

@@ -42,6 +42,9 @@ class Broken:
     # an input was not read (a typo in a named path, a file or record that could not be
     # read): any document may have been in it
     unread_input: bool = False
+    # the entities the references name were left out of the inputs (Resolver.report): what
+    # the rules ask of entities is not judged on those read
+    entities_left_out: bool = False
     # kind → the types its failed documents give: an entity or observation with an
     # error of its own still has its type, for the lints that ask whether any has it
     types: dict[str, set[str]] = field(default_factory=dict)
@@ -182,7 +185,7 @@ class Resolver:
             self.rules_name_one_read = True
         return known
 
-    def report(self, entity_files: Callable[[], list[str]]) -> None:
+    def report(self, entity_files: Callable[[], list[str]]) -> bool:
         """Each reference naming no single entity, once, at the first place it is written.
 
         Unless the entities they name were left out of the inputs (`iandw
@@ -190,15 +193,16 @@ class Resolver:
         with no entity read at all, or none of the several the rules name
         (LEFT_OUT_NAMES), the references that could not be resolved are one
         error at the first of them, which says so and what to pass.
-        `entity_files`: where the entities read came from.
+        `entity_files`: where the entities read came from.  Returns whether
+        they were left out.
         """
         problems = [problem for problem in self.unresolved.values() if problem is not None]
         if not problems:
-            return
+            return False
         if not self.registry.entities and "entity" not in self.broken.kinds:
             everywhere = [(problem, merged(problem.written.values())) for problem in problems]
             self.diagnostics.append(_left_out(everywhere, "no entity is loaded", "", "the entities"))
-            return
+            return True
         in_rules = [(problem, problem.written[True]) for problem in problems if True in problem.written]
         rules_left_out = (
             len(in_rules) >= LEFT_OUT_NAMES and bool(self.registry.entities) and not self.rules_name_one_read
@@ -212,6 +216,7 @@ class Resolver:
             read = first_few(entity_files())
             why = f"none of the entities the rules name is loaded (entities were read only from {read})"
             self.diagnostics.append(_left_out(in_rules, why, " in the rules", "the rules' entities"))
+        return rules_left_out
 
     def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> Unresolved | None:
         """What to say of a reference naming no single entity; None if the entity's own error says it."""
