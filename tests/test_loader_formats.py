@@ -657,6 +657,37 @@ def test_a_jsonl_line_with_many_problems_is_read_again_once(tmp_tree, monkeypatc
     assert reads == [1]
 
 
+def test_an_unknown_entity_on_many_jsonl_lines_is_located_on_the_first_alone(tmp_tree, monkeypatch):
+    """A feed naming an unknown actor on every line is one error, and no line after the one it is
+    first on is read again to locate it: 312,028 such references took 46 s, 5 s without.  b.jsonl
+    is named first, so read first, yet a.jsonl's first line is where the error is shown."""
+    from iandw.loader.json_reader import JsonlLine
+
+    line = (
+        '{"id": "%s", "type": "meeting", "date": "2023", "entities": ["nobody"], "sources": [{"name": "x"}]}'
+    )
+    line += "\n"
+    files = {
+        "obs/a.jsonl": line % "a1" + line % "a2",
+        "obs/b.jsonl": line % "b1" + line % "b2",
+        "obs/entities.yaml": "kind: entity\nid: russia\ntype: state\n",
+    }
+    reads: list[tuple[str, int]] = []
+    real = JsonlLine.raw
+
+    def counting(self):
+        reads.append((self.file, self.number))
+        return real(self)
+
+    monkeypatch.setattr(JsonlLine, "raw", counting)
+    result = load_tree(
+        tmp_tree, monkeypatch, files, paths=("obs/b.jsonl", "obs/a.jsonl", "obs/entities.yaml")
+    )
+    # '{"id": "a1", "type": "meeting", "date": "2023", "entities": [' is 61 characters
+    assert located(result) == [("obs/a.jsonl", 1, 62, "unknown entity 'nobody' (named 4 times, first here)")]
+    assert reads == [("obs/b.jsonl", 1), ("obs/a.jsonl", 1)]
+
+
 def _line_of(length: int, id: str) -> str:
     """A JSONL observation of exactly `length` bytes (ASCII), its summary padded."""
     bare = f'{{"id": "{id}", "type": "meeting", "date": "2023", "sources": [{{"name": "x"}}], "summary": ""}}'

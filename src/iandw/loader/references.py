@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from iandw.diagnostics import Diagnostic, Span, counted, first_few, suggest
+from iandw.loader.json_reader import JsonlLine
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import RawDocument
 from iandw.model.case import Reference
@@ -106,9 +107,15 @@ class Places:
     first: Span
     count: int = 1
 
-    def add(self, span: Span) -> None:
+    def add(self, where: Callable[[], Span], not_before: Span | None) -> None:
+        """One more place, located only if it may come first: `not_before` is no later than it.
+
+        A JSONL line is read again to locate a value in it: a feed naming an
+        unknown actor in every line must not have each line read twice.
+        """
         self.count += 1
-        self.first = min(self.first, span)
+        if not_before is None or not_before < self.first:
+            self.first = min(self.first, where())
 
 
 def merged(places: Iterable[Places]) -> Places:
@@ -125,12 +132,12 @@ class Unresolved:
     rest: str  # "names 3 entities: …; use an id", or ""
     written: dict[bool, Places] = field(default_factory=dict)  # in the rules (True), or elsewhere
 
-    def add(self, span: Span, in_rules: bool) -> None:
+    def add(self, where: Callable[[], Span], in_rules: bool, not_before: Span | None) -> None:
         places = self.written.get(in_rules)
         if places is None:
-            self.written[in_rules] = Places(span)
+            self.written[in_rules] = Places(where())
         else:
-            places.add(span)
+            places.add(where, not_before)
 
     def message(self, count: int) -> str:
         notes = [f"named {count:,} times, first here"] if count > 1 else []
@@ -164,12 +171,19 @@ class Resolver:
         # with an error of its own): then the entities the rules were written against were read
         self.rules_name_one_read = False
 
-    def entity(self, reference: str, where: Callable[[], Span], in_rules: bool = False) -> str | None:
+    def entity(
+        self,
+        reference: str,
+        where: Callable[[], Span],
+        in_rules: bool = False,
+        not_before: Span | None = None,
+    ) -> str | None:
         """The entity id, or None after noting the problem at `where()` for `report`.
 
         `where` is called only on failure: locating a JSON value costs a
         re-parse, which a million valid observations must not pay.
         `in_rules`: the reference is written in an indicator or a hypothesis.
+        `not_before`: a place known without a re-parse that `where()` is no earlier than.
         """
         known = self.resolved.get(reference)
         if known is None and reference not in self.unresolved:
@@ -180,7 +194,7 @@ class Resolver:
                 known = self.resolved[reference] = resolution.entity_id
         problem = None if known is not None else self.unresolved[reference]
         if problem is not None:
-            problem.add(where(), in_rules)
+            problem.add(where, in_rules, not_before)
         if in_rules and (problem is None or problem.rest):
             self.rules_name_one_read = True
         return known
@@ -242,7 +256,9 @@ class Resolver:
         complete = True
         for index, (reference, role) in enumerate(observation.refs):
             entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
-                reference, functools.partial(observation.span, "entities", index, "entity")
+                reference,
+                functools.partial(observation.span, "entities", index, "entity"),
+                not_before=_line_start(observation),
             )
             if entity_id is None:
                 complete = False
@@ -259,6 +275,12 @@ class Resolver:
 
 
 RESOLVED_LISTS_SIZE = 1 << 18
+
+
+def _line_start(observation: ObservationInput) -> Span | None:
+    """The start of the observation's JSONL line, which nothing in it precedes; None for a document."""
+    line = observation.where
+    return Span(line.file, line.number) if isinstance(line, JsonlLine) else None
 
 
 @cache
