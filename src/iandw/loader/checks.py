@@ -10,8 +10,9 @@ collected, none stops the others from being found.
 
 `build_case` runs the checks in the order each needs what the one before
 produced (scoring tables, entity registry, scales, indicators, hypotheses),
-then has the observations compiled against them (iandw.loader.records)
-and returns the case.
+then has the observations compiled against them (iandw.loader.records),
+says once each reference that names no single entity, wherever it is
+written (iandw.loader.references), and returns the case.
 """
 
 from __future__ import annotations

@@ -119,6 +119,7 @@ class Places:
 
 
 def merged(places: Iterable[Places]) -> Places:
+    """The places of a reference written in the rules and elsewhere, said as one."""
     listed = list(places)
     return Places(min(p.first for p in listed), sum(p.count for p in listed))
 
@@ -195,7 +196,7 @@ class Resolver:
         problem = None if known is not None else self.unresolved[reference]
         if problem is not None:
             problem.add(where, in_rules, not_before)
-        if in_rules and (problem is None or problem.rest):
+        if in_rules and (problem is None or problem.rest):  # it names one, one with an error, or several
             self.rules_name_one_read = True
         return known
 
@@ -291,9 +292,9 @@ def _reference(entity_id: str, role: str | None) -> Reference:
 
 def _left_out(written: list[tuple[Unresolved, Places]], why: str, where: str, folder: str) -> Diagnostic:
     """One error for references that could not be resolved because what they name was not read."""
-    problem, first = min(written, key=lambda pair: pair[1].first)
-    references = counted(sum(places.count for _, places in written), "reference")
-    return first.first.error(
+    problem, places = min(written, key=lambda pair: pair[1].first)
+    references = counted(sum(each.count for _, each in written), "reference")
+    return places.first.error(
         f"{problem.message(1)}; {why}, so {references} to {counted(len(written), 'name')}{where} "
         f"could not be resolved: pass the folder that holds {folder} too, e.g. observations/entities, "
         "or the whole observations/ folder"
