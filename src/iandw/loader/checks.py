@@ -18,7 +18,6 @@ written (iandw.loader.references), and returns the case.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from iandw.dates import DateError, parse_day
@@ -245,31 +244,6 @@ def _check_scaled_attributes(entities: list[Loaded], scales: dict[str, tuple[str
 # --- indicators -----------------------------------------------------------------
 
 
-def iter_predicates(indicator: Indicator) -> Iterator[tuple[PathKey, str, Predicate]]:
-    """(location, attribute name, predicate) for every predicate in the rule."""
-    for selection_name, selection in indicator.select.items():
-        for index, pattern in enumerate(selection.entities):
-            base = ("select", selection_name, "entities", index)
-            for name in ("role", "type"):
-                predicate = getattr(pattern, name)
-                if predicate is not None:
-                    yield (*base, name), name, predicate
-            for name, predicate in sorted(pattern.attribute_predicates.items()):
-                yield (*base, name), name, predicate
-        for path, predicate in selection.where.items():
-            yield ("select", selection_name, "where", path), path.rsplit(".", 1)[-1], predicate
-
-
-def iter_entity_slots(indicator: Indicator) -> Iterator[tuple[PathKey, str]]:
-    """(location, value) of every `entity:` and `of:` in the rule."""
-    for selection_name, selection in indicator.select.items():
-        for index, pattern in enumerate(selection.entities):
-            for name in ("entity", "of"):
-                value = getattr(pattern, name)
-                if value is not None:
-                    yield ("select", selection_name, "entities", index, name), value
-
-
 def _check_indicator(item: Loaded, resolver: Resolver, scales: dict[str, tuple[str, ...]]) -> None:
     indicator = item.document
     assert isinstance(indicator, Indicator)
@@ -283,13 +257,13 @@ def _check_indicator(item: Loaded, resolver: Resolver, scales: dict[str, tuple[s
         if name not in declared:
             undeclared.append((name, loc))
 
-    for loc, value in iter_entity_slots(indicator):
+    for loc, value in indicator.entity_slots():
         name = variable_name(value)
         if name is not None:
             use_variable(name, loc)
         else:
             resolver.entity(value, functools.partial(item.span, *loc), in_rules=True)
-    for loc, attribute, predicate in iter_predicates(indicator):
+    for loc, attribute, predicate in indicator.predicates():
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
         diagnostics += _check_ordinal(item, loc, attribute, predicate, scales)

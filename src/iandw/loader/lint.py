@@ -14,7 +14,6 @@ from typing import Any
 
 from iandw.diagnostics import Diagnostic, did_you_mean, first_few
 from iandw.loader.backtracking import can_backtrack_exponentially
-from iandw.loader.checks import iter_entity_slots
 from iandw.loader.references import Broken
 from iandw.model.case import Case
 from iandw.model.documents import Entity, EntityPattern, Indicator
@@ -73,7 +72,7 @@ def entities_no_rule_reaches(
         types.update(spec.type for spec in indicator.vars.values() if spec.type)
         if any(spec.type is None for spec in indicator.vars.values()):
             matches_anything = True
-        for _, value in iter_entity_slots(indicator):
+        for _, value in indicator.entity_slots():
             if variable_name(value) is None:
                 resolved = case.registry.resolve_id(value)
                 if resolved:
@@ -228,26 +227,15 @@ def regexes_that_can_backtrack_exponentially(
     for item in loaded.get("indicator", []):
         indicator = item.document
         assert isinstance(indicator, Indicator)
-        for name, selection in indicator.select.items():
-            tested: list[tuple[tuple[str | int, ...], Any]] = [
-                (("where", path), predicate) for path, predicate in selection.where.items()
-            ]
-            for index, pattern in enumerate(selection.entities):
-                named = [
-                    ("role", pattern.role),
-                    ("type", pattern.type),
-                    *pattern.attribute_predicates.items(),
-                ]
-                tested += [(("entities", index, key), predicate) for key, predicate in named if predicate]
-            for loc, predicate in tested:
-                if predicate.op == "matches" and can_backtrack_exponentially(predicate.operand.pattern):
-                    yield item.span("select", name, *loc, "matches").warning(
-                        f"regular expression '{predicate.operand.pattern}' repeats a part that can be split "
-                        "two ways, as `(a+)+` does: on a text that almost matches, its search can take time "
-                        "exponential in the text's length (observations are untrusted); make the part's "
-                        "repetitions atomic (`(?>a+)`) or possessive (`a++`), or pin each repetition with "
-                        "a character nothing else in it matches (`(-[a-z]+)+`)"
-                    )
+        for loc, _, predicate in indicator.predicates():
+            if predicate.op == "matches" and can_backtrack_exponentially(predicate.operand.pattern):
+                yield item.span(*loc, "matches").warning(
+                    f"regular expression '{predicate.operand.pattern}' repeats a part that can be split "
+                    "two ways, as `(a+)+` does: on a text that almost matches, its search can take time "
+                    "exponential in the text's length (observations are untrusted); make the part's "
+                    "repetitions atomic (`(?>a+)`) or possessive (`a++`), or pin each repetition with "
+                    "a character nothing else in it matches (`(-[a-z]+)+`)"
+                )
 
 
 LINTS: tuple[Lint, ...] = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,7 +35,7 @@ from pydantic_core import PydanticCustomError
 from iandw.dates import DateError, parse_date
 from iandw.diagnostics import did_you_mean
 from iandw.model.names import origin_key
-from iandw.model.predicates import NAME_PATTERN, PredicateField, is_plain
+from iandw.model.predicates import NAME_PATTERN, Predicate, PredicateField, is_plain
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 DURATION_PATTERN = r"^[0-9]+[dw]$"
@@ -452,6 +453,29 @@ class Indicator(Strict):
     likelihood_ratio: PositiveRatio
     absent_likelihood_ratio: PositiveRatio = 1.0
     tests: list[RuleTest] = Field(default_factory=list)
+
+    def predicates(self) -> Iterator[tuple[tuple[str | int, ...], str, Predicate]]:
+        """(where in the document, attribute name, predicate) of every predicate: one walk for every check."""
+        for selection_name, selection in self.select.items():
+            for index, pattern in enumerate(selection.entities):
+                base = ("select", selection_name, "entities", index)
+                for name in ("role", "type"):
+                    predicate = getattr(pattern, name)
+                    if predicate is not None:
+                        yield (*base, name), name, predicate
+                for name, predicate in sorted(pattern.attribute_predicates.items()):
+                    yield (*base, name), name, predicate
+            for path, predicate in selection.where.items():
+                yield ("select", selection_name, "where", path), path.rsplit(".", 1)[-1], predicate
+
+    def entity_slots(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(where in the document, value) of every `entity:` and `of:`."""
+        for selection_name, selection in self.select.items():
+            for index, pattern in enumerate(selection.entities):
+                for name in ("entity", "of"):
+                    value = getattr(pattern, name)
+                    if value is not None:
+                        yield ("select", selection_name, "entities", index, name), value
 
 
 # --- hypotheses, scales, scoring ---------------------------------------------
