@@ -15,7 +15,7 @@ import pytest
 
 from iandw.dates import date_to_day
 from iandw.engine.compile import WindowSpec
-from iandw.engine.evaluate import describe_gap
+from iandw.engine.requirements import describe_gap
 from worlds import checked, evaluate_indicators, observation, run, source
 
 BASE = dt.date(2023, 10, 7)

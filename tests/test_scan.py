@@ -23,15 +23,9 @@ from iandw.dates import DayInterval, Truth
 from iandw.engine import scan
 from iandw.engine.bandjoin import star_plan
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import (
-    Binding,
-    EnumeratedGroup,
-    enumerate_group,
-    evaluate_candidates,
-    match_candidates,
-    partition,
-)
+from iandw.engine.evaluate import enumerate_group, evaluate_candidates, match_candidates, partition
 from iandw.engine.match import World
+from iandw.engine.results import Binding, EnumeratedGroup
 from iandw.engine.scan import ScannedGroup
 from test_bandjoin import dates
 from worlds import checked, entity, observation, source

@@ -28,7 +28,8 @@ from iandw.api import evaluate, fixed_per_indicator, record_by_id
 from iandw.assess import assess, choose_group
 from iandw.both_ends import BothEnds
 from iandw.dates import Truth, date_to_day
-from iandw.engine.evaluate import IndicatorResult, reported_by
+from iandw.engine.evaluate import reported_by
+from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import KeptGroup, pack, summarize, unpack
 from iandw.loader import load
 from iandw.model.case import Case

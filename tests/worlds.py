@@ -9,8 +9,9 @@ from typing import Any
 
 from iandw.api import evaluate
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import IndicatorResult, evaluate_indicator, observations_by_type, reported_by
+from iandw.engine.evaluate import evaluate_indicator, observations_by_type, reported_by
 from iandw.engine.match import World
+from iandw.engine.results import IndicatorResult
 from iandw.loader import LoadResult, load_documents
 from iandw.model.case import Case
 from iandw.model.report import Report

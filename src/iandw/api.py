@@ -19,14 +19,9 @@ from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
 from iandw.engine.compile import CompiledIndicator, compile_indicator
-from iandw.engine.evaluate import (
-    IndicatorResult,
-    evaluate_indicator,
-    observations_by_type,
-    record_id,
-    reported_by,
-)
+from iandw.engine.evaluate import evaluate_indicator, observations_by_type, record_id, reported_by
 from iandw.engine.match import World
+from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group, pack, summarize, unpack
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord

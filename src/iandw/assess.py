@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from iandw.dates import Truth
-from iandw.engine.evaluate import GroupResult, IndicatorResult
+from iandw.engine.results import GroupResult, IndicatorResult
 from iandw.model.case import Case
 from iandw.model.documents import Hypothesis, HypothesisIndicator, Indicator
 from iandw.model.registry import EntityRegistry

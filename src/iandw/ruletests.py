@@ -16,9 +16,6 @@ from iandw.dates import Truth, day_to_iso, parse_day
 from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import (
-    Binding,
-    GroupResult,
-    IndicatorResult,
     evaluate_indicator,
     not_reported_by,
     observations_by_type,
@@ -26,6 +23,7 @@ from iandw.engine.evaluate import (
     unmatched_reasons,
 )
 from iandw.engine.match import Unreported, World
+from iandw.engine.results import Binding, GroupResult, IndicatorResult
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.lint import RULE_TEST_LINTS, lint

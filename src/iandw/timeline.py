@@ -26,13 +26,13 @@ from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import (
     Candidates,
     GroupMemo,
-    IndicatorResult,
     evaluate_candidates,
     match_candidates,
     observations_by_type,
     reported_by,
 )
 from iandw.engine.match import World
+from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord

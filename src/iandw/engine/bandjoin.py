@@ -31,16 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
 from iandw.engine.compile import CompiledIndicator
-from iandw.engine.evaluate import (
-    NO_NEAR_MISS,
-    Binding,
-    GroupResult,
-    Members,
-    checked_binding,
-    match_order,
-    near_miss_order,
-)
 from iandw.engine.match import Assignment
+from iandw.engine.requirements import checked_binding
+from iandw.engine.results import NO_NEAR_MISS, Binding, GroupResult, Members, match_order, near_miss_order
 from iandw.model.case import ObservationRecord
 from iandw.score import product
 

@@ -1,41 +1,28 @@
-"""Bindings, three-valued checks and per-assignment results for one indicator.
+"""One indicator evaluated: its bindings, checked, grouped by variable assignment.
 
 A binding assigns one distinct observation to each selection and one entity
 to each variable, consistently (SPEC §6).  Candidates are first partitioned
 by full variable assignment (a hash join of the selections on their shared
 variables), so observations are only paired within one group.  Each group's
 bindings are then enumerated and every `require` item checked three-valued
-over day intervals, or, for a large group of a star-shaped indicator, the
-same answers come from a band join (iandw.engine.bandjoin), and for a large
-group of any other indicator from a scan that checks them a row at a time
-without keeping them (iandw.engine.scan).  Each group then says fired /
-possible / not fired for its assignment.
+over day intervals (iandw.engine.requirements), or, for a large group of a
+star-shaped indicator, the same answers come from a band join
+(iandw.engine.bandjoin), and for a large group of any other indicator from
+a scan that checks them a row at a time without keeping them
+(iandw.engine.scan).  Each group then says fired / possible / not fired for
+its assignment (iandw.engine.results).
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
 import math
 import operator
-from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from iandw.dates import (
-    DayInterval,
-    Truth,
-    abs_distance_outside,
-    day_to_iso,
-    distance_outside,
-    gap_range,
-    truth_abs_within,
-    truth_within,
-)
-from iandw.diagnostics import counted
-from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
+from iandw.dates import DayInterval, Truth, day_to_iso
+from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
+from iandw.engine.compile import CompiledIndicator, CountSpec
 from iandw.engine.match import (
     Assignment,
     TooManyAssignments,
@@ -47,191 +34,13 @@ from iandw.engine.match import (
     unmatched_reason,
     vars_key,
 )
+from iandw.engine.requirements import add_counts, checked_binding, count_check
+from iandw.engine.results import EnumeratedGroup, GroupResult, IndicatorResult, Members
+from iandw.engine.scan import ScannedGroup, scans
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import ObservationRecord, Reference
-from iandw.model.documents import AS_OF
-from iandw.score import product
-
-STATUS_OF_TRUTH = {Truth.DEFINITE: "fired", Truth.POSSIBLE: "possible", Truth.FALSE: "not-fired"}
-CHECK_STATUS = {Truth.DEFINITE: "definite", Truth.POSSIBLE: "possible", Truth.FALSE: "false"}
 
 Candidates = dict[str, list[tuple[ObservationRecord, Assignment]]]  # per selection
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    require: str
-    truth: Truth
-    distance: float  # how far outside the requirement (0 when it can hold)
-    explain: Callable[[], str]  # the detail, written only if a report shows this check
-
-    @property
-    def detail(self) -> str:
-        return self.explain()
-
-
-@dataclass
-class Binding:
-    """One way the indicator's selections are met, with its checks."""
-
-    observations: dict[str, ObservationRecord]
-    assignment: Assignment
-    checks: list[CheckResult] = field(default_factory=list)
-    truth: Truth = Truth.DEFINITE
-
-    @property
-    def confidence(self) -> float:
-        return product(o.confidence for o in self.observations.values())
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for check in self.checks if check.truth == Truth.FALSE)
-
-    @property
-    def violation(self) -> float:
-        return sum(check.distance for check in self.checks)
-
-    def observation_ids(self) -> tuple[str, ...]:
-        return observation_ids(self.observations)
-
-
-def observation_ids(chosen: dict[str, ObservationRecord]) -> tuple[str, ...]:
-    """A binding's observations by selection name: the last key of its order."""
-    return tuple(chosen[name].id for name in sorted(chosen))
-
-
-NO_NEAR_MISS = (1 << 30, math.inf)
-
-
-class GroupResult(ABC):
-    """The indicator for one variable assignment.
-
-    Four implementations: `EnumeratedGroup` holds every binding (simple, the
-    reference); `iandw.engine.bandjoin.BandJoinGroup` computes the same
-    answers from sorted date arrays without enumerating bindings, for large
-    groups of stars; `iandw.engine.scan.ScannedGroup` checks every binding
-    without holding them, for large groups of other indicators;
-    `iandw.engine.summary.KeptGroup` keeps only a group's status, counts and
-    first bindings, for reports and for sending between processes.
-    """
-
-    vars: Assignment
-
-    @property
-    def nested_tops(self) -> bool:
-        """The first k of `top_matches` are `top_matches(k)`, and the same for near misses.
-
-        A band join may break ties otherwise.
-        """
-        return True
-
-    @property
-    @abstractmethod
-    def truth(self) -> Truth: ...
-
-    @property
-    @abstractmethod
-    def match_count(self) -> int:
-        """Bindings that hold or may hold."""
-
-    @property
-    @abstractmethod
-    def near_miss_count(self) -> int:
-        """Bindings some check rules out."""
-
-    @abstractmethod
-    def top_matches(self, limit: int | None = None) -> list[Binding]:
-        """The best matches: definite first, then by confidence."""
-
-    @abstractmethod
-    def top_near_misses(self, limit: int | None = None) -> list[Binding]:
-        """The closest near misses: fewest failed checks, then smallest violation, then confidence."""
-
-    @property
-    def status(self) -> str:
-        return STATUS_OF_TRUTH[self.truth]
-
-    @property
-    def confidence(self) -> float:
-        """c for fired, c′ for possible, 0 for not fired (SPEC §13)."""
-        best = self.best_binding()
-        return 0.0 if best is None else best.confidence
-
-    def best_binding(self) -> Binding | None:
-        found = self.top_matches(1)
-        return found[0] if found else None
-
-    @property
-    def closeness(self) -> tuple[int, float]:
-        """(failed checks, violation) of the nearest miss, for choosing what to show."""
-        misses = self.top_near_misses(1)
-        return (misses[0].failed, misses[0].violation) if misses else NO_NEAR_MISS
-
-
-def match_order(binding: Binding) -> tuple[int, float, tuple[str, ...]]:
-    return (-binding.truth, -binding.confidence, binding.observation_ids())
-
-
-def near_miss_order(binding: Binding) -> tuple[int, float, float, tuple[str, ...]]:
-    return (binding.failed, binding.violation, -binding.confidence, binding.observation_ids())
-
-
-@dataclass
-class EnumeratedGroup(GroupResult):
-    """A group whose bindings were all enumerated."""
-
-    vars: Assignment
-    bindings: list[Binding]
-
-    @property
-    def truth(self) -> Truth:
-        return max((b.truth for b in self.bindings), default=Truth.FALSE)
-
-    @property
-    def match_count(self) -> int:
-        return sum(1 for b in self.bindings if b.truth != Truth.FALSE)
-
-    @property
-    def near_miss_count(self) -> int:
-        return sum(1 for b in self.bindings if b.truth == Truth.FALSE)
-
-    def top_matches(self, limit: int | None = None) -> list[Binding]:
-        return _first_of((b for b in self.bindings if b.truth != Truth.FALSE), match_order, limit)
-
-    def top_near_misses(self, limit: int | None = None) -> list[Binding]:
-        return _first_of((b for b in self.bindings if b.truth == Truth.FALSE), near_miss_order, limit)
-
-
-def _first_of(
-    bindings: Iterable[Binding], order: Callable[[Binding], Any], limit: int | None
-) -> list[Binding]:
-    """`sorted(bindings, key=order)[:limit]`, without sorting them all for the first few."""
-    return sorted(bindings, key=order) if limit is None else heapq.nsmallest(limit, bindings, key=order)
-
-
-@dataclass
-class IndicatorResult:
-    indicator: CompiledIndicator
-    groups: dict[VarsKey, GroupResult]
-    # per selection, the distinct assignments some observation meets it under:
-    # enough to say why not, without keeping every candidate (millions at scale)
-    selected: dict[str, list[Assignment]]
-
-    def agreeing(self, fixed: Assignment) -> list[GroupResult]:
-        """Groups whose assignment agrees with the fixed variables."""
-        return [
-            group
-            for key, group in sorted(self.groups.items())
-            if all(group.vars.get(name) == value for name, value in fixed.items())
-        ]
-
-    def unmatched(self, fixed: Assignment) -> list[str]:
-        """Selections no observation meets under the fixed variables (a "why not")."""
-        return [
-            name
-            for name, found in self.selected.items()
-            if not any(all(a.get(k, v) == v for k, v in fixed.items()) for a in found)
-        ]
 
 
 def unmatched_reasons(
@@ -347,8 +156,6 @@ def evaluate_indicator(
     return evaluate_candidates(compiled, candidates, as_of, world.max_assignments, settle=settle)
 
 
-Members = dict[str, list[ObservationRecord]]  # per selection, the observations of one group
-
 # What a caller keeps of each group as soon as it is evaluated (a summary of
 # it, iandw.engine.summary): an enumerated group holds up to ENUMERATED_MAX
 # bindings and a scanned one its rows' arrays, and an indicator may have
@@ -406,9 +213,6 @@ def evaluate_candidates(
     that one group's bindings at most are held at a time, however many
     groups there are.
     """
-    from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
-    from iandw.engine.scan import ScannedGroup, scans
-
     as_of_interval = DayInterval(as_of, as_of)
     plan = star_plan(compiled)
     slots: dict[VarsKey, GroupResult | None] = {}  # in partition order; None until band-joined
@@ -509,19 +313,6 @@ def enumerate_group(
     return group
 
 
-def checked_binding(
-    compiled: CompiledIndicator,
-    chosen: dict[str, ObservationRecord],
-    variables: Assignment,
-    as_of: DayInterval,
-) -> Binding:
-    """A binding with every window checked; its truth is the weakest check's."""
-    binding = Binding(chosen, variables)
-    binding.checks = [check_window(window, binding, as_of) for window in compiled.windows]
-    binding.truth = min((check.truth for check in binding.checks), default=Truth.DEFINITE)
-    return binding
-
-
 def _distinct(assignment: Assignment, extra: Assignment) -> bool:
     """Distinct variables bind distinct entities, across selections too."""
     for name, value in extra.items():
@@ -529,61 +320,6 @@ def _distinct(assignment: Assignment, extra: Assignment) -> bool:
             if other != name and bound == value:
                 return False
     return True
-
-
-def _interval(binding: Binding, name: str, as_of: DayInterval) -> DayInterval:
-    return as_of if name == AS_OF else binding.observations[name].date
-
-
-def check_window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> CheckResult:
-    gap = gap_range(_interval(binding, window.first, as_of), _interval(binding, window.then, as_of))
-    if window.absolute:
-        truth = truth_abs_within(gap, window.low, window.high)
-        distance = abs_distance_outside(gap, window.low, window.high)
-    else:
-        truth = truth_within(gap, window.low, window.high)
-        distance = distance_outside(gap, window.low, window.high)
-    return CheckResult(window.text, truth, distance, functools.partial(describe_gap, window, gap))
-
-
-def _days(count: float) -> str:
-    return f"{int(count)} day" + ("" if count == 1 else "s")
-
-
-def _amount(low: float, high: float) -> str:
-    """'205 days', '20–51 days', 'at least 1 day', 'any number of days'."""
-    if low == high:
-        return _days(low)
-    if math.isinf(high):
-        return "any number of days" if math.isinf(low) else f"at least {_days(low)}"
-    return f"{int(low)}–{int(high)} days"
-
-
-def _band(low: float, high: float) -> str:
-    if math.isinf(high):
-        return f"at least {_days(low)}"
-    return f"{int(low)}..{int(high)} days"
-
-
-def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
-    """'meeting 205 days before attack (window 0..84 days)'."""
-    low, high = gap
-    first = "as of" if window.first == AS_OF else window.first
-    then = "as of" if window.then == AS_OF else window.then
-    if low >= 0:
-        relation = f"{first} {_amount(low, high)} before {then}"
-    elif high <= 0:
-        relation = f"{first} {_amount(-high, -low)} after {then}"
-    elif math.isinf(low) and math.isinf(high):
-        relation = f"{first} and {then} in either order (gap unbounded)"
-    elif math.isinf(low):
-        relation = f"{first} at most {_amount(high, high)} before {then}, or any time after"
-    elif math.isinf(high):
-        relation = f"{first} at most {_amount(-low, -low)} after {then}, or any time before"
-    else:
-        relation = f"{first} and {then} in either order (gap {int(low)}..{int(high)} days)"
-    band = _band(window.low, window.high)
-    return f"{relation} (window {'|gap| ' if window.absolute else ''}{band})"
 
 
 def _apply_counts(counts: tuple[CountSpec, ...], group: EnumeratedGroup) -> None:
@@ -600,45 +336,3 @@ def _apply_counts(counts: tuple[CountSpec, ...], group: EnumeratedGroup) -> None
     ]
     for binding in group.bindings:
         add_counts(binding, results)
-
-
-def add_counts(binding: Binding, results: list[CheckResult]) -> None:
-    """A group's `count` results are every binding's last checks."""
-    binding.checks = binding.checks + results
-    binding.truth = min([binding.truth, *(r.truth for r in results)])
-
-
-def _distinct_values(spec: CountSpec, observations: Iterable[ObservationRecord]) -> int:
-    if spec.distinct == "origins":
-        return len({origin for o in observations for origin in o.origins})
-    return len({o.id for o in observations})
-
-
-def count_check(
-    spec: CountSpec, definite: Iterable[ObservationRecord], eligible: Iterable[ObservationRecord]
-) -> CheckResult:
-    """One `count` item, from its selection's observations in definite and in eligible bindings."""
-    sure, maybe = _distinct_values(spec, definite), _distinct_values(spec, eligible)
-    unit = "distinct origin" if spec.distinct == "origins" else "distinct observation"
-    if sure >= spec.at_least:
-        truth = Truth.DEFINITE
-    elif maybe >= spec.at_least:
-        truth = Truth.POSSIBLE
-    else:
-        truth = Truth.FALSE
-    # the definite ones are among the possible ones: said as a total and its parts, never
-    # "1 definite, 2 possible", which reads as 3
-    detail = (
-        f"{counted(maybe, unit)} for {spec.selection}: {sure} definite, {maybe - sure} only possible "
-        f"(need {spec.at_least})"
-    )
-    return CheckResult(spec.text, truth, _shortfall(spec.at_least - maybe), lambda: detail)
-
-
-def _shortfall(missing: int) -> float:
-    """How far a `count` is from its `at_least`, as a distance: an `at_least` of 400 digits is a
-    valid whole number that no float can hold, and is as far as can be."""
-    try:
-        return float(max(0, missing))
-    except OverflowError:
-        return math.inf

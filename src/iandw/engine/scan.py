@@ -30,17 +30,9 @@ from typing import TYPE_CHECKING
 
 from iandw.dates import DayInterval, Truth
 from iandw.engine.compile import CompiledIndicator, WindowSpec
-from iandw.engine.evaluate import (
-    Binding,
-    CheckResult,
-    GroupResult,
-    Members,
-    add_counts,
-    checked_binding,
-    count_check,
-    observation_ids,
-)
 from iandw.engine.match import Assignment
+from iandw.engine.requirements import add_counts, checked_binding, count_check
+from iandw.engine.results import Binding, CheckResult, GroupResult, Members, observation_ids
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import AS_OF
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from iandw.dates import Truth
 from iandw.engine.compile import CompiledIndicator
-from iandw.engine.evaluate import Binding, CheckResult, GroupResult, IndicatorResult
 from iandw.engine.match import Assignment, VarsKey, vars_key
+from iandw.engine.results import Binding, CheckResult, GroupResult, IndicatorResult
 from iandw.model.case import ObservationRecord
 
 
