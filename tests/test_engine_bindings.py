@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from iandw.api import evaluate
 from iandw.engine.compile import PatternSpec, compile_indicator
-from iandw.engine.match import TooManyAssignments, World, _built_once, _listed_ways
+from iandw.engine.match import TooManyAssignments, World
+from iandw.engine.patterns import _built_once, _listed_ways
 from iandw.model.case import Reference
 from worlds import checked, entity, observation, run, source
 

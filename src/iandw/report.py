@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from iandw.assess import HypothesisAssessment
 from iandw.dates import day_to_iso
 from iandw.diagnostics import Diagnostic
-from iandw.engine.evaluate import not_reported_by, observations_by_type, reported_by, unmatched_reasons
-from iandw.engine.match import Unreported, World
+from iandw.engine.evaluate import observations_by_type, reported_by
+from iandw.engine.match import World
 from iandw.engine.results import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
+from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord

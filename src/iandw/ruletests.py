@@ -15,15 +15,10 @@ from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, day_to_iso, parse_day
 from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator
-from iandw.engine.evaluate import (
-    evaluate_indicator,
-    not_reported_by,
-    observations_by_type,
-    reported_by,
-    unmatched_reasons,
-)
-from iandw.engine.match import Unreported, World
+from iandw.engine.evaluate import evaluate_indicator, observations_by_type, reported_by
+from iandw.engine.match import World
 from iandw.engine.results import Binding, GroupResult, IndicatorResult
+from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.lint import RULE_TEST_LINTS, lint

@@ -30,8 +30,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
+from iandw.engine.assignments import Assignment
 from iandw.engine.compile import CompiledIndicator
-from iandw.engine.match import Assignment
 from iandw.engine.requirements import checked_binding
 from iandw.engine.results import NO_NEAR_MISS, Binding, GroupResult, Members, match_order, near_miss_order
 from iandw.model.case import ObservationRecord

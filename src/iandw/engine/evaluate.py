@@ -17,23 +17,14 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
-from iandw.dates import DayInterval, Truth, day_to_iso
+from iandw.dates import DayInterval, Truth
+from iandw.engine.assignments import Assignment, VarsKey, distinct_assignments, vars_key
 from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
 from iandw.engine.compile import CompiledIndicator, CountSpec
-from iandw.engine.match import (
-    Assignment,
-    TooManyAssignments,
-    Unreported,
-    VarsKey,
-    World,
-    distinct_assignments,
-    selection_assignments,
-    unmatched_reason,
-    vars_key,
-)
+from iandw.engine.match import TooManyAssignments, World, selection_assignments
 from iandw.engine.requirements import add_counts, checked_binding, count_check
 from iandw.engine.results import EnumeratedGroup, GroupResult, IndicatorResult, Members
 from iandw.engine.scan import ScannedGroup, scans
@@ -41,30 +32,6 @@ from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import ObservationRecord, Reference
 
 Candidates = dict[str, list[tuple[ObservationRecord, Assignment]]]  # per selection
-
-
-def unmatched_reasons(
-    result: IndicatorResult,
-    fixed: Assignment,
-    by_type: dict[str, list[ObservationRecord]],
-    world: World,
-    unreported: Unreported,
-) -> dict[str, str]:
-    """Per selection no observation meets under `fixed` (`IndicatorResult.unmatched`), why.
-
-    `by_type`: the observations reported by the evaluation date, grouped by
-    `observations_by_type`; `unreported`: those it left out (`not_reported_by`).
-    Each selection is checked again over its own pool (`unmatched_reason`),
-    only here, so that matching counts nothing.
-    """
-    unmatched = result.unmatched(fixed)
-    reasons = {}
-    for selection in result.indicator.selections:
-        if selection.name in unmatched:
-            kinds = selection.types or by_type.keys()
-            pool = [o for kind in sorted(kinds) for o in by_type.get(kind, ())]
-            reasons[selection.name] = unmatched_reason(selection, pool, world, fixed, unreported)
-    return {name: reasons[name] for name in unmatched}
 
 
 def match_candidates(
@@ -126,21 +93,6 @@ record_id = operator.attrgetter("id")
 def reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> list[ObservationRecord]:
     """No hindsight: only what had been reported by the evaluation date."""
     return [o for o in observations if o.reported_hi <= as_of_day]
-
-
-def not_reported_by(observations: Sequence[ObservationRecord], as_of_day: int, reported: int) -> Unreported:
-    """What `reported_by` leaves out, counted per type: for saying why a selection matched nothing.
-
-    One pass over the case (0.2 s for a million), made only when a report has
-    such a selection to explain; none when `reported`, the number `reported_by`
-    kept, is all of them, as when evaluating as of today.
-    """
-    late = (
-        Counter(o.type for o in observations if o.reported_hi > as_of_day)
-        if reported < len(observations)
-        else {}
-    )
-    return Unreported(day_to_iso(as_of_day), late)
 
 
 def evaluate_indicator(

@@ -23,8 +23,8 @@ from iandw.dates import (
     truth_within,
 )
 from iandw.diagnostics import counted
+from iandw.engine.assignments import Assignment
 from iandw.engine.compile import CompiledIndicator, CountSpec, WindowSpec
-from iandw.engine.match import Assignment
 from iandw.engine.results import Binding, CheckResult
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import AS_OF

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.dates import Truth
+from iandw.engine.assignments import Assignment, VarsKey
 from iandw.engine.compile import CompiledIndicator
-from iandw.engine.match import Assignment, VarsKey
 from iandw.model.case import ObservationRecord
 from iandw.score import product
 

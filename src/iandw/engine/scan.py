@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from iandw.dates import DayInterval, Truth
+from iandw.engine.assignments import Assignment
 from iandw.engine.compile import CompiledIndicator, WindowSpec
-from iandw.engine.match import Assignment
 from iandw.engine.requirements import add_counts, checked_binding, count_check
 from iandw.engine.results import Binding, CheckResult, GroupResult, Members, observation_ids
 from iandw.model.case import ObservationRecord

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from iandw.dates import Truth
+from iandw.engine.assignments import Assignment, VarsKey, vars_key
 from iandw.engine.compile import CompiledIndicator
-from iandw.engine.match import Assignment, VarsKey, vars_key
 from iandw.engine.results import Binding, CheckResult, GroupResult, IndicatorResult
 from iandw.model.case import ObservationRecord
 
