@@ -17,6 +17,11 @@ def vars_key(assignment: Assignment) -> VarsKey:
     return tuple(sorted(assignment.items()))
 
 
+def agrees(assignment: Assignment, fixed: Assignment) -> bool:
+    """Whether the assignment leaves each fixed variable free or gives it its fixed value."""
+    return all(assignment.get(name, value) == value for name, value in fixed.items())
+
+
 def distinct_assignments(assignments: Iterable[Assignment]) -> list[Assignment]:
     """Each assignment once, in the order first met."""
     found: list[Assignment] = []

@@ -52,6 +52,7 @@ class SelectionSpec:
     min_origins: int | None
     min_grade: str | None
     variables: frozenset[str]
+    pattern_variables: frozenset[str]  # the variables its entity patterns name (not those only `where` does)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _condition(value: str | None, registry: EntityRegistry) -> EntityCondition |
 
 def _compile_selection(name: str, selection: Selection, registry: EntityRegistry) -> SelectionSpec:
     patterns = []
-    variables: set[str] = set()
+    pattern_variables: set[str] = set()
     for pattern in selection.entities:
         spec = PatternSpec(
             entity=_condition(pattern.entity, registry),
@@ -153,12 +154,12 @@ def _compile_selection(name: str, selection: Selection, registry: EntityRegistry
         patterns.append(spec)
         for condition in (spec.entity, spec.of):
             if condition is not None and condition.variable:
-                variables.add(condition.variable)
+                pattern_variables.add(condition.variable)
         for predicate in (spec.role, spec.type, *(p for _, p in spec.attributes)):
             if predicate is not None and predicate.variable:
-                variables.add(predicate.variable)
+                pattern_variables.add(predicate.variable)
     where = tuple((tuple(path.split(".")), predicate) for path, predicate in selection.where.items())
-    variables.update(p.variable for _, p in where if p.variable)
+    variables = pattern_variables | {p.variable for _, p in where if p.variable}
     return SelectionSpec(
         name=name,
         types=frozenset(selection.types),
@@ -168,4 +169,5 @@ def _compile_selection(name: str, selection: Selection, registry: EntityRegistry
         min_origins=selection.min_origins,
         min_grade=selection.min_grade,
         variables=frozenset(variables),
+        pattern_variables=frozenset(pattern_variables),
     )

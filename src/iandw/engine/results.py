@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iandw.dates import Truth
-from iandw.engine.assignments import Assignment, VarsKey
+from iandw.engine.assignments import Assignment, VarsKey, agrees
 from iandw.engine.compile import CompiledIndicator
 from iandw.model.case import ObservationRecord
 from iandw.score import product
@@ -188,16 +188,8 @@ class IndicatorResult:
 
     def agreeing(self, fixed: Assignment) -> list[GroupResult]:
         """Groups whose assignment agrees with the fixed variables."""
-        return [
-            group
-            for key, group in sorted(self.groups.items())
-            if all(group.vars.get(name) == value for name, value in fixed.items())
-        ]
+        return [group for key, group in sorted(self.groups.items()) if agrees(group.vars, fixed)]
 
     def unmatched(self, fixed: Assignment) -> list[str]:
         """Selections no observation meets under the fixed variables (a "why not")."""
-        return [
-            name
-            for name, found in self.selected.items()
-            if not any(all(a.get(k, v) == v for k, v in fixed.items()) for a in found)
-        ]
+        return [name for name, found in self.selected.items() if not any(agrees(a, fixed) for a in found)]

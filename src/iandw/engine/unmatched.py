@@ -11,12 +11,12 @@ selection, so that matching itself counts nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from iandw.dates import day_to_iso
 from iandw.diagnostics import counted
-from iandw.engine.assignments import Assignment
+from iandw.engine.assignments import Assignment, agrees
 from iandw.engine.compile import SelectionSpec
 from iandw.engine.match import World, where_value
 from iandw.engine.patterns import pattern_assignments
@@ -173,7 +173,7 @@ def _stages(
     if selection.patterns:
         stages.append(
             (
-                f"with entities matching its patterns{_under(fixed, _pattern_variables(selection))}",
+                f"with entities matching its patterns{_under(fixed, selection.pattern_variables)}",
                 lambda o: _patterns_agree(selection, o, world, fixed),
             )
         )
@@ -187,29 +187,14 @@ def _holds(path: tuple[str, ...], predicate: Predicate, world: World) -> Callabl
     return lambda observation: value_holds(predicate, where_value(observation, path), path[-1], world)
 
 
-def _under(fixed: Assignment, used: set[str | None]) -> str:
+def _under(fixed: Assignment, used: Collection[str | None]) -> str:
     """' for sponsor=iran': the fixed variables a stage uses, or nothing."""
     named = [f"{name}={value}" for name, value in fixed.items() if name in used]
     return f" for {', '.join(named)}" if named else ""
-
-
-def _pattern_variables(selection: SelectionSpec) -> set[str | None]:
-    """The variables its entity patterns name (not those only its `where` names)."""
-    used: set[str | None] = set()
-    for pattern in selection.patterns:
-        used |= {condition.variable for condition in (pattern.entity, pattern.of) if condition is not None}
-        predicates = (pattern.role, pattern.type, *(predicate for _, predicate in pattern.attributes))
-        used |= {predicate.variable for predicate in predicates if predicate is not None}
-    return used
-
-
-def _agrees(assignment: Assignment, fixed: Assignment) -> bool:
-    """Whether the assignment leaves each fixed variable free or gives it its fixed value."""
-    return all(assignment.get(name, value) == value for name, value in fixed.items())
 
 
 def _patterns_agree(
     selection: SelectionSpec, observation: ObservationRecord, world: World, fixed: Assignment
 ) -> bool:
     """Whether the observation meets the entity patterns under the fixed variables."""
-    return any(_agrees(a, fixed) for a in pattern_assignments(selection.patterns, observation.refs, world))
+    return any(agrees(a, fixed) for a in pattern_assignments(selection.patterns, observation.refs, world))

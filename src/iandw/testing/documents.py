@@ -18,6 +18,7 @@ from pydantic import PrivateAttr
 
 from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.diagnostics import counted, did_you_mean, first_few, quoted_list
+from iandw.engine.assignments import agrees
 from iandw.model.documents import Indicator
 from iandw.model.registry import EntityRegistry
 from iandw.model.report import IndicatorReport, Report
@@ -171,7 +172,7 @@ def status_of(report: Report, indicator: str, **vars: str) -> str:
             name: _entity_id(evaluated.registry, indicator, name, value, declared[name])
             for name, value in vars.items()
         }
-    agreeing = [g for g in item.groups if all(g.vars.get(k) == v for k, v in vars.items())]
+    agreeing = [g for g in item.groups if agrees(g.vars, vars)]
     return max((g.status for g in agreeing), key=STATUS_RANK.__getitem__, default="not-fired")
 
 
