@@ -23,7 +23,7 @@ from iandw.engine import bandjoin
 from iandw.engine.bandjoin import StarPlan, band_join_groups, star_plan
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import enumerate_group, match_candidates, partition
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from worlds import checked, entity, observation, source
 
 BASE = dt.date(2023, 1, 1)
@@ -136,8 +136,8 @@ def star_groups(documents: list[dict[str, Any]]) -> tuple[Any, StarPlan, list[tu
     compiled = compile_indicator(case.indicators["star"], case.registry)
     plan = star_plan(compiled)
     assert plan is not None
-    world = World(case.registry, case.scales, compiled.variables)
-    return compiled, plan, partition(compiled, match_candidates(compiled, case.observations, world))
+    context = MatchContext(case.registry, case.scales, compiled.variables)
+    return compiled, plan, partition(compiled, match_candidates(compiled, case.observations, context))
 
 
 def assert_same(reference: Any, fast: Any, limit: int) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from iandw.api import evaluate
 from iandw.engine.compile import PatternSpec, compile_indicator
-from iandw.engine.match import TooManyAssignments, World
+from iandw.engine.match import MatchContext, TooManyAssignments
 from iandw.engine.patterns import _built_once, _listed_ways
 from iandw.model.case import Reference
 from worlds import checked, entity, observation, run, source
@@ -296,7 +296,9 @@ def test_an_observation_repeating_its_references_costs_no_more_than_it_says() ->
     }
 
 
-def _every_way(patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World) -> set[tuple]:
+def _every_way(
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
+) -> set[tuple]:
     """The assignments of every choice of distinct references, one per pattern: SPEC §13 read literally."""
     found = set()
     for chosen in itertools.permutations(refs, len(patterns)):
@@ -305,7 +307,7 @@ def _every_way(patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], w
             partial = [
                 {**assignment, **option}
                 for assignment in partial
-                for option in world.options(pattern, reference)
+                for option in context.options(pattern, reference)
                 if all(assignment.get(name, value) == value for name, value in option.items())
                 and not {value for name, value in option.items() if name not in assignment}
                 & set(assignment.values())
@@ -335,14 +337,14 @@ def test_the_assignments_of_a_selection_are_those_of_every_choice_of_distinct_re
     }
     case = checked([*containers, *people, indicator]).case
     compiled = compile_indicator(case.indicators["i"], case.registry)
-    world = World(case.registry, case.scales, compiled.variables)
+    context = MatchContext(case.registry, case.scales, compiled.variables)
     ids = [e["id"] for e in [*containers, *people]]
     refs = tuple(Reference(i, None) for i in draw(st.lists(st.sampled_from(ids), max_size=6)))
     (selection,) = compiled.selections
-    expected = _every_way(selection.patterns, refs, world)
-    listed = _listed_ways(selection.patterns, refs, world)  # how few references are matched
+    expected = _every_way(selection.patterns, refs, context)
+    listed = _listed_ways(selection.patterns, refs, context)  # how few references are matched
     assert listed is not None and {tuple(sorted(a.items())) for a in listed} == expected
-    built = _built_once(selection.patterns, refs, world)  # how many are
+    built = _built_once(selection.patterns, refs, context)  # how many are
     assert len(built) == len({tuple(sorted(a.items())) for a in built})  # each once
     assert {tuple(sorted(a.items())) for a in built} == expected
 

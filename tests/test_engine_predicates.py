@@ -457,10 +457,10 @@ def test_a_where_item_without_a_variable_is_checked_once_per_observation(
     searched: list[str] = []
     real = match.value_holds
 
-    def counting(predicate: Any, value: Any, attribute: str, world: Any) -> bool:
+    def counting(predicate: Any, value: Any, attribute: str, context: Any) -> bool:
         if predicate.op == "matches":
             searched.append(value)
-        return real(predicate, value, attribute, world)
+        return real(predicate, value, attribute, context)
 
     monkeypatch.setattr(match, "value_holds", counting)
     people = [entity(f"p{n}", "person") for n in range(10)]

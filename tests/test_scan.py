@@ -24,7 +24,7 @@ from iandw.engine import scan
 from iandw.engine.bandjoin import star_plan
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import enumerate_group, evaluate_candidates, match_candidates, partition
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from iandw.engine.results import Binding, EnumeratedGroup
 from iandw.engine.scan import ScannedGroup
 from test_bandjoin import dates
@@ -103,8 +103,8 @@ def worlds(draw: st.DrawFn) -> tuple[list[dict[str, Any]], str]:
 def groups_of(documents: list[dict[str, Any]]) -> tuple[Any, list[tuple[Any, Any]]]:
     case = checked(documents).case
     compiled = compile_indicator(case.indicators["shape"], case.registry)
-    world = World(case.registry, case.scales, compiled.variables)
-    return compiled, partition(compiled, match_candidates(compiled, case.observations, world))
+    context = MatchContext(case.registry, case.scales, compiled.variables)
+    return compiled, partition(compiled, match_candidates(compiled, case.observations, context))
 
 
 def shown(bindings: list[Binding]) -> list[tuple[Any, ...]]:
@@ -207,7 +207,7 @@ def test_a_large_group_of_another_shape_is_scanned(monkeypatch: pytest.MonkeyPat
     case = checked(documents).case
     compiled = compile_indicator(case.indicators["shape"], case.registry)
     candidates = match_candidates(
-        compiled, case.observations, World(case.registry, case.scales, compiled.variables)
+        compiled, case.observations, MatchContext(case.registry, case.scales, compiled.variables)
     )
     for bindings, kind in ((400, ScannedGroup), (401, EnumeratedGroup)):
         monkeypatch.setattr(scan, "SCAN_MIN_BINDINGS", bindings)

@@ -10,7 +10,7 @@ from typing import Any
 from iandw.api import evaluate
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import evaluate_indicator, observations_by_type, reported_by
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from iandw.engine.results import IndicatorResult
 from iandw.loader import LoadResult, load_documents
 from iandw.model.case import Case
@@ -77,8 +77,8 @@ def evaluate_indicators(case: Case, as_of_day: int) -> dict[str, IndicatorResult
     results = {}
     for indicator_id, indicator in sorted(case.indicators.items()):
         compiled = compile_indicator(indicator, case.registry)
-        world = World(case.registry, case.scales, compiled.variables)
-        results[indicator_id] = evaluate_indicator(compiled, usable, world, as_of_day, by_type)
+        context = MatchContext(case.registry, case.scales, compiled.variables)
+        results[indicator_id] = evaluate_indicator(compiled, usable, context, as_of_day, by_type)
     return results
 
 

@@ -20,7 +20,7 @@ from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
 from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import evaluate_indicator, observations_by_type, record_id, reported_by
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group, pack, summarize, unpack
 from iandw.limits import MAX_ASSIGNMENTS
@@ -58,9 +58,9 @@ def summarized_indicators(
 
     def summary(index: int) -> IndicatorResult:
         indicator = compiled[index]
-        world = World.of(case, indicator, max_assignments)
+        context = MatchContext.of(case, indicator, max_assignments)
         settle = functools.partial(kept_group, keep=keep)  # one group's bindings held at a time
-        result = evaluate_indicator(indicator, usable, world, as_of_day, by_type, settle)
+        result = evaluate_indicator(indicator, usable, context, as_of_day, by_type, settle)
         chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
         return summarize(result, [group for group in chosen if group is not None], keep)
 

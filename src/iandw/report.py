@@ -8,7 +8,7 @@ from iandw.assess import HypothesisAssessment
 from iandw.dates import day_to_iso
 from iandw.diagnostics import Diagnostic
 from iandw.engine.evaluate import observations_by_type, reported_by
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from iandw.engine.results import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
 from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
@@ -79,10 +79,10 @@ def build_report(
             chosen: GroupResult | None = item.group
             reasons = {}  # why each selection nothing met is unmatched, when no group could be chosen
             if chosen is None:
-                world = World.of(case, item.result.indicator, max_assignments)
+                context = MatchContext.of(case, item.result.indicator, max_assignments)
                 if unreported is None:
                     unreported = not_reported_by(case.observations, as_of, reported)
-                reasons = unmatched_reasons(item.result, item.vars, by_type, world, unreported)
+                reasons = unmatched_reasons(item.result, item.vars, by_type, context, unreported)
             entries.append(
                 r.HypothesisIndicator(
                     id=item.indicator_id,

@@ -16,7 +16,7 @@ from iandw.dates import Truth, day_to_iso, parse_day
 from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import evaluate_indicator, observations_by_type, reported_by
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from iandw.engine.results import Binding, GroupResult, IndicatorResult
 from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
@@ -81,14 +81,14 @@ def run_rule_tests(
         indicator = item.document
         assert isinstance(indicator, Indicator)
         compiled = compile_indicator(indicator, case.registry)
-        world = World.of(case, compiled, max_assignments)
+        context = MatchContext.of(case, compiled, max_assignments)
         for index, test in enumerate(indicator.tests):
             if not _chosen(indicator, test, pattern):
                 continue
             as_of = parse_day(test.as_of)
             records = compile_test_observations(item, index, test, case.registry, case.tables)
             usable = reported_by(records, as_of)
-            evaluation = evaluate_indicator(compiled, usable, world, as_of)
+            evaluation = evaluate_indicator(compiled, usable, context, as_of)
             fixed = bound_variables(test.bind, indicator, case.registry)
             group = choose_group(evaluation, fixed)
             actual = group.status if group else "not-fired"
@@ -100,7 +100,9 @@ def run_rule_tests(
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
                 unreported = not_reported_by(records, as_of, len(usable))
-                why = _explain(evaluation, group, fixed, usable, unreported, world) + _unseen(records, as_of)
+                why = _explain(evaluation, group, fixed, usable, unreported, context) + _unseen(
+                    records, as_of
+                )
             outcomes.append(
                 RuleTestOutcome(
                     indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
@@ -115,7 +117,7 @@ def _explain(
     fixed: dict[str, str],
     usable: list[ObservationRecord],
     unreported: Unreported,
-    world: World,
+    context: MatchContext,
 ) -> str:
     """The binding that fired, the nearest miss, or the selection nothing met and why."""
     if group is not None:
@@ -126,7 +128,7 @@ def _explain(
         if misses:
             failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
             return f"nearest miss {_named(misses[0])}: {failed}"
-    reasons = unmatched_reasons(evaluation, fixed, observations_by_type(usable), world, unreported)
+    reasons = unmatched_reasons(evaluation, fixed, observations_by_type(usable), context, unreported)
     if reasons:
         return unmatched_text(reasons)
     return NO_BINDING

@@ -31,7 +31,7 @@ from iandw.engine.evaluate import (
     observations_by_type,
     reported_by,
 )
-from iandw.engine.match import World
+from iandw.engine.match import MatchContext
 from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group
 from iandw.limits import MAX_ASSIGNMENTS
@@ -60,9 +60,9 @@ class Backtest:
         self.prepared: dict[str, _Prepared] = {}
         for indicator_id, indicator in sorted(case.indicators.items()):
             compiled = compile_indicator(indicator, case.registry)
-            world = World.of(case, compiled, max_assignments)
+            context = MatchContext.of(case, compiled, max_assignments)
             self.prepared[indicator_id] = _Prepared(
-                compiled, match_candidates(compiled, self.observations, world, by_type), GroupMemo()
+                compiled, match_candidates(compiled, self.observations, context, by_type), GroupMemo()
             )
         # Only a window on `as_of` changes a result without a new report.
         self.time_sensitive = any(prepared.compiled.uses_as_of for prepared in self.prepared.values())

@@ -24,7 +24,7 @@ from iandw.dates import DayInterval, Truth
 from iandw.engine.assignments import Assignment, VarsKey, distinct_assignments, vars_key
 from iandw.engine.bandjoin import BAND_JOIN_MIN_BINDINGS, band_join_groups, star_plan
 from iandw.engine.compile import CompiledIndicator, CountSpec
-from iandw.engine.match import TooManyAssignments, World, selection_assignments
+from iandw.engine.match import MatchContext, TooManyAssignments, selection_assignments
 from iandw.engine.requirements import add_counts, checked_binding, count_check
 from iandw.engine.results import EnumeratedGroup, GroupResult, IndicatorResult, Members
 from iandw.engine.scan import ScannedGroup, scans
@@ -37,7 +37,7 @@ Candidates = dict[str, list[tuple[ObservationRecord, Assignment]]]  # per select
 def match_candidates(
     compiled: CompiledIndicator,
     observations: Iterable[ObservationRecord],
-    world: World,
+    context: MatchContext,
     by_type: dict[str, list[ObservationRecord]] | None = None,
 ) -> Candidates:
     """Per selection, the observations that meet it and under which variable values.
@@ -48,7 +48,7 @@ def match_candidates(
     them again for every indicator.
     """
     try:
-        return _match_candidates(compiled, list(observations), world, by_type)
+        return _match_candidates(compiled, list(observations), context, by_type)
     except TooManyAssignments as exc:
         exc.indicator = compiled.id
         raise
@@ -57,7 +57,7 @@ def match_candidates(
 def _match_candidates(
     compiled: CompiledIndicator,
     every: list[ObservationRecord],
-    world: World,
+    context: MatchContext,
     by_type: dict[str, list[ObservationRecord]] | None,
 ) -> Candidates:
     if by_type is None:
@@ -74,7 +74,7 @@ def _match_candidates(
         candidates[selection.name] = [
             (observation, assignment)
             for observation in pool
-            for assignment in selection_assignments(selection, observation, world, cache)
+            for assignment in selection_assignments(selection, observation, context, cache)
         ]
     return candidates
 
@@ -98,14 +98,14 @@ def reported_by(observations: Iterable[ObservationRecord], as_of_day: int) -> li
 def evaluate_indicator(
     compiled: CompiledIndicator,
     observations: Iterable[ObservationRecord],
-    world: World,
+    context: MatchContext,
     as_of: int,
     by_type: dict[str, list[ObservationRecord]] | None = None,
     settle: Settle | None = None,
 ) -> IndicatorResult:
     """Every binding of the indicator over the observations, grouped by assignment."""
-    candidates = match_candidates(compiled, observations, world, by_type)
-    return evaluate_candidates(compiled, candidates, as_of, world.max_assignments, settle=settle)
+    candidates = match_candidates(compiled, observations, context, by_type)
+    return evaluate_candidates(compiled, candidates, as_of, context.max_assignments, settle=settle)
 
 
 # What a caller keeps of each group as soon as it is evaluated (a summary of

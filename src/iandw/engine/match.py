@@ -53,7 +53,7 @@ class TooManyAssignments(Exception):
 
 
 @dataclass(frozen=True)
-class World:
+class MatchContext:
     """What matching needs besides the observation: entities, scales, variable types."""
 
     registry: EntityRegistry
@@ -66,8 +66,10 @@ class World:
     local: dict[tuple[int, str, str | None], list[Assignment]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, case: Case, indicator: CompiledIndicator, max_assignments: int = MAX_ASSIGNMENTS) -> World:
-        """The world one indicator is matched in: the case's entities and scales, its variables."""
+    def of(
+        cls, case: Case, indicator: CompiledIndicator, max_assignments: int = MAX_ASSIGNMENTS
+    ) -> MatchContext:
+        """The context one indicator is matched in: the case's entities and scales, its variables."""
         return cls(case.registry, case.scales, indicator.variables, max_assignments)
 
     def options(self, pattern: PatternSpec, reference: Reference) -> list[Assignment]:
@@ -109,7 +111,7 @@ def where_value(observation: ObservationRecord, path: tuple[str, ...]) -> Any:
 def selection_assignments(
     selection: SelectionSpec,
     observation: ObservationRecord,
-    world: World,
+    context: MatchContext,
     pattern_cache: dict[tuple[Reference, ...], list[Assignment]] | None = None,
 ) -> list[Assignment]:
     """Distinct assignments under which the observation meets the selection.
@@ -130,19 +132,19 @@ def selection_assignments(
     try:
         by_patterns = None if pattern_cache is None else pattern_cache.get(observation.refs)
         if by_patterns is None:  # one lookup: a tuple of references is hashed anew each time
-            by_patterns = pattern_assignments(selection.patterns, observation.refs, world)
+            by_patterns = pattern_assignments(selection.patterns, observation.refs, context)
             if pattern_cache is not None:
                 pattern_cache[observation.refs] = by_patterns
-        if by_patterns and not _where_holds(selection.where_fixed, observation, world):
+        if by_patterns and not _where_holds(selection.where_fixed, observation, context):
             return []
         if not selection.where_binding:
             return by_patterns
         found = distinct_assignments(
             extended
             for assignment in by_patterns
-            for extended in _where(selection.where_binding, observation, assignment, world)
+            for extended in _where(selection.where_binding, observation, assignment, context)
         )
-        world.bounded(found)
+        context.bounded(found)
         return found
     except TooManyAssignments as exc:
         exc.selection, exc.observation = selection.name, observation.id
@@ -153,22 +155,24 @@ def _where(
     where: tuple[tuple[tuple[str, ...], Predicate], ...],
     observation: ObservationRecord,
     assignment: Assignment,
-    world: World,
+    context: MatchContext,
 ) -> Iterator[Assignment]:
     partial = [assignment]
     for path, predicate in where:
         value = where_value(observation, path)
-        partial = [a for p in partial for a in predicate_extensions(predicate, value, path[-1], p, world)]
-        world.bounded(partial)
+        partial = [a for p in partial for a in predicate_extensions(predicate, value, path[-1], p, context)]
+        context.bounded(partial)
         if not partial:
             return
     yield from partial
 
 
 def _where_holds(
-    where: tuple[tuple[tuple[str, ...], Predicate], ...], observation: ObservationRecord, world: World
+    where: tuple[tuple[tuple[str, ...], Predicate], ...],
+    observation: ObservationRecord,
+    context: MatchContext,
 ) -> bool:
     """The `where` items without a variable, which hold or not whatever the assignment: checked once."""
     return all(
-        value_holds(predicate, where_value(observation, path), path[-1], world) for path, predicate in where
+        value_holds(predicate, where_value(observation, path), path[-1], context) for path, predicate in where
     )

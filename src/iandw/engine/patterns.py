@@ -1,7 +1,7 @@
 """Entity patterns: which references meet them, and a distinct reference for each.
 
 One reference meets one pattern under some variable values
-(`pattern_extensions`, remembered per entity and role by `World.options`).
+(`pattern_extensions`, remembered per entity and role by `MatchContext.options`).
 Giving every pattern a reference of its own (SPEC §6) is done two ways,
 because either alone is slow on every observation or unbounded on some:
 listing each way of choosing references (`_listed_ways`) is cheapest for
@@ -25,11 +25,11 @@ from iandw.model.case import Reference
 from iandw.model.predicates import Predicate
 
 if TYPE_CHECKING:
-    from iandw.engine.match import World
+    from iandw.engine.match import MatchContext
 
 
 def _entity_extensions(
-    condition: EntityCondition | None, candidates: list[str], assignment: Assignment, world: World
+    condition: EntityCondition | None, candidates: list[str], assignment: Assignment, context: MatchContext
 ) -> Iterator[Assignment]:
     """`entity:`/`of:` — the reference's entity (or, for `of`, a container) is the one named."""
     if condition is None:
@@ -47,22 +47,22 @@ def _entity_extensions(
             yield assignment
         return
     for entity_id in candidates:
-        if world.can_bind(variable, entity_id, assignment):
+        if context.can_bind(variable, entity_id, assignment):
             yield {**assignment, variable: entity_id}
 
 
 def pattern_extensions(
-    pattern: PatternSpec, reference: Reference, assignment: Assignment, world: World
+    pattern: PatternSpec, reference: Reference, assignment: Assignment, context: MatchContext
 ) -> Iterator[Assignment]:
     """Every way one reference meets one pattern, as extended assignments."""
     entity_id = reference.entity
-    entity = world.registry.entities[entity_id]
+    entity = context.registry.entities[entity_id]
     partial = [assignment]
     if pattern.entity is not None:
-        partial = [a for p in partial for a in _entity_extensions(pattern.entity, [entity_id], p, world)]
+        partial = [a for p in partial for a in _entity_extensions(pattern.entity, [entity_id], p, context)]
     if pattern.of is not None and partial:
-        containers = [entity_id, *sorted(world.registry.ancestors(entity_id))]
-        partial = [a for p in partial for a in _entity_extensions(pattern.of, containers, p, world)]
+        containers = [entity_id, *sorted(context.registry.ancestors(entity_id))]
+        partial = [a for p in partial for a in _entity_extensions(pattern.of, containers, p, context)]
     tests: list[tuple[Predicate, Any, str]] = []
     if pattern.role is not None:
         tests.append((pattern.role, reference.role if reference.role is not None else MISSING, "role"))
@@ -73,7 +73,7 @@ def pattern_extensions(
     for predicate, value, attribute in tests:
         if not partial:
             return
-        partial = [a for p in partial for a in predicate_extensions(predicate, value, attribute, p, world)]
+        partial = [a for p in partial for a in predicate_extensions(predicate, value, attribute, p, context)]
     yield from partial
 
 
@@ -81,7 +81,7 @@ WAYS_LISTED = 1_000  # ways of choosing references listed before each assignment
 
 
 def pattern_assignments(
-    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
 ) -> list[Assignment]:
     """Every assignment under which distinct references meet the patterns (one each), each once.
 
@@ -90,16 +90,16 @@ def pattern_assignments(
     grow as references^patterns, and an observation's references are
     untrusted input, so past WAYS_LISTED each assignment is built once
     instead (`_built_once`).  Both give the same assignments; past
-    `world.max_assignments` of them, `TooManyAssignments`.
+    `context.max_assignments` of them, `TooManyAssignments`.
     """
-    listed = _listed_ways(patterns, refs, world)
-    found = distinct_assignments(listed) if listed is not None else _built_once(patterns, refs, world)
-    world.bounded(found)  # `_built_once` stops as soon as it is past
+    listed = _listed_ways(patterns, refs, context)
+    found = distinct_assignments(listed) if listed is not None else _built_once(patterns, refs, context)
+    context.bounded(found)  # `_built_once` stops as soon as it is past
     return found
 
 
 def _listed_ways(
-    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
 ) -> list[Assignment] | None:
     """The assignment of each way of choosing distinct references; None past WAYS_LISTED ways."""
     partial: list[tuple[Assignment, int]] = [({}, 0)]  # with the references used, as bits
@@ -110,7 +110,7 @@ def _listed_ways(
             for index, reference in enumerate(refs):
                 if used >> index & 1:
                     continue
-                for option in world.options(pattern, reference):
+                for option in context.options(pattern, reference):
                     # an option alone is already a valid assignment (pattern_extensions)
                     merged = _merge(assignment, option, taken) if assignment else dict(option)
                     if merged is not None:
@@ -124,7 +124,7 @@ def _listed_ways(
 
 
 def _built_once(
-    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], world: World
+    patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
 ) -> list[Assignment]:
     """The assignments of `_listed_ways`, built pattern by pattern, each kept once.
 
@@ -135,7 +135,7 @@ def _built_once(
     options: list[list[list[Assignment]]] = []  # per pattern, per reference: its options
     partial: dict[VarsKey, tuple[Assignment, int | None]] = {(): ({}, 0)}  # witness: references used, as bits
     for pattern in patterns:
-        per_reference = [world.options(pattern, reference) for reference in refs]
+        per_reference = [context.options(pattern, reference) for reference in refs]
         options.append(per_reference)
         # References that meet no option of this pattern are skipped, and those
         # that are the same (an entity named again and again, with the same
@@ -160,7 +160,7 @@ def _built_once(
                     known = extended.get(key)
                     if known is None or (known[1] is None and witness is not None):
                         extended[key] = (known[0] if known else merged, witness)
-            world.bounded(extended)
+            context.bounded(extended)
         partial = extended
         if not partial:
             return []

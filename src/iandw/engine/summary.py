@@ -37,7 +37,7 @@ class KeptGroup(GroupResult):
     """
 
     vars: Assignment
-    found: Truth
+    truth_found: Truth
     matches_found: int
     near_misses_found: int
     matches: dict[int, list[Binding]]  # per limit kept
@@ -50,7 +50,7 @@ class KeptGroup(GroupResult):
 
     @property
     def truth(self) -> Truth:
-        return self.found
+        return self.truth_found
 
     @property
     def match_count(self) -> int:
@@ -104,7 +104,7 @@ def kept_group(group: GroupResult, keep: int) -> KeptGroup:
     """
     return KeptGroup(
         vars=group.vars,
-        found=group.truth,
+        truth_found=group.truth,
         matches_found=group.match_count,
         near_misses_found=group.near_miss_count,
         matches=_first(group.top_matches, keep, group.nested_tops, read_alone=True),
@@ -151,7 +151,7 @@ def pack(summary: IndicatorResult) -> Packed:
         groups.append(
             (
                 tuple(group.vars.items()),  # in the group's own order, not sorted
-                int(group.found),
+                int(group.truth_found),
                 group.matches_found,
                 group.near_misses_found,
                 per_limit(group.matches),

@@ -18,7 +18,7 @@ from iandw.dates import day_to_iso
 from iandw.diagnostics import counted
 from iandw.engine.assignments import Assignment, agrees
 from iandw.engine.compile import SelectionSpec
-from iandw.engine.match import World, where_value
+from iandw.engine.match import MatchContext, where_value
 from iandw.engine.patterns import pattern_assignments
 from iandw.engine.results import IndicatorResult
 from iandw.engine.values import value_holds
@@ -66,7 +66,7 @@ def unmatched_reasons(
     result: IndicatorResult,
     fixed: Assignment,
     by_type: dict[str, list[ObservationRecord]],
-    world: World,
+    context: MatchContext,
     unreported: Unreported,
 ) -> dict[str, str]:
     """Per selection no observation meets under `fixed` (`IndicatorResult.unmatched`), why.
@@ -82,14 +82,14 @@ def unmatched_reasons(
         if selection.name in unmatched:
             kinds = selection.types or by_type.keys()
             pool = [o for kind in sorted(kinds) for o in by_type.get(kind, ())]
-            reasons[selection.name] = unmatched_reason(selection, pool, world, fixed, unreported)
+            reasons[selection.name] = unmatched_reason(selection, pool, context, fixed, unreported)
     return {name: reasons[name] for name in unmatched}
 
 
 def unmatched_reason(
     selection: SelectionSpec,
     observations: Iterable[ObservationRecord],
-    world: World,
+    context: MatchContext,
     fixed: Assignment,
     unreported: Unreported,
 ) -> str:
@@ -123,7 +123,7 @@ def unmatched_reason(
         if not pool:
             return ", ".join([*said, f"none reported by {unreported.as_of}"])
         said.append(f"{len(pool)} of them reported by {unreported.as_of}")
-    stages = _stages(selection, world, fixed)
+    stages = _stages(selection, context, fixed)
     if selection.where_binding:
         paths = " and ".join(repr(".".join(path)) for path, _ in selection.where_binding)
         last = f"{WHERE_WORDS} on {paths}" + _under(fixed, {p.variable for _, p in selection.where_binding})
@@ -146,7 +146,7 @@ def _of_types(types: frozenset[str]) -> str:
 
 
 def _stages(
-    selection: SelectionSpec, world: World, fixed: Assignment
+    selection: SelectionSpec, context: MatchContext, fixed: Assignment
 ) -> list[tuple[str, Callable[[ObservationRecord], bool]]]:
     """The filters after its type, as words and tests, in the order matching uses.
 
@@ -174,17 +174,19 @@ def _stages(
         stages.append(
             (
                 f"with entities matching its patterns{_under(fixed, selection.pattern_variables)}",
-                lambda o: _patterns_agree(selection, o, world, fixed),
+                lambda o: _patterns_agree(selection, o, context, fixed),
             )
         )
     for path, predicate in selection.where_fixed:
-        stages.append((f"{WHERE_WORDS} on {'.'.join(path)!r}", _holds(path, predicate, world)))
+        stages.append((f"{WHERE_WORDS} on {'.'.join(path)!r}", _holds(path, predicate, context)))
     return stages
 
 
-def _holds(path: tuple[str, ...], predicate: Predicate, world: World) -> Callable[[ObservationRecord], bool]:
+def _holds(
+    path: tuple[str, ...], predicate: Predicate, context: MatchContext
+) -> Callable[[ObservationRecord], bool]:
     """One `where` item without a variable, as a test of an observation."""
-    return lambda observation: value_holds(predicate, where_value(observation, path), path[-1], world)
+    return lambda observation: value_holds(predicate, where_value(observation, path), path[-1], context)
 
 
 def _under(fixed: Assignment, used: Collection[str | None]) -> str:
@@ -194,7 +196,7 @@ def _under(fixed: Assignment, used: Collection[str | None]) -> str:
 
 
 def _patterns_agree(
-    selection: SelectionSpec, observation: ObservationRecord, world: World, fixed: Assignment
+    selection: SelectionSpec, observation: ObservationRecord, context: MatchContext, fixed: Assignment
 ) -> bool:
     """Whether the observation meets the entity patterns under the fixed variables."""
-    return any(agrees(a, fixed) for a in pattern_assignments(selection.patterns, observation.refs, world))
+    return any(agrees(a, fixed) for a in pattern_assignments(selection.patterns, observation.refs, context))

@@ -18,7 +18,7 @@ from iandw.model.predicates import Predicate
 from iandw.model.registry import EntityRegistry
 
 if TYPE_CHECKING:
-    from iandw.engine.match import World
+    from iandw.engine.match import MatchContext
 
 
 class _Missing:
@@ -67,14 +67,14 @@ def _ordinal(
 MATCHES_CHARS = 10_000  # the characters of a value a `matches` regex searches
 
 
-def value_holds(predicate: Predicate, value: Any, attribute: str, world: World) -> bool:
+def value_holds(predicate: Predicate, value: Any, attribute: str, context: MatchContext) -> bool:
     """A non-variable predicate on one value (MISSING when absent)."""
     op, operand = predicate.op, predicate.operand
     if op == "exists":
         return (value is not MISSING) == operand
     if value is MISSING or value is None:
         return False
-    registry = world.registry
+    registry = context.registry
     if op == "eq":
         options = operand if isinstance(operand, tuple) else (operand,)
         return any(_same(option, item, registry) for option in options for item in _elements(value))
@@ -84,11 +84,11 @@ def value_holds(predicate: Predicate, value: Any, attribute: str, world: World) 
         return not any(_same(option, item, registry) for option in operand for item in _elements(value))
     if op in ("at_least", "at_most"):
         numeric = isinstance(operand, (int, float)) and not isinstance(operand, bool)
-        bound = _ordinal(operand, attribute, world.scales, numeric)
+        bound = _ordinal(operand, attribute, context.scales, numeric)
         if bound is None:
             return False
         for item in _elements(value):
-            rank = _ordinal(item, attribute, world.scales, numeric)
+            rank = _ordinal(item, attribute, context.scales, numeric)
             if rank is not None and (rank >= bound if op == "at_least" else rank <= bound):
                 return True
         return False
@@ -117,7 +117,7 @@ def _search(pattern: re.Pattern[str], items: list[Any]) -> bool:
 
 
 def predicate_extensions(
-    predicate: Predicate, value: Any, attribute: str, assignment: Assignment, world: World
+    predicate: Predicate, value: Any, attribute: str, assignment: Assignment, context: MatchContext
 ) -> Iterator[Assignment]:
     """The assignments under which the predicate holds, extending `assignment`.
 
@@ -126,7 +126,7 @@ def predicate_extensions(
     """
     variable = predicate.variable
     if variable is None:
-        if value_holds(predicate, value, attribute, world):
+        if value_holds(predicate, value, attribute, context):
             yield assignment
         return
     if value is MISSING or value is None:
@@ -134,7 +134,7 @@ def predicate_extensions(
     named: list[str] = []
     for item in _elements(value):
         if isinstance(item, str):
-            entity_id = world.registry.resolve_id(item)
+            entity_id = context.registry.resolve_id(item)
             if entity_id is not None and entity_id not in named:
                 named.append(entity_id)
     bound = assignment.get(variable)
@@ -143,5 +143,5 @@ def predicate_extensions(
             yield assignment
         return
     for entity_id in sorted(named):
-        if world.can_bind(variable, entity_id, assignment):
+        if context.can_bind(variable, entity_id, assignment):
             yield {**assignment, variable: entity_id}
