@@ -15,6 +15,9 @@ from worlds import ROOT
 
 # Where each public name is defined (iandw's docstring: load, evaluate, render, LoadResult, Report ...).
 HOMES = {
+    "CannotImport": "iandw.importers.run",
+    "ImportSummary": "iandw.importers.run",
+    "import_files": "iandw.importers.run",
     "Limits": "iandw.loader",
     "LoadResult": "iandw.loader",
     "Report": "iandw.model.report",

@@ -422,15 +422,18 @@ def test_a_directory_without_the_sources_files_is_an_error(tmp_path: Path) -> No
 def test_the_summary_says_why_nothing_was_written() -> None:
     from collections import Counter
 
-    from iandw.importers.run import Summary
+    from iandw.importers.run import ImportSummary
 
-    summary = Summary("row", files=2, read=3, written=2, skipped=Counter({"bad date": 1}), unreadable=1)
-    assert summary.failure(strict=False) == "1 file could not be read"
-    failure = summary.failure(strict=True)
-    assert failure == "1 file could not be read, and 1 row was skipped (--strict)"
-    assert summary.lines("o.jsonl", "o.entities.yaml", failure) == [
+    summary = ImportSummary(
+        "row", "o.jsonl", "o.entities.yaml", files=2, read=3, written=2, skipped=Counter({"bad date": 1})
+    )
+    summary.unreadable = 1
+    assert summary.failure == "1 file could not be read"
+    summary.strict = True
+    assert summary.failure == "1 file could not be read, and 1 row was skipped (--strict)"
+    assert summary.lines() == [
         "read 3 rows from 2 files",
         "wrote nothing: 1 file could not be read, and 1 row was skipped (--strict)",
         "skipped 1 row: bad date (1)",
     ]
-    assert Summary("row", files=1, read=2, written=2).failure(strict=True) is None
+    assert ImportSummary("row", "o.jsonl", "o.entities.yaml", strict=True, files=1, read=2).failure is None

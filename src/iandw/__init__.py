@@ -9,6 +9,7 @@ with a trace behind every number.  The API:
         report = iandw.evaluate(result.case, as_of=datetime.date(2023, 10, 6))
         print(iandw.render(report, "text"))
         page = iandw.render(report, "html", tables=result.case.tables)  # as `iandw evaluate --format html`
+    summary = iandw.import_files("stix", ["feeds/"], "observations/stix.jsonl")  # as `iandw import`
 
 Attributes are imported lazily so that `iandw --help` starts fast.
 """
@@ -21,7 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Limits", "LoadResult", "Report", "evaluate", "load", "load_documents", "render"]
+__all__ = [
+    "CannotImport",
+    "ImportSummary",
+    "Limits",
+    "LoadResult",
+    "Report",
+    "evaluate",
+    "import_files",
+    "load",
+    "load_documents",
+    "render",
+]
 
 _EXPORTS = {
     "load": "iandw.loader",
@@ -31,10 +43,14 @@ _EXPORTS = {
     "evaluate": "iandw.api",
     "Report": "iandw.model.report",
     "render": "iandw.render",
+    "import_files": "iandw.importers.run",
+    "ImportSummary": "iandw.importers.run",
+    "CannotImport": "iandw.importers.run",
 }
 
 if TYPE_CHECKING:
     from iandw.api import evaluate
+    from iandw.importers.run import CannotImport, ImportSummary, import_files
     from iandw.loader import Limits, LoadResult, load, load_documents
     from iandw.model.report import Report
     from iandw.render import render

@@ -11,7 +11,7 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -264,44 +264,13 @@ def print_cannot_write(where: str, exc: OSError) -> None:
 
 
 def refuse_to_overwrite(outputs: dict[str, str | None], inputs: Iterable[str]) -> None:
-    """An output (by its option) that is one of the inputs would be destroyed: a usage error first.
+    """An output (by its option) that is one of the inputs would be destroyed: a usage error first."""
+    from iandw.loader.files import overwritten
 
-    `inputs` are files, and directories read whole (as the loader finds
-    their files).  Files are compared by device and inode, so that neither a
-    symlink nor a hard link to an input gets through.
-    """
-    existing = {
-        option: (output, identity)
-        for option, output in outputs.items()
-        if output is not None and (identity := _identity(output)) is not None
-    }
-    if not existing:
-        return  # nothing to overwrite, so no input to look at
-    read = {_identity(path) for path in _files_in(inputs)}
-    for option, (output, identity) in existing.items():
-        if identity in read:
-            from iandw.loader.files import shown
-
-            message = f"{shown(output)!r} is one of the files read; write elsewhere"
-            raise click.BadParameter(message, param_hint=option)
-
-
-def _files_in(inputs: Iterable[str]) -> Iterator[str]:
-    from iandw.loader.files import find_files
-
-    for path in inputs:
-        if os.path.isdir(path):
-            yield from (file.real for file in find_files([path])[0])
-        else:
-            yield path
-
-
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return status.st_dev, status.st_ino
+    found = overwritten(outputs, inputs)
+    if found is not None:
+        option, message = found
+        raise click.BadParameter(message, param_hint=option)
 
 
 def stderr_is_terminal() -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from iandw.diagnostics import Diagnostic, Span
@@ -101,6 +101,44 @@ def _unsupported(path: str, extensions: tuple[str, ...]) -> str:
 
     command = f"iandw import gdelt|acled {shlex.quote(shown(path))} -o out.jsonl"
     return f"{message}; a GDELT or ACLED export is imported first: {command}"
+
+
+def overwritten(outputs: Mapping[str, str | None], inputs: Iterable[str]) -> tuple[str, str] | None:
+    """The first output that is one of the inputs, which writing it would destroy: its key, and
+    the message that says so; or None.
+
+    `inputs` are files, and directories read whole (as `find_files` finds
+    their files).  Files are compared by device and inode, so that neither a
+    symlink nor a hard link to an input gets through.
+    """
+    existing = {
+        key: (output, identity)
+        for key, output in outputs.items()
+        if output is not None and (identity := _identity(output)) is not None
+    }
+    if not existing:
+        return None  # nothing to overwrite, so no input to look at
+    read = {_identity(path) for path in _files_in(inputs)}
+    for key, (output, identity) in existing.items():
+        if identity in read:
+            return key, f"{shown(output)!r} is one of the files read; write elsewhere"
+    return None
+
+
+def _files_in(inputs: Iterable[str]) -> Iterator[str]:
+    for path in inputs:
+        if os.path.isdir(path):
+            yield from (file.real for file in find_files([path])[0])
+        else:
+            yield path
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _walk(
