@@ -318,6 +318,25 @@ def test_a_mapped_entity_that_names_nothing_is_a_warning_at_its_entry(tmp_path: 
     assert "Russia" not in result.stderr  # it names the rules' russia
 
 
+def test_a_mapping_is_read_as_validate_reads_a_file(tmp_path: Path) -> None:
+    """In UTF-16 it is one error that names the encoding; over --max-file-bytes, one that gives its size."""
+    (tmp_path / "m.yaml").write_bytes("default_grade: B2\n".encode("utf-16"))
+    result = invoke(tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--mapping", "m.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "m.yaml:1:1: error: not UTF-8: the file is UTF-16 (it starts with a UTF-16 byte-order mark); "
+        "save it as UTF-8"
+    ]
+    (tmp_path / "m.yaml").write_text("default_grade: B2\n")  # 18 bytes
+    result = invoke(
+        tmp_path, "acled", EVENTS, "-o", "a.jsonl", "--mapping", "m.yaml", "--max-file-bytes", "17"
+    )
+    assert result.stderr.splitlines() == [
+        "m.yaml:1:1: error: file is 18 bytes, larger than the limit of 17; see --max-file-bytes"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+
+
 @pytest.mark.parametrize("text", ["-1", " 3", "+3", "3.0", "1_000", "٣", ""])
 def test_a_count_is_ascii_digits_only(text: str) -> None:
     from iandw.importers.rows import NotA, count

@@ -466,6 +466,41 @@ def test_files_that_are_not_bundles(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("utf-16", "the file is UTF-16 (it starts with a UTF-16 byte-order mark)"),
+        ("utf-16-le", "the file looks UTF-16 (its first characters hold NUL bytes)"),
+        ("utf-32", "the file is UTF-32 (it starts with a UTF-32 byte-order mark)"),
+    ],
+)
+def test_a_bundle_in_a_wide_encoding_is_one_error_that_names_it(
+    tmp_path: Path, encoding: str, said: str
+) -> None:
+    """As `validate` says it of a JSON file, not a byte or syntax error somewhere in it."""
+    text = json.dumps({"type": "bundle", "id": "bundle--1", "objects": [sdo("campaign", 1, name="Wide")]})
+    (tmp_path / "bundle.json").write_bytes(text.encode(encoding))
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"bundle.json:1:1: error: not UTF-8: {said}; save it as UTF-8"]
+    assert result.stdout.splitlines() == [
+        "read 0 objects from 1 file",
+        "wrote nothing: 1 file could not be read",
+    ]
+
+
+def test_a_bundle_over_max_file_bytes_is_not_read(tmp_path: Path) -> None:
+    text = '{"type": "bundle", "objects": []}'  # 33 bytes, and a byte-order mark before them: 36
+    (tmp_path / "bundle.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl", "--max-file-bytes", "35")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "bundle.json:1:1: error: file is 36 bytes, larger than the limit of 35; see --max-file-bytes"
+    ]
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl", "--max-file-bytes", "36")
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
     ("value", "error"),
     [
         ("NaN", "1:38: error: JSON syntax error: expected value"),

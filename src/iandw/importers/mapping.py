@@ -16,7 +16,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from iandw.diagnostics import Diagnostic, Span
-from iandw.limits import DEFAULT_LIMITS, read_at_most
+from iandw.limits import DEFAULT_LIMITS
+from iandw.loader.read import read_whole
 from iandw.loader.source import RawDocument
 from iandw.loader.text import decode_utf8
 from iandw.loader.typed import errors_to_diagnostics
@@ -174,14 +175,13 @@ def load_mapping(
     data, raw = _parse(shipped, shipped_path(source))
     if override is not None:
         try:
-            with open(override, "rb") as stream:
-                content = read_at_most(stream, max_bytes)
+            content = read_whole(override, max_bytes)
         except OSError as exc:
             raise MappingError(
                 [Span(override).error(f"cannot read mapping: {exc.strerror or exc}")]
             ) from None
-        if len(content) > max_bytes:
-            raise MappingError([Span(override).error(f"mapping file is larger than {max_bytes} bytes")])
+        if isinstance(content, Diagnostic):
+            raise MappingError([content])
         text, problem = decode_utf8(content, override)
         if problem is not None:
             raise MappingError([problem])

@@ -30,10 +30,10 @@ from iandw.diagnostics import Diagnostic, Span
 from iandw.importers.entities import EntityBook, EntityError, EntitySpec, unique
 from iandw.importers.mapping import StixMapping, StixObservationRule
 from iandw.importers.outcomes import Outcome, Passed, RowError, Skipped, Unreadable, attempt
-from iandw.limits import Limits, read_at_most
+from iandw.limits import Limits
 from iandw.loader.json_reader import parse_json_bytes, sourcemap_for
+from iandw.loader.read import read_whole
 from iandw.loader.source import RawDocument
-from iandw.loader.text import BOM
 from iandw.model.documents import Credibility, Reliability
 
 # STIX 2.1 Appendix A: confidence 0-100 → Admiralty credibility.
@@ -130,20 +130,12 @@ class StixImporter:
     def _parse(self, path: str, advance: Callable[[int], None]) -> _File | list[Outcome | Diagnostic]:
         """One file as a parsed bundle, or why it cannot be read."""
         try:
-            with open(path, "rb") as stream:
-                content = read_at_most(stream, self.limits.max_file_bytes)
+            content = read_whole(path, self.limits.max_file_bytes)
         except OSError as exc:
             return [Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))]
+        if isinstance(content, Diagnostic):
+            return [Unreadable(content)]
         advance(len(content))
-        if len(content) > self.limits.max_file_bytes:
-            return [
-                Unreadable(
-                    Span(path).error(
-                        f"file is larger than {self.limits.max_file_bytes} bytes; see --max-file-bytes"
-                    )
-                )
-            ]
-        content = content.removeprefix(BOM)
         bundle, problems = parse_json_bytes(content, path, self.limits)
         if problems:
             return [Unreadable(problems[0]), *problems[1:]]

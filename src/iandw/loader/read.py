@@ -1,4 +1,4 @@
-"""One input file to raw documents, by its extension."""
+"""One input file to raw documents, by its extension; any file read whole within its limit."""
 
 from __future__ import annotations
 
@@ -14,6 +14,31 @@ from iandw.loader.parallel import chunk_bounds, read_jsonl_in_parts, split_for
 from iandw.loader.source import RawDocument
 from iandw.loader.text import BOM, decode_utf8, wide_encoding_error
 from iandw.loader.yaml_reader import documents_from_yaml
+
+STREAMED_INSTEAD = " (JSONL files are streamed and have no such limit)"
+
+
+def read_whole(path: str, max_bytes: int, real: str | None = None, instead: str = "") -> bytes | Diagnostic:
+    """The bytes of a file read whole, without a byte-order mark; or the error that keeps it unread:
+    it is larger than `max_bytes` (`instead` says what else the user can do), or UTF-16 or UTF-32.
+
+    `path` is the file as diagnostics name it, `real` where it is on disk, if
+    elsewhere.  Opening or reading it may raise OSError, which each reader
+    words for what it reads.
+    """
+    where = Span(path)
+    size = os.path.getsize(real or path)
+    if size > max_bytes:
+        return where.error(
+            f"file is {size} bytes, larger than the limit of {max_bytes}; see --max-file-bytes{instead}"
+        )
+    with open(real or path, "rb") as stream:
+        raw = read_at_most(stream, max_bytes)
+    if len(raw) > max_bytes:  # it grew since its size was read, or it is a pipe, which has no size
+        return where.error(
+            f"file is larger than the limit of {max_bytes} bytes; see --max-file-bytes{instead}"
+        )
+    return wide_encoding_error(raw[:4], path) or raw.removeprefix(BOM)
 
 
 def read_file(
@@ -42,30 +67,13 @@ def read_file(
                     stream.seek(0)
                     yield from documents_from_jsonl(stream, file.path, file.real, limits)
             return
-        size = os.path.getsize(file.real)
-        if size > limits.max_file_bytes:
-            yield from _unread(
-                where.error(
-                    f"file is {size} bytes, larger than the limit of {limits.max_file_bytes}; "
-                    "see --max-file-bytes (JSONL files are streamed and have no such limit)"
-                )
-            )
-            return
-        with open(file.real, "rb") as stream:
-            raw = read_at_most(stream, limits.max_file_bytes)
+        raw = read_whole(file.path, limits.max_file_bytes, file.real, STREAMED_INSTEAD)
     except OSError as exc:
         yield from _unread(where.error(f"cannot read file: {exc.strerror or exc}"))
         return
-    if len(raw) > limits.max_file_bytes:  # it grew since its size was read
-        limit = limits.max_file_bytes
-        yield from _unread(
-            where.error(f"file is larger than the limit of {limit} bytes; see --max-file-bytes")
-        )
+    if isinstance(raw, Diagnostic):
+        yield from _unread(raw)
         return
-    if wide := wide_encoding_error(raw[:4], file.path):
-        yield from _unread(wide)
-        return
-    raw = raw.removeprefix(BOM)
     if not raw.strip():
         yield where.warning("empty file")
         return
