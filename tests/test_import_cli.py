@@ -456,3 +456,36 @@ def test_the_summary_says_why_nothing_was_written() -> None:
         "skipped 1 row: bad date (1)",
     ]
     assert ImportSummary("row", "o.jsonl", "o.entities.yaml", strict=True, files=1, read=2).failure is None
+
+
+def test_the_summary_counts_as_every_other_summary_does() -> None:
+    """With `counted`: thousands separated, and the noun's last word made plural."""
+    from collections import Counter
+
+    from iandw.diagnostics import counted
+    from iandw.importers.run import ImportSummary
+
+    assert [counted(1, "new entity"), counted(2, "new entity"), counted(0, "row")] == [
+        "1 new entity",
+        "2 new entities",
+        "0 rows",
+    ]
+    summary = ImportSummary(
+        "object",
+        "o.jsonl",
+        "o.entities.yaml",
+        files=1,
+        read=2271,
+        written=1070,
+        skipped=Counter({"bad object": 1}),
+        passed=Counter({"entity": 1200}),
+        new_entities=1,
+        known_entities=1000,
+    )
+    assert summary.lines() == [
+        "read 2,271 objects from 1 file",
+        "wrote 1,070 observations to o.jsonl",
+        "wrote 1 new entity to o.entities.yaml; 1,000 known entities referenced",
+        "skipped 1 object: bad object (1)",
+        "1,200 objects not observations: entity (1,200)",
+    ]

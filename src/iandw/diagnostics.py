@@ -140,10 +140,16 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
+_PLURALS = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}
+
+
 def counted(count: int, noun: str) -> str:
-    """'1 error', '2 errors', '3 entities': a count with its noun, for messages and reports."""
-    plural = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}.get(noun, noun + "s")
-    return f"{count:,} {noun if count == 1 else plural}"
+    """'1 error', '2 errors', '3 entities', '1,234 new entities': a count with its noun, the
+    noun's last word made plural, for messages and reports."""
+    if count == 1:
+        return f"1 {noun}"
+    before, space, last = noun.rpartition(" ")
+    return f"{count:,} {before}{space}{_PLURALS.get(last, last + 's')}"
 
 
 LISTED = 5  # items a message lists before it counts the rest

@@ -85,36 +85,31 @@ class ImportSummary:
         any skipped row."""
         reasons = []
         if self.unreadable:
-            reasons.append(f"{self.unreadable} {_plural(self.unreadable, 'file')} could not be read")
+            reasons.append(f"{counted(self.unreadable, 'file')} could not be read")
         skipped = sum(self.skipped.values())
         if self.strict and skipped:
             were = "was" if skipped == 1 else "were"
-            reasons.append(f"{skipped} {_plural(skipped, self.unit)} {were} skipped (--strict)")
+            reasons.append(f"{counted(skipped, self.unit)} {were} skipped (--strict)")
         return ", and ".join(reasons) or None
 
     def lines(self) -> list[str]:
         """The summary `iandw import` prints."""
         failure = self.failure
-        unit = _plural(self.read, self.unit)
-        files = _plural(self.files, "file")
-        lines = [f"read {self.read} {unit} from {self.files} {files}"]
+        lines = [f"read {counted(self.read, self.unit)} from {counted(self.files, 'file')}"]
         if failure:
             lines.append(f"wrote nothing: {failure}")
         else:
-            written = _plural(self.written, "observation")
-            lines.append(f"wrote {self.written} {written} to {self.observations_path}")
-            new = _plural(self.new_entities, "entity")
-            known = _plural(self.known_entities, "entity")
+            lines.append(f"wrote {counted(self.written, 'observation')} to {self.observations_path}")
             lines.append(
-                f"wrote {self.new_entities} new {new} to {self.entities_path}; "
-                f"{self.known_entities} known {known} referenced"
+                f"wrote {counted(self.new_entities, 'new entity')} to {self.entities_path}; "
+                f"{counted(self.known_entities, 'known entity')} referenced"
             )
         if self.read:  # of nothing read, nothing was skipped
-            skipped = sum(self.skipped.values())
-            lines.append(f"skipped {skipped} {_plural(skipped, self.unit)}{_reasons(self.skipped)}")
+            skipped = counted(sum(self.skipped.values()), self.unit)
+            lines.append(f"skipped {skipped}{_reasons(self.skipped)}")
         if self.passed:
-            passed = sum(self.passed.values())
-            lines.append(f"{passed} {_plural(passed, self.unit)} not observations{_reasons(self.passed)}")
+            passed = counted(sum(self.passed.values()), self.unit)
+            lines.append(f"{passed} not observations{_reasons(self.passed)}")
         return lines
 
 
@@ -429,13 +424,7 @@ def _checked(item: Converted, first_seen: dict[str, tuple[str, int]], max_line_b
     return text
 
 
-def _plural(count: int, word: str) -> str:
-    if count == 1:
-        return word
-    return "entities" if word == "entity" else word + "s"
-
-
 def _reasons(counts: Counter[str]) -> str:
     if not counts:
         return ""
-    return ": " + ", ".join(f"{reason} ({count})" for reason, count in sorted(counts.items()))
+    return ": " + ", ".join(f"{reason} ({count:,})" for reason, count in sorted(counts.items()))
