@@ -22,8 +22,8 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span, quoted_start
 from iandw.importers.entities import EntityBook, EntitySpec, slugify, unique
 from iandw.importers.mapping import AcledMapping, InterCode, ObservationRule
-from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
-from iandw.importers.rows import NotA, Row, count, finite, read_rows, within
+from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt, cannot_read
+from iandw.importers.rows import Row, count, finite, read_field, read_rows, within
 from iandw.model.documents import Credibility, Reliability
 
 REQUIRED = (
@@ -119,7 +119,7 @@ class AcledImporter:
                         row.span, partial(self._observation, header, row), partial(_span_of, header, row)
                     )
         except OSError as exc:
-            yield Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
+            yield cannot_read(path, exc)
             return
         if header is None:
             yield Unreadable(Span(path).error("empty file: an ACLED export starts with its header row"))
@@ -150,17 +150,11 @@ class AcledImporter:
         if values.get("notes"):
             document["summary"] = values["notes"]
         document["entities"] = self._references(values, roles, row.span)
-        attributes: dict[str, Any] = {}
-        for column, read in _ATTRIBUTES:
-            if values.get(column):
-                try:
-                    attributes[column] = read(values[column])
-                except NotA as exc:
-                    raise RowError(
-                        "bad number", f"{column} {values[column]!r} is not {exc}", field=column
-                    ) from None
-        attributes.update(extra)
-        document["attributes"] = attributes
+        document["attributes"] = {
+            column: read_field(column, values[column], read)
+            for column, read in _ATTRIBUTES
+            if values.get(column)
+        } | extra
         document["sources"] = self._sources(values["source"], values.get("source_scale", ""))
         return document
 

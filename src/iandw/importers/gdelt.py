@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 from iandw.diagnostics import Diagnostic, Span, quoted_start
 from iandw.importers.entities import EntityBook, EntitySpec
 from iandw.importers.mapping import GdeltMapping
-from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt
-from iandw.importers.rows import NotA, Row, count, finite, read_rows, within
+from iandw.importers.outcomes import Outcome, RowError, Skipped, Unreadable, attempt, cannot_read
+from iandw.importers.rows import Row, count, finite, read_field, read_rows, within
 from iandw.model.documents import Credibility, Reliability
 
 COLUMNS = (
@@ -162,7 +162,7 @@ class GdeltImporter:
                     return
                 yield from self._outcomes(itertools.chain(sample, rows))
         except OSError as exc:
-            yield Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
+            yield cannot_read(path, exc)
 
     def _outcomes(self, rows: Iterator[Row | Diagnostic]) -> Iterator[Outcome]:
         for row in rows:
@@ -205,16 +205,9 @@ class GdeltImporter:
                 f"no rule maps EventCode {code!r} (see --mapping)",
                 field="EventCode",
             )
-        attributes: dict[str, Any] = {}
-        for key, column, read in _ATTRIBUTES:
-            if get(column):
-                try:
-                    attributes[key] = read(get(column))
-                except NotA as exc:
-                    raise RowError(
-                        "bad number", f"{column} {get(column)!r} is not {exc}", field=column
-                    ) from None
-        attributes.update(rule.attributes)
+        attributes = {
+            key: read_field(column, get(column), read) for key, column, read in _ATTRIBUTES if get(column)
+        } | rule.attributes
 
         roles = rule.roles or self.mapping.roles
         entities = [

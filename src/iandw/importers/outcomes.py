@@ -43,6 +43,11 @@ class Unreadable:
 Outcome = Converted | Skipped | Passed | Unreadable
 
 
+def cannot_read(path: str, exc: OSError) -> Unreadable:
+    """An input that could not be opened or read, for the reason the system gives."""
+    return Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))
+
+
 class RowError(Exception):
     """Why a row cannot become an observation, and where: a span, or the column of the field at fault."""
 

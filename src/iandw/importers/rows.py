@@ -19,8 +19,12 @@ import math
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from iandw.diagnostics import Diagnostic, Span
+from iandw.importers.outcomes import RowError
+
+T = TypeVar("T")
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
@@ -238,6 +242,14 @@ def _field_limit(limit: int) -> Iterator[None]:
 
 class NotA(ValueError):
     """A field that is not what its column holds; the message says what it holds ('a count')."""
+
+
+def read_field(column: str, text: str, read: Callable[[str], T]) -> T:
+    """The field of `column` as `read` reads it; one it cannot read is its row's error, at the field."""
+    try:
+        return read(text)
+    except NotA as exc:
+        raise RowError("bad number", f"{column} {text!r} is not {exc}", field=column) from None
 
 
 def finite(text: str) -> float:

@@ -29,7 +29,7 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span
 from iandw.importers.entities import EntityBook, EntityError, EntitySpec, unique
 from iandw.importers.mapping import StixMapping, StixObservationRule
-from iandw.importers.outcomes import Outcome, Passed, RowError, Skipped, Unreadable, attempt
+from iandw.importers.outcomes import Outcome, Passed, RowError, Skipped, Unreadable, attempt, cannot_read
 from iandw.limits import Limits
 from iandw.loader.json_reader import parse_json_bytes, sourcemap_for
 from iandw.loader.read import read_whole
@@ -84,10 +84,19 @@ _BEFORE_ANY = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 def credibility(confidence: Any) -> Credibility | None:
     """A STIX confidence (0-100) as an Admiralty credibility, per STIX 2.1 Appendix A."""
-    if isinstance(confidence, float) and confidence.is_integer():  # JSON writes 85 as 85.0 at times
-        confidence = int(confidence)
-    if isinstance(confidence, int) and not isinstance(confidence, bool) and 0 <= confidence <= 100:
-        return next(grade for floor, grade in _CREDIBILITY if confidence >= floor)
+    value = _whole(confidence, 100)
+    return None if value is None else next(grade for floor, grade in _CREDIBILITY if value >= floor)
+
+
+def _whole(value: Any, most: int) -> int | None:
+    """A JSON value as a whole number from 0 to `most`, or None if it is not one.
+
+    JSON writes 85 as 85.0 at times, which is 85; true is not 1.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most:
+        return value
     return None
 
 
@@ -132,7 +141,7 @@ class StixImporter:
         try:
             content = read_whole(path, self.limits.max_file_bytes)
         except OSError as exc:
-            return [Unreadable(Span(path).error(f"cannot read: {exc.strerror or exc}"))]
+            return [cannot_read(path, exc)]
         if isinstance(content, Diagnostic):
             return [Unreadable(content)]
         advance(len(content))
@@ -429,12 +438,11 @@ class _Collection:
     def _count(self, where: Where, obj: dict[str, Any]) -> int | None:
         """Its `count`, if it has one: a whole number 0-999,999,999 (STIX 2.1 section 5.2.1)."""
         value = obj.get("count")
-        if isinstance(value, float) and value.is_integer():  # as confidence: 2.0 is 2
-            value = int(value)
-        if value is None or (
-            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT
-        ):
-            return value
+        if value is None:
+            return None
+        count = _whole(value, _MAX_COUNT)
+        if count is not None:
+            return count
         raise RowError(
             "bad count",
             f"count {obj['count']!r} is not a STIX count (a whole number 0-{_MAX_COUNT})",
