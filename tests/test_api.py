@@ -72,13 +72,13 @@ def test_importing_the_render_package_does_not_shadow_the_render_function() -> N
 
 
 def test_the_docstring_example_renders_twice() -> None:
-    """The module docstring calls iandw.render twice: text, then html with the case's tables."""
+    """The module docstring calls iandw.render twice: text, then html."""
     result = iandw.load([os.path.join(ROOT, "observations")], rules=os.path.join(ROOT, "rules"))
     assert result.ok
     report = iandw.evaluate(result.case, as_of=dt.date(2023, 10, 6))
     assert isinstance(report, iandw.Report)
     text = iandw.render(report, "text")
-    page = iandw.render(report, "html", tables=result.case.tables)
+    page = iandw.render(report, "html")
     # docs/seed-case.md: as of 2023-10-06 the highest level is warning (0.7920, 0.7674)
     assert text.startswith("iandw — as of 2023-10-06 — level: WARNING\n")
     assert page.startswith("<!DOCTYPE html>")

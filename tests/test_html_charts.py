@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from iandw.api import evaluate
-from iandw.dates import parse_date
+from iandw.dates import DayInterval, parse_date
 from iandw.loader import load
-from iandw.model.report import Report
+from iandw.model.report import LevelThresholds, Report
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 from iandw.render import charts
@@ -29,6 +30,7 @@ from iandw.render.html import render_html
 from iandw.render.words import band_edges
 
 ROOT = Path(__file__).resolve().parent.parent
+SPEC_LEVELS = LevelThresholds.of(ScoringTables())
 HOSTILE = ("<script>alert(1)</script>", "a & b </text><script>x</script>", "$\\frac{1}{$ costs $5", "]]>")
 
 
@@ -102,7 +104,7 @@ def test_user_text_in_chart_labels_is_escaped_text() -> None:
 
 def test_sensitivity_labels_are_not_rounded_across_the_case_thresholds() -> None:
     """With watch at 30%, a posterior of 0.2996 is below watch: '29.9%', not '30%' (docs/reports.md)."""
-    edges = band_edges(ScoringTables(watch=0.3, warning=0.5, alert=0.9))
+    edges = band_edges(LevelThresholds(watch=0.3, warning=0.5, alert=0.9))
     texts = " ".join(svg_texts(sensitivity_chart(0.1, 0.2996, [("a", 0.4996)], salt="t", edges=edges)))
     assert "posterior 29.9%" in texts and "49.9%" in texts
     by_default = " ".join(svg_texts(sensitivity_chart(0.1, 0.2996, [("a", 0.4996)], salt="t")))
@@ -118,12 +120,14 @@ def test_the_posterior_chart_draws_levels_and_crossings() -> None:
         level="warning", date="2023-02-01", posterior=0.6, observation="x", summary=None, reported=None
     )
     hostile = HypothesisTimeline(id=HOSTILE[1], statement="", prior=0.1, points=points, crossings=[crossing])
-    timeline = Timeline(start="2023-01-01", end="2023-02-01", step_days=31, hypotheses=[hostile])
-    tables = ScoringTables(watch=0.3, warning=0.5, alert=0.9)
-    texts = svg_texts(posterior_chart(timeline, tables, "svg"))
+    levels = LevelThresholds(watch=0.3, warning=0.5, alert=0.9)
+    timeline = Timeline(
+        start="2023-01-01", end="2023-02-01", step_days=31, levels=levels, hypotheses=[hostile]
+    )
+    texts = svg_texts(posterior_chart(timeline, "svg"))
     assert HOSTILE[1] in texts
     assert {"watch ≥ 30%", "warning ≥ 50%", "alert ≥ 90%", "warning 2023-02-01"} <= set(texts)
-    assert posterior_chart(timeline, tables, "png").startswith(b"\x89PNG")
+    assert posterior_chart(timeline, "png").startswith(b"\x89PNG")
 
 
 def _step_lines(svg: bytes, colour: str) -> list[list[tuple[float, float]]]:
@@ -155,8 +159,10 @@ def test_the_posterior_line_holds_its_last_value_to_the_right_edge() -> None:
         for date, p, level in (("2023-01-01", 0.2, "watch"), ("2023-01-08", 0.5, "watch"))
     ]
     series = HypothesisTimeline(id="h", statement="", prior=0.2, points=points, crossings=[])
-    timeline = Timeline(start="2023-01-01", end="2023-01-08", step_days=7, hypotheses=[series])
-    (line,) = _step_lines(posterior_chart(timeline, ScoringTables()), charts.PALETTE[0].lower())
+    timeline = Timeline(
+        start="2023-01-01", end="2023-01-08", step_days=7, levels=SPEC_LEVELS, hypotheses=[series]
+    )
+    (line,) = _step_lines(posterior_chart(timeline), charts.PALETTE[0].lower())
     first, last, edge = 52.92 + 627.48 * 15 / 37, 52.92 + 627.48 * 22 / 37, 52.92 + 627.48
     assert (first, last, edge) == pytest.approx((307.3038, 426.0162, 680.4), abs=1e-4)
     at_20, at_50 = 248.4 - 230.4 * 0.2, 248.4 - 230.4 * 0.5
@@ -176,8 +182,22 @@ def test_charts_are_byte_identical_and_inline_without_prolog() -> None:
     assert b"<dc:date>" not in first
 
 
-def test_dates_are_parsed_with_the_scoring_pad(report: Report) -> None:
-    assert observation_days(report, pad=2) == {t.id: parse_date(t.date, 2) for t in report.observations}
+def test_dates_are_drawn_as_the_case_read_them_with_its_pad(tmp_path: Path) -> None:
+    """The report says which days each date may denote, under the case's qualifier pad: charts draw those."""
+    rules, observations = tmp_path / "rules", tmp_path / "observations"
+    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "observations", observations)
+    (rules / "scoring.yaml").write_text("kind: scoring\nqualifier_pad: 2\n")
+    year = observations / "2023.yaml"
+    year.write_text(year.read_text().replace('date: "2023-10-07"', 'date: "2023-10-07~"', 1))
+    loaded = load([str(observations)], rules=str(rules))
+    assert loaded.ok
+    report = evaluate(loaded.case, as_of=dt.date(2024, 1, 1))
+    days = observation_days(report)
+    assert days == {t.id: parse_date(t.date, 2) for t in report.observations}
+    (approximate,) = [t for t in report.observations if t.date == "2023-10-07~"]
+    assert (approximate.first_day, approximate.last_day) == ("2023-10-05", "2023-10-09")
+    assert days[approximate.id] == DayInterval(day("2023-10-05"), day("2023-10-09"))
 
 
 def test_a_crowded_evidence_chart_says_what_it_left_out(
@@ -208,11 +228,11 @@ def test_a_threshold_is_stated_as_written_not_rounded_to_a_side_of_itself(report
     there by rounding up to '33.4%', which as the threshold would put 33.35% below watch."""
     point = TimelinePoint(date="2023-01-01", posterior=0.4, likelihood="", level="watch")  # type: ignore[arg-type]
     series = HypothesisTimeline(id="h", statement="", prior=0.4, points=[point], crossings=[])
-    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, hypotheses=[series])
-    tables = ScoringTables(watch=0.3333, warning=0.6, alert=0.875)
-    texts = set(svg_texts(posterior_chart(timeline, tables)))
+    levels = LevelThresholds(watch=0.3333, warning=0.6, alert=0.875)
+    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, levels=levels, hypotheses=[series])
+    texts = set(svg_texts(posterior_chart(timeline)))
     assert {"watch ≥ 33.33%", "warning ≥ 60%", "alert ≥ 87.5%"} <= texts
-    page = render_html(report, tables=tables)
+    page = render_html(report.model_copy(update={"levels": levels}))
     assert "Levels: none &lt; 33.33% ≤ watch &lt; 60% ≤ warning &lt; 87.5% ≤ alert." in page
 
 
@@ -222,8 +242,10 @@ def test_a_posterior_chart_of_many_hypotheses_draws_the_first(monkeypatch: pytes
     series = [
         HypothesisTimeline(id=f"h{n}", statement="", prior=0.4, points=points, crossings=[]) for n in range(5)
     ]
-    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, hypotheses=series)
-    texts = svg_texts(posterior_chart(timeline, ScoringTables()))
+    timeline = Timeline(
+        start="2023-01-01", end="2023-01-01", step_days=7, levels=SPEC_LEVELS, hypotheses=series
+    )
+    texts = svg_texts(posterior_chart(timeline))
     assert {"h0", "h1"} <= set(texts) and not {"h2", "h3", "h4"} & set(texts)
     assert "the first 2 of 5 hypotheses drawn" in texts
 

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from iandw.api import evaluate
 from iandw.cli import main
 from iandw.loader import LoadResult, load
-from iandw.model.report import HypothesisReport, Report
+from iandw.model.report import HypothesisReport, LevelThresholds, Report
+from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 from iandw.render import charts, render
 from iandw.render import html as html_page
@@ -31,6 +32,7 @@ from iandw.render.words import more_near_misses
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2024-01-01"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+SPEC_LEVELS = LevelThresholds.of(ScoringTables())
 PAYLOADS = ("<script>document.title='PWNED'</script>", "<img src=x onerror=alert(1)>")
 
 
@@ -368,7 +370,9 @@ def test_a_timeline_shows_the_summary_that_tipped_it_inert() -> None:
         reported="2023-01-30",
     )
     series = HypothesisTimeline(id="h", statement="", prior=0.1, points=points, crossings=[crossing])
-    timeline = Timeline(start="2023-01-01", end="2023-02-01", step_days=31, hypotheses=[series])
+    timeline = Timeline(
+        start="2023-01-01", end="2023-02-01", step_days=31, levels=SPEC_LEVELS, hypotheses=[series]
+    )
     assert render_timeline_text(timeline) == (
         "iandw timeline — 2023-01-01 to 2023-02-01, every 31 days "
         "(2 evaluations, each with only what was reported by then)\n"
@@ -435,7 +439,9 @@ def test_a_timeline_of_many_hypotheses_draws_the_first_and_says_so(
         HypothesisTimeline(id=f"line-{n}", statement="", prior=0.1, points=points, crossings=[])
         for n in range(5)
     ]
-    timeline = Timeline(start="2023-01-01", end="2023-01-01", step_days=7, hypotheses=series)
+    timeline = Timeline(
+        start="2023-01-01", end="2023-01-01", step_days=7, levels=SPEC_LEVELS, hypotheses=series
+    )
     html = render_html(report, timeline=timeline)
     over_time = html[html.index('id="over-time"') : html.index('id="details"')]
     assert "the first 2 of 5 hypotheses drawn" in over_time  # on the chart
@@ -493,6 +499,7 @@ def test_an_empty_case_still_renders() -> None:
         {
             "as_of": AS_OF,
             "level": "none",
+            "levels": {"watch": 0.2, "warning": 0.55, "alert": 0.8},
             "inputs": {
                 "entities": 0,
                 "observations": 0,
@@ -525,7 +532,10 @@ def test_evaluate_html_states_the_cases_own_levels(monkeypatch: pytest.MonkeyPat
 
 
 def test_the_api_page_is_the_command_lines_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """`render(report, "html", tables=…)` gives the bytes of `iandw evaluate --format html`."""
+    """`render(report, "html")` gives the bytes of `iandw evaluate --format html`, thresholds and pad too.
+
+    The report carries both; the scoring tables that `render` once needed are ignored, with a warning.
+    """
     monkeypatch.chdir(ROOT)
     rules, observations = tmp_path / "rules", tmp_path / "observations"
     shutil.copytree(ROOT / "rules", rules)
@@ -540,8 +550,10 @@ def test_the_api_page_is_the_command_lines_page(monkeypatch: pytest.MonkeyPatch,
     assert result.exit_code == 0, result.output
     loaded = load([str(observations)], rules=str(rules))
     report = evaluate(loaded.case, as_of=dt.date.fromisoformat(AS_OF), diagnostics=loaded.warnings)
-    page = render(report, "html", tables=loaded.case.tables)
+    page = render(report, "html")
     assert page == out.read_text(encoding="utf-8")
+    with pytest.warns(DeprecationWarning, match="no longer needs the case's scoring tables"):
+        assert render(report, "html", tables=ScoringTables()) == page
     text = Page(page).content
     assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
     assert "any day from 2023-10-04 to 2023-10-10" in text  # 2023-10-07~ padded by 3 days

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from iandw.score import counted_sources
 from worlds import PROBE, entity, observation, run, source
 
 
@@ -138,13 +139,20 @@ def test_the_trace_keeps_each_origin_as_written_and_its_sources_together() -> No
     ]
     documents = [entity("x", "thing"), PROBE, observation("o", "report", "2023-01-01", ["x"], sources)]
     (trace,) = run(documents).observations
-    # hamas first (its key sorts before 'mei'), its best (.49) first; origins as written
-    assert [(s.name, s.origin, s.weight) for s in trace.sources] == [
-        ("a", "hamas", pytest.approx(0.49)),
-        ("z", "Hamas", pytest.approx(0.25)),
-        ("m", "mei", pytest.approx(0.81)),
+    # hamas first (its key sorts before 'mei'), its best (.49) first and the one counted; origins as written
+    assert [(s.name, s.origin, s.weight, s.counted) for s in trace.sources] == [
+        ("a", "hamas", pytest.approx(0.49), True),
+        ("z", "Hamas", pytest.approx(0.25), False),
+        ("m", "mei", pytest.approx(0.81), True),
     ]
     assert trace.confidence == pytest.approx(1 - 0.51 * 0.19)
+
+
+def test_each_origin_counts_its_best_source_once_in_any_order() -> None:
+    """The first of equal weights counts; the others repeat their origin (circular reporting)."""
+    pairs = [("a", 0.25), ("b", 0.81), ("a", 0.49), ("a", 0.49)]
+    assert counted_sources(pairs) == [False, True, True, False]
+    assert counted_sources([]) == []
 
 
 def test_scoring_document_overrides_the_tables():

@@ -13,6 +13,7 @@ import math
 import pytest
 
 from iandw.model.documents import Scoring
+from iandw.model.report import LevelThresholds
 from iandw.model.scoring import ScoringTables
 from iandw.render.markdown import render_markdown
 from iandw.render.text import render_text
@@ -157,6 +158,7 @@ def test_levels_overridden_by_the_scoring_document():
         for i, prior in enumerate([0.05, 0.1, 0.3, 0.5])
     ]
     report = run([QUIET, scoring, *hypotheses])
+    assert report.levels == LevelThresholds(watch=0.1, warning=0.3, alert=0.5)  # what they were read against
     assert [h.level for h in report.hypotheses] == ["none", "watch", "warning", "alert"]
     # the ICD 203 terms do not move with the levels
     assert [h.likelihood for h in report.hypotheses] == [
@@ -294,7 +296,7 @@ def test_a_percentage_is_never_rounded_onto_a_threshold_of_the_scoring_document(
     ],
 )
 def test_a_percentage_above_an_edge_is_never_rounded_below_it(p, shown):
-    assert percent(p, band_edges(ScoringTables(watch=0.333))) == shown
+    assert percent(p, band_edges(LevelThresholds(watch=0.333, warning=0.55, alert=0.8))) == shown
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ with a trace behind every number.  The API:
     if result.ok:
         report = iandw.evaluate(result.case, as_of=datetime.date(2023, 10, 6))
         print(iandw.render(report, "text"))
-        page = iandw.render(report, "html", tables=result.case.tables)  # as `iandw evaluate --format html`
+        page = iandw.render(report, "html")  # as `iandw evaluate --format html`
     summary = iandw.import_files("stix", ["feeds/"], "observations/stix.jsonl")  # as `iandw import`
 
 Attributes are imported lazily so that `iandw --help` starts fast.

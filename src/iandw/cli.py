@@ -256,7 +256,7 @@ def evaluate(
     # a compact summary by default; as many near misses as the user asked for
     given = click.get_current_context().get_parameter_source("max_matches") is not ParameterSource.DEFAULT
     near_misses = max_matches if given else None
-    _write(render(report, output_format, tables=result.case.tables, near_misses=near_misses), output)
+    _write(render(report, output_format, near_misses=near_misses), output)
     leave(EXIT_LEVEL if fail_on and LEVELS.index(report.level) >= LEVELS.index(fail_on) else EXIT_OK)
 
 
@@ -388,7 +388,7 @@ def timeline(
             workers=workers,
             max_assignments=max_assignments,
         )
-        _write(render_html(report, timeline=computed, tables=result.case.tables), output)
+        _write(render_html(report, timeline=computed), output)
     elif output_format in ("png", "svg"):
         from iandw.diagnostics import counted
         from iandw.render.charts import ImageFormat, posterior_chart
@@ -396,10 +396,10 @@ def timeline(
         every = counted(computed.step_days, "day")
         title = f"Posterior over time, {computed.start} to {computed.end} (every {every})"
         image_format: ImageFormat = "png" if output_format == "png" else "svg"
-        _write(posterior_chart(computed, result.case.tables, image_format, title=title), output)
+        _write(posterior_chart(computed, image_format, title=title), output)
     else:
         if output_format == "text":
-            _write(render_timeline_text(computed, result.case.tables), output)
+            _write(render_timeline_text(computed), output)
         else:
             renderer = {"csv": render_timeline_csv, "json": render_timeline_json}
             _write(renderer[output_format](computed), output)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from iandw.assess import HypothesisAssessment
-from iandw.dates import day_to_iso
+from iandw.dates import Day, day_to_iso
 from iandw.diagnostics import Diagnostic
 from iandw.engine.evaluate import observations_by_type, reported_by
 from iandw.engine.match import MatchContext
@@ -14,9 +15,9 @@ from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reason
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
-from iandw.model.names import origin_key
-from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY
-from iandw.score import highest_level, source_weight
+from iandw.model.documents import Source
+from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
+from iandw.score import counted_sources, highest_level, source_weight
 
 
 def build_report(
@@ -123,6 +124,7 @@ def build_report(
     return r.Report(
         as_of=day_to_iso(as_of),
         level=highest_level(h.level for h in hypotheses),
+        levels=r.LevelThresholds.of(case.tables),
         inputs=r.Inputs(**case.counts(), observations_reported=reported),
         indicators=indicators,
         hypotheses=hypotheses,
@@ -142,32 +144,54 @@ def _match(binding: Binding) -> r.Match:
     )
 
 
-def _grade_and_url(source: r.SourceWeight) -> tuple[str, int, str]:
-    return source.reliability, source.credibility, source.url or ""
+def _source_order(weighed: tuple[Source, float]) -> tuple[str, float, str, str, str, int, str]:
+    """One origin's sources together, its best first (the one counted), however each spells it."""
+    source, weight = weighed
+    return (
+        source.origin_key,
+        -weight,
+        source.origin_written,
+        source.name,
+        source.reliability or UNGRADED_RELIABILITY,
+        source.credibility or UNGRADED_CREDIBILITY,
+        source.url or "",
+    )
 
 
-def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
-    document = observation.document
-    sources = [
+def _source_weights(sources: list[Source], tables: ScoringTables) -> list[r.SourceWeight]:
+    weighed = sorted(
+        ((s, source_weight(s.reliability, s.credibility, tables)) for s in sources), key=_source_order
+    )
+    counted = counted_sources([(s.origin_key, weight) for s, weight in weighed])
+    return [
         r.SourceWeight(
             name=s.name,
             origin=s.origin_written,
             reliability=s.reliability or UNGRADED_RELIABILITY,
             credibility=s.credibility or UNGRADED_CREDIBILITY,
-            weight=source_weight(s.reliability, s.credibility, case.tables),
+            weight=weight,
             url=s.url,
+            counted=is_counted,
         )
-        for s in document.sources
+        for (s, weight), is_counted in zip(weighed, counted, strict=True)
     ]
-    # one origin's sources together, its best first (the one counted), however each spells it
-    sources.sort(key=lambda s: (origin_key(s.origin), -s.weight, s.origin, s.name, *_grade_and_url(s)))
+
+
+def _day_or_open(day: Day) -> str | None:
+    return day_to_iso(day) if math.isfinite(day) else None
+
+
+def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
+    document = observation.document
     return r.ObservationTrace(
         id=observation.id,
         type=observation.type,
         date=document.date,
+        first_day=_day_or_open(observation.date.lo),
+        last_day=_day_or_open(observation.date.hi),
         reported=document.reported,
         summary=document.summary,
         place=document.place,
         confidence=observation.confidence,
-        sources=sources,
+        sources=_source_weights(document.sources, case.tables),
     )

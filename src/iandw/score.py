@@ -45,6 +45,17 @@ def best_weight_by_origin(
     return best
 
 
+def counted_sources(sources: Sequence[tuple[str, float]]) -> list[bool]:
+    """For (origin, weight) pairs: whether each is the source its origin counts, the best of it
+    (the first of equal weights); the others repeat their origin (circular reporting)."""
+    best: dict[str, int] = {}
+    for index, (origin, weight) in enumerate(sources):
+        if origin not in best or weight > sources[best[origin]][1]:
+            best[origin] = index
+    counted = set(best.values())
+    return [index in counted for index in range(len(sources))]
+
+
 def noisy_or(weights: Iterable[float]) -> float:
     """1 − Π(1 − p): independent origins corroborate one another."""
     miss = 1.0

@@ -36,6 +36,7 @@ from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
+from iandw.model.report import LevelThresholds
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint, evaluation_count
 
 
@@ -218,7 +219,11 @@ def compute_timeline(
         for hypothesis_id, hypothesis in sorted(case.hypotheses.items())
     ]
     return Timeline(
-        start=day_to_iso(days[0]), end=day_to_iso(days[-1]), step_days=step, hypotheses=hypotheses
+        start=day_to_iso(days[0]),
+        end=day_to_iso(days[-1]),
+        step_days=step,
+        levels=LevelThresholds.of(case.tables),
+        hypotheses=hypotheses,
     )
 
 

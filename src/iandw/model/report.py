@@ -8,9 +8,14 @@ docs/reports.md lists them.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from iandw.dates import Day, DayInterval, date_to_day
+from iandw.model.scoring import ScoringTables
 
 IndicatorStatus = Literal["fired", "possible", "not-fired"]
 CheckStatus = Literal["definite", "possible", "false"]
@@ -118,6 +123,8 @@ class SourceWeight(ReportModel):
     credibility: int
     weight: float
     url: str | None
+    # the best of its origin, the one the confidence counts; the others repeat it (circular reporting)
+    counted: bool
 
 
 class ObservationTrace(ReportModel):
@@ -126,11 +133,35 @@ class ObservationTrace(ReportModel):
     id: str
     type: str
     date: str
+    # the first and last day `date` may denote, as the case read it (with its qualifier pad); None: open
+    first_day: str | None
+    last_day: str | None
     reported: str | None
     summary: str | None
     place: str | None
     confidence: float
     sources: list[SourceWeight]
+
+    @property
+    def days(self) -> DayInterval:
+        """`first_day` to `last_day` as day numbers, an open end unbounded."""
+        return DayInterval(_day(self.first_day, -math.inf), _day(self.last_day, math.inf))
+
+
+def _day(iso: str | None, open_end: Day) -> Day:
+    return open_end if iso is None else date_to_day(dt.date.fromisoformat(iso))
+
+
+class LevelThresholds(ReportModel):
+    """Where each warning level begins: SPEC §7's, or as a rule set's `kind: scoring` moved them."""
+
+    watch: float
+    warning: float
+    alert: float
+
+    @classmethod
+    def of(cls, tables: ScoringTables) -> LevelThresholds:
+        return cls(watch=tables.watch, warning=tables.warning, alert=tables.alert)
 
 
 class DiagnosticReport(ReportModel):
@@ -150,6 +181,7 @@ class Report(ReportModel):
 
     as_of: str
     level: Level
+    levels: LevelThresholds  # the thresholds `level` was read against
     inputs: Inputs
     indicators: list[IndicatorReport]
     hypotheses: list[HypothesisReport]

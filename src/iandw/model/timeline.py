@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from iandw.model.report import Level, ReportModel
+from iandw.model.report import Level, LevelThresholds, ReportModel
 
 
 class TimelinePoint(ReportModel):
@@ -37,6 +37,7 @@ class Timeline(ReportModel):
     start: str
     end: str
     step_days: int
+    levels: LevelThresholds  # the thresholds each point's level was read against
     hypotheses: list[HypothesisTimeline]
 
     @property

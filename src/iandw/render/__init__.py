@@ -5,6 +5,7 @@ Each renderer is a pure function from the report model to a string.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 from iandw.choices import FORMATS
@@ -19,17 +20,23 @@ def render(
 ) -> str:
     """The report in one of FORMATS; the command line prints exactly this.
 
-    `tables` are the case's scoring tables (`result.case.tables`): the HTML
-    page states their level thresholds and draws qualified dates with their
-    pad, which a rule set's `kind: scoring` may change; text, Markdown and
-    HTML never round a percentage across a threshold (`words.percent`).
-    JSON does not need them.  `near_misses` (at least 1): how many near
-    misses text, Markdown and HTML list per indicator of a hypothesis that
-    did not fire, the rest counted; by default 3, for a summary read at a
-    glance.  The report holds at most its `max_matches` of them; the command
-    line passes `--max-matches` when it is given.  JSON lists what the
-    report holds.
+    The report holds all it is rendered from: its level thresholds, which
+    no percentage is rounded across (`words.percent`), and the days each
+    observation's date may denote.  `tables` is accepted for the callers
+    that passed the case's scoring tables when the report did not carry
+    them; it is ignored, with a DeprecationWarning.  `near_misses` (at
+    least 1): how many near misses text, Markdown and HTML list per
+    indicator of a hypothesis that did not fire, the rest counted; by
+    default 3, for a summary read at a glance.  The report holds at most
+    its `max_matches` of them; the command line passes `--max-matches` when
+    it is given.  JSON lists what the report holds.
     """
+    if tables is not None:
+        warnings.warn(
+            "render() no longer needs the case's scoring tables: the report carries its level thresholds",
+            DeprecationWarning,
+            stacklevel=2,
+        )
     if format == "json":
         from iandw.render.json import render_json
 
@@ -42,13 +49,13 @@ def render(
     if format == "markdown":
         from iandw.render.markdown import render_markdown
 
-        return render_markdown(report, tables, shown)
+        return render_markdown(report, shown)
     if format == "text":
         from iandw.render.text import render_text
 
-        return render_text(report, tables, shown)
+        return render_text(report, shown)
     if format == "html":
         from iandw.render.html import render_html
 
-        return render_html(report, tables=tables, near_misses=shown)
+        return render_html(report, near_misses=shown)
     raise ValueError(f"unknown format {format!r}; formats are: {', '.join(FORMATS)}")

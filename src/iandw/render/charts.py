@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from iandw.dates import Day, DayInterval, day_to_iso, parse_date
 from iandw.extras import MissingExtraError
 from iandw.model.report import Report
-from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
 from iandw.render.words import BAND_EDGES, band_edges, percent, threshold_percent
 
@@ -77,9 +76,9 @@ class Window:
     span: DayInterval
 
 
-def observation_days(report: Report, pad: int = 1) -> dict[str, DayInterval]:
-    """The day interval of every observation in the trace (the pad is the scoring's qualifier pad)."""
-    return {trace.id: parse_date(trace.date, pad) for trace in report.observations}
+def observation_days(report: Report) -> dict[str, DayInterval]:
+    """The day interval of every observation in the trace, as the case read its date."""
+    return {trace.id: trace.days for trace in report.observations}
 
 
 def evidence_windows(report: Report, days: dict[str, DayInterval]) -> list[Window]:
@@ -486,9 +485,7 @@ def _draw_interval(
         axes.plot([1.0], [y], marker=">", markersize=6, color=colour, clip_on=False)
 
 
-def posterior_chart(
-    timeline: Timeline, tables: ScoringTables, format: ImageFormat = "svg", title: str | None = None
-) -> bytes:
+def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", title: str | None = None) -> bytes:
     """Each hypothesis's posterior over time, on bands of the warning levels, with first crossings.
 
     The first MAX_POSTERIOR_LINES hypotheses only, and a note when there are
@@ -496,7 +493,8 @@ def posterior_chart(
     legend made the chart hundreds of inches tall.
     """
     drawn = timeline.hypotheses[:MAX_POSTERIOR_LINES]
-    edges = band_edges(tables)
+    levels = timeline.levels
+    edges = band_edges(levels)
     time = _TimeAxis((parse_date(p.date).lo for h in drawn for p in h.points), breaks=False)
     legend_rows = math.ceil((len(drawn) + len(LEVEL_MARKER)) / 2)
     width, height = 10.5, 4.2 + 0.2 * legend_rows + (0.3 if title else 0)
@@ -508,9 +506,9 @@ def posterior_chart(
             figure.suptitle(title, fontsize=10, y=1 - 0.12 / height, va="top")
         thresholds = [
             ("none", 0.0),
-            ("watch", tables.watch),
-            ("warning", tables.warning),
-            ("alert", tables.alert),
+            ("watch", levels.watch),
+            ("warning", levels.warning),
+            ("alert", levels.alert),
         ]
         for (level, lo), (_, hi) in zip(thresholds, [*thresholds[1:], ("", 1.0)], strict=True):
             axes.axhspan(lo, hi, color=LEVEL_COLOUR[level], alpha=0.08, linewidth=0)

@@ -15,6 +15,7 @@ so a case of thousands of hypotheses renders in seconds.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -25,7 +26,6 @@ from markupsafe import Markup
 from iandw import __version__
 from iandw.dates import DayInterval, day_to_iso
 from iandw.diagnostics import counted, visible
-from iandw.model.names import origin_key
 from iandw.model.report import (
     HypothesisIndicator,
     HypothesisReport,
@@ -34,7 +34,6 @@ from iandw.model.report import (
     Report,
     SourceWeight,
 )
-from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Timeline
 from iandw.render import charts
 from iandw.render.timeline import crossing_reason
@@ -64,7 +63,6 @@ MAX_SENSITIVITY_CHARTS = 50
 class SourceView:
     source: SourceWeight
     href: str | None  # only http(s): a javascript: or data: URL never becomes a link
-    counted: bool  # the best of its origin; the others repeat it (circular reporting)
 
 
 @dataclass(frozen=True)
@@ -87,20 +85,14 @@ class HypothesisView:
 
 
 def render_html(
-    report: Report,
-    timeline: Timeline | None = None,
-    tables: ScoringTables | None = None,
-    near_misses: int = NEAR_MISSES_SHOWN,
+    report: Report, timeline: Timeline | None = None, near_misses: int = NEAR_MISSES_SHOWN
 ) -> str:
     """The page; a timeline adds the posterior over time.
 
-    `tables` are the case's scoring tables: the page states their level
-    thresholds only when given (a custom `kind: scoring` may move them), and
-    draws qualified dates with their pad (default 1).  `near_misses`: listed
-    per indicator of a hypothesis that did not fire, the rest counted.
+    `near_misses`: listed per indicator of a hypothesis that did not fire,
+    the rest counted.
     """
-    scoring = tables or ScoringTables()
-    days = charts.observation_days(report, scoring.qualifier_pad)
+    days = charts.observation_days(report)
     windows = charts.evidence_windows(report, days)
     evidence_svg = (
         Markup(charts.inline_svg(charts.evidence_chart(report, days, windows)))
@@ -108,10 +100,10 @@ def render_html(
         else None
     )
     posterior_svg = (
-        Markup(charts.inline_svg(charts.posterior_chart(timeline, scoring))) if timeline is not None else None
+        Markup(charts.inline_svg(charts.posterior_chart(timeline))) if timeline is not None else None
     )
     used_by = _used_by(report)
-    edges = band_edges(tables)
+    edges = band_edges(report.levels)
     hypotheses = _hypothesis_views(report.hypotheses, edges)
     left_out = sum(1 for view in hypotheses if view.hypothesis.sensitivity and view.sensitivity_svg is None)
     return (
@@ -132,7 +124,6 @@ def render_html(
             evidence_svg=evidence_svg,
             timeline=timeline,
             posterior_svg=posterior_svg,
-            thresholds=tables,  # stated only when they are known to be the case's own
             edges=edges,
             near_misses_shown=near_misses,
         )
@@ -171,7 +162,7 @@ def _environment() -> jinja2.Environment:
 
 @jinja2.pass_context
 def _percent(context: jinja2.runtime.Context, value: float) -> str:
-    """`percent`, never rounded across a threshold of the page's scoring tables."""
+    """`percent`, never rounded across a threshold of the report's `levels`."""
     return percent(value, context["edges"])
 
 
@@ -212,13 +203,8 @@ def _hypothesis_view(
 def _observation_view(
     trace: ObservationTrace, days: DayInterval, used_by: list[tuple[str, str]]
 ) -> ObservationView:
-    best: dict[str, float] = {}
-    sources = []
-    for source in trace.sources:  # sorted by origin, best first
-        key = origin_key(source.origin)
-        counted = key not in best
-        best.setdefault(key, source.weight)
-        sources.append(SourceView(source, safe_href(source.url), counted))
+    sources = [SourceView(source, safe_href(source.url)) for source in trace.sources]
+    best = [source.weight for source in trace.sources if source.counted]  # one per origin
     return ObservationView(trace, when(days), confidence_arithmetic(best, trace.confidence), sources, used_by)
 
 
@@ -247,13 +233,13 @@ def when(days: DayInterval) -> str:
     return "unknown"
 
 
-def confidence_arithmetic(best_by_origin: dict[str, float], confidence: float) -> str:
+def confidence_arithmetic(best_by_origin: Sequence[float], confidence: float) -> str:
     """1 − Π(1 − best p of each origin), with the numbers."""
     if not best_by_origin:
         return "no source"
     if len(best_by_origin) == 1:
         return f"one origin: {confidence:.2f}"
-    factors = " × ".join(f"(1 − {p:.2f})" for p in sorted(best_by_origin.values(), reverse=True))
+    factors = " × ".join(f"(1 − {p:.2f})" for p in sorted(best_by_origin, reverse=True))
     return f"{len(best_by_origin)} independent origins: 1 − {factors} = {confidence:.2f}"
 
 

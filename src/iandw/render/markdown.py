@@ -6,7 +6,6 @@ import re
 
 from iandw.diagnostics import one_line
 from iandw.model.report import Report
-from iandw.model.scoring import ScoringTables
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
     STATUS_LABEL,
@@ -43,12 +42,12 @@ def _paragraph(text: str) -> str:
     return line if marker is None else line[: marker.end()] + "\\" + line[marker.end() :]
 
 
-def render_markdown(
-    report: Report, tables: ScoringTables | None = None, near_misses: int = NEAR_MISSES_SHOWN
-) -> str:
-    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across;
-    `near_misses`: listed per indicator that did not fire, the rest counted."""
-    edges = band_edges(tables)
+def render_markdown(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str:
+    """`near_misses`: listed per indicator that did not fire, the rest counted.
+
+    No percentage is rounded across a threshold of the report's `levels` (`words.percent`).
+    """
+    edges = band_edges(report.levels)
     observations = observations_by_id(report)
     lines = [
         f"# Indicator and warning report, as of {report.as_of}",

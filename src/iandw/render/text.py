@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from iandw.diagnostics import one_line
 from iandw.model.report import Report
-from iandw.model.scoring import ScoringTables
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
     STATUS_LABEL,
@@ -28,12 +27,12 @@ from iandw.render.words import (
 )
 
 
-def render_text(
-    report: Report, tables: ScoringTables | None = None, near_misses: int = NEAR_MISSES_SHOWN
-) -> str:
-    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across;
-    `near_misses`: listed per indicator that did not fire, the rest counted."""
-    edges = band_edges(tables)
+def render_text(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str:
+    """`near_misses`: listed per indicator that did not fire, the rest counted.
+
+    No percentage is rounded across a threshold of the report's `levels` (`words.percent`).
+    """
+    edges = band_edges(report.levels)
     observations = observations_by_id(report)
     lines = [
         f"iandw — as of {report.as_of} — level: {report.level.upper()}",

@@ -6,7 +6,6 @@ import csv
 import io
 
 from iandw.diagnostics import counted, one_line
-from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, Timeline
 from iandw.render.json import model_json
 from iandw.render.words import band_edges, percent
@@ -37,9 +36,9 @@ def crossing_reason(crossing: Crossing, start: str) -> str:
     return "reached as time passed (a window measured from the evaluation date)"
 
 
-def render_timeline_text(timeline: Timeline, tables: ScoringTables | None = None) -> str:
-    """`tables`: the case's scoring tables, whose thresholds a percentage is never rounded across."""
-    edges = band_edges(tables)
+def render_timeline_text(timeline: Timeline) -> str:
+    """No percentage is rounded across a threshold of the timeline's `levels` (`words.percent`)."""
+    edges = band_edges(timeline.levels)
     lines = [
         f"iandw timeline — {timeline.start} to {timeline.end}, every {counted(timeline.step_days, 'day')} "
         f"({counted(timeline.evaluations, 'evaluation')}, each with only what was reported by then)",

@@ -7,7 +7,14 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
 from iandw.diagnostics import counted
-from iandw.model.report import HypothesisIndicator, Inputs, Match, ObservationTrace, Report
+from iandw.model.report import (
+    HypothesisIndicator,
+    Inputs,
+    LevelThresholds,
+    Match,
+    ObservationTrace,
+    Report,
+)
 from iandw.model.scoring import ScoringTables
 from iandw.score import LIKELIHOOD_TERMS
 
@@ -36,18 +43,17 @@ def warnings_note(report: Report) -> str:
     return f"{counted(len(report.diagnostics), 'warning')}: run `iandw validate` to see them"
 
 
-def band_edges(tables: ScoringTables | None = None) -> tuple[float, ...]:
+def band_edges(levels: LevelThresholds) -> tuple[float, ...]:
     """Where a band begins: the ICD 203 terms' and the warning levels' (SPEC §7), lowest first.
 
-    `tables` are the case's scoring tables, whose `levels` may move the
-    warning thresholds; without them, the defaults.
+    `levels` are the report's (or the timeline's): a rule set's `kind:
+    scoring` may move them.
     """
-    levels = tables or ScoringTables()
     terms = {lower for lower, _ in LIKELIHOOD_TERMS if lower > 0}
     return tuple(sorted(terms | {levels.watch, levels.warning, levels.alert}))
 
 
-BAND_EDGES = band_edges()
+BAND_EDGES = band_edges(LevelThresholds.of(ScoringTables()))  # SPEC §7's
 
 
 def percent(value: float, edges: Sequence[float] = BAND_EDGES) -> str:

@@ -168,7 +168,13 @@ def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsO
                     document[key] = shifted
         moved.append(document)
     new_as_of = as_of_date(as_of) + dt.timedelta(days=days)
-    drop = ("as_of", "observations.*.date", "observations.*.reported")
+    drop = (
+        "as_of",
+        "observations.*.date",
+        "observations.*.first_day",
+        "observations.*.last_day",
+        "observations.*.reported",
+    )
     before = _canonical(_evaluate([*rules, *observations], as_of), drop)
     after = _canonical(_evaluate([*rules, *moved], new_as_of), drop)
     _undate_reasons(before, as_of_date(as_of))
