@@ -25,6 +25,10 @@ HOMES = {
     "load": "iandw.loader",
     "load_documents": "iandw.loader",
     "render": "iandw.render",
+    "Timeline": "iandw.model.timeline",
+    "compute_timeline": "iandw.timeline",
+    "parse_step": "iandw.timeline",
+    "render_timeline": "iandw.render",
 }
 
 
@@ -69,6 +73,20 @@ def test_importing_the_render_package_does_not_shadow_the_render_function() -> N
 
     assert iandw.render is render
     assert iandw.render is render  # a second look finds the same function
+
+
+def test_the_docstring_timeline_example_renders() -> None:
+    """The module docstring computes a timeline, then renders it as text and as a PNG."""
+    result = iandw.load([os.path.join(ROOT, "observations")], rules=os.path.join(ROOT, "rules"))
+    start, end = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
+    timeline = iandw.compute_timeline(result.case, start, end, iandw.parse_step("2w"))
+    assert isinstance(timeline, iandw.Timeline) and timeline.step_days == 14
+    text = iandw.render_timeline(timeline, "text")
+    assert isinstance(text, str) and text.startswith(
+        "iandw timeline — 2023-01-01 to 2023-12-31, every 14 days"
+    )
+    chart = iandw.render_timeline(timeline, "png")
+    assert isinstance(chart, bytes) and chart.startswith(b"\x89PNG")
 
 
 def test_the_docstring_example_renders_twice() -> None:
@@ -119,16 +137,36 @@ def test_evaluate_says_to_pass_the_case_not_the_load_result() -> None:
     assert str(raised.value) == "evaluate takes a Case, not LoadResult: pass result.case, once result.ok"
 
 
-def test_the_readme_example_prints_what_the_readme_says(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    """README 'From Python': `warning`, then the posteriors as of 2023-10-06 (docs/seed-case.md)."""
+def _readme_example(marker: str) -> str:
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as stream:
         readme = stream.read()
-    match = re.search(
-        r"<!-- the test suite runs this example: tests/test_api.py -->\n```python\n(.*?)```", readme, re.S
-    )
-    assert match, "README.md lost its Python example"
+    match = re.search(rf"<!-- {marker}: tests/test_api.py -->\n```python\n(.*?)```", readme, re.S)
+    assert match, f"README.md lost its Python example after '{marker}'"
+    return match[1]
+
+
+def test_the_readme_example_prints_what_the_readme_says(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """README 'From Python': `warning`, then the posteriors as of 2023-10-06 (docs/seed-case.md)."""
+    example = _readme_example("the test suite runs this example")
     monkeypatch.chdir(ROOT)
-    exec(compile(match[1], "README.md", "exec"), {})
+    exec(compile(example, "README.md", "exec"), {})
     assert capsys.readouterr().out == (
         "warning\niran-supported-hamas 0.79\nrussia-diplomacy-only 0.77\nrussia-supported-hamas 0.19\n"
     )
+
+
+def test_the_readme_timeline_example_prints_the_highest_levels(
+    monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """README 'From Python': the attack, reported on 2023-10-07, tips two hypotheses at the next step."""
+    example = _readme_example("the test suite runs this example too")
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    assert capsys.readouterr().out == (
+        "iran-supported-hamas alert 2023-10-08 hamas-attack-2023-10-07\n"
+        "russia-diplomacy-only warning 2023-01-01 None\n"
+        "russia-supported-hamas watch 2023-10-08 hamas-attack-2023-10-07\n"
+    )
+    assert isinstance(namespace["chart"], bytes) and b"<svg" in namespace["chart"]
+    assert isinstance(namespace["page"], str) and 'id="over-time"' in namespace["page"]

@@ -38,9 +38,10 @@ from hypothesis import strategies as st
 from iandw.api import evaluate
 from iandw.engine import bandjoin
 from iandw.engine.evaluate import GroupMemo
+from iandw.render import render_timeline
 from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
 from iandw.testing import edtf_dates, worlds_for
-from iandw.timeline import MAX_POINTS, compute_timeline, too_long
+from iandw.timeline import MAX_POINTS, TimelineTooLong, compute_timeline, parse_step, too_long
 from naive import rule_sets
 from worlds import checked, observation, source
 
@@ -173,6 +174,7 @@ def test_csv(timeline):
 def test_json(timeline):
     data = json.loads(render_timeline_json(timeline))
     assert (data["start"], data["end"], data["step_days"]) == ("2023-01-01", "2023-01-31", 7)
+    assert data["levels"] == {"watch": 0.2, "warning": 0.55, "alert": 0.8}  # SPEC §7's, what LEVELS used
     (h,) = data["hypotheses"]
     assert [p["date"] for p in h["points"]] == DATES
     assert [p["posterior"] for p in h["points"]] == pytest.approx(POSTERIORS, abs=TOL)
@@ -180,6 +182,46 @@ def test_json(timeline):
         ("watch", "2023-01-01", None),
         ("warning", "2023-01-15", "s1"),
     ]
+
+
+@pytest.mark.parametrize(("text", "days"), [("1w", 7), ("10d", 10), ("007d", 7), ("9999999w", 69_999_993)])
+def test_a_step_is_days_or_weeks(text: str, days: int) -> None:
+    assert parse_step(text) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2x", "'2x': write days as '7d' or weeks as '1w'"),
+        ("1m", "'1m': write days as '7d' or weeks as '1w' (a month or a year is not a fixed number of days)"),
+        ("1w ", "'1w ': write days as '7d' or weeks as '1w'"),
+        ("0w", "'0w': a step is 1 to 9,999,999 days or weeks"),
+        ("10000000d", "'10000000d': a step is 1 to 9,999,999 days or weeks"),
+        ("1" + "0" * 5000 + "d", f"'1{'0' * 19}'…: a step is 1 to 9,999,999 days or weeks"),
+    ],
+)
+def test_a_step_that_is_not_says_how_to_write_one(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        parse_step(text)
+    assert str(raised.value) == message
+
+
+def test_render_timeline_gives_each_format(timeline, case) -> None:
+    """As `iandw timeline --format …` writes them: text, csv and json as text, images as bytes."""
+    assert render_timeline(timeline) == render_timeline_text(timeline)
+    assert render_timeline(timeline, "csv") == render_timeline_csv(timeline)
+    assert render_timeline(timeline, "json") == render_timeline_json(timeline)
+    svg = render_timeline(timeline, "svg")
+    assert isinstance(svg, bytes) and b"Posterior over time, 2023-01-01 to 2023-01-31 (every 7 days)" in svg
+    assert render_timeline(timeline, "png")[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="an HTML timeline is a report's page: pass the report"):
+        render_timeline(timeline, "html")
+    page = render_timeline(timeline, "html", report=evaluate(case, as_of=dt.date(2023, 1, 31)))
+    assert isinstance(page, str) and 'id="over-time"' in page
+    with pytest.raises(
+        ValueError, match="unknown format 'markdown'; formats are: text, csv, json, html, png, svg"
+    ):
+        render_timeline(timeline, "markdown")
 
 
 # Without an `as_of` window, a step that sees no new report keeps the previous results:
@@ -225,7 +267,9 @@ def test_a_timeline_has_at_most_a_million_points():
     static = checked([*STATIC, *more]).case
     start = dt.date(2000, 1, 1)
     assert too_long(start, start + dt.timedelta(days=49_999), 1, 20) is None
-    with pytest.raises(ValueError, match=r" of 20 hypotheses, 1,000,020 points, more than 1,000,000: take"):
+    with pytest.raises(
+        TimelineTooLong, match=r" of 20 hypotheses, 1,000,020 points, more than 1,000,000: take"
+    ):
         compute_timeline(static, start, start + dt.timedelta(days=50_000), 1)
 
 

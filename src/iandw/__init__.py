@@ -9,6 +9,11 @@ with a trace behind every number.  The API:
         report = iandw.evaluate(result.case, as_of=datetime.date(2023, 10, 6))
         print(iandw.render(report, "text"))
         page = iandw.render(report, "html")  # as `iandw evaluate --format html`
+        # as `iandw timeline --from 2023-01-01 --to 2023-12-31 --step 2w`
+        start, end = datetime.date(2023, 1, 1), datetime.date(2023, 12, 31)
+        timeline = iandw.compute_timeline(result.case, start, end, iandw.parse_step("2w"))
+        print(iandw.render_timeline(timeline, "text"))
+        chart = iandw.render_timeline(timeline, "png")  # bytes; "html" also takes a report
     summary = iandw.import_files("stix", ["feeds/"], "observations/stix.jsonl")  # as `iandw import`
 
 Attributes are imported lazily so that `iandw --help` starts fast.
@@ -28,11 +33,15 @@ __all__ = [
     "Limits",
     "LoadResult",
     "Report",
+    "Timeline",
+    "compute_timeline",
     "evaluate",
     "import_files",
     "load",
     "load_documents",
+    "parse_step",
     "render",
+    "render_timeline",
 ]
 
 _EXPORTS = {
@@ -46,6 +55,10 @@ _EXPORTS = {
     "import_files": "iandw.importers.run",
     "ImportSummary": "iandw.importers.run",
     "CannotImport": "iandw.importers.run",
+    "Timeline": "iandw.model.timeline",
+    "compute_timeline": "iandw.timeline",
+    "parse_step": "iandw.timeline",
+    "render_timeline": "iandw.render",
 }
 
 if TYPE_CHECKING:
@@ -53,7 +66,9 @@ if TYPE_CHECKING:
     from iandw.importers.run import CannotImport, ImportSummary, import_files
     from iandw.loader import Limits, LoadResult, load, load_documents
     from iandw.model.report import Report
-    from iandw.render import render
+    from iandw.model.timeline import Timeline
+    from iandw.render import render, render_timeline
+    from iandw.timeline import compute_timeline, parse_step
 
 
 def __getattr__(name: str) -> Any:

@@ -9,4 +9,5 @@ from __future__ import annotations
 LEVELS: tuple[str, ...] = ("none", "watch", "warning", "alert")  # warning levels, lowest first (SPEC §7)
 FORMATS: tuple[str, ...] = ("text", "markdown", "json", "html")  # of the report (SPEC §8)
 SOURCES: tuple[str, ...] = ("gdelt", "acled", "stix")  # what `iandw import` reads (docs/import.md)
+TIMELINE_FORMATS: tuple[str, ...] = ("text", "csv", "json", "html", "png", "svg")  # of a timeline
 DEFAULT_MAX_MATCHES = 5  # matches and near misses a report lists per group

@@ -21,7 +21,7 @@ import click
 from click.core import ParameterSource
 
 from iandw import __version__
-from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS
+from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS, TIMELINE_FORMATS
 from iandw.cli_support import (
     AT_LEAST_ONE,
     CASE_DASH,
@@ -300,9 +300,6 @@ def validate(
     leave(EXIT_BAD_INPUT if errors else EXIT_OK)
 
 
-TIMELINE_FORMATS = ("text", "csv", "json", "html", "png", "svg")
-
-
 @main.command()
 @paths_argument
 @rules_option
@@ -330,33 +327,17 @@ def timeline(
     **limits: int,
 ) -> None:
     """Replay the case: each hypothesis as of every step, with only what was reported by then."""
-    import re
-
     first = _parse_as_of(start, "--from")
     last = _parse_as_of(end, "--to")
     if last < first:
         default = " (today, when --to is not given)" if end is None else ""
         raise click.BadParameter(f"{last}{default} is before --from {first}", param_hint="--to")
-    from iandw.diagnostics import quoted_start
+    from iandw.timeline import TimelineTooLong, compute_timeline, parse_step, too_long
 
-    if not re.fullmatch(r"[0-9]+[dw]", step):
-        # a month or a year is not a fixed number of days: the steps would not be even
-        unfixed = (
-            " (a month or a year is not a fixed number of days)"
-            if re.fullmatch(r"[0-9]+[mMyY]", step)
-            else ""
-        )
-        raise click.BadParameter(
-            f"{quoted_start(step, 20)}: write days as '7d' or weeks as '1w'{unfixed}", param_hint="--step"
-        )
-    if not re.fullmatch(r"0*[1-9][0-9]{0,6}[dw]", step):  # a million days and more span every date
-        raise click.BadParameter(
-            f"{quoted_start(step, 20)}: a step is 1 to 9,999,999 days or weeks", param_hint="--step"
-        )
-    from iandw.model.documents import duration_days
-    from iandw.timeline import too_long
-
-    days = duration_days(step)
+    try:
+        days = parse_step(step)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--step") from None
     problem = too_long(first, last, days)  # before reading anything: the steps alone
     if problem:
         raise click.BadParameter(problem, param_hint="--step")
@@ -365,21 +346,18 @@ def timeline(
     refuse_to_overwrite({"-o": output}, [*(paths or ["observations"]), rules])
     reading = Progress("reading")
     result = _load(paths, rules, Limits(**limits), "evaluated", reading=reading, workers=workers)
-    from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
-    from iandw.timeline import compute_timeline
-
-    problem = too_long(first, last, days, len(result.case.hypotheses))  # and a point per hypothesis
-    if problem:
-        raise click.BadParameter(problem, param_hint="--step")
     # each step may evaluate the case again: a bar whenever reading had one
-    with (
-        _assignments_bounded(result, "evaluated"),
-        Progress("replaying", min_total=0 if reading.shown else math.inf) as replaying,
-    ):
-        computed = compute_timeline(result.case, first, last, days, max_assignments, replaying.update)
-    if output_format == "html":
+    try:
+        with (
+            _assignments_bounded(result, "evaluated"),
+            Progress("replaying", min_total=0 if reading.shown else math.inf) as replaying,
+        ):
+            computed = compute_timeline(result.case, first, last, days, max_assignments, replaying.update)
+    except TimelineTooLong as exc:  # too many points, now that the hypotheses are known
+        raise click.BadParameter(str(exc), param_hint="--step") from None
+    report = None
+    if output_format == "html":  # the page of the report as of the last date
         from iandw.api import evaluate as run
-        from iandw.render.html import render_html
 
         report = run(
             result.case,
@@ -388,21 +366,9 @@ def timeline(
             workers=workers,
             max_assignments=max_assignments,
         )
-        _write(render_html(report, timeline=computed), output)
-    elif output_format in ("png", "svg"):
-        from iandw.diagnostics import counted
-        from iandw.render.charts import ImageFormat, posterior_chart
+    from iandw.render import render_timeline
 
-        every = counted(computed.step_days, "day")
-        title = f"Posterior over time, {computed.start} to {computed.end} (every {every})"
-        image_format: ImageFormat = "png" if output_format == "png" else "svg"
-        _write(posterior_chart(computed, image_format, title=title), output)
-    else:
-        if output_format == "text":
-            _write(render_timeline_text(computed), output)
-        else:
-            renderer = {"csv": render_timeline_csv, "json": render_timeline_json}
-            _write(renderer[output_format](computed), output)
+    _write(render_timeline(computed, output_format, report), output)
     leave()
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from iandw.assess import HypothesisAssessment, assess, assess_all
 from iandw.choices import LEVELS
 from iandw.dates import date_to_day, day_to_iso
-from iandw.diagnostics import counted
+from iandw.diagnostics import counted, quoted_start
 from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import (
     Candidates,
@@ -36,6 +37,7 @@ from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
+from iandw.model.documents import DURATION_PATTERN, duration_days
 from iandw.model.report import LevelThresholds
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint, evaluation_count
 
@@ -117,6 +119,32 @@ KEEP_FIRST = functools.partial(kept_group, keep=1)
 
 MAX_STEPS = 100_000  # a timeline's evaluations: 270 years, daily
 MAX_POINTS = 1_000_000  # evaluations × hypotheses: about 0.6 KiB each while held, 1.9 KiB for HTML
+MAX_STEP_DIGITS = 7  # a step of a million days or weeks and more spans every date
+
+
+def parse_step(text: str) -> int:
+    """'1w' → 7, '10d' → 10: a step in days; raises ValueError saying how to write one.
+
+    Days or weeks, as a rule's durations, never months: a month is 28 to 31
+    days, so the steps would be uneven and the chart's spacing would lie.
+    """
+    if not re.fullmatch(DURATION_PATTERN, text):
+        unfixed = (
+            " (a month or a year is not a fixed number of days)"
+            if re.fullmatch(r"[0-9]+[mMyY]", text)
+            else ""
+        )
+        raise ValueError(f"{quoted_start(text, 20)}: write days as '7d' or weeks as '1w'{unfixed}")
+    # its digits counted, not read: Python reads no number of more than 4,300 digits
+    if not 0 < len(text[:-1].lstrip("0")) <= MAX_STEP_DIGITS:
+        raise ValueError(
+            f"{quoted_start(text, 20)}: a step is 1 to {10**MAX_STEP_DIGITS - 1:,} days or weeks"
+        )
+    return duration_days(text)
+
+
+class TimelineTooLong(ValueError):
+    """A period that, at its step, makes too many evaluations or points for one timeline (`too_long`)."""
 
 
 def too_long(start: dt.date, end: dt.date, step: int, hypotheses: int = 1) -> str | None:
@@ -152,12 +180,12 @@ def compute_timeline(
 
     `progress(done, total)` is called after each step: each may re-evaluate the case.
 
-    Raises ValueError past MAX_STEPS steps or MAX_POINTS points (`too_long`), and
+    Raises TimelineTooLong past MAX_STEPS steps or MAX_POINTS points (`too_long`), and
     `TooManyAssignments` past `max_assignments` for an indicator (iandw.engine.match).
     """
     problem = too_long(start, end, step, len(case.hypotheses))
     if problem:
-        raise ValueError(problem)
+        raise TimelineTooLong(problem)
     if max_assignments < 1:
         raise ValueError(f"max_assignments is at least 1, not {max_assignments}")
     days = step_days(start, end, step)

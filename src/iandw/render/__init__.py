@@ -8,11 +8,12 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from iandw.choices import FORMATS
+from iandw.choices import FORMATS, TIMELINE_FORMATS
 from iandw.model.report import Report
 
 if TYPE_CHECKING:
     from iandw.model.scoring import ScoringTables
+    from iandw.model.timeline import Timeline
 
 
 def render(
@@ -59,3 +60,32 @@ def render(
 
         return render_html(report, near_misses=shown)
     raise ValueError(f"unknown format {format!r}; formats are: {', '.join(FORMATS)}")
+
+
+def render_timeline(timeline: Timeline, format: str = "text", report: Report | None = None) -> str | bytes:
+    """The timeline in one of TIMELINE_FORMATS; `iandw timeline` writes exactly this.
+
+    Text, CSV and JSON are strings; PNG and SVG are the posterior chart
+    alone, as the bytes of an image file, titled with its period.  HTML is
+    `report`'s page with the posterior over time added: the command's is the
+    report as of the timeline's last date (`iandw.evaluate(case, as_of=…)`).
+    """
+    if format == "html":
+        if report is None:
+            raise ValueError("an HTML timeline is a report's page: pass the report as of the timeline's end")
+        from iandw.render.html import render_html
+
+        return render_html(report, timeline=timeline)
+    if format in ("png", "svg"):
+        from iandw.render.charts import posterior_chart
+
+        return posterior_chart(timeline, "png" if format == "png" else "svg", standalone=True)
+    from iandw.render.timeline import render_timeline_csv, render_timeline_json, render_timeline_text
+
+    if format == "text":
+        return render_timeline_text(timeline)
+    if format == "csv":
+        return render_timeline_csv(timeline)
+    if format == "json":
+        return render_timeline_json(timeline)
+    raise ValueError(f"unknown format {format!r}; formats are: {', '.join(TIMELINE_FORMATS)}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from iandw.dates import Day, DayInterval, day_to_iso, parse_date
+from iandw.diagnostics import counted
 from iandw.extras import MissingExtraError
 from iandw.model.report import Report
 from iandw.model.timeline import Crossing, Timeline
@@ -485,13 +486,16 @@ def _draw_interval(
         axes.plot([1.0], [y], marker=">", markersize=6, color=colour, clip_on=False)
 
 
-def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", title: str | None = None) -> bytes:
+def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", standalone: bool = False) -> bytes:
     """Each hypothesis's posterior over time, on bands of the warning levels, with first crossings.
 
     The first MAX_POSTERIOR_LINES hypotheses only, and a note when there are
     more: thousands of lines cannot be told apart, took minutes, and their
-    legend made the chart hundreds of inches tall.
+    legend made the chart hundreds of inches tall.  A `standalone` chart (an
+    image file) is titled with its period and step; on the page, the
+    section's heading and text say them.
     """
+    title = _posterior_title(timeline) if standalone else None
     drawn = timeline.hypotheses[:MAX_POSTERIOR_LINES]
     levels = timeline.levels
     edges = band_edges(levels)
@@ -615,6 +619,11 @@ def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", title: str 
                 fontsize=8,
             )
         return _save(figure, format)
+
+
+def _posterior_title(timeline: Timeline) -> str:
+    every = counted(timeline.step_days, "day")
+    return f"Posterior over time, {timeline.start} to {timeline.end} (every {every})"
 
 
 def _by_date(crossings: Sequence[Crossing]) -> list[tuple[str, list[Crossing]]]:
