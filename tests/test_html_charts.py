@@ -17,16 +17,10 @@ from iandw.model.report import LevelThresholds, Report
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint
 from iandw.render import charts
-from iandw.render.charts import (
-    _TimeAxis,
-    evidence_chart,
-    evidence_windows,
-    inline_svg,
-    observation_days,
-    posterior_chart,
-    sensitivity_chart,
-)
+from iandw.render.charts import evidence_chart, inline_svg, posterior_chart, sensitivity_chart
 from iandw.render.html import render_html
+from iandw.render.page_data import evidence_windows, observation_days
+from iandw.render.time_axis import TimeAxis
 from iandw.render.words import band_edges
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +49,7 @@ def svg_texts(svg: bytes) -> list[str]:
 
 def test_long_empty_stretches_become_breaks_and_recent_detail_keeps_its_room() -> None:
     days = [day("2001-06-01"), day("2015-09-01"), *(day(f"2023-{m:02d}-01") for m in range(1, 13))]
-    axis = _TimeAxis(days)
+    axis = TimeAxis(days)
     assert len(axis.segments) == 3 and len(axis.breaks()) == 2
     xs = [axis.x(d) for d in sorted(days)]
     assert xs == sorted(xs) and xs[0] > 0 and xs[-1] < 1
@@ -68,7 +62,7 @@ def test_long_empty_stretches_become_breaks_and_recent_detail_keeps_its_room() -
 
 
 def test_a_short_span_has_no_breaks_and_month_ticks() -> None:
-    axis = _TimeAxis([day("2023-01-01"), day("2023-12-31")], breaks=False)
+    axis = TimeAxis([day("2023-01-01"), day("2023-12-31")], breaks=False)
     assert len(axis.segments) == 1 and not axis.breaks()
     _, labels = axis.ticks(9)
     assert labels[0] == "Jan\n2023" and "Jul" in labels
@@ -76,9 +70,9 @@ def test_a_short_span_has_no_breaks_and_month_ticks() -> None:
 
 def test_an_axis_padded_past_the_calendar_ticks_within_it() -> None:
     # The axis pads 15 days each side: past 9999-12-31 and before 0001-01-01.
-    last = _TimeAxis([day("9999-12-01"), day("9999-12-25")], breaks=False)
+    last = TimeAxis([day("9999-12-01"), day("9999-12-25")], breaks=False)
     assert last.ticks(9)[1] == ["Dec\n9999"]
-    first = _TimeAxis([day("0001-01-05"), day("0001-01-10")], breaks=False)
+    first = TimeAxis([day("0001-01-05"), day("0001-01-10")], breaks=False)
     assert first.ticks(9)[1] == ["Jan\n1"]
 
 

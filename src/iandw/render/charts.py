@@ -10,21 +10,20 @@ directly, never pyplot, so no GUI backend or global figure state is touched.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from iandw.dates import Day, DayInterval, day_to_iso, parse_date
+from iandw.dates import DayInterval, parse_date
 from iandw.diagnostics import counted
 from iandw.extras import MissingExtraError
 from iandw.model.report import Report
 from iandw.model.timeline import Crossing, Timeline
+from iandw.render.page_data import Window, by_effect
+from iandw.render.time_axis import TimeAxis
 from iandw.render.words import BAND_EDGES, band_edges, percent, threshold_percent
 
 if TYPE_CHECKING:
@@ -41,7 +40,6 @@ LEVEL_COLOUR = {"none": "#9ca3af", "watch": "#eab308", "warning": "#f97316", "al
 LEVEL_MARKER = {"watch": "^", "warning": "s", "alert": "D"}
 STATUS_COLOUR = {"fired": "#D55E00", "possible": "#E69F00"}
 OBSERVATION_COLOUR = "#0072B2"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LABEL_CHARS = 44  # longer row labels are cut (the page shows them in full)
 MAX_OBSERVATION_ROWS = 60
 MAX_WINDOW_ROWS = 40
@@ -61,151 +59,6 @@ _RC: dict[RcKeyType, Any] = {
     "ytick.color": "#374151",
     "path.simplify": False,
 }
-
-
-# --- data the charts (and the page around them) share ---------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """A fired or possible match drawn as the band from its first to its last observation."""
-
-    indicator: str
-    vars: dict[str, str]
-    status: str
-    observations: tuple[str, ...]
-    span: DayInterval
-
-
-def observation_days(report: Report) -> dict[str, DayInterval]:
-    """The day interval of every observation in the trace, as the case read its date."""
-    return {trace.id: trace.days for trace in report.observations}
-
-
-def evidence_windows(report: Report, days: dict[str, DayInterval]) -> list[Window]:
-    """Every fired or possible match of the report, once, ordered by when it starts."""
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    windows = []
-    for indicator in report.indicators:
-        for group in indicator.groups:
-            for match in group.matches:
-                if match.status == "not-fired":
-                    continue
-                ids = tuple(match.observations.values())
-                key = (indicator.id, tuple(sorted(ids)))
-                if key in seen or not all(i in days for i in ids):
-                    continue
-                seen.add(key)
-                span = DayInterval(min(days[i].lo for i in ids), max(days[i].hi for i in ids))
-                windows.append(Window(indicator.id, dict(group.vars), match.status, ids, span))
-    windows.sort(key=lambda w: (w.span.lo, w.span.hi, w.indicator, w.observations))
-    return windows
-
-
-# --- the time axis --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Segment:
-    lo: float  # days shown, padded
-    hi: float
-    first: float  # days of data: ticks stay within them, away from the breaks
-    last: float
-    x_lo: float  # axis fraction
-    x_hi: float
-
-
-class _TimeAxis:
-    """Days → x in [0, 1]; long empty stretches are squeezed into marked breaks.
-
-    Evidence often spans decades (a 2001 attack, 2015 designations, 2023
-    meetings); on a linear axis the recent weeks that matter would be a few
-    pixels wide.  Clusters of dates separated by more than a fifth of the span
-    (and at least two years) each get a linear segment, sized mostly by how
-    many dates they hold and partly by their length.
-    """
-
-    GAP_WIDTH = 0.035
-
-    def __init__(self, days: Iterable[Day], breaks: bool = True) -> None:
-        finite = sorted({d for d in days if math.isfinite(d)}) or [0.0]
-        span = finite[-1] - finite[0]
-        clusters: list[list[float]] = [[finite[0]]]
-        for day in finite[1:]:
-            if breaks and day - clusters[-1][-1] > max(730.0, 0.2 * span):
-                clusters.append([])
-            clusters[-1].append(day)
-        pads = [max(15.0, 0.04 * (c[-1] - c[0])) for c in clusters]
-        total_days = sum(c[-1] - c[0] + 2 * pad for c, pad in zip(clusters, pads, strict=True))
-        room = 1.0 - self.GAP_WIDTH * (len(clusters) - 1)
-        x = 0.0
-        self.segments: list[_Segment] = []
-        for cluster, pad in zip(clusters, pads, strict=True):
-            share = 0.3 * (cluster[-1] - cluster[0] + 2 * pad) / total_days + 0.7 * len(cluster) / len(finite)
-            self.segments.append(
-                _Segment(cluster[0] - pad, cluster[-1] + pad, cluster[0], cluster[-1], x, x + room * share)
-            )
-            x += room * share + self.GAP_WIDTH
-        self._days = [d for s in self.segments for d in (s.lo, s.hi)]
-        self._xs = [x for s in self.segments for x in (s.x_lo, s.x_hi)]
-
-    def x(self, day: Day) -> float:
-        """Piecewise-linear position; days beyond the ends (and open ends) go to the edge."""
-        if day <= self._days[0]:
-            return 0.0
-        if day >= self._days[-1]:
-            return 1.0
-        i = bisect_right(self._days, day) - 1
-        d0, d1, x0, x1 = self._days[i], self._days[i + 1], self._xs[i], self._xs[i + 1]
-        return x0 + (x1 - x0) * (day - d0) / (d1 - d0)
-
-    def ticks(self, width_inches: float) -> tuple[list[float], list[str]]:
-        """Month or year ticks per segment, as many as fit without overlapping."""
-        positions: list[float] = []
-        labels: list[str] = []
-        for segment in self.segments:
-            capacity = max(1, int((segment.x_hi - segment.x_lo) * width_inches / 0.6))
-            first, last = (
-                (segment.lo, segment.hi) if len(self.segments) == 1 else (segment.first, segment.last)
-            )
-            days, names = _calendar_ticks(first, last, capacity)
-            positions += [self.x(d) for d in days]
-            labels += names
-        return positions, labels
-
-    def breaks(self) -> list[tuple[float, float]]:
-        return [(a.x_hi, b.x_lo) for a, b in zip(self.segments, self.segments[1:], strict=False)]
-
-
-def _calendar_ticks(lo: float, hi: float, capacity: int) -> tuple[list[float], list[str]]:
-    """Firsts of months every 1, 2, 3, 6 months or 1, 2, 5 … years; a lone date when none fits."""
-    first = _calendar_date(math.ceil(lo))
-    last = _calendar_date(math.floor(hi))
-    start = first.year * 12 + first.month - 1 + (first.day > 1)
-    end = last.year * 12 + last.month - 1
-    for step in (1, 2, 3, 6, 12, 24, 60, 120, 240, 600):
-        months = [m for m in range(start, end + 1) if m % step == 0]
-        if months and len(months) <= capacity:
-            break
-    else:
-        middle = (lo + hi) / 2
-        return [middle], [day_to_iso(middle)]
-    days = [float(dt.date(m // 12, m % 12 + 1, 1).toordinal()) for m in months]
-    if step >= 12:
-        return days, [str(m // 12) for m in months]
-    labels = [
-        f"{MONTHS[m % 12]}\n{m // 12}" if i == 0 or m % 12 == 0 else MONTHS[m % 12]
-        for i, m in enumerate(months)
-    ]
-    return days, labels
-
-
-def _calendar_date(day: int) -> dt.date:
-    """The date of an ordinal day, held within 0001-01-01 … 9999-12-31 (an axis pads past its data)."""
-    return dt.date.fromordinal(min(max(1, day), dt.date.max.toordinal()))
-
-
-# --- figures --------------------------------------------------------------------------
 
 
 @contextmanager
@@ -284,11 +137,6 @@ def _percent_formatter(span: float) -> FuncFormatter:
 
     decimals = 0 if span >= 0.05 else 1 if span >= 0.005 else 2
     return FuncFormatter(lambda value, _: f"{value * 100:.{decimals}f}%")
-
-
-def by_effect(posterior: float, without: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
-    """(indicator, posterior without it), the largest change first: the chart's rows and the page's table."""
-    return sorted(without, key=lambda item: (-abs(posterior - item[1]), item[0]))
 
 
 def sensitivity_chart(
@@ -387,7 +235,7 @@ def evidence_chart(report: Report, days: dict[str, DayInterval], windows: Sequen
     shown = {t.id for t in first[:MAX_OBSERVATION_ROWS]}  # the evidence of the windows first
     observations = [t for t in traces if t.id in shown]
     bands = list(windows[:MAX_WINDOW_ROWS])
-    time = _TimeAxis(
+    time = TimeAxis(
         [d for t in observations for d in (days[t.id].lo, days[t.id].hi)]
         + [d for w in bands for d in (w.span.lo, w.span.hi)]
         + [float(parse_date(report.as_of).lo)]
@@ -451,7 +299,7 @@ def evidence_chart(report: Report, days: dict[str, DayInterval], windows: Sequen
 
 
 def _draw_interval(
-    axes: Axes, time: _TimeAxis, span: DayInterval, y: float, colour: str, height: float, hatch: bool = False
+    axes: Axes, time: TimeAxis, span: DayInterval, y: float, colour: str, height: float, hatch: bool = False
 ) -> None:
     """A point for one day, a bar for a range; an open end runs to the edge with an arrow."""
     if span.lo == span.hi:
@@ -499,7 +347,7 @@ def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", standalone:
     drawn = timeline.hypotheses[:MAX_POSTERIOR_LINES]
     levels = timeline.levels
     edges = band_edges(levels)
-    time = _TimeAxis((parse_date(p.date).lo for h in drawn for p in h.points), breaks=False)
+    time = TimeAxis((parse_date(p.date).lo for h in drawn for p in h.points), breaks=False)
     legend_rows = math.ceil((len(drawn) + len(LEVEL_MARKER)) / 2)
     width, height = 10.5, 4.2 + 0.2 * legend_rows + (0.3 if title else 0)
     with _figure(width, height, "posterior") as figure:

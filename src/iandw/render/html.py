@@ -36,6 +36,7 @@ from iandw.model.report import (
 )
 from iandw.model.timeline import Timeline
 from iandw.render import charts
+from iandw.render.page_data import by_effect, evidence_windows, observation_days
 from iandw.render.timeline import crossing_reason
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
@@ -92,8 +93,8 @@ def render_html(
     `near_misses`: listed per indicator of a hypothesis that did not fire,
     the rest counted.
     """
-    days = charts.observation_days(report)
-    windows = charts.evidence_windows(report, days)
+    days = observation_days(report)
+    windows = evidence_windows(report, days)
     evidence_svg = (
         Markup(charts.inline_svg(charts.evidence_chart(report, days, windows)))
         if report.observations
@@ -196,7 +197,7 @@ def _hypothesis_view(
         chart = charts.sensitivity_chart(hypothesis.prior, hypothesis.posterior, without, f"s{index}", edges)
         svg = Markup(charts.inline_svg(chart))
     complete = draw and len(without) <= charts.MAX_SENSITIVITY_ROWS
-    table = [] if complete else charts.by_effect(hypothesis.posterior, without)
+    table = [] if complete else by_effect(hypothesis.posterior, without)
     return HypothesisView(hypothesis, strongest_first(hypothesis.indicators), svg, table)
 
 
