@@ -1,6 +1,10 @@
-"""Renderers: the same report for programs (json) and for people (text, markdown, html).
+"""Renderers: a report or a timeline, for programs (json, csv) and for people (text, markdown, html, images).
 
-Each renderer is a pure function from the report model to a string.
+`render` and `render_timeline` pick the renderer of a format.  Each is a
+pure function of the model it renders, and of options such as how many
+near misses to list: the report and the timeline carry all else they are
+rendered with (their level thresholds, each observation's days).  A text
+format gives a string, an image the bytes of its file.
 """
 
 from __future__ import annotations

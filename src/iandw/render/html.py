@@ -4,18 +4,16 @@ A Jinja2 template with autoescaping renders the report model: every string
 from an observation file is untrusted and reaches the page only escaped.  The
 CSS is inline and the charts are matplotlib SVG inline, so the page needs no
 network and no other file; it has no script, and its Content-Security-Policy
-forbids any as a second line of defence.  This module turns the model into
-the few derived values the template shows (date wording, confidence
-arithmetic, safe links, charts); the wording itself lives in the templates
-and in words.py.  Charts are bounded (MAX_SENSITIVITY_CHARTS here, rows and
+forbids any as a second line of defence.  This module gathers what the
+template shows into views (safe links, which observations each indicator
+uses, the charts drawn and the tables in their place); the wording itself
+lives in the templates and in words.py.  Charts are bounded (MAX_SENSITIVITY_CHARTS here, rows and
 lines in charts.py) and every number they leave out is on the page as text,
 so a case of thousands of hypotheses renders in seconds.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -24,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from iandw import __version__
-from iandw.dates import DayInterval, day_to_iso
+from iandw.dates import DayInterval
 from iandw.diagnostics import counted, visible
 from iandw.model.report import (
     HypothesisIndicator,
@@ -37,13 +35,15 @@ from iandw.model.report import (
 from iandw.model.timeline import Timeline
 from iandw.render import charts
 from iandw.render.page_data import by_effect, evidence_windows, observation_days
-from iandw.render.timeline import crossing_reason
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
     NO_BINDING,
     STATUS_LABEL,
     band_edges,
+    confidence_arithmetic,
     contribution,
+    crossing_reason,
+    days_in_words,
     failed_checks,
     inputs_read,
     more_near_misses,
@@ -206,7 +206,8 @@ def _observation_view(
 ) -> ObservationView:
     sources = [SourceView(source, safe_href(source.url)) for source in trace.sources]
     best = [source.weight for source in trace.sources if source.counted]  # one per origin
-    return ObservationView(trace, when(days), confidence_arithmetic(best, trace.confidence), sources, used_by)
+    arithmetic = confidence_arithmetic(best, trace.confidence)
+    return ObservationView(trace, days_in_words(days), arithmetic, sources, used_by)
 
 
 def safe_href(url: str | None) -> str | None:
@@ -220,28 +221,6 @@ def safe_href(url: str | None) -> str | None:
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return url.strip()
     return None
-
-
-def when(days: DayInterval) -> str:
-    """An uncertain date in words: the days it may denote."""
-    lo, hi = day_to_iso(days.lo), day_to_iso(days.hi)
-    if math.isfinite(days.lo) and math.isfinite(days.hi):
-        return lo if lo == hi else f"any day from {lo} to {hi}"
-    if math.isfinite(days.hi):
-        return f"any day up to {hi} (open start)"
-    if math.isfinite(days.lo):
-        return f"any day from {lo} (open end)"
-    return "unknown"
-
-
-def confidence_arithmetic(best_by_origin: Sequence[float], confidence: float) -> str:
-    """1 − Π(1 − best p of each origin), with the numbers."""
-    if not best_by_origin:
-        return "no source"
-    if len(best_by_origin) == 1:
-        return f"one origin: {confidence:.2f}"
-    factors = " × ".join(f"(1 − {p:.2f})" for p in sorted(best_by_origin, reverse=True))
-    return f"{len(best_by_origin)} independent origins: 1 − {factors} = {confidence:.2f}"
 
 
 def _used_by(report: Report) -> dict[str, list[tuple[str, str]]]:

@@ -6,9 +6,9 @@ import csv
 import io
 
 from iandw.diagnostics import counted, one_line
-from iandw.model.timeline import Crossing, Timeline
+from iandw.model.timeline import Timeline
 from iandw.render.json import model_json
-from iandw.render.words import band_edges, percent
+from iandw.render.words import band_edges, crossing_reason, percent
 
 
 def render_timeline_json(timeline: Timeline) -> str:
@@ -24,16 +24,6 @@ def render_timeline_csv(timeline: Timeline) -> str:
         for point in hypothesis.points:
             writer.writerow([point.date, hypothesis.id, repr(point.posterior), point.likelihood, point.level])
     return out.getvalue()
-
-
-def crossing_reason(crossing: Crossing, start: str) -> str:
-    """Why the level was reached: the report that tipped it, or that nothing did."""
-    if crossing.observation:
-        summary = f": {crossing.summary}" if crossing.summary else ""
-        return f"tipped by {crossing.observation} (reported {crossing.reported}){summary}"
-    if crossing.date == start:
-        return "already there at the start (the prior and what was reported before)"
-    return "reached as time passed (a window measured from the evaluation date)"
 
 
 def render_timeline_text(timeline: Timeline) -> str:

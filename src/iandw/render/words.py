@@ -1,11 +1,19 @@
-"""Phrases shared by the human renderers, so text and markdown say the same thing."""
+"""Phrases and numbers as people read them, so that every renderer says a thing the same way.
+
+Shared by the renderers for people (text, Markdown, the HTML page and its
+charts, the timeline's text) and by the failures of rule tests: a
+percentage never rounded across the edge of a band, how an indicator moved
+a hypothesis, why it did not fire, an uncertain date in words.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
+from iandw.dates import DayInterval, day_to_iso
 from iandw.diagnostics import counted
 from iandw.model.report import (
     HypothesisIndicator,
@@ -16,6 +24,7 @@ from iandw.model.report import (
     Report,
 )
 from iandw.model.scoring import ScoringTables
+from iandw.model.timeline import Crossing
 from iandw.score import LIKELIHOOD_TERMS
 
 STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
@@ -189,3 +198,35 @@ def why_not(
     if item.status == "not-fired":
         return [NO_BINDING]
     return []
+
+
+def days_in_words(days: DayInterval) -> str:
+    """An uncertain date in words: the days it may denote."""
+    lo, hi = day_to_iso(days.lo), day_to_iso(days.hi)
+    if math.isfinite(days.lo) and math.isfinite(days.hi):
+        return lo if lo == hi else f"any day from {lo} to {hi}"
+    if math.isfinite(days.hi):
+        return f"any day up to {hi} (open start)"
+    if math.isfinite(days.lo):
+        return f"any day from {lo} (open end)"
+    return "unknown"
+
+
+def confidence_arithmetic(best_by_origin: Sequence[float], confidence: float) -> str:
+    """1 − Π(1 − best p of each origin), with the numbers."""
+    if not best_by_origin:
+        return "no source"
+    if len(best_by_origin) == 1:
+        return f"one origin: {confidence:.2f}"
+    factors = " × ".join(f"(1 − {p:.2f})" for p in sorted(best_by_origin, reverse=True))
+    return f"{len(best_by_origin)} independent origins: 1 − {factors} = {confidence:.2f}"
+
+
+def crossing_reason(crossing: Crossing, start: str) -> str:
+    """Why the level was reached: the report that tipped it, or that nothing did."""
+    if crossing.observation:
+        summary = f": {crossing.summary}" if crossing.summary else ""
+        return f"tipped by {crossing.observation} (reported {crossing.reported}){summary}"
+    if crossing.date == start:
+        return "already there at the start (the prior and what was reported before)"
+    return "reached as time passed (a window measured from the evaluation date)"
