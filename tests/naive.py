@@ -107,9 +107,9 @@ class _Obs:
 class Naive:
     """Everything the evaluation needs, computed the slow way."""
 
-    def __init__(self, case: Case, as_of: int) -> None:
+    def __init__(self, case: Case, as_of_day: int) -> None:
         self.case = case
-        self.as_of = as_of
+        self.as_of_day = as_of_day
         self.registry = case.registry
         self.entities = case.registry.entities
         self.parents = {
@@ -124,7 +124,7 @@ class Naive:
     def _obs(self, document: Observation) -> _Obs | None:
         date = parse_date(document.date, self.pad)
         reported = parse_date(document.reported, self.pad) if document.reported else date
-        if not reported.hi <= self.as_of:
+        if not reported.hi <= self.as_of_day:
             return None  # no hindsight (SPEC §9)
         best: dict[str, float] = {}
         for source in document.sources:
@@ -277,7 +277,7 @@ class Naive:
 
     def days(self, name: str, binding: dict[str, _Obs]) -> tuple[int, int]:
         if name == "as_of":
-            return self.as_of, self.as_of
+            return self.as_of_day, self.as_of_day
         return binding[name].lo, binding[name].hi
 
     def window(
@@ -411,9 +411,9 @@ class Naive:
         return result
 
 
-def naive_evaluate(case: Case, as_of: int) -> NaiveResult:
+def naive_evaluate(case: Case, as_of_day: int) -> NaiveResult:
     """Every indicator for every assignment, and every hypothesis, by brute force."""
-    return Naive(case, as_of).run()
+    return Naive(case, as_of_day).run()
 
 
 def _days(duration: str) -> int:

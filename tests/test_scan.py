@@ -142,13 +142,13 @@ def test_scanning_agrees_with_enumeration(world: tuple[list[dict[str, Any]], str
     documents, as_of_text = world
     compiled, groups = groups_of(documents)
     day = dt.date.fromisoformat(as_of_text).toordinal()
-    as_of = DayInterval(day, day)
+    as_of_interval = DayInterval(day, day)
     for assignment, members in groups:
-        reference = enumerate_group(compiled, assignment, members, as_of)
+        reference = enumerate_group(compiled, assignment, members, as_of_interval)
         # rows of the largest selection alone, of every selection, and of other lengths: some
         # selections in the row and the others row by row
         for max_row in (1, scan.SCAN_MAX_ROW, *rows):
-            assert_same(reference, ScannedGroup(compiled, assignment, members, as_of, max_row))
+            assert_same(reference, ScannedGroup(compiled, assignment, members, as_of_interval, max_row))
 
 
 def pairs_of_meetings(*require: dict[str, Any]) -> dict[str, Any]:

@@ -24,17 +24,17 @@ def build_report(
     case: Case,
     results: dict[str, IndicatorResult],
     assessments: list[HypothesisAssessment],
-    as_of: int,
+    as_of_day: int,
     max_matches: int,
     diagnostics: Iterable[Diagnostic] = (),
     max_assignments: int = MAX_ASSIGNMENTS,
     by_type: dict[str, list[ObservationRecord]] | None = None,
 ) -> r.Report:
-    """`by_type`: the observations reported by `as_of`, grouped by `observations_by_type`, if the
+    """`by_type`: the observations reported by `as_of_day`, grouped by `observations_by_type`, if the
     caller has them (evaluating needed them too); for saying why a selection matched nothing."""
     used: dict[str, ObservationRecord] = {}
     if by_type is None:
-        by_type = observations_by_type(reported_by(case.observations, as_of))
+        by_type = observations_by_type(reported_by(case.observations, as_of_day))
     reported = sum(len(found) for found in by_type.values())
     unreported: Unreported | None = None  # counted once, when a first selection nothing met needs it
 
@@ -82,7 +82,7 @@ def build_report(
             if chosen is None:
                 context = MatchContext.of(case, item.result.indicator, max_assignments)
                 if unreported is None:
-                    unreported = not_reported_by(case.observations, as_of, reported)
+                    unreported = not_reported_by(case.observations, as_of_day, reported)
                 reasons = unmatched_reasons(item.result, item.vars, by_type, context, unreported)
             entries.append(
                 r.HypothesisIndicator(
@@ -122,7 +122,7 @@ def build_report(
         )
 
     return r.Report(
-        as_of=day_to_iso(as_of),
+        as_of=day_to_iso(as_of_day),
         level=highest_level(h.level for h in hypotheses),
         levels=r.LevelThresholds.of(case.tables),
         inputs=r.Inputs(**case.counts(), observations_reported=reported),

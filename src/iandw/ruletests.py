@@ -85,10 +85,10 @@ def run_rule_tests(
         for index, test in enumerate(indicator.tests):
             if not _chosen(indicator, test, pattern):
                 continue
-            as_of = parse_day(test.as_of)
+            as_of_day = parse_day(test.as_of)
             records = compile_test_observations(item, index, test, case.registry, case.tables)
-            usable = reported_by(records, as_of)
-            evaluation = evaluate_indicator(compiled, usable, context, as_of)
+            usable = reported_by(records, as_of_day)
+            evaluation = evaluate_indicator(compiled, usable, context, as_of_day)
             fixed = bound_variables(test.bind, indicator, case.registry)
             group = choose_group(evaluation, fixed)
             actual = group.status if group else "not-fired"
@@ -99,9 +99,9 @@ def run_rule_tests(
                 if got != sorted(test.matches):
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
-                unreported = not_reported_by(records, as_of, len(usable))
+                unreported = not_reported_by(records, as_of_day, len(usable))
                 why = _explain(evaluation, group, fixed, usable, unreported, context) + _unseen(
-                    records, as_of
+                    records, as_of_day
                 )
             outcomes.append(
                 RuleTestOutcome(
@@ -134,16 +134,16 @@ def _explain(
     return NO_BINDING
 
 
-def _unseen(records: list[ObservationRecord], as_of: int) -> str:
+def _unseen(records: list[ObservationRecord], as_of_day: int) -> str:
     """The test's observations left out as not yet reported: why a selection may have matched nothing.
 
     One reported on no known day (an open-ended date and no `reported`) is never used, at any `as_of`.
     """
-    late = [record.id for record in records if as_of < record.reported_hi < math.inf]
+    late = [record.id for record in records if as_of_day < record.reported_hi < math.inf]
     never = [record.id for record in records if record.reported_hi == math.inf]
-    return (f"; reported after as_of {day_to_iso(as_of)}, so not used: {', '.join(late)}" if late else "") + (
-        f"; reported on no known day, so never used: {', '.join(never)}" if never else ""
-    )
+    return (
+        f"; reported after as_of {day_to_iso(as_of_day)}, so not used: {', '.join(late)}" if late else ""
+    ) + (f"; reported on no known day, so never used: {', '.join(never)}" if never else "")
 
 
 def _named(binding: Binding) -> str:

@@ -88,9 +88,9 @@ class Backtest:
         }
 
     def results(
-        self, as_of: int, visible: frozenset[str], indicator_ids: Iterable[str] | None = None
+        self, as_of_day: int, visible: frozenset[str], indicator_ids: Iterable[str] | None = None
     ) -> dict[str, IndicatorResult]:
-        """The indicators (default: all) as of `as_of`, over the observations whose ids are `visible`."""
+        """The indicators (default: all) as of `as_of_day`, over the observations whose ids are `visible`."""
         results = {}
         for indicator_id in self.prepared if indicator_ids is None else indicator_ids:
             prepared = self.prepared[indicator_id]
@@ -99,13 +99,13 @@ class Backtest:
                 for name, found in prepared.candidates.items()
             }
             key = (
-                as_of if prepared.compiled.uses_as_of else None,
+                as_of_day if prepared.compiled.uses_as_of else None,
                 tuple(tuple(o.id for o, _ in kept) for kept in candidates.values()),
             )
             last = self._last.get(indicator_id)
             if last is None or last[0] != key:
                 result = evaluate_candidates(
-                    prepared.compiled, candidates, as_of, self.max_assignments, prepared.memo, KEEP_FIRST
+                    prepared.compiled, candidates, as_of_day, self.max_assignments, prepared.memo, KEEP_FIRST
                 )
                 last = key, result
                 self._last[indicator_id] = last

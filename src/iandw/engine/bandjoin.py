@@ -91,7 +91,7 @@ def band_join_groups(
     plan: StarPlan,
     compiled: CompiledIndicator,
     groups: Sequence[tuple[Assignment, Members]],
-    as_of: DayInterval,
+    as_of_interval: DayInterval,
 ) -> list[BandJoinGroup]:
     """Every group of an indicator shaped as `plan`, evaluated by band join.
 
@@ -123,7 +123,7 @@ def band_join_groups(
                 for index, part in zip(batch, joined, strict=True):
                     stats[index].append(part)
     return [
-        BandJoinGroup(dict(assignment), plan, compiled, as_of, hub, group_spokes, group_stats)
+        BandJoinGroup(dict(assignment), plan, compiled, as_of_interval, hub, group_spokes, group_stats)
         for (assignment, _), hub, group_spokes, group_stats in zip(groups, hubs, spokes, stats, strict=True)
     ]
 
@@ -472,7 +472,7 @@ class BandJoinGroup(GroupResult):
     vars: Assignment
     plan: StarPlan
     compiled: CompiledIndicator
-    as_of: DayInterval
+    as_of_interval: DayInterval
     hub: _Side
     spokes: list[_Side]
     stats: list[_SpokeStats]  # per spoke
@@ -673,7 +673,7 @@ class BandJoinGroup(GroupResult):
         for name, side, index in zip(self.plan.spokes, self.spokes, chosen[1:], strict=True):
             records[name] = side.records[index]
         ordered = {selection.name: records[selection.name] for selection in self.compiled.selections}
-        return checked_binding(self.compiled, ordered, self.vars, self.as_of)
+        return checked_binding(self.compiled, ordered, self.vars, self.as_of_interval)
 
 
 class _SpokeLists:

@@ -99,13 +99,13 @@ def evaluate_indicator(
     compiled: CompiledIndicator,
     observations: Iterable[ObservationRecord],
     context: MatchContext,
-    as_of: int,
+    as_of_day: int,
     by_type: dict[str, list[ObservationRecord]] | None = None,
     settle: Settle | None = None,
 ) -> IndicatorResult:
     """Every binding of the indicator over the observations, grouped by assignment."""
     candidates = match_candidates(compiled, observations, context, by_type)
-    return evaluate_candidates(compiled, candidates, as_of, context.max_assignments, settle=settle)
+    return evaluate_candidates(compiled, candidates, as_of_day, context.max_assignments, settle=settle)
 
 
 # What a caller keeps of each group as soon as it is evaluated (a summary of
@@ -129,9 +129,9 @@ class GroupMemo:
         self._now: dict[object, GroupResult] = {}
 
     @staticmethod
-    def key(compiled: CompiledIndicator, key: VarsKey, members: Members, as_of: int) -> object:
+    def key(compiled: CompiledIndicator, key: VarsKey, members: Members, as_of_day: int) -> object:
         ids = tuple(tuple(o.id for o in members[s.name]) for s in compiled.selections)
-        return key, ids, as_of if compiled.uses_as_of else None
+        return key, ids, as_of_day if compiled.uses_as_of else None
 
     def get(self, key: object) -> GroupResult | None:
         return self._last.get(key)
@@ -147,7 +147,7 @@ class GroupMemo:
 def evaluate_candidates(
     compiled: CompiledIndicator,
     candidates: Candidates,
-    as_of: int,
+    as_of_day: int,
     max_assignments: int = MAX_ASSIGNMENTS,
     memo: GroupMemo | None = None,
     settle: Settle | None = None,
@@ -165,7 +165,7 @@ def evaluate_candidates(
     that one group's bindings at most are held at a time, however many
     groups there are.
     """
-    as_of_interval = DayInterval(as_of, as_of)
+    as_of_interval = DayInterval(as_of_day, as_of_day)
     plan = star_plan(compiled)
     slots: dict[VarsKey, GroupResult | None] = {}  # in partition order; None until band-joined
     joinable: list[tuple[Assignment, Members]] = []
@@ -173,7 +173,7 @@ def evaluate_candidates(
     for assignment, members in partition(compiled, candidates, max_assignments):
         key = vars_key(assignment)
         if memo is not None:
-            memo_keys[key] = memo_key = GroupMemo.key(compiled, key, members, as_of)
+            memo_keys[key] = memo_key = GroupMemo.key(compiled, key, members, as_of_day)
             slots[key] = memo.get(memo_key)
             if slots[key] is not None:
                 continue
@@ -247,7 +247,7 @@ def partition(
 
 
 def enumerate_group(
-    compiled: CompiledIndicator, assignment: Assignment, members: Members, as_of: DayInterval
+    compiled: CompiledIndicator, assignment: Assignment, members: Members, as_of_interval: DayInterval
 ) -> EnumeratedGroup:
     """Every binding of one group: distinct observations, one per selection, each checked."""
     group = EnumeratedGroup(dict(assignment), [])
@@ -259,7 +259,7 @@ def enumerate_group(
             for observation in members[selection.name]
             if all(observation.id != other.id for other in chosen.values())
         ]
-    group.bindings = [checked_binding(compiled, chosen, group.vars, as_of) for chosen in chosen_sets]
+    group.bindings = [checked_binding(compiled, chosen, group.vars, as_of_interval) for chosen in chosen_sets]
     if compiled.counts:
         _apply_counts(compiled.counts, group)
     return group

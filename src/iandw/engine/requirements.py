@@ -34,21 +34,23 @@ def checked_binding(
     compiled: CompiledIndicator,
     chosen: dict[str, ObservationRecord],
     variables: Assignment,
-    as_of: DayInterval,
+    as_of_interval: DayInterval,
 ) -> Binding:
     """A binding with every window checked; its truth is the weakest check's."""
     binding = Binding(chosen, variables)
-    binding.checks = [check_window(window, binding, as_of) for window in compiled.windows]
+    binding.checks = [check_window(window, binding, as_of_interval) for window in compiled.windows]
     binding.truth = min((check.truth for check in binding.checks), default=Truth.DEFINITE)
     return binding
 
 
-def _interval(binding: Binding, name: str, as_of: DayInterval) -> DayInterval:
-    return as_of if name == AS_OF else binding.observations[name].date
+def _interval(binding: Binding, name: str, as_of_interval: DayInterval) -> DayInterval:
+    return as_of_interval if name == AS_OF else binding.observations[name].date
 
 
-def check_window(window: WindowSpec, binding: Binding, as_of: DayInterval) -> CheckResult:
-    gap = gap_range(_interval(binding, window.first, as_of), _interval(binding, window.then, as_of))
+def check_window(window: WindowSpec, binding: Binding, as_of_interval: DayInterval) -> CheckResult:
+    gap = gap_range(
+        _interval(binding, window.first, as_of_interval), _interval(binding, window.then, as_of_interval)
+    )
     if window.absolute:
         truth = truth_abs_within(gap, window.low, window.high)
         distance = abs_distance_outside(gap, window.low, window.high)

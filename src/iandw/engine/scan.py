@@ -111,7 +111,7 @@ class ScannedGroup(GroupResult):
         compiled: CompiledIndicator,
         assignment: Assignment,
         members: Members,
-        as_of: DayInterval,
+        as_of_interval: DayInterval,
         max_row: int = SCAN_MAX_ROW,
     ) -> None:
         import numpy as np
@@ -119,7 +119,7 @@ class ScannedGroup(GroupResult):
         self.vars = dict(assignment)
         self._compiled = compiled
         self._members = members
-        self._as_of = as_of
+        self._as_of_interval = as_of_interval
         names = [selection.name for selection in compiled.selections]
         self._inner: list[str] = []
         length = 1
@@ -228,7 +228,7 @@ class ScannedGroup(GroupResult):
     ) -> tuple[np.ndarray | float, np.ndarray | float]:
         if name in self._position:
             return self._lo[name], self._hi[name]
-        date = self._as_of if name == AS_OF else chosen[name].date
+        date = self._as_of_interval if name == AS_OF else chosen[name].date
         return date.lo, date.hi
 
     def _check(
@@ -349,7 +349,7 @@ class ScannedGroup(GroupResult):
         bindings = []
         for _, chosen in first:
             binding = checked_binding(
-                self._compiled, {name: chosen[name] for name in names}, self.vars, self._as_of
+                self._compiled, {name: chosen[name] for name in names}, self.vars, self._as_of_interval
             )
             add_counts(binding, self._counts)
             bindings.append(binding)

@@ -271,14 +271,14 @@ def evidence_chart(report: Report, days: dict[str, DayInterval], windows: Sequen
             _draw_interval(axes, time, window.span, y, colour, height=0.62, hatch=window.status == "possible")
             for observation in window.observations:
                 _draw_interval(axes, time, days[observation], y, "#111827", height=0.2)
-        as_of = time.x(float(parse_date(report.as_of).lo))
-        axes.axvline(as_of, color="#111827", linestyle=(0, (2, 2)), linewidth=0.9)
+        as_of_x = time.x(float(parse_date(report.as_of).lo))
+        axes.axvline(as_of_x, color="#111827", linestyle=(0, (2, 2)), linewidth=0.9)
         axes.text(
-            as_of,
+            as_of_x,
             1.005,
             f"as of {report.as_of}",
             transform=axes.get_xaxis_transform(),
-            ha="right" if as_of > 0.9 else "left" if as_of < 0.1 else "center",
+            ha="right" if as_of_x > 0.9 else "left" if as_of_x < 0.1 else "center",
             va="bottom",
             fontsize=7,
         )
