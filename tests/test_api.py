@@ -130,6 +130,20 @@ def test_a_single_path_or_document_is_one_not_a_sequence_of_its_parts() -> None:
     assert one.ok and one.counts() == {"entity": 1}
 
 
+def test_the_documents_loaded_are_typed_lists_also_read_by_kind() -> None:
+    """`result.loaded.indicators` for typed code; `result.loaded["indicator"]` as a mapping, as before."""
+    result = iandw.load(os.path.join(ROOT, "observations"), rules=os.path.join(ROOT, "rules"))
+    loaded = result.loaded
+    assert loaded["indicator"] is loaded.indicators and loaded.get("entity") is loaded.entities
+    assert loaded.get("scoring", []) == [] and "scoring" not in loaded  # a kind with none is absent
+    assert (
+        sorted(loaded)
+        == sorted(result.counts())
+        == ["entity", "hypothesis", "indicator", "observation", "scale"]
+    )
+    assert all(item.document.kind == "indicator" for item in loaded.indicators)
+
+
 def test_evaluate_says_to_pass_the_case_not_the_load_result() -> None:
     result = iandw.load_documents([])
     with pytest.raises(TypeError) as raised:

@@ -83,7 +83,7 @@ def _assignments_bounded(result: LoadResult, nothing_was: str) -> Iterator[None]
     try:
         yield
     except TooManyAssignments as exc:
-        found = [item for item in result.loaded.get("indicator", []) if item.document.id == exc.indicator]
+        found = [item for item in result.loaded.indicators if item.document.id == exc.indicator]
         if found:
             print_diagnostics([found[0].span("id").error(str(exc))])
         else:

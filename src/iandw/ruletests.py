@@ -9,7 +9,7 @@ ids — with what the author expected.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from iandw.assess import bound_variables, choose_group
 from iandw.dates import Truth, day_to_iso, parse_day
@@ -65,10 +65,10 @@ def rule_test_warnings(result: LoadResult, pattern: str | None = None) -> list[D
     """
     tested = [
         item
-        for item in result.loaded.get("indicator", [])
+        for item in result.loaded.indicators
         if any(_chosen(item.document, test, pattern) for test in item.document.tests)
     ]
-    return lint(result.case, {**result.loaded, "indicator": tested}, lints=RULE_TEST_LINTS)
+    return lint(result.case, replace(result.loaded, indicators=tested), lints=RULE_TEST_LINTS)
 
 
 def run_rule_tests(
@@ -77,9 +77,8 @@ def run_rule_tests(
     """Every matching test of every indicator, in file order."""
     case = result.case
     outcomes = []
-    for item in result.loaded.get("indicator", []):
+    for item in result.loaded.indicators:
         indicator = item.document
-        assert isinstance(indicator, Indicator)
         compiled = compile_indicator(indicator, case.registry)
         context = MatchContext.of(case, compiled, max_assignments)
         for index, test in enumerate(indicator.tests):

@@ -26,7 +26,7 @@ from iandw.loader.observations import ObservationInput
 from iandw.loader.read import read_file
 from iandw.loader.references import Broken
 from iandw.loader.source import RawDocument
-from iandw.loader.typed import Loaded, type_document
+from iandw.loader.typed import LoadedDocuments, type_document
 from iandw.model.case import Case
 from iandw.model.documents import Observation
 from iandw.runtime import paused_gc
@@ -39,15 +39,16 @@ class LoadResult:
     """The case and every diagnostic, sorted by file and position.
 
     `loaded` keeps, per kind, the documents that were kept (the first of each
-    id) with where they came from.  Observations are kept lean: as the
-    engine's `ObservationRecord`, or as an `ObservationInput` when a
-    reference did not resolve; either reads its full document again on
-    demand (`.document`).
+    id) with where they came from: typed lists (`loaded.indicators`,
+    `loaded.entities`, …), also read by kind (`loaded["indicator"]`).
+    Observations are kept lean: as the engine's `ObservationRecord`, or as an
+    `ObservationInput` when a reference did not resolve; either reads its
+    full document again on demand (`.document`).
     """
 
     case: Case
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    loaded: dict[str, list[Any]] = field(default_factory=dict)
+    loaded: LoadedDocuments = field(default_factory=LoadedDocuments)
 
     @property
     def ok(self) -> bool:
@@ -198,12 +199,12 @@ class _Collector:
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
-        self.loaded: list[Loaded | ObservationInput] = []
+        self.loaded = LoadedDocuments()  # repeated ids still in: build_case drops them
         self.broken = Broken()
 
     def add(self, item: RawDocument | Diagnostic | ObservationInput, holds_rules: bool = True) -> None:
         if isinstance(item, ObservationInput):  # a plain JSONL line, already typed and reduced
-            self.loaded.append(item)
+            self.loaded.observations.append(item)
             return
         if isinstance(item, Diagnostic):
             self.diagnostics.append(item)
@@ -228,15 +229,15 @@ class _Collector:
             self.broken.add(item)
         elif isinstance(document, Observation):
             if line is None:
-                self.loaded.append(ObservationInput.of(document, item, None))
+                self.loaded.observations.append(ObservationInput.of(document, item, None))
             else:
-                self.loaded.append(ObservationInput.of(document, line, line))
+                self.loaded.observations.append(ObservationInput.of(document, line, line))
         else:
-            self.loaded.append(Loaded(document, item))
+            self.loaded.add(document, item)
 
     def finish(self, lints: bool) -> LoadResult:
-        case, problems, unique, observation_lints = build_case(self.loaded, self.broken)
+        case, problems, observation_lints = build_case(self.loaded, self.broken)
         self.diagnostics.extend(problems)
         if lints:
-            self.diagnostics.extend(lint(case, unique, self.broken) + observation_lints)
-        return LoadResult(case, sorted(set(self.diagnostics)), unique)
+            self.diagnostics.extend(lint(case, self.loaded, self.broken) + observation_lints)
+        return LoadResult(case, sorted(set(self.diagnostics)), self.loaded)

@@ -18,7 +18,7 @@ written (iandw.loader.references), and returns the case.
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from iandw.dates import DateError, parse_day
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list, suggest
@@ -26,7 +26,7 @@ from iandw.loader.observations import ObservationInput
 from iandw.loader.records import compile_observations
 from iandw.loader.references import Broken, Resolver
 from iandw.loader.source import PathKey
-from iandw.loader.typed import Loaded
+from iandw.loader.typed import Loaded, LoadedDocuments
 from iandw.model.case import Case
 from iandw.model.documents import (
     AS_OF,
@@ -37,7 +37,6 @@ from iandw.model.documents import (
     Indicator,
     RuleTest,
     Scale,
-    Scoring,
     WindowRequire,
     duration_days,
 )
@@ -56,25 +55,23 @@ class Checked(NamedTuple):
 
     case: Case
     diagnostics: list[Diagnostic]
-    # the documents kept per kind (the first of each id); an observation as its
-    # record where it compiled, as its input where a reference did not resolve
-    unique: dict[str, list[Any]]
     # lints of observations: no source (confidence 0), or never reported (never used)
     observation_lints: list[Diagnostic]
 
 
-def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = None) -> Checked:
+def build_case(loaded: LoadedDocuments, broken: Broken | None = None) -> Checked:
     """Check everything against everything; return the resolved case.
 
-    `loaded` is emptied, and each observation input is dropped as soon as
-    its record is built, so that a large case never holds both.
+    `loaded` is left holding the documents kept: the first of each id, and
+    each observation as its record once built (its input dropped then, so
+    that a large case never holds both) or as its input where a reference
+    did not resolve.
     """
     diagnostics: list[Diagnostic] = []
     broken = broken or Broken()
-    unique = _unique_by_kind(loaded, diagnostics, broken)
-    loaded.clear()
+    _drop_repeated_ids(loaded, diagnostics, broken)
 
-    scorings = unique.get("scoring", [])
+    scorings = loaded.scorings
     for extra in scorings[1:]:
         first = scorings[0].span()
         diagnostics.append(
@@ -83,43 +80,38 @@ def build_case(loaded: list[Loaded | ObservationInput], broken: Broken | None = 
             )
         )
     scoring = scorings[0].document if scorings else None
-    assert scoring is None or isinstance(scoring, Scoring)
     tables = ScoringTables.from_document(scoring)
 
-    entities = unique.get("entity", [])
+    entities = loaded.entities
     registry = EntityRegistry.build(item.document for item in entities)
     resolver = Resolver(registry, diagnostics, broken)  # one for all: each unresolved reference is said once
     diagnostics += _check_membership(entities, resolver)
 
     scales: dict[str, tuple[str, ...]] = {}
-    for item in unique.get("scale", []):
-        assert isinstance(item.document, Scale)
-        diagnostics += _repeated_scale_values(item)
-        scales[item.document.id] = tuple(dict.fromkeys(item.document.values))
+    for scale_item in loaded.scales:
+        diagnostics += _repeated_scale_values(scale_item)
+        scales[scale_item.document.id] = tuple(dict.fromkeys(scale_item.document.values))
     diagnostics += _check_scaled_attributes(entities, scales)
 
     indicators: dict[str, Indicator] = {}
-    for item in sorted(unique.get("indicator", []), key=lambda i: i.document.id):
-        assert isinstance(item.document, Indicator)
-        _check_indicator(item, resolver, scales)
-        indicators[item.document.id] = item.document
+    for indicator_item in sorted(loaded.indicators, key=lambda i: i.document.id):
+        _check_indicator(indicator_item, resolver, scales)
+        indicators[indicator_item.document.id] = indicator_item.document
 
     hypotheses: dict[str, Hypothesis] = {}
-    for item in sorted(unique.get("hypothesis", []), key=lambda i: i.document.id):
-        assert isinstance(item.document, Hypothesis)
-        _check_hypothesis(item, indicators, resolver, broken)
-        hypotheses[item.document.id] = item.document
+    for hypothesis_item in sorted(loaded.hypotheses, key=lambda i: i.document.id):
+        _check_hypothesis(hypothesis_item, indicators, resolver, broken)
+        hypotheses[hypothesis_item.document.id] = hypothesis_item.document
 
-    records, observation_lints = compile_observations(unique.get("observation", []), resolver, tables)
+    records, observation_lints = compile_observations(loaded.observations, resolver, tables)
     broken.entities_left_out = resolver.report(lambda: sorted({item.raw.file for item in entities}))
 
     case = Case(registry, tables, scales, indicators, hypotheses, records)
-    return Checked(case, diagnostics, unique, observation_lints)
+    return Checked(case, diagnostics, observation_lints)
 
 
-def _repeated_scale_values(item: Loaded) -> list[Diagnostic]:
+def _repeated_scale_values(item: Loaded[Scale]) -> list[Diagnostic]:
     """A scale's values are distinct: each one given again is an error where it is repeated."""
-    assert isinstance(item.document, Scale)
     seen: set[str] = set()
     found = []
     for index, value in enumerate(item.document.values):
@@ -133,28 +125,33 @@ def _repeated_scale_values(item: Loaded) -> list[Diagnostic]:
     return found
 
 
-def _unique_by_kind(
-    loaded: list[Loaded | ObservationInput], diagnostics: list[Diagnostic], broken: Broken
-) -> dict[str, list[Any]]:
-    """Documents per kind; a repeated id is an error and the first one stays.
+def _drop_repeated_ids(loaded: LoadedDocuments, diagnostics: list[Diagnostic], broken: Broken) -> None:
+    """A repeated id is an error, and the first document of its kind with that id stays."""
+    loaded.entities = _first_of_each_id("entity", loaded.entities, diagnostics, broken)
+    loaded.indicators = _first_of_each_id("indicator", loaded.indicators, diagnostics, broken)
+    loaded.hypotheses = _first_of_each_id("hypothesis", loaded.hypotheses, diagnostics, broken)
+    loaded.scales = _first_of_each_id("scale", loaded.scales, diagnostics, broken)
+    loaded.scorings = _first_of_each_id("scoring", loaded.scorings, diagnostics, broken)
+    inputs = cast(list[ObservationInput], loaded.observations)  # until compile_observations makes records
+    loaded.observations[:] = _first_of_each_id("observation", inputs, diagnostics, broken)
+
+
+Kept = TypeVar("Kept", bound=Loaded[Any] | ObservationInput)
+
+
+def _first_of_each_id(
+    kind: str, documents: list[Kept], diagnostics: list[Diagnostic], broken: Broken
+) -> list[Kept]:
+    """The documents of one kind, the first of each id only.
 
     The one dropped counts as broken: an entity only it reaches is not "reached by no rule" too.
     """
-    by_kind: dict[str, list[Any]] = {}
-    first_seen: dict[str, dict[str, Loaded | ObservationInput]] = {}  # per kind, by id: no key tuple per item
-    for item in loaded:
-        identifier: str | None
-        if isinstance(item, ObservationInput):
-            kind, identifier = "observation", item.id
-        else:
-            kind, identifier = item.document.kind, getattr(item.document, "id", None)
-        kept = by_kind.get(kind)
-        if kept is None:
-            kept = by_kind[kind] = []
-            first_seen[kind] = {}
+    kept: list[Kept] = []
+    first_seen: dict[str, Kept] = {}
+    for item in documents:
+        identifier = item.document.id if isinstance(item, Loaded) else item.id
         if identifier is not None:
-            seen = first_seen[kind]
-            first = seen.get(identifier)
+            first = first_seen.get(identifier)
             if first is not None:
                 where = first.span()
                 diagnostics.append(
@@ -165,9 +162,9 @@ def _unique_by_kind(
                 if isinstance(item, Loaded):
                     broken.add(item.raw)
                 continue
-            seen[identifier] = item
+            first_seen[identifier] = item
         kept.append(item)
-    return by_kind
+    return kept
 
 
 # --- entities -----------------------------------------------------------------
@@ -177,15 +174,14 @@ MAX_MEMBERSHIP_LEVELS = 32  # person → unit → … → state is a handful; a 
 MAX_MEMBERSHIP_PAIRS = 1_000_000  # (member, container) pairs all member_of relations make: about 60 MB
 
 
-def _check_membership(entities: list[Loaded], resolver: Resolver) -> list[Diagnostic]:
+def _check_membership(entities: list[Loaded[Entity]], resolver: Resolver) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     registry = resolver.registry
     parents: dict[str, list[str]] = {}
-    where: dict[str, Loaded] = {}
+    where: dict[str, Loaded[Entity]] = {}
     written: dict[str, dict[str, int]] = {}  # per entity, per parent: its index in member_of
     for item in entities:
         entity = item.document
-        assert isinstance(entity, Entity)
         resolved: dict[str, int] = {}  # parent → where member_of names it first
         for index, reference in enumerate(entity.member_of):
             parent = resolver.entity(reference, functools.partial(item.span, "member_of", index))
@@ -225,11 +221,12 @@ def _check_membership(entities: list[Loaded], resolver: Resolver) -> list[Diagno
     return diagnostics
 
 
-def _check_scaled_attributes(entities: list[Loaded], scales: dict[str, tuple[str, ...]]) -> list[Diagnostic]:
+def _check_scaled_attributes(
+    entities: list[Loaded[Entity]], scales: dict[str, tuple[str, ...]]
+) -> list[Diagnostic]:
     """A value outside its attribute's scale never meets at_least/at_most: say so."""
     diagnostics = []
     for item in entities:
-        assert isinstance(item.document, Entity)
         for name, value in sorted(item.document.attributes.items()):
             if name in scales and value not in scales[name]:
                 diagnostics.append(
@@ -244,9 +241,8 @@ def _check_scaled_attributes(entities: list[Loaded], scales: dict[str, tuple[str
 # --- indicators -----------------------------------------------------------------
 
 
-def _check_indicator(item: Loaded, resolver: Resolver, scales: dict[str, tuple[str, ...]]) -> None:
+def _check_indicator(item: Loaded[Indicator], resolver: Resolver, scales: dict[str, tuple[str, ...]]) -> None:
     indicator = item.document
-    assert isinstance(indicator, Indicator)
     diagnostics = resolver.diagnostics
     declared = set(indicator.vars)
     used: set[str] = set()
@@ -303,7 +299,11 @@ def _check_indicator(item: Loaded, resolver: Resolver, scales: dict[str, tuple[s
 
 
 def _check_ordinal(
-    item: Loaded, loc: PathKey, attribute: str, predicate: Predicate, scales: dict[str, tuple[str, ...]]
+    item: Loaded[Indicator],
+    loc: PathKey,
+    attribute: str,
+    predicate: Predicate,
+    scales: dict[str, tuple[str, ...]],
 ) -> list[Diagnostic]:
     if predicate.op not in ("at_least", "at_most"):
         return []
@@ -329,7 +329,7 @@ def _check_ordinal(
     return []
 
 
-def _check_require(item: Loaded, indicator: Indicator) -> list[Diagnostic]:
+def _check_require(item: Loaded[Indicator], indicator: Indicator) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     selections = [name for name in indicator.select if name != AS_OF]  # a selection so named is an error
 
@@ -372,7 +372,7 @@ def _check_require(item: Loaded, indicator: Indicator) -> list[Diagnostic]:
 
 
 def _check_rule_test(
-    item: Loaded, indicator: Indicator, index: int, test: RuleTest, resolver: Resolver
+    item: Loaded[Indicator], indicator: Indicator, index: int, test: RuleTest, resolver: Resolver
 ) -> None:
     diagnostics = resolver.diagnostics
     base: PathKey = ("tests", index)
@@ -405,7 +405,7 @@ def _check_rule_test(
 
 
 def _check_bind(
-    item: Loaded,
+    item: Loaded[Indicator] | Loaded[Hypothesis],
     loc: PathKey,
     bind: dict[str, str],
     indicators: list[Indicator],
@@ -458,10 +458,9 @@ def _itself(span: Span) -> Span:
 
 
 def _check_hypothesis(
-    item: Loaded, indicators: dict[str, Indicator], resolver: Resolver, broken: Broken
+    item: Loaded[Hypothesis], indicators: dict[str, Indicator], resolver: Resolver, broken: Broken
 ) -> None:
     hypothesis = item.document
-    assert isinstance(hypothesis, Hypothesis)
     diagnostics = resolver.diagnostics
     entries = hypothesis.entries()
     unloaded = sorted(indicator_id for kind, indicator_id in broken.ids if kind == "indicator")

@@ -10,20 +10,20 @@ they need is dropped right after.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from iandw.diagnostics import Diagnostic, did_you_mean, first_few
 from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.references import Broken
+from iandw.loader.typed import LoadedDocuments
 from iandw.model.case import Case
-from iandw.model.documents import Entity, EntityPattern, Indicator
+from iandw.model.documents import EntityPattern
 from iandw.model.predicates import variable_name
 
-Lint = Callable[[Case, dict[str, list[Any]], Broken], Iterator[Diagnostic]]
+Lint = Callable[[Case, LoadedDocuments, Broken], Iterator[Diagnostic]]
 
 
 def selected_types_never_observed(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
+    case: Case, loaded: LoadedDocuments, broken: Broken
 ) -> Iterator[Diagnostic]:
     """A rule selecting a type no observation has can never fire.
 
@@ -33,10 +33,9 @@ def selected_types_never_observed(
     """
     if broken.unread_input:
         return
-    observed = {item.type for item in loaded.get("observation", [])} | broken.types.get("observation", set())
-    for item in loaded.get("indicator", []):
+    observed = {item.type for item in loaded.observations} | broken.types.get("observation", set())
+    for item in loaded.indicators:
         indicator = item.document
-        assert isinstance(indicator, Indicator)
         for name, selection in indicator.select.items():
             for index, word in enumerate(selection.types):
                 if word not in observed:
@@ -48,9 +47,7 @@ def selected_types_never_observed(
                     )
 
 
-def entities_no_rule_reaches(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
-) -> Iterator[Diagnostic]:
+def entities_no_rule_reaches(case: Case, loaded: LoadedDocuments, broken: Broken) -> Iterator[Diagnostic]:
     """An entity that no variable, pattern or hypothesis can select is dead weight.
 
     Not said while an indicator or hypothesis did not load: it may be the one that reaches it;
@@ -98,9 +95,8 @@ def entities_no_rule_reaches(
             case.registry.entities[a].type in types or a in named for a in case.registry.ancestors(entity_id)
         )
 
-    for item in loaded.get("entity", []):
+    for item in loaded.entities:
         entity = item.document
-        assert isinstance(entity, Entity)
         if not reachable(entity.id):
             yield item.span("id").warning(
                 f"no rule can reach entity {entity.id!r}: no variable or pattern selects type "
@@ -109,7 +105,7 @@ def entities_no_rule_reaches(
 
 
 def indicators_no_hypothesis_uses(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
+    case: Case, loaded: LoadedDocuments, broken: Broken
 ) -> Iterator[Diagnostic]:
     """An indicator outside every hypothesis moves no posterior.
 
@@ -123,15 +119,13 @@ def indicators_no_hypothesis_uses(
         if entries is None:
             return
         used.update(entry.id for entry in entries)
-    for item in loaded.get("indicator", []):
+    for item in loaded.indicators:
         if item.document.id not in used:
             hint = "no hypothesis lists it" if case.hypotheses else "there are no hypotheses"
             yield item.span("id").warning(f"indicator {item.document.id!r} moves no posterior: {hint}")
 
 
-def variable_types_no_entity_has(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
-) -> Iterator[Diagnostic]:
+def variable_types_no_entity_has(case: Case, loaded: LoadedDocuments, broken: Broken) -> Iterator[Diagnostic]:
     """A variable of a type no entity has can never be bound.
 
     An entity with an error of its own still has its type; an input path
@@ -140,9 +134,8 @@ def variable_types_no_entity_has(
     if broken.unread_input or broken.entities_left_out:
         return
     known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
-    for item in loaded.get("indicator", []):
+    for item in loaded.indicators:
         indicator = item.document
-        assert isinstance(indicator, Indicator)
         for name, spec in indicator.vars.items():
             if spec.type is not None and spec.type not in known:
                 types = (
@@ -154,7 +147,7 @@ def variable_types_no_entity_has(
 
 
 def pattern_attributes_no_entity_has(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
+    case: Case, loaded: LoadedDocuments, broken: Broken
 ) -> Iterator[Diagnostic]:
     """A pattern key no entity has as an attribute (`affiliated-state` for `affiliated_state`)
     fails on every entity: the selection never matches, and nothing else says why.
@@ -166,9 +159,8 @@ def pattern_attributes_no_entity_has(
         return
     known = {name for entity in case.registry.entities.values() for name in entity.attributes}
     meant = known | set(EntityPattern.model_fields)  # `rol` is the key `role` misspelt, not an attribute
-    for item in loaded.get("indicator", []):
+    for item in loaded.indicators:
         indicator = item.document
-        assert isinstance(indicator, Indicator)
         for selection_name, selection in indicator.select.items():
             for index, pattern in enumerate(selection.entities):
                 for name, predicate in sorted(pattern.attribute_predicates.items()):
@@ -182,9 +174,7 @@ def pattern_attributes_no_entity_has(
                     )
 
 
-def pattern_types_no_entity_has(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
-) -> Iterator[Diagnostic]:
+def pattern_types_no_entity_has(case: Case, loaded: LoadedDocuments, broken: Broken) -> Iterator[Diagnostic]:
     """A pattern's `type` that no entity has (`stat` for `state`) fails on every entity: the
     selection never matches, and nothing else says why.
 
@@ -195,9 +185,8 @@ def pattern_types_no_entity_has(
         return
     known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
     listed = f"known types: {first_few([repr(t) for t in sorted(known)])}" if known else "no entity is loaded"
-    for item in loaded.get("indicator", []):
+    for item in loaded.indicators:
         indicator = item.document
-        assert isinstance(indicator, Indicator)
         for selection_name, selection in indicator.select.items():
             for index, pattern in enumerate(selection.entities):
                 if pattern.type is None or pattern.type.op not in ("eq", "in"):
@@ -221,12 +210,11 @@ def pattern_types_no_entity_has(
 
 
 def regexes_that_can_backtrack_exponentially(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken
+    case: Case, loaded: LoadedDocuments, broken: Broken
 ) -> Iterator[Diagnostic]:
     """A `matches` regex that can take time exponential in an untrusted text's length."""
-    for item in loaded.get("indicator", []):
+    for item in loaded.indicators:
         indicator = item.document
-        assert isinstance(indicator, Indicator)
         for loc, _, predicate in indicator.predicates():
             if predicate.op == "matches" and can_backtrack_exponentially(predicate.operand.pattern):
                 yield item.span(*loc, "matches").warning(
@@ -259,7 +247,7 @@ RULE_TEST_LINTS: tuple[Lint, ...] = (
 
 
 def lint(
-    case: Case, loaded: dict[str, list[Any]], broken: Broken | None = None, lints: tuple[Lint, ...] = LINTS
+    case: Case, loaded: LoadedDocuments, broken: Broken | None = None, lints: tuple[Lint, ...] = LINTS
 ) -> list[Diagnostic]:
     """The warnings of `lints`; `broken`: the documents that did not load, whose errors are reported."""
     return [warning for check in lints for warning in check(case, loaded, broken or Broken())]

@@ -21,7 +21,7 @@ from iandw.loader.references import Resolver
 from iandw.loader.source import PathKey, RawDocument
 from iandw.loader.typed import Loaded
 from iandw.model.case import ObservationRecord
-from iandw.model.documents import RuleTest
+from iandw.model.documents import Indicator, RuleTest
 from iandw.model.registry import EntityRegistry
 from iandw.model.scoring import ScoringTables
 from iandw.score import origins_and_confidence
@@ -131,7 +131,11 @@ class _Under:
 
 
 def compile_test_observations(
-    indicator_item: Loaded, index: int, test: RuleTest, registry: EntityRegistry, tables: ScoringTables
+    indicator_item: Loaded[Indicator],
+    index: int,
+    test: RuleTest,
+    registry: EntityRegistry,
+    tables: ScoringTables,
 ) -> list[ObservationRecord]:
     """The inline observations of one rule test, resolved (already checked)."""
     resolver = Resolver(registry, [])

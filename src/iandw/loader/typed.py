@@ -5,7 +5,7 @@ of its errors into one located diagnostic in words a rule author uses
 ("unknown key 'withn' (did you mean 'within'?)", "expected a list, got a
 string"), placed at the offending key or value.  A document that types is
 handed on as `Loaded`: its model, with the raw document that still says
-where each of its values was written.
+where each of its values was written; `LoadedDocuments` files them by kind.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from iandw.diagnostics import Diagnostic, Span, did_you_mean, one_line, quoted_list, suggest
+from iandw.loader.observations import ObservationInput
 from iandw.loader.source import RawDocument
+from iandw.model.case import ObservationRecord
 from iandw.model.documents import (
     DOCUMENT_KINDS,
     DURATION_PATTERN,
@@ -28,6 +31,11 @@ from iandw.model.documents import (
     ID_PATTERN,
     WHERE_PATH_ERROR,
     Document,
+    Entity,
+    Hypothesis,
+    Indicator,
+    Scale,
+    Scoring,
     validation_context,
 )
 from iandw.model.predicates import NAME_PATTERN
@@ -72,11 +80,14 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-@dataclass
-class Loaded:
-    """A typed document and where it came from."""
+D = TypeVar("D", bound=Document)
 
-    document: Document
+
+@dataclass
+class Loaded(Generic[D]):
+    """A typed document and where it came from: `Loaded[Indicator]` holds an indicator."""
+
+    document: D
     raw: RawDocument
 
     def span(self, *loc: Any, key: bool = False) -> Span:
@@ -91,6 +102,58 @@ class Loaded:
             else:
                 return None
         return node
+
+
+@dataclass
+class LoadedDocuments(Mapping[str, list[Any]]):
+    """The documents read, filed by kind, each list typed: no reader checks what it holds.
+
+    An observation is kept lean: as its input (`ObservationInput`) until it
+    is compiled, then as the engine's record, or still as its input where a
+    reference did not resolve; either reads its full document again on
+    demand (`.document`).  Read as a mapping, kind → documents
+    (`loaded["indicator"]`), it holds the kinds that have any.
+    """
+
+    entities: list[Loaded[Entity]] = field(default_factory=list)
+    indicators: list[Loaded[Indicator]] = field(default_factory=list)
+    hypotheses: list[Loaded[Hypothesis]] = field(default_factory=list)
+    scales: list[Loaded[Scale]] = field(default_factory=list)
+    scorings: list[Loaded[Scoring]] = field(default_factory=list)
+    observations: list[ObservationInput | ObservationRecord] = field(default_factory=list)
+
+    def add(self, document: Entity | Indicator | Hypothesis | Scale | Scoring, raw: RawDocument) -> None:
+        """Filed under its kind (an observation is appended to `observations` as its input)."""
+        if isinstance(document, Entity):
+            self.entities.append(Loaded(document, raw))
+        elif isinstance(document, Indicator):
+            self.indicators.append(Loaded(document, raw))
+        elif isinstance(document, Hypothesis):
+            self.hypotheses.append(Loaded(document, raw))
+        elif isinstance(document, Scale):
+            self.scales.append(Loaded(document, raw))
+        else:
+            self.scorings.append(Loaded(document, raw))
+
+    def _by_kind(self) -> dict[str, list[Any]]:
+        every: dict[str, list[Any]] = {
+            "entity": self.entities,
+            "indicator": self.indicators,
+            "hypothesis": self.hypotheses,
+            "scale": self.scales,
+            "scoring": self.scorings,
+            "observation": self.observations,
+        }
+        return {kind: documents for kind, documents in every.items() if documents}
+
+    def __getitem__(self, kind: str) -> list[Any]:
+        return self._by_kind()[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_kind())
+
+    def __len__(self) -> int:
+        return len(self._by_kind())
 
 
 def type_document(raw: RawDocument) -> tuple[Document | None, list[Diagnostic]]:
