@@ -103,7 +103,8 @@ def record_by_id(observations: Sequence[ObservationRecord], observation_id: str)
     index = bisect.bisect_left(observations, observation_id, key=record_id)
     if index < len(observations) and observations[index].id == observation_id:
         return observations[index]
-    return next(o for o in observations if o.id == observation_id)  # a list not sorted by id
+    # a Case built or changed outside the loader (which sorts them) may hold them in any order
+    return next(o for o in observations if o.id == observation_id)
 
 
 def evaluate(

@@ -86,7 +86,7 @@ def _assignments_bounded(result: LoadResult, nothing_was: str) -> Iterator[None]
         found = [item for item in result.loaded.indicators if item.document.id == exc.indicator]
         if found:
             print_diagnostics([found[0].span("id").error(str(exc))])
-        else:
+        else:  # raised where no indicator was known (its `indicator` is ""): no document to point at
             click.echo(f"iandw: error: {exc}", err=True)
         click.echo(f"iandw: 1 error; nothing was {nothing_was}", err=True)
         leave(EXIT_BAD_INPUT)

@@ -83,10 +83,10 @@ def parse_date(text: str, pad: int = 1) -> DayInterval:
 
 
 def _parsed(text: str, pad: int) -> DayInterval:
-    outcome = _outcome(text, pad)
-    if isinstance(outcome, str):
-        raise DateError(outcome)
-    return outcome
+    interval_or_error = _interval_or_error(text, pad)
+    if isinstance(interval_or_error, str):
+        raise DateError(interval_or_error)
+    return interval_or_error
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -143,7 +143,7 @@ class DateCache(dict[str, DayInterval]):
 
 
 @lru_cache(maxsize=DATE_CACHE_SIZE)
-def _outcome(text: str, pad: int) -> DayInterval | str:
+def _interval_or_error(text: str, pad: int) -> DayInterval | str:
     """`_parse`'s interval, or its error's message: a bad date repeated is read once too."""
     try:
         return _parse(text, pad)

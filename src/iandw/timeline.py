@@ -105,7 +105,12 @@ class Backtest:
             last = self._last.get(indicator_id)
             if last is None or last[0] != key:
                 result = evaluate_candidates(
-                    prepared.compiled, candidates, as_of_day, self.max_assignments, prepared.memo, KEEP_FIRST
+                    prepared.compiled,
+                    candidates,
+                    as_of_day,
+                    self.max_assignments,
+                    prepared.memo,
+                    keep_best_match_and_near_miss,
                 )
                 last = key, result
                 self._last[indicator_id] = last
@@ -115,7 +120,7 @@ class Backtest:
 
 # A timeline reads of each group its status, its best match and its closest
 # near miss (iandw.assess): one binding of each is all it keeps.
-KEEP_FIRST = functools.partial(kept_group, keep=1)
+keep_best_match_and_near_miss = functools.partial(kept_group, keep=1)
 
 MAX_STEPS = 100_000  # a timeline's evaluations: 270 years, daily
 MAX_POINTS = 1_000_000  # evaluations × hypotheses: about 0.6 KiB each while held, 1.9 KiB for HTML

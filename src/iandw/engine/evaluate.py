@@ -199,11 +199,11 @@ def evaluate_candidates(
         memo.done()
     # matching shares one assignment among observations with the same references:
     # identity drops nearly every repeat before the keys are built
-    selected = {
+    assignments_by_selection = {
         name: distinct_assignments({id(a): a for _, a in found}.values())
         for name, found in candidates.items()
     }
-    return IndicatorResult(compiled, groups, selected)
+    return IndicatorResult(compiled, groups, assignments_by_selection)
 
 
 def partition(

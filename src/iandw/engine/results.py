@@ -184,7 +184,7 @@ class IndicatorResult:
     groups: dict[VarsKey, GroupResult]
     # per selection, the distinct assignments some observation meets it under:
     # enough to say why not, without keeping every candidate (millions at scale)
-    selected: dict[str, list[Assignment]]
+    assignments_by_selection: dict[str, list[Assignment]]
 
     def agreeing(self, fixed: Assignment) -> list[GroupResult]:
         """Groups whose assignment agrees with the fixed variables."""
@@ -192,4 +192,8 @@ class IndicatorResult:
 
     def unmatched(self, fixed: Assignment) -> list[str]:
         """Selections no observation meets under the fixed variables (a "why not")."""
-        return [name for name, found in self.selected.items() if not any(agrees(a, fixed) for a in found)]
+        return [
+            name
+            for name, found in self.assignments_by_selection.items()
+            if not any(agrees(a, fixed) for a in found)
+        ]

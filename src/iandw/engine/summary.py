@@ -92,7 +92,7 @@ def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int)
     needed = {key for key, group in result.groups.items() if group.truth != Truth.FALSE}
     needed.update(vars_key(group.vars) for group in chosen)
     groups: dict[VarsKey, GroupResult] = {key: kept_group(result.groups[key], keep) for key in sorted(needed)}
-    return IndicatorResult(result.indicator, groups, result.selected)
+    return IndicatorResult(result.indicator, groups, result.assignments_by_selection)
 
 
 def kept_group(group: GroupResult, keep: int) -> KeptGroup:
@@ -159,14 +159,14 @@ def pack(summary: IndicatorResult) -> Packed:
                 group.nested,
             )
         )
-    return groups, summary.selected
+    return groups, summary.assignments_by_selection
 
 
 def unpack(
     packed: Packed, indicator: CompiledIndicator, observation: Callable[[str], ObservationRecord]
 ) -> IndicatorResult:
     """The summary `pack` was given, with `observation(id)` for each observation it names."""
-    packed_groups, selected = packed
+    packed_groups, assignments_by_selection = packed
     groups: dict[VarsKey, GroupResult] = {}
     for items, truth, matches_found, near_misses_found, matches, near_misses, nested in packed_groups:
         assignment = dict(items)
@@ -187,7 +187,7 @@ def unpack(
             per_limit(near_misses),
             nested,
         )
-    return IndicatorResult(indicator, groups, selected)
+    return IndicatorResult(indicator, groups, assignments_by_selection)
 
 
 def _binding(
