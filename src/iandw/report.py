@@ -42,7 +42,7 @@ def build_report(
         for binding in shown:
             for observation in binding.observations.values():
                 used[observation.id] = observation
-        return [_match(binding) for binding in shown]
+        return [match_of(binding) for binding in shown]
 
     indicators = []
     for indicator_id in sorted(results):
@@ -133,7 +133,8 @@ def build_report(
     )
 
 
-def _match(binding: Binding) -> r.Match:
+def match_of(binding: Binding) -> r.Match:
+    """A binding as the report shows it: its observations by id, its checks in words."""
     return r.Match(
         status=STATUS_OF_TRUTH[binding.truth],
         confidence=binding.confidence,

@@ -12,20 +12,22 @@ import math
 from dataclasses import dataclass, replace
 
 from iandw.assess import bound_variables, choose_group
-from iandw.dates import Truth, day_to_iso, parse_day
+from iandw.dates import day_to_iso, parse_day
 from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator
 from iandw.engine.evaluate import evaluate_indicator, observations_by_type, reported_by
 from iandw.engine.match import MatchContext
-from iandw.engine.results import Binding, GroupResult, IndicatorResult
-from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reasons
+from iandw.engine.results import GroupResult
+from iandw.engine.unmatched import not_reported_by, unmatched_reasons
+from iandw.explain import evidence, failed_checks, vars_text
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.lint import RULE_TEST_LINTS, lint
 from iandw.loader.records import compile_test_observations
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator, RuleTest
-from iandw.render.words import NO_BINDING, unmatched_text, vars_text
+from iandw.model.report import Match
+from iandw.report import match_of
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,13 @@ def run_rule_tests(
                 if got != sorted(test.matches):
                     passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
             elif not passed:
-                unreported = not_reported_by(records, as_of_day, len(usable))
-                why = _explain(evaluation, group, fixed, usable, unreported, context) + _unseen(
-                    records, as_of_day
-                )
+                unmatched = {}
+                if group is None:
+                    unreported = not_reported_by(records, as_of_day, len(usable))
+                    unmatched = unmatched_reasons(
+                        evaluation, fixed, observations_by_type(usable), context, unreported
+                    )
+                why = _explain(group, unmatched) + _unseen(records, as_of_day)
             outcomes.append(
                 RuleTestOutcome(
                     indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
@@ -110,27 +115,18 @@ def run_rule_tests(
     return outcomes
 
 
-def _explain(
-    evaluation: IndicatorResult,
-    group: GroupResult | None,
-    fixed: dict[str, str],
-    usable: list[ObservationRecord],
-    unreported: Unreported,
-    context: MatchContext,
-) -> str:
-    """The binding that fired, the nearest miss, or the selection nothing met and why."""
-    if group is not None:
-        best = group.best_binding()
-        if best is not None:
-            return f"{group.status} on {_named(best)} ({vars_text(group.vars)})"
-        misses = group.top_near_misses(1)
-        if misses:
-            failed = "; ".join(c.detail for c in misses[0].checks if c.truth == Truth.FALSE)
-            return f"nearest miss {_named(misses[0])}: {failed}"
-    reasons = unmatched_reasons(evaluation, fixed, observations_by_type(usable), context, unreported)
-    if reasons:
-        return unmatched_text(reasons)
-    return NO_BINDING
+def _explain(group: GroupResult | None, unmatched: dict[str, str]) -> str:
+    """The binding that fired or may have, the nearest miss, or why there is none (iandw.explain)."""
+    matches = [match_of(b) for b in group.top_matches(1)] if group else []
+    misses = [match_of(b) for b in group.top_near_misses(1)] if group else []
+    found = evidence(matches, misses, unmatched)
+    if found.match is not None:
+        assert group is not None  # a match is a group's
+        return f"{group.status} on {_named(found.match)} ({vars_text(group.vars)})"
+    if found.near_misses:
+        nearest = found.near_misses[0]
+        return f"nearest miss {_named(nearest)}: {failed_checks(nearest)}"
+    return found.why_not
 
 
 def _unseen(records: list[ObservationRecord], as_of_day: int) -> str:
@@ -145,6 +141,6 @@ def _unseen(records: list[ObservationRecord], as_of_day: int) -> str:
     ) + (f"; reported on no known day, so never used: {', '.join(never)}" if never else "")
 
 
-def _named(binding: Binding) -> str:
+def _named(match: Match) -> str:
     """'meeting=m1, attack=a1': each selection's observation."""
-    return ", ".join(f"{name}={o.id}" for name, o in binding.observations.items())
+    return ", ".join(f"{name}={observation}" for name, observation in match.observations.items())

@@ -7,9 +7,10 @@ network and no other file; it has no script, and its Content-Security-Policy
 forbids any as a second line of defence.  This module gathers what the
 template shows into views (safe links, which observations each indicator
 uses, the charts drawn and the tables in their place); the wording itself
-lives in the templates and in words.py.  Charts are bounded (MAX_SENSITIVITY_CHARTS here, rows and
-lines in charts.py) and every number they leave out is on the page as text,
-so a case of thousands of hypotheses renders in seconds.
+lives in the templates, in words.py and in iandw.explain.  Charts are
+bounded (MAX_SENSITIVITY_CHARTS here, rows and lines in charts.py) and every
+number they leave out is on the page as text, so a case of thousands of
+hypotheses renders in seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from markupsafe import Markup
 from iandw import __version__
 from iandw.dates import DayInterval
 from iandw.diagnostics import counted, visible
+from iandw.explain import evidence, failed_checks, vars_text
 from iandw.model.report import (
     HypothesisIndicator,
     HypothesisReport,
@@ -37,22 +39,18 @@ from iandw.render import charts
 from iandw.render.page_data import by_effect, evidence_windows, observation_days
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
-    NO_BINDING,
     STATUS_LABEL,
     band_edges,
     confidence_arithmetic,
     contribution,
     crossing_reason,
     days_in_words,
-    failed_checks,
     inputs_read,
     more_near_misses,
     percent,
     strongest_first,
     threshold_percent,
     uncertain_checks,
-    unmatched_text,
-    vars_text,
 )
 
 # Sensitivity charts on one page: each costs about 40 ms and 10 KB, so 5,000
@@ -154,10 +152,9 @@ def _environment() -> jinja2.Environment:
         inputs_read=inputs_read,
         counted=counted,
         points=lambda value: f"{value * 100:+.1f}",
-        unmatched_text=unmatched_text,
         width=lambda value: f"{max(0.0, min(1.0, value)) * 100:.1f}%",
     )
-    environment.globals.update(crossing_reason=crossing_reason, no_binding=NO_BINDING)
+    environment.globals.update(crossing_reason=crossing_reason, evidence=evidence)
     return environment
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from iandw.diagnostics import one_line
+from iandw.explain import evidence, vars_text
 from iandw.model.report import Report
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
@@ -17,7 +18,6 @@ from iandw.render.words import (
     percent,
     strongest_first,
     uncertain_checks,
-    vars_text,
     warnings_note,
     why_not,
 )
@@ -74,16 +74,17 @@ def render_markdown(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str
             "|---|---|---|---|---|",
         ]
         for item in strongest_first(hypothesis.indicators):
-            if item.matches:
-                evidence = match_line(item.matches[0], observations)
-                uncertain = uncertain_checks(item.matches[0])
+            found = evidence(item.matches, item.near_misses, item.unmatched_reasons)
+            if found.match is not None:
+                said = match_line(found.match, observations)
+                uncertain = uncertain_checks(found.match)
                 if uncertain:
-                    evidence += f" (uncertain: {uncertain})"
+                    said += f" (uncertain: {uncertain})"
             else:
-                evidence = "; ".join(why_not(item, observations, near_misses))
+                said = "; ".join(why_not(found, item, observations, near_misses))
             lines.append(
                 f"| {_cell(item.id)} | {_cell(vars_text(item.vars))} | {STATUS_LABEL[item.status]} "
-                f"| {_cell(contribution(item))} | {_cell(evidence)} |"
+                f"| {_cell(contribution(item))} | {_cell(said)} |"
             )
         if hypothesis.sensitivity:
             lines += ["", "Sensitivity (posterior without each indicator):", ""]

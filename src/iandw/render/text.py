@@ -9,6 +9,7 @@ posterior is to each indicator.
 from __future__ import annotations
 
 from iandw.diagnostics import one_line
+from iandw.explain import evidence, vars_text
 from iandw.model.report import Report
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
@@ -21,7 +22,6 @@ from iandw.render.words import (
     percent,
     strongest_first,
     uncertain_checks,
-    vars_text,
     warnings_note,
     why_not,
 )
@@ -54,14 +54,16 @@ def render_text(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str:
             lines.append(
                 f"  {STATUS_LABEL[item.status]:<9} {item.id} ({vars_text(item.vars)}) {contribution(item)}"
             )
-            if item.matches:
-                best = item.matches[0]
-                lines.append(f"            {match_line(best, observations)}")
-                uncertain = uncertain_checks(best)
+            found = evidence(item.matches, item.near_misses, item.unmatched_reasons)
+            if found.match is not None:
+                lines.append(f"            {match_line(found.match, observations)}")
+                uncertain = uncertain_checks(found.match)
                 if uncertain:
                     lines.append(f"            uncertain: {uncertain}")
             else:
-                lines += [f"            {reason}" for reason in why_not(item, observations, near_misses)]
+                lines += [
+                    f"            {reason}" for reason in why_not(found, item, observations, near_misses)
+                ]
         if hypothesis.sensitivity:
             without = ", ".join(
                 f"{s.indicator} {percent(s.posterior_without, edges)}" for s in hypothesis.sensitivity

@@ -1,20 +1,22 @@
 """Phrases and numbers as people read them, so that every renderer says a thing the same way.
 
 Shared by the renderers for people (text, Markdown, the HTML page and its
-charts, the timeline's text) and by the failures of rule tests: a
-percentage never rounded across the edge of a band, how an indicator moved
-a hypothesis, why it did not fire, an uncertain date in words.
+charts, the timeline's text): a percentage never rounded across the edge
+of a band, how an indicator moved a hypothesis, its nearest misses, an
+uncertain date in words.  Why an indicator did not fire is chosen and
+worded in iandw.explain, which rule tests share.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
 from iandw.dates import DayInterval, day_to_iso
 from iandw.diagnostics import counted
+from iandw.explain import Evidence, failed_checks
 from iandw.model.report import (
     HypothesisIndicator,
     Inputs,
@@ -115,18 +117,9 @@ def signed(value: float) -> str:
     return f"{value:+.2f}"
 
 
-def vars_text(vars: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(vars.items()))
-
-
 def strongest_first(indicators: Iterable[HypothesisIndicator]) -> list[HypothesisIndicator]:
     """A hypothesis's indicators by the size of their effect, then by id."""
     return sorted(indicators, key=lambda i: (-abs(i.delta_log_odds), i.id))
-
-
-def unmatched_text(reasons: Mapping[str, str]) -> str:
-    """ "no observation matches 'display': 2 of type 'display', none from …": each selection with its why."""
-    return "no observation matches " + "; ".join(f"{name!r}: {why}" for name, why in reasons.items())
 
 
 def observations_by_id(report: Report) -> dict[str, ObservationTrace]:
@@ -141,10 +134,6 @@ def match_line(match: Match, observations: dict[str, ObservationTrace]) -> str:
         date = f" ({trace.date})" if trace else ""
         parts.append(f"{selection}: {observation_id}{date}")
     return "; ".join(parts)
-
-
-def failed_checks(match: Match) -> str:
-    return "; ".join(c.detail for c in match.checks if c.status == "false")
 
 
 def uncertain_checks(match: Match) -> str:
@@ -175,29 +164,21 @@ def more_near_misses(item: HypothesisIndicator, shown: int = NEAR_MISSES_SHOWN) 
     return f"… and {hidden} more near {'miss' if hidden == 1 else 'misses'}"
 
 
-# Why not, when every selection matches some observation but no binding exists.
-NO_BINDING = (
-    "each selection matches some observation, but they never fit one binding: "
-    "they disagree on a variable they share, or would need one observation or one entity twice"
-)
-
-
 def why_not(
-    item: HypothesisIndicator, observations: dict[str, ObservationTrace], shown: int = NEAR_MISSES_SHOWN
+    found: Evidence,
+    item: HypothesisIndicator,
+    observations: dict[str, ObservationTrace],
+    shown: int = NEAR_MISSES_SHOWN,
 ) -> list[str]:
-    """The first `shown` nearest misses, the selections nothing matched, or that nothing fits together."""
-    if item.near_misses:
-        lines = [
-            f"near miss: {match_line(miss, observations)} — {failed_checks(miss)}"
-            for miss in item.near_misses[:shown]
-        ]
-        more = more_near_misses(item, shown)
-        return [*lines, more] if more else lines
-    if item.unmatched_selections:
-        return [unmatched_text(item.unmatched_reasons)]
-    if item.status == "not-fired":
-        return [NO_BINDING]
-    return []
+    """Why an indicator `found` no match, in lines: its first `shown` nearest misses, or why none."""
+    if not found.near_misses:
+        return [found.why_not]
+    lines = [
+        f"near miss: {match_line(miss, observations)} — {failed_checks(miss)}"
+        for miss in found.near_misses[:shown]
+    ]
+    more = more_near_misses(item, shown)
+    return [*lines, more] if more else lines
 
 
 def days_in_words(days: DayInterval) -> str:
