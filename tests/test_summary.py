@@ -28,9 +28,12 @@ from iandw.api import evaluate, fixed_per_indicator, record_by_id
 from iandw.assess import assess, choose_group
 from iandw.both_ends import BothEnds
 from iandw.dates import Truth, date_to_day
-from iandw.engine.evaluate import reported_by
+from iandw.engine.assignments import vars_key
+from iandw.engine.evaluate import observations_by_type, reported_by
+from iandw.engine.match import MatchContext
 from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import KeptGroup, pack, summarize, unpack
+from iandw.engine.unmatched import not_reported_by, unmatched_reasons
 from iandw.loader import load
 from iandw.model.case import Case
 from iandw.render import render
@@ -42,10 +45,27 @@ from worlds import checked, entity, evaluate_indicators, observation, source
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def whole_results(case: Case, day: int) -> dict[str, IndicatorResult]:
+    """Every indicator's whole result, with why nothing met its selections under a hypothesis's variables."""
+    usable = reported_by(case.observations, day)
+    by_type = observations_by_type(usable)
+    unreported = not_reported_by(case.observations, day, len(usable))
+    fixed = fixed_per_indicator(case)
+    results = evaluate_indicators(case, day)
+    for indicator_id, result in results.items():
+        context = MatchContext.of(case, result.indicator)
+        result.unmatched_reasons = {
+            vars_key(assignment): unmatched_reasons(result, assignment, by_type, context, unreported)
+            for assignment in fixed[indicator_id]
+            if choose_group(result, assignment) is None
+        }
+    return results
+
+
 def whole_report(case: Case, as_of: dt.date, max_matches: int) -> str:
     """The reference: whole results, assessed and reported without summarizing."""
     day = date_to_day(as_of)
-    results = evaluate_indicators(case, day)
+    results = whole_results(case, day)
     assessments = [assess(h, results, case.registry, case.tables) for _, h in sorted(case.hypotheses.items())]
     return render(build_report(case, results, assessments, day, max_matches), "json")
 
@@ -56,9 +76,10 @@ def sent_report(case: Case, as_of: dt.date, max_matches: int) -> str:
     usable = reported_by(case.observations, day)
     fixed = fixed_per_indicator(case)
     results: dict[str, IndicatorResult] = {}
-    for indicator_id, result in evaluate_indicators(case, day).items():
+    for indicator_id, result in whole_results(case, day).items():
         chosen = [choose_group(result, assignment) for assignment in fixed[indicator_id]]
-        summary = summarize(result, [group for group in chosen if group is not None], max_matches)
+        kept = [group for group in chosen if group is not None]
+        summary = summarize(result, kept, max_matches, result.unmatched_reasons)
         sent = marshal.loads(marshal.dumps(pack(summary)))
         results[indicator_id] = unpack(sent, result.indicator, functools.partial(record_by_id, usable))
     assessments = [assess(h, results, case.registry, case.tables) for _, h in sorted(case.hypotheses.items())]

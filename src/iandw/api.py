@@ -18,11 +18,13 @@ from iandw.both_ends import BothEnds, process_count
 from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import date_to_day
 from iandw.diagnostics import Diagnostic
+from iandw.engine.assignments import vars_key
 from iandw.engine.compile import CompiledIndicator, compile_indicator
 from iandw.engine.evaluate import evaluate_indicator, observations_by_type, record_id, reported_by
 from iandw.engine.match import MatchContext
 from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group, pack, summarize, unpack
+from iandw.engine.unmatched import not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
@@ -45,15 +47,22 @@ def summarized_indicators(
     """Every indicator, summarized for the report (iandw.engine.summary).
 
     `usable` are the observations reported by `as_of_day`, `by_type` the
-    same grouped by `observations_by_type`.  A large case's indicators are
-    shared with up to `workers` processes (this one included; default: one
-    per core), the costliest first, each sending back its summary
-    (iandw.both_ends); the result is the same.
+    same grouped by `observations_by_type`.  Where a hypothesis's variables
+    find no group, why each selection nothing met matched nothing is worked
+    out here, once per indicator and variables, after matching
+    (iandw.engine.unmatched).  A large case's indicators are shared with up
+    to `workers` processes (this one included; default: one per core), the
+    costliest first, each sending back its summary (iandw.both_ends); the
+    result is the same.
     """
     fixed = fixed_per_indicator(case)
     compiled = sorted(
         (compile_indicator(indicator, case.registry) for indicator in case.indicators.values()),
         key=lambda c: (-matching_cost(c, by_type, len(usable)), c.id),
+    )
+    # what `usable` leaves out, counted in a process only once a selection nothing met needs it
+    unreported = functools.cache(
+        functools.partial(not_reported_by, case.observations, as_of_day, len(usable))
     )
 
     def summary(index: int) -> IndicatorResult:
@@ -61,8 +70,14 @@ def summarized_indicators(
         context = MatchContext.of(case, indicator, max_assignments)
         settle = functools.partial(kept_group, keep=keep)  # one group's bindings held at a time
         result = evaluate_indicator(indicator, usable, context, as_of_day, by_type, settle)
-        chosen = (choose_group(result, assignment) for assignment in fixed[indicator.id])
-        return summarize(result, [group for group in chosen if group is not None], keep)
+        assignments = fixed[indicator.id]
+        chosen = [choose_group(result, assignment) for assignment in assignments]
+        reasons = {
+            vars_key(assignment): unmatched_reasons(result, assignment, by_type, context, unreported())
+            for assignment, group in zip(assignments, chosen, strict=True)
+            if group is None
+        }
+        return summarize(result, [group for group in chosen if group is not None], keep, reasons)
 
     pool_size = process_count(workers) - 1 if len(usable) >= PARALLEL_MIN_OBSERVATIONS else 0
     observation = functools.partial(record_by_id, usable)
@@ -151,8 +166,6 @@ def evaluate(
             case, as_of_day, max_matches, usable, by_type, step, workers, max_assignments
         )
         assessments = list(assess_all(case, results).values())
-        report = build_report(
-            case, results, assessments, as_of_day, max_matches, diagnostics, max_assignments, by_type
-        )
+        report = build_report(case, results, assessments, as_of_day, max_matches, diagnostics)
     step(steps)
     return report

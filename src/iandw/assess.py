@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from iandw.dates import Truth
+from iandw.engine.assignments import vars_key
 from iandw.engine.results import GroupResult, IndicatorResult
 from iandw.model.case import Case
 from iandw.model.documents import Hypothesis, HypothesisIndicator, Indicator
@@ -55,6 +56,14 @@ class IndicatorAssessment:
         if self.group is None or self.group.truth != Truth.POSSIBLE:
             return None
         return self.confidence * math.log(self.likelihood_ratio)
+
+    @property
+    def unmatched_reasons(self) -> dict[str, str]:
+        """Why each selection nothing met under `vars` matched nothing, when no group agrees with them.
+
+        Read from the result as summarized for a report (`IndicatorResult.unmatched_reasons`).
+        """
+        return {} if self.group else self.result.unmatched_reasons[vars_key(self.vars)]
 
 
 @dataclass

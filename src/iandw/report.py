@@ -8,11 +8,8 @@ from collections.abc import Iterable
 from iandw.assess import HypothesisAssessment
 from iandw.dates import Day, day_to_iso
 from iandw.diagnostics import Diagnostic
-from iandw.engine.evaluate import observations_by_type, reported_by
-from iandw.engine.match import MatchContext
+from iandw.engine.evaluate import reported_by
 from iandw.engine.results import CHECK_STATUS, STATUS_OF_TRUTH, Binding, GroupResult, IndicatorResult
-from iandw.engine.unmatched import Unreported, not_reported_by, unmatched_reasons
-from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.documents import Source
@@ -27,16 +24,9 @@ def build_report(
     as_of_day: int,
     max_matches: int,
     diagnostics: Iterable[Diagnostic] = (),
-    max_assignments: int = MAX_ASSIGNMENTS,
-    by_type: dict[str, list[ObservationRecord]] | None = None,
 ) -> r.Report:
-    """`by_type`: the observations reported by `as_of_day`, grouped by `observations_by_type`, if the
-    caller has them (evaluating needed them too); for saying why a selection matched nothing."""
+    """The report of `results` (summarized: iandw.api) and of the hypotheses assessed from them."""
     used: dict[str, ObservationRecord] = {}
-    if by_type is None:
-        by_type = observations_by_type(reported_by(case.observations, as_of_day))
-    reported = sum(len(found) for found in by_type.values())
-    unreported: Unreported | None = None  # counted once, when a first selection nothing met needs it
 
     def matches(shown: list[Binding]) -> list[r.Match]:
         for binding in shown:
@@ -78,12 +68,6 @@ def build_report(
         entries = []
         for item in assessment.indicators:
             chosen: GroupResult | None = item.group
-            reasons = {}  # why each selection nothing met is unmatched, when no group could be chosen
-            if chosen is None:
-                context = MatchContext.of(case, item.result.indicator, max_assignments)
-                if unreported is None:
-                    unreported = not_reported_by(case.observations, as_of_day, reported)
-                reasons = unmatched_reasons(item.result, item.vars, by_type, context, unreported)
             entries.append(
                 r.HypothesisIndicator(
                     id=item.indicator_id,
@@ -98,8 +82,8 @@ def build_report(
                     match_count=chosen.match_count if chosen else 0,
                     near_misses=matches(chosen.top_near_misses(max_matches) if chosen else []),
                     near_miss_count=chosen.near_miss_count if chosen else 0,
-                    unmatched_selections=list(reasons),  # in the order `unmatched` gives them
-                    unmatched_reasons=reasons,
+                    unmatched_selections=list(item.unmatched_reasons),  # in the order `unmatched` gives them
+                    unmatched_reasons=item.unmatched_reasons,
                 )
             )
         hypothesis = assessment.hypothesis
@@ -121,6 +105,7 @@ def build_report(
             )
         )
 
+    reported = len(reported_by(case.observations, as_of_day))
     return r.Report(
         as_of=day_to_iso(as_of_day),
         level=highest_level(h.level for h in hypotheses),

@@ -185,6 +185,10 @@ class IndicatorResult:
     # per selection, the distinct assignments some observation meets it under:
     # enough to say why not, without keeping every candidate (millions at scale)
     assignments_by_selection: dict[str, list[Assignment]]
+    # per assignment a hypothesis fixes that no group agrees with, why each selection
+    # nothing met under it matched nothing (iandw.engine.unmatched): worked out only
+    # for a report, as the indicator is summarized for it (iandw.api)
+    unmatched_reasons: dict[VarsKey, dict[str, str]] = field(default_factory=dict)
 
     def agreeing(self, fixed: Assignment) -> list[GroupResult]:
         """Groups whose assignment agrees with the fixed variables."""

@@ -79,7 +79,12 @@ def _kept(kept: dict[int, list[Binding]], found: int, limit: int | None, nested:
     raise ValueError(f"a summary keeps the first {sorted(kept)} bindings, not {limit}")
 
 
-def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int) -> IndicatorResult:
+def summarize(
+    result: IndicatorResult,
+    chosen: Iterable[GroupResult],
+    keep: int,
+    unmatched_reasons: dict[VarsKey, dict[str, str]],
+) -> IndicatorResult:
     """The groups a report shows, and those `chosen` by hypotheses, each kept to its first `keep`.
 
     Also kept, where it may not be the first of those: a group's first
@@ -87,12 +92,14 @@ def summarize(result: IndicatorResult, chosen: Iterable[GroupResult], keep: int)
     not fire, its first near miss alone, which tells how close it came
     (`GroupResult.confidence`, `GroupResult.closeness`).  The hypotheses'
     choices are the same from the summary: the chosen group is in it, and
-    whatever else is can only be weaker (iandw.assess.choose_group).
+    whatever else is can only be weaker (iandw.assess.choose_group).  A
+    hypothesis whose variables no group agrees with reads
+    `unmatched_reasons` instead (`IndicatorResult.unmatched_reasons`).
     """
     needed = {key for key, group in result.groups.items() if group.truth != Truth.FALSE}
     needed.update(vars_key(group.vars) for group in chosen)
     groups: dict[VarsKey, GroupResult] = {key: kept_group(result.groups[key], keep) for key in sorted(needed)}
-    return IndicatorResult(result.indicator, groups, result.assignments_by_selection)
+    return IndicatorResult(result.indicator, groups, result.assignments_by_selection, unmatched_reasons)
 
 
 def kept_group(group: GroupResult, keep: int) -> KeptGroup:
@@ -129,9 +136,10 @@ def _first(
 # A summary as plain data: per group, its variables, truth, counts, its
 # bindings per limit kept and whether they nest; per binding, (selection,
 # observation id) pairs, its truth and its checks as (require, truth,
-# distance, detail).  Plain data, as what a worker sends back must be
+# distance, detail); then what each selection is met under, and the
+# unmatched reasons.  Plain data, as what a worker sends back must be
 # (iandw.both_ends).
-Packed = tuple[list[tuple[Any, ...]], dict[str, list[Assignment]]]
+Packed = tuple[list[tuple[Any, ...]], dict[str, list[Assignment]], dict[VarsKey, dict[str, str]]]
 
 
 def pack(summary: IndicatorResult) -> Packed:
@@ -159,14 +167,14 @@ def pack(summary: IndicatorResult) -> Packed:
                 group.nested,
             )
         )
-    return groups, summary.assignments_by_selection
+    return groups, summary.assignments_by_selection, summary.unmatched_reasons
 
 
 def unpack(
     packed: Packed, indicator: CompiledIndicator, observation: Callable[[str], ObservationRecord]
 ) -> IndicatorResult:
     """The summary `pack` was given, with `observation(id)` for each observation it names."""
-    packed_groups, assignments_by_selection = packed
+    packed_groups, assignments_by_selection, unmatched_reasons = packed
     groups: dict[VarsKey, GroupResult] = {}
     for items, truth, matches_found, near_misses_found, matches, near_misses, nested in packed_groups:
         assignment = dict(items)
@@ -187,7 +195,7 @@ def unpack(
             per_limit(near_misses),
             nested,
         )
-    return IndicatorResult(indicator, groups, assignments_by_selection)
+    return IndicatorResult(indicator, groups, assignments_by_selection, unmatched_reasons)
 
 
 def _binding(
