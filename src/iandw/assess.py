@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from iandw.choices import IndicatorStatus, Level
 from iandw.dates import Truth
 from iandw.engine.assignments import vars_key
 from iandw.engine.results import GroupResult, IndicatorResult
@@ -35,7 +36,7 @@ class IndicatorAssessment:
     absent_likelihood_ratio: float
 
     @property
-    def status(self) -> str:
+    def status(self) -> IndicatorStatus:
         return self.group.status if self.group else "not-fired"
 
     @property
@@ -71,7 +72,7 @@ class HypothesisAssessment:
     hypothesis: Hypothesis
     indicators: list[IndicatorAssessment]
     posterior: float
-    level: str
+    level: Level
     likelihood: str
     sensitivity: list[tuple[str, float]]
     shared_evidence: list[tuple[str, list[str]]]

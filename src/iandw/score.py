@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import get_args
 
-from iandw.choices import LEVELS
+from iandw.choices import LEVELS, Level
 from iandw.model.documents import Reliability
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
 
@@ -117,7 +117,7 @@ def likelihood_term(probability: float) -> str:
     return LIKELIHOOD_TERMS[-1][1]  # the lowest band: below every other
 
 
-def warning_level(probability: float, tables: ScoringTables) -> str:
+def warning_level(probability: float, tables: ScoringTables) -> Level:
     if probability >= tables.alert:
         return "alert"
     if probability >= tables.warning:
@@ -127,7 +127,7 @@ def warning_level(probability: float, tables: ScoringTables) -> str:
     return "none"
 
 
-def highest_level(levels: Iterable[str]) -> str:
+def highest_level(levels: Iterable[Level]) -> Level:
     return max(levels, key=LEVELS.index, default="none")
 
 

@@ -15,13 +15,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from iandw.choices import IndicatorStatus
 from iandw.dates import Truth
 from iandw.engine.assignments import Assignment, VarsKey, agrees
 from iandw.engine.compile import CompiledIndicator
 from iandw.model.case import ObservationRecord
 from iandw.score import product
 
-STATUS_OF_TRUTH = {Truth.DEFINITE: "fired", Truth.POSSIBLE: "possible", Truth.FALSE: "not-fired"}
+STATUS_OF_TRUTH: dict[Truth, IndicatorStatus] = {
+    Truth.DEFINITE: "fired",
+    Truth.POSSIBLE: "possible",
+    Truth.FALSE: "not-fired",
+}
 CHECK_STATUS = {Truth.DEFINITE: "definite", Truth.POSSIBLE: "possible", Truth.FALSE: "false"}
 
 Members = dict[str, list[ObservationRecord]]  # per selection, the observations of one group
@@ -117,7 +122,7 @@ class GroupResult(ABC):
         """The closest near misses: fewest failed checks, then smallest violation, then confidence."""
 
     @property
-    def status(self) -> str:
+    def status(self) -> IndicatorStatus:
         return STATUS_OF_TRUTH[self.truth]
 
     @property

@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from iandw.choices import IndicatorStatus
 from iandw.dates import DateError, parse_date
 from iandw.diagnostics import did_you_mean
 from iandw.model.names import origin_key
@@ -435,7 +436,7 @@ class RuleTest(Strict):
     bind: dict[Name, str] = Field(default_factory=dict)
     as_of: OneDay
     observations: list[Observation] = Field(default_factory=list)
-    expect: Literal["fired", "possible", "not-fired"]
+    expect: IndicatorStatus
     matches: list[Id] | None = None
 
 

@@ -14,12 +14,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from iandw.choices import IndicatorStatus, Level
 from iandw.dates import Day, DayInterval, date_to_day
 from iandw.model.scoring import ScoringTables
 
-IndicatorStatus = Literal["fired", "possible", "not-fired"]
 CheckStatus = Literal["definite", "possible", "false"]
-Level = Literal["none", "watch", "warning", "alert"]
 
 
 class ReportModel(BaseModel):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from iandw.model.report import Level, LevelThresholds, ReportModel
+from iandw.choices import Level
+from iandw.model.report import LevelThresholds, ReportModel
 
 
 class TimelinePoint(ReportModel):

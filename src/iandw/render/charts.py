@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
+from iandw.choices import LEVELS
 from iandw.dates import DayInterval, parse_date
 from iandw.diagnostics import counted
 from iandw.extras import MissingExtraError
@@ -348,7 +349,7 @@ def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", standalone:
     levels = timeline.levels
     edges = band_edges(levels)
     time = TimeAxis((parse_date(p.date).lo for h in drawn for p in h.points), breaks=False)
-    legend_rows = math.ceil((len(drawn) + len(LEVEL_MARKER)) / 2)
+    legend_rows = math.ceil((len(drawn) + len(LEVELS[1:])) / 2)  # a line each, and each level but none
     width, height = 10.5, 4.2 + 0.2 * legend_rows + (0.3 if title else 0)
     with _figure(width, height, "posterior") as figure:
         bottom = (0.75 + 0.2 * legend_rows) / height
@@ -356,12 +357,7 @@ def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", standalone:
         axes = figure.add_axes((0.07, bottom, 0.83, top - bottom))
         if title:
             figure.suptitle(title, fontsize=10, y=1 - 0.12 / height, va="top")
-        thresholds = [
-            ("none", 0.0),
-            ("watch", levels.watch),
-            ("warning", levels.warning),
-            ("alert", levels.alert),
-        ]
+        thresholds = [*zip(LEVELS, (0.0, levels.watch, levels.warning, levels.alert), strict=True)]
         for (level, lo), (_, hi) in zip(thresholds, [*thresholds[1:], ("", 1.0)], strict=True):
             axes.axhspan(lo, hi, color=LEVEL_COLOUR[level], alpha=0.08, linewidth=0)
             if level != "none":
@@ -456,7 +452,7 @@ def posterior_chart(timeline: Timeline, format: ImageFormat = "svg", standalone:
                     linestyle="none",
                     label=f"{level} first reached",
                 )
-                for level in LEVEL_MARKER
+                for level in LEVELS[1:]
             ]
             axes.legend(
                 handles=handles,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
+from iandw.choices import STATUSES, IndicatorStatus
 from iandw.dates import DayInterval, day_to_iso
 from iandw.diagnostics import counted
 from iandw.explain import Evidence, failed_checks
@@ -29,7 +30,8 @@ from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing
 from iandw.score import LIKELIHOOD_TERMS
 
-STATUS_LABEL = {"fired": "fired", "possible": "possible", "not-fired": "not fired"}
+# each status as people read it: "not-fired" is "not fired"
+STATUS_LABEL: dict[IndicatorStatus, str] = {status: status.replace("-", " ") for status in STATUSES}
 NEAR_MISSES_SHOWN = 3  # per indicator of a hypothesis unless --max-matches is given; the rest are counted
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 
 from pydantic import PrivateAttr
 
-from iandw.choices import DEFAULT_MAX_MATCHES
+from iandw.choices import DEFAULT_MAX_MATCHES, STATUS_RANK, IndicatorStatus
 from iandw.diagnostics import counted, did_you_mean, first_few, quoted_list
 from iandw.engine.assignments import agrees
 from iandw.model.documents import Indicator
@@ -26,8 +26,6 @@ from iandw.model.report import IndicatorReport, Report
 Document: TypeAlias = Mapping[str, Any]
 Documents: TypeAlias = Sequence[Mapping[str, Any]]
 AsOf: TypeAlias = "dt.date | str"
-
-STATUS_RANK = {"not-fired": 0, "possible": 1, "fired": 2}
 
 
 class InvalidDocuments(ValueError):
@@ -137,7 +135,7 @@ def evaluate_documents(
     return checked
 
 
-def status_of(report: Report, indicator: str, **vars: str) -> str:
+def status_of(report: Report, indicator: str, **vars: str) -> IndicatorStatus:
     """The strongest status of `indicator` over the assignments agreeing with `vars`.
 
     `status_of(report, "meeting-before-attack", group="hamas")` is what a

@@ -17,12 +17,12 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
+from iandw.choices import STATUS_RANK, IndicatorStatus
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days
 from iandw.model.report import Report
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
 from iandw.score import RELIABILITY_RANK, source_weight
 from iandw.testing.documents import (
-    STATUS_RANK,
     AsOf,
     Document,
     Documents,
@@ -120,7 +120,7 @@ def _assert_same(before: Any, after: Any, what: str) -> None:
         raise AssertionError(f"{what} changed the report: {found}")
 
 
-def _statuses(report: Report) -> dict[tuple[str, tuple[tuple[str, str], ...]], str]:
+def _statuses(report: Report) -> dict[tuple[str, tuple[tuple[str, str], ...]], IndicatorStatus]:
     """(indicator, assignment) → status; absent assignments did not fire."""
     return {
         (item.id, tuple(sorted(group.vars.items()))): group.status
