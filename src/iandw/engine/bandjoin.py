@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
+from iandw.engine import dates_np
 from iandw.engine.assignments import Assignment
 from iandw.engine.compile import CompiledIndicator
 from iandw.engine.requirements import checked_binding
@@ -351,8 +352,9 @@ def _spoke_stats(
     count = len(hub_lo)
     segments = spoke.segments
     table = spoke.confidence_table
-    # bounds on the spoke date that keep spoke − hub in [low, high]; an
-    # infinite band side makes the bound infinite whatever the hub date
+    # bounds on the spoke date that keep spoke − hub in [low, high]: `dates_np.may_be_within`
+    # and `must_be_within` solved for the spoke, so that binary search finds the pairs
+    # instead of comparing each; an infinite band side makes the bound infinite whatever the hub date
     some_low = hub_lo + low if low > -INF else np.full(count, -INF)
     all_low = hub_hi + low if low > -INF else np.full(count, -INF)
     some_high = hub_hi + high if high < INF else np.full(count, INF)
@@ -409,9 +411,8 @@ def _spoke_stats(
         if not exists.any():
             continue
         chosen = segments.members[neighbour]
-        distance = np.where(
-            exists, _violation(spoke.lo[chosen], spoke.hi[chosen], hub_lo, hub_hi, low, high), INF
-        )
+        gap = dates_np.gap_range((hub_lo, hub_hi), (spoke.lo[chosen], spoke.hi[chosen]))
+        distance = np.where(exists, dates_np.distance_outside(gap, low, high), INF)
         best = _range_max(table, np.where(exists, tie_from, 0).ravel(), np.where(exists, tie_to, 0).ravel())
         _add_misses(stats, distance, best.reshape(distance.shape))
     if len(segments.pool):
@@ -442,24 +443,16 @@ def _add_pool(
     import numpy as np
 
     low, high = band
-    s_lo, s_hi, conf = spoke.lo[pool][:, None], spoke.hi[pool][:, None], spoke.conf[pool][:, None]
-    gap_low, gap_high = s_lo - hub_hi, s_hi - hub_lo  # spoke − hub, at its lowest and highest
-    possible = (gap_high >= low) & (gap_low <= high)
-    definite = (gap_low >= low) & (gap_high <= high)
+    conf = spoke.conf[pool][:, None]
+    gap = dates_np.gap_range((hub_lo, hub_hi), (spoke.lo[pool][:, None], spoke.hi[pool][:, None]))
+    possible = dates_np.may_be_within(gap, low, high)
+    definite = dates_np.must_be_within(gap, low, high)
     stats.possible = stats.possible + possible.sum(axis=0)
     stats.definite = stats.definite + definite.sum(axis=0)
     stats.best_possible = np.maximum(stats.best_possible, np.where(possible, conf, -1.0).max(axis=0))
     stats.best_definite = np.maximum(stats.best_definite, np.where(definite, conf, -1.0).max(axis=0))
-    distance = np.where(possible, INF, _violation(s_lo, s_hi, hub_lo, hub_hi, low, high))
+    distance = np.where(possible, INF, dates_np.distance_outside(gap, low, high))
     _add_misses(stats, distance, np.where(possible, -1.0, np.broadcast_to(conf, distance.shape)))
-
-
-def _violation(s_lo: Any, s_hi: Any, h_lo: Any, h_hi: Any, low: float, high: float) -> Any:
-    """Days by which the nearest possible gap (spoke − hub) misses [low, high]; 0 inside."""
-    import numpy as np
-
-    with np.errstate(invalid="ignore"):
-        return np.maximum(0.0, np.maximum(low - (s_hi - h_lo), (s_lo - h_hi) - high))
 
 
 # --- the group ------------------------------------------------------------------

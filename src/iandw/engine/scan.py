@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from iandw.dates import DayInterval, Truth
+from iandw.engine import dates_np
 from iandw.engine.assignments import Assignment
 from iandw.engine.compile import CompiledIndicator, WindowSpec
 from iandw.engine.requirements import add_counts, checked_binding, count_check
@@ -235,25 +236,13 @@ class ScannedGroup(GroupResult):
         self, window: WindowSpec, chosen: dict[str, ObservationRecord]
     ) -> tuple[np.ndarray, np.ndarray]:
         """The truth and distance of one window for every binding of a row (`check_window`, vectorised)."""
-        import numpy as np
-
-        first_lo, first_hi = self._dates(window.first, chosen)
-        then_lo, then_hi = self._dates(window.then, chosen)
-        gap = (np.asarray(then_lo - first_hi), np.asarray(then_hi - first_lo))
-        if not window.absolute:
-            return _truth_within(gap, window.low, window.high), _distance_outside(
-                gap, window.low, window.high
-            )
-        if window.low <= 0:
-            return _truth_within(gap, -window.high, window.high), _distance_outside(
-                gap, -window.high, window.high
-            )
-        truth = np.maximum(
-            _truth_within(gap, -window.high, -window.low), _truth_within(gap, window.low, window.high)
-        )
-        distance = np.minimum(
-            _distance_outside(gap, -window.high, -window.low), _distance_outside(gap, window.low, window.high)
-        )
+        gap = dates_np.gap_range(self._dates(window.first, chosen), self._dates(window.then, chosen))
+        if window.absolute:
+            truth = dates_np.truth_abs_within(gap, window.low, window.high)
+            distance = dates_np.abs_distance_outside(gap, window.low, window.high)
+        else:
+            truth = dates_np.truth_within(gap, window.low, window.high)
+            distance = dates_np.distance_outside(gap, window.low, window.high)
         return truth, distance
 
     # --- what the report reads ----------------------------------------------
@@ -370,23 +359,3 @@ def _distinct_choices(
         if observation.id not in taken:
             for tail in _distinct_choices(lists[1:], taken | {observation.id}):
                 yield (observation, *tail)
-
-
-def _truth_within(gap: tuple[np.ndarray, np.ndarray], low: float, high: float) -> np.ndarray:
-    """`iandw.dates.truth_within`, elementwise."""
-    import numpy as np
-
-    g_lo, g_hi = gap
-    definite = (g_lo >= low) & (g_hi <= high)
-    never = (g_hi < low) | (g_lo > high)
-    return np.where(
-        never, int(Truth.FALSE), np.where(definite, int(Truth.DEFINITE), int(Truth.POSSIBLE))
-    ).astype(np.int8)
-
-
-def _distance_outside(gap: tuple[np.ndarray, np.ndarray], low: float, high: float) -> np.ndarray:
-    """`iandw.dates.distance_outside`, elementwise."""
-    import numpy as np
-
-    g_lo, g_hi = gap
-    return np.maximum(np.maximum(0.0, low - g_hi), g_lo - high)
