@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import math
 from typing import Any
@@ -153,7 +154,9 @@ def test_evaluations_are_the_dates_replayed(start, end, step, count):
     with_hypothesis = compute_timeline(
         checked(DOCUMENTS).case, dt.date.fromisoformat(start), dt.date.fromisoformat(end), step
     )
-    assert len(with_hypothesis.hypotheses[0].points) == count
+    days = [dt.date.fromisoformat(point.date) for point in with_hypothesis.hypotheses[0].points]
+    assert len(days) == count and (days[0].isoformat(), days[-1].isoformat()) == (start, end)
+    assert all((later - earlier).days == step for earlier, later in itertools.pairwise(days[:-1]))
     # the limit counts the same dates: with more hypotheses than points allowed, it names them
     refused = too_long(dt.date.fromisoformat(start), dt.date.fromisoformat(end), step, MAX_POINTS + 1)
     assert refused is not None and f" is {count:,} evaluations" in refused

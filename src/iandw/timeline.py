@@ -165,11 +165,10 @@ def too_long(start: dt.date, end: dt.date, step: int, hypotheses: int = 1) -> st
 
 
 def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
-    """Every `step` days from start, and the end itself."""
+    """Every `step` days from start, and the end itself: the days `evaluation_count` counts."""
     first, last = date_to_day(start), date_to_day(end)
-    days = list(range(first, last + 1, step))
-    if days[-1] != last:
-        days.append(last)
+    days = list(range(first, first + evaluation_count(last - first, step) * step, step))
+    days[-1] = last  # the last step may pass the end
     return days
 
 
