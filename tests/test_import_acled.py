@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from iandw.cli.import_command import import_command
 from iandw.importers.acled import REQUIRED
-from iandw.importers.cli import import_command
 from iandw.loader import load
 from worlds import ROOT
 

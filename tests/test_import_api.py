@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import iandw
+from iandw.cli.import_command import import_command
 from iandw.diagnostics import Diagnostic
-from iandw.importers.cli import import_command
 from iandw.importers.run import ImportArgumentError
 from worlds import ROOT
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from iandw import cli_support
+from iandw.cli import support as cli_support
+from iandw.cli.import_command import import_command
 from iandw.diagnostics import Span
-from iandw.importers.cli import import_command
 from iandw.importers.entities import EntityBook, EntitySpec, slugify
 from iandw.importers.writer import default_entities_path
 from iandw.loader import load

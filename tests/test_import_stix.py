@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from iandw.api import evaluate
-from iandw.importers.cli import import_command
+from iandw.cli.import_command import import_command
 from iandw.importers.stix import credibility
 from iandw.loader import load
 from worlds import SHARED_DATA

@@ -1387,12 +1387,12 @@ def test_a_file_name_with_controls_and_overrides_is_one_inert_line(tmp_tree, mon
 
 
 def test_an_internal_error_is_one_inert_line(tmp_tree, monkeypatch):
-    import iandw.cli
+    import iandw.cli.commands
 
     def broken(*args, **kwargs):
         raise RuntimeError("first\nsecond \x1b[2J")
 
-    monkeypatch.setattr(iandw.cli, "_load", broken)
+    monkeypatch.setattr(iandw.cli.commands, "_load", broken)
     root = tmp_tree(CLEAN_TREE)
     result = validate(root, monkeypatch)
     assert result.exit_code == 3
@@ -1595,7 +1595,7 @@ def test_limit_options_are_applied(tmp_tree, monkeypatch):
 
 
 def test_progress_bar_only_on_a_terminal(tmp_tree, monkeypatch):
-    from iandw import cli_support
+    from iandw.cli import support as cli_support
 
     root = tmp_tree(CLEAN_TREE)
     monkeypatch.setattr(cli_support, "PROGRESS_MIN_BYTES", 0)
@@ -1607,7 +1607,7 @@ def test_progress_bar_only_on_a_terminal(tmp_tree, monkeypatch):
 
 
 def test_evaluate_shows_evaluating_only_after_a_reading_bar(tmp_tree, monkeypatch):
-    from iandw import cli_support
+    from iandw.cli import support as cli_support
 
     root = tmp_tree(CLEAN_TREE)
     monkeypatch.chdir(root)
@@ -1664,7 +1664,7 @@ def test_a_report_may_not_overwrite_a_file_of_the_case_through_a_link(tmp_tree, 
 
 def test_a_watched_run_says_when_reading_is_done_and_checking_begins(monkeypatch: pytest.MonkeyPatch) -> None:
     """After the last byte is read, the bar is relabelled: checking a large case takes seconds."""
-    from iandw import cli_support
+    from iandw.cli import support as cli_support
 
     monkeypatch.setattr(cli_support, "PROGRESS_MIN_BYTES", 0)
     monkeypatch.setattr(cli_support, "stderr_is_terminal", lambda: True)
@@ -1735,11 +1735,11 @@ def test_a_broken_pipe_that_is_not_the_readers_is_an_internal_error(tmp_tree) ->
     """A pipe of the program's own that breaks is a fault to report, not `| head` to end quietly (141)."""
     root = tmp_tree({"observations/o.yaml": "", "rules/.keep": ""})
     broken = (
-        "import iandw.cli\n"
+        "import iandw.cli.commands\n"
         "def load(*args, **kwargs):\n"
         "    raise BrokenPipeError(32, 'Broken pipe')\n"
-        "iandw.cli._load = load\n"
-        "iandw.cli.program()\n"
+        "iandw.cli.commands._load = load\n"
+        "iandw.cli.commands.program()\n"
     )
     # stdout and stderr are pipes whose reader stays: the program sees them as it sees `| head`
     ran = subprocess.run(

@@ -22,7 +22,8 @@ from click.core import ParameterSource
 
 from iandw import __version__
 from iandw.choices import DEFAULT_MAX_MATCHES, FORMATS, LEVELS, TIMELINE_FORMATS
-from iandw.cli_support import (
+from iandw.cli.import_command import import_command
+from iandw.cli.support import (
     AT_LEAST_ONE,
     CASE_DASH,
     EXIT_BAD_INPUT,
@@ -42,7 +43,6 @@ from iandw.cli_support import (
     run_program,
     write_stdout,
 )
-from iandw.importers.cli import import_command
 from iandw.limits import MAX_ASSIGNMENTS, Limits
 from iandw.runtime import paused_gc
 

@@ -1,7 +1,7 @@
 """What every command shares: exit codes, the no-traceback boundary, diagnostic output.
 
-Kept apart from iandw.cli so that command modules elsewhere (the importers)
-can use it without importing the command group itself.
+Kept apart from iandw.cli.commands so that the other command module
+(import_command) can use it without importing the command group itself.
 """
 
 from __future__ import annotations

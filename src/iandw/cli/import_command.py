@@ -1,6 +1,6 @@
 """`iandw import gdelt|acled|stix FILE|DIR… -o OUT.jsonl`: other people's event data as observations.
 
-iandw.cli registers `import_command` with `main.add_command`.  The work is
+iandw.cli.commands registers `import_command` with `main.add_command`.  The work is
 `iandw.importers.run.import_files`'s: the command turns options into its
 arguments, prints what it finds and returns, and chooses the exit code.  It
 is imported inside the command so that `iandw --help` stays instant.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import click
 
 from iandw.choices import SOURCES
-from iandw.cli_support import (
+from iandw.cli.support import (
     CASE_DASH,
     EXIT_BAD_INPUT,
     RULES_DASH,
