@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iandw.score import counted_sources
+from iandw.assessment.arithmetic import counted_sources
 from worlds import PROBE, entity, observation, run, source
 
 
@@ -220,8 +220,8 @@ def test_indicator_confidence_is_the_best_definite_binding():
 
 def test_every_origin_counts_even_one_whose_sources_weigh_nothing() -> None:
     """A scoring that weighs E at 0: its origin is still an origin (for min_origins), adding no confidence."""
+    from iandw.assessment.arithmetic import origins_and_confidence
     from iandw.model.scoring import ScoringTables
-    from iandw.score import origins_and_confidence
 
     tables = ScoringTables(reliability={"A": 0.9, "B": 0.7, "C": 0.5, "D": 0.3, "E": 0.0, "F": 0.5})
     sources = (("wire", "E", 1), ("embassy", "B", 2), ("wire", "E", 6))
@@ -262,8 +262,8 @@ def test_weight_table_holds_every_grade_pair_and_the_ungraded() -> None:
     ],
 )
 def test_origins_and_confidence_of_one_or_two_sources(sources, expected) -> None:
+    from iandw.assessment.arithmetic import origins_and_confidence
     from iandw.model.scoring import ScoringTables
-    from iandw.score import origins_and_confidence
 
     origins, confidence = origins_and_confidence(sources, ScoringTables())
     assert origins == expected[0]

@@ -12,13 +12,13 @@ import math
 
 import pytest
 
+from iandw.assessment.arithmetic import likelihood_term, warning_level
 from iandw.model.documents import Scoring
 from iandw.model.report import LevelThresholds
 from iandw.model.scoring import ScoringTables
 from iandw.render.markdown import render_markdown
 from iandw.render.text import render_text
 from iandw.render.words import band_edges, percent, threshold_percent
-from iandw.score import likelihood_term, warning_level
 from worlds import run
 
 BELOW = 1e-9  # a hair below an edge

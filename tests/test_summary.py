@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import iandw.api
 import iandw.engine.evaluate
 from iandw.api import evaluate, fixed_per_indicator, record_by_id
-from iandw.assess import assess, choose_group
+from iandw.assessment.hypotheses import assess, choose_group
 from iandw.both_ends import BothEnds
 from iandw.dates import Truth, date_to_day
 from iandw.engine.assignments import vars_key

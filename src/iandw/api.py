@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
-from iandw.assess import assess_all, choose_group, fixed_variables
+from iandw.assessment.hypotheses import assess_all, choose_group, fixed_variables
 from iandw.both_ends import BothEnds, process_count
 from iandw.choices import DEFAULT_MAX_MATCHES
 from iandw.dates import date_to_day

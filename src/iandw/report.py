@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from iandw.assess import HypothesisAssessment
+from iandw.assessment.arithmetic import counted_sources, highest_level, source_weight
+from iandw.assessment.hypotheses import HypothesisAssessment
 from iandw.dates import Day, day_to_iso
 from iandw.diagnostics import Diagnostic
 from iandw.engine.evaluate import reported_by
@@ -14,7 +15,6 @@ from iandw.model import report as r
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.documents import Source
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
-from iandw.score import counted_sources, highest_level, source_weight
 
 
 def build_report(

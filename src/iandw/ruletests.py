@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from iandw.assess import bound_variables, choose_group
+from iandw.assessment.hypotheses import bound_variables, choose_group
 from iandw.dates import day_to_iso, parse_day
 from iandw.diagnostics import Diagnostic, Span, one_line
 from iandw.engine.compile import compile_indicator

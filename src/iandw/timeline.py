@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from iandw.assess import HypothesisAssessment, assess, assess_all
+from iandw.assessment.hypotheses import HypothesisAssessment, assess, assess_all
 from iandw.choices import LEVELS
 from iandw.dates import date_to_day, day_to_iso
 from iandw.diagnostics import counted, quoted_start
@@ -119,7 +119,7 @@ class Backtest:
 
 
 # A timeline reads of each group its status, its best match and its closest
-# near miss (iandw.assess): one binding of each is all it keeps.
+# near miss (iandw.assessment.hypotheses): one binding of each is all it keeps.
 keep_best_match_and_near_miss = functools.partial(kept_group, keep=1)
 
 MAX_STEPS = 100_000  # a timeline's evaluations: 270 years, daily

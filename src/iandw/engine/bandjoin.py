@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from iandw.assessment.arithmetic import product
 from iandw.dates import DayInterval, Truth, distance_outside, gap_range, truth_within
 from iandw.engine import dates_np
 from iandw.engine.assignments import Assignment
@@ -36,7 +37,6 @@ from iandw.engine.compile import CompiledIndicator
 from iandw.engine.requirements import checked_binding
 from iandw.engine.results import NO_NEAR_MISS, Binding, GroupResult, Members, match_order, near_miss_order
 from iandw.model.case import ObservationRecord
-from iandw.score import product
 
 if TYPE_CHECKING:
     import numpy as np

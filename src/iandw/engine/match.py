@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
+from iandw.assessment.arithmetic import meets_grade
 from iandw.engine.assignments import Assignment, distinct_assignments
 from iandw.engine.compile import CompiledIndicator, PatternSpec, SelectionSpec
 from iandw.engine.patterns import pattern_assignments, pattern_extensions
@@ -24,7 +25,6 @@ from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord, Reference
 from iandw.model.predicates import Predicate
 from iandw.model.registry import EntityRegistry
-from iandw.score import meets_grade
 
 
 @dataclass(eq=False)  # an exception: hashable, compared by identity

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from iandw.assessment.arithmetic import product
 from iandw.choices import IndicatorStatus
 from iandw.dates import Truth
 from iandw.engine.assignments import Assignment, VarsKey, agrees
 from iandw.engine.compile import CompiledIndicator
 from iandw.model.case import ObservationRecord
-from iandw.score import product
 
 STATUS_OF_TRUTH: dict[Truth, IndicatorStatus] = {
     Truth.DEFINITE: "fired",

@@ -211,7 +211,8 @@ class ScannedGroup(GroupResult):
             yield _Row(chosen, valid, truth, failed, violation, self._row_confidence(picked))
 
     def _row_confidence(self, picked: tuple[ObservationRecord, ...]) -> np.ndarray:
-        """`iandw.score.product` of each binding's confidences, bit for bit: sorted, multiplied from 1.0."""
+        """`iandw.assessment.arithmetic.product` of each binding's confidences, bit for bit: sorted,
+        multiplied from 1.0."""
         import numpy as np
 
         length = self._length

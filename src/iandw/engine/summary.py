@@ -2,7 +2,7 @@
 
 The report shows, per assignment that fired or may have, its counts and its
 first `--max-matches` matches and near misses; a hypothesis chooses among
-the assignments agreeing with its `bind` (iandw.assess.choose_group) and
+the assignments agreeing with its `bind` (iandw.assessment.hypotheses.choose_group) and
 shows the chosen one the same way.  `summarize` keeps exactly those
 assignments, each as a `KeptGroup`, so that a report built from the summary
 is the report built from the whole result (tests/test_summary.py).
@@ -92,7 +92,7 @@ def summarize(
     not fire, its first near miss alone, which tells how close it came
     (`GroupResult.confidence`, `GroupResult.closeness`).  The hypotheses'
     choices are the same from the summary: the chosen group is in it, and
-    whatever else is can only be weaker (iandw.assess.choose_group).  A
+    whatever else is can only be weaker (iandw.assessment.hypotheses.choose_group).  A
     hypothesis whose variables no group agrees with reads
     `unmatched_reasons` instead (`IndicatorResult.unmatched_reasons`).
     """

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from iandw.assessment.arithmetic import meets_grade
 from iandw.dates import day_to_iso
 from iandw.diagnostics import counted
 from iandw.engine.assignments import Assignment, agrees
@@ -24,7 +25,6 @@ from iandw.engine.results import IndicatorResult
 from iandw.engine.values import value_holds
 from iandw.model.case import ObservationRecord
 from iandw.model.predicates import Predicate
-from iandw.score import meets_grade
 
 
 @dataclass(frozen=True)

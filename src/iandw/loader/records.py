@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from iandw.assessment.arithmetic import origins_and_confidence
 from iandw.dates import DateCache, DateError
 from iandw.diagnostics import Diagnostic, Span
 from iandw.loader.observations import ObservationInput
@@ -24,7 +25,6 @@ from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator, RuleTest
 from iandw.model.registry import EntityRegistry
 from iandw.model.scoring import ScoringTables
-from iandw.score import origins_and_confidence
 
 
 def compile_observations(

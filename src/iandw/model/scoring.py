@@ -1,6 +1,6 @@
 """The scoring tables a case is scored with: SPEC §7's defaults, a rule set's `kind: scoring` applied.
 
-Data, not arithmetic: the arithmetic that reads them is iandw.score.
+Data, not arithmetic: the arithmetic that reads them is iandw.assessment.arithmetic.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class ScoringTables:
 
     # reliability → credibility → a source's weight, None for a missing
     # grade: a million observations' sources are weighed with one lookup
-    # each, not two lookups and a product (iandw.score.source_weight)
+    # each, not two lookups and a product (iandw.assessment.arithmetic.source_weight)
     weights: Mapping[str | None, Mapping[int | None, float]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
+from iandw.assessment.arithmetic import LIKELIHOOD_TERMS
 from iandw.choices import STATUSES, IndicatorStatus
 from iandw.dates import DayInterval, day_to_iso
 from iandw.diagnostics import counted
@@ -28,7 +29,6 @@ from iandw.model.report import (
 )
 from iandw.model.scoring import ScoringTables
 from iandw.model.timeline import Crossing
-from iandw.score import LIKELIHOOD_TERMS
 
 # each status as people read it: "not-fired" is "not fired"
 STATUS_LABEL: dict[IndicatorStatus, str] = {status: status.replace("-", " ") for status in STATUSES}

@@ -17,11 +17,11 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
+from iandw.assessment.arithmetic import RELIABILITY_RANK, source_weight
 from iandw.choices import STATUS_RANK, IndicatorStatus
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days
 from iandw.model.report import Report
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
-from iandw.score import RELIABILITY_RANK, source_weight
 from iandw.testing.documents import (
     AsOf,
     Document,

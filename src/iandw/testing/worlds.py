@@ -24,10 +24,10 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'iandw[test]' (or pip install hypothesis)"
     ) from exc
 
+from iandw.assessment.arithmetic import RELIABILITY_RANK
 from iandw.dates import DateError, parse_date
 from iandw.model.documents import is_attribute_value
 from iandw.model.predicates import variable_name
-from iandw.score import RELIABILITY_RANK
 from iandw.testing.documents import Documents
 
 DEFAULT_START = dt.date(2023, 9, 1)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from iandw.assessment.arithmetic import likelihood_term, posterior, warning_level
 from iandw.choices import IndicatorStatus, Level
 from iandw.dates import Truth
 from iandw.engine.assignments import vars_key
@@ -21,7 +22,6 @@ from iandw.model.case import Case
 from iandw.model.documents import Hypothesis, HypothesisIndicator, Indicator
 from iandw.model.registry import EntityRegistry
 from iandw.model.scoring import ScoringTables
-from iandw.score import likelihood_term, posterior, warning_level
 
 
 @dataclass
