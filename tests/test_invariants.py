@@ -108,7 +108,7 @@ RULES: list[dict[str, Any]] = [
 # --- 1. permutations ---------------------------------------------------------------
 
 
-# Engine bug found by this property (src/iandw/report.py, `_trace`): an observation's sources are
+# Engine bug found by this property (src/iandw/report_builder.py, `_trace`): an observation's sources are
 # listed sorted by (origin, -weight, name) only, so two sources that tie on all three — an ungraded
 # "wire" (F/6: .5 × .5) and "wire" graded C3 (.5 × .5) — keep their input order, and permuting the
 # sources changes the JSON bytes.  Statuses, confidences and posteriors do not move (next test).

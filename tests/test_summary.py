@@ -37,7 +37,7 @@ from iandw.engine.unmatched import not_reported_by, unmatched_reasons
 from iandw.loader import load
 from iandw.model.case import Case
 from iandw.render import render
-from iandw.report import build_report
+from iandw.report_builder import build_report
 from test_bandjoin import worlds as band_join_worlds
 from test_differential import cases as small_cases
 from worlds import checked, entity, evaluate_indicators, observation, source

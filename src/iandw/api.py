@@ -28,7 +28,7 @@ from iandw.engine.unmatched import not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.model.case import Case, ObservationRecord
 from iandw.model.report import Report
-from iandw.report import build_report
+from iandw.report_builder import build_report
 from iandw.runtime import paused_gc
 
 PARALLEL_MIN_OBSERVATIONS = 50_000  # fewer: a worker's start-up would cost more than it saves

@@ -27,7 +27,7 @@ from iandw.loader.records import compile_test_observations
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator, RuleTest
 from iandw.model.report import Match
-from iandw.report import match_of
+from iandw.report_builder import match_of
 
 
 @dataclass(frozen=True)
