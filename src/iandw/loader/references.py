@@ -132,6 +132,7 @@ class Unresolved:
     hint: str  # "did you mean …?", or ""
     rest: str  # "names 3 entities: …; use an id", or ""
     written: dict[bool, Places] = field(default_factory=dict)  # in the rules (True), or elsewhere
+    spellings: list[str] = field(default_factory=list)  # the same name written otherwise: 'BELARUS'
 
     def add(self, where: Callable[[], Span], in_rules: bool, not_before: Span | None) -> None:
         places = self.written.get(in_rules)
@@ -142,6 +143,7 @@ class Unresolved:
 
     def message(self, count: int) -> str:
         notes = [f"named {count:,} times, first here"] if count > 1 else []
+        notes += [f"also written {first_few([repr(s) for s in self.spellings])}"] if self.spellings else []
         notes += [self.hint] if self.hint else []
         return " ".join(filter(None, [self.subject, f"({'; '.join(notes)})" if notes else "", self.rest]))
 
@@ -167,6 +169,8 @@ class Resolver:
         # ... and, most of them, a hundred thousand lists of references
         self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
         self.unresolved: dict[str, Unresolved | None] = {}  # None: said elsewhere
+        # a name compares ignoring case, diacritics and punctuation: so does a name not found
+        self.unresolved_names: dict[str, Unresolved | None] = {}
         self.suggestions_left = min(SUGGESTED_UNKNOWN, SUGGESTION_COMPARISONS // max(1, registry.name_count))
         # whether a reference in the rules named an entity that was read (one, several, or one
         # with an error of its own): then the entities the rules were written against were read
@@ -190,7 +194,14 @@ class Resolver:
         if known is None and reference not in self.unresolved:
             resolution = self.registry.resolve(reference)
             if resolution.entity_id is None:
-                self.unresolved[reference] = self._problem(reference, resolution.ambiguous)
+                name = normalize_name(reference)
+                if name in self.unresolved_names:
+                    same = self.unresolved[reference] = self.unresolved_names[name]
+                    if same is not None:
+                        same.spellings.append(reference)
+                else:
+                    problem = self._problem(reference, resolution.ambiguous)
+                    self.unresolved[reference] = self.unresolved_names[name] = problem
             else:
                 known = self.resolved[reference] = resolution.entity_id
         problem = None if known is not None else self.unresolved[reference]
@@ -211,7 +222,7 @@ class Resolver:
         `entity_files`: where the entities read came from.  Returns whether
         they were left out.
         """
-        problems = [problem for problem in self.unresolved.values() if problem is not None]
+        problems = [problem for problem in self.unresolved_names.values() if problem is not None]
         if not problems:
             return False
         if not self.registry.entities and "entity" not in self.broken.kinds:
