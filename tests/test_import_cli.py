@@ -384,8 +384,7 @@ def test_an_import_may_not_overwrite_a_rules_file(tmp_path: Path) -> None:
             "1:1: error: not an ACLED export: the header has no event_id_cnty, event_date, time_precision, "
             "event_type, sub_event_type, actor1, inter1, actor2, inter2, source",
         ),
-        # '410412347' is a JSON number and the tab after it JSON whitespace: column 11 is left over
-        ("stix", GDELT_EXPORT, "1:11: error: JSON syntax error: trailing characters"),
+        ("stix", GDELT_EXPORT, "1:1: error: not a STIX bundle: a bundle is a JSON object, starting with '{'"),
     ],
 )
 def test_a_file_of_another_format_is_one_error(tmp_path: Path, source: str, given: Path, error: str) -> None:

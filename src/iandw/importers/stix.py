@@ -145,6 +145,12 @@ class StixImporter:
         if isinstance(content, Diagnostic):
             return [Unreadable(content)]
         advance(len(content))
+        if not content.lstrip().startswith(b"{"):  # a CSV or a YAML file: not a syntax error to hunt for
+            return [
+                Unreadable(
+                    Span(path).error("not a STIX bundle: a bundle is a JSON object, starting with '{'")
+                )
+            ]
         bundle, problems = parse_json_bytes(content, path, self.limits)
         if problems:
             return [Unreadable(problems[0]), *problems[1:]]
