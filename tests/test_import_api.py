@@ -223,3 +223,13 @@ def test_the_readme_example_prints_the_summary(workdir: Path, capsys: pytest.Cap
         "wrote 16 new entities to observations/acled.entities.yaml; 0 known entities referenced\n"
         "skipped 0 rows\n"
     )
+
+
+def test_no_paths_is_refused_before_an_existing_output_is_touched(workdir: Path) -> None:
+    # a script's glob that matched nothing: the earlier import's output is kept as it was
+    (workdir / "out.jsonl").write_text("kept\n", encoding="utf-8")
+    with pytest.raises(ImportArgumentError, match="no input given") as raised:
+        iandw.import_files("acled", [], "out.jsonl")
+    assert raised.value.argument == "paths"
+    assert (workdir / "out.jsonl").read_text(encoding="utf-8") == "kept\n"
+    assert sorted(path.name for path in workdir.iterdir()) == ["out.jsonl"]

@@ -164,12 +164,14 @@ def import_files(
     in the `diagnostics` of the summary returned or the CannotImport raised.
     `on_progress(done, total)` is told the bytes read of all the files.
 
-    Raises ImportArgumentError for an argument that cannot be used (a bad
-    grade, an output named for another format or that is one of the files
+    Raises ImportArgumentError for an argument that cannot be used (no
+    paths, a bad grade, an output named for another format or that is one of the files
     read), CannotImport when an input directory or the mapping cannot be
     used, and OSError when an output cannot be written.
     """
     named = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not named:  # a glob that matched nothing must not empty the output
+        raise ImportArgumentError("paths", "no input given: paths is empty, so there is nothing to import")
     observations_path, mapping_path, rules_path = os.fspath(output), _path(mapping), _path(rules)
     kept: list[Diagnostic] = []
     emit = on_diagnostic or kept.append
