@@ -390,3 +390,45 @@ def test_reusing_unchanged_groups_changes_no_step_of_a_replay(
             ]
             assert point.posterior == pytest.approx(assessed.posterior, abs=TOL), point.date
             assert point.level == assessed.level, point.date
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "step", "error", "message"),
+    [
+        (
+            "2023-01-01",
+            dt.date(2023, 1, 31),
+            7,
+            TypeError,
+            "start is a datetime.date, not str: datetime.date.fromisoformat('2023-01-01')",
+        ),
+        (dt.date(2023, 1, 1), None, 7, TypeError, "end is a datetime.date, not NoneType"),
+        (
+            dt.date(2023, 2, 1),
+            dt.date(2023, 1, 1),
+            7,
+            ValueError,
+            "end 2023-01-01 is before start 2023-02-01",
+        ),
+        (dt.date(2023, 1, 1), dt.date(2023, 1, 31), 0, ValueError, "step is at least 1 day, not 0"),
+        (dt.date(2023, 1, 1), dt.date(2023, 1, 31), -7, ValueError, "step is at least 1 day, not -7"),
+        (
+            dt.date(2023, 1, 1),
+            dt.date(2023, 1, 31),
+            "2w",
+            TypeError,
+            "step is a number of days (int), not str: iandw.timeline.parse_step('2w') reads days or weeks",
+        ),
+        (
+            dt.date(2023, 1, 1),
+            dt.date(2023, 1, 31),
+            True,
+            TypeError,
+            "step is a number of days (int), not bool",
+        ),
+    ],
+)
+def test_arguments_that_cannot_be_used_are_named(case, start, end, step, error, message):
+    with pytest.raises(error) as raised:
+        compute_timeline(case, start, end, step)
+    assert str(raised.value) == message

@@ -172,6 +172,21 @@ def step_days(start: dt.date, end: dt.date, step: int) -> list[int]:
     return days
 
 
+def _check_period(start: object, end: object, step: object) -> None:
+    """What `iandw timeline` checks of --from, --to and --step, for a caller from Python."""
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, dt.date):
+            hint = f": datetime.date.fromisoformat({value!r})" if isinstance(value, str) else ""
+            raise TypeError(f"{name} is a datetime.date, not {type(value).__name__}{hint}")
+    if end < start:  # type: ignore[operator]
+        raise ValueError(f"end {end} is before start {start}")
+    if isinstance(step, bool) or not isinstance(step, int):
+        hint = f": iandw.timeline.parse_step({step!r}) reads days or weeks" if isinstance(step, str) else ""
+        raise TypeError(f"step is a number of days (int), not {type(step).__name__}{hint}")
+    if step < 1:
+        raise ValueError(f"step is at least 1 day, not {step}")
+
+
 def compute_timeline(
     case: Case,
     start: dt.date,
@@ -184,9 +199,13 @@ def compute_timeline(
 
     `progress(done, total)` is called after each step: each may re-evaluate the case.
 
-    Raises TimelineTooLong past MAX_STEPS steps or MAX_POINTS points (`too_long`), and
-    `TooManyAssignments` past `max_assignments` for an indicator (iandw.engine.match).
+    `start` and `end` are datetime.date, `end` not before `start`; `step` is a number of days,
+    at least 1 (`parse_step` reads '1w' as 7).  Raises TypeError or ValueError, naming the
+    argument, for one that is not so; TimelineTooLong past MAX_STEPS steps or MAX_POINTS
+    points (`too_long`), and `TooManyAssignments` past `max_assignments` for an indicator
+    (iandw.engine.match).
     """
+    _check_period(start, end, step)
     problem = too_long(start, end, step, len(case.hypotheses))
     if problem:
         raise TimelineTooLong(problem)
