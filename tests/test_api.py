@@ -184,3 +184,12 @@ def test_the_readme_timeline_example_prints_the_highest_levels(
     )
     assert isinstance(namespace["chart"], bytes) and b"<svg" in namespace["chart"]
     assert isinstance(namespace["page"], str) and 'id="over-time"' in namespace["page"]
+
+
+@pytest.mark.parametrize("text", ["kind: observation\nid: x", b"kind: observation\nid: x"])
+def test_load_documents_refuses_text_rather_than_reading_each_character(text: str | bytes) -> None:
+    with pytest.raises(TypeError) as raised:
+        iandw.load_documents(text)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "load_documents takes documents as mappings, not text: read YAML with iandw.load, or parse it first"
+    )

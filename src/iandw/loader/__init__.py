@@ -152,8 +152,14 @@ def load_documents(
 
     Diagnostics name `name` and the document's position in the sequence as
     its line, since there is no file.  A single mapping is one document
-    (not a sequence of its keys).
+    (not a sequence of its keys).  Text (str or bytes) raises TypeError: it
+    is not read as YAML, and its characters are not documents.
     """
+    if isinstance(documents, str | bytes | bytearray):
+        raise TypeError(
+            "load_documents takes documents as mappings, not text: "
+            "read YAML with iandw.load, or parse it first"
+        )
     if isinstance(documents, Mapping):
         documents = [documents]
     collector = _Collector([])
