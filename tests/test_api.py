@@ -186,6 +186,23 @@ def test_the_readme_timeline_example_prints_the_highest_levels(
     assert isinstance(namespace["page"], str) and 'id="over-time"' in namespace["page"]
 
 
+def test_the_readme_timeline_example_survives_a_hypothesis_that_never_reaches_watch(
+    monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """In 2015, before any report, the two hypotheses whose first point is at warning cross on the
+    first day, and russia-supported-hamas (0.18 until the attack) crosses nothing."""
+    example = _readme_example("the test suite runs this example too")
+    period = "datetime.date(2023, 1, 1), datetime.date(2023, 12, 31)"
+    assert period in example
+    monkeypatch.chdir(ROOT)
+    exec(compile(example.replace(period, period.replace("2023", "2015")), "README.md", "exec"), {})
+    assert capsys.readouterr().out == (
+        "iran-supported-hamas warning 2015-01-01 None\n"
+        "russia-diplomacy-only warning 2015-01-01 None\n"
+        "russia-supported-hamas none\n"
+    )
+
+
 @pytest.mark.parametrize("text", ["kind: observation\nid: x", b"kind: observation\nid: x"])
 def test_load_documents_refuses_text_rather_than_reading_each_character(text: str | bytes) -> None:
     with pytest.raises(TypeError) as raised:
