@@ -1171,6 +1171,19 @@ def test_a_where_path_no_observation_can_have_is_an_error_at_its_key(tmp_tree, m
     ]
 
 
+def test_a_where_path_with_an_empty_part_is_an_error_at_its_key(tmp_tree, monkeypatch):
+    """'attributes..level' reads the key '': the selection never matched, and nothing said why."""
+    where = "      attributes..level: 3\n      attributes.: x\n      attributes.level.: 2\n"
+    rules = WHERE_PATHS.split("    where:\n")[0] + "    where:\n" + where + "likelihood_ratio: 2\n"
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    why = " has an empty part: no attribute key is empty; join keys with single dots"
+    assert errors(result) == [
+        ("rules/rules.yaml", 8, 7, "where path 'attributes..level'" + why),
+        ("rules/rules.yaml", 9, 7, "where path 'attributes.'" + why),
+        ("rules/rules.yaml", 10, 7, "where path 'attributes.level.'" + why),
+    ]
+
+
 def test_every_where_path_the_docs_name_is_accepted(tmp_tree, monkeypatch):
     """The fields docs/language.md lists, alone, and attributes at any depth."""
     paths = ["place", "summary", "type", "id", "date", "reported", "note", "attributes.a", "attributes.a.b"]

@@ -310,7 +310,7 @@ class EntityPattern(BaseModel):
 # silently never match.
 FLAT_WHERE_FIELDS = ("place", "summary", "type", "id", "date", "reported", "note")
 WHERE_FIELDS = (*FLAT_WHERE_FIELDS, "attributes")
-WHERE_PATH_PATTERN = rf"^({'|'.join(FLAT_WHERE_FIELDS)})$|^attributes(\.|$)"
+WHERE_PATH_PATTERN = rf"^({'|'.join(FLAT_WHERE_FIELDS)})$|^attributes(\.[^.]+)*$"
 WHERE_PATH_ERROR = "where_path"  # its message is whole: the typer shows it as it is
 _MET_OTHERWISE = {
     "entities": "an observation's entities are met by the selection's 'entities' patterns",
@@ -321,9 +321,11 @@ _MET_OTHERWISE = {
 def _where_path(path: str) -> str:
     """The path, if an observation can have it; else why not, and what was likely meant."""
     head, dot, _ = path.partition(".")
-    if head == "attributes" or (head in FLAT_WHERE_FIELDS and not dot):
+    if (head == "attributes" and "" not in path.split(".")) or (head in FLAT_WHERE_FIELDS and not dot):
         return path
-    if head in FLAT_WHERE_FIELDS:
+    if head == "attributes":
+        why = f"where path {path!r} has an empty part: no attribute key is empty; join keys with single dots"
+    elif head in FLAT_WHERE_FIELDS:
         why = f"where path {path!r}: {head!r} has no keys under it, only 'attributes' has"
     elif head in _MET_OTHERWISE:
         why = f"where path {path!r}: {_MET_OTHERWISE[head]}, not by 'where'"
