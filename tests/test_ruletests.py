@@ -237,7 +237,7 @@ def test_a_failure_names_the_observations_reported_on_no_known_day(project: Call
     failure = the_one_failure(project, test, observations + ATTACK, observations + open_attack)
     assert failure.endswith(
         f"::{test}: expected fired, got not-fired: "
-        "no observation matches 'attack': 1 of type 'attack', none reported by 2023-10-08; "
+        "no observation matches 'attack': 1 of type 'attack', 1 never reported (open-ended dates); "
         "reported on no known day, so never used: t-attack"
     )
 

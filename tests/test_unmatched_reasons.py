@@ -64,14 +64,45 @@ def test_collected_but_not_yet_reported_is_not_a_gap_in_collection() -> None:
     }
 
 
-def test_an_observation_reported_on_no_known_day_is_not_reported_by_any_date() -> None:
-    """d1's date is open-ended and it has no `reported`: collected, and never used."""
+def test_an_observation_reported_on_no_known_day_is_never_reported_not_late() -> None:
+    """d1's date is open-ended and it has no `reported`: collected, and never used, so no
+    later as_of brings it in: not "none reported by 2030-01-01"."""
     documents = [
         indicator({"display": {"type": "display"}}),
         observation("d1", "display", "2023-01-01/..", [], [source("s", "B2")]),
         hypothesis(),
     ]
-    assert why(documents) == {"display": "1 of type 'display', none reported by 2030-01-01"}
+    assert why(documents) == {"display": "1 of type 'display', 1 never reported (open-ended dates)"}
+
+
+def test_never_reported_and_reported_late_are_said_apart() -> None:
+    """On 2023-02-01: d1 (open-ended date, no `reported`) is never reported, d2 (dated 2023-03-01)
+    is reported later: 2 displays, 1 of them never, none reported by then."""
+    documents = [
+        indicator({"display": {"type": "display"}}),
+        observation("d1", "display", "2023-01-01/..", [], [source("s", "B2")]),
+        observation("d2", "display", "2023-03-01", [], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    assert why(documents, as_of="2023-02-01") == {
+        "display": "2 of type 'display', 1 never reported (open-ended dates), none reported by 2023-02-01"
+    }
+
+
+def test_never_reported_is_left_out_of_those_reported_by_the_date() -> None:
+    """d1 never reported, d2 reported after 2023-02-01, d3 (dated 2023-01-10) reported by then
+    but from one origin, short of min_origins 2: 3 displays, 1 of them reported by the date."""
+    documents = [
+        indicator({"display": {"type": "display", "min_origins": 2}}),
+        observation("d1", "display", "2023-01-01/..", [], [source("s", "B2")]),
+        observation("d2", "display", "2023-03-01", [], [source("s", "B2")]),
+        observation("d3", "display", "2023-01-10", [], [source("s", "B2")]),
+        hypothesis(),
+    ]
+    assert why(documents, as_of="2023-02-01") == {
+        "display": "3 of type 'display', 1 never reported (open-ended dates), "
+        "1 of them reported by 2023-02-01, none from at least 2 independent origins (min_origins: 2)"
+    }
 
 
 def test_a_selection_of_any_type_counts_every_observation_not_yet_reported() -> None:

@@ -10,9 +10,10 @@ selection, so that matching itself counts nothing.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from iandw.assessment.arithmetic import meets_grade
 from iandw.dates import day_to_iso
@@ -33,18 +34,28 @@ class Unreported:
 
     A selection nothing met says so: "1 of type 'financing', none reported
     by 2023-10-06" calls for a later date, where "no observation of type
-    'financing'" calls for collection.  Counted once per evaluation, over
-    the observations `reported_by` drops, never during matching.
+    'financing'" calls for collection; one reported on no known day is
+    counted apart, as no later date brings it in.  Counted once per
+    evaluation, over the observations `reported_by` drops, never during matching.
     """
 
     as_of: str  # the evaluation date, as a reason writes it
-    by_type: Mapping[str, int]
+    by_type: Mapping[str, int]  # reported after it
+    never_by_type: Mapping[str, int] = field(default_factory=dict)  # reported on no known day
 
     def count(self, types: frozenset[str]) -> int:
-        """Those of the types given, or of any type for a selection of any type."""
-        if not types:
-            return sum(self.by_type.values())
-        return sum(self.by_type.get(kind, 0) for kind in types)
+        """Those reported after the date, of the types given, or of any type for a selection of any type."""
+        return _of(self.by_type, types)
+
+    def never(self, types: frozenset[str]) -> int:
+        """Those reported on no known day (an open-ended `reported`, or none and an open-ended date)."""
+        return _of(self.never_by_type, types)
+
+
+def _of(by_type: Mapping[str, int], types: frozenset[str]) -> int:
+    if not types:
+        return sum(by_type.values())
+    return sum(by_type.get(kind, 0) for kind in types)
 
 
 def not_reported_by(observations: Sequence[ObservationRecord], as_of_day: int, reported: int) -> Unreported:
@@ -54,12 +65,13 @@ def not_reported_by(observations: Sequence[ObservationRecord], as_of_day: int, r
     such a selection to explain; none when `reported`, the number `reported_by`
     kept, is all of them, as when evaluating as of today.
     """
-    late = (
-        Counter(o.type for o in observations if o.reported_hi > as_of_day)
-        if reported < len(observations)
-        else {}
-    )
-    return Unreported(day_to_iso(as_of_day), late)
+    late: Counter[str] = Counter()
+    never: Counter[str] = Counter()
+    if reported < len(observations):
+        for o in observations:
+            if o.reported_hi > as_of_day:
+                (never if o.reported_hi == math.inf else late)[o.type] += 1
+    return Unreported(day_to_iso(as_of_day), late, never)
 
 
 def unmatched_reasons(
@@ -108,20 +120,26 @@ def unmatched_reason(
     the count of its type is of all and a stage after it says how many were
     reported by then ('3 of type 'meeting', 2 of them reported by
     2023-10-06, …'), so that "not yet known" never reads as "never
-    collected".
+    collected"; those reported on no known day are said apart ('…, 1 never
+    reported (open-ended dates), …'), as no later date brings them in.
     """
     fixed = {name: value for name, value in sorted(fixed.items()) if name in selection.variables}
     pool = [o for o in observations if not selection.types or o.type in selection.types]
     late = unreported.count(selection.types)
-    collected = len(pool) + late
+    never = unreported.never(selection.types)
+    collected = len(pool) + late + never
     if not collected:
         return f"no observation{_of_types(selection.types)}"
     said = [
         f"{collected}{_of_types(selection.types)}" if selection.types else counted(collected, "observation")
     ]
-    if late:
-        if not pool:
-            return ", ".join([*said, f"none reported by {unreported.as_of}"])
+    if never:
+        said.append(f"{never} never reported (open-ended dates)")
+    if not pool:
+        if late:
+            said.append(f"none reported by {unreported.as_of}")
+        return ", ".join(said)
+    if late or never:
         said.append(f"{len(pool)} of them reported by {unreported.as_of}")
     stages = _stages(selection, context, fixed)
     if selection.where_binding:
