@@ -676,6 +676,48 @@ def test_validate_lint_warnings(tmp_tree, monkeypatch):
     )
 
 
+def test_validate_warns_of_a_where_attribute_and_a_type_no_observation_has(tmp_tree, monkeypatch):
+    """'talks' has attribute 'acquisition' and type 'meeting': a where path on 'acquisiton' and a
+    type 'meetng' never match, each said with what was likely meant; 'rank' under exists: false
+    holds on every observation, and 'acquisition' is had: neither is said."""
+    rules = LINT_RULES.replace(
+        "    type: meeting\n    entities: [{entity: russia}]\n",
+        "    type: meetng\n    entities: [{entity: russia}]\n    where:\n"
+        "      attributes.acquisiton: battlefield-capture\n"
+        "      attributes.acquisition.kind: {exists: true}\n"
+        "      attributes.rank: {exists: false}\n",
+    )
+    observations = LINT_OBSERVATIONS.replace(
+        "date: 2023-03-16\n", "date: 2023-03-16\nattributes: {acquisition: {kind: purchase}}\n"
+    )
+    root = tmp_tree({"rules/rules.yaml": rules, "observations/obs.yaml": observations})
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
+    W = "warning"
+    new = [
+        # "    type: " is 10 characters
+        (
+            "rules/rules.yaml",
+            38,
+            11,
+            W,
+            "no observation has type 'meetng', so selection 'talk' never matches (did you mean 'meeting'?)",
+        ),
+        # at the key, indented 6
+        (
+            "rules/rules.yaml",
+            41,
+            7,
+            W,
+            "no observation has attribute 'acquisiton', so selection 'talk' never matches "
+            "(did you mean 'acquisition'?)",
+        ),
+    ]
+    diagnostics = parse_diagnostics(result.stderr)
+    assert_reported(diagnostics, new)
+    assert [d for d in diagnostics if "attribute" in d[4]] == [new[1]], diagnostics
+
+
 def test_lint_says_nothing_a_document_that_did_not_load_may_contradict(tmp_tree, monkeypatch):
     """A hypothesis with a bad prior, an observation with a bad date: two errors, no cascade.
 

@@ -44,7 +44,49 @@ def selected_types_never_observed(
                     )
                     yield item.span(*loc).warning(
                         f"no observation has type {word!r}, so selection {name!r} never matches"
+                        f"{did_you_mean(word, observed)}"
                     )
+
+
+def where_attributes_never_observed(
+    case: Case, loaded: LoadedDocuments, broken: Broken
+) -> Iterator[Diagnostic]:
+    """A where path `attributes.X…` with no observation having attribute X (`acquisiton`
+    for `acquisition`) fails on every observation: the selection never matches, and nothing says why.
+
+    Not said for `exists: false`, which holds exactly then, nor while an observation did not
+    load or an input path was not read: it may have the attribute.  Only with such a path, one
+    pass over the observations, ending once every attribute named was seen: a misspelt name
+    reads every observation's attributes (again from its file for JSONL inputs).
+    """
+    if broken.unread_input or "observation" in broken.kinds:
+        return
+    wanted = {
+        path.split(".")[1]
+        for item in loaded.indicators
+        for selection in item.document.select.values()
+        for path, predicate in selection.where.items()
+        if path.startswith("attributes.") and not (predicate.op == "exists" and predicate.operand is False)
+    }
+    if not wanted:
+        return
+    observed: set[str] = set()
+    for observation in loaded.observations:
+        observed.update(observation.document.attributes)
+        if wanted <= observed:
+            return
+    for item in loaded.indicators:
+        for name, selection in item.document.select.items():
+            for path, predicate in selection.where.items():
+                attribute = path.split(".")[1] if path.startswith("attributes.") else None
+                if attribute is None or attribute in observed:
+                    continue
+                if predicate.op == "exists" and predicate.operand is False:
+                    continue
+                yield item.span("select", name, "where", path, key=True).warning(
+                    f"no observation has attribute {attribute!r}, so selection {name!r} never matches"
+                    f"{did_you_mean(attribute, observed)}"
+                )
 
 
 def entities_no_rule_reaches(case: Case, loaded: LoadedDocuments, broken: Broken) -> Iterator[Diagnostic]:
@@ -228,6 +270,7 @@ def regexes_that_can_backtrack_exponentially(
 
 LINTS: tuple[Lint, ...] = (
     selected_types_never_observed,
+    where_attributes_never_observed,
     entities_no_rule_reaches,
     indicators_no_hypothesis_uses,
     variable_types_no_entity_has,
