@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -488,3 +489,21 @@ def test_the_summary_counts_as_every_other_summary_does() -> None:
         "skipped 1 object: bad object (1)",
         "1,200 objects not observations: entity (1,200)",
     ]
+
+
+def test_a_file_in_a_directory_whose_name_is_not_utf8_is_read_and_named_with_escapes(tmp_path: Path) -> None:
+    """Found in a directory, a file is opened by the name the system gave, and said as 'b\\xff.csv'."""
+    feed = tmp_path / "d"
+    feed.mkdir()
+    try:
+        (feed / os.fsdecode(b"b\xff.csv")).write_bytes(Path(EVENTS).read_bytes())
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses a name that is not UTF-8")
+    result = invoke(tmp_path, "acled", "d", "-o", "out.jsonl", "--rules", "none")
+    assert result.exit_code == 0, result.output
+    # events.csv: five events, none of them read twice
+    assert result.stdout.startswith("read 5 rows from 1 file\nwrote 5 observations to out.jsonl\n")
+    (feed / os.fsdecode(b"b\xff.csv")).write_text("event_id_cnty\n", encoding="utf-8")
+    result = invoke(tmp_path, "acled", "d", "-o", "out.jsonl", "--rules", "none")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("d/b\\xff.csv:1:1: error: not an ACLED export")

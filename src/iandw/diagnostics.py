@@ -8,6 +8,7 @@ jump straight to it and so that one bad file never hides another's problems.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -37,7 +38,7 @@ class Diagnostic:
         message = one_line(self.message)
         if len(message) > MESSAGE_CHARS:
             message = f"{message[:MESSAGE_CHARS]}… ({len(message) - MESSAGE_CHARS:,} more characters)"
-        return f"{one_line(self.file)}:{self.line}:{self.column}: {self.severity}: {message}"
+        return f"{one_line(_shown_path(self.file))}:{self.line}:{self.column}: {self.severity}: {message}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -105,6 +106,14 @@ _CONTROL = {
 
 _LAYOUT = (0x09, 0x0A, 0x0D)
 _HIDDEN = {code: escape for code, escape in _CONTROL.items() if code not in _LAYOUT}
+
+
+def _shown_path(path: str) -> str:
+    """A file name's bytes that are not UTF-8 (read by Python as lone surrogates) as '\\xff' escapes."""
+    try:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate no file name holds: written as it is
+        return path
 
 
 def one_line(text: str) -> str:

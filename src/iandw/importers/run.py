@@ -280,7 +280,7 @@ def _files(
             )
         if not found:
             problems.append(where.error(f"no {named} file in this directory"))
-        files += [file.path for file in found]
+        files += [file.found for file in found]  # opened as named: not UTF-8, its shown name is none
     return files, problems
 
 

@@ -22,6 +22,7 @@ class InputFile:
 
     path: str  # as given or joined from the given directory: stable, relative
     real: str  # resolved path on disk
+    found: str  # `path` as the system names it, which may hold bytes that are not UTF-8: to hand on
 
     @property
     def extension(self) -> str:
@@ -85,7 +86,7 @@ def find_files(
         real = os.path.realpath(display)
         if real not in seen:
             seen.add(real)
-            files.append(InputFile(shown(display), real))
+            files.append(InputFile(shown(display), real, display))
     return files, diagnostics
 
 
@@ -149,7 +150,7 @@ def _walk(
     while pending:
         path, is_directory, ancestors = pending.pop()
         if not is_directory:
-            yield InputFile(shown(path), os.path.realpath(path))
+            yield InputFile(shown(path), os.path.realpath(path), path)
             continue
         real_directory = os.path.realpath(path)
         if real_directory in ancestors:
