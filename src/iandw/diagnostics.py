@@ -38,7 +38,7 @@ class Diagnostic:
         message = one_line(self.message)
         if len(message) > MESSAGE_CHARS:
             message = f"{message[:MESSAGE_CHARS]}… ({len(message) - MESSAGE_CHARS:,} more characters)"
-        return f"{one_line(_shown_path(self.file))}:{self.line}:{self.column}: {self.severity}: {message}"
+        return f"{one_line(shown(self.file))}:{self.line}:{self.column}: {self.severity}: {message}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -108,8 +108,12 @@ _LAYOUT = (0x09, 0x0A, 0x0D)
 _HIDDEN = {code: escape for code, escape in _CONTROL.items() if code not in _LAYOUT}
 
 
-def _shown_path(path: str) -> str:
-    """A file name's bytes that are not UTF-8 (read by Python as lone surrogates) as '\\xff' escapes."""
+def shown(path: str) -> str:
+    """A path as text any output can hold: bytes of a name that are not UTF-8 as '\\xff' escapes.
+
+    Python reads such names with lone surrogates, which UTF-8 output cannot
+    encode; the real name is still what is opened.
+    """
     try:
         return os.fsencode(path).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate no file name holds: written as it is

@@ -22,7 +22,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from iandw.choices import SOURCES
-from iandw.diagnostics import Diagnostic, Span, counted, first_few, has_errors, quoted_list
+from iandw.diagnostics import Diagnostic, Span, counted, first_few, has_errors, quoted_list, shown
 from iandw.importers.acled import AcledImporter
 from iandw.importers.entities import EntityBook
 from iandw.importers.gdelt import GdeltImporter
@@ -40,7 +40,7 @@ from iandw.importers.stix import StixImporter
 from iandw.importers.writer import ImportOutput, default_entities_path, observation_line
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader import load
-from iandw.loader.files import find_files, named_extensions, overwritten, shown
+from iandw.loader.files import find_files, named_extensions, overwritten
 from iandw.model.documents import GRADE_PATTERN, Credibility, Entity, Observation, Reliability
 from iandw.model.registry import EntityRegistry
 

@@ -64,6 +64,7 @@ _NOT_ENDS = frozenset(
     {"relationship", "sighting", "bundle", "marking-definition", "language-content", "extension-definition"}
 )
 _RELATIONSHIP_TYPE = re.compile(r"[a-z0-9-]+")  # STIX 2.1 section 5.1.2
+_JSON_OBJECT_START = re.compile(rb"[ \t\r\n]*\{")  # matched in place: a bundle may be 64 MiB
 # The objects a sighting's references may name (STIX 2.1 section 5.2.1).
 _SIGHTING_REFS = {
     "where_sighted_refs": frozenset({"identity", "location"}),
@@ -145,7 +146,7 @@ class StixImporter:
         if isinstance(content, Diagnostic):
             return [Unreadable(content)]
         advance(len(content))
-        if not content.lstrip().startswith(b"{"):  # a CSV or a YAML file: not a syntax error to hunt for
+        if not _JSON_OBJECT_START.match(content):  # a CSV or a YAML file: not a syntax error to hunt for
             return [
                 Unreadable(
                     Span(path).error("not a STIX bundle: a bundle is a JSON object, starting with '{'")

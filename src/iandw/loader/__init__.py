@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iandw.diagnostics import Diagnostic, Span, has_errors
+from iandw.diagnostics import Diagnostic, Span, has_errors, shown
 from iandw.limits import DEFAULT_LIMITS, Limits
 from iandw.loader.checks import build_case
-from iandw.loader.files import InputFile, find_files, shown
+from iandw.loader.files import InputFile, find_files
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, shown
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
 
@@ -27,15 +27,6 @@ class InputFile:
     @property
     def extension(self) -> str:
         return os.path.splitext(self.path)[1].lower()
-
-
-def shown(path: str) -> str:
-    """A path as text any output can hold: bytes of a name that are not UTF-8 as '\\xff' escapes.
-
-    Python reads such names with lone surrogates, which UTF-8 output cannot
-    encode; the real name is still what is opened.
-    """
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _at(path: str) -> Span:

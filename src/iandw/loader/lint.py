@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from iandw.diagnostics import Diagnostic, did_you_mean, first_few
 from iandw.loader.backtracking import can_backtrack_exponentially
 from iandw.loader.references import Broken
-from iandw.loader.typed import LoadedDocuments
+from iandw.loader.typed import Loaded, LoadedDocuments
 from iandw.model.case import Case
-from iandw.model.documents import EntityPattern
+from iandw.model.documents import EntityPattern, Indicator
 from iandw.model.predicates import variable_name
 
 Lint = Callable[[Case, LoadedDocuments, Broken], Iterator[Diagnostic]]
@@ -68,13 +68,8 @@ def where_attributes_never_observed(
         return
     if len(loaded.observations) > WHERE_ATTRIBUTE_LINT_MAX:
         return
-    wanted = {
-        path.split(".")[1]
-        for item in loaded.indicators
-        for selection in item.document.select.values()
-        for path, predicate in selection.where.items()
-        if path.startswith("attributes.") and not (predicate.op == "exists" and predicate.operand is False)
-    }
+    paths = list(_where_attribute_paths(loaded))
+    wanted = {attribute for *_, attribute in paths}
     if not wanted:
         return
     observed: set[str] = set()
@@ -82,18 +77,24 @@ def where_attributes_never_observed(
         observed.update(observation.document.attributes)
         if wanted <= observed:
             return
+    for item, name, path, attribute in paths:
+        if attribute not in observed:
+            yield item.span("select", name, "where", path, key=True).warning(
+                f"no observation has attribute {attribute!r}, so selection {name!r} never matches"
+                f"{did_you_mean(attribute, observed)}"
+            )
+
+
+def _where_attribute_paths(loaded: LoadedDocuments) -> Iterator[tuple[Loaded[Indicator], str, str, str]]:
+    """(indicator, selection, path, attribute) of each `where` path into an attribute, but for
+    `exists: false`, which holds of an attribute no observation has."""
     for item in loaded.indicators:
         for name, selection in item.document.select.items():
             for path, predicate in selection.where.items():
-                attribute = path.split(".")[1] if path.startswith("attributes.") else None
-                if attribute is None or attribute in observed:
-                    continue
-                if predicate.op == "exists" and predicate.operand is False:
-                    continue
-                yield item.span("select", name, "where", path, key=True).warning(
-                    f"no observation has attribute {attribute!r}, so selection {name!r} never matches"
-                    f"{did_you_mean(attribute, observed)}"
-                )
+                if path.startswith("attributes.") and not (
+                    predicate.op == "exists" and predicate.operand is False
+                ):
+                    yield item, name, path, path.split(".")[1]
 
 
 def entities_no_rule_reaches(case: Case, loaded: LoadedDocuments, broken: Broken) -> Iterator[Diagnostic]:
@@ -174,25 +175,34 @@ def indicators_no_hypothesis_uses(
             yield item.span("id").warning(f"indicator {item.document.id!r} moves no posterior: {hint}")
 
 
+def _entity_types(case: Case, broken: Broken) -> set[str] | None:
+    """The types entities have, those that did not load included; None while an input path not
+    read, or the entities left out of the inputs, may have others."""
+    if broken.unread_input or broken.entities_left_out:
+        return None
+    return {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
+
+
+def _types_listed(known: set[str]) -> str:
+    return f"known types: {first_few([repr(t) for t in sorted(known)])}" if known else "no entity is loaded"
+
+
 def variable_types_no_entity_has(case: Case, loaded: LoadedDocuments, broken: Broken) -> Iterator[Diagnostic]:
     """A variable of a type no entity has can never be bound.
 
     An entity with an error of its own still has its type; an input path
     not read, or the entities left out of the inputs, may have one.
     """
-    if broken.unread_input or broken.entities_left_out:
+    known = _entity_types(case, broken)
+    if known is None:
         return
-    known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
     for item in loaded.indicators:
         indicator = item.document
         for name, spec in indicator.vars.items():
             if spec.type is not None and spec.type not in known:
-                types = (
-                    f"known types: {first_few([repr(t) for t in sorted(known)])}"
-                    if known
-                    else "no entity is loaded"
+                yield item.span("vars", name, "type").warning(
+                    f"no entity has type {spec.type!r} ({_types_listed(known)})"
                 )
-                yield item.span("vars", name, "type").warning(f"no entity has type {spec.type!r} ({types})")
 
 
 def pattern_attributes_no_entity_has(
@@ -227,13 +237,12 @@ def pattern_types_no_entity_has(case: Case, loaded: LoadedDocuments, broken: Bro
     """A pattern's `type` that no entity has (`stat` for `state`) fails on every entity: the
     selection never matches, and nothing else says why.
 
-    Only literal types are judged (one, a list or `in`); an entity with an error of its own
-    still has its type, and an input path not read may have one.
+    Only literal types are judged (one, a list or `in`), against the same types as a variable's.
     """
-    if broken.unread_input:
+    known = _entity_types(case, broken)
+    if known is None:
         return
-    known = {entity.type for entity in case.registry.entities.values()} | broken.types.get("entity", set())
-    listed = f"known types: {first_few([repr(t) for t in sorted(known)])}" if known else "no entity is loaded"
+    listed = _types_listed(known)
     for item in loaded.indicators:
         indicator = item.document
         for selection_name, selection in indicator.select.items():
