@@ -260,7 +260,31 @@ def test_near_misses_prefer_fewer_failed_checks_over_smaller_violation():
 )
 def test_a_gap_is_described_in_words_at_either_end(gap: tuple[float, float], expected: str) -> None:
     window = WindowSpec("meeting", "attack", 0, 84, absolute=False, text="")
-    assert describe_gap(window, gap) == f"{expected} (window 0..84 days)"
+    assert describe_gap(window, gap) == f"{expected} (wanted 0–84 days before)"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "absolute", "wanted"),
+    [
+        (0, 84, False, "wanted 0–84 days before"),
+        (14, 84, False, "wanted 14–84 days before"),
+        (7, math.inf, False, "wanted at least 7 days before"),
+        (0, math.inf, False, "wanted the same day or any day before"),
+        (3, 3, False, "wanted 3 days before"),
+        (0, 28, True, "wanted at most 28 days apart"),
+        (0, 1, True, "wanted at most 1 day apart"),
+        (2, 2, True, "wanted 2 days apart"),
+        (7, 28, True, "wanted 7–28 days apart"),
+        (7, math.inf, True, "wanted at least 7 days apart"),
+        (0, math.inf, True, "wanted in either order"),
+    ],
+)
+def test_a_near_miss_says_which_way_the_window_runs(
+    low: float, high: float, absolute: bool, wanted: str
+) -> None:
+    """The band alone ('window 0..84 days') left the reader to guess which came first."""
+    window = WindowSpec("meeting", "attack", low, high, absolute=absolute, text="")
+    assert describe_gap(window, (-30, -30)) == f"meeting 30 days after attack ({wanted})"
 
 
 @pytest.mark.parametrize("digits", [16, 5000])  # 5,000: more than Python reads as a number

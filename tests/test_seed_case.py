@@ -101,7 +101,7 @@ def test_russias_march_meetings_are_near_misses_six_and_a_half_months_early(repo
     for miss in march:
         assert miss.status == "not-fired"
         assert miss.checks[0].status == "false"
-        assert f"{gap} days before attack (window 0..84 days)" in miss.checks[0].detail
+        assert f"{gap} days before attack (wanted 0–84 days before)" in miss.checks[0].detail
 
 
 def test_russian_weapons_were_displayed_by_hamas(report: Report) -> None:

@@ -73,14 +73,23 @@ def _amount(low: float, high: float) -> str:
     return f"{int(low)}–{int(high)} days"
 
 
-def _band(low: float, high: float) -> str:
-    if math.isinf(high):
-        return f"at least {_days(low)}"
-    return f"{int(low)}..{int(high)} days"
+def _wanted(window: WindowSpec) -> str:
+    """What the window asks, with its direction: 'wanted 0–84 days before', 'wanted at most 28 days apart'.
+
+    The band alone ('0..84 days') left the reader to work out which of the
+    two had to come first.
+    """
+    if window.low == 0 and math.isinf(window.high):
+        return "wanted in either order" if window.absolute else "wanted the same day or any day before"
+    if window.absolute and window.low == 0:
+        band = f"at most {_days(window.high)}"
+    else:
+        band = _amount(window.low, window.high)
+    return f"wanted {band} {'apart' if window.absolute else 'before'}"
 
 
 def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
-    """'meeting 205 days before attack (window 0..84 days)'."""
+    """'meeting 205 days before attack (wanted 0–84 days before)'."""
     low, high = gap
     first = "as of" if window.first == AS_OF else window.first
     then = "as of" if window.then == AS_OF else window.then
@@ -96,8 +105,7 @@ def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
         relation = f"{first} at most {_amount(-low, -low)} after {then}, or any time before"
     else:
         relation = f"{first} and {then} in either order (gap {int(low)}..{int(high)} days)"
-    band = _band(window.low, window.high)
-    return f"{relation} (window {'|gap| ' if window.absolute else ''}{band})"
+    return f"{relation} ({_wanted(window)})"
 
 
 def add_counts(binding: Binding, results: list[CheckResult]) -> None:
