@@ -906,12 +906,33 @@ FEED = {
 ENTITIES_FOLDER = "e.g. observations/entities, or the whole observations/ folder"
 
 
+def test_with_no_entity_loaded_references_only_in_the_rules_are_said_to_be_there(tmp_tree, monkeypatch):
+    """The observations name nobody: the 3 references (above) are all the rules', the first the
+    orphan's, rules.yaml line 27 ("    entities: [{entity: " is 24 characters)."""
+    quiet = "kind: observation\nid: quiet\ntype: statement\ndate: 2023-01-01\n"
+    root = tmp_tree({"rules/rules.yaml": RULES_ALONE, "observations/obs.yaml": quiet})
+    result = validate(root, monkeypatch, "observations/obs.yaml")
+    assert result.exit_code == 2
+    errors = [d for d in parse_diagnostics(result.stderr) if d[3] == "error"]
+    assert errors == [
+        (
+            "rules/rules.yaml",
+            27,
+            25,
+            "error",
+            "unknown entity 'russia'; no entity is loaded, so 3 references in the rules to 2 names could "
+            f"not be resolved: pass the folder that holds the entities too, {ENTITIES_FOLDER}",
+        )
+    ]
+
+
 def test_with_no_entity_loaded_the_unresolved_references_are_one_error(tmp_tree, monkeypatch):
     """`iandw validate observations/obs.yaml` without the entities: every reference is unknown,
     which is one mistake, on the command line; one error says so, where the first one is written.
 
     References, by hand: the rules name russia ('orphan', and the bind) and hamas (the bind); the
-    observations name russia and hamas ('talks'), and hamas ('attack'): 6 references to 2 names.
+    observations name russia and hamas ('talks'), and hamas ('attack'): 3 references in the
+    observations and 3 in the rules, to 2 names.
     """
     root = tmp_tree(
         {
@@ -930,8 +951,9 @@ def test_with_no_entity_loaded_the_unresolved_references_are_one_error(tmp_tree,
             5,
             12,
             "error",
-            "unknown entity 'russia'; no entity is loaded, so 6 references to 2 names could not be "
-            f"resolved: pass the folder that holds the entities too, {ENTITIES_FOLDER}",
+            "unknown entity 'russia'; no entity is loaded, so 3 references in the observations and 3 "
+            "in the rules, to 2 names, could not be resolved: pass the folder that holds the entities "
+            f"too, {ENTITIES_FOLDER}",
         )
     ]
     as_json = validate(root, monkeypatch, "observations/obs.yaml", "--format", "json")
@@ -967,7 +989,7 @@ def test_with_none_of_the_rules_entities_loaded_their_references_are_one_error(t
         25,
         "error",
         "unknown entity 'russia'; none of the entities the rules name is loaded (entities were read only "
-        "from feed/feed.entities.yaml), so 4 references to 3 names in the rules could not be resolved: "
+        "from feed/feed.entities.yaml), so 4 references in the rules to 3 names could not be resolved: "
         f"pass the folder that holds the rules' entities too, {ENTITIES_FOLDER}",
     )
     result = validate(root, monkeypatch, "feed")

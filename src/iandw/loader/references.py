@@ -227,7 +227,20 @@ class Resolver:
             return False
         if not self.registry.entities and "entity" not in self.broken.kinds:
             everywhere = [(problem, merged(problem.written.values())) for problem in problems]
-            self.diagnostics.append(_left_out(everywhere, "no entity is loaded", "", "the entities"))
+            # the rules' references (their tests' fixtures too) said apart from the observations'
+            outside, inside = (
+                sum(problem.written[rules].count for problem in problems if rules in problem.written)
+                for rules in (False, True)
+            )
+            names = counted(len(everywhere), "name")
+            if outside and inside:
+                what = f"{counted(outside, 'reference')} in the observations and {inside:,} in the rules,"
+                what += f" to {names},"
+            else:
+                what = (
+                    f"{counted(outside + inside, 'reference')} {'' if outside else 'in the rules '}to {names}"
+                )
+            self.diagnostics.append(_left_out(everywhere, "no entity is loaded", what, "the entities"))
             return True
         in_rules = [(problem, problem.written[True]) for problem in problems if True in problem.written]
         rules_left_out = (
@@ -241,7 +254,9 @@ class Resolver:
         if rules_left_out:
             read = first_few(entity_files())
             why = f"none of the entities the rules name is loaded (entities were read only from {read})"
-            self.diagnostics.append(_left_out(in_rules, why, " in the rules", "the rules' entities"))
+            references = counted(sum(places.count for _, places in in_rules), "reference")
+            what = f"{references} in the rules to {counted(len(in_rules), 'name')}"
+            self.diagnostics.append(_left_out(in_rules, why, what, "the rules' entities"))
         return rules_left_out
 
     def _problem(self, reference: str, ambiguous: tuple[str, ...]) -> Unresolved | None:
@@ -301,12 +316,15 @@ def _reference(entity_id: str, role: str | None) -> Reference:
     return Reference(entity_id, role)
 
 
-def _left_out(written: list[tuple[Unresolved, Places]], why: str, where: str, folder: str) -> Diagnostic:
-    """One error for references that could not be resolved because what they name was not read."""
+def _left_out(written: list[tuple[Unresolved, Places]], why: str, what: str, folder: str) -> Diagnostic:
+    """One error for references that could not be resolved because what they name was not read.
+
+    `what`: how many, where and to how many names ("79 references in the observations and 163 in
+    the rules, to 37 names,").
+    """
     problem, places = min(written, key=lambda pair: pair[1].first)
-    references = counted(sum(each.count for _, each in written), "reference")
     return places.first.error(
-        f"{problem.message(1)}; {why}, so {references} to {counted(len(written), 'name')}{where} "
+        f"{problem.message(1)}; {why}, so {what} "
         f"could not be resolved: pass the folder that holds {folder} too, e.g. observations/entities, "
         "or the whole observations/ folder"
     )
