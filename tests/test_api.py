@@ -17,6 +17,7 @@ from worlds import ROOT
 HOMES = {
     "CannotImport": "iandw.importers.run",
     "ImportSummary": "iandw.importers.run",
+    "IncompleteCase": "iandw.model.case",
     "import_files": "iandw.importers.run",
     "Limits": "iandw.loader",
     "LoadResult": "iandw.loader",
@@ -149,6 +150,38 @@ def test_evaluate_says_to_pass_the_case_not_the_load_result() -> None:
     with pytest.raises(TypeError) as raised:
         iandw.evaluate(result, as_of=dt.date(2023, 10, 6))  # type: ignore[arg-type]
     assert str(raised.value) == "evaluate takes a Case, not LoadResult: pass result.case, once result.ok"
+
+
+def test_a_case_whose_load_failed_is_not_scored() -> None:
+    """As `iandw evaluate` exits 2 on it: the observation with the unknown entity is left out of
+    the case, so a report of what remains would look complete and not be."""
+    documents = [
+        {"kind": "entity", "id": "hamas", "type": "armed-group"},
+        {"kind": "observation", "id": "ok", "type": "attack", "date": "2023-10-07", "entities": ["hamas"]},
+        {"kind": "observation", "id": "lost", "type": "meeting", "date": "2023-09-01", "entities": ["iran"]},
+    ]
+    result = iandw.load_documents(documents)
+    assert not result.ok and len(result.errors) == 1
+    assert [o.id for o in result.case.observations] == ["ok"]
+    message = (
+        "the case was loaded with 1 error, so what they were found in is left out of it and no score "
+        "of it could be trusted: fix what result.errors lists and load it again"
+    )
+    with pytest.raises(iandw.IncompleteCase) as raised:
+        iandw.evaluate(result.case, as_of=dt.date(2023, 10, 6))
+    assert str(raised.value) == message
+    assert isinstance(raised.value, ValueError)
+    with pytest.raises(iandw.IncompleteCase):
+        iandw.compute_timeline(result.case, dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    with pytest.raises(TypeError) as wrong:
+        iandw.compute_timeline(result, dt.date(2023, 1, 1), dt.date(2023, 12, 31))  # type: ignore[arg-type]
+    assert (
+        str(wrong.value) == "compute_timeline takes a Case, not LoadResult: pass result.case, once result.ok"
+    )
+    # the same documents, the unknown entity defined: scored
+    fixed = iandw.load_documents([{"kind": "entity", "id": "iran", "type": "state"}, *documents])
+    assert fixed.ok
+    assert iandw.evaluate(fixed.case, as_of=dt.date(2023, 10, 6)).inputs.observations == 2
 
 
 def _readme_example(marker: str) -> str:

@@ -5,7 +5,7 @@ with a trace behind every number.  The API:
 
     import iandw
     result = iandw.load(["observations"], rules="rules")   # LoadResult
-    if result.ok:
+    if result.ok:  # else evaluate raises IncompleteCase, as the command line exits 2
         report = iandw.evaluate(result.case, as_of=datetime.date(2023, 10, 6))
         print(iandw.render(report, "text"))
         page = iandw.render(report, "html")  # as `iandw evaluate --format html`
@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CannotImport",
     "ImportSummary",
+    "IncompleteCase",
     "Limits",
     "LoadResult",
     "Report",
@@ -50,6 +51,7 @@ _EXPORTS = {
     "LoadResult": "iandw.loader",
     "Limits": "iandw.loader",
     "evaluate": "iandw.api",
+    "IncompleteCase": "iandw.model.case",
     "Report": "iandw.model.report",
     "render": "iandw.render",
     "import_files": "iandw.importers.run",

@@ -26,7 +26,7 @@ from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group, pack, summarize, unpack
 from iandw.engine.unmatched import not_reported_by, unmatched_reasons
 from iandw.limits import MAX_ASSIGNMENTS
-from iandw.model.case import Case, ObservationRecord
+from iandw.model.case import Case, ObservationRecord, check_case
 from iandw.model.report import Report
 from iandw.report_builder import build_report
 from iandw.runtime import paused_gc
@@ -140,11 +140,10 @@ def evaluate(
     `workers` processes (default: one per core; 1: this process alone, the
     least memory), with the same report.  An indicator that would consider
     more than `max_assignments` variable assignments, in one observation or
-    in all, raises `TooManyAssignments` (docs/limits.md).
+    in all, raises `TooManyAssignments` (docs/limits.md).  A case whose load had
+    errors raises `IncompleteCase`: what they were found in is missing from it.
     """
-    if not isinstance(case, Case):
-        hint = ": pass result.case, once result.ok" if hasattr(case, "case") else ""
-        raise TypeError(f"evaluate takes a Case, not {type(case).__name__}{hint}")
+    check_case(case, "evaluate")
     if max_matches < 1:
         raise ValueError(f"max_matches is at least 1 (the best match decides confidence), not {max_matches}")
     if max_assignments < 1:

@@ -36,7 +36,7 @@ from iandw.engine.match import MatchContext
 from iandw.engine.results import IndicatorResult
 from iandw.engine.summary import kept_group
 from iandw.limits import MAX_ASSIGNMENTS
-from iandw.model.case import Case, ObservationRecord
+from iandw.model.case import Case, ObservationRecord, check_case
 from iandw.model.documents import DURATION_PATTERN, duration_days
 from iandw.model.report import LevelThresholds
 from iandw.model.timeline import Crossing, HypothesisTimeline, Timeline, TimelinePoint, evaluation_count
@@ -199,12 +199,14 @@ def compute_timeline(
 
     `progress(done, total)` is called after each step: each may re-evaluate the case.
 
+    `case` is a Case whose load had no error (`IncompleteCase` otherwise, as in `evaluate`).
     `start` and `end` are datetime.date, `end` not before `start`; `step` is a number of days,
     at least 1 (`parse_step` reads '1w' as 7).  Raises TypeError or ValueError, naming the
     argument, for one that is not so; TimelineTooLong past MAX_STEPS steps or MAX_POINTS
     points (`too_long`), and `TooManyAssignments` past `max_assignments` for an indicator
     (iandw.engine.match).
     """
+    check_case(case, "compute_timeline")
     _check_period(start, end, step)
     problem = too_long(start, end, step, len(case.hypotheses))
     if problem:

@@ -246,4 +246,6 @@ class _Collector:
         self.diagnostics.extend(problems)
         if lints:
             self.diagnostics.extend(lint(case, self.loaded, self.broken) + observation_lints)
-        return LoadResult(case, sorted(set(self.diagnostics)), self.loaded)
+        result = LoadResult(case, sorted(set(self.diagnostics)), self.loaded)
+        case.load_errors = len(result.errors)
+        return result

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from iandw.dates import Day, DayInterval
+from iandw.diagnostics import counted
 from iandw.model.documents import Hypothesis, Indicator, Observation
 from iandw.model.registry import EntityRegistry
 from iandw.model.scoring import ScoringTables
@@ -63,6 +64,8 @@ class Case:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     hypotheses: dict[str, Hypothesis] = field(default_factory=dict)
     observations: list[ObservationRecord] = field(default_factory=list)
+    # errors found while loading it: what they were found in is missing from the case
+    load_errors: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -71,3 +74,24 @@ class Case:
             "indicators": len(self.indicators),
             "hypotheses": len(self.hypotheses),
         }
+
+
+class IncompleteCase(ValueError):
+    """A case loaded with errors: what they were found in is missing, so no score of it can be trusted."""
+
+
+def check_case(case: object, caller: str) -> None:
+    """Refuse what is not a Case, or a Case whose load failed, as the command line does (exit 2).
+
+    Scoring what was left of a case after errors would give a report that
+    looks complete and is not: a left-out observation moves no odds.
+    """
+    if not isinstance(case, Case):
+        hint = ": pass result.case, once result.ok" if hasattr(case, "case") else ""
+        raise TypeError(f"{caller} takes a Case, not {type(case).__name__}{hint}")
+    if case.load_errors:
+        raise IncompleteCase(
+            f"the case was loaded with {counted(case.load_errors, 'error')}, so what they were found "
+            "in is left out of it and no score of it could be trusted: fix what result.errors lists "
+            "and load it again"
+        )
