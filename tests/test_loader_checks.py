@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from iandw.diagnostics import did_you_mean
 from iandw.loader import LoadResult, load, load_documents
 from iandw.model.registry import membership_closure, membership_heights
 
@@ -1402,9 +1403,28 @@ def test_a_pattern_type_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
     assert result.errors == []
     warnings = [(d.line, d.column, d.message) for d in result.warnings if "this pattern" in d.message]
     never = "so this pattern never matches"
+    one_of = "one of the types this pattern takes"
     known = "known types: 'armed-group', 'state'"
     # "    entities: [{of: $group}, {type: " is 36 characters; "stat}, {type: {in: [state, " 27 more
     assert warnings == [
         (17, 37, f"no entity has type 'stat', {never} (did you mean 'state'?); {known}"),
-        (17, 64, f"no entity has type 'armd-group', {never} (did you mean 'armed-group'?); {known}"),
+        # 'state', the pattern's other type, is an entity's
+        (17, 64, f"no entity has type 'armd-group', {one_of} (did you mean 'armed-group'?); {known}"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("word", "known", "suggested"),
+    [
+        # difflib ratios, 2·matches / (len a + len b): 2·7 / 21 = 0.67 shares 'i…ation' only
+        ("designation", ["invitation", "meeting"], ""),
+        ("acquisiton", ["acquisition", "attack"], " (did you mean 'acquisition'?)"),  # 2·10 / 21
+        ("meting", ["meeting", "visit"], " (did you mean 'meeting'?)"),  # 2·6 / 13 = 0.92
+        ("aa", ["a", "b"], " (did you mean 'a'?)"),  # 2·1 / 3 = 0.67, a short word
+        ("teh", ["the"], " (did you mean 'the'?)"),  # 2·2 / 6 = 0.67, a short word
+    ],
+)
+def test_a_suggestion_is_a_likely_typo_not_a_word_that_shares_a_suffix(
+    word: str, known: list[str], suggested: str
+) -> None:
+    assert did_you_mean(word, known) == suggested

@@ -140,9 +140,18 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
 
 
+# difflib's similarity a suggestion needs.  Its default, 0.6, offered 'invitation' for
+# 'designation' (0.67), which invites a wrong fix: a typo in a word of five letters or more
+# (a letter dropped, doubled or swapped) scores 0.75 and more.  In a shorter word one typo
+# costs more of the score ('aa' for 'a', 'teh' for 'the': 0.67), so there the default holds.
+SUGGEST_CUTOFF = 0.75
+SHORT_WORD = 4
+
+
 def suggest(word: str, known: Iterable[str]) -> list[str]:
     """The three closest known words at most, for 'did you mean …' hints."""
-    return difflib.get_close_matches(word, sorted(set(known)), n=3, cutoff=0.6)
+    cutoff = 0.6 if len(word) <= SHORT_WORD else SUGGEST_CUTOFF
+    return difflib.get_close_matches(word, sorted(set(known)), n=3, cutoff=cutoff)
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:

@@ -37,14 +37,19 @@ def selected_types_never_observed(
     for item in loaded.indicators:
         indicator = item.document
         for name, selection in indicator.select.items():
+            # a selection of several types still matches those observed
+            outcome = (
+                f"so selection {name!r} never matches"
+                if observed.isdisjoint(selection.types)
+                else f"one of the types selection {name!r} takes"
+            )
             for index, word in enumerate(selection.types):
                 if word not in observed:
                     loc = ("select", name, "type") + (
                         (index,) if isinstance(item.raw_value("select", name, "type"), list) else ()
                     )
                     yield item.span(*loc).warning(
-                        f"no observation has type {word!r}, so selection {name!r} never matches"
-                        f"{did_you_mean(word, observed)}"
+                        f"no observation has type {word!r}, {outcome}{did_you_mean(word, observed)}"
                     )
 
 
@@ -259,11 +264,16 @@ def pattern_types_no_entity_has(case: Case, loaded: LoadedDocuments, broken: Bro
                     if isinstance(operand, tuple)
                     else [(where, operand)]
                 )
+                # a pattern of several types still matches those some entity has
+                outcome = (
+                    "so this pattern never matches"
+                    if all(isinstance(word, str) and word not in known for _, word in words)
+                    else "one of the types this pattern takes"
+                )
                 for loc, word in words:
                     if isinstance(word, str) and word not in known:
                         yield item.span(*loc).warning(
-                            f"no entity has type {word!r}, so this pattern never matches"
-                            f"{did_you_mean(word, known)}; {listed}"
+                            f"no entity has type {word!r}, {outcome}{did_you_mean(word, known)}; {listed}"
                         )
 
 
