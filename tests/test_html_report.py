@@ -568,3 +568,22 @@ def test_a_source_repeating_an_origin_however_spelled_is_shown_not_counted() -> 
     # 'Hamas' (.25) repeats 'hamas' (.49), which counts: two independent origins, .81 and .49
     assert page.count("(repeats its origin: not counted)") == 1
     assert "2 independent origins: 1 − (1 − 0.81) × (1 − 0.49) = 0.90" in page
+
+
+def test_every_format_says_a_fired_indicator_had_more_matches_than_the_one_shown(report: Report) -> None:
+    """Counted by hand in observations/: sponsor=russia meets designated-leader-received twice,
+    once through each of lavrov-meets-hamas and bogdanov-meets-hamas (both 2023-03-16, both with
+    al-Arouri, designated 2015-09); two hypotheses list it with sponsor=russia.  The text showed
+    the best match alone, as if it were the only one."""
+    head = (
+        "designated-leader-received (designator=united-states, group=hamas, leader=saleh-al-arouri, "
+        "sponsor=russia)"
+    )
+    text = render(report, "text").splitlines()
+    starts = [i for i, line in enumerate(text) if line.startswith(f"  fired     {head}")]
+    assert len(starts) == 2
+    assert all(text[i + 2] == "            … and 1 more match" for i in starts)
+    rows = render(report, "markdown").splitlines()
+    russian = [row for row in rows if row.startswith("| designated-leader") and "sponsor=russia" in row]
+    assert len(russian) == 2 and all(row.endswith("; … and 1 more match |") for row in russian)
+    assert Page(render(report, "html")).content.count("… and 1 more match") >= 2

@@ -162,7 +162,13 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
-_PLURALS = {"entity": "entities", "hypothesis": "hypotheses", "scoring": "scoring"}
+_PLURALS = {
+    "entity": "entities",
+    "hypothesis": "hypotheses",
+    "scoring": "scoring",
+    "match": "matches",
+    "miss": "misses",
+}
 
 
 def counted(count: int, noun: str) -> str:

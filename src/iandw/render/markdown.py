@@ -14,6 +14,7 @@ from iandw.render.words import (
     contribution,
     inputs_read,
     match_line,
+    more_matches,
     observations_by_id,
     percent,
     strongest_first,
@@ -80,6 +81,9 @@ def render_markdown(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str
                 uncertain = uncertain_checks(found.match)
                 if uncertain:
                     said += f" (uncertain: {uncertain})"
+                more = more_matches(item)
+                if more:
+                    said += f"; {more}"
             else:
                 said = "; ".join(why_not(found, item, observations, near_misses))
             lines.append(

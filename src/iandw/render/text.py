@@ -18,6 +18,7 @@ from iandw.render.words import (
     contribution,
     inputs_read,
     match_line,
+    more_matches,
     observations_by_id,
     percent,
     strongest_first,
@@ -60,6 +61,9 @@ def render_text(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str:
                 uncertain = uncertain_checks(found.match)
                 if uncertain:
                     lines.append(f"            uncertain: {uncertain}")
+                more = more_matches(item)
+                if more:
+                    lines.append(f"            {more}")
             else:
                 lines += [
                     f"            {reason}" for reason in why_not(found, item, observations, near_misses)

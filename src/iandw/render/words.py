@@ -160,10 +160,20 @@ def more_near_misses(item: HypothesisIndicator, shown: int = NEAR_MISSES_SHOWN) 
     The report itself holds at most `--max-matches` near misses, which may be
     fewer than `shown`.
     """
-    hidden = item.near_miss_count - len(item.near_misses[:shown])
-    if hidden <= 0:
-        return ""
-    return f"… and {hidden} more near {'miss' if hidden == 1 else 'misses'}"
+    return _more(item.near_miss_count - len(item.near_misses[:shown]), "near miss")
+
+
+def more_matches(item: HypothesisIndicator) -> str:
+    """'… and 1 more match' beyond the best, which is the one shown, or '' when it is the only one.
+
+    A `count` rule needs several matches; showing one without the others
+    would understate the evidence.
+    """
+    return _more(item.match_count - 1, "match")
+
+
+def _more(hidden: int, noun: str) -> str:
+    return f"… and {counted(hidden, 'more ' + noun)}" if hidden > 0 else ""
 
 
 def why_not(
