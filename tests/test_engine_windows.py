@@ -154,6 +154,14 @@ def test_as_of_as_then():
     assert status(require, "2023-10-01", "2023-09-01", as_of="2023-10-01") == "fired"  # 0
 
 
+def test_a_window_on_the_evaluation_date_names_it_in_words() -> None:
+    """'meeting 31 days before as of' read as a typo; the date is the as-of date."""
+    window = WindowSpec("a", "as_of", 0, 30, absolute=False, text="")
+    assert describe_gap(window, (31, 31)) == "a 31 days before the as-of date (wanted 0–30 days before)"
+    window = WindowSpec("as_of", "b", 0, 56, absolute=False, text="")
+    assert describe_gap(window, (-3, -3)) == "the as-of date 3 days after b (wanted 0–56 days before)"
+
+
 def test_as_of_as_first_with_an_announced_future_event():
     require = {"first": "as_of", "then": "b", "within": "8w"}  # 0 ≤ b − as_of ≤ 56
     announced = {"reported": "2023-10-01"}

@@ -91,8 +91,8 @@ def _wanted(window: WindowSpec) -> str:
 def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
     """'meeting 205 days before attack (wanted 0–84 days before)'."""
     low, high = gap
-    first = "as of" if window.first == AS_OF else window.first
-    then = "as of" if window.then == AS_OF else window.then
+    first = "the as-of date" if window.first == AS_OF else window.first
+    then = "the as-of date" if window.then == AS_OF else window.then
     if low >= 0:
         relation = f"{first} {_amount(low, high)} before {then}"
     elif high <= 0:
