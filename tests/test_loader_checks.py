@@ -900,6 +900,49 @@ def test_a_pattern_attribute_warning_lists_the_first_few_attributes_entities_hav
     ]
 
 
+def test_a_misspelt_ordinal_attribute_is_one_error_not_also_a_warning(tmp_tree, monkeypatch):
+    """`levl: {at_least: minister}`: one mistake.  The error that it needs a scale already says
+    'did you mean level'; 'no entity has attribute levl' beside it was a second message for it."""
+    rules = textwrap.dedent(
+        """\
+        kind: scale
+        id: level
+        values: [official, minister]
+        ---
+        kind: indicator
+        id: met
+        title: met
+        vars: {sponsor: {type: state}}
+        select:
+          m:
+            type: meeting
+            entities:
+              - {of: $sponsor, levl: {at_least: minister}}
+        likelihood_ratio: 2
+        """
+    )
+    entities = (
+        "kind: entity\nid: russia\ntype: state\n---\n"
+        "kind: entity\nid: lavrov\ntype: person\nmember_of: [russia]\nattributes: {level: minister}\n"
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules, entities)
+    # "      - {of: $sponsor, " is 23 characters: 'levl' at 24, its value 6 further
+    assert [(d.line, d.column, d.severity) for d in result.diagnostics if "levl" in d.message] == [
+        (13, 30, "error")
+    ]
+    assert_errors(
+        result,
+        [
+            (
+                13,
+                30,
+                "at_least on 'levl' needs a scale: add a 'kind: scale' document with id "
+                "'levl' (did you mean 'level'?), or compare with a number",
+            )
+        ],
+    )
+
+
 def test_a_variable_type_warning_lists_the_first_few_types_entities_have(tmp_tree, monkeypatch):
     """300 entities of types 't000' to 't299' (observation files may hold them) give one short warning."""
     rules = textwrap.dedent(

@@ -305,11 +305,9 @@ def _check_ordinal(
     predicate: Predicate,
     scales: dict[str, tuple[str, ...]],
 ) -> list[Diagnostic]:
-    if predicate.op not in ("at_least", "at_most"):
-        return []
-    operand = predicate.operand
-    if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+    if not predicate.ordinal:
         return []  # numeric comparison needs no scale
+    operand = predicate.operand
     if attribute not in scales:
         hint = did_you_mean(attribute, scales)
         return [

@@ -230,6 +230,8 @@ def pattern_attributes_no_entity_has(
                 for name, predicate in sorted(pattern.attribute_predicates.items()):
                     if name in known or (predicate.op == "exists" and predicate.operand is False):
                         continue
+                    if predicate.ordinal and name not in case.scales:
+                        continue  # one mistake, one message: the error that it needs a scale says it
                     # entities come from untrusted files too: their attributes may be countless
                     listed = f"; attributes: {first_few([repr(a) for a in sorted(known)])}" if known else ""
                     yield item.span("select", selection_name, "entities", index, name, key=True).warning(

@@ -31,6 +31,12 @@ class Predicate:
     def variable(self) -> str | None:
         return self.operand if self.op == "var" else None
 
+    @property
+    def ordinal(self) -> bool:
+        """An `at_least`/`at_most` on a word, which compares through the attribute's scale."""
+        numeric = isinstance(self.operand, (int, float)) and not isinstance(self.operand, bool)
+        return self.op in ("at_least", "at_most") and not numeric
+
     def source(self) -> Any:
         """The predicate as the user wrote it (for reports and schemas)."""
         if self.op == "var":
