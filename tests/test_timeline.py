@@ -221,6 +221,16 @@ def test_render_timeline_gives_each_format(timeline, case) -> None:
         render_timeline(timeline, "html")
     page = render_timeline(timeline, "html", report=evaluate(case, as_of=dt.date(2023, 1, 31)))
     assert isinstance(page, str) and 'id="over-time"' in page
+    # the page's report and its chart must agree on their last date
+    with pytest.raises(ValueError) as raised:
+        render_timeline(timeline, "html", report=evaluate(case, as_of=dt.date(2023, 10, 6)))
+    assert str(raised.value) == (
+        "the report is as of 2023-10-06 and the timeline ends on 2023-01-31: pass the report as of 2023-01-31"
+    )
+    assert timeline.hypotheses  # so that a report of none is of other hypotheses
+    other = evaluate(case, as_of=dt.date(2023, 1, 31)).model_copy(update={"hypotheses": []})
+    with pytest.raises(ValueError, match=r"^the report and the timeline are of different hypotheses"):
+        render_timeline(timeline, "html", report=other)
     with pytest.raises(
         ValueError, match="unknown format 'markdown'; formats are: text, csv, json, html, png, svg"
     ):

@@ -71,12 +71,21 @@ def render_timeline(timeline: Timeline, format: str = "text", report: Report | N
 
     Text, CSV and JSON are strings; PNG and SVG are the posterior chart
     alone, as the bytes of an image file, titled with its period.  HTML is
-    `report`'s page with the posterior over time added: the command's is the
-    report as of the timeline's last date (`iandw.evaluate(case, as_of=…)`).
+    `report`'s page with the posterior over time added: the report as of the
+    timeline's last date (`iandw.evaluate(case, as_of=…)`), as the command's
+    is; a report of another date or other hypotheses is a ValueError.
     """
     if format == "html":
         if report is None:
             raise ValueError("an HTML timeline is a report's page: pass the report as of the timeline's end")
+        # a page whose report and chart disagree at their common date would mislead whoever briefs from it
+        if report.as_of != timeline.end:
+            raise ValueError(
+                f"the report is as of {report.as_of} and the timeline ends on {timeline.end}: "
+                f"pass the report as of {timeline.end}"
+            )
+        if sorted(h.id for h in report.hypotheses) != sorted(h.id for h in timeline.hypotheses):
+            raise ValueError("the report and the timeline are of different hypotheses: pass the same case's")
         from iandw.render.html import render_html
 
         return render_html(report, timeline=timeline)
