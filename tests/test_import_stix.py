@@ -1243,3 +1243,40 @@ def test_a_marking_reference_to_what_is_no_marking_definition_is_a_located_warni
         "type threat-actor, not a marking definition: it marks nothing",
     ]
     assert read(tmp_path / "out.jsonl")[marked["id"]]["attributes"]["markings"] == ["TLP:RED", elsewhere]
+
+
+def test_granular_and_folded_relationship_markings_mark_the_observation(tmp_path: Path) -> None:
+    """A document here is marked whole: a granular marking (STIX 2.1 7.2.3) marks the imported
+    observation, and a relationship folded into a campaign's observation passes its markings on,
+    since the observation now says what it said.  Listed in order, each once: the campaign's
+    object marking, its granular markings, then the relationship's."""
+    green = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"  # TLP:GREEN, predefined
+    amber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"  # TLP:AMBER
+    red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"  # TLP:RED
+    actor = sdo("threat-actor", 1, name="Example Actor")
+    campaign = sdo(
+        "campaign",
+        2,
+        name="Example Campaign",
+        description="Who ran it, from a named informant",
+        first_seen="2023-01-01T00:00:00Z",
+        object_marking_refs=[green],
+        granular_markings=[
+            {"marking_ref": amber, "selectors": ["description"]},
+            {"marking_ref": green, "selectors": ["name"]},  # already marked: listed once
+        ],
+    )
+    attribution = sdo(
+        "relationship",
+        3,
+        relationship_type="attributed-to",
+        source_ref=campaign["id"],
+        target_ref=actor["id"],
+        object_marking_refs=[red],
+    )
+    (tmp_path / "bundle.json").write_text(bundle(actor, campaign, attribution), encoding="utf-8")
+    result = invoke(tmp_path, "stix", "bundle.json", "-o", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    observation = read(tmp_path / "out.jsonl")[campaign["id"]]
+    assert {"entity": "example-actor", "role": "responsible"} in observation["entities"]  # folded in
+    assert observation["attributes"]["markings"] == ["TLP:GREEN", "TLP:AMBER", "TLP:RED"]

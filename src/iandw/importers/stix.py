@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -226,7 +226,8 @@ class _Collection:
         self.revoked: dict[str, dict[str, Any]] = {}  # id → its revoked latest version
         self.decided: dict[Where, Outcome] = {}  # objects settled while indexing
         self.published: dict[str, dt.date] = {}
-        self.folded: dict[str, list[tuple[str, str]]] = {}  # observation object id → (other end, role)
+        # observation object id → (other end, role, relationship id)
+        self.folded: dict[str, list[tuple[str, str, str]]] = {}
         self.folded_relationships: set[str] = set()
         self.markings: dict[str, list[str]] = {}  # object id → its object markings, by name
         # found while indexing, given before the outcomes of their file
@@ -346,7 +347,9 @@ class _Collection:
             rule = self._observation_rule(self.by_id.get(end))
             other = self.by_id.get(ends[1 - position])
             if rule is not None and rule.fold_relationships and (other is None or self._is_entity(other)):
-                self.folded.setdefault(end, []).append((ends[1 - position], roles[1 - position]))
+                self.folded.setdefault(end, []).append(
+                    (ends[1 - position], roles[1 - position], relationship["id"])
+                )
                 self.folded_relationships.add(relationship["id"])
                 return
 
@@ -403,7 +406,8 @@ class _Collection:
                         references += self._reference(item, role, span, {})
                 else:
                     references += self._reference(ref, role, span, left_out)
-        for other, role in self.folded.get(obj["id"], []):
+        folded = self.folded.get(obj["id"], [])
+        for other, role, _ in folded:
             references += self._reference(other, role, span, left_out)
         for what, refs in left_out.items():
             if refs:
@@ -424,7 +428,7 @@ class _Collection:
         if isinstance(summary, str):
             document["summary"] = summary
         document["entities"] = unique(references)
-        document["attributes"] = self._attributes(obj)
+        document["attributes"] = self._attributes(obj, [relationship for *_, relationship in folded])
         if count is not None:
             document["attributes"]["count"] = count  # 2.0 as 2
         document["sources"] = [self._source(where, obj)]
@@ -640,8 +644,10 @@ class _Collection:
             source["url"] = urls[0]
         return source
 
-    def _attributes(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """The object's scalar properties (one level of mappings flattened), its id and type."""
+    def _attributes(self, obj: dict[str, Any], folded: Iterable[str] = ()) -> dict[str, Any]:
+        """The object's scalar properties (one level of mappings flattened), its id and type, and
+        its markings with those of the relationships `folded` into it: what a relationship says
+        is said by the observation now, and must stay as restricted as it was."""
         attributes: dict[str, Any] = {"stix_id": obj["id"], "stix_type": obj["type"]}
         for key, value in obj.items():
             if key in _NOT_ATTRIBUTES or key.endswith(("_ref", "_refs")):
@@ -660,13 +666,17 @@ class _Collection:
         ids = [r.get("external_id") for r in obj.get("external_references", []) if isinstance(r, dict)]
         if any(isinstance(i, str) for i in ids):
             attributes["external_ids"] = [i for i in ids if isinstance(i, str)]
-        if self.markings.get(obj["id"]):
-            attributes["markings"] = list(self.markings[obj["id"]])  # each document its own list
+        markings = [name for marked in (obj["id"], *folded) for name in self.markings.get(marked, [])]
+        if markings:
+            attributes["markings"] = list(dict.fromkeys(markings))  # each document its own list
         return attributes
 
     def _markings(self, where: Where, obj: dict[str, Any]) -> list[str]:
-        """Its object markings by name; a reference there or in a granular marking that names no
-        marking definition is a warning (STIX 2.1 section 7.2), and no marking."""
+        """Its object markings and then its granular markings, by name; a reference there that
+        names no marking definition is a warning (STIX 2.1 section 7.2), and no marking.
+
+        A granular marking marks some of the object's properties, but a document here is
+        marked whole: marking all of it is the side that leaks nothing."""
         names = []
         for index, ref in enumerate(obj.get("object_marking_refs", [])):
             name = self._marking(where, ref, "object_marking_refs", ("object_marking_refs", index))
@@ -674,10 +684,12 @@ class _Collection:
                 names.append(name)
         granular = obj.get("granular_markings")
         for index, item in enumerate(granular if isinstance(granular, list) else []):
-            if isinstance(item, dict) and "marking_ref" in item:  # checked, not applied
+            if isinstance(item, dict) and "marking_ref" in item:
                 path = ("granular_markings", index, "marking_ref")
-                self._marking(where, item["marking_ref"], "a granular marking's marking_ref", path)
-        return names
+                name = self._marking(where, item["marking_ref"], "a granular marking's marking_ref", path)
+                if name is not None:
+                    names.append(name)
+        return list(dict.fromkeys(names))
 
     def _marking(self, where: Where, ref: Any, field: str, path: tuple[str | int, ...]) -> str | None:
         """How a marking is known (TLP:AMBER): its definition's name, a predefined TLP, else the id of
