@@ -361,6 +361,34 @@ def test_cross_document_checks_of_indicators_tests_and_hypotheses(tmp_tree, monk
     assert (36, 24, "bind key 'stranger' is not a variable of its indicator, so it binds nothing") in warnings
 
 
+def test_a_not_fired_test_that_names_matches_is_an_error(tmp_tree, monkeypatch):
+    """A not-fired indicator has no best match: `matches` there was ignored, so the test passed
+    whatever it listed, an assertion that checked nothing."""
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: quiet
+        title: q
+        select:
+          meeting: {type: meeting}
+        likelihood_ratio: 2
+        tests:
+          - name: nothing met
+            as_of: 2023-10-08
+            expect: not-fired
+            matches: [t1]
+            observations:
+              - {id: t1, type: attack, date: 2023-10-01}
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    message = (
+        "'matches' names the observations of the best match, and a not-fired indicator has none: "
+        "remove it, or expect 'fired' or 'possible'"
+    )
+    assert errors(result) == [("rules/rules.yaml", 11, 5, message)]
+
+
 BROKEN_INDICATOR = ENTITIES + textwrap.dedent(
     """\
     ---

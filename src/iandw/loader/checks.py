@@ -393,6 +393,13 @@ def _check_rule_test(
                 functools.partial(item.span, *loc, "entities", ref_index, "entity"),
                 in_rules=True,
             )
+    if test.matches is not None and test.expect == "not-fired":
+        diagnostics.append(
+            item.span(*base, "matches", key=True).error(
+                "'matches' names the observations of the best match, and a not-fired indicator has "
+                "none: remove it, or expect 'fired' or 'possible'"
+            )
+        )
     for position, expected in enumerate(test.matches or []):
         if expected not in ids:
             diagnostics.append(
