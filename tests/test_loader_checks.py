@@ -283,12 +283,57 @@ def test_an_entity_inside_a_rule_test_says_where_entities_go(tmp_tree, monkeypat
     assert_errors(
         load_rules(tmp_tree, monkeypatch, rules),
         [
-            (19, 9, "missing required key 'date'"),
-            # "      - {kind: " is 15 characters
+            # "      - {kind: " is 15 characters; its missing date is the same mistake
             (
                 19,
                 16,
                 "a rule test holds observations only: put the entity in the observation paths or the rules",
+            ),
+        ],
+    )
+
+
+def test_another_document_inside_a_rule_test_is_one_error_not_one_per_key(tmp_tree, monkeypatch):
+    """A hypothesis among a test's observations lacks an observation's `type` and `date` and has a
+    `statement`: one mistake, said once at its kind.  A misspelt `observation` is no such mistake:
+    the rest of the document is judged as an observation's."""
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: inline
+        title: A hypothesis written among a test's observations
+        select:
+          meeting: {type: meeting}
+        likelihood_ratio: 2
+        tests:
+          - name: fires
+            as_of: 2023-10-01
+            observations:
+              - {kind: entity, id: newguy, type: person, member_of: [hamas]}
+              - {kind: hypothesis, id: hh, statement: s}
+              - {kind: obsevation, id: t1, type: meeting}
+            expect: fired
+        """
+    )
+    assert_errors(
+        load_rules(tmp_tree, monkeypatch, rules),
+        [
+            # "      - {kind: " is 15 characters
+            (
+                11,
+                16,
+                "a rule test holds observations only: put the entity in the observation paths or the rules",
+            ),
+            (
+                12,
+                16,
+                "a rule test holds observations only: put the hypothesis in the rules, where every test",
+            ),
+            (13, 9, "missing required key 'date'"),
+            (
+                13,
+                16,
+                "kind: expected 'observation', got the string 'obsevation' (did you mean 'observation'?)",
             ),
         ],
     )

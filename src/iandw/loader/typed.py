@@ -183,10 +183,13 @@ def errors_to_diagnostics(exc: ValidationError, model: type[BaseModel], raw: Raw
     seen: set[tuple[int, int, str]] = set()
     errors = exc.errors(include_url=False)
     misspelt = _misspelt_required(errors, model)
+    misplaced = _misplaced_in_a_test(errors)
     for error in errors:
         loc = tuple(error["loc"])
         if error["type"] == "missing" and loc in misspelt.values():
             continue  # the unknown key that misspells it says so: one mistake, one error
+        if any(loc[: len(place)] == place and loc != (*place, "kind") for place in misplaced):
+            continue  # not an observation at all: its kind says so, and its keys are its own
         key_error = error["type"] == "extra_forbidden"
         if loc and loc[-1] == "[key]":  # a mapping key failed, not its value
             loc, key_error = loc[:-1], True
@@ -200,6 +203,30 @@ def errors_to_diagnostics(exc: ValidationError, model: type[BaseModel], raw: Raw
             seen.add(marker)
             diagnostics.append(span.error(message))
     return sorted(diagnostics)
+
+
+def _misplaced_in_a_test(errors: list[Any]) -> set[tuple[Any, ...]]:
+    """Where a rule test's observations hold a document of another kind (an entity, a hypothesis).
+
+    Its missing `date` and its keys no observation has follow from that one
+    mistake; a kind that misspells `observation` is no such document.
+    """
+    return {
+        loc[:-1]
+        for error in errors
+        if (loc := tuple(error["loc"]))[:1] == ("tests",)
+        and loc[-1] == "kind"
+        and error["type"] == "literal_error"
+        and _other_kind(error.get("input")) is not None
+    }
+
+
+def _other_kind(value: Any) -> str | None:
+    """The document kind other than an observation that `value` names, whatever its case."""
+    if not isinstance(value, str):
+        return None
+    kind = value.casefold()
+    return kind if kind in DOCUMENT_KINDS and kind != "observation" else None
 
 
 def _misspelt_required(errors: list[Any], model: type[BaseModel]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -265,16 +292,16 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
         if template:
             return template.format(input=value)
-    if (
-        kind == "literal_error"
-        and loc[:1] == ("tests",)
-        and loc[-1] == "kind"
-        and isinstance(value, str)
-        and value.casefold() == "entity"  # `Entity` too: what matters is where it is, not its case
-    ):
+    other = (
+        _other_kind(value)
+        if kind == "literal_error" and loc[:1] == ("tests",) and loc[-1] == "kind"
+        else None
+    )
+    if other is not None:  # `Entity` too: what matters is where it is, not its case
+        where = "the observation paths or the rules" if other == "entity" else "the rules"
         return (
-            "a rule test holds observations only: put the entity in the observation paths or "
-            "the rules, where every test and the case see it"
+            f"a rule test holds observations only: put the {other} in {where}, where every test and "
+            "the case see it"
         )
     if kind == "literal_error":
         expected = str(ctx.get("expected", "one of the allowed values"))
