@@ -171,7 +171,22 @@ def test_expected_matches_are_checked(project: Callable[[str], str]) -> None:
     rule = indicator().replace("matches: [t-attack, t-meeting]", "matches: [t-meeting]")
     code, output = run(project(rule))
     assert code == 1
-    assert "matched ['t-attack', 't-meeting'], expected ['t-meeting']" in output
+    assert (
+        "got fired: the best match uses ['t-attack', 't-meeting'], not the expected ['t-meeting']" in output
+    )
+
+
+def test_an_unexpected_possible_says_what_the_dates_leave_open(project: Callable[[str], str]) -> None:
+    """A meeting known only to July 2023 and the attack of 2023-10-07: 10-07 − 07-31 = 31 + 30 + 7 =
+    68 days, − 07-01 = 98; the window is 84 days: the check the failure must name."""
+    rule = indicator().replace("expect: possible", "expect: not-fired")
+    code, output = run(project(rule))
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "known by month" in line]
+    assert failure.endswith(
+        "expected not-fired, got possible: possible on meeting=t-month, attack=t-attack (group=hamas, "
+        "sponsor=iran), uncertain: meeting 68–98 days before attack (wanted 0–84 days before)"
+    )
 
 
 def test_a_selection_nothing_matches_is_named(project: Callable[[str], str]) -> None:

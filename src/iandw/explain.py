@@ -59,6 +59,11 @@ def failed_checks(match: Match) -> str:
     return "; ".join(c.detail for c in match.checks if c.status == "false")
 
 
+def uncertain_checks(match: Match) -> str:
+    """What keeps a possible match from firing: the detail of each check the dates leave open."""
+    return "; ".join(c.detail for c in match.checks if c.status == "possible")
+
+
 def vars_text(vars: Mapping[str, str]) -> str:
     """'group=hamas, sponsor=iran': an assignment, its variables in order."""
     return ", ".join(f"{k}={v}" for k, v in sorted(vars.items()))

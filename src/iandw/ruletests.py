@@ -19,7 +19,7 @@ from iandw.engine.evaluate import evaluate_indicator, observations_by_type, repo
 from iandw.engine.match import MatchContext
 from iandw.engine.results import GroupResult
 from iandw.engine.unmatched import not_reported_by, unmatched_reasons
-from iandw.explain import evidence, failed_checks, vars_text
+from iandw.explain import evidence, failed_checks, uncertain_checks, vars_text
 from iandw.limits import MAX_ASSIGNMENTS
 from iandw.loader import LoadResult
 from iandw.loader.lint import RULE_TEST_LINTS, lint
@@ -98,7 +98,7 @@ def run_rule_tests(
             if passed and test.matches is not None and actual != "not-fired":
                 got = sorted(best.observation_ids()) if best else []
                 if got != sorted(test.matches):
-                    passed, why = False, f"matched {got}, expected {sorted(test.matches)}"
+                    passed, why = False, f"the best match uses {got}, not the expected {sorted(test.matches)}"
             elif not passed:
                 unmatched = {}
                 if group is None:
@@ -122,7 +122,9 @@ def _explain(group: GroupResult | None, unmatched: dict[str, str]) -> str:
     found = evidence(matches, misses, unmatched)
     if found.match is not None:
         assert group is not None  # a match is a group's
-        return f"{group.status} on {_named(found.match)} ({vars_text(group.vars)})"
+        said = f"{group.status} on {_named(found.match)} ({vars_text(group.vars)})"
+        uncertain = uncertain_checks(found.match)  # what would decide a possible one
+        return f"{said}, uncertain: {uncertain}" if uncertain else said
     if found.near_misses:
         nearest = found.near_misses[0]
         return f"nearest miss {_named(nearest)}: {failed_checks(nearest)}"

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from iandw import __version__
 from iandw.dates import DayInterval
 from iandw.diagnostics import counted, visible
-from iandw.explain import evidence, failed_checks, vars_text
+from iandw.explain import evidence, failed_checks, uncertain_checks, vars_text
 from iandw.model.report import (
     HypothesisIndicator,
     HypothesisReport,
@@ -51,7 +51,6 @@ from iandw.render.words import (
     percent,
     strongest_first,
     threshold_percent,
-    uncertain_checks,
 )
 
 # Sensitivity charts on one page: each costs about 40 ms and 10 KB, so 5,000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from iandw.diagnostics import one_line
-from iandw.explain import evidence, vars_text
+from iandw.explain import evidence, uncertain_checks, vars_text
 from iandw.model.report import Report
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
@@ -18,7 +18,6 @@ from iandw.render.words import (
     observations_by_id,
     percent,
     strongest_first,
-    uncertain_checks,
     warnings_note,
     why_not,
 )

@@ -9,7 +9,7 @@ posterior is to each indicator.
 from __future__ import annotations
 
 from iandw.diagnostics import one_line
-from iandw.explain import evidence, vars_text
+from iandw.explain import evidence, uncertain_checks, vars_text
 from iandw.model.report import Report
 from iandw.render.words import (
     NEAR_MISSES_SHOWN,
@@ -22,7 +22,6 @@ from iandw.render.words import (
     observations_by_id,
     percent,
     strongest_first,
-    uncertain_checks,
     warnings_note,
     why_not,
 )

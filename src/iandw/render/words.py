@@ -138,10 +138,6 @@ def match_line(match: Match, observations: dict[str, ObservationTrace]) -> str:
     return "; ".join(parts)
 
 
-def uncertain_checks(match: Match) -> str:
-    return "; ".join(c.detail for c in match.checks if c.status == "possible")
-
-
 def contribution(item: HypothesisIndicator) -> str:
     """How the indicator moved the hypothesis, in one phrase."""
     if item.status == "fired":
