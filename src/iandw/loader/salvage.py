@@ -72,16 +72,23 @@ def salvage(chunk: str, file: str, line_offset: int, read: Reader) -> list[RawDo
             element = None
         for key, value in found.items():
             documents[-1][1].setdefault(key, value)
-    return [
-        RawDocument(
-            {key: value for key, (value, _) in found.items()},
-            file,
-            Span(file, line_offset + number + 1, 1),
-            sourcemap=SourceMap(file, values={(key,): where for key, (_, where) in found.items()}),
-            unparsed=True,
-        )
-        for number, found in documents
-    ]
+    return [unparsed_document(found, Span(file, line_offset + number + 1, 1)) for number, found in documents]
+
+
+def unparsed_document(found: Found, start: Span, default_kind: str | None = None) -> RawDocument:
+    """The keys read of a document that did not parse, as one the checks count but never type.
+
+    Shared by every format's salvage, so what a broken document silences
+    is the same whichever reader lost it (iandw.loader.references.Broken).
+    """
+    return RawDocument(
+        {key: value for key, (value, _) in found.items()},
+        start.file,
+        start,
+        sourcemap=SourceMap(start.file, values={(key,): where for key, (_, where) in found.items()}),
+        default_kind=default_kind,
+        unparsed=True,
+    )
 
 
 def _content(line: str) -> bool:
