@@ -24,6 +24,7 @@ import jiter
 from iandw.diagnostics import Diagnostic, InputChanged, Span, counted
 from iandw.limits import Limits
 from iandw.loader.fast import PlainFields, plain_lines
+from iandw.loader.json_salvage import salvage_json
 from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import BOM, decode_utf8
@@ -119,11 +120,46 @@ def _too_deep(text: str, file: str, limits: Limits, line_offset: int) -> list[Di
     return [d for d in located if "nesting deeper" in d.message][:1]
 
 
+def salvaged(raw: bytes, file: str, line_offset: int, elements: bool) -> list[RawDocument]:
+    """What a JSON text that did not load says of itself, read up to its syntax error
+    (iandw.loader.json_salvage); `elements`: a top-level list holds documents.
+
+    The text is parsed again to find where its error is: only a text that
+    failed is, so a valid one costs nothing more.  One that parses was too
+    deep for --max-depth, and is read whole.
+    """
+    try:
+        jiter.from_json(raw, catch_duplicate_keys=True, allow_inf_nan=False)
+        end: int | None = len(raw)
+    except ValueError as exc:
+        end = _error_offset(raw, exc)
+    return [] if end is None else salvage_json(raw[:end], file, line_offset, elements)
+
+
+def _error_offset(raw: bytes, exc: ValueError) -> int | None:
+    """The byte where jiter found its error: all before it is valid JSON (None: not said).
+
+    jiter's column counts bytes from 1; at the end of the text it names the
+    last byte, which is whole: the text is then read to its end.
+    """
+    found = _JITER_ERROR.match(str(exc))
+    if found is None:
+        return None
+    if found["what"].startswith("EOF while parsing"):
+        return len(raw)
+    start = 0
+    for _ in range(int(found["line"]) - 1):
+        start = raw.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    return min(start + max(int(found["column"]) - 1, 0), len(raw))
+
+
 def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[RawDocument], list[Diagnostic]]:
     """A `.json` file holds one document or a list of documents."""
     value, diagnostics = parse_json_bytes(raw, file, limits)
     if diagnostics:
-        return [], diagnostics
+        return salvaged(raw, file, 0, elements=True), diagnostics
     state: dict[str, SourceMap | None] = {}
 
     def shared_sourcemap() -> SourceMap | None:
@@ -278,7 +314,8 @@ def jsonl_line_items(
     raw = raw.rstrip(b"\r\n")  # a record cut short ends on its own line, not the next
     value, diagnostics = parse_json_bytes(raw, file, limits, line_offset=number - 1)
     if diagnostics:
-        return [_with_cr_hint(d, raw) for d in diagnostics]
+        lost = salvaged(raw, file, number - 1, elements=False)
+        return [*(_with_cr_hint(d, raw) for d in diagnostics), *lost]
     if not isinstance(value, dict):
         return [Span(file, number, 1).error("a JSONL line must hold one JSON object")]
     return [_line_document(value, raw, line, limits)]
