@@ -48,6 +48,8 @@ SPECIAL_LINES = {
     "duplicate id": json.dumps({"id": "obs-0000", "type": "visit", "date": "2023"}),
     "duplicate key": '{"id": "dup-{n}", "type": "visit", "type": "meeting", "date": "2023"}',
     "syntax": '{"id": "broken-{n}", "type": ',
+    # salvaged (iandw.loader.json_salvage) wherever it is read: 'nobody' is then not unknown
+    "broken entity": '{"kind": "entity", "id": "nobody", "type": "group" "name": "x"}',
     "not an object": "[1, 2, 3]",
     "too long": json.dumps({"id": "long-{n}", "type": "visit", "date": "2023", "summary": "x" * 400}),
     "bad date": json.dumps({"id": "date-{n}", "type": "visit", "date": "2023-02-30"}),
