@@ -211,7 +211,37 @@ def test_json_syntax_error_is_located(tmp_tree, monkeypatch):
 def test_json_duplicate_key_is_located(tmp_tree, monkeypatch):
     text = '{\n  "id": "a",\n  "type": "meeting",\n  "id": "b",\n  "date": "2023"\n}\n'
     result = load_tree(tmp_tree, monkeypatch, {"obs/dup.json": text})
-    assert_exactly(result, [("obs/dup.json", 4, 3, "duplicate key 'id'")])
+    assert_exactly(result, [("obs/dup.json", 4, 3, "duplicate key 'id' (first at line 2)")])
+
+
+def test_a_key_twice_in_a_json_list_is_an_error_and_every_document_is_still_read(tmp_tree, monkeypatch):
+    """As in a YAML list: 'j1' gives 'type' twice (at characters 16 and 85 of its line) and 'j3'
+    its id, each an error there, and each read with its first value, so that its other
+    mistakes are found too; 'j2' has an error of its own; 'j5' none.  The parser stopped at
+    the first key given twice, and the whole file was lost, with every other mistake in it."""
+    text = (
+        "[\n"
+        '  {"id": "j1", "type": "meeting", "date": "2023-09-02", "sources": [{"name": "s"}], '
+        '"type": "visit"},\n'
+        '  {"id": "j2", "type": "meeting", "date": "2023-02-30"},\n'
+        '  {"id": "j3", "type": "meeting", "date": "2023-09-02", "id": "j4"},\n'
+        '  {"id": "j5", "type": "meeting", "date": "2023-09-02"}\n'
+        "]\n"
+    )
+    result = load_tree(tmp_tree, monkeypatch, {"obs/list.json": text})
+    assert_exactly(
+        result,
+        [
+            # '  {"id": "j1", ' is 15 characters; '"type": "meeting", "date": "2023-09-02", ' 41 and
+            # '"sources": [{"name": "s"}], ' 28 more: 84
+            ("obs/list.json", 2, 85, "duplicate key 'type' (first at column 16)"),
+            # '  {"id": "j2", "type": "meeting", "date": ' is 42 characters
+            ("obs/list.json", 3, 43, "date: invalid date '2023-02-30': day 30 does not exist in 2023-02"),
+            # '  {"id": "j3", "type": "meeting", "date": "2023-09-02", ' is 56 characters
+            ("obs/list.json", 4, 57, "duplicate key 'id' (first at column 4)"),
+        ],
+    )
+    assert ids(result) == ["j1", "j3", "j5"]
 
 
 def test_a_jsonl_file_with_cr_line_ends_says_so(tmp_tree, monkeypatch):

@@ -316,7 +316,7 @@ def test_duplicate_keys_at_every_level(tmp_tree, monkeypatch):
     result = load_tree(tmp_tree, monkeypatch, {"obs/dup.yaml": text})
     assert errors(result) == [
         # "  - {name: x, " is 14 characters
-        ("obs/dup.yaml", 6, 15, "duplicate key 'name' (first at line 6)"),
+        ("obs/dup.yaml", 6, 15, "duplicate key 'name' (first at column 6)"),  # "  - {" is 5
         ("obs/dup.yaml", 8, 5, "duplicate key 'name' (first at line 7)"),
         ("obs/dup.yaml", 12, 3, "duplicate key 'a' (first at line 10)"),
         ("obs/dup.yaml", 13, 1, "duplicate key 'type' (first at line 3)"),

@@ -29,7 +29,7 @@ from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import BOM, decode_utf8
 from iandw.loader.typed import type_document
-from iandw.loader.yaml_reader import parse_yaml
+from iandw.loader.yaml_reader import documents_from_yaml, parse_yaml
 from iandw.model.documents import Observation
 
 JITER_DEPTH = 200  # jiter's own nesting limit
@@ -159,7 +159,7 @@ def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[Raw
     """A `.json` file holds one document or a list of documents."""
     value, diagnostics = parse_json_bytes(raw, file, limits)
     if diagnostics:
-        return salvaged(raw, file, 0, elements=True), diagnostics
+        return _with_keys_twice(raw, file, limits) or (salvaged(raw, file, 0, elements=True), diagnostics)
     state: dict[str, SourceMap | None] = {}
 
     def shared_sourcemap() -> SourceMap | None:
@@ -176,6 +176,26 @@ def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[Raw
         )
         documents.append(document)
     return documents, []
+
+
+def _with_keys_twice(
+    raw: bytes, file: str, limits: Limits
+) -> tuple[list[RawDocument], list[Diagnostic]] | None:
+    """A file whose only fault is keys given twice, read as YAML reads it: each key given twice
+    is an error and the first value is kept, so every document is read and checked; None for
+    any other fault.
+
+    jiter stops at the first key given twice, so a list of documents lost every one, and
+    with them every other mistake they held.
+    """
+    try:
+        jiter.from_json(raw, allow_inf_nan=False)  # duplicates aside, the text is whole
+    except ValueError:
+        return None
+    documents, diagnostics = documents_from_yaml(_as_yaml(raw.decode("utf-8")), file, limits)
+    if not all(d.message.startswith("duplicate key") for d in diagnostics if d.severity == "error"):
+        return None  # what JSON allows and YAML does not: said by the JSON reader, as before
+    return [dataclasses.replace(d, default_kind="observation") for d in documents], diagnostics
 
 
 @dataclass(slots=True)

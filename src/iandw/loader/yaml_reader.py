@@ -394,7 +394,13 @@ def _accept_key(
         return
     if duplicate:
         first = sourcemap.keys.get((*frame.path, key))
-        where = f" (first at line {first[0]})" if first else ""
+        where = ""
+        if first:  # a flow mapping, as JSON writes, gives both on one line
+            where = (
+                f" (first at column {first[1]})"
+                if first[0] == position[0]
+                else f" (first at line {first[0]})"
+            )
         diagnostics.append(Span(sourcemap.file, *position).error(f"duplicate key {key!r}{where}"))
         frame.key = _BAD_KEY
         return
