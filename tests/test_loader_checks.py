@@ -1158,6 +1158,8 @@ def test_hypothesis_likelihood_ratio_override_must_be_positive(tmp_tree, monkeyp
     assert_errors(
         result,
         [
+            # "indicators: [{id: " is 18 characters: the entry's id is checked though its ratio is bad
+            (4, 19, "unknown indicator 'a'"),
             # "indicators: [{id: a, likelihood_ratio: " is 39 characters
             (4, 40, "likelihood_ratio must be > 0"),
             # "indicators: [{id: a, likelihood_ratio: -1}, " is 44 characters

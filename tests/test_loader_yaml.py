@@ -693,10 +693,11 @@ def test_yaml_merge_keys(tmp_tree, monkeypatch):
 
 
 def test_problem_in_merged_values_is_placed_at_the_merge(tmp_tree, monkeypatch):
-    # the base's own date is bad, so only the derived document names 'nobody'
+    # the base's own id is bad, and an id is never guessed to check the rest of a document
+    # that failed typing: only the derived document names 'nobody'
     text = textwrap.dedent(
         """\
-        - &bad {kind: observation, type: meeting, date: 2023-02-30, entities: [nobody], id: bad-base}
+        - &bad {kind: observation, type: meeting, date: 2023-02-30, entities: [nobody], id: Bad-Base}
         - {<<: *bad, id: derived, date: 2023}
         """
     )
@@ -706,6 +707,14 @@ def test_problem_in_merged_values_is_placed_at_the_merge(tmp_tree, monkeypatch):
     assert errors(result) == [
         # "- &bad {kind: observation, type: meeting, date: " is 48 characters
         ("obs/merge.yaml", 1, 49, "date: invalid date '2023-02-30': day 30 does not exist in 2023-02"),
+        # "2023-02-30, entities: [nobody], id: " is 36 characters more
+        (
+            "obs/merge.yaml",
+            1,
+            85,
+            "invalid id 'Bad-Base': use lowercase letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit",
+        ),
         # "- {<<: " is 7 characters: the merged value comes from the alias
         ("obs/merge.yaml", 2, 8, "unknown entity 'nobody' (did you mean nobody-else?)"),
     ]

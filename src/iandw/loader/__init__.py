@@ -25,6 +25,7 @@ from iandw.loader.lint import lint
 from iandw.loader.observations import ObservationInput
 from iandw.loader.read import read_file
 from iandw.loader.references import Broken
+from iandw.loader.repair import Repairs
 from iandw.loader.source import RawDocument
 from iandw.loader.typed import LoadedDocuments, type_document
 from iandw.model.case import Case
@@ -207,6 +208,7 @@ class _Collector:
         self.diagnostics = diagnostics
         self.loaded = LoadedDocuments()  # repeated ids still in: build_case drops them
         self.broken = Broken()
+        self.repairs = Repairs()  # what the documents that failed typing are still checked for
 
     def add(self, item: RawDocument | Diagnostic | ObservationInput, holds_rules: bool = True) -> None:
         if isinstance(item, ObservationInput):  # a plain JSONL line, already typed and reduced
@@ -233,6 +235,9 @@ class _Collector:
             self.broken.add(item)  # what names it is not "unknown" too
         elif document is None:
             self.broken.add(item)
+            kind = item.data.get("kind") if isinstance(item.data, dict) else None
+            if holds_rules or kind not in RULE_KINDS:  # a rule outside the rules is refused however written
+                self.repairs.add(item)
         elif isinstance(document, Observation):
             if line is None:
                 self.loaded.observations.append(ObservationInput.of(document, item, None))
@@ -242,7 +247,7 @@ class _Collector:
             self.loaded.add(document, item)
 
     def finish(self, lints: bool) -> LoadResult:
-        case, problems, observation_lints = build_case(self.loaded, self.broken)
+        case, problems, observation_lints = build_case(self.loaded, self.broken, self.repairs)
         self.diagnostics.extend(problems)
         if lints:
             self.diagnostics.extend(lint(case, self.loaded, self.broken) + observation_lints)

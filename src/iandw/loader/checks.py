@@ -25,6 +25,7 @@ from iandw.diagnostics import Diagnostic, Span, did_you_mean, quoted_list, sugge
 from iandw.loader.observations import ObservationInput
 from iandw.loader.records import compile_observations
 from iandw.loader.references import Broken, Resolver
+from iandw.loader.repair import WHOLE, Intact, Repairs
 from iandw.loader.source import PathKey
 from iandw.loader.typed import Loaded, LoadedDocuments
 from iandw.model.case import Case
@@ -59,13 +60,16 @@ class Checked(NamedTuple):
     observation_lints: list[Diagnostic]
 
 
-def build_case(loaded: LoadedDocuments, broken: Broken | None = None) -> Checked:
+def build_case(
+    loaded: LoadedDocuments, broken: Broken | None = None, repairs: Repairs | None = None
+) -> Checked:
     """Check everything against everything; return the resolved case.
 
     `loaded` is left holding the documents kept: the first of each id, and
     each observation as its record once built (its input dropped then, so
     that a large case never holds both) or as its input where a reference
-    did not resolve.
+    did not resolve.  `repairs`: the documents that failed typing, checked
+    as far as their repair allows, and never part of the case.
     """
     diagnostics: list[Diagnostic] = []
     broken = broken or Broken()
@@ -102,6 +106,8 @@ def build_case(loaded: LoadedDocuments, broken: Broken | None = None) -> Checked
     for hypothesis_item in sorted(loaded.hypotheses, key=lambda i: i.document.id):
         _check_hypothesis(hypothesis_item, indicators, resolver, broken)
         hypotheses[hypothesis_item.document.id] = hypothesis_item.document
+    if repairs is not None:
+        _check_repaired(repairs, indicators, scales, resolver, broken)
 
     records, observation_lints = compile_observations(loaded.observations, resolver, tables)
     broken.entities_left_out = resolver.report(lambda: sorted({item.raw.file for item in entities}))
@@ -241,7 +247,10 @@ def _check_scaled_attributes(
 # --- indicators -----------------------------------------------------------------
 
 
-def _check_indicator(item: Loaded[Indicator], resolver: Resolver, scales: dict[str, tuple[str, ...]]) -> None:
+def _check_indicator(
+    item: Loaded[Indicator], resolver: Resolver, scales: dict[str, tuple[str, ...]], intact: Intact = WHOLE
+) -> None:
+    """`intact`: what a repair left whole, in one that failed typing; what it touched is not judged."""
     indicator = item.document
     diagnostics = resolver.diagnostics
     declared = set(indicator.vars)
@@ -263,9 +272,9 @@ def _check_indicator(item: Loaded[Indicator], resolver: Resolver, scales: dict[s
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
         diagnostics += _check_ordinal(item, loc, attribute, predicate, scales)
-    unused = declared - used
+    unused = declared - used if intact.declared and intact.uses else set()
     misspelt = set()
-    for name, loc in undeclared:
+    for name, loc in undeclared if intact.declared else []:
         meant = next((close for close in suggest(name, declared) if close in unused), None)
         if meant is None:
             hint = did_you_mean(name, declared)
@@ -284,10 +293,10 @@ def _check_indicator(item: Loaded[Indicator], resolver: Resolver, scales: dict[s
                 "'as_of' is reserved for the evaluation date; rename this selection"
             )
         )
-    diagnostics += _check_require(item, indicator)
+    diagnostics += _check_require(item, indicator, intact.selections)
     named: dict[str, int] = {}
     for index, test in enumerate(indicator.tests):
-        _check_rule_test(item, indicator, index, test, resolver)
+        _check_rule_test(item, indicator, index, test, resolver, intact)
         if test.name in named:  # a failure line and -k name a test by indicator::name
             where = item.span("tests", named[test.name], "name")
             diagnostics.append(
@@ -327,12 +336,15 @@ def _check_ordinal(
     return []
 
 
-def _check_require(item: Loaded[Indicator], indicator: Indicator) -> list[Diagnostic]:
+def _check_require(
+    item: Loaded[Indicator], indicator: Indicator, selections_intact: bool = True
+) -> list[Diagnostic]:
+    """`selections_intact`: false where a repair removed a selection, which a name may be of."""
     diagnostics: list[Diagnostic] = []
     selections = [name for name in indicator.select if name != AS_OF]  # a selection so named is an error
 
     def check_name(name: str, loc: PathKey, allow_as_of: bool = True) -> None:
-        if name in indicator.select or (allow_as_of and name == AS_OF):
+        if name in indicator.select or (allow_as_of and name == AS_OF) or not selections_intact:
             return
         hint = did_you_mean(name, selections + ([AS_OF] if allow_as_of else []))
         diagnostics.append(
@@ -370,11 +382,16 @@ def _check_require(item: Loaded[Indicator], indicator: Indicator) -> list[Diagno
 
 
 def _check_rule_test(
-    item: Loaded[Indicator], indicator: Indicator, index: int, test: RuleTest, resolver: Resolver
+    item: Loaded[Indicator],
+    indicator: Indicator,
+    index: int,
+    test: RuleTest,
+    resolver: Resolver,
+    intact: Intact = WHOLE,
 ) -> None:
     diagnostics = resolver.diagnostics
     base: PathKey = ("tests", index)
-    _check_bind(item, (*base, "bind"), test.bind, [indicator], resolver)
+    _check_bind(item, (*base, "bind"), test.bind, [indicator], resolver, some_unloaded=not intact.declared)
     try:
         parse_day(test.as_of)
     except DateError as exc:
@@ -400,7 +417,7 @@ def _check_rule_test(
                 "none: remove it, or expect 'fired' or 'possible'"
             )
         )
-    for position, expected in enumerate(test.matches or []):
+    for position, expected in enumerate(test.matches if test.matches and intact.fixtures else []):
         if expected not in ids:
             diagnostics.append(
                 item.span(*base, "matches", position).error(
@@ -463,8 +480,14 @@ def _itself(span: Span) -> Span:
 
 
 def _check_hypothesis(
-    item: Loaded[Hypothesis], indicators: dict[str, Indicator], resolver: Resolver, broken: Broken
+    item: Loaded[Hypothesis],
+    indicators: dict[str, Indicator],
+    resolver: Resolver,
+    broken: Broken,
+    intact: Intact = WHOLE,
 ) -> None:
+    """`intact`: what a repair left whole; with its list of indicators touched, its `bind` is
+    judged against the indicators still listed, and only for what they declare."""
     hypothesis = item.document
     diagnostics = resolver.diagnostics
     entries = hypothesis.entries()
@@ -472,7 +495,7 @@ def _check_hypothesis(
     used: list[Indicator] = []
     some_unloaded = False
     if entries is None:
-        used = list(indicators.values())
+        used = list(indicators.values()) if intact.listed else []  # its list was taken, not left out
         some_unloaded = "indicator" in broken.kinds  # one with no id (`id: 12`) did not load either
     else:
         written = hypothesis.indicators or []  # as the user wrote them: an id, or an id with options
@@ -493,4 +516,28 @@ def _check_hypothesis(
                 )
                 continue
             used.append(indicators[entry.id])
-    _check_bind(item, ("bind",), hypothesis.bind, used, resolver, some_unloaded)
+    _check_bind(item, ("bind",), hypothesis.bind, used, resolver, some_unloaded or not intact.listed)
+
+
+# --- documents that failed typing -------------------------------------------------
+
+
+def _check_repaired(
+    repairs: Repairs,
+    indicators: dict[str, Indicator],
+    scales: dict[str, tuple[str, ...]],
+    resolver: Resolver,
+    broken: Broken,
+) -> None:
+    """The names and references of the documents that failed typing, on what their repair kept:
+    otherwise each comes out only once the type error is fixed, a run later."""
+    for item in repairs.rules:
+        if isinstance(item.document, Indicator):
+            _check_indicator(item, resolver, scales, item.intact)
+        elif isinstance(item.document, Hypothesis):
+            _check_hypothesis(item, indicators, resolver, broken, item.intact)
+        else:
+            resolver.diagnostics.extend(_repeated_scale_values(item))
+    for mentions in repairs.mentions:
+        for reference, loc in mentions.references:
+            resolver.entity(reference, functools.partial(mentions.span, loc))

@@ -395,13 +395,19 @@ def _yaml_number_hint(kind: str, value: Any) -> str:
 
 def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The field names of the model found at `loc` inside `model`."""
+    target = model_at(model, loc)
+    return list(target.model_fields) if target else []
+
+
+def model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model expected at a validation `loc` inside `model` (a tag picks a union's member);
+    None where a plain value, a list, a mapping of entries or an untagged union is expected."""
     annotation: Any = model
     for part in loc:
         annotation = _step(annotation, part)
         if annotation is None:
-            return []
-    target = _as_model(annotation)
-    return list(target.model_fields) if target else []
+            return None
+    return _as_model(annotation)
 
 
 def _unwrap(annotation: Any) -> Any:
