@@ -540,4 +540,4 @@ def _check_repaired(
             resolver.diagnostics.extend(_repeated_scale_values(item))
     for mentions in repairs.mentions:
         for reference, loc in mentions.references:
-            resolver.entity(reference, functools.partial(mentions.span, loc))
+            resolver.entity(reference, functools.partial(mentions.span, loc), not_before=mentions.start)

@@ -110,6 +110,7 @@ class Mentions:
 
     where: Locatable
     references: tuple[tuple[str, PathKey], ...]
+    start: Span | None  # a JSONL line's start, which nothing in it precedes: no reading it to compare
 
     def span(self, loc: PathKey) -> Span:
         return self.where.span(loc)
@@ -132,11 +133,15 @@ class Repairs:
         if found is None:
             return
         if isinstance(found.document, (Entity, Observation)):
-            where = raw.origin if isinstance(raw.origin, JsonlLine) else raw
             written = _references(found.document)
             references = tuple((name, written_at(found.kept, loc)) for loc, name in written)
-            if references:
-                self.mentions.append(Mentions(where, references))
+            if not references:
+                return
+            line = raw.origin
+            if isinstance(line, JsonlLine):
+                self.mentions.append(Mentions(line, references, Span(line.file, line.number)))
+            else:
+                self.mentions.append(Mentions(raw, references, None))
         else:
             self.rules.append(found)
 
