@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import textwrap
 
+from iandw.diagnostics import Span
 from iandw.loader import load
+from iandw.loader.repair import repair
+from iandw.loader.source import RawDocument
 from test_validate_cli import parse_diagnostics, validate
 
 ENTITIES = textwrap.dedent(
@@ -272,6 +275,26 @@ def test_a_variable_with_a_bad_name_is_not_called_undeclared(tmp_tree, monkeypat
     ]
 
 
+def test_a_misspelt_key_taken_out_counts_as_the_key_it_misspells(tmp_tree, monkeypatch):
+    rules = textwrap.dedent(
+        """\
+        kind: indicator
+        id: var-typo
+        title: x
+        var:
+          sponsor: {type: state}
+        select:
+          m: {type: meeting, entities: [{of: $sponsor}]}
+        likelihood_ratio: 2
+        """
+    )
+    # '$sponsor' is declared under the misspelt key: not "undeclared" too
+    assert errors_of(tmp_tree, monkeypatch, {"rules/ind.yaml": rules}) == [
+        "rules/ind.yaml:4:1: unknown key 'var' (did you mean 'vars'?); allowed keys: kind, id, title, "
+        "description, rationale, vars, select, require, likelihood_ratio, absent_likelihood_ratio, tests",
+    ]
+
+
 def test_a_selection_with_a_bad_name_leaves_require_names_unjudged(tmp_tree, monkeypatch):
     rules = textwrap.dedent(
         """\
@@ -362,3 +385,24 @@ def test_only_so_many_documents_that_failed_typing_are_repaired(tmp_tree, monkey
         ("obs/feed.jsonl", 1, 68, "unknown entity 'atlantis' (named 1,000 times, first here)")
     ]
     assert len(result.errors) == 1201
+
+
+def test_a_repair_leaves_the_document_as_written_though_an_alias_repeats_a_bad_value():
+    patterns = [{"of": "$sponsor"}, 12]  # as a YAML alias repeats it: one list under two selections
+    select = {"m": {"type": "meeting", "entities": patterns}, "a": {"type": "attack", "entities": patterns}}
+    data = {
+        "kind": "indicator",
+        "id": "shared",
+        "title": "x",
+        "vars": {"sponsor": {"type": "state"}},
+        "select": select,
+        "require": [{"first": "m", "then": "a", "within": "3 weeks"}],
+        "likelihood_ratio": "two",
+    }
+    written = repr(data)
+    repaired = repair(RawDocument(data, "rules/ind.yaml", Span("rules/ind.yaml")))
+    assert repaired is not None
+    assert repr(data) == written and data["select"] is select and select["m"]["entities"] is patterns
+    document = repaired.document
+    assert [len(selection.entities) for selection in document.select.values()] == [1, 1]
+    assert document.require[0].within is None and document.likelihood_ratio == 1.0

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from iandw.diagnostics import Span
+from iandw.diagnostics import Span, suggest
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.source import Locatable, PathKey, RawDocument, data_path
 from iandw.loader.typed import Loaded, model_at
@@ -46,7 +46,7 @@ from iandw.model.documents import (
 
 D = TypeVar("D", bound=Document)
 
-TYPINGS_AT_MOST = 4  # a repair reveals what a union could not say before: a second round, rarely a third
+TYPINGS_AT_MOST = 3  # a repair may reveal what a union could not say before: a second round, rarely a third
 REPAIRS_AT_MOST = 1_000  # documents given a repair: a file of a million bad lines must not cost a repair each
 
 # Required values no check reads: a placeholder lets the rest of the document be checked.  An
@@ -162,7 +162,7 @@ def repair(raw: RawDocument) -> Repaired[Any] | None:
     model = REPAIRED_KINDS.get(kind) if isinstance(kind, str) else None
     if model is None:
         return None
-    copy = _Copy(model, _copied(data))
+    copy = _Copy(model, data)
     for _ in range(TYPINGS_AT_MOST):
         try:
             document = model.model_validate(copy.data, context=validation_context())
@@ -178,23 +178,19 @@ def written_at(kept: dict[PathKey, list[int]], loc: PathKey) -> PathKey:
     """A path into the repaired copy as a path into the document: list indices past those removed."""
     path: list[Any] = []
     for part in loc:
-        if isinstance(part, str) and part.startswith("@"):
-            continue  # a union's tag: not in the data
+        if _is_tag(part):
+            continue
         items = kept.get(tuple(path))
         path.append(items[part] if items is not None and isinstance(part, int) else part)
     return tuple(path)
 
 
-def _copied(value: Any) -> Any:
-    """A copy of parsed data deep enough to change: its mappings and lists."""
-    if isinstance(value, dict):
-        return {key: _copied(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copied(item) for item in value]
-    return value
-
-
 _ABSENT = object()
+
+
+def _is_tag(part: Any) -> bool:
+    """A union's tag in a validation path (iandw.model): it names a member, not a place in the data."""
+    return isinstance(part, str) and part.startswith("@")
 
 
 def _at(data: Any, path: PathKey) -> Any:
@@ -214,6 +210,7 @@ class _Change:
     path: PathKey
     removed: bool
     value: Any = None
+    meant: tuple[str, ...] = ()  # the keys an unknown key taken out may misspell: what it held is theirs
 
 
 @dataclass(frozen=True)
@@ -226,11 +223,16 @@ class _Damage:
 
 
 class _Copy:
-    """The copy being repaired, with what each repair took and the list items left."""
+    """The copy being repaired, with what each repair took and the list items left.
+
+    Copied on write, along the paths repaired only: a value a YAML alias repeats stays one
+    value elsewhere, validated once (`validation_context`), and the document is left as it is.
+    """
 
     def __init__(self, model: type[BaseModel], data: dict[str, Any]) -> None:
         self.model = model
         self.data = data
+        self.owned: set[int] = set()  # ids of the mappings and lists copied, to change in place
         self.kept: dict[PathKey, list[int]] = {}
         self.damage: list[_Damage] = []
 
@@ -250,14 +252,17 @@ class _Copy:
     def _change(self, loc: PathKey, missing: bool) -> _Change | None:
         """How to repair the value at a validation `loc`: the nearest place that can be cut safely."""
         if loc and loc[-1] == "[key]":  # a mapping's key is bad: its entry goes
-            return _Change(data_path(self.data, loc[:-1]), removed=True)
+            path = data_path(self.data, loc[:-1])
+            return _Change(path, removed=True) if path and _at(self.data, path) is not _ABSENT else None
         while loc:
-            if isinstance(loc[-1], str) and loc[-1].startswith("@"):
+            if _is_tag(loc[-1]):
                 loc = loc[:-1]  # a union's tag names the member, not a place in the data
                 continue
             path = data_path(self.data, loc)
-            if len(path) < len([p for p in loc if not (isinstance(p, str) and p.startswith("@"))]):
+            if len(path) < len([part for part in loc if not _is_tag(part)]):
                 return None  # a path through what is not there: nothing to cut
+            if not missing and _at(self.data, path) is _ABSENT:
+                return None
             holder = _at(self.data, path[:-1])
             part = loc[-1]
             if isinstance(holder, list):
@@ -271,18 +276,22 @@ class _Copy:
                     return _Change(path, removed=False, value={})  # emptied: its name stays
                 return _Change(path, removed=True)
             found = owner.model_fields.get(part) if isinstance(part, str) else None
-            if found is None or not found.is_required():  # an unknown key, an extra, an optional value
+            if found is None and not missing:  # an unknown key, or an extra one
+                return _Change(path, removed=True, meant=tuple(suggest(str(part), owner.model_fields)))
+            if found is None or not found.is_required():
                 return None if missing else _Change(path, removed=True)
             if (owner, part) in PLACEHOLDERS:
                 return _Change(path, removed=False, value=PLACEHOLDERS[owner, part])
             loc = loc[:-1]  # a required value a check reads: what holds it goes
+            missing = False
         return None
 
     def _apply(self, change: _Change) -> None:
         *above, last = change.path
-        holder = _at(self.data, tuple(above))
+        holder = self._owned(tuple(above))
         taken = holder[last] if last in holder or isinstance(holder, list) else _ABSENT
-        self.damage.append(_Damage(written_at(self.kept, change.path), change.removed, taken))
+        for path in [change.path, *((*above, key) for key in change.meant)]:
+            self.damage.append(_Damage(written_at(self.kept, path), change.removed, taken))
         if not change.removed:
             holder[last] = change.value
         elif isinstance(holder, list):
@@ -290,6 +299,21 @@ class _Copy:
             del holder[last], items[last]
         else:
             del holder[last]
+
+    def _owned(self, path: PathKey) -> Any:
+        """The mapping or list at `path`, it and those above it copied first if not yet."""
+        if id(self.data) not in self.owned:
+            self.data = dict(self.data)
+            self.owned.add(id(self.data))
+        node: Any = self.data
+        for part in path:
+            child = node[part]
+            if id(child) not in self.owned:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                self.owned.add(id(child))
+                node[part] = child
+            node = child
+        return node
 
     def intact(self) -> Intact:
         def touched(prefix: PathKey, within: Callable[[_Damage], bool]) -> bool:
