@@ -853,7 +853,9 @@ def test_variable_of_a_type_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
     assert result.errors == []
     warnings = [(d.line, d.column, d.message) for d in result.warnings]
     # "  group: {type: " is 16 characters
-    assert (13, 17, "no entity has type 'armed-gruop' (known types: 'armed-group', 'state')") in warnings
+    gruop = "no entity has type 'armed-gruop' (did you mean 'armed-group'?); known types: 'armed-group', "
+    gruop += "'state'"
+    assert (13, 17, gruop) in warnings
 
 
 def test_a_pattern_attribute_no_entity_has_is_a_warning(tmp_tree, monkeypatch):
@@ -1041,7 +1043,7 @@ def test_a_variable_type_warning_lists_the_first_few_types_entities_have(tmp_tre
     assert result.errors == []
     type_warnings = [d.message for d in result.warnings if "no entity has type" in d.message]
     assert type_warnings == [
-        "no entity has type 'armed-group' (known types: 't000', 't001', 't002', 't003', 't004' and 295 more)"
+        "no entity has type 'armed-group'; known types: 't000', 't001', 't002', 't003', 't004' and 295 more"
     ]
 
 
@@ -1060,7 +1062,7 @@ def test_variable_type_warning_without_any_entity_says_none_is_loaded(tmp_tree, 
     )
     warnings = [(d.line, d.column, d.message) for d in load_rules(tmp_tree, monkeypatch, rules).warnings]
     # "  group: {type: " is 16 characters
-    assert (5, 17, "no entity has type 'armed-group' (no entity is loaded)") in warnings
+    assert (5, 17, "no entity has type 'armed-group'; no entity is loaded") in warnings
 
 
 def test_nan_likelihood_ratio_is_an_error(tmp_tree, monkeypatch):

@@ -418,7 +418,8 @@ def test_the_warnings_that_explain_a_failure_are_shown_before_it(project: Callab
         "(did you mean 'role'?)"
     )
     persn = (
-        f"{where}:25:18: warning: no entity has type 'persn' (known types: 'armed-group', 'person', 'state')"
+        f"{where}:25:18: warning: no entity has type 'persn' (did you mean 'person'?); "
+        "known types: 'armed-group', 'person', 'state'"
     )
     attack = (
         f"{where}:13:5: failed: attack::fires on the group's attack: expected fired, got not-fired: "

@@ -205,8 +205,9 @@ def variable_types_no_entity_has(case: Case, loaded: LoadedDocuments, broken: Br
         indicator = item.document
         for name, spec in indicator.vars.items():
             if spec.type is not None and spec.type not in known:
+                hint = did_you_mean(spec.type, known)
                 yield item.span("vars", name, "type").warning(
-                    f"no entity has type {spec.type!r} ({_types_listed(known)})"
+                    f"no entity has type {spec.type!r}{hint}; {_types_listed(known)}"
                 )
 
 
