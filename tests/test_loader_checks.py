@@ -406,6 +406,32 @@ def test_cross_document_checks_of_indicators_tests_and_hypotheses(tmp_tree, monk
     assert (36, 24, "bind key 'stranger' is not a variable of its indicator, so it binds nothing") in warnings
 
 
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [('""', "is empty"), ('"  "', "is empty"), ("a::b", "holds '::', which ends the indicator's id there")],
+)
+def test_a_test_name_must_say_one_test_as_indicator_name(tmp_tree, monkeypatch, name, problem):
+    """`quiet::a::b` reads as the test 'b' of the indicator 'quiet::a'; `quiet::` as no test."""
+    rules = textwrap.dedent(
+        f"""\
+        kind: indicator
+        id: quiet
+        title: q
+        select:
+          meeting: {{type: meeting}}
+        likelihood_ratio: 2
+        tests:
+          - name: {name}
+            as_of: 2023-10-08
+            expect: not-fired
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    shown = {'""': "''", '"  "': "'  '", "a::b": "'a::b'"}[name]
+    message = f"test name {shown} {problem}: failure lines and -k name a test as indicator::name"
+    assert errors(result) == [("rules/rules.yaml", 8, 11, message)]  # "  - name: " is 10 characters
+
+
 def test_a_not_fired_test_that_names_matches_is_an_error(tmp_tree, monkeypatch):
     """A not-fired indicator has no best match: `matches` there was ignored, so the test passed
     whatever it listed, an assertion that checked nothing."""

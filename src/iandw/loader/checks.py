@@ -297,6 +297,13 @@ def _check_indicator(
     named: dict[str, int] = {}
     for index, test in enumerate(indicator.tests):
         _check_rule_test(item, indicator, index, test, resolver, intact)
+        if not test.name.strip() or "::" in test.name:  # `indicator::name` must say one test
+            problem = "holds '::', which ends the indicator's id there" if test.name.strip() else "is empty"
+            diagnostics.append(
+                item.span("tests", index, "name").error(
+                    f"test name {test.name!r} {problem}: failure lines and -k name a test as indicator::name"
+                )
+            )
         if test.name in named:  # a failure line and -k name a test by indicator::name
             where = item.span("tests", named[test.name], "name")
             diagnostics.append(
