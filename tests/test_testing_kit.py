@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import iandw.testing.invariants
@@ -539,16 +539,120 @@ def test_the_kit_says_how_to_call_it_when_called_wrongly(tmp_tree: Callable[[dic
     ):
         read_documents([os.path.join(root, "rules")])  # type: ignore[arg-type]
     assert [d["id"] for d in read_documents(Path(root) / "rules")] == ["e0"]  # a Path is a path
-    with pytest.raises(
-        ValueError, match=r"as_of is one day, such as '2023-10-06' or a datetime.date, not '2023-10'"
-    ):
+    with pytest.raises(ValueError) as refused:
         evaluate_documents(RULES, "2023-10")
+    assert str(refused.value) == "as_of: '2023-10' is not a single day (write YYYY-MM-DD)"
     with pytest.raises(InvalidDocuments) as raised:
         evaluate_documents([{"kind": "entity", "id": "x"}], AS_OF)
     assert str(raised.value) == "1 error:\n<documents>:1:1: error: missing required key 'type'"
     # one mapping is one document, as for load_documents: not its keys, each read as a mapping
     alone = evaluate_documents({"kind": "entity", "id": "x", "type": "state"}, AS_OF)
     assert alone.inputs.entities == 1 and alone.hypotheses == []
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: evaluate_documents("/path/to/rules", AS_OF),  # type: ignore[arg-type]
+            TypeError,
+            "documents are mappings (dicts), not str: '/path/to/rules'; "
+            "read files first: read_documents('/path/to/rules')",
+        ),
+        (
+            lambda: evaluate_documents([*RULES, "hello"], AS_OF),  # type: ignore[list-item]
+            TypeError,
+            "documents are mappings (dicts), not str: documents[4] is 'hello'",
+        ),
+        (
+            lambda: worlds_for("/path"),  # type: ignore[arg-type]
+            TypeError,
+            "rules are mappings (dicts), not str: '/path'; read files first: read_documents('/path')",
+        ),
+        (
+            lambda: assert_invariants(RULES, Path("observations"), AS_OF),  # type: ignore[arg-type]
+            TypeError,
+            "observations are mappings (dicts), not PosixPath: PosixPath('observations'); "
+            "read files first: read_documents('observations')",
+        ),
+        (
+            lambda: edtf_dates(DEFAULT_START, "10"),  # type: ignore[arg-type]
+            TypeError,
+            "days is a whole number of days (an int), not a str: '10'",
+        ),
+        (
+            lambda: shift_date("2023-10-07", "1"),  # type: ignore[arg-type]
+            TypeError,
+            "days is a whole number of days (an int), not a str: '1'",
+        ),
+        (
+            lambda: assert_no_hindsight(RULES, WORLD, AS_OF, late={**STRIKE, "reported": "2023-10-09"}),  # type: ignore[arg-type]
+            TypeError,
+            "late is a list of documents, not one mapping: put the mapping in a list",
+        ),
+        (
+            lambda: assert_monotone(RULES, WORLD, AS_OF, extra=[STRIKE]),  # type: ignore[arg-type]
+            TypeError,
+            "extra is one document (a mapping), not a list: call once per document",
+        ),
+        (
+            lambda: status_of({}, "i0"),  # type: ignore[arg-type]
+            TypeError,
+            "status_of reads a report, as evaluate_documents returns it, not a dict: {}",
+        ),
+        (
+            lambda: posterior_of(None, "h0"),  # type: ignore[arg-type]
+            TypeError,
+            "posterior_of reads a report, as evaluate_documents returns it, not None",
+        ),
+        (
+            lambda: worlds_for(RULES, as_of=None, start=[2023, 9, 1]),  # type: ignore[arg-type]
+            TypeError,
+            "start is one day, 'YYYY-MM-DD' or a datetime.date, not a list: [2023, 9, 1]",
+        ),
+    ],
+)
+def test_misusing_the_kit_says_what_to_pass(
+    call: Callable[[], Any], error: type[Exception], message: str
+) -> None:
+    """A path for documents, a string for days, one mapping for a list: refused where it is passed.
+
+    Each had failed deep inside (a dict() of a string, `timedelta` of a
+    string, `.get` on a key), naming nothing the caller wrote.
+    """
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("20231008", "'20231008' is not a day: write YYYY-MM-DD, here 2023-10-08"),
+        (20231008, "'20231008' is not a day: write YYYY-MM-DD, here 2023-10-08"),
+        ("2023-W40-7", "'2023-W40-7' is not a day: write YYYY-MM-DD, such as 2023-10-06"),
+    ],
+)
+def test_a_day_is_written_as_the_command_line_writes_it(as_of: Any, message: str) -> None:
+    """Python's `date.fromisoformat` reads these; `--as-of` and rule tests refuse them, so the kit does."""
+    for call in (
+        lambda: evaluate_documents(RULES, as_of),
+        lambda: assert_invariants(RULES, WORLD, as_of),
+        lambda: worlds_for(RULES, as_of=as_of),
+        lambda: edtf_dates(as_of),
+    ):
+        with pytest.raises(ValueError) as raised:
+            call()
+        assert str(raised.value) in (f"as_of: {message}", f"start: {message}")  # edtf_dates' is `start`
+
+
+@pytest.mark.parametrize("day", ["2023-10-08", dt.date(2023, 10, 8), dt.datetime(2023, 10, 8, 12, 30)])
+def test_every_helper_takes_a_day_in_the_same_forms(day: Any) -> None:
+    """`worlds_for` and `edtf_dates` took only a `datetime.date`: a string failed on `str - timedelta`."""
+    assert evaluate_documents(RULES, day).as_of == "2023-10-08"
+    world = find(worlds_for(RULES, as_of=day), lambda w: True)
+    assert world.as_of == dt.date(2023, 10, 8)
+    assert find(edtf_dates(day, 1, kinds=("day",)), lambda d: True) == "2023-10-08"
 
 
 def test_no_better_source() -> None:

@@ -8,7 +8,6 @@ what fired and what a hypothesis's posterior is.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,10 +21,10 @@ from iandw.engine.assignments import agrees
 from iandw.model.documents import Indicator
 from iandw.model.registry import EntityRegistry
 from iandw.model.report import IndicatorReport, Report
+from iandw.testing.arguments import AsOf, a_day, documents_of, report_of
 
 Document: TypeAlias = Mapping[str, Any]
 Documents: TypeAlias = Sequence[Mapping[str, Any]]
-AsOf: TypeAlias = "dt.date | str"
 
 
 class InvalidDocuments(ValueError):
@@ -97,20 +96,6 @@ def read_documents(*paths: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return documents
 
 
-def as_of_date(as_of: AsOf) -> dt.date:
-    """The as-of day however a test gives it, so every helper accepts the same forms."""
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of))
-    except ValueError:
-        raise ValueError(
-            f"as_of is one day, such as '2023-10-06' or a datetime.date, not {as_of!r}"
-        ) from None
-
-
 def evaluate_documents(
     documents: Document | Iterable[Document], as_of: AsOf, *, max_matches: int = DEFAULT_MAX_MATCHES
 ) -> Report:
@@ -118,18 +103,21 @@ def evaluate_documents(
 
     Raises `InvalidDocuments` (with every error) rather than evaluating a
     case that `iandw evaluate` would refuse.  A single mapping is one
-    document, as for `load_documents`.  The report also keeps, outside its
-    fields, the case's entities and variables, which `status_of` checks a
-    call against.
+    document, as for `load_documents`; anything but mappings (a path, a
+    string among them) raises TypeError.  The report also keeps, outside
+    its fields, the case's entities and variables, which `status_of` checks
+    a call against.
     """
     from iandw.api import evaluate
     from iandw.loader import load_documents
 
-    result = load_documents([dict(d) for d in ([documents] if isinstance(documents, Mapping) else documents)])
+    day = a_day(as_of)
+    listed = [documents] if isinstance(documents, Mapping) else documents_of(documents)
+    result = load_documents([dict(d) for d in listed])
     if not result.ok:
         shown = [d.format() for d in result.errors]
         raise InvalidDocuments(f"{counted(len(shown), 'error')}:\n" + "\n".join(shown[:20]))
-    report = evaluate(result.case, as_of=as_of_date(as_of), max_matches=max_matches)
+    report = evaluate(result.case, as_of=day, max_matches=max_matches)
     checked = _CheckedReport.model_construct(report.model_fields_set, **dict(report))
     checked._evaluated = _Evaluated(result.case.registry, result.case.indicators)
     return checked
@@ -149,7 +137,7 @@ def status_of(report: Report, indicator: str, **vars: str) -> IndicatorStatus:
     `evaluate_documents`, which knows the case's entities; on any other,
     names are checked against its groups' variables when it has groups.
     """
-    item = _indicator(report, indicator)
+    item = _indicator(report_of(report, "status_of"), indicator)
     evaluated = report._evaluated if isinstance(report, _CheckedReport) else None
     if evaluated is not None:
         declared = {name: spec.type for name, spec in evaluated.indicators[indicator].vars.items()}
@@ -203,7 +191,7 @@ def _entity_id(registry: EntityRegistry, indicator: str, name: str, value: str, 
 
 def posterior_of(report: Report, hypothesis: str) -> float:
     """The posterior of one hypothesis."""
-    for item in report.hypotheses:
+    for item in report_of(report, "posterior_of").hypotheses:
         if item.id == hypothesis:
             return item.posterior
     known = [item.id for item in report.hypotheses]

@@ -22,14 +22,14 @@ from iandw.choices import STATUS_RANK, IndicatorStatus
 from iandw.model.documents import Scoring, Source, date_as_text, duration_days
 from iandw.model.report import Report
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
-from iandw.testing.documents import (
+from iandw.testing.arguments import (
     AsOf,
-    Document,
-    Documents,
-    as_of_date,
-    evaluate_documents,
-    posterior_of,
+    document_of,
+    documents_of,
+    whole_days,
+    world_of,
 )
+from iandw.testing.documents import Document, Documents, evaluate_documents, posterior_of
 from iandw.testing.transformations import day_interval, day_text, shift_date, window_items
 
 Rng: TypeAlias = "random.Random | int | None"
@@ -140,6 +140,7 @@ def assert_permutation_invariant(
     rules: Documents, observations: Documents, as_of: AsOf, rng: Rng = None
 ) -> None:
     """Invariant 1: shuffling documents (files), observations and their sources changes no byte."""
+    rules, observations, as_of = world_of(rules, observations, as_of)
     generator = _rng(rng)
     baseline = _json(_evaluate([*rules, *observations], as_of))
     shuffled = [copy.deepcopy(dict(d)) for d in [*rules, *observations]]
@@ -156,6 +157,8 @@ def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsO
     Raises ValueError when a date cannot be moved exactly (months, years,
     unspecified digits: see `shift_date`).
     """
+    rules, observations, as_of = world_of(rules, observations, as_of)
+    days = whole_days(days)
     moved = []
     for original in observations:
         document: dict[str, Any] = dict(original)
@@ -167,7 +170,7 @@ def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsO
                         raise ValueError(f"{document.get('id')}: {key} {document[key]!r} cannot be shifted")
                     document[key] = shifted
         moved.append(document)
-    new_as_of = as_of_date(as_of) + dt.timedelta(days=days)
+    new_as_of = as_of + dt.timedelta(days=days)
     drop = (
         "as_of",
         "observations.*.date",
@@ -177,7 +180,7 @@ def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsO
     )
     before = _canonical(_evaluate([*rules, *observations], as_of), drop)
     after = _canonical(_evaluate([*rules, *moved], new_as_of), drop)
-    _undate_reasons(before, as_of_date(as_of))
+    _undate_reasons(before, as_of)
     _undate_reasons(after, new_as_of)
     _assert_same(before, after, f"shifting every date by {days} days")
 
@@ -218,6 +221,8 @@ def assert_monotone(rules: Documents, observations: Documents, as_of: AsOf, extr
     assignment drops.  Raises ValueError if the rules do not meet the
     precondition.
     """
+    rules, observations, as_of = world_of(rules, observations, as_of)
+    extra = document_of(extra, "extra")
     problems = _monotone_preconditions(rules)
     if problems:
         raise ValueError("assert_monotone needs LR ≥ 1 and absent LR = 1: " + "; ".join(problems))
@@ -251,6 +256,9 @@ def assert_widening_safe(
     a random amount up to `days`, or left alone.  The check is the stronger
     one that holds: no status of any assignment drops.
     """
+    rules, observations, as_of = world_of(rules, observations, as_of)
+    if days is not None:
+        days = whole_days(days)
     generator = _rng(rng) if rng is not None else None
     widened = [copy.deepcopy(dict(d)) for d in rules]
     for i, j in window_items(rules):
@@ -291,6 +299,7 @@ def assert_narrowing_safe(
     random sub-interval.  Fired stays fired and not fired stays not fired,
     for every assignment of every indicator.
     """
+    rules, observations, as_of = world_of(rules, observations, as_of)
     pad = _tables(rules).qualifier_pad
     generator = _rng(rng)
     changed: list[dict[str, Any]] = []
@@ -301,7 +310,7 @@ def assert_narrowing_safe(
             if narrowed is not None:
                 new = narrowed.get(str(document.get("id")))
             else:
-                new = _random_narrowing(lo, hi, generator, as_of_date(as_of).toordinal())
+                new = _random_narrowing(lo, hi, generator, as_of.toordinal())
             if new is not None:
                 new_lo, new_hi = day_interval(new, pad)
                 if not lo <= new_lo <= new_hi <= hi:
@@ -375,6 +384,7 @@ def assert_same_origin_source_neutral(
     renamed copy of one of its sources, downgraded at random while that
     keeps its weight.  The report may only differ in the sources it lists.
     """
+    rules, observations, as_of = world_of(rules, observations, as_of)
     tables = _tables(rules)
     generator = _rng(rng)
     changed = []
@@ -426,7 +436,7 @@ def assert_no_hindsight(
     they are the fields allowed to change (which selections nothing met,
     `unmatched_selections`, is not).
     """
-    day = as_of_date(as_of)
+    rules, observations, day = world_of(rules, observations, as_of)
     pad = _tables(rules).qualifier_pad
     if late is None:
         late = [
@@ -434,6 +444,7 @@ def assert_no_hindsight(
             for d in observations
             if d.get("kind", "observation") == "observation"
         ]
+    late = documents_of(late, "late")
     for document in late:
         reported = document.get("reported") or document.get("date")
         if day_interval(reported, pad)[1] <= day.toordinal():
@@ -474,6 +485,7 @@ def assert_neutral_indicators(rules: Documents, observations: Documents, as_of: 
     move; then every indicator in turn is made neutral by setting both
     ratios to 1, and must change no posterior against its removal.
     """
+    rules, observations, as_of = world_of(rules, observations, as_of)
     documents = [*rules, *observations]
     report = _evaluate(documents, as_of)
     for hypothesis in report.hypotheses:
@@ -526,6 +538,7 @@ def _report_validator() -> Any:
 
 def assert_deterministic(rules: Documents, observations: Documents, as_of: AsOf) -> None:
     """Invariant 9: two runs give the same bytes, and the JSON validates against `iandw schema report`."""
+    rules, observations, as_of = world_of(rules, observations, as_of)
     try:
         import jsonschema  # noqa: F401
     except ImportError as exc:  # pragma: no cover
@@ -551,8 +564,8 @@ def assert_invariants(
     widening, narrowing, same-origin sources, hindsight, neutral indicators
     and determinism.  Raises AssertionError naming the first that fails.
     """
+    rules, observations, day = world_of(rules, observations, as_of)
     generator = _rng(rng)
-    day = as_of_date(as_of)
     assert_deterministic(rules, observations, day)
     assert_permutation_invariant(rules, observations, day, generator)
     movable = all(

@@ -16,6 +16,7 @@ from typing import Any
 
 from iandw.dates import day_to_iso, parse_date
 from iandw.model.documents import date_as_text
+from iandw.testing.arguments import whole_days
 from iandw.testing.documents import Documents
 
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})([?~%]?)")  # ASCII digits, as EDTF
@@ -28,6 +29,7 @@ def shift_date(text: Any, days: int) -> str | None:
     year or unspecified digit does not (a month is not a fixed number of
     days: "2023-09" moved by five days is not an EDTF date).
     """
+    days = whole_days(days)
     parts = date_as_text(text).strip().split("/")
     if len(parts) > 2:
         return None

@@ -28,6 +28,7 @@ from iandw.assessment.arithmetic import RELIABILITY_RANK
 from iandw.dates import DateError, parse_date
 from iandw.model.documents import is_attribute_value
 from iandw.model.predicates import variable_name
+from iandw.testing.arguments import AsOf, a_day, documents_of, whole_days
 from iandw.testing.documents import Documents
 
 DEFAULT_START = dt.date(2023, 9, 1)
@@ -40,7 +41,7 @@ SHIFTABLE_DATE_KINDS: tuple[DateKind, ...] = ("day", "days", "qualified", "open"
 
 
 def edtf_dates(
-    start: dt.date = DEFAULT_START, days: int = 42, kinds: Sequence[DateKind] = DEFAULT_DATE_KINDS
+    start: AsOf = DEFAULT_START, days: int = 42, kinds: Sequence[DateKind] = DEFAULT_DATE_KINDS
 ) -> SearchStrategy[str]:
     """EDTF strings anchored on a day in [start, start + days).
 
@@ -50,14 +51,16 @@ def edtf_dates(
     and `open` (../2023-10-07 or 2023-10-07/..).  Month, year and qualified
     dates extend past the window by what they denote; `open` ones are
     unbounded on one side.  Only `day`, `days`, `qualified` and `open` can be
-    shifted by any number of days (see `shift_date`).
+    shifted by any number of days (see `shift_date`).  `start` is a day in
+    any form `as_of` takes.
     """
-    if days < 1:
+    first = a_day(start, "start")
+    if whole_days(days) < 1:
         raise ValueError("days must be at least 1")
     unknown = sorted(set(kinds) - set(_DATE_KINDS))
     if unknown or not kinds:
         raise ValueError(f"unknown date kinds {unknown}; kinds are {sorted(_DATE_KINDS)}")
-    return _call(_draw_date, start, days, tuple(kinds))
+    return _call(_draw_date, first, days, tuple(kinds))
 
 
 def _pick(draw: Callable[..., Any], choices: Sequence[Any]) -> Any:
@@ -522,8 +525,8 @@ class _Scenario:
 def worlds_for(
     rules: Documents,
     *,
-    as_of: dt.date | None = None,
-    start: dt.date | None = None,
+    as_of: AsOf | None = None,
+    start: AsOf | None = None,
     days: int = 42,
     min_observations: int = 0,
     max_observations: int = 6,
@@ -551,14 +554,19 @@ def worlds_for(
     of the window unless given, and some observations are reported after
     it.  Observation ids are `{id_prefix}0`, `{id_prefix}1` …
     """
-    vocabulary = _Vocabulary.of(rules)
-    if as_of is not None and start is None:
-        start = as_of - dt.timedelta(days=max(1, days - 7))
-    window_start = start or DEFAULT_START
+    vocabulary = _Vocabulary.of(documents_of(rules, "rules"))
+    day = None if as_of is None else a_day(as_of)
+    days = whole_days(days)
+    if start is not None:
+        window_start = a_day(start, "start")
+    elif day is not None:
+        window_start = day - dt.timedelta(days=max(1, days - 7))
+    else:
+        window_start = DEFAULT_START
     date_strategy = dates if dates is not None else edtf_dates(window_start, days)
     config = _WorldConfig(
         vocabulary,
-        as_of,
+        day,
         window_start,
         days,
         min_observations,
