@@ -838,6 +838,47 @@ def test_assertions_refuse_what_their_invariant_does_not_cover(
         call()
 
 
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: assert_narrowing_safe(RULES, WORLD, AS_OF, narrowed={"nope": "2023-09-20"}),
+            KeyError,
+            "narrowed names no observation 'nope'; the observations are 'o1', 'o2'",
+        ),
+        (
+            lambda: assert_narrowing_safe(RULES, WORLD, AS_OF, narrowed={"o": "2023-10-01"}),
+            KeyError,
+            "narrowed names no observation 'o' (did you mean 'o2' or 'o1'?)",
+        ),
+        (
+            lambda: assert_same_origin_source_neutral(RULES, WORLD, AS_OF, added={"nope": {"name": "a"}}),
+            KeyError,
+            "added names no observation 'nope'; the observations are 'o1', 'o2'",
+        ),
+        (
+            lambda: assert_same_origin_source_neutral(
+                RULES, [MEETING, {**EXTRA, "sources": []}], AS_OF, added={"o3": {"name": "a"}}
+            ),
+            ValueError,
+            "added: observation 'o3' has no sources, so no source added to it can share an origin",
+        ),
+        (
+            lambda: assert_narrowing_safe(RULES, WORLD, AS_OF, narrowed=[("o2", "2023-10-01")]),  # type: ignore[arg-type]
+            TypeError,
+            "narrowed maps observation ids to values, not a list: [('o2', '2023-10-01')]",
+        ),
+    ],
+)
+def test_a_variation_naming_no_observation_is_an_error(
+    call: Callable[[], None], error: type[Exception], message: str
+) -> None:
+    """An id that names no observation varied nothing, so the check passed having tested nothing."""
+    with pytest.raises(error) as raised:
+        call()
+    assert raised.value.args[0] == message
+
+
 def test_monotone_helper_sees_status_drops_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """A drop in any assignment's status is reported even when no posterior can show it."""
     run = iandw.testing.invariants._evaluate

@@ -13,10 +13,11 @@ import datetime as dt
 import os
 import re
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from iandw.dates import DateError, parse_day
+from iandw.diagnostics import did_you_mean, first_few
 from iandw.model.report import Report
 
 AsOf: TypeAlias = "dt.date | str"
@@ -104,6 +105,32 @@ def world_of(
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]], dt.date]:
     """An invariant's `(rules, observations, as_of)`, checked before any of them is varied."""
     return documents_of(rules, "rules"), documents_of(observations, "observations"), a_day(as_of)
+
+
+def by_observation(
+    value: object, name: str, observations: Sequence[Mapping[str, Any]], *, sourced: bool = False
+) -> Mapping[str, Any]:
+    """A mapping from observation ids, each naming an observation (one with sources if `sourced`).
+
+    A key naming no observation would vary nothing, so the check would pass
+    having tested nothing: it is refused, as `status_of` refuses a call that
+    would read "not-fired" on every world.
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} maps observation ids to values, not {_instead(value)}")
+    found = {str(d.get("id")): d for d in observations if d.get("kind", "observation") == "observation"}
+    for key in sorted(value, key=str):
+        if key not in found:
+            listed = first_few([repr(i) for i in sorted(found)]) if found else "none"
+            raise KeyError(
+                f"{name} names no observation {key!r}"
+                + (did_you_mean(str(key), found) or f"; the observations are {listed}")
+            )
+        if sourced and not found[key].get("sources"):
+            raise ValueError(
+                f"{name}: observation {key!r} has no sources, so no source added to it can share an origin"
+            )
+    return value
 
 
 def report_of(value: object, caller: str) -> Report:

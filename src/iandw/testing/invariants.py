@@ -24,6 +24,7 @@ from iandw.model.report import Report
 from iandw.model.scoring import UNGRADED_CREDIBILITY, UNGRADED_RELIABILITY, ScoringTables
 from iandw.testing.arguments import (
     AsOf,
+    by_observation,
     document_of,
     documents_of,
     whole_days,
@@ -295,11 +296,14 @@ def assert_narrowing_safe(
     """Invariant 5: narrowing uncertain dates inside their bounds, `reported` fixed, resolves only "possible".
 
     `narrowed` maps observation ids to new dates (each must lie inside the
-    old one's interval); by default every multi-day date is narrowed to a
-    random sub-interval.  Fired stays fired and not fired stays not fired,
-    for every assignment of every indicator.
+    old one's interval; an id naming no observation raises KeyError); by
+    default every multi-day date is narrowed to a random sub-interval.
+    Fired stays fired and not fired stays not fired, for every assignment
+    of every indicator.
     """
     rules, observations, as_of = world_of(rules, observations, as_of)
+    if narrowed is not None:
+        narrowed = by_observation(narrowed, "narrowed", observations)
     pad = _tables(rules).qualifier_pad
     generator = _rng(rng)
     changed: list[dict[str, Any]] = []
@@ -380,11 +384,15 @@ def assert_same_origin_source_neutral(
     """Invariant 6 (corrected): a source adding no new origin and no better grade changes nothing.
 
     `added` maps observation ids to a source to append (each must pass
-    `is_no_better_source`); by default each sourced observation gets a
-    renamed copy of one of its sources, downgraded at random while that
-    keeps its weight.  The report may only differ in the sources it lists.
+    `is_no_better_source`; an id naming no observation raises KeyError, one
+    naming an observation without sources ValueError); by default each
+    sourced observation gets a renamed copy of one of its sources,
+    downgraded at random while that keeps its weight.  The report may only
+    differ in the sources it lists.
     """
     rules, observations, as_of = world_of(rules, observations, as_of)
+    if added is not None:
+        added = by_observation(added, "added", observations, sourced=True)
     tables = _tables(rules)
     generator = _rng(rng)
     changed = []
