@@ -255,6 +255,37 @@ class World:
 class _Indicator:
     variables: dict[str, str | None]
     selections: list[dict[str, Any]]
+    counts: dict[int, _Count] = field(default_factory=dict)  # selection position → what counts ask of it
+
+
+@dataclass(frozen=True)
+class _Count:
+    """What an indicator's `count` items ask of one selection: observations, from distinct origins or not."""
+
+    at_least: int
+    origins: bool
+
+
+def _counts(require: Any, names: Sequence[str]) -> dict[int, _Count]:
+    """Per selection position, the most observations its `count` items ask for, and if of distinct origins.
+
+    One observation per selection, as every scenario makes, meets a count
+    of one; a larger count needs more of the same assignment, which
+    independent scenarios almost never make.
+    """
+    counts: dict[int, _Count] = {}
+    for item in require if isinstance(require, list) else []:
+        if not isinstance(item, Mapping) or item.get("count") not in names:
+            continue
+        wanted = item.get("at_least")
+        if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 2:
+            continue
+        position = names.index(item["count"])
+        known = counts.get(position, _Count(1, False))
+        counts[position] = _Count(
+            max(known.at_least, wanted), known.origins or item.get("distinct") == "origins"
+        )
+    return counts
 
 
 @dataclass(frozen=True)
@@ -324,8 +355,10 @@ class _Vocabulary:
             for name, spec in (indicator.get("vars") or {}).items()
         }
         self.entity_types.extend(t for t in variables.values() if isinstance(t, str))
-        selections = [dict(s) for s in (indicator.get("select") or {}).values() if isinstance(s, Mapping)]
-        self.indicators.append(_Indicator(variables, selections))
+        chosen = [(str(n), s) for n, s in (indicator.get("select") or {}).items() if isinstance(s, Mapping)]
+        selections = [dict(s) for _, s in chosen]
+        counts = _counts(indicator.get("require"), [name for name, _ in chosen])
+        self.indicators.append(_Indicator(variables, selections, counts))
         for selection in selections:
             self.types.extend(_words(selection.get("type")))
             for pattern in selection.get("entities") or []:
@@ -544,15 +577,20 @@ def worlds_for(
     member of it, one whose attributes fit, a role it asks for, the `where`
     values it tests).  A role or `where` value meets its predicate eight
     times in ten, fails it once (an ordinal bound through its scale) and is
-    left out once, so that worlds fire and miss.  The rest is noise.  Dates are drawn independently,
-    so windows hold, may hold or fail.  New entities of the types the
-    variables need are sometimes made up (in `World.entities`), members of
-    the rules' entities.  Dates come from `dates` (default:
-    `edtf_dates(start, days)`), sources from `source_strategy` (default:
-    `sources()`, plus the independent origins and grade that a selection's
-    `min_origins`/`min_grade` ask for); `as_of` is drawn in the second half
-    of the window unless given, and some observations are reported after
-    it.  Observation ids are `{id_prefix}0`, `{id_prefix}1` …
+    left out once, so that worlds fire and miss.  A selection that `count`
+    items count gets more observations under the same assignment, dated as
+    its first (so within the windows it is within): as many as the largest
+    `at_least` three times in four, one fewer (a near miss) otherwise, each
+    with an origin of its own when a count is of `distinct: origins`.  The
+    rest is noise.  Dates are drawn independently, so windows hold, may
+    hold or fail.  New entities of the types the variables need are
+    sometimes made up (in `World.entities`), members of the rules'
+    entities.  Dates come from `dates` (default: `edtf_dates(start,
+    days)`), sources from `source_strategy` (default: `sources()`, plus the
+    independent origins and grade that a selection's `min_origins` and
+    `min_grade` ask for); `as_of` is drawn in the second half of the window
+    unless given, and some observations are reported after it.  Observation
+    ids are `{id_prefix}0`, `{id_prefix}1` …
     """
     vocabulary = _Vocabulary.of(documents_of(rules, "rules"))
     day = None if as_of is None else a_day(as_of)
@@ -606,13 +644,11 @@ def _draw_world(draw: Callable[..., Any], config: _WorldConfig) -> World:
     pool = sorted(known)
     count = draw(st.integers(config.min_observations, config.max_observations))
     made: list[dict[str, Any]] = []
+    copied_from: dict[int, int] = {}  # a counted selection's further observation → its first
     while len(made) < count:
         if vocabulary.indicators and draw(st.integers(0, 3)) > 0:
             index = draw(st.integers(0, len(vocabulary.indicators) - 1))
-            assignment = scenario.assignment(draw, index)
-            for selection in vocabulary.indicators[index].selections:
-                if len(made) < count:
-                    made.append(_aimed(draw, scenario, selection, assignment, types))
+            _add_scenario(draw, scenario, index, types, made, count, copied_from)
         else:
             made.append({"type": _pick(draw, [*types, "noise"]), "entities": []})
     if config.as_of is not None:
@@ -621,7 +657,9 @@ def _draw_world(draw: Callable[..., Any], config: _WorldConfig) -> World:
         as_of = config.start + dt.timedelta(days=draw(st.integers(config.days // 2, config.days)))
     known_by = (as_of - config.start).days
     for index, document in enumerate(made):
-        document.update(kind="observation", id=f"{config.id_prefix}{index}", date=draw(config.dates))
+        # a counted selection's further observations take its first's date: within the windows it is within
+        date = made[copied_from[index]]["date"] if index in copied_from else draw(config.dates)
+        document.update(kind="observation", id=f"{config.id_prefix}{index}", date=date)
         if not document["entities"] or draw(st.integers(0, 3)) == 0:
             document["entities"].append(_reference(_pick(draw, pool), _pick(draw, roles)))
         drawn = [draw(config.sources) for _ in range(_pick(draw, (1, 2, 0, 1, 3)))]
@@ -675,6 +713,49 @@ def _aimed(
             {"name": "aimed-grade", "reliability": grade[0], "credibility": int(grade[1])}
         )
     return document
+
+
+def _add_scenario(
+    draw: Callable[..., Any],
+    scenario: _Scenario,
+    index: int,
+    types: Sequence[str],
+    made: list[dict[str, Any]],
+    limit: int,
+    copied_from: dict[int, int],
+) -> None:
+    """One indicator's scenario, up to `limit` observations in all: one per selection under one assignment,
+    and a counted selection's further observations, noted in `copied_from` to be dated by its first."""
+    indicator = scenario.vocabulary.indicators[index]
+    assignment = scenario.assignment(draw, index)
+    firsts: dict[int, int] = {}
+    for position, selection in enumerate(indicator.selections):
+        if len(made) < limit:
+            firsts[position] = len(made)
+            made.append(_aimed(draw, scenario, selection, assignment, types))
+    for position, wanted in sorted(indicator.counts.items()):
+        more = _more_for_count(draw, wanted)
+        if position not in firsts or not more:
+            continue
+        group = [firsts[position]]
+        while len(group) <= more and len(made) < limit:
+            copied_from[len(made)] = group[0]
+            group.append(len(made))
+            made.append(_aimed(draw, scenario, indicator.selections[position], assignment, types))
+        if wanted.origins:  # one origin each, so that the observations are as many origins
+            for number, member in enumerate(group):
+                made[member].setdefault("sources", []).append(
+                    {"name": f"aimed-count-{number}", "reliability": "B", "credibility": 2}
+                )
+
+
+def _more_for_count(draw: Callable[..., Any], wanted: _Count) -> int:
+    """How many more observations a counted selection gets: enough for its count, or one short in four.
+
+    A count rule must fire in enough worlds to be tested, and nearly fire
+    in others; zero, where shrinking ends, is the near miss.
+    """
+    return wanted.at_least - (2 if draw(st.integers(0, 3)) == 0 else 1)
 
 
 def _draw_new_entities(
