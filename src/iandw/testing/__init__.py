@@ -25,7 +25,9 @@ example and the list of invariants as tested.
 Import everything from here.  The kit is split by job: `documents` reads
 and evaluates documents and reads a report, `worlds` holds the hypothesis
 strategies and the world generator, `transformations` moves and reads
-dates exactly, and `invariants` compares reports to check each promise.
+dates exactly, `invariants` compares reports to check each promise, and
+`arguments` checks what every helper is given, so that a misuse is refused
+where it is made, in the same words everywhere.
 """
 
 from iandw.testing.documents import (
