@@ -210,6 +210,29 @@ def test_a_qualified_date_with_unspecified_digits_pads_by_the_unit_of_the_last_o
     assert parse_date("2023-XX~") == DayInterval(day("2022-12-01"), day("2024-01-31"))
 
 
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        # the month in doubt: day 16 of a month from August to October (by hand: one month each side)
+        ("2023-?09-16", "2023-08-16", "2023-10-16"),
+        # the year in doubt, written before or after it: 16 September of 2022, 2023 or 2024
+        ("?2023-09-16", "2022-09-16", "2024-09-16"),
+        ("2023?-09-16", "2022-09-16", "2024-09-16"),
+        # year and month in doubt (a qualifier after the month reaches back to the year)
+        ("2023-09~-16", "2022-09-16", "2024-09-16"),
+        # a month whose year is in doubt: September of 2022 to 2024, to its last day
+        ("2023~-09", "2022-09-01", "2024-09-30"),
+        # the day alone in doubt: a day each side, as a qualifier on the whole day
+        ("2023-09-?16", "2023-09-15", "2023-09-17"),
+        ("2023-%09", "2023-08-01", "2023-10-31"),
+    ],
+)
+def test_a_qualifier_on_one_part_pads_by_that_part(text: str, lo: str, hi: str) -> None:
+    """`2023-?09-16` was padded by a day, as if the day were in doubt: a meeting whose month was
+    uncertain read as definitely 3-5 days before an attack."""
+    assert parse_date(text) == DayInterval(day(lo), day(hi))
+
+
 def test_qualifier_pad_is_configurable() -> None:
     assert parse_date("2023-10-07?", pad=3) == DayInterval(day("2023-10-04"), day("2023-10-10"))
     assert parse_date("2023-10-07?", pad=0) == DayInterval(day("2023-10-07"), day("2023-10-07"))

@@ -346,7 +346,8 @@ def _section_bounds(text: str, section: Any, pad: int, strict: bool) -> tuple[Da
         ) from None
     if strict or not _is_qualified(section) or pad == 0:
         return lo.toordinal(), hi.toordinal()
-    return _padded(lo, hi, _precision(section), pad)
+    unit, precision = _qualified_unit(section), _precision(section)
+    return _padded(lo, hi, unit, pad, to_end_of_unit=unit == precision)
 
 
 # Winter (24, and 28 in the north) and the southern summer (30) run from December into
@@ -361,9 +362,14 @@ def _significant_years(year: str, digits: int) -> tuple[dt.date, dt.date]:
     return dt.date(first, 1, 1), dt.date(first + unit - 1, 12, 31)
 
 
-def _padded(lo: dt.date, hi: dt.date, unit: str, pad: int) -> tuple[Day, Day]:
-    """A qualified date's bounds widened by `pad` of its own unit on each side."""
-    return _shift(lo, unit, -pad).toordinal(), _end_of(_shift(hi, unit, pad), unit).toordinal()
+def _padded(lo: dt.date, hi: dt.date, unit: str, pad: int, to_end_of_unit: bool = True) -> tuple[Day, Day]:
+    """A qualified date's bounds widened by `pad` of `unit` on each side.
+
+    `to_end_of_unit`: the date is given to that unit (`2023-09~`), so its padded end is that
+    unit's last day; a day whose month alone is qualified (`2023-?09-16`) ends on its day.
+    """
+    end = _shift(hi, unit, pad)
+    return _shift(lo, unit, -pad).toordinal(), (_end_of(end, unit) if to_end_of_unit else end).toordinal()
 
 
 def _refuse_reversed(text: str, lo: Day, hi: Day) -> None:
@@ -398,6 +404,30 @@ _PAD_UNIT = {
     "century": "year",
     "millenium": "year",  # the edtf package's spelling
 }
+
+
+# A qualifier on one part of a date (EDTF level 2) says that part is in doubt: `2023-?09-16`
+# some day 16 of a month near September, `?2023-09-16` of a year near 2023, `2023-09~-16`
+# year and month.  The date is padded by the coarsest part in doubt, not by a day.
+_QUALIFIED_PARTS = (
+    ("year", ("year_ua", "year_ua_b", "year_month_ua")),
+    ("season", ("season_ua",)),
+    ("month", ("month_ua", "month_day_ua")),
+    ("day", ("day_ua",)),
+)
+
+
+def _qualified_unit(section: Any) -> str:
+    """The unit a qualified date is padded by: its coarsest part in doubt, else its precision.
+
+    A qualifier on the whole date (`2023-09-16?`, `(2023-09-16)?`) pads by the finest unit
+    it is given to, as documented for `qualifier_pad`.
+    """
+    inner = getattr(section, "date", section)
+    for unit, attributes in _QUALIFIED_PARTS:
+        if any(getattr(inner, attribute, None) for attribute in attributes):
+            return unit
+    return _precision(section)
 
 
 def _precision(section: Any) -> str:
