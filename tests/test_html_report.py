@@ -529,6 +529,18 @@ def test_evaluate_html_states_the_cases_own_levels(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.output
     text = Page(out.read_text(encoding="utf-8")).content
     assert "Levels: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert." in text
+    # the text and the brief say them too, which a reader holding only those could not know
+    moved = "levels set by the case's scoring: none < 30% ≤ watch < 60% ≤ warning < 90% ≤ alert"
+    brief = moved.capitalize().replace(" < ", r" \< ") + "."  # markdown escapes what may open a tag
+    for format, line in (("text", moved), ("markdown", brief)):
+        said = CliRunner().invoke(
+            main, ["evaluate", "--rules", str(rules), "--as-of", AS_OF, "--format", format]
+        )
+        assert said.exit_code == 0, said.output
+        assert said.stdout.splitlines()[2 if format == "text" else 4] == line
+    # SPEC's levels are not repeated in every report
+    default = CliRunner().invoke(main, ["evaluate", "--as-of", AS_OF])
+    assert "levels set by" not in default.stdout
 
 
 def test_the_api_page_is_the_command_lines_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

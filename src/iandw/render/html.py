@@ -46,11 +46,11 @@ from iandw.render.words import (
     crossing_reason,
     days_in_words,
     inputs_read,
+    levels_text,
     more_matches,
     more_near_misses,
     percent,
     strongest_first,
-    threshold_percent,
 )
 
 # Sensitivity charts on one page: each costs about 40 ms and 10 KB, so 5,000
@@ -142,7 +142,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters.update(
         percent=_percent,
-        threshold=threshold_percent,
+        levels_text=levels_text,
         vars_text=vars_text,
         status_label=STATUS_LABEL.__getitem__,
         contribution=contribution,

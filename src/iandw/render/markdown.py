@@ -13,6 +13,7 @@ from iandw.render.words import (
     band_edges,
     contribution,
     inputs_read,
+    levels_changed,
     match_line,
     more_matches,
     observations_by_id,
@@ -54,6 +55,7 @@ def render_markdown(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str
         "",
         f"**Level: {report.level}** — read {inputs_read(report.inputs, report.as_of)}.",
         "",
+        *([f"{_cell(changed).capitalize()}.", ""] if (changed := levels_changed(report.levels)) else []),
         "| hypothesis | prior | posterior | likelihood (ICD 203) | level |",
         "|---|---:|---:|---|---|",
     ]

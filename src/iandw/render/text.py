@@ -17,6 +17,7 @@ from iandw.render.words import (
     band_edges,
     contribution,
     inputs_read,
+    levels_changed,
     match_line,
     more_matches,
     observations_by_id,
@@ -37,6 +38,7 @@ def render_text(report: Report, near_misses: int = NEAR_MISSES_SHOWN) -> str:
     lines = [
         f"iandw — as of {report.as_of} — level: {report.level.upper()}",
         f"read {inputs_read(report.inputs, report.as_of)}",
+        *filter(None, [levels_changed(report.levels)]),
         "",
     ]
     width = max((len(h.id) for h in report.hypotheses), default=0)

@@ -66,7 +66,8 @@ def band_edges(levels: LevelThresholds) -> tuple[float, ...]:
     return tuple(sorted(terms | {levels.watch, levels.warning, levels.alert}))
 
 
-BAND_EDGES = band_edges(LevelThresholds.of(ScoringTables()))  # SPEC §7's
+DEFAULT_LEVELS = LevelThresholds.of(ScoringTables())  # SPEC §7's
+BAND_EDGES = band_edges(DEFAULT_LEVELS)
 
 
 def percent(value: float, edges: Sequence[float] = BAND_EDGES) -> str:
@@ -99,6 +100,23 @@ def threshold_percent(edge: float) -> str:
     watch" would misstate where watch begins.
     """
     return f"{_written(edge).normalize():f}%"
+
+
+def levels_text(levels: LevelThresholds) -> str:
+    """'none < 20% ≤ watch < 55% ≤ warning < 80% ≤ alert': where each level begins."""
+    return (
+        f"none < {threshold_percent(levels.watch)} ≤ watch < {threshold_percent(levels.warning)} ≤ warning "
+        f"< {threshold_percent(levels.alert)} ≤ alert"
+    )
+
+
+def levels_changed(levels: LevelThresholds) -> str:
+    """The levels, said when a scoring document moved them from SPEC's, else ''.
+
+    A reader who knows the usual thresholds (the README's) would read '58%,
+    likely, none' as a mistake without them.
+    """
+    return "" if levels == DEFAULT_LEVELS else f"levels set by the case's scoring: {levels_text(levels)}"
 
 
 NEAR_EDGE = 0.01  # rounding to a whole percent moves a value by half a point at most
