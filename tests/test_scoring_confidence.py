@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from iandw.assessment.arithmetic import counted_sources
+from iandw.render import render
 from worlds import PROBE, entity, observation, run, source
 
 
@@ -146,6 +147,28 @@ def test_the_trace_keeps_each_origin_as_written_and_its_sources_together() -> No
         ("m", "mei", pytest.approx(0.81), True),
     ]
     assert trace.confidence == pytest.approx(1 - 0.51 * 0.19)
+
+
+def test_the_trace_says_which_grades_were_not_given() -> None:
+    """An ungraded source weighs as F6 (SPEC §5): shown so, it read as an analyst's judgement."""
+    sources = [
+        source("graded", "B2", origin="a"),
+        {"name": "nothing", "origin": "b"},
+        {"name": "half", "origin": "c", "reliability": "A"},
+        {"name": "other-half", "origin": "d", "credibility": 2},
+    ]
+    documents = [entity("x", "thing"), PROBE, observation("o", "report", "2023-01-01", ["x"], sources)]
+    report = run(documents)
+    (trace,) = report.observations
+    page = render(report, "html")
+    assert 'F6 <span class="muted small">(reliability and credibility not given)</span>' in page
+    assert 'A6 <span class="muted small">(credibility not given)</span>' in page
+    assert [(s.name, s.reliability, s.credibility, s.defaulted) for s in trace.sources] == [
+        ("graded", "B", 2, []),
+        ("nothing", "F", 6, ["reliability", "credibility"]),
+        ("half", "A", 6, ["credibility"]),
+        ("other-half", "F", 2, ["reliability"]),
+    ]
 
 
 def test_each_origin_counts_its_best_source_once_in_any_order() -> None:

@@ -155,6 +155,7 @@ def _source_weights(sources: list[Source], tables: ScoringTables) -> list[r.Sour
             origin=s.origin_written,
             reliability=s.reliability or UNGRADED_RELIABILITY,
             credibility=s.credibility or UNGRADED_CREDIBILITY,
+            defaulted=[part for part in ("reliability", "credibility") if getattr(s, part) is None],
             weight=weight,
             url=s.url,
             counted=is_counted,

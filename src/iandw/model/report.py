@@ -120,6 +120,9 @@ class SourceWeight(ReportModel):
     origin: str
     reliability: str
     credibility: int
+    # the parts of the grade the source did not give, read as ungraded (F, 6): so that a
+    # default is not taken for an analyst's judgement
+    defaulted: list[Literal["reliability", "credibility"]]
     weight: float
     url: str | None
     # the best of its origin, the one the confidence counts; the others repeat it (circular reporting)
