@@ -171,6 +171,24 @@ def test_the_trace_says_which_grades_were_not_given() -> None:
     ]
 
 
+def test_the_trace_says_from_which_day_each_observation_is_used() -> None:
+    """No `reported`: used from its date's last day (SPEC §9), which the trace showed as null.
+    A month ends on its 31st; `reported` wins when given, its last day too."""
+    graded = [source("s", "B2")]
+    documents = [
+        entity("x", "thing"),
+        PROBE,
+        observation("month", "report", "2023-10", ["x"], graded),
+        observation("late", "report", "2023-09-01", ["x"], graded, reported="2023-11"),
+    ]
+    report = run(documents)
+    assert {o.id: (o.reported, o.used_from) for o in report.observations} == {
+        "month": (None, "2023-10-31"),
+        "late": ("2023-11", "2023-11-30"),
+    }
+    assert "no reported date: used from 2023-10-31, its date's last day" in render(report, "html")
+
+
 def test_each_origin_counts_its_best_source_once_in_any_order() -> None:
     """The first of equal weights counts; the others repeat their origin (circular reporting)."""
     pairs = [("a", 0.25), ("b", 0.81), ("a", 0.49), ("a", 0.49)]

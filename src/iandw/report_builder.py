@@ -177,6 +177,7 @@ def _trace(observation: ObservationRecord, case: Case) -> r.ObservationTrace:
         first_day=_day_or_open(observation.date.lo),
         last_day=_day_or_open(observation.date.hi),
         reported=document.reported,
+        used_from=_day_or_open(observation.reported_hi),
         summary=document.summary,
         place=document.place,
         confidence=observation.confidence,

@@ -139,6 +139,9 @@ class ObservationTrace(ReportModel):
     first_day: str | None
     last_day: str | None
     reported: str | None
+    # the first evaluation date that uses it: the last day `reported` may denote, or `date`'s
+    # when it has none; None: never (an open end)
+    used_from: str | None
     summary: str | None
     place: str | None
     confidence: float
