@@ -259,6 +259,7 @@ def test_near_misses_prefer_fewer_failed_checks_over_smaller_violation():
     ("gap", "expected"),
     [
         ((5, 5), "meeting 5 days before attack"),
+        ((0, 0), "meeting on the same day as attack"),  # not "0 days before"
         ((-7, -2), "meeting 2–7 days after attack"),
         ((-3, 6), "meeting and attack in either order (gap -3..6 days)"),
         ((-math.inf, 6), "meeting at most 6 days before attack, or any time after"),

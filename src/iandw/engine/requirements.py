@@ -93,7 +93,9 @@ def describe_gap(window: WindowSpec, gap: tuple[float, float]) -> str:
     low, high = gap
     first = "the as-of date" if window.first == AS_OF else window.first
     then = "the as-of date" if window.then == AS_OF else window.then
-    if low >= 0:
+    if low == high == 0:
+        relation = f"{first} on the same day as {then}"
+    elif low >= 0:
         relation = f"{first} {_amount(low, high)} before {then}"
     elif high <= 0:
         relation = f"{first} {_amount(-high, -low)} after {then}"
