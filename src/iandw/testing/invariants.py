@@ -178,6 +178,7 @@ def assert_shift_invariant(rules: Documents, observations: Documents, as_of: AsO
         "observations.*.first_day",
         "observations.*.last_day",
         "observations.*.reported",
+        "observations.*.used_from",
     )
     before = _canonical(_evaluate([*rules, *observations], as_of), drop)
     after = _canonical(_evaluate([*rules, *moved], new_as_of), drop)
