@@ -3,7 +3,8 @@
 `naive_evaluate` is written from SPEC §3-§7 and §13 alone, without reading or
 importing the engine: it enumerates every assignment of the variables to
 entities, every tuple of distinct observations (one per selection), every
-injective map from patterns to references, and every pair of days in two
+injective map from patterns to the entities referenced (each met by one of
+its references: docs/semantics.md), and every pair of days in two
 date intervals.  It is slow on purpose and obvious on purpose, so that when
 it and the engine disagree the engine is the suspect.  It borrows only date
 parsing (`parse_date`: EDTF to a closed interval of days) and the loaded
@@ -264,13 +265,17 @@ class Naive:
         for path, predicate in selection.where.items():
             if not self.holds(predicate, self.field(observation, path), path.split(".")[-1], assignment):
                 return False
+        # one participant per entity, however often and in whatever roles it is written
+        participants: dict[str, list[tuple[str, str | None]]] = {}
+        for ref in observation.refs:
+            participants.setdefault(ref[0], []).append(ref)
         patterns = selection.entities
         return any(
             all(
-                self.pattern_meets(p, observation.refs[i], assignment)
-                for p, i in zip(patterns, chosen, strict=True)
+                any(self.pattern_meets(p, ref, assignment) for ref in participants[e])
+                for p, e in zip(patterns, chosen, strict=True)
             )
-            for chosen in itertools.permutations(range(len(observation.refs)), len(patterns))
+            for chosen in itertools.permutations(participants, len(patterns))
         )
 
     # --- time -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Bindings: unification across selections, distinct variables, distinct references (SPEC §6, §13)."""
+"""Bindings: unification across selections, distinct variables, distinct entities (SPEC §6, §13)."""
 
 from __future__ import annotations
 
@@ -154,6 +154,74 @@ def test_the_patterns_of_one_selection_are_met_by_distinct_references():
     assert [m.observations["m"] for m in group.matches] == ["m2"]
 
 
+TWO_OFFICIALS = {
+    "kind": "indicator",
+    "id": "two-officials",
+    "title": "two officials of the sponsor met",
+    "vars": {"sponsor": {"type": "state"}},
+    "select": {"meeting": {"type": "meeting", "entities": [{"of": "$sponsor"}, {"of": "$sponsor"}]}},
+    "likelihood_ratio": 3,
+}
+RUSSIANS = [
+    entity("russia", "state"),
+    entity("lavrov", "person", member_of=["russia"], aliases=["Sergey Lavrov"]),
+    entity("bogdanov", "person", member_of=["russia"]),
+]
+
+
+def test_one_entity_written_three_ways_is_one_participant():
+    # lavrov by id, by alias and in capitals: one person, so not two officials of russia
+    meeting = observation(
+        "m1", "meeting", "2023-09-01", ["lavrov", "Sergey Lavrov", "LAVROV"], [source("s", "B2")]
+    )
+    assert groups([*RUSSIANS, TWO_OFFICIALS, meeting], "two-officials") == {}
+
+
+def test_two_officials_of_one_state_are_two_participants_however_often_they_are_written():
+    meeting = observation(
+        "m1", "meeting", "2023-09-01", ["lavrov", "Sergey Lavrov", "bogdanov"], [source("s", "B2")]
+    )
+    assert groups([*RUSSIANS, TWO_OFFICIALS, meeting], "two-officials") == {(("sponsor", "russia"),): "fired"}
+
+
+def test_an_entity_written_in_two_roles_meets_a_pattern_asking_for_either_but_only_one_pattern():
+    host_and_guest = {
+        **TWO_OFFICIALS,
+        "id": "host-and-guest",
+        "select": {
+            "meeting": {
+                "type": "meeting",
+                "entities": [{"of": "$sponsor", "role": "host"}, {"of": "$sponsor", "role": "guest"}],
+            }
+        },
+    }
+    guest = {
+        **TWO_OFFICIALS,
+        "id": "guest",
+        "select": {"meeting": {"type": "meeting", "entities": [{"of": "$sponsor", "role": "guest"}]}},
+    }
+    lavrov_twice = [{"entity": "lavrov", "role": "host"}, {"entity": "Sergey Lavrov", "role": "guest"}]
+    documents = [*RUSSIANS, host_and_guest, guest, observation("m1", "meeting", "2023-09-01", lavrov_twice)]
+    # by hand: lavrov is host and guest, but one participant cannot be both the host and the guest;
+    # his second reference, as guest, meets the pattern asking for a guest
+    assert groups(documents, "host-and-guest") == {}
+    assert groups(documents, "guest") == {(("sponsor", "russia"),): "fired"}
+    # with bogdanov as the guest, lavrov is the host: two participants
+    with_bogdanov = observation(
+        "m2", "meeting", "2023-09-02", [*lavrov_twice, {"entity": "bogdanov", "role": "guest"}]
+    )
+    assert groups([*documents, with_bogdanov], "host-and-guest") == {(("sponsor", "russia"),): "fired"}
+
+
+def test_an_entity_written_again_and_again_is_one_participant_past_the_listed_ways():
+    # 3 × 400 references to two patterns are past WAYS_LISTED ways: each assignment is built once,
+    # and lavrov, however often named, does not meet both patterns
+    alone = observation("m1", "meeting", "2023-09-01", ["lavrov", "Sergey Lavrov", "LAVROV"] * 400)
+    assert groups([*RUSSIANS, TWO_OFFICIALS, alone], "two-officials") == {}
+    pair = observation("m2", "meeting", "2023-09-01", ["lavrov"] * 600 + ["bogdanov"] * 600)
+    assert groups([*RUSSIANS, TWO_OFFICIALS, pair], "two-officials") == {(("sponsor", "russia"),): "fired"}
+
+
 def test_one_reference_of_a_dual_member_cannot_meet_both_the_sponsor_and_the_group_pattern():
     dual = entity("double-agent", "person", member_of=["russia", "hamas"], attributes={"level": "minister"})
     alone = observation("m1", "meeting", "2023-09-01", ["double-agent"])
@@ -299,14 +367,17 @@ def test_an_observation_repeating_its_references_costs_no_more_than_it_says() ->
 def _every_way(
     patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
 ) -> set[tuple]:
-    """The assignments of every choice of distinct references, one per pattern: SPEC §13 read literally."""
+    """The assignments of every choice of distinct entities, one per pattern, each met by one of its
+    references: SPEC §13 read as docs/semantics.md does."""
     found = set()
-    for chosen in itertools.permutations(refs, len(patterns)):
+    for chosen in itertools.permutations(dict.fromkeys(r.entity for r in refs), len(patterns)):
         partial: list[dict[str, str]] = [{}]
-        for pattern, reference in zip(patterns, chosen, strict=True):
+        for pattern, entity_id in zip(patterns, chosen, strict=True):
             partial = [
                 {**assignment, **option}
                 for assignment in partial
+                for reference in refs
+                if reference.entity == entity_id
                 for option in context.options(pattern, reference)
                 if all(assignment.get(name, value) == value for name, value in option.items())
                 and not {value for name, value in option.items() if name not in assignment}
@@ -318,20 +389,22 @@ def _every_way(
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
-def test_the_assignments_of_a_selection_are_those_of_every_choice_of_distinct_references(data: Any) -> None:
+def test_the_assignments_of_a_selection_are_those_of_every_choice_of_distinct_entities(data: Any) -> None:
     draw = data.draw
     containers = [entity(f"s{i}", "state") for i in range(3)] + [
         entity(f"g{i}", "armed-group") for i in range(2)
     ]
     memberships = st.lists(st.sampled_from([c["id"] for c in containers]), max_size=3, unique=True)
     people = [entity(f"p{i}", "person", member_of=draw(memberships)) for i in range(5)]
-    pattern = st.fixed_dictionaries({}, optional={"of": VARIABLE, "entity": VARIABLE})
+    pattern = st.fixed_dictionaries(
+        {}, optional={"of": VARIABLE, "entity": VARIABLE, "role": st.sampled_from(["host", "guest"])}
+    )
     patterns = draw(st.lists(pattern, min_size=1, max_size=3))
     indicator = {
         "kind": "indicator",
         "id": "i",
         "title": "t",
-        "vars": {value[1:]: {} for found in patterns for value in found.values()},
+        "vars": {value[1:]: {} for found in patterns for value in found.values() if value.startswith("$")},
         "select": {"m": {"type": "meeting", "entities": patterns}},
         "likelihood_ratio": 2,
     }
@@ -339,7 +412,8 @@ def test_the_assignments_of_a_selection_are_those_of_every_choice_of_distinct_re
     compiled = compile_indicator(case.indicators["i"], case.registry)
     context = MatchContext(case.registry, case.scales, compiled.variables)
     ids = [e["id"] for e in [*containers, *people]]
-    refs = tuple(Reference(i, None) for i in draw(st.lists(st.sampled_from(ids), max_size=6)))
+    reference = st.builds(Reference, st.sampled_from(ids), st.sampled_from([None, "host", "guest"]))
+    refs = tuple(draw(st.lists(reference, max_size=6)))
     (selection,) = compiled.selections
     expected = _every_way(selection.patterns, refs, context)
     listed = _listed_ways(selection.patterns, refs, context)  # how few references are matched

@@ -2,9 +2,10 @@
 
 Matching is time-free (time lives in `require`).  For an observation and a
 selection it yields every assignment of the selection's variables to
-entities under which some injective choice of references meets all the
-entity patterns and `where` predicates.  Semantics are those of SPEC §6 and
-§13 "Predicates"; docs/semantics.md explains them for analysts.
+entities under which references to distinct entities, one per pattern,
+meet the entity patterns and the `where` predicates hold.  Semantics are
+those of SPEC §6 and §13 "Predicates"; docs/semantics.md explains them for
+analysts.
 Predicates are read by iandw.engine.values and entity patterns met by
 iandw.engine.patterns; here they are put together with a selection's
 other conditions.

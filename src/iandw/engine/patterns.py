@@ -1,15 +1,19 @@
-"""Entity patterns: which references meet them, and a distinct reference for each.
+"""Entity patterns: which references meet them, and an entity of its own for each.
 
 One reference meets one pattern under some variable values
 (`pattern_extensions`, remembered per entity and role by `MatchContext.options`).
-Giving every pattern a reference of its own (SPEC §6) is done two ways,
-because either alone is slow on every observation or unbounded on some:
-listing each way of choosing references (`_listed_ways`) is cheapest for
-the handful of entities nearly every observation names, but the ways grow
-as references^patterns and an observation's references are untrusted
-input, so past WAYS_LISTED ways each assignment is built once instead,
-pattern by pattern, and kept if the patterns can still be given distinct
-references (`_built_once`).  Both give the same assignments
+The patterns of one selection are met by references to distinct entities
+(SPEC §4, read as docs/semantics.md says): one entity written twice, by id
+and by alias, is one participant, not two; written in two roles, it may
+meet a pattern asking for either, but only one pattern.  Giving every
+pattern an entity of its own is done two ways, because either alone is
+slow on every observation or unbounded on some: listing each way of
+choosing references (`_listed_ways`) is cheapest for the handful of
+entities nearly every observation names, but the ways grow as
+references^patterns and an observation's references are untrusted input,
+so past WAYS_LISTED ways each assignment is built once instead, pattern by
+pattern, and kept if the patterns can still be given distinct entities
+(`_built_once`).  Both give the same assignments
 (tests/test_engine_bindings.py).
 """
 
@@ -83,7 +87,7 @@ WAYS_LISTED = 1_000  # ways of choosing references listed before each assignment
 def pattern_assignments(
     patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
 ) -> list[Assignment]:
-    """Every assignment under which distinct references meet the patterns (one each), each once.
+    """Every assignment under which references to distinct entities meet the patterns (one each), each once.
 
     The ways of choosing one reference per pattern are listed while they
     are few, as nearly all observations name a handful of entities; they
@@ -101,20 +105,20 @@ def pattern_assignments(
 def _listed_ways(
     patterns: tuple[PatternSpec, ...], refs: tuple[Reference, ...], context: MatchContext
 ) -> list[Assignment] | None:
-    """The assignment of each way of choosing distinct references; None past WAYS_LISTED ways."""
-    partial: list[tuple[Assignment, int]] = [({}, 0)]  # with the references used, as bits
+    """The assignment of each way of choosing references to distinct entities; None past WAYS_LISTED ways."""
+    partial: list[tuple[Assignment, tuple[str, ...]]] = [({}, ())]  # with the entities already chosen
     for pattern in patterns:
-        extended: list[tuple[Assignment, int]] = []
+        extended: list[tuple[Assignment, tuple[str, ...]]] = []
         for assignment, used in partial:
             taken = set(assignment.values())
-            for index, reference in enumerate(refs):
-                if used >> index & 1:
+            for reference in refs:
+                if reference.entity in used:
                     continue
                 for option in context.options(pattern, reference):
                     # an option alone is already a valid assignment (pattern_extensions)
                     merged = _merge(assignment, option, taken) if assignment else dict(option)
                     if merged is not None:
-                        extended.append((merged, used | 1 << index))
+                        extended.append((merged, (*used, reference.entity)))
             if len(extended) > WAYS_LISTED:
                 return None
         partial = extended
@@ -128,29 +132,29 @@ def _built_once(
 ) -> list[Assignment]:
     """The assignments of `_listed_ways`, built pattern by pattern, each kept once.
 
-    Each keeps one witness, the references that built it first; where
-    building it had to reuse one, it stands only if each pattern can still
-    be given a reference of its own (`_distinct_references`).
+    Each keeps one witness, the entities whose references built it first;
+    where building it had to reuse one, it stands only if each pattern can
+    still be given an entity of its own (`_distinct_entities`).
     """
-    options: list[list[list[Assignment]]] = []  # per pattern, per reference: its options
-    partial: dict[VarsKey, tuple[Assignment, int | None]] = {(): ({}, 0)}  # witness: references used, as bits
+    named = dict.fromkeys(reference.entity for reference in refs)
+    bits = {entity_id: bit for bit, entity_id in enumerate(named)}  # each entity named, its bit in a witness
+    kinds_of: list[list[tuple[int, list[Assignment]]]] = []  # per pattern: each kind's entity bit and options
+    partial: dict[VarsKey, tuple[Assignment, int | None]] = {(): ({}, 0)}  # witness: entities used, as bits
     for pattern in patterns:
-        per_reference = [context.options(pattern, reference) for reference in refs]
-        options.append(per_reference)
         # References that meet no option of this pattern are skipped, and those
         # that are the same (an entity named again and again, with the same
-        # role) give the same options: each kind is visited once per
-        # assignment, with the first of its references not yet in the witness.
-        kinds: dict[int, tuple[list[int], list[Assignment]]] = {}
-        for index, found in enumerate(per_reference):
+        # role) give the same options: each kind is visited once per assignment.
+        kinds: dict[int, tuple[int, list[Assignment]]] = {}
+        for reference in refs:
+            found = context.options(pattern, reference)
             if found:
-                kinds.setdefault(id(found), ([], found))[0].append(index)
+                kinds.setdefault(id(found), (bits[reference.entity], found))
+        kinds_of.append(list(kinds.values()))
         extended: dict[VarsKey, tuple[Assignment, int | None]] = {}
         for assignment, used in partial.values():
             taken = set(assignment.values())
-            for indices, found in kinds.values():
-                free = None if used is None else next((i for i in indices if not used >> i & 1), None)
-                witness = None if used is None or free is None else used | 1 << free
+            for bit, found in kinds.values():
+                witness = None if used is None or used >> bit & 1 else used | 1 << bit
                 for option in found:
                     # an option alone is already a valid assignment (pattern_extensions)
                     merged = _merge(assignment, option, taken) if assignment else dict(option)
@@ -167,12 +171,12 @@ def _built_once(
     if all(used is not None for _, used in partial.values()):
         return [assignment for assignment, _ in partial.values()]
     # one index per distinct list of options (references of one kind share theirs)
-    indexed = {id(found): _option_index(found) for per_reference in options for found in per_reference}
-    lookups = [[indexed[id(found)] for found in per_reference] for per_reference in options]
+    indexed = {id(found): _option_index(found) for kinds in kinds_of for _, found in kinds}
+    lookups = [[(bit, indexed[id(found)]) for bit, found in kinds] for kinds in kinds_of]
     return [
         assignment
         for assignment, used in partial.values()
-        if used is not None or _distinct_references(assignment, lookups)
+        if used is not None or _distinct_entities(assignment, lookups)
     ]
 
 
@@ -188,35 +192,34 @@ def _option_index(found: list[Assignment]) -> OptionIndex:
     return index
 
 
-def _distinct_references(assignment: Assignment, lookups: list[list[OptionIndex]]) -> bool:
-    """Whether each pattern can have a reference of its own whose option the assignment holds.
+def _distinct_entities(assignment: Assignment, lookups: list[list[tuple[int, OptionIndex]]]) -> bool:
+    """Whether each pattern can have an entity of its own, some reference to which gives the assignment.
 
     A pattern's options all bind the pattern's own variables, so these are
     exactly the ways the assignment could have been built.  A bipartite
-    matching of patterns to references, by augmenting paths.
+    matching of patterns to entities (by their bits), by augmenting paths;
+    an entity named in two roles is one candidate, whichever role meets.
     """
     eligible = [
-        [
-            index
-            for index, lookup in enumerate(per_reference)
-            if any(
-                tuple(assignment.get(name) for name in names) in values for names, values in lookup.items()
-            )
-        ]
-        for per_reference in lookups
+        list(dict.fromkeys(bit for bit, lookup in kinds if _holds(assignment, lookup))) for kinds in lookups
     ]
-    owner: dict[int, int] = {}  # reference → the pattern it is given to
+    owner: dict[int, int] = {}  # entity bit → the pattern it is given to
 
     def place(pattern: int, tried: set[int]) -> bool:
-        for index in eligible[pattern]:
-            if index not in tried:
-                tried.add(index)
-                if index not in owner or place(owner[index], tried):
-                    owner[index] = pattern
+        for bit in eligible[pattern]:
+            if bit not in tried:
+                tried.add(bit)
+                if bit not in owner or place(owner[bit], tried):
+                    owner[bit] = pattern
                     return True
         return False
 
     return all(place(pattern, set()) for pattern in range(len(lookups)))
+
+
+def _holds(assignment: Assignment, lookup: OptionIndex) -> bool:
+    """Whether the assignment holds one of the options in `lookup`."""
+    return any(tuple(assignment.get(name) for name in names) in values for names, values in lookup.items())
 
 
 def _merge(assignment: Assignment, option: Assignment, taken: set[str]) -> Assignment | None:

@@ -197,8 +197,8 @@ def observations(
 ) -> SearchStrategy[dict[str, Any]]:
     """Observation mappings referring to `entity_ids`, of one of `types`.
 
-    An entity may be referred to twice (patterns must then use distinct
-    references); `reported` is drawn when a strategy is given, and then
+    An entity may be referred to twice (it is then one participant, which
+    meets one pattern of a selection only); `reported` is drawn when a strategy is given, and then
     sometimes omitted.  For a list, make ids unique:
     `st.lists(observations(...), unique_by=lambda o: o["id"])`.
     """
@@ -504,15 +504,21 @@ class _Scenario:
     def references(
         self, draw: Callable[..., Any], selection: Mapping[str, Any], assignment: Mapping[str, str]
     ) -> list[dict[str, Any]]:
-        """One reference per entity pattern, chosen to meet it when the rules allow."""
+        """One reference per entity pattern, chosen to meet it when the rules allow.
+
+        Each to an entity not yet referred to where there is one: one entity
+        meets one pattern of a selection only.
+        """
         pool = sorted(self.known)
         refs = []
+        chosen: set[str] = set()
         for pattern in selection.get("entities") or []:
             if not isinstance(pattern, Mapping):
                 continue
             fitting = self._candidates(pattern, assignment, fit=True)
             candidates = fitting or self._candidates(pattern, assignment, fit=False) or pool
-            entity_id = _pick(draw, candidates)
+            entity_id = _pick(draw, [e for e in candidates if e not in chosen] or candidates)
+            chosen.add(entity_id)
             role = _aim(draw, self.vocabulary.aims(pattern.get("role"), "role", assignment))
             refs.append(_reference(entity_id, role if isinstance(role, str) else None))
         return refs
