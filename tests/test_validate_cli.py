@@ -1194,6 +1194,121 @@ def test_validate_warns_of_an_observation_reported_on_no_known_day(tmp_tree, mon
     assert "open-but-reported" not in result.stderr
 
 
+NAMED_AGAIN_RULES = """\
+kind: indicator
+id: two-officials
+title: two officials of the sponsor met
+vars: {sponsor: {type: state}}
+select:
+  meeting: {type: meeting, entities: [{of: $sponsor}, {of: $sponsor}]}
+likelihood_ratio: 3
+"""
+
+NAMED_AGAIN_ENTITIES = """\
+kind: entity
+id: russia
+type: state
+---
+kind: entity
+id: lavrov
+type: person
+member_of: [russia]
+aliases: [Sergey Lavrov]
+---
+kind: entity
+id: bogdanov
+type: person
+member_of: [russia]
+"""
+
+NAMED_AGAIN = """\
+kind: observation
+id: m1
+type: meeting
+date: 2023-09-01
+entities: [lavrov, Sergey Lavrov, LAVROV]
+sources: [{name: s, reliability: B, credibility: 2}]
+---
+kind: observation
+id: m2
+type: meeting
+date: 2023-09-02
+entities:
+  - {entity: lavrov, role: host}
+  - bogdanov
+  - {entity: Sergey Lavrov, role: guest}
+  - {entity: bogdanov, role: guest}
+sources: [{name: s, reliability: B, credibility: 2}]
+---
+kind: observation
+id: m3
+type: meeting
+date: 2023-09-03
+entities: [lavrov, bogdanov]
+sources: [{name: s, reliability: B, credibility: 2}]
+"""
+
+
+def _feed_line(id: str, names: list[str]) -> str:
+    entities = ", ".join(f'"{name}"' for name in names)
+    return (
+        f'{{"kind": "observation", "id": "{id}", "type": "meeting", "date": "2023-09-03", '
+        f'"entities": [{entities}], "sources": [{{"name": "s"}}]}}\n'
+    )
+
+
+def test_validate_warns_of_an_observation_naming_an_entity_again(tmp_tree, monkeypatch):
+    """One entity named twice in an observation is one participant (docs/semantics.md): a warning
+    at its second name, one per observation, whatever the spelling, role or count."""
+    root = tmp_tree(
+        {
+            "rules/rules.yaml": NAMED_AGAIN_RULES,
+            "observations/entities.yaml": NAMED_AGAIN_ENTITIES,
+            "observations/obs.yaml": NAMED_AGAIN,
+            "observations/feed.jsonl": _feed_line("f1", ["bogdanov", "Bogdanov"])
+            + _feed_line("f2", ["bogdanov", "Bogdanov"] + ["bogdanov"] * 1_999),
+        }
+    )
+    result = validate(root, monkeypatch, "observations", "--rules", "rules")
+    assert result.exit_code == 0, result.stderr
+    W = "warning"
+    assert [d for d in parse_diagnostics(result.stderr) if "participant" in d[4]] == [
+        # '{"kind": "observation", "id": "f1", "type": "meeting", "date": "2023-09-03", '
+        # is 78 characters, '"entities": ["bogdanov", ' 24 more
+        (
+            "observations/feed.jsonl",
+            1,
+            103,
+            W,
+            "observation 'f1' names bogdanov 2 times (as 'bogdanov', 'Bogdanov'): it is one participant",
+        ),
+        (
+            "observations/feed.jsonl",
+            2,
+            103,
+            W,
+            "observation 'f2' names bogdanov 2,001 times (as 'bogdanov', 'Bogdanov'): it is one participant",
+        ),
+        # "entities: [lavrov, " is 19 characters
+        (
+            "observations/obs.yaml",
+            5,
+            20,
+            W,
+            "observation 'm1' names lavrov 3 times (as 'lavrov', 'Sergey Lavrov', 'LAVROV'): "
+            "it is one participant",
+        ),
+        # lavrov is named again first (bogdanov after him): "  - {entity: " is 13 characters
+        (
+            "observations/obs.yaml",
+            15,
+            14,
+            W,
+            "observation 'm2' names lavrov 2 times (as 'lavrov', 'Sergey Lavrov'): it is one participant",
+        ),
+    ]
+
+
 # --- 7. schemas ------------------------------------------------------------------
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"

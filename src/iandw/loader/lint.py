@@ -1,10 +1,10 @@
 """Warnings: things that are valid but probably not what the author meant.
 
 Each lint is a small function from the checked case (and where its
-documents came from) to warnings, so a new one is one more function.  Two
-more lints, an observation with no source and one never reported, are found
-by iandw.loader.records while it compiles each observation, as the input
-they need is dropped right after.
+documents came from) to warnings, so a new one is one more function.  Three
+more lints, an observation with no source, one never reported and one
+naming an entity again, are found by iandw.loader.records while it compiles
+each observation, as the input they need is dropped right after.
 """
 
 from __future__ import annotations

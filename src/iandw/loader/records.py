@@ -5,7 +5,8 @@ references resolved to entity ids, its dates parsed at the scoring's
 qualifier padding, its confidence computed from its sources.  It is built
 once per observation, a million times in a large case, and each input is
 dropped as soon as its record is built; so the lints that need the input
-(no source, never reported) are found here, while it is still at hand.  A
+(no source, never reported, an entity named again) are found here, while
+it is still at hand.  A
 rule test's inline observations are compiled the same way.
 """
 
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 
 from iandw.assessment.arithmetic import origins_and_confidence
 from iandw.dates import DateCache, DateError
-from iandw.diagnostics import Diagnostic, Span
+from iandw.diagnostics import Diagnostic, Span, counted, first_few
 from iandw.loader.observations import ObservationInput
-from iandw.loader.references import Resolver
+from iandw.loader.references import Resolved, Resolver
 from iandw.loader.source import PathKey, RawDocument
 from iandw.loader.typed import Loaded
 from iandw.model.case import ObservationRecord
@@ -47,7 +48,10 @@ def compile_observations(
                     f"observation {observation.id!r} has no sources, so its confidence is 0"
                 )
             )
-        record = compile_observation(observation, resolver, tables, dates)
+        resolved = resolver.references(observation)
+        record = compile_observation(observation, resolved, resolver.diagnostics, tables, dates)
+        if resolved is not None and resolved.again:
+            observation_lints.append(_named_again(observation, resolved))
         if record is not None:
             records.append(record)
             kept[index] = record
@@ -71,21 +75,43 @@ def _never_reported(observation: ObservationInput) -> Diagnostic:
     return observation.span(where).warning(f"observation {observation.id!r} is never used: {why}")
 
 
-def compile_observation(
-    observation: ObservationInput, resolver: Resolver, tables: ScoringTables, dates: DateCache
-) -> ObservationRecord | None:
-    """The engine's record of an observation; None if a reference is unresolved.
+def _named_again(observation: ObservationInput, resolved: Resolved) -> Diagnostic:
+    """An observation naming one entity more than once names one participant: say so, at its second name.
 
-    `dates` parses at the scoring's qualifier padding.
+    Merged or imported reports repeat an actor, by id in one place and by
+    alias in another; the patterns of a selection are met by distinct
+    entities (docs/semantics.md), so a reader counting the references as
+    participants would be misled.  One warning per observation, of the
+    first entity it names again.
     """
-    refs = resolver.references(observation)
+    again = resolved.again
+    entity_id = resolved.refs[again].entity
+    written = [observation.refs[i][0] for i, ref in enumerate(resolved.refs) if ref.entity == entity_id]
+    spellings = first_few([repr(text) for text in dict.fromkeys(written)])
+    return observation.span("entities", again, "entity").warning(
+        f"observation {observation.id!r} names {entity_id} {counted(len(written), 'time')} "
+        f"(as {spellings}): it is one participant"
+    )
+
+
+def compile_observation(
+    observation: ObservationInput,
+    resolved: Resolved | None,
+    diagnostics: list[Diagnostic],
+    tables: ScoringTables,
+    dates: DateCache,
+) -> ObservationRecord | None:
+    """The engine's record of an observation; None if a reference is unresolved (`resolved` None).
+
+    `dates` parses at the scoring's qualifier padding; an error there goes to `diagnostics`.
+    """
     try:
         date = dates[observation.date]
         reported = dates[observation.reported] if observation.reported else date
     except DateError:
-        _report_padding_errors(observation, dates, resolver.diagnostics)
+        _report_padding_errors(observation, dates, diagnostics)
         return None
-    if refs is None:
+    if resolved is None:
         return None
     sources = observation.sources
     origins, confidence = origins_and_confidence(sources, tables)
@@ -95,7 +121,7 @@ def compile_observation(
         observation.type,
         date,
         reported.hi,  # reported_hi
-        refs,
+        resolved.refs,
         origins,
         sources,
         confidence,
@@ -144,7 +170,9 @@ def compile_test_observations(
     for position, observation in enumerate(test.observations):
         prefix = ("tests", index, "observations", position)
         reduced = ObservationInput.of(observation, _Under(indicator_item.raw, prefix), None)
-        record = compile_observation(reduced, resolver, tables, dates)
+        record = compile_observation(
+            reduced, resolver.references(reduced), resolver.diagnostics, tables, dates
+        )
         if record is not None:
             records.append(record)
     return sorted(records, key=lambda record: record.id)

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from iandw.diagnostics import Diagnostic, Span, counted, first_few, suggest
 from iandw.loader.json_reader import JsonlLine
@@ -167,7 +167,7 @@ class Resolver:
         self.broken = broken or Broken()
         self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
         # ... and, most of them, a hundred thousand lists of references
-        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
+        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], Resolved] = {}
         self.unresolved: dict[str, Unresolved | None] = {}  # None: said elsewhere
         # a name compares ignoring case, diacritics and punctuation: so does a name not found
         self.unresolved_names: dict[str, Unresolved | None] = {}
@@ -274,7 +274,7 @@ class Resolver:
                 hint = f"did you mean {' or '.join(self.registry.describe(i) for i in suggestions)}?"
         return Unresolved(f"unknown entity {reference!r}", hint, "")
 
-    def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
+    def references(self, observation: ObservationInput) -> Resolved | None:
         """An observation's references resolved, or None after reporting each one that is not."""
         known = self.resolved_lists.get(observation.refs)
         if known is not None:
@@ -293,12 +293,33 @@ class Resolver:
                 refs.append(_reference(entity_id, role))
         if not complete:
             return None
-        resolved = tuple(refs)
+        resolved = Resolved(tuple(refs), _named_again(refs))
         if (
             len(self.resolved_lists) < RESOLVED_LISTS_SIZE
         ):  # untrusted files may hold a million distinct lists
             self.resolved_lists[observation.refs] = resolved
         return resolved
+
+
+class Resolved(NamedTuple):
+    """An observation's references resolved, and whether it names an entity again.
+
+    Found once per distinct list of references, for the lint that says so
+    (iandw.loader.records): a million observations must not each be checked.
+    """
+
+    refs: tuple[Reference, ...]
+    again: int  # the position of the first reference to an entity named before it; 0 if none is
+
+
+def _named_again(refs: list[Reference]) -> int:
+    """The position of the first reference to an entity an earlier one names; 0 if each is named once."""
+    seen: set[str] = set()
+    for index, reference in enumerate(refs):
+        if reference.entity in seen:
+            return index
+        seen.add(reference.entity)
+    return 0
 
 
 RESOLVED_LISTS_SIZE = 1 << 18
