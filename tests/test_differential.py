@@ -1,8 +1,8 @@
 """Differential test: the engine agrees with a brute-force evaluator on random small worlds.
 
 tests/naive.py evaluates from the SPEC by enumeration (every assignment,
-every tuple of observations, every injective pattern map, every pair of
-days).  On random rule sets and worlds aimed at them, both must give the same
+every tuple of observations, every injective map of patterns to entities,
+every pair of days).  On random rule sets and worlds aimed at them, both must give the same
 status and confidence for every indicator and assignment, the same counts of
 matches and near misses, and the same posterior for every hypothesis.
 """
