@@ -19,7 +19,7 @@ from iandw.assessment.arithmetic import origins_and_confidence
 from iandw.dates import DateCache, DateError
 from iandw.diagnostics import Diagnostic, Span, counted, first_few
 from iandw.loader.observations import ObservationInput
-from iandw.loader.references import Resolved, Resolver
+from iandw.loader.references import NamedAgain, Resolver
 from iandw.loader.source import PathKey, RawDocument
 from iandw.loader.typed import Loaded
 from iandw.model.case import ObservationRecord
@@ -48,15 +48,14 @@ def compile_observations(
                     f"observation {observation.id!r} has no sources, so its confidence is 0"
                 )
             )
-        resolved = resolver.references(observation)
-        record = compile_observation(observation, resolved, resolver.diagnostics, tables, dates)
-        if resolved is not None and resolved.again:
-            observation_lints.append(_named_again(observation, resolved))
+        record = compile_observation(observation, resolver, tables, dates)
         if record is not None:
             records.append(record)
             kept[index] = record
             if record.reported_hi == math.inf:
                 observation_lints.append(_never_reported(observation))
+            if type(record.refs) is NamedAgain:
+                observation_lints.append(_named_again(observation, record.refs))
     records.sort(key=lambda record: record.id)
     return records, observation_lints
 
@@ -75,7 +74,7 @@ def _never_reported(observation: ObservationInput) -> Diagnostic:
     return observation.span(where).warning(f"observation {observation.id!r} is never used: {why}")
 
 
-def _named_again(observation: ObservationInput, resolved: Resolved) -> Diagnostic:
+def _named_again(observation: ObservationInput, refs: NamedAgain) -> Diagnostic:
     """An observation naming one entity more than once names one participant: say so, at its second name.
 
     Merged or imported reports repeat an actor, by id in one place and by
@@ -84,9 +83,9 @@ def _named_again(observation: ObservationInput, resolved: Resolved) -> Diagnosti
     participants would be misled.  One warning per observation, of the
     first entity it names again.
     """
-    again = resolved.again
-    entity_id = resolved.refs[again].entity
-    written = [observation.refs[i][0] for i, ref in enumerate(resolved.refs) if ref.entity == entity_id]
+    again = _first_named_again(refs)
+    entity_id = refs[again].entity
+    written = [observation.refs[i][0] for i, ref in enumerate(refs) if ref.entity == entity_id]
     spellings = first_few([repr(text) for text in dict.fromkeys(written)])
     return observation.span("entities", again, "entity").warning(
         f"observation {observation.id!r} names {entity_id} {counted(len(written), 'time')} "
@@ -94,24 +93,31 @@ def _named_again(observation: ObservationInput, resolved: Resolved) -> Diagnosti
     )
 
 
-def compile_observation(
-    observation: ObservationInput,
-    resolved: Resolved | None,
-    diagnostics: list[Diagnostic],
-    tables: ScoringTables,
-    dates: DateCache,
-) -> ObservationRecord | None:
-    """The engine's record of an observation; None if a reference is unresolved (`resolved` None).
+def _first_named_again(refs: NamedAgain) -> int:
+    """The position of the first reference to an entity an earlier one names."""
+    seen: set[str] = set()
+    for index, reference in enumerate(refs):
+        if reference.entity in seen:
+            return index
+        seen.add(reference.entity)
+    raise ValueError("NamedAgain names each entity once")
 
-    `dates` parses at the scoring's qualifier padding; an error there goes to `diagnostics`.
+
+def compile_observation(
+    observation: ObservationInput, resolver: Resolver, tables: ScoringTables, dates: DateCache
+) -> ObservationRecord | None:
+    """The engine's record of an observation; None if a reference is unresolved.
+
+    `dates` parses at the scoring's qualifier padding.
     """
+    refs = resolver.references(observation)
     try:
         date = dates[observation.date]
         reported = dates[observation.reported] if observation.reported else date
     except DateError:
-        _report_padding_errors(observation, dates, diagnostics)
+        _report_padding_errors(observation, dates, resolver.diagnostics)
         return None
-    if resolved is None:
+    if refs is None:
         return None
     sources = observation.sources
     origins, confidence = origins_and_confidence(sources, tables)
@@ -121,7 +127,7 @@ def compile_observation(
         observation.type,
         date,
         reported.hi,  # reported_hi
-        resolved.refs,
+        refs,
         origins,
         sources,
         confidence,
@@ -170,9 +176,7 @@ def compile_test_observations(
     for position, observation in enumerate(test.observations):
         prefix = ("tests", index, "observations", position)
         reduced = ObservationInput.of(observation, _Under(indicator_item.raw, prefix), None)
-        record = compile_observation(
-            reduced, resolver.references(reduced), resolver.diagnostics, tables, dates
-        )
+        record = compile_observation(reduced, resolver, tables, dates)
         if record is not None:
             records.append(record)
     return sorted(records, key=lambda record: record.id)

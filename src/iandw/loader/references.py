@@ -14,10 +14,11 @@ mistake, one error.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from iandw.diagnostics import Diagnostic, Span, counted, first_few, suggest
 from iandw.loader.json_reader import JsonlLine
@@ -167,7 +168,7 @@ class Resolver:
         self.broken = broken or Broken()
         self.resolved: dict[str, str] = {}  # a million observations repeat a few thousand references
         # ... and, most of them, a hundred thousand lists of references
-        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], Resolved] = {}
+        self.resolved_lists: dict[tuple[tuple[str, str | None], ...], tuple[Reference, ...]] = {}
         self.unresolved: dict[str, Unresolved | None] = {}  # None: said elsewhere
         # a name compares ignoring case, diacritics and punctuation: so does a name not found
         self.unresolved_names: dict[str, Unresolved | None] = {}
@@ -274,7 +275,7 @@ class Resolver:
                 hint = f"did you mean {' or '.join(self.registry.describe(i) for i in suggestions)}?"
         return Unresolved(f"unknown entity {reference!r}", hint, "")
 
-    def references(self, observation: ObservationInput) -> Resolved | None:
+    def references(self, observation: ObservationInput) -> tuple[Reference, ...] | None:
         """An observation's references resolved, or None after reporting each one that is not."""
         known = self.resolved_lists.get(observation.refs)
         if known is not None:
@@ -293,7 +294,9 @@ class Resolver:
                 refs.append(_reference(entity_id, role))
         if not complete:
             return None
-        resolved = Resolved(tuple(refs), _named_again(refs))
+        resolved = tuple(refs)
+        if len(resolved) > 1 and len(set(map(_entity_of, resolved))) < len(resolved):
+            resolved = NamedAgain(resolved)
         if (
             len(self.resolved_lists) < RESOLVED_LISTS_SIZE
         ):  # untrusted files may hold a million distinct lists
@@ -301,26 +304,18 @@ class Resolver:
         return resolved
 
 
-class Resolved(NamedTuple):
-    """An observation's references resolved, and whether it names an entity again.
+class NamedAgain(tuple[Reference, ...]):
+    """An observation's references resolved, when they name one entity more than once.
 
-    Found once per distinct list of references, for the lint that says so
-    (iandw.loader.records): a million observations must not each be checked.
+    Told apart by its type alone, and found once per distinct list of
+    references, so that the lint saying so (iandw.loader.records) costs the
+    million observations naming each entity once a type check each.
     """
 
-    refs: tuple[Reference, ...]
-    again: int  # the position of the first reference to an entity named before it; 0 if none is
+    __slots__ = ()
 
 
-def _named_again(refs: list[Reference]) -> int:
-    """The position of the first reference to an entity an earlier one names; 0 if each is named once."""
-    seen: set[str] = set()
-    for index, reference in enumerate(refs):
-        if reference.entity in seen:
-            return index
-        seen.add(reference.entity)
-    return 0
-
+_entity_of = operator.attrgetter("entity")
 
 RESOLVED_LISTS_SIZE = 1 << 18
 
