@@ -1266,7 +1266,11 @@ def test_validate_warns_of_an_observation_naming_an_entity_again(tmp_tree, monke
             "observations/entities.yaml": NAMED_AGAIN_ENTITIES,
             "observations/obs.yaml": NAMED_AGAIN,
             "observations/feed.jsonl": _feed_line("f1", ["bogdanov", "Bogdanov"])
-            + _feed_line("f2", ["bogdanov", "Bogdanov"] + ["bogdanov"] * 1_999),
+            + _feed_line("f2", ["bogdanov", "Bogdanov"] + ["bogdanov"] * 1_999)
+            + _feed_line("f3", ["bogdanov", "bogdanov"]).replace(
+                '["bogdanov", "bogdanov"]',
+                '[{"entity": "bogdanov", "role": "host"}, {"entity": "bogdanov", "role": "guest"}]',
+            ),
         }
     )
     result = validate(root, monkeypatch, "observations", "--rules", "rules")
@@ -1274,7 +1278,7 @@ def test_validate_warns_of_an_observation_naming_an_entity_again(tmp_tree, monke
     W = "warning"
     assert [d for d in parse_diagnostics(result.stderr) if "participant" in d[4]] == [
         # '{"kind": "observation", "id": "f1", "type": "meeting", "date": "2023-09-03", '
-        # is 78 characters, '"entities": ["bogdanov", ' 24 more
+        # is 77 characters, '"entities": ["bogdanov", ' 25 more
         (
             "observations/feed.jsonl",
             1,
@@ -1288,6 +1292,16 @@ def test_validate_warns_of_an_observation_naming_an_entity_again(tmp_tree, monke
             103,
             W,
             "observation 'f2' names bogdanov 2,001 times (as 'bogdanov', 'Bogdanov'): it is one participant",
+        ),
+        # written alike, in two roles (as an import writes one actor of both sides): no "as";
+        # '"entities": [' is 13 more than the 77, '{"entity": "bogdanov", "role": "host"}, ' 40 and
+        # '{"entity": ' 11 more: 141
+        (
+            "observations/feed.jsonl",
+            3,
+            142,
+            W,
+            "observation 'f3' names bogdanov 2 times: it is one participant",
         ),
         # "entities: [lavrov, " is 19 characters
         (

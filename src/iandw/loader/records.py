@@ -86,10 +86,11 @@ def _named_again(observation: ObservationInput, refs: NamedAgain) -> Diagnostic:
     again = _first_named_again(refs)
     entity_id = refs[again].entity
     written = [observation.refs[i][0] for i, ref in enumerate(refs) if ref.entity == entity_id]
-    spellings = first_few([repr(text) for text in dict.fromkeys(written)])
+    distinct = list(dict.fromkeys(written))  # one spelling: written again in another role, as imports do
+    spellings = f" (as {first_few([repr(text) for text in distinct])})" if len(distinct) > 1 else ""
     return observation.span("entities", again, "entity").warning(
-        f"observation {observation.id!r} names {entity_id} {counted(len(written), 'time')} "
-        f"(as {spellings}): it is one participant"
+        f"observation {observation.id!r} names {entity_id} {counted(len(written), 'time')}{spellings}: "
+        "it is one participant"
     )
 
 
