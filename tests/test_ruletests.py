@@ -454,3 +454,48 @@ def test_the_failure_shown_in_docs_is_what_the_shipped_case_prints(
     monkeypatch.chdir(case)
     result = CliRunner().invoke(main, ["test", "--rules", "rules", "observations"])
     assert (result.exit_code, result.output) == (1, match[1])
+
+
+COUNTED = """\
+kind: indicator
+id: repeated
+title: Sponsor officials met the group twice in the month before its attack
+vars:
+  sponsor: {type: state}
+  group: {type: armed-group}
+select:
+  meeting:
+    type: meeting
+    entities: [{of: $sponsor}, {of: $group}]
+  attack:
+    type: attack
+    entities: [{of: $group, role: perpetrator}]
+require:
+  - {first: meeting, then: attack, within: 30d}
+  - {count: meeting, at_least: 2}
+likelihood_ratio: 3
+tests:
+  - name: fires on two meetings in the month before
+    bind: {sponsor: iran, group: hamas}
+    as_of: 2023-10-08
+    observations:
+      - {id: m1, type: meeting, date: 2023-09-06, entities: [amir, saleh]}
+      - {id: m2, type: meeting, date: 2023-09-28, entities: [amir, saleh]}
+      - {id: at, type: attack, date: 2023-10-07, entities: [{entity: hamas, role: perpetrator}]}
+    expect: fired
+"""
+
+
+def test_a_count_short_of_its_number_names_the_observation_a_window_dropped(
+    project: Callable[[str], str],
+) -> None:
+    """m1 is 24 + 7 = 31 days before the attack, one past the 30-day window, so the count has m2
+    alone.  The failure said only "1 distinct observation … (need 2)": m1 and its window are what
+    the author must look at."""
+    code, output = run(project(COUNTED))
+    assert code == 1
+    (failure,) = [line for line in output.splitlines() if "failed:" in line]
+    assert "expected fired, got not-fired: nearest miss meeting=m2, attack=at: " in failure
+    assert failure.endswith(
+        "; not counted: meeting=m1, attack=at: meeting 31 days before attack (wanted 0–30 days before)"
+    )

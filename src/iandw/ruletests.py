@@ -26,7 +26,7 @@ from iandw.loader.lint import RULE_TEST_LINTS, lint
 from iandw.loader.records import compile_test_observations
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator, RuleTest
-from iandw.model.report import Match
+from iandw.model.report import Check, Match
 from iandw.report_builder import match_of
 
 
@@ -118,7 +118,7 @@ def run_rule_tests(
 def _explain(group: GroupResult | None, unmatched: dict[str, str]) -> str:
     """The binding that fired or may have, the nearest miss, or why there is none (iandw.explain)."""
     matches = [match_of(b) for b in group.top_matches(1)] if group else []
-    misses = [match_of(b) for b in group.top_near_misses(1)] if group else []
+    misses = [match_of(b) for b in group.top_near_misses(NEAR_MISSES_READ)] if group else []
     found = evidence(matches, misses, unmatched)
     if found.match is not None:
         assert group is not None  # a match is a group's
@@ -126,9 +126,32 @@ def _explain(group: GroupResult | None, unmatched: dict[str, str]) -> str:
         uncertain = uncertain_checks(found.match)  # what would decide a possible one
         return f"{said}, uncertain: {uncertain}" if uncertain else said
     if found.near_misses:
-        nearest = found.near_misses[0]
-        return f"nearest miss {_named(nearest)}: {failed_checks(nearest)}"
+        nearest, *others = found.near_misses
+        said = f"nearest miss {_named(nearest)}: {failed_checks(nearest)}"
+        return said + _left_out_of_count(nearest, others)
     return found.why_not
+
+
+NEAR_MISSES_READ = 5  # for the observation a `count` fell short of
+
+
+def _left_out_of_count(nearest: Match, others: list[Match]) -> str:
+    """Where the nearest miss failed only a `count`, the next one that failed another check, and why.
+
+    The count says "1 distinct observation (need 2)"; the observation it
+    would have counted, dropped by a window, is what the author must fix.
+    """
+    if not all(_is_count(check) for check in nearest.checks if check.status == "false"):
+        return ""
+    for other in others:
+        dropped = [c.detail for c in other.checks if c.status == "false" and not _is_count(c)]
+        if dropped:
+            return f"; not counted: {_named(other)}: {'; '.join(dropped)}"
+    return ""
+
+
+def _is_count(check: Check) -> bool:
+    return check.require.startswith("count ")  # as iandw.engine.compile.require_text writes it
 
 
 def _unseen(records: list[ObservationRecord], as_of_day: int) -> str:
