@@ -222,6 +222,8 @@ def test_a_qualified_date_with_unspecified_digits_pads_by_the_unit_of_the_last_o
         ("2023-09~-16", "2022-09-16", "2024-09-16"),
         # a month whose year is in doubt: September of 2022 to 2024, to its last day
         ("2023~-09", "2022-09-01", "2024-09-30"),
+        # ... to the last day of its month in the year it ends in: 2024 is a leap year
+        ("2023~-02", "2022-02-01", "2024-02-29"),
         # the day alone in doubt: a day each side, as a qualifier on the whole day
         ("2023-09-?16", "2023-09-15", "2023-09-17"),
         ("2023-%09", "2023-08-01", "2023-10-31"),

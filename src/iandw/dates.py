@@ -346,8 +346,7 @@ def _section_bounds(text: str, section: Any, pad: int, strict: bool) -> tuple[Da
         ) from None
     if strict or not _is_qualified(section) or pad == 0:
         return lo.toordinal(), hi.toordinal()
-    unit, precision = _qualified_unit(section), _precision(section)
-    return _padded(lo, hi, unit, pad, to_end_of_unit=unit == precision)
+    return _padded(lo, hi, _qualified_unit(section), pad, _precision(section))
 
 
 # Winter (24, and 28 in the north) and the southern summer (30) run from December into
@@ -362,14 +361,15 @@ def _significant_years(year: str, digits: int) -> tuple[dt.date, dt.date]:
     return dt.date(first, 1, 1), dt.date(first + unit - 1, 12, 31)
 
 
-def _padded(lo: dt.date, hi: dt.date, unit: str, pad: int, to_end_of_unit: bool = True) -> tuple[Day, Day]:
+def _padded(lo: dt.date, hi: dt.date, unit: str, pad: int, precision: str | None = None) -> tuple[Day, Day]:
     """A qualified date's bounds widened by `pad` of `unit` on each side.
 
-    `to_end_of_unit`: the date is given to that unit (`2023-09~`), so its padded end is that
-    unit's last day; a day whose month alone is qualified (`2023-?09-16`) ends on its day.
+    The padded end is the last day of the date's own `precision` (default: `unit`): a month
+    whose year is in doubt (`2023~-02`) ends on that month's last day, 29 February in 2024; a
+    day whose month is in doubt (`2023-?09-16`) ends on its day.
     """
-    end = _shift(hi, unit, pad)
-    return _shift(lo, unit, -pad).toordinal(), (_end_of(end, unit) if to_end_of_unit else end).toordinal()
+    end = _end_of(_shift(hi, unit, pad), precision or unit)
+    return _shift(lo, unit, -pad).toordinal(), end.toordinal()
 
 
 def _refuse_reversed(text: str, lo: Day, hi: Day) -> None:
