@@ -216,16 +216,17 @@ def test_json_duplicate_key_is_located(tmp_tree, monkeypatch):
 
 def test_a_key_twice_in_a_json_list_is_an_error_and_every_document_is_still_read(tmp_tree, monkeypatch):
     """As in a YAML list: 'j1' gives 'type' twice (at characters 16 and 85 of its line) and 'j3'
-    its id, each an error there, and each read with its first value, so that its other
-    mistakes are found too; 'j2' has an error of its own; 'j5' none.  The parser stopped at
-    the first key given twice, and the whole file was lost, with every other mistake in it."""
+    its id, each an error there, and each read with its last value, as JSON parsers read it, so
+    that its other mistakes are found too; 'j2' has an error of its own; 'j5' none, and its
+    JSON number 1e-1 stays a number (YAML would read it as text).  The parser stopped at the
+    first key given twice, and the whole file was lost, with every other mistake in it."""
     text = (
         "[\n"
         '  {"id": "j1", "type": "meeting", "date": "2023-09-02", "sources": [{"name": "s"}], '
         '"type": "visit"},\n'
         '  {"id": "j2", "type": "meeting", "date": "2023-02-30"},\n'
         '  {"id": "j3", "type": "meeting", "date": "2023-09-02", "id": "j4"},\n'
-        '  {"id": "j5", "type": "meeting", "date": "2023-09-02"}\n'
+        '  {"id": "j5", "type": "meeting", "date": "2023-09-02", "attributes": {"n": 1e-1}}\n'
         "]\n"
     )
     result = load_tree(tmp_tree, monkeypatch, {"obs/list.json": text})
@@ -241,7 +242,9 @@ def test_a_key_twice_in_a_json_list_is_an_error_and_every_document_is_still_read
             ("obs/list.json", 4, 57, "duplicate key 'id' (first at column 4)"),
         ],
     )
-    assert ids(result) == ["j1", "j3", "j5"]
+    assert ids(result) == ["j1", "j4", "j5"]
+    (j5,) = [o for o in result.case.observations if o.id == "j5"]
+    assert j5.document.attributes == {"n": 0.1}
 
 
 def test_a_jsonl_file_with_cr_line_ends_says_so(tmp_tree, monkeypatch):

@@ -29,7 +29,7 @@ from iandw.loader.observations import ObservationInput
 from iandw.loader.source import PathKey, RawDocument, SourceMap
 from iandw.loader.text import BOM, decode_utf8
 from iandw.loader.typed import type_document
-from iandw.loader.yaml_reader import documents_from_yaml, parse_yaml
+from iandw.loader.yaml_reader import parse_yaml
 from iandw.model.documents import Observation
 
 JITER_DEPTH = 200  # jiter's own nesting limit
@@ -159,7 +159,10 @@ def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[Raw
     """A `.json` file holds one document or a list of documents."""
     value, diagnostics = parse_json_bytes(raw, file, limits)
     if diagnostics:
-        return _with_keys_twice(raw, file, limits) or (salvaged(raw, file, 0, elements=True), diagnostics)
+        twice = _with_keys_twice(raw, file, limits)
+        if twice is None:
+            return salvaged(raw, file, 0, elements=True), diagnostics
+        value, diagnostics = twice
     state: dict[str, SourceMap | None] = {}
 
     def shared_sourcemap() -> SourceMap | None:
@@ -175,27 +178,26 @@ def documents_from_json(raw: bytes, file: str, limits: Limits) -> tuple[list[Raw
             item, file, Span(file), prefix, lazy_sourcemap=shared_sourcemap, default_kind="observation"
         )
         documents.append(document)
-    return documents, []
+    return documents, diagnostics
 
 
-def _with_keys_twice(
-    raw: bytes, file: str, limits: Limits
-) -> tuple[list[RawDocument], list[Diagnostic]] | None:
-    """A file whose only fault is keys given twice, read as YAML reads it: each key given twice
-    is an error and the first value is kept, so every document is read and checked; None for
-    any other fault.
+def _with_keys_twice(raw: bytes, file: str, limits: Limits) -> tuple[Any, list[Diagnostic]] | None:
+    """For a text whose only fault is keys given twice: its value as JSON reads it, the last of
+    each key, and an error at each key given again; None for any other fault.
 
-    jiter stops at the first key given twice, so a list of documents lost every one, and
-    with them every other mistake they held.
+    jiter stops at the first key given twice, so a list of documents lost every one, and with
+    them every other mistake they held.  The YAML reader, which keeps positions, finds every
+    key given again; the values are JSON's own (YAML reads `1e-1` as text).
     """
     try:
-        jiter.from_json(raw, allow_inf_nan=False)  # duplicates aside, the text is whole
+        value = jiter.from_json(raw, allow_inf_nan=False)  # duplicates aside, the text is whole
     except ValueError:
         return None
-    documents, diagnostics = documents_from_yaml(_as_yaml(raw.decode("utf-8")), file, limits)
-    if not all(d.message.startswith("duplicate key") for d in diagnostics if d.severity == "error"):
-        return None  # what JSON allows and YAML does not: said by the JSON reader, as before
-    return [dataclasses.replace(d, default_kind="observation") for d in documents], diagnostics
+    if _could_exceed_depth(raw, limits) and _depth(value) > limits.max_depth:
+        return None
+    _, located = parse_yaml(_as_yaml(raw.decode("utf-8")), file, limits, 0, label="JSON")
+    twice = [d for d in located if d.message.startswith("duplicate key")]
+    return (value, twice) if twice else None
 
 
 @dataclass(slots=True)
