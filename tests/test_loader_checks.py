@@ -432,6 +432,30 @@ def test_a_test_name_must_say_one_test_as_indicator_name(tmp_tree, monkeypatch, 
     assert errors(result) == [("rules/rules.yaml", 8, 11, message)]  # "  - name: " is 10 characters
 
 
+def test_a_scale_with_an_error_of_its_own_is_not_also_missing(tmp_tree, monkeypatch):
+    """`values: [official, 5, minister]` is the scale's error; the indicator comparing through it
+    was also told to "add a 'kind: scale' document", which is there."""
+    rules = textwrap.dedent(
+        """\
+        kind: scale
+        id: level
+        values: [official, [5], minister]
+        ---
+        kind: indicator
+        id: met
+        title: met
+        select:
+          m:
+            type: meeting
+            entities: [{level: {at_least: minister}}]
+        likelihood_ratio: 2
+        """
+    )
+    result = load_rules(tmp_tree, monkeypatch, rules)
+    assert [d.message for d in result.errors if "scale" in d.message] == []
+    assert [(d.line, d.column) for d in result.errors] == [(3, 20)]  # "values: [official, " is 19
+
+
 def test_a_not_fired_test_that_names_matches_is_an_error(tmp_tree, monkeypatch):
     """A not-fired indicator has no best match: `matches` there was ignored, so the test passed
     whatever it listed, an assertion that checked nothing."""

@@ -271,7 +271,7 @@ def _check_indicator(
     for loc, attribute, predicate in indicator.predicates():
         if predicate.variable is not None:
             use_variable(predicate.variable, loc)
-        diagnostics += _check_ordinal(item, loc, attribute, predicate, scales)
+        diagnostics += _check_ordinal(item, loc, attribute, predicate, scales, resolver.broken)
     unused = declared - used if intact.declared and intact.uses else set()
     misspelt = set()
     for name, loc in undeclared if intact.declared else []:
@@ -320,10 +320,13 @@ def _check_ordinal(
     attribute: str,
     predicate: Predicate,
     scales: dict[str, tuple[str, ...]],
+    broken: Broken,
 ) -> list[Diagnostic]:
     if not predicate.ordinal:
         return []  # numeric comparison needs no scale
     operand = predicate.operand
+    if attribute not in scales and (("scale", attribute) in broken.ids or broken.unread_input):
+        return []  # the scale is there, with an error of its own, or may be in what was not read
     if attribute not in scales:
         hint = did_you_mean(attribute, scales)
         return [
