@@ -56,12 +56,16 @@ def _unmatched_text(reasons: Mapping[str, str]) -> str:
 
 def failed_checks(match: Match) -> str:
     """What ruled a near miss out: the detail of each check that failed."""
-    return "; ".join(c.detail for c in match.checks if c.status == "false")
+    return _details(match, "false")
 
 
 def uncertain_checks(match: Match) -> str:
     """What keeps a possible match from firing: the detail of each check the dates leave open."""
-    return "; ".join(c.detail for c in match.checks if c.status == "possible")
+    return _details(match, "possible")
+
+
+def _details(match: Match, status: str) -> str:
+    return "; ".join(c.detail for c in match.checks if c.status == status)
 
 
 def vars_text(vars: Mapping[str, str]) -> str:

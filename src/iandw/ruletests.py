@@ -26,7 +26,7 @@ from iandw.loader.lint import RULE_TEST_LINTS, lint
 from iandw.loader.records import compile_test_observations
 from iandw.model.case import ObservationRecord
 from iandw.model.documents import Indicator, RuleTest
-from iandw.model.report import Check, Match
+from iandw.model.report import Match
 from iandw.report_builder import match_of
 
 
@@ -106,7 +106,8 @@ def run_rule_tests(
                     unmatched = unmatched_reasons(
                         evaluation, fixed, observations_by_type(usable), context, unreported
                     )
-                why = _explain(group, unmatched) + _unseen(records, as_of_day)
+                counts = {count.text for count in compiled.counts}  # the checks a `count` item reports
+                why = _explain(group, unmatched, counts) + _unseen(records, as_of_day)
             outcomes.append(
                 RuleTestOutcome(
                     indicator.id, test.name, item.span("tests", index), test.expect, actual, passed, why
@@ -115,7 +116,7 @@ def run_rule_tests(
     return outcomes
 
 
-def _explain(group: GroupResult | None, unmatched: dict[str, str]) -> str:
+def _explain(group: GroupResult | None, unmatched: dict[str, str], counts: set[str]) -> str:
     """The binding that fired or may have, the nearest miss, or why there is none (iandw.explain)."""
     matches = [match_of(b) for b in group.top_matches(1)] if group else []
     misses = [match_of(b) for b in group.top_near_misses(NEAR_MISSES_READ)] if group else []
@@ -128,30 +129,26 @@ def _explain(group: GroupResult | None, unmatched: dict[str, str]) -> str:
     if found.near_misses:
         nearest, *others = found.near_misses
         said = f"nearest miss {_named(nearest)}: {failed_checks(nearest)}"
-        return said + _left_out_of_count(nearest, others)
+        return said + _left_out_of_count(nearest, others, counts)
     return found.why_not
 
 
 NEAR_MISSES_READ = 5  # for the observation a `count` fell short of
 
 
-def _left_out_of_count(nearest: Match, others: list[Match]) -> str:
+def _left_out_of_count(nearest: Match, others: list[Match], counts: set[str]) -> str:
     """Where the nearest miss failed only a `count`, the next one that failed another check, and why.
 
     The count says "1 distinct observation (need 2)"; the observation it
     would have counted, dropped by a window, is what the author must fix.
     """
-    if not all(_is_count(check) for check in nearest.checks if check.status == "false"):
+    if not all(check.require in counts for check in nearest.checks if check.status == "false"):
         return ""
     for other in others:
-        dropped = [c.detail for c in other.checks if c.status == "false" and not _is_count(c)]
+        dropped = [c.detail for c in other.checks if c.status == "false" and c.require not in counts]
         if dropped:
             return f"; not counted: {_named(other)}: {'; '.join(dropped)}"
     return ""
-
-
-def _is_count(check: Check) -> bool:
-    return check.require.startswith("count ")  # as iandw.engine.compile.require_text writes it
 
 
 def _unseen(records: list[ObservationRecord], as_of_day: int) -> str:

@@ -325,9 +325,9 @@ def _check_ordinal(
     if not predicate.ordinal:
         return []  # numeric comparison needs no scale
     operand = predicate.operand
-    if attribute not in scales and (("scale", attribute) in broken.ids or broken.unread_input):
-        return []  # the scale is there, with an error of its own, or may be in what was not read
     if attribute not in scales:
+        if ("scale", attribute) in broken.ids or broken.unread_input:
+            return []  # the scale is there, with an error of its own, or may be in what was not read
         hint = did_you_mean(attribute, scales)
         return [
             item.span(*loc).error(

@@ -23,7 +23,7 @@ from typing import Any
 from iandw.diagnostics import Diagnostic, Span, counted, first_few, suggest
 from iandw.loader.json_reader import JsonlLine
 from iandw.loader.observations import ObservationInput
-from iandw.loader.source import RawDocument
+from iandw.loader.source import Locatable, RawDocument
 from iandw.model.case import Reference
 from iandw.model.documents import DOCUMENT_KINDS
 from iandw.model.names import normalize_name
@@ -286,7 +286,7 @@ class Resolver:
             entity_id = self.resolved.get(reference) or self.entity(  # no closure for a known one
                 reference,
                 functools.partial(observation.span, "entities", index, "entity"),
-                not_before=_line_start(observation),
+                not_before=line_start(observation.where),
             )
             if entity_id is None:
                 complete = False
@@ -320,10 +320,9 @@ _entity_of = operator.attrgetter("entity")
 RESOLVED_LISTS_SIZE = 1 << 18
 
 
-def _line_start(observation: ObservationInput) -> Span | None:
-    """The start of the observation's JSONL line, which nothing in it precedes; None for a document."""
-    line = observation.where
-    return Span(line.file, line.number) if isinstance(line, JsonlLine) else None
+def line_start(where: Locatable) -> Span | None:
+    """The start of a JSONL line, which nothing in it precedes; None for a document."""
+    return Span(where.file, where.number) if isinstance(where, JsonlLine) else None
 
 
 @cache

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from iandw.diagnostics import Span, suggest
 from iandw.loader.json_reader import JsonlLine
+from iandw.loader.references import line_start
 from iandw.loader.source import Locatable, PathKey, RawDocument, data_path
 from iandw.loader.typed import Loaded, model_at
 from iandw.model.documents import (
@@ -110,10 +111,14 @@ class Mentions:
 
     where: Locatable
     references: tuple[tuple[str, PathKey], ...]
-    start: Span | None  # a JSONL line's start, which nothing in it precedes: no reading it to compare
 
     def span(self, loc: PathKey) -> Span:
         return self.where.span(loc)
+
+    @property
+    def start(self) -> Span | None:
+        """A JSONL line's start, which nothing in it precedes: no reading it again to compare."""
+        return line_start(self.where)
 
 
 @dataclass
@@ -137,11 +142,8 @@ class Repairs:
             references = tuple((name, written_at(found.kept, loc)) for loc, name in written)
             if not references:
                 return
-            line = raw.origin
-            if isinstance(line, JsonlLine):
-                self.mentions.append(Mentions(line, references, Span(line.file, line.number)))
-            else:
-                self.mentions.append(Mentions(raw, references, None))
+            where = raw.origin if isinstance(raw.origin, JsonlLine) else raw
+            self.mentions.append(Mentions(where, references))
         else:
             self.rules.append(found)
 

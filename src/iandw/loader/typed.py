@@ -211,21 +211,15 @@ def _misplaced_in_a_test(errors: list[Any]) -> set[tuple[Any, ...]]:
     Its missing `date` and its keys no observation has follow from that one
     mistake; a kind that misspells `observation` is no such document.
     """
-    return {
-        loc[:-1]
-        for error in errors
-        if (loc := tuple(error["loc"]))[:1] == ("tests",)
-        and loc[-1] == "kind"
-        and error["type"] == "literal_error"
-        and _other_kind(error.get("input")) is not None
-    }
+    return {tuple(error["loc"])[:-1] for error in errors if _misplaced_kind(error) is not None}
 
 
-def _other_kind(value: Any) -> str | None:
-    """The document kind other than an observation that `value` names, whatever its case."""
-    if not isinstance(value, str):
+def _misplaced_kind(error: Any) -> str | None:
+    """The other document kind a rule test's observation says it is (`kind: Entity` too), if any."""
+    loc, value = tuple(error["loc"]), error.get("input")
+    if error["type"] != "literal_error" or loc[:1] != ("tests",) or loc[-1] != "kind":
         return None
-    kind = value.casefold()
+    kind = value.casefold() if isinstance(value, str) else None
     return kind if kind in DOCUMENT_KINDS and kind != "observation" else None
 
 
@@ -292,11 +286,7 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: b
         template = _PATTERN_MESSAGES.get(ctx.get("pattern", ""))
         if template:
             return template.format(input=value)
-    other = (
-        _other_kind(value)
-        if kind == "literal_error" and loc[:1] == ("tests",) and loc[-1] == "kind"
-        else None
-    )
+    other = _misplaced_kind(error)
     if other is not None:  # `Entity` too: what matters is where it is, not its case
         where = "the observation paths or the rules" if other == "entity" else "the rules"
         return (
